@@ -1,0 +1,47 @@
+#include "checker/check_paxos.hpp"
+
+#include "checker/world.hpp"
+#include "spec/paxos/invariants.hpp"
+
+namespace lockstep {
+
+namespace {
+std::string range_error(const char* flag, int value, int low, int high) {
+  if (value >= low && value <= high) return "";
+  return std::string(flag) + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
+         " (got " + std::to_string(value) + ")";
+}
+}  // namespace
+
+std::string validate(const PaxosCheckOptions& o) {
+  for (const std::string& error : {range_error("--nodes", o.nodes, 1, 9), range_error("--values", o.values, 1, 9),
+                                   range_error("--max-round", o.round_max, 1, 100),
+                                   range_error("--crashes", o.crashes, 0, 100), range_error("--drops", o.drops, 0, 100),
+                                   range_error("--duplicates", o.duplicates, 0, 100),
+                                   range_error("--max-messages", o.messages_max, 0, 1000000)}) {
+    if (!error.empty()) return error;
+  }
+  return "";
+}
+
+CheckReport check_paxos(const PaxosCheckOptions& o) {
+  using World = lockstep::World<paxos::Paxos>;
+  const paxos::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<std::uint8_t>(o.round_max), o.bug};
+  const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
+                           static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
+  std::vector<PendingRequest<paxos::Paxos>> requests;
+  for (int v = 1; v <= o.values; ++v) {
+    const NodeId target = o.any_node ? NodeId{} : NodeId::at(static_cast<std::size_t>((v - 1) % o.nodes));
+    requests.push_back({target, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
+  }
+  const World world(config, bounds, requests);
+  const auto result = explore(world, o.explore);
+  Json bounds_json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
+                   {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
+                   {"max_messages", o.messages_max == 0 ? Json(nullptr) : Json(o.messages_max)},
+                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
+  return make_report("paxos", result, std::move(bounds_json), to_json_value(config),
+                     [](const World::State& state) { return to_json_value(state); });
+}
+
+}  // namespace lockstep

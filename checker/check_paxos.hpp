@@ -1,0 +1,43 @@
+// `lockstep check paxos` and `lockstep check paxos-tla`: build the model, explore, report.
+#pragma once
+
+#include <string>
+
+#include "checker/report.hpp"
+#include "model/paxos/paxos.hpp"
+#include "model/paxos/tla.hpp"
+
+namespace lockstep {
+
+struct PaxosCheckOptions {
+  int nodes = 3;
+  int values = 2;
+  int round_max = 2;
+  int crashes = 1;
+  int drops = 1;
+  int duplicates = 1;
+  int messages_max = 0;  // 0 = no bound
+  // Clients: value i is proposed by client i, which talks to node i (mod nodes). Nodes are
+  // interchangeable, so every assignment of distinct nodes to clients is this one up to renaming.
+  // With any_node, each client may talk to any node (a larger space: it adds the behaviours
+  // where one node is asked to propose several values).
+  bool any_node = false;
+  paxos::Bug bug = paxos::Bug::none;
+  ExploreOptions explore;
+};
+
+// An error message for options out of range, or "" when they are fine.
+std::string validate(const PaxosCheckOptions& options);
+CheckReport check_paxos(const PaxosCheckOptions& options);
+
+struct PaxosTlaCheckOptions {
+  int acceptors = 3;
+  int ballots = 2;
+  int values = 2;
+  ExploreOptions explore;
+};
+
+std::string validate(const PaxosTlaCheckOptions& options);
+CheckReport check_paxos_tla(const PaxosTlaCheckOptions& options);
+
+}  // namespace lockstep

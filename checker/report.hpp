@@ -1,0 +1,63 @@
+// The outcome of one `lockstep check`, independent of the model's types: what the command line
+// prints (text or --json) and the trace it writes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "checker/explore.hpp"
+#include "model/core/json.hpp"
+#include "model/core/print.hpp"
+#include "traces/itf.hpp"
+
+namespace lockstep {
+
+struct CheckReport {
+  std::string protocol;
+  Outcome outcome = Outcome::ok;
+  std::string property;  // the violated property
+  std::string stop_reason;
+  std::vector<std::string> sometimes_unreached;
+  ExploreStats stats;
+  double seconds = 0;
+  std::size_t table_bytes = 0;
+  std::uint64_t violations = 0;
+  bool depth_bounded = false;
+  Json bounds;                           // printed with every result
+  Json trace;                            // ITF, null when there is no counterexample
+  std::vector<std::string> trace_lines;  // one readable line per step
+};
+
+// Builds the report; `state_json(state)` gives a state's variables as a JSON object.
+template <class M, class StateJson>
+CheckReport make_report(std::string protocol, const ExploreResult<M>& result, Json bounds, Json config,
+                        StateJson&& state_json) {
+  CheckReport report;
+  report.protocol = std::move(protocol);
+  report.outcome = result.outcome;
+  report.property = result.property;
+  report.stop_reason = result.stop_reason;
+  report.sometimes_unreached = result.sometimes_unreached;
+  report.stats = result.stats;
+  report.seconds = result.seconds;
+  report.table_bytes = result.table_bytes;
+  report.violations = result.violations;
+  report.depth_bounded = result.depth_bounded;
+  report.bounds = std::move(bounds);
+  if (result.trace.empty()) return report;
+  std::vector<ItfStep> steps;
+  for (const auto& step : result.trace) {
+    Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
+    steps.push_back({std::move(action), state_json(step.state)});
+    report.trace_lines.push_back(step.action ? to_string(*step.action) : "Init");
+  }
+  Json meta{{"source", "lockstep check " + report.protocol},
+            {"protocol", report.protocol},
+            {"config", std::move(config)},
+            {"bounds", report.bounds},
+            {"invariant", report.property}};
+  report.trace = make_itf(std::move(meta), steps);
+  return report;
+}
+
+}  // namespace lockstep

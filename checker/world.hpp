@@ -1,0 +1,238 @@
+// World<P>: a protocol's nodes, the network and the faults, as a model the explorer can check.
+//
+// Actions (each one atomic step of one node, or one fault):
+//   Deliver(e)    a message in flight reaches an up node and is consumed. A delivery that the
+//                 node ignores (its step changes nothing and has no effect) is not taken: the
+//                 message stays in flight, which allows every behaviour the consumed one would
+//                 (for safety, a message that is never delivered is the same as a lost one), and
+//                 it can still matter later (e.g. to a node whose promise a crash erased);
+//   Drop(e)       a message is lost (budgeted);
+//   Duplicate(e)  a message is copied (budgeted);
+//   Timer(n, t)   a timer fires at an up node (any timer, any time; no-op firings are skipped);
+//   Request(n, r) a client issues a pending request to an up node (each request once), to the
+//                 node its client talks to or, when it has none, to any node;
+//   Crash(n)      an up node stops and loses what it did not persist (budgeted);
+//   Recover(n)    a crashed node restarts from its durable state (the Restarted event).
+// Durability is modelled exactly: a node's durable state survives a crash only as of its last
+// Persist effect, so a step that forgets to persist is a bug the checker can find.
+#pragma once
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "checker/property.hpp"
+#include "checker/world_state.hpp"
+#include "model/core/json.hpp"
+
+namespace lockstep {
+
+struct WorldBounds {
+  LOCKSTEP_STRUCT(WorldBounds, (std::uint8_t, crashes), (std::uint8_t, drops), (std::uint8_t, duplicates),
+                  // states with more messages in flight are checked but not expanded; 0 = no bound
+                  (std::uint32_t, messages_max));
+};
+
+template <class P>
+struct WorldActions {
+  using E = Envelope<typename P::Message>;
+  struct Deliver {
+    LOCKSTEP_STRUCT(Deliver, (E, envelope));
+  };
+  struct Drop {
+    LOCKSTEP_STRUCT(Drop, (E, envelope));
+  };
+  struct Duplicate {
+    LOCKSTEP_STRUCT(Duplicate, (E, envelope));
+  };
+  struct Timer {
+    using T = typename P::Timer;
+    LOCKSTEP_STRUCT(Timer, (NodeId, node), (T, timer));
+  };
+  struct Request {
+    using R = typename P::ClientRequest;
+    LOCKSTEP_STRUCT(Request, (NodeId, node), (R, request));
+  };
+  struct Crash {
+    LOCKSTEP_STRUCT(Crash, (NodeId, node));
+  };
+  struct Recover {
+    LOCKSTEP_STRUCT(Recover, (NodeId, node));
+  };
+  using Action = std::variant<Deliver, Drop, Duplicate, Timer, Request, Crash, Recover>;
+};
+
+template <class P, class S = typename SpecFor<P>::type>
+class World {
+ public:
+  using Protocol = P;
+  using Spec = S;
+  using State = WorldState<P, S>;
+  using Actions = WorldActions<P>;
+  using Action = typename Actions::Action;
+  using Config = typename P::Config;
+  using Message = typename P::Message;
+  using Env = Envelope<Message>;
+
+  World(Config config, WorldBounds bounds, std::vector<PendingRequest<P>> requests)
+      : config_(std::move(config)),
+        bounds_(bounds),
+        requests_(std::move(requests)),
+        properties_(S::properties(config_)),
+        transition_properties_(S::transition_properties(config_)) {}
+
+  const Config& config() const { return config_; }
+  const WorldBounds& bounds() const { return bounds_; }
+  const std::vector<Property<State>>& properties() const { return properties_; }
+  const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
+
+  std::vector<State> initial_states() const {
+    State state;
+    for (std::size_t i = 0; i < config_.node_count; ++i) {
+      state.nodes.items.push_back(NodeSlot<P>{true, P::init(config_, NodeId::at(i)), std::nullopt});
+    }
+    state.budgets = Budgets{bounds_.crashes, bounds_.drops, bounds_.duplicates};
+    for (const auto& request : requests_) state.requests_pending.push_back(request);
+    state.ghost = S::initial_ghost(config_);
+    return {state};
+  }
+
+  // Messages in flight beyond which a state is not expanded: the --max-messages bound, or else
+  // what the network's capacity leaves room for after one more step.
+  static constexpr std::size_t messages_capacity = P::network_capacity - 2 * node_count_max;
+  std::size_t messages_max() const {
+    return bounds_.messages_max == 0 ? messages_capacity : std::min<std::size_t>(bounds_.messages_max, messages_capacity);
+  }
+  bool within_bounds(const State& state) const { return state.network.size() <= messages_max(); }
+
+  // Calls emit(action, next_state) for every enabled action, in a deterministic order.
+  template <class F>
+  void for_each_successor(const State& state, F&& emit) const {
+    network_successors(state, emit);
+    for (std::size_t i = 0; i < state.nodes.size(); ++i) {
+      const NodeId id = NodeId::at(i);
+      if (state.nodes[id].up) {
+        timer_successors(state, id, emit);
+        request_successors(state, id, emit);
+        if (state.budgets.crashes > 0) emit(Action{typename Actions::Crash{id}}, crash(state, id));
+      } else {
+        State next = state;
+        apply_event(next, id, typename P::Restarted{});
+        next.nodes[id].up = true;
+        emit(Action{typename Actions::Recover{id}}, std::move(next));
+      }
+    }
+  }
+
+  // The successor reached by one given action, if it is enabled (used to replay traces).
+  std::optional<State> successor(const State& state, const Action& action) const {
+    std::optional<State> found;
+    for_each_successor(state, [&](const Action& a, State&& next) {
+      if (!found && a == action) found = std::move(next);
+    });
+    return found;
+  }
+
+ private:
+  template <class F>
+  void network_successors(const State& state, F& emit) const {
+    const auto& network = state.network;
+    for (std::size_t i = 0; i < network.size(); ++i) {
+      if (i > 0 && network[i] == network[i - 1]) continue;  // one choice per distinct message
+      const Env& envelope = network[i];
+      bool deliverable = false;
+      if (state.nodes[envelope.to].up) {
+        State next = state;
+        next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
+        deliverable = apply_event(next, envelope.to, typename P::MessageReceived{envelope.from, envelope.message});
+        if (deliverable) emit(Action{typename Actions::Deliver{envelope}}, std::move(next));
+      }
+      // A drop or duplicate is taken only while the message is deliverable: a message that its
+      // receiver would ignore lingers anyway (which subsumes losing it), and it can be dropped
+      // or duplicated later, when it matters, with the same budget.
+      if (!deliverable) continue;
+      if (state.budgets.drops > 0) {
+        State next = state;
+        next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
+        --next.budgets.drops;
+        emit(Action{typename Actions::Drop{envelope}}, std::move(next));
+      }
+      if (state.budgets.duplicates > 0) {
+        State next = state;
+        next.network.insert(next.network.begin() + static_cast<std::ptrdiff_t>(i), envelope);
+        --next.budgets.duplicates;
+        emit(Action{typename Actions::Duplicate{envelope}}, std::move(next));
+      }
+    }
+  }
+
+  template <class F>
+  void timer_successors(const State& state, NodeId id, F& emit) const {
+    const auto& names = lockstep_enum_names(typename P::Timer{});
+    for (std::size_t t = 0; t < names.size(); ++t) {
+      const auto timer = static_cast<typename P::Timer>(t);
+      State next = state;
+      if (apply_event(next, id, typename P::TimerFired{timer})) {
+        emit(Action{typename Actions::Timer{id, timer}}, std::move(next));
+      }
+    }
+  }
+
+  template <class F>
+  void request_successors(const State& state, NodeId id, F& emit) const {
+    for (std::size_t r = 0; r < state.requests_pending.size(); ++r) {
+      const auto& pending = state.requests_pending[r];
+      if (!pending.target.is_none() && pending.target != id) continue;
+      const auto& request = pending.request;
+      State next = state;
+      next.requests_pending.erase(next.requests_pending.begin() + static_cast<std::ptrdiff_t>(r));
+      if (apply_event(next, id, request)) emit(Action{typename Actions::Request{id, request}}, std::move(next));
+    }
+  }
+
+  State crash(const State& state, NodeId id) const {
+    State next = state;
+    auto& slot = next.nodes[id];
+    typename P::Node fresh = P::init(config_, id);
+    fresh.durable = slot.disk ? *slot.disk : slot.node.durable;
+    slot = NodeSlot<P>{false, std::move(fresh), std::nullopt};
+    --next.budgets.crashes;
+    return next;
+  }
+
+  // Feeds one event to one node and performs the step's effects on the world. Returns false
+  // (and leaves `next` unchanged) when the step changes nothing.
+  bool apply_event(State& next, NodeId id, const typename P::Event& event) const {
+    auto& slot = next.nodes[id];
+    auto step = P::step(config_, id, slot.node, event);
+    if (step.effects.empty() && step.node == slot.node) return false;
+    bool persisted = false;
+    for (const auto& effect : step.effects) {
+      if (std::holds_alternative<Persist>(effect)) persisted = true;
+      if (const auto* send = std::get_if<Send<Message>>(&effect)) {
+        Env envelope{id, send->to, send->message};
+        next.network.insert(std::upper_bound(next.network.begin(), next.network.end(), envelope),
+                            std::move(envelope));
+      }
+    }
+    if (persisted) {
+      slot.disk.reset();
+    } else if (!slot.disk && step.node.durable != slot.node.durable) {
+      slot.disk = slot.node.durable;
+    }
+    if (slot.disk && *slot.disk == step.node.durable) slot.disk.reset();
+    S::observe(config_, next.ghost, id, event, slot.node, step);
+    slot.node = std::move(step.node);
+    return true;
+  }
+
+  Config config_;
+  WorldBounds bounds_;
+  std::vector<PendingRequest<P>> requests_;
+  std::vector<Property<State>> properties_;
+  std::vector<TransitionProperty<State>> transition_properties_;
+};
+
+}  // namespace lockstep

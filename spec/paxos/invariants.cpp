@@ -1,0 +1,78 @@
+#include "spec/paxos/invariants.hpp"
+
+#include <bit>
+
+namespace lockstep::paxos {
+
+void PaxosSpec::observe(const Config&, Ghost& ghost, NodeId node, const Event& event, const Node& before,
+                        const Step& step) {
+  if (const auto* request = std::get_if<ClientRequest>(&event)) ghost.proposed.insert(request->value);
+  const Durable& after = step.node.durable;
+  if (after.accepted_ballot != before.durable.accepted_ballot ||
+      after.accepted_value != before.durable.accepted_value) {
+    ghost.votes.insert(Vote{after.accepted_ballot, node, after.accepted_value});
+  }
+}
+
+std::uint32_t chosen_values(const Config& config, const Ghost& ghost) {
+  // Votes are sorted by ballot, then acceptor: count each run of equal (ballot, value).
+  std::uint32_t chosen = 0;
+  const Vote* begin = ghost.votes.begin();
+  for (const Vote* vote = begin; vote != ghost.votes.end(); ++vote) {
+    int voters = 0;
+    for (const Vote* other = begin; other != ghost.votes.end(); ++other) {
+      voters += (other->ballot == vote->ballot && other->value == vote->value) ? 1 : 0;
+    }
+    if (voters >= majority(config.node_count)) chosen |= 1u << vote->value.value;
+  }
+  return chosen;
+}
+
+bool agreement(const Config& config, const PaxosSpec::State& state) {
+  return std::popcount(chosen_values(config, state.ghost)) <= 1;
+}
+
+bool validity(const Config& config, const PaxosSpec::State& state) {
+  std::uint32_t proposed = 0;
+  for (const Value& value : state.ghost.proposed) proposed |= 1u << value.value;
+  return (chosen_values(config, state.ghost) & ~proposed) == 0;
+}
+
+bool learned_is_chosen(const Config& config, const PaxosSpec::State& state) {
+  std::uint32_t learned = 0;
+  for (const auto& slot : state.nodes.items) {
+    const Value value = slot.node.volatile_state.learned;
+    if (!value.is_none()) learned |= 1u << value.value;
+  }
+  return learned == 0 || (learned & ~chosen_values(config, state.ghost)) == 0;
+}
+
+bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after) {
+  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+    const NodeId id = NodeId::at(i);
+    if (after.nodes[id].node.durable.promised_ballot < before.nodes[id].node.durable.promised_ballot) return false;
+  }
+  return true;
+}
+
+std::vector<Property<PaxosSpec::State>> PaxosSpec::properties(const Config& config) {
+  using S = PaxosSpec::State;
+  return {
+      {"PAXOS-Agreement", PropertyKind::always, "at most one value is chosen",
+       [config](const S& s) { return agreement(config, s); }},
+      {"PAXOS-Validity", PropertyKind::always, "a chosen value was proposed",
+       [config](const S& s) { return validity(config, s); }},
+      {"PAXOS-LearnedIsChosen", PropertyKind::always, "a learned value is chosen",
+       [config](const S& s) { return learned_is_chosen(config, s); }},
+      {"value-chosen", PropertyKind::sometimes, "some run chooses a value",
+       [config](const S& s) { return chosen_values(config, s.ghost) != 0; }},
+  };
+}
+
+std::vector<TransitionProperty<PaxosSpec::State>> PaxosSpec::transition_properties(const Config&) {
+  return {
+      {"PAXOS-PromiseMonotone", "an acceptor's promise never decreases, across crashes too", promise_monotone},
+  };
+}
+
+}  // namespace lockstep::paxos

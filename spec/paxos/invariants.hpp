@@ -1,0 +1,60 @@
+// What must hold of single-decree Paxos, as named, pure predicates over a World<Paxos> state.
+//
+//   PAXOS-Agreement        at most one value is chosen (chosen = voted for by a majority of
+//                          acceptors at one ballot).
+//   PAXOS-Validity         a chosen value was proposed by a client.
+//   PAXOS-LearnedIsChosen  a value a learner has learned is chosen.
+//   PAXOS-PromiseMonotone  (transition) an acceptor's promise never decreases, across crashes too.
+//   value-chosen           (sometimes) some run chooses a value; if none can, the check is vacuous.
+//
+// The ghost variables record history the nodes do not keep: every vote ever cast (as msgs holds
+// every 2b message in Paxos.tla) and every value a client proposed.
+#pragma once
+
+#include <vector>
+
+#include "checker/property.hpp"
+#include "checker/world_state.hpp"
+#include "model/paxos/paxos.hpp"
+
+namespace lockstep::paxos {
+
+struct Vote {
+  LOCKSTEP_STRUCT(Vote, (Ballot, ballot), (NodeId, acceptor), (Value, value));
+};
+
+inline constexpr std::size_t votes_max = 64;
+
+struct Ghost {
+  using Votes = SmallSet<Vote, votes_max>;
+  using Values = SmallSet<Value, 16>;
+  LOCKSTEP_STRUCT(Ghost, (Votes, votes), (Values, proposed));
+};
+
+struct PaxosSpec {
+  using Ghost = paxos::Ghost;
+  using State = WorldState<Paxos, PaxosSpec>;
+
+  static Ghost initial_ghost(const Config&) { return Ghost{}; }
+  static void observe(const Config& config, Ghost& ghost, NodeId node, const Event& event, const Node& before,
+                      const Step& step);
+  static std::vector<Property<State>> properties(const Config& config);
+  static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+};
+
+// The values voted for by a majority at one ballot, as a bit set (bit v for value v).
+std::uint32_t chosen_values(const Config& config, const Ghost& ghost);
+
+bool agreement(const Config& config, const PaxosSpec::State& state);
+bool validity(const Config& config, const PaxosSpec::State& state);
+bool learned_is_chosen(const Config& config, const PaxosSpec::State& state);
+bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after);
+
+}  // namespace lockstep::paxos
+
+namespace lockstep {
+template <>
+struct SpecFor<paxos::Paxos> {
+  using type = paxos::PaxosSpec;
+};
+}  // namespace lockstep

@@ -14,7 +14,7 @@ std::string range_error(const char* flag, int value, int low, int high) {
 }  // namespace
 
 std::string validate(const PaxosCheckOptions& o) {
-  for (const std::string& error : {range_error("--nodes", o.nodes, 1, 9), range_error("--values", o.values, 1, 9),
+  for (const std::string& error : {range_error("--nodes", o.nodes, 1, 9), range_error("--values", o.values, 0, 9),
                                    range_error("--max-round", o.round_max, 1, 100),
                                    range_error("--crashes", o.crashes, 0, 100), range_error("--drops", o.drops, 0, 100),
                                    range_error("--duplicates", o.duplicates, 0, 100),

@@ -227,6 +227,8 @@ class Explorer {
     if (violating_slot_) {
       result_.outcome = Outcome::violation;
       rebuild_trace();
+      // The violating state was found while expanding the level above it.
+      result_.stats.depth = std::max<std::uint32_t>(result_.stats.depth, static_cast<std::uint32_t>(result_.trace.size()));
     } else if (!result_.stop_reason.empty()) {
       result_.outcome = Outcome::incomplete;
     } else if (!result_.sometimes_unreached.empty()) {

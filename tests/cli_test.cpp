@@ -1,0 +1,119 @@
+// The command line as a user runs it: exit codes, one clear line on bad input, --json output,
+// --bug list, and the trace file it writes.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "model/core/json.hpp"
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Outcome run(const std::string& args) {
+  const std::string err_path = ::testing::TempDir() + "lockstep_cli_err.txt";
+  const std::string command = std::string(LOCKSTEP_BINARY) + " " + args + " 2>" + err_path;
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  std::ifstream err_file(err_path);
+  std::stringstream err;
+  err << err_file.rdbuf();
+  return Outcome{WEXITSTATUS(status), out, err.str()};
+}
+
+int lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+TEST(Cli, check_paxos_json_has_the_documented_keys) {
+  const Outcome r = run("check paxos --max-round 1 --crashes 0 --drops 0 --duplicates 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  for (const char* key : {"result", "invariant", "states_generated", "distinct_states", "depth", "seconds",
+                          "states_per_second", "trace", "bounds"}) {
+    EXPECT_TRUE(json.contains(key)) << key;
+  }
+  EXPECT_EQ(json["result"], "ok");
+  EXPECT_TRUE(json["invariant"].is_null());
+  EXPECT_EQ(json["bounds"]["max_round"], 1);
+}
+
+TEST(Cli, violation_exits_1_and_writes_an_itf_trace) {
+  const std::string trace = ::testing::TempDir() + "lockstep_cli_trace.itf.json";
+  std::remove(trace.c_str());
+  const Outcome r = run("check paxos --bug accept-below-promise --json --trace-out " + trace);
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  EXPECT_EQ(json["result"], "violation");
+  EXPECT_EQ(json["invariant"], "PAXOS-Agreement");
+  EXPECT_EQ(json["trace"], trace);
+  std::ifstream file(trace);
+  ASSERT_TRUE(file.good());
+  const auto itf = lockstep::Json::parse(file);
+  EXPECT_TRUE(itf.contains("#meta"));
+  EXPECT_TRUE(itf["vars"].is_array());
+  EXPECT_EQ(itf["states"].size(), 9u);
+  EXPECT_EQ(itf["states"][0]["#meta"]["action"]["tag"], "Init");
+  EXPECT_EQ(itf["states"][1]["#meta"]["action"]["tag"], "Request");
+}
+
+TEST(Cli, text_summary_names_the_invariant_and_the_figures) {
+  const Outcome r = run("check paxos --bug promise-not-durable --trace-out " + ::testing::TempDir() + "t.itf.json");
+  ASSERT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("VIOLATION of PAXOS-PromiseMonotone"), std::string::npos) << r.out;
+  for (const char* word : {"bounds", "generated", "distinct", "depth", "states/s"}) {
+    EXPECT_NE(r.out.find(word), std::string::npos) << word;
+  }
+}
+
+TEST(Cli, bug_list_prints_one_bug_a_line_name_first) {
+  const Outcome r = run("check paxos --bug list");
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(lines(r.out), 3);
+  std::istringstream text(r.out);
+  std::string line;
+  std::vector<std::string> names;
+  while (std::getline(text, line)) {
+    const auto space = line.find(' ');
+    ASSERT_NE(space, std::string::npos) << line;
+    ASSERT_GT(line.size(), space + 2) << "a description follows the name: " << line;
+    names.push_back(line.substr(0, space));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"promise-not-durable", "ignore-accepted-value", "accept-below-promise"}));
+}
+
+TEST(Cli, bad_usage_exits_2_with_one_line_on_stderr) {
+  for (const char* args : {"check raft", "check paxos --bug nope", "check paxos --nodes 0", "check paxos --nodes x",
+                           "check paxos --frob", "check paxos --max-round 0", "check paxos --crashes -1",
+                           "check paxos-tla --ballots 0", "check", "frobnicate"}) {
+    const Outcome r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << args;
+  }
+}
+
+TEST(Cli, vacuous_model_is_not_a_pass) {
+  const Outcome r = run("check paxos --values 0 --json");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lockstep::Json::parse(r.out)["result"], "vacuous");
+}
+
+TEST(Cli, paxos_tla_reference_mode_reports_tlc_count) {
+  const Outcome r = run("check paxos-tla --acceptors 3 --ballots 2 --values 2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  EXPECT_EQ(json["distinct_states"], 3921);
+  EXPECT_EQ(json["depth"], 17);
+}
+
+}  // namespace

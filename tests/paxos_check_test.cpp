@@ -1,0 +1,124 @@
+// The checker on Paxos: every seeded bug is found with the invariant it breaks and a shortest
+// trace of pinned length; the correct protocol's state counts are pinned at two bound settings;
+// the Paxos.tla reference mode finds exactly TLC's states.
+#include <gtest/gtest.h>
+
+#include "checker/check_paxos.hpp"
+
+namespace lockstep {
+namespace {
+
+PaxosCheckOptions small_bounds() {
+  PaxosCheckOptions o;
+  o.nodes = 3;
+  o.values = 2;
+  o.round_max = 1;
+  o.crashes = 0;
+  o.drops = 0;
+  o.duplicates = 0;
+  return o;
+}
+
+struct SeededBug {
+  paxos::Bug bug;
+  const char* invariant;
+  std::size_t trace_steps;  // actions in the shortest counterexample
+};
+
+class PaxosSeededBug : public ::testing::TestWithParam<SeededBug> {};
+
+TEST_P(PaxosSeededBug, is_found_with_a_shortest_itf_trace_at_default_bounds) {
+  PaxosCheckOptions options;  // the command line's defaults
+  options.bug = GetParam().bug;
+  const CheckReport report = check_paxos(options);
+  ASSERT_EQ(report.outcome, Outcome::violation);
+  EXPECT_EQ(report.property, GetParam().invariant);
+  EXPECT_EQ(report.trace_lines.size(), GetParam().trace_steps + 1);  // + the initial state
+  ASSERT_TRUE(report.trace.is_object());
+  EXPECT_EQ(report.trace["states"].size(), GetParam().trace_steps + 1);
+  EXPECT_EQ(report.trace["#meta"]["invariant"], GetParam().invariant);
+  EXPECT_EQ(report.trace["vars"], Json::parse(R"(["nodes", "network", "budgets", "requests_pending", "ghost"])"));
+  EXPECT_EQ(report.stats.depth, GetParam().trace_steps + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Bugs, PaxosSeededBug,
+    ::testing::Values(SeededBug{paxos::Bug::promise_not_durable, "PAXOS-PromiseMonotone", 2},
+                      SeededBug{paxos::Bug::ignore_accepted_value, "PAXOS-Agreement", 8},
+                      SeededBug{paxos::Bug::accept_below_promise, "PAXOS-Agreement", 8}),
+    [](const auto& info) { return std::string(enum_name(info.param.bug)); });
+
+TEST(PaxosCheck, correct_protocol_state_counts_are_pinned) {
+  PaxosCheckOptions o = small_bounds();
+  CheckReport report = check_paxos(o);
+  EXPECT_EQ(report.outcome, Outcome::ok);
+  EXPECT_EQ(report.stats.distinct_states, 398u);
+  EXPECT_EQ(report.stats.depth, 13u);
+
+  o.round_max = 2;
+  o.crashes = 1;
+  report = check_paxos(o);
+  EXPECT_EQ(report.outcome, Outcome::ok);
+  EXPECT_EQ(report.stats.distinct_states, 854214u);
+  EXPECT_EQ(report.stats.depth, 29u);
+  EXPECT_TRUE(report.sometimes_unreached.empty());
+}
+
+TEST(PaxosCheck, a_model_that_cannot_choose_is_reported_vacuous) {
+  PaxosCheckOptions o = small_bounds();
+  o.values = 0;  // no client ever proposes
+  const CheckReport report = check_paxos(o);
+  EXPECT_EQ(report.outcome, Outcome::vacuous);
+  EXPECT_EQ(report.sometimes_unreached, std::vector<std::string>{"value-chosen"});
+}
+
+TEST(PaxosCheck, bounds_are_reported_with_the_result) {
+  const CheckReport report = check_paxos(small_bounds());
+  EXPECT_EQ(report.bounds["nodes"], 3);
+  EXPECT_EQ(report.bounds["max_round"], 1);
+  EXPECT_EQ(report.bounds["crashes"], 0);
+}
+
+TEST(PaxosCheck, keep_going_counts_violations_and_keeps_the_shortest_trace) {
+  PaxosCheckOptions o = small_bounds();
+  o.bug = paxos::Bug::accept_below_promise;
+  o.explore.keep_going = true;
+  const CheckReport report = check_paxos(o);
+  ASSERT_EQ(report.outcome, Outcome::violation);
+  EXPECT_GT(report.violations, 1u);
+  EXPECT_EQ(report.trace_lines.size(), 9u);
+}
+
+TEST(PaxosTlaCheck, matches_tlc_distinct_states_for_mcpaxos_constants) {
+  // TLC on Paxos.tla, Acceptor = {a1, a2, a3}, Value = {v1, v2}, ballots {0, 1}, majority
+  // quorums, no symmetry: 3,921 distinct states, depth 17.
+  PaxosTlaCheckOptions o;
+  o.acceptors = 3;
+  o.ballots = 2;
+  o.values = 2;
+  const CheckReport report = check_paxos_tla(o);
+  EXPECT_EQ(report.outcome, Outcome::ok);
+  EXPECT_EQ(report.stats.distinct_states, 3921u);
+  EXPECT_EQ(report.stats.depth, 17u);
+}
+
+TEST(PaxosTlaCheck, three_ballots_count_is_pinned) {
+  PaxosTlaCheckOptions o;
+  o.ballots = 3;
+  const CheckReport report = check_paxos_tla(o);
+  EXPECT_EQ(report.outcome, Outcome::ok);
+  EXPECT_EQ(report.stats.distinct_states, 185369u);
+  EXPECT_EQ(report.stats.depth, 25u);
+}
+
+TEST(PaxosTlaCheck, rejects_constants_out_of_range) {
+  PaxosTlaCheckOptions o;
+  o.acceptors = 0;
+  EXPECT_FALSE(validate(o).empty());
+  o.acceptors = 3;
+  o.ballots = 40;
+  EXPECT_FALSE(validate(o).empty());
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -38,7 +38,7 @@ CheckReport check_paxos(const PaxosCheckOptions& o) {
   const auto result = explore(world, o.explore);
   Json bounds_json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
                    {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
-                   {"max_messages", o.messages_max == 0 ? Json(nullptr) : Json(o.messages_max)},
+                   {"max_messages", world.messages_max()},
                    {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
   return make_report("paxos", result, std::move(bounds_json), to_json_value(config),
                      [](const World::State& state) { return to_json_value(state); });

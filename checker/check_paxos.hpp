@@ -16,7 +16,8 @@ struct PaxosCheckOptions {
   int crashes = 1;
   int drops = 1;
   int duplicates = 1;
-  int messages_max = 0;  // 0 = no bound
+  // Messages in flight beyond which a state is not expanded (0 = only the network capacity).
+  int messages_max = 8;
   // Clients: value i is proposed by client i, which talks to node i (mod nodes). Nodes are
   // interchangeable, so every assignment of distinct nodes to clients is this one up to renaming.
   // With any_node, each client may talk to any node (a larger space: it adds the behaviours

@@ -9,11 +9,18 @@
 //
 // The explorer keeps a fingerprint and a parent link per distinct state (FingerprintTable) and
 // the frontier as encoded bytes, never whole states. Every property is checked on every new
-// state (transition properties on every step). Levels are explored in order, so the first
-// violation found is at minimal depth and its rebuilt trace is a shortest one.
+// state (transition properties on every step). Levels are explored in order, each by all the
+// workers at once; a level is finished before its violations are looked at, and the one first
+// in exploration order is reported, so the trace is a shortest one and the reported property is
+// the same whatever the number of workers.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +47,7 @@ struct ExploreOptions {
   std::uint32_t depth_max = 0;      // 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
   Progress::Mode progress = Progress::Mode::quiet;
+  unsigned workers = 1;             // threads exploring each level
 };
 
 template <class M>
@@ -64,13 +72,8 @@ struct Frontier {
   std::vector<std::size_t> ends;
   std::vector<std::uint32_t> slots;
   std::size_t size() const { return slots.size(); }
-  void clear() {
-    bytes.clear();
-    ends.clear();
-    slots.clear();
-  }
-  void push(const Bytes& encoded, std::uint32_t slot) {
-    bytes.append(encoded.data(), encoded.size());
+  void push(const char* encoded, std::size_t size, std::uint32_t slot) {
+    bytes.append(encoded, size);
     ends.push_back(bytes.size());
     slots.push_back(slot);
   }
@@ -91,115 +94,276 @@ class Explorer {
         options_(options),
         table_(options.memory_bytes_max),
         progress_(options.progress),
-        sometimes_seen_(model.properties().size(), false) {}
+        workers_(std::max(1u, options.workers)) {
+    for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
+  }
 
   ExploreResult<M> run() {
-    for (State& state : model_.initial_states()) {
-      ++stats_.states_generated;
-      if (!add(state, FingerprintTable::no_parent) || stopped_) break;
+    {
+      Worker& w = workers_.front();
+      std::uint64_t order = 0;
+      for (State& state : model_.initial_states()) {
+        ++w.generated;
+        add(w, state, FingerprintTable::no_parent, order++);
+      }
     }
-    stats_.depth = 1;
-    while (!stopped_ && current_.size() > 0) {
-      if (options_.depth_max != 0 && stats_.depth >= options_.depth_max) {
+    std::uint32_t depth = 1;
+    collect_next_level();
+    resolve_violations();
+    while (!stopped() && level_size_ > 0) {
+      if (options_.depth_max != 0 && depth >= options_.depth_max) {
         result_.depth_bounded = true;
         break;
       }
-      expand_level();
-      if (next_.size() > 0 && !stopped_) ++stats_.depth;
-      std::swap(current_, next_);
-      next_.clear();
+      expand_level(depth);
+      collect_next_level();
+      resolve_violations();
+      if (level_size_ > 0 && !memory_exhausted_) ++depth;
     }
-    return finish();
+    return finish(depth);
   }
 
  private:
-  void expand_level() {
-    for (std::size_t i = 0; i < current_.size() && !stopped_; ++i) {
-      const auto [data, size] = current_.at(i);
-      const State state = decode_from<State>(data, size);
-      source_ = current_.slots[i];
-      model_.for_each_successor(state, [&](const Action& action, State&& next) {
-        if (!stopped_) on_successor(state, action, next);
-      });
-      stats_.queue = current_.size() - i - 1 + next_.size();
-      progress_.tick(stats_);
+  // A property violation met while exploring; the one first in exploration order is reported,
+  // whatever the number of workers.
+  struct Found {
+    std::uint64_t order;
+    std::string property;
+    std::uint32_t slot;  // the violating state, or for a transition property the state before
+    std::optional<TraceStep<State, Action>> transition;
+  };
+
+  // A successor waiting to be inserted: its encoding in batch_bytes, its fingerprint.
+  struct Pending {
+    std::size_t begin;
+    std::size_t end;
+    std::uint64_t fingerprint;
+    std::uint64_t order;
+  };
+
+  struct Worker {
+    Frontier next;
+    Bytes encoded;
+    Bytes batch_bytes;
+    std::vector<Pending> batch;
+    std::vector<State> batch_states;
+    std::vector<Found> found;
+    std::vector<char> sometimes_seen;
+    std::uint64_t generated = 0;
+    std::uint64_t distinct = 0;
+    std::uint64_t reported_generated = 0;
+    std::uint64_t reported_distinct = 0;
+  };
+
+  bool stopped() const { return memory_exhausted_ || (have_violation_ && !options_.keep_going); }
+
+  // Expands every state of the current level on all workers.
+  void expand_level(std::uint32_t depth) {
+    cursor_.store(0);
+    active_ = static_cast<int>(workers_.size());
+    depth_ = depth;
+    std::vector<std::thread> threads;
+    std::vector<std::exception_ptr> errors(workers_.size());
+    for (std::size_t i = 1; i < workers_.size(); ++i) {
+      threads.emplace_back([this, i, &errors] { work(i, errors[i]); });
+    }
+    work(0, errors[0]);
+    for (auto& thread : threads) thread.join();
+    for (const auto& error : errors) {
+      if (error) std::rethrow_exception(error);
     }
   }
 
-  void on_successor(const State& state, const Action& action, const State& next) {
-    ++stats_.states_generated;
-    for (const auto& property : model_.transition_properties()) {
-      if (property.holds(state, next)) continue;
-      violated(std::string(property.name));
-      if (!violating_slot_) {
-        violating_slot_ = source_;
-        transition_violation_ = TraceStep<State, Action>{action, next};
+  void work(std::size_t index, std::exception_ptr& error) {
+    Worker& w = workers_[index];
+    try {
+      constexpr std::size_t chunk = 32;
+      while (!abort_.load(std::memory_order_relaxed)) {
+        pause_for_growth();
+        const std::size_t begin = cursor_.fetch_add(chunk);
+        if (begin >= level_size_) break;
+        for (std::size_t i = begin; i < std::min(begin + chunk, level_size_); ++i) {
+          expand(w, i);
+          if (index == 0) report_progress(i);
+          pause_for_growth();
+        }
       }
-      return;
+    } catch (...) {
+      error = std::current_exception();
+      abort_.store(true);
     }
-    add(next, source_);
+    leave();
   }
 
-  // Records a state reached from `parent`; checks it if new. False when the run must stop.
-  bool add(const State& state, std::uint32_t parent) {
-    encoded_.clear();
-    encode_to(encoded_, state);
-    if (table_.needs_grow()) {
-      if (!table_.can_grow()) {
-        stopped_ = true;
-        result_.stop_reason = "the memory bound was reached";
-        return false;
+  void expand(Worker& w, std::size_t position) {
+    const auto [segment, i] = locate(position);
+    const auto [data, size] = level_[segment].at(i);
+    const State state = decode_from<State>(data, size);
+    const std::uint32_t source = level_[segment].slots[i];
+    std::uint64_t ordinal = 0;
+    // Successors are encoded, fingerprinted and their slots prefetched first, then inserted:
+    // the table is much larger than the caches, and this hides most of its misses.
+    w.batch.clear();
+    w.batch_bytes.clear();
+    model_.for_each_successor(state, [&](const Action& action, State&& next) {
+      ++w.generated;
+      const std::uint64_t order = (static_cast<std::uint64_t>(position) << 20) | std::min<std::uint64_t>(ordinal++, 0xfffff);
+      for (const auto& property : model_.transition_properties()) {
+        if (property.holds(state, next)) continue;
+        w.found.push_back({order, std::string(property.name), source, TraceStep<State, Action>{action, next}});
+        return;
       }
-      remap(table_.grow());
-      if (parent != FingerprintTable::no_parent) parent = source_;
+      const std::size_t begin = w.batch_bytes.size();
+      encode_to(w.batch_bytes, next);
+      const std::uint64_t fp = fingerprint_bytes(w.batch_bytes.data() + begin, w.batch_bytes.size() - begin);
+      table_.prefetch(fp);
+      if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
+      w.batch_states[w.batch.size()] = std::move(next);
+      w.batch.push_back({begin, w.batch_bytes.size(), fp, order});
+    });
+    for (std::size_t k = 0; k < w.batch.size(); ++k) {
+      const Pending& p = w.batch[k];
+      const auto inserted = table_.insert(p.fingerprint, source);
+      if (!inserted.is_new) continue;
+      ++w.distinct;
+      check(w, w.batch_states[k], inserted.slot, p.order);
+      if (model_.within_bounds(w.batch_states[k])) {
+        w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin, inserted.slot);
+      }
     }
-    const auto inserted = table_.insert(fingerprint_bytes(encoded_.data(), encoded_.size()), parent);
-    if (!inserted.is_new) return true;
-    ++stats_.distinct_states;
-    check(state, inserted.slot);
-    if (model_.within_bounds(state)) next_or_current().push(encoded_, inserted.slot);
-    return !stopped_;
+    publish(w);
   }
 
-  detail::Frontier& next_or_current() { return stats_.depth == 0 ? current_ : next_; }
+  // Records a state reached from `parent`; checks it if new.
+  void add(Worker& w, const State& state, std::uint32_t parent, std::uint64_t order) {
+    w.encoded.clear();
+    encode_to(w.encoded, state);
+    const auto inserted = table_.insert(fingerprint_bytes(w.encoded.data(), w.encoded.size()), parent);
+    if (!inserted.is_new) return;
+    ++w.distinct;
+    check(w, state, inserted.slot, order);
+    if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size(), inserted.slot);
+  }
 
-  void check(const State& state, std::uint32_t slot) {
+  void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t order) {
     const auto& properties = model_.properties();
     for (std::size_t p = 0; p < properties.size(); ++p) {
       const auto& property = properties[p];
       if (property.kind == PropertyKind::sometimes) {
-        if (!sometimes_seen_[p] && property.holds(state)) sometimes_seen_[p] = true;
+        if (!w.sometimes_seen[p] && property.holds(state)) w.sometimes_seen[p] = 1;
       } else if (!property.holds(state)) {
-        violated(std::string(property.name));
-        if (!violating_slot_) violating_slot_ = slot;
+        w.found.push_back({order, std::string(property.name), slot, std::nullopt});
         return;
       }
     }
   }
 
-  void violated(std::string property) {
-    ++result_.violations;
-    if (result_.property.empty()) result_.property = std::move(property);
-    if (!options_.keep_going) stopped_ = true;
+  std::pair<std::size_t, std::size_t> locate(std::size_t position) const {
+    const auto it = std::upper_bound(level_starts_.begin(), level_starts_.end(), position);
+    const std::size_t segment = static_cast<std::size_t>(it - level_starts_.begin()) - 1;
+    return {segment, position - level_starts_[segment]};
   }
 
-  void remap(const std::vector<std::uint32_t>& moved) {
-    for (auto& slot : current_.slots) slot = moved[slot];
-    for (auto& slot : next_.slots) slot = moved[slot];
-    if (source_ != FingerprintTable::no_parent) source_ = moved[source_];
-    if (violating_slot_) violating_slot_ = moved[*violating_slot_];
+  // The workers' new states become the next level.
+  void collect_next_level() {
+    level_.clear();
+    level_starts_.clear();
+    level_size_ = 0;
+    for (Worker& w : workers_) {
+      if (w.next.size() == 0) continue;
+      level_starts_.push_back(level_size_);
+      level_size_ += w.next.size();
+      level_.push_back(std::move(w.next));
+      w.next = Frontier{};
+    }
   }
 
-  // The shortest trace to the first violation: walk parents to the root, then re-execute.
+  void resolve_violations() {
+    std::vector<Found> level_found;
+    for (Worker& w : workers_) {
+      for (Found& f : w.found) level_found.push_back(std::move(f));
+      w.found.clear();
+    }
+    if (level_found.empty()) return;
+    result_.violations += level_found.size();
+    if (have_violation_) return;  // keep going: the first (shortest) one stays the one reported
+    const auto first = std::min_element(level_found.begin(), level_found.end(),
+                                        [](const Found& a, const Found& b) { return a.order < b.order; });
+    violation_ = std::move(*first);
+    have_violation_ = true;
+  }
+
+  // Growth of the fingerprint table happens with every worker paused between two states.
+  void pause_for_growth() {
+    if (!table_.needs_grow()) return;
+    std::unique_lock lock(growth_mutex_);
+    if (!table_.needs_grow() || memory_exhausted_) return;
+    ++paused_;
+    if (paused_ == active_) {
+      grow();
+    } else {
+      const std::uint64_t generation = growth_generation_;
+      growth_done_.wait(lock, [&] { return growth_generation_ != generation; });
+    }
+  }
+
+  void leave() {
+    std::unique_lock lock(growth_mutex_);
+    --active_;
+    if (paused_ > 0 && paused_ == active_) grow();
+  }
+
+  // Called with the growth mutex held and every active worker paused.
+  void grow() {
+    if (table_.can_grow()) {
+      const std::vector<std::uint32_t> moved = table_.grow(static_cast<unsigned>(workers_.size()));
+      auto remap = [&](std::vector<std::uint32_t>& slots) {
+        for (auto& slot : slots) slot = moved[slot];
+      };
+      for (Frontier& f : level_) remap(f.slots);
+      for (Worker& w : workers_) {
+        remap(w.next.slots);
+        for (Found& f : w.found) f.slot = moved[f.slot];
+      }
+      if (have_violation_) violation_.slot = moved[violation_.slot];
+    } else {
+      memory_exhausted_ = true;
+      abort_.store(true);
+      result_.stop_reason = "the memory bound was reached";
+    }
+    paused_ = 0;
+    ++growth_generation_;
+    growth_done_.notify_all();
+  }
+
+  void publish(Worker& w) {
+    generated_.fetch_add(w.generated - w.reported_generated, std::memory_order_relaxed);
+    distinct_.fetch_add(w.distinct - w.reported_distinct, std::memory_order_relaxed);
+    w.reported_generated = w.generated;
+    w.reported_distinct = w.distinct;
+  }
+
+  void report_progress(std::size_t position) {
+    ExploreStats stats;
+    stats.states_generated = generated_.load(std::memory_order_relaxed);
+    stats.distinct_states = distinct_.load(std::memory_order_relaxed);
+    stats.depth = depth_;
+    stats.queue = level_size_ - std::min(level_size_, position);
+    progress_.tick(stats);
+  }
+
+  // The shortest trace to the reported violation: walk parents to the root, then re-execute.
   void rebuild_trace() {
     std::vector<std::uint32_t> path;
-    for (std::uint32_t slot = *violating_slot_; slot != FingerprintTable::no_parent; slot = table_.parent(slot)) {
+    for (std::uint32_t slot = violation_.slot; slot != FingerprintTable::no_parent; slot = table_.parent(slot)) {
       path.push_back(slot);
     }
     std::reverse(path.begin(), path.end());
     auto slot_of = [&](const State& s) { return table_.find(fingerprint(s)); };
     for (State& state : model_.initial_states()) {
-      if (slot_of(state) == path.front()) result_.trace.push_back({std::nullopt, std::move(state)});
+      if (result_.trace.empty() && slot_of(state) == path.front()) {
+        result_.trace.push_back({std::nullopt, std::move(state)});
+      }
     }
     for (std::size_t i = 1; i < path.size() && !result_.trace.empty(); ++i) {
       std::optional<TraceStep<State, Action>> found;
@@ -209,27 +373,34 @@ class Explorer {
       if (!found) break;  // cannot happen for a deterministic model
       result_.trace.push_back(std::move(*found));
     }
-    if (transition_violation_) result_.trace.push_back(std::move(*transition_violation_));
+    if (violation_.transition) result_.trace.push_back(std::move(*violation_.transition));
   }
 
-  ExploreResult<M> finish() {
-    stats_.queue = current_.size() + next_.size();
-    progress_.finish(stats_);
-    result_.stats = stats_;
+  ExploreResult<M> finish(std::uint32_t depth) {
+    ExploreStats stats;
+    for (const Worker& w : workers_) {
+      stats.states_generated += w.generated;
+      stats.distinct_states += w.distinct;
+    }
+    stats.depth = depth;
+    stats.queue = level_size_;
+    progress_.finish(stats);
+    result_.stats = stats;
     result_.seconds = progress_.seconds();
     result_.table_bytes = table_.bytes();
     const auto& properties = model_.properties();
     for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (properties[p].kind == PropertyKind::sometimes && !sometimes_seen_[p]) {
-        result_.sometimes_unreached.emplace_back(properties[p].name);
-      }
+      bool seen = false;
+      for (const Worker& w : workers_) seen = seen || w.sometimes_seen[p];
+      if (properties[p].kind == PropertyKind::sometimes && !seen) result_.sometimes_unreached.emplace_back(properties[p].name);
     }
-    if (violating_slot_) {
+    if (have_violation_) {
       result_.outcome = Outcome::violation;
+      result_.property = violation_.property;
       rebuild_trace();
-      // The violating state was found while expanding the level above it.
-      result_.stats.depth = std::max<std::uint32_t>(result_.stats.depth, static_cast<std::uint32_t>(result_.trace.size()));
-    } else if (!result_.stop_reason.empty()) {
+      // The violating state lies one level below the level being expanded when it was met.
+      result_.stats.depth = std::max<std::uint32_t>(depth, static_cast<std::uint32_t>(result_.trace.size()));
+    } else if (memory_exhausted_) {
       result_.outcome = Outcome::incomplete;
     } else if (!result_.sometimes_unreached.empty()) {
       result_.outcome = Outcome::vacuous;
@@ -241,15 +412,26 @@ class Explorer {
   ExploreOptions options_;
   FingerprintTable table_;
   Progress progress_;
-  ExploreStats stats_;
-  Frontier current_;
-  Frontier next_;
-  Bytes encoded_;
-  std::uint32_t source_ = FingerprintTable::no_parent;
-  std::vector<bool> sometimes_seen_;
-  std::optional<std::uint32_t> violating_slot_;
-  std::optional<TraceStep<State, Action>> transition_violation_;
-  bool stopped_ = false;
+  std::vector<Worker> workers_;
+
+  std::vector<Frontier> level_;             // the states of the level being expanded
+  std::vector<std::size_t> level_starts_;  // where each segment of level_ starts
+  std::size_t level_size_ = 0;
+  std::uint32_t depth_ = 0;
+  std::atomic<std::size_t> cursor_ = 0;
+  std::atomic<bool> abort_ = false;
+  std::atomic<std::uint64_t> generated_ = 0;
+  std::atomic<std::uint64_t> distinct_ = 0;
+
+  std::mutex growth_mutex_;
+  std::condition_variable growth_done_;
+  int active_ = 0;
+  int paused_ = 0;
+  std::uint64_t growth_generation_ = 0;
+  bool memory_exhausted_ = false;
+
+  bool have_violation_ = false;
+  Found violation_{};
   ExploreResult<M> result_;
 };
 

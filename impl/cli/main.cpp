@@ -3,7 +3,7 @@
 //   lockstep check paxos      [--nodes N] [--values V] [--max-round R] [--crashes C] [--drops D]
 //                             [--duplicates K] [--max-messages M] [--bug NAME|list] [common]
 //   lockstep check paxos-tla  [--acceptors A] [--ballots B] [--values V] [common]
-//   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--quiet]
+//   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--workers K] [--quiet]
 //
 // Exit codes: 0 no violation; 1 violation (or vacuous: a "sometimes" property is never reached);
 // 2 bad usage or input; 3 incomplete (stopped by the memory bound before exhausting the space).
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "checker/check_paxos.hpp"
 
@@ -32,6 +33,7 @@ struct CommonFlags {
   bool quiet = false;
   std::string trace_out;
   int depth_max = 0;
+  int workers = 0;
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -42,6 +44,9 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
       ->check(CLI::Range(0, 1000000));
   command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
+  command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
 }
 
 std::string bug_flag_name(paxos::Bug bug) {
@@ -172,6 +177,7 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   options.keep_going = flags.keep_going;
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
+  options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
   return options;
 }
 
@@ -195,7 +201,7 @@ int main(int argc, char** argv) {
   paxos->add_option("--crashes", paxos_options.crashes, "Crash budget")->capture_default_str();
   paxos->add_option("--drops", paxos_options.drops, "Message drop budget")->capture_default_str();
   paxos->add_option("--duplicates", paxos_options.duplicates, "Message duplication budget")->capture_default_str();
-  paxos->add_option("--max-messages", paxos_options.messages_max, "Bound on messages in flight (0 = none)")
+  paxos->add_option("--max-messages", paxos_options.messages_max, "States with more messages in flight are not expanded (0 = up to the network's capacity)")
       ->capture_default_str();
   paxos->add_flag("--any-node", paxos_options.any_node,
                   "Clients may send to any node (default: client i talks to node i; equal up to renaming)");

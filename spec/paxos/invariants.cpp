@@ -1,50 +1,51 @@
 #include "spec/paxos/invariants.hpp"
 
+#include <array>
 #include <bit>
 
 namespace lockstep::paxos {
 
-void PaxosSpec::observe(const Config&, Ghost& ghost, NodeId node, const Event& event, const Node& before,
+void PaxosSpec::observe(const Config& config, Ghost& ghost, NodeId node, const Event& event, const Node& before,
                         const Step& step) {
   if (const auto* request = std::get_if<ClientRequest>(&event)) ghost.proposed.insert(request->value);
   const Durable& after = step.node.durable;
   if (after.accepted_ballot != before.durable.accepted_ballot ||
       after.accepted_value != before.durable.accepted_value) {
     ghost.votes.insert(Vote{after.accepted_ballot, node, after.accepted_value});
+    ghost.chosen = chosen_values(config, ghost);
   }
 }
 
 std::uint32_t chosen_values(const Config& config, const Ghost& ghost) {
-  // Votes are sorted by ballot, then acceptor: count each run of equal (ballot, value).
+  // Votes are sorted by ballot first: count the votes for each value within each ballot's run.
   std::uint32_t chosen = 0;
-  const Vote* begin = ghost.votes.begin();
-  for (const Vote* vote = begin; vote != ghost.votes.end(); ++vote) {
-    int voters = 0;
-    for (const Vote* other = begin; other != ghost.votes.end(); ++other) {
-      voters += (other->ballot == vote->ballot && other->value == vote->value) ? 1 : 0;
+  const Vote* vote = ghost.votes.begin();
+  while (vote != ghost.votes.end()) {
+    std::array<std::uint8_t, 32> voters{};
+    const Ballot ballot = vote->ballot;
+    for (; vote != ghost.votes.end() && vote->ballot == ballot; ++vote) {
+      const unsigned value = vote->value.value & 31u;
+      if (++voters[value] >= majority(config.node_count)) chosen |= 1u << value;
     }
-    if (voters >= majority(config.node_count)) chosen |= 1u << vote->value.value;
   }
   return chosen;
 }
 
-bool agreement(const Config& config, const PaxosSpec::State& state) {
-  return std::popcount(chosen_values(config, state.ghost)) <= 1;
-}
+bool agreement(const Config&, const PaxosSpec::State& state) { return std::popcount(state.ghost.chosen) <= 1; }
 
-bool validity(const Config& config, const PaxosSpec::State& state) {
+bool validity(const Config&, const PaxosSpec::State& state) {
   std::uint32_t proposed = 0;
   for (const Value& value : state.ghost.proposed) proposed |= 1u << value.value;
-  return (chosen_values(config, state.ghost) & ~proposed) == 0;
+  return (state.ghost.chosen & ~proposed) == 0;
 }
 
-bool learned_is_chosen(const Config& config, const PaxosSpec::State& state) {
+bool learned_is_chosen(const Config&, const PaxosSpec::State& state) {
   std::uint32_t learned = 0;
   for (const auto& slot : state.nodes.items) {
     const Value value = slot.node.volatile_state.learned;
     if (!value.is_none()) learned |= 1u << value.value;
   }
-  return learned == 0 || (learned & ~chosen_values(config, state.ghost)) == 0;
+  return (learned & ~state.ghost.chosen) == 0;
 }
 
 bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after) {
@@ -65,7 +66,7 @@ std::vector<Property<PaxosSpec::State>> PaxosSpec::properties(const Config& conf
       {"PAXOS-LearnedIsChosen", PropertyKind::always, "a learned value is chosen",
        [config](const S& s) { return learned_is_chosen(config, s); }},
       {"value-chosen", PropertyKind::sometimes, "some run chooses a value",
-       [config](const S& s) { return chosen_values(config, s.ghost) != 0; }},
+       [](const S& s) { return s.ghost.chosen != 0; }},
   };
 }
 

@@ -28,7 +28,9 @@ inline constexpr std::size_t votes_max = 64;
 struct Ghost {
   using Votes = SmallSet<Vote, votes_max>;
   using Values = SmallSet<Value, 16>;
-  LOCKSTEP_STRUCT(Ghost, (Votes, votes), (Values, proposed));
+  // `chosen` (bit v: value v is chosen) is derived from `votes`, kept so that the invariants
+  // checked on every state need not recount them.
+  LOCKSTEP_STRUCT(Ghost, (Votes, votes), (Values, proposed), (std::uint32_t, chosen));
 };
 
 struct PaxosSpec {
@@ -42,7 +44,8 @@ struct PaxosSpec {
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
 };
 
-// The values voted for by a majority at one ballot, as a bit set (bit v for value v).
+// The values voted for by a majority at one ballot, as a bit set (bit v for value v),
+// counted from the votes.
 std::uint32_t chosen_values(const Config& config, const Ghost& ghost);
 
 bool agreement(const Config& config, const PaxosSpec::State& state);

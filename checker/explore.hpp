@@ -10,9 +10,11 @@
 // The explorer keeps a fingerprint and a parent link per distinct state (FingerprintTable) and
 // the frontier as encoded bytes, never whole states. Every property is checked on every new
 // state (transition properties on every step). Levels are explored in order, each by all the
-// workers at once; a level is finished before its violations are looked at, and the one first
-// in exploration order is reported, so the trace is a shortest one and the reported property is
-// the same whatever the number of workers.
+// workers at once; a level is finished before its violations are looked at, so the trace is a
+// shortest one, and the violation reported is chosen by (property, fingerprint), so the
+// property and the final state do not depend on the number of workers. (With several workers,
+// which of several equally short paths leads there may vary: parent links go to whichever
+// worker reached a state first.)
 #pragma once
 
 #include <algorithm>
@@ -21,6 +23,7 @@
 #include <exception>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,10 +104,9 @@ class Explorer {
   ExploreResult<M> run() {
     {
       Worker& w = workers_.front();
-      std::uint64_t order = 0;
       for (State& state : model_.initial_states()) {
         ++w.generated;
-        add(w, state, FingerprintTable::no_parent, order++);
+        add(w, state, FingerprintTable::no_parent);
       }
     }
     std::uint32_t depth = 1;
@@ -124,10 +126,12 @@ class Explorer {
   }
 
  private:
-  // A property violation met while exploring; the one first in exploration order is reported,
-  // whatever the number of workers.
+  // A property violation met while exploring. Of those met in the first level that has any,
+  // the one reported is the first by (property, fingerprint of the violating state): the same
+  // whatever the number of workers and their timing.
   struct Found {
-    std::uint64_t order;
+    std::uint64_t property_index;  // compared first, then the fingerprint
+    std::uint64_t fingerprint;
     std::string property;
     std::uint32_t slot;  // the violating state, or for a transition property the state before
     std::optional<TraceStep<State, Action>> transition;
@@ -138,7 +142,6 @@ class Explorer {
     std::size_t begin;
     std::size_t end;
     std::uint64_t fingerprint;
-    std::uint64_t order;
   };
 
   struct Worker {
@@ -200,17 +203,17 @@ class Explorer {
     const auto [data, size] = level_[segment].at(i);
     const State state = decode_from<State>(data, size);
     const std::uint32_t source = level_[segment].slots[i];
-    std::uint64_t ordinal = 0;
     // Successors are encoded, fingerprinted and their slots prefetched first, then inserted:
     // the table is much larger than the caches, and this hides most of its misses.
     w.batch.clear();
     w.batch_bytes.clear();
     model_.for_each_successor(state, [&](const Action& action, State&& next) {
       ++w.generated;
-      const std::uint64_t order = (static_cast<std::uint64_t>(position) << 20) | std::min<std::uint64_t>(ordinal++, 0xfffff);
-      for (const auto& property : model_.transition_properties()) {
-        if (property.holds(state, next)) continue;
-        w.found.push_back({order, std::string(property.name), source, TraceStep<State, Action>{action, next}});
+      const auto& transitions = model_.transition_properties();
+      for (std::size_t p = 0; p < transitions.size(); ++p) {
+        if (transitions[p].holds(state, next)) continue;
+        w.found.push_back({model_.properties().size() + p, fingerprint(next), std::string(transitions[p].name), source,
+                           TraceStep<State, Action>{action, next}});
         return;
       }
       const std::size_t begin = w.batch_bytes.size();
@@ -219,14 +222,14 @@ class Explorer {
       table_.prefetch(fp);
       if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
       w.batch_states[w.batch.size()] = std::move(next);
-      w.batch.push_back({begin, w.batch_bytes.size(), fp, order});
+      w.batch.push_back({begin, w.batch_bytes.size(), fp});
     });
     for (std::size_t k = 0; k < w.batch.size(); ++k) {
       const Pending& p = w.batch[k];
       const auto inserted = table_.insert(p.fingerprint, source);
       if (!inserted.is_new) continue;
       ++w.distinct;
-      check(w, w.batch_states[k], inserted.slot, p.order);
+      check(w, w.batch_states[k], inserted.slot, p.fingerprint);
       if (model_.within_bounds(w.batch_states[k])) {
         w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin, inserted.slot);
       }
@@ -235,24 +238,25 @@ class Explorer {
   }
 
   // Records a state reached from `parent`; checks it if new.
-  void add(Worker& w, const State& state, std::uint32_t parent, std::uint64_t order) {
+  void add(Worker& w, const State& state, std::uint32_t parent) {
     w.encoded.clear();
     encode_to(w.encoded, state);
-    const auto inserted = table_.insert(fingerprint_bytes(w.encoded.data(), w.encoded.size()), parent);
+    const std::uint64_t fp = fingerprint_bytes(w.encoded.data(), w.encoded.size());
+    const auto inserted = table_.insert(fp, parent);
     if (!inserted.is_new) return;
     ++w.distinct;
-    check(w, state, inserted.slot, order);
+    check(w, state, inserted.slot, fp);
     if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size(), inserted.slot);
   }
 
-  void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t order) {
+  void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
     const auto& properties = model_.properties();
     for (std::size_t p = 0; p < properties.size(); ++p) {
       const auto& property = properties[p];
       if (property.kind == PropertyKind::sometimes) {
         if (!w.sometimes_seen[p] && property.holds(state)) w.sometimes_seen[p] = 1;
       } else if (!property.holds(state)) {
-        w.found.push_back({order, std::string(property.name), slot, std::nullopt});
+        w.found.push_back({p, fp, std::string(property.name), slot, std::nullopt});
         return;
       }
     }
@@ -287,8 +291,9 @@ class Explorer {
     if (level_found.empty()) return;
     result_.violations += level_found.size();
     if (have_violation_) return;  // keep going: the first (shortest) one stays the one reported
-    const auto first = std::min_element(level_found.begin(), level_found.end(),
-                                        [](const Found& a, const Found& b) { return a.order < b.order; });
+    const auto first = std::min_element(level_found.begin(), level_found.end(), [](const Found& a, const Found& b) {
+      return std::tie(a.property_index, a.fingerprint) < std::tie(b.property_index, b.fingerprint);
+    });
     violation_ = std::move(*first);
     have_violation_ = true;
   }

@@ -16,6 +16,7 @@ PaxosCheckOptions small_bounds() {
   o.crashes = 0;
   o.drops = 0;
   o.duplicates = 0;
+  o.messages_max = 0;  // only the network's capacity
   return o;
 }
 
@@ -57,11 +58,39 @@ TEST(PaxosCheck, correct_protocol_state_counts_are_pinned) {
 
   o.round_max = 2;
   o.crashes = 1;
+  o.messages_max = 8;
   report = check_paxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 854214u);
-  EXPECT_EQ(report.stats.depth, 29u);
+  EXPECT_EQ(report.stats.distinct_states, 323529u);
+  EXPECT_EQ(report.stats.depth, 25u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
+}
+
+TEST(PaxosCheck, results_do_not_depend_on_the_number_of_workers) {
+  PaxosCheckOptions o = small_bounds();
+  o.round_max = 2;
+  o.crashes = 1;
+  o.messages_max = 6;
+  o.explore.workers = 1;
+  const CheckReport one = check_paxos(o);
+  o.explore.workers = 2;
+  const CheckReport two = check_paxos(o);
+  EXPECT_EQ(one.stats.distinct_states, two.stats.distinct_states);
+  EXPECT_EQ(one.stats.states_generated, two.stats.states_generated);
+  EXPECT_EQ(one.stats.depth, two.stats.depth);
+
+  o.bug = paxos::Bug::ignore_accepted_value;
+  o.explore.workers = 1;
+  const CheckReport bug_one = check_paxos(o);
+  o.explore.workers = 2;
+  const CheckReport bug_two = check_paxos(o);
+  EXPECT_EQ(bug_one.property, bug_two.property);
+  EXPECT_EQ(bug_one.trace_lines.size(), bug_two.trace_lines.size());
+  Json last_one = bug_one.trace["states"].back();
+  Json last_two = bug_two.trace["states"].back();
+  last_one.erase("#meta");
+  last_two.erase("#meta");
+  EXPECT_EQ(last_one, last_two) << "the same violating state";
 }
 
 TEST(PaxosCheck, a_model_that_cannot_choose_is_reported_vacuous) {

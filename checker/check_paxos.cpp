@@ -40,8 +40,7 @@ CheckReport check_paxos(const PaxosCheckOptions& o) {
                    {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
                    {"max_messages", world.messages_max()},
                    {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
-  return make_report("paxos", result, std::move(bounds_json), to_json_value(config),
-                     [](const World::State& state) { return to_json_value(state); });
+  return make_report(world, result, std::move(bounds_json));
 }
 
 }  // namespace lockstep

@@ -28,12 +28,12 @@ struct CheckReport {
   std::vector<std::string> trace_lines;  // one readable line per step
 };
 
-// Builds the report; `state_json(state)` gives a state's variables as a JSON object.
-template <class M, class StateJson>
-CheckReport make_report(std::string protocol, const ExploreResult<M>& result, Json bounds, Json config,
-                        StateJson&& state_json) {
+// Builds the report of exploring `model` (which names its protocol and gives its states and
+// parameters as JSON: see checker/any_model.hpp).
+template <class M>
+CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bounds) {
   CheckReport report;
-  report.protocol = std::move(protocol);
+  report.protocol = std::string(M::protocol);
   report.outcome = result.outcome;
   report.property = result.property;
   report.stop_reason = result.stop_reason;
@@ -48,12 +48,12 @@ CheckReport make_report(std::string protocol, const ExploreResult<M>& result, Js
   std::vector<ItfStep> steps;
   for (const auto& step : result.trace) {
     Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
-    steps.push_back({std::move(action), state_json(step.state)});
+    steps.push_back({std::move(action), model.state_json(step.state)});
     report.trace_lines.push_back(step.action ? to_string(*step.action) : "Init");
   }
   Json meta{{"source", "lockstep check " + report.protocol},
             {"protocol", report.protocol},
-            {"config", std::move(config)},
+            {"model", model.model_json()},
             {"bounds", report.bounds},
             {"invariant", report.property}};
   report.trace = make_itf(std::move(meta), steps);

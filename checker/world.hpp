@@ -83,7 +83,30 @@ class World {
         properties_(S::properties(config_)),
         transition_properties_(S::transition_properties(config_)) {}
 
+  static constexpr std::string_view protocol = P::name;
   const Config& config() const { return config_; }
+
+  // Trace variables and actions as JSON (model/core/json.hpp), and the model's parameters, from
+  // which from_model_json rebuilds the same model (e.g. to replay a trace).
+  Json state_json(const State& state) const { return to_json_value(state); }
+  State state_from_json(const Json& json) const { return from_json<State>(json, "state"); }
+  Json model_json() const {
+    Json requests = Json::array();
+    for (const auto& request : requests_) requests.push_back(to_json_value(request));
+    return Json{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}, {"requests", requests}};
+  }
+  static World from_model_json(const Json& json) {
+    const auto config = from_json<Config>(json.at("config"), "config");
+    if (config.node_count < 1 || config.node_count > node_count_max) throw JsonError("config.node_count: out of range");
+    const auto bounds = from_json<WorldBounds>(json.at("world"), "world");
+    std::vector<PendingRequest<P>> requests;
+    const Json& list = json.at("requests");
+    if (!list.is_array()) throw JsonError("requests: expected a list");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      requests.push_back(from_json<PendingRequest<P>>(list[i], "requests[" + std::to_string(i) + "]"));
+    }
+    return World(config, bounds, std::move(requests));
+  }
   const WorldBounds& bounds() const { return bounds_; }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }

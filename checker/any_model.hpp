@@ -1,0 +1,114 @@
+// Any checkable model behind one interface of JSON values, for the tools that work on traces of
+// every protocol alike (replay, show, shrink). A trace's "#meta" names its protocol and holds the
+// model's parameters ("model"), from which model_from_trace_meta rebuilds the model.
+//
+// A concrete model M (World<P>, PaxosTlaModel, ...) provides, besides what the explorer needs
+// (checker/explore.hpp): `static constexpr std::string_view protocol`, `state_json`,
+// `state_from_json`, `model_json` and `static M from_model_json(const Json&)`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "checker/property.hpp"
+#include "model/core/json.hpp"
+#include "model/core/print.hpp"
+
+namespace lockstep {
+
+class AnyModel {
+ public:
+  virtual ~AnyModel() = default;
+  virtual std::string protocol() const = 0;
+  virtual Json model_json() const = 0;
+  virtual std::vector<Json> initial_states() const = 0;
+  // Every enabled action from `state`, with the state it leads to. Throws JsonError for a state
+  // that does not decode.
+  virtual std::vector<std::pair<Json, Json>> successors(const Json& state) const = 0;
+  // Decodes and re-encodes: checks that a state or an action is well-formed (JsonError if not).
+  virtual Json canonical_state(const Json& state) const = 0;
+  virtual Json canonical_action(const Json& action) const = 0;
+  // The names of the "always" properties `state` violates, and of the transition properties the
+  // step from `before` to `after` violates.
+  virtual std::vector<std::string> violated(const Json& state) const = 0;
+  virtual std::vector<std::string> violated_transition(const Json& before, const Json& after) const = 0;
+  // The "sometimes" properties `state` satisfies.
+  virtual std::vector<std::string> sometimes_reached(const Json& state) const = 0;
+  // Every property's name, in the order the explorer checks them.
+  virtual std::vector<std::string> property_names() const = 0;
+  // One readable line for an action.
+  virtual std::string describe(const Json& action) const = 0;
+};
+
+template <class M>
+class AnyModelFor final : public AnyModel {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+  explicit AnyModelFor(M model) : model_(std::move(model)) {}
+
+  const M& model() const { return model_; }
+  std::string protocol() const override { return std::string(M::protocol); }
+  Json model_json() const override { return model_.model_json(); }
+  std::vector<Json> initial_states() const override {
+    std::vector<Json> out;
+    for (const State& s : model_.initial_states()) out.push_back(model_.state_json(s));
+    return out;
+  }
+  std::vector<std::pair<Json, Json>> successors(const Json& state) const override {
+    std::vector<std::pair<Json, Json>> out;
+    model_.for_each_successor(model_.state_from_json(state), [&](const Action& action, State&& next) {
+      out.emplace_back(to_json_value(action), model_.state_json(next));
+    });
+    return out;
+  }
+  Json canonical_state(const Json& state) const override { return model_.state_json(model_.state_from_json(state)); }
+  Json canonical_action(const Json& action) const override {
+    return to_json_value(from_json<Action>(action, "action"));
+  }
+  std::vector<std::string> violated(const Json& state) const override {
+    const State s = model_.state_from_json(state);
+    std::vector<std::string> out;
+    for (const auto& property : model_.properties()) {
+      if (property.kind == PropertyKind::always && !property.holds(s)) out.emplace_back(property.name);
+    }
+    return out;
+  }
+  std::vector<std::string> violated_transition(const Json& before, const Json& after) const override {
+    const State b = model_.state_from_json(before);
+    const State a = model_.state_from_json(after);
+    std::vector<std::string> out;
+    for (const auto& property : model_.transition_properties()) {
+      if (!property.holds(b, a)) out.emplace_back(property.name);
+    }
+    return out;
+  }
+  std::vector<std::string> sometimes_reached(const Json& state) const override {
+    const State s = model_.state_from_json(state);
+    std::vector<std::string> out;
+    for (const auto& property : model_.properties()) {
+      if (property.kind == PropertyKind::sometimes && property.holds(s)) out.emplace_back(property.name);
+    }
+    return out;
+  }
+  std::vector<std::string> property_names() const override {
+    std::vector<std::string> out;
+    for (const auto& property : model_.properties()) out.emplace_back(property.name);
+    for (const auto& property : model_.transition_properties()) out.emplace_back(property.name);
+    return out;
+  }
+  std::string describe(const Json& action) const override { return to_string(from_json<Action>(action, "action")); }
+
+ private:
+  M model_;
+};
+
+// The protocols the trace tools know.
+std::vector<std::string> known_protocols();
+// Rebuilds the model that wrote a trace, from the trace's "#meta". Throws JsonError with a clear
+// message for an unknown protocol or parameters that do not decode.
+std::unique_ptr<AnyModel> model_from_trace_meta(const Json& meta);
+
+}  // namespace lockstep

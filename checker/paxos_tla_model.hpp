@@ -1,0 +1,71 @@
+// Lamport's Paxos.tla (model/paxos/tla.hpp) as a model for the explorer and the trace tools.
+#pragma once
+
+#include <vector>
+
+#include "checker/property.hpp"
+#include "model/core/json.hpp"
+#include "model/paxos/tla.hpp"
+#include "spec/paxos/tla_invariants.hpp"
+
+namespace lockstep {
+
+// Paxos.tla as a model for the explorer.
+class PaxosTlaModel {
+ public:
+  using State = paxos_tla::State;
+  using Action = paxos_tla::Action;
+
+  explicit PaxosTlaModel(const paxos_tla::Config& config) : config_(config), universe_(config) {
+    const auto c = config_;
+    const auto u = universe_;
+    properties_ = {
+        {"PAXOS-Agreement", PropertyKind::always, "at most one value is chosen",
+         [c, u](const State& s) { return paxos_tla::agreement(c, u, s); }},
+        {"PAXOS-OneValuePerBallot", PropertyKind::always, "at most one 2a message per ballot",
+         [c, u](const State& s) { return paxos_tla::one_value_per_ballot(c, u, s); }},
+        {"PAXOS-VotesSafe", PropertyKind::always, "every vote is safe at its ballot",
+         [c, u](const State& s) { return paxos_tla::votes_safe(c, u, s); }},
+        {"PAXOS-MaxBalAboveVote", PropertyKind::always, "maxBal[a] >= maxVBal[a]",
+         [c](const State& s) { return paxos_tla::max_bal_above_vote(c, s); }},
+        {"value-chosen", PropertyKind::sometimes, "a value is chosen",
+         [c, u](const State& s) { return paxos_tla::chosen_count(c, u, s) > 0; }},
+    };
+  }
+
+  static constexpr std::string_view protocol = "paxos-tla";
+  const paxos_tla::Config& config() const { return config_; }
+
+  std::vector<State> initial_states() const { return {paxos_tla::initial_state(config_)}; }
+  bool within_bounds(const State&) const { return true; }
+  const std::vector<Property<State>>& properties() const { return properties_; }
+  const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
+
+  // Trace variables and actions as JSON (the shapes TLC and Apalache use).
+  Json state_json(const State& s) const { return paxos_tla::state_to_json(config_, s); }
+  State state_from_json(const Json& json) const { return paxos_tla::state_from_json(config_, json); }
+  Json model_json() const { return Json{{"config", to_json_value(config_)}}; }
+  static PaxosTlaModel from_model_json(const Json& json) {
+    const auto config = from_json<paxos_tla::Config>(json.at("config"), "config");
+    if (const std::string error = paxos_tla::validate(config); !error.empty()) throw JsonError("config: " + error);
+    return PaxosTlaModel(config);
+  }
+
+  template <class F>
+  void for_each_successor(const State& state, F&& emit) const {
+    thread_local std::vector<paxos_tla::Successor> buffer;
+    std::vector<paxos_tla::Successor> successors;
+    successors.swap(buffer);
+    paxos_tla::successors(config_, universe_, state, successors);
+    for (auto& s : successors) emit(s.action, std::move(s.state));
+    successors.swap(buffer);
+  }
+
+ private:
+  paxos_tla::Config config_;
+  paxos_tla::Universe universe_;
+  std::vector<Property<State>> properties_;
+  std::vector<TransitionProperty<State>> transition_properties_;
+};
+
+}  // namespace lockstep

@@ -1,0 +1,245 @@
+// `lockstep check <protocol>`: exhaustive, bounded model checking.
+//
+//   lockstep check paxos      [--nodes N] [--values V] [--max-round R] [--crashes C] [--drops D]
+//                             [--duplicates K] [--max-messages M] [--bug NAME|list] [common]
+//   lockstep check paxos-tla  [--acceptors A] [--ballots B] [--values V] [common]
+//   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--workers K] [--quiet]
+//
+// Exit codes: 0 no violation; 1 violation (or vacuous: a "sometimes" property is never reached);
+// 2 bad usage or input; 3 incomplete (stopped by the memory bound before exhausting the space).
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "checker/check_paxos.hpp"
+#include "impl/cli/commands.hpp"
+
+namespace lockstep::cli {
+
+namespace {
+
+struct CommonFlags {
+  bool json = false;
+  bool keep_going = false;
+  bool quiet = false;
+  std::string trace_out;
+  int depth_max = 0;
+  int workers = 0;
+};
+
+void add_common_flags(CLI::App* command, CommonFlags& flags) {
+  command->add_flag("--json", flags.json, "Print the result as one JSON object");
+  command->add_option("--trace-out", flags.trace_out,
+                      "Write the counterexample (ITF JSON) here [default: <protocol>[-<bug>].itf.json]");
+  command->add_flag("--continue", flags.keep_going, "Keep exploring after the first violation and count them all");
+  command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
+      ->check(CLI::Range(0, 1000000));
+  command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
+  command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+}
+
+std::string bug_flag_name(paxos::Bug bug) {
+  std::string name(enum_name(bug));
+  for (char& c : name) c = c == '_' ? '-' : c;
+  return name;
+}
+
+// Parses --bug; "" means none. Returns false (after printing the error) for an unknown name.
+bool parse_bug(const std::string& text, paxos::Bug& bug) {
+  const auto& names = lockstep_enum_names(paxos::Bug{});
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const auto candidate = static_cast<paxos::Bug>(i);
+    if (text == bug_flag_name(candidate)) {
+      bug = candidate;
+      return true;
+    }
+  }
+  fmt::print(stderr, "lockstep: unknown bug '{}' for paxos (`lockstep check paxos --bug list` lists them)\n", text);
+  return false;
+}
+
+void list_bugs() {
+  const auto& names = lockstep_enum_names(paxos::Bug{});
+  for (std::size_t i = 1; i < names.size(); ++i) {
+    const auto bug = static_cast<paxos::Bug>(i);
+    fmt::print("{}  {}\n", bug_flag_name(bug), paxos::Paxos::bug_description(bug));
+  }
+}
+
+std::string group(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+  return digits;
+}
+
+std::string bounds_text(const Json& bounds) {
+  std::string text;
+  for (const auto& [key, value] : bounds.items()) {
+    if (!text.empty()) text += ' ';
+    text += key + '=' + (value.is_null() ? std::string("none") : value.dump());
+  }
+  return text;
+}
+
+int report_and_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
+                    const std::string& default_trace) {
+  std::string trace_path;
+  std::string trace_error;
+  if (!report.trace.is_null()) {
+    trace_path = flags.trace_out.empty() ? default_trace : flags.trace_out;
+    try {
+      write_json_file(trace_path, report.trace);
+    } catch (const std::exception& e) {
+      trace_error = e.what();
+      trace_path.clear();
+    }
+  }
+  const double seconds = std::max(report.seconds, 1e-9);
+  const double per_second = static_cast<double>(report.stats.states_generated) / seconds;
+  const double distinct_per_second = static_cast<double>(report.stats.distinct_states) / seconds;
+  const double bytes_per_state =
+      report.stats.distinct_states == 0 ? 0.0 : double(report.table_bytes) / double(report.stats.distinct_states);
+  if (flags.json) {
+    Json out{{"protocol", report.protocol},
+             {"result", std::string(outcome_name(report.outcome))},
+             {"invariant", report.property.empty() ? Json(nullptr) : Json(report.property)},
+             {"states_generated", report.stats.states_generated},
+             {"distinct_states", report.stats.distinct_states},
+             {"depth", report.stats.depth},
+             {"seconds", report.seconds},
+             {"states_per_second", per_second},
+             {"distinct_states_per_second", distinct_per_second},
+             {"bytes_per_state", bytes_per_state},
+             {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
+             {"trace_length", report.trace_lines.size()},
+             {"violations", report.violations},
+             {"sometimes_unreached", report.sometimes_unreached},
+             {"depth_bounded", report.depth_bounded},
+             {"bounds", report.bounds}};
+    if (!report.stop_reason.empty()) out["stop_reason"] = report.stop_reason;
+    if (!trace_error.empty()) out["trace_error"] = trace_error;
+    fmt::print("{}\n", out.dump());
+  } else {
+    switch (report.outcome) {
+      case Outcome::ok:
+        fmt::print("{}: no violation{}\n", title,
+                   report.depth_bounded ? " up to the depth bound" : " (every state within the bounds explored)");
+        break;
+      case Outcome::violation:
+        fmt::print("{}: VIOLATION of {}\n", title, report.property);
+        break;
+      case Outcome::vacuous:
+        fmt::print("{}: VACUOUS: no violation, but no state reaches {}, so the check proves little\n", title,
+                   fmt::join(report.sometimes_unreached, ", "));
+        break;
+      case Outcome::incomplete:
+        fmt::print("{}: INCOMPLETE: {} (no violation in what was explored)\n", title, report.stop_reason);
+        break;
+    }
+    fmt::print("  bounds     {}\n", bounds_text(report.bounds));
+    fmt::print("  states     {} generated, {} distinct, depth {}\n", group(report.stats.states_generated),
+               group(report.stats.distinct_states), report.stats.depth);
+    fmt::print("  time       {:.2f} s, {} states/s, {} distinct states/s\n", report.seconds,
+               group(static_cast<std::uint64_t>(per_second)), group(static_cast<std::uint64_t>(distinct_per_second)));
+    fmt::print("  memory     {:.1f} bytes/state in the fingerprint table\n", bytes_per_state);
+    if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
+    if (!report.trace_lines.empty()) {
+      fmt::print("  trace      {} steps{}\n", report.trace_lines.size() - 1,
+                 trace_path.empty() ? "" : ", written to " + trace_path);
+      for (std::size_t i = 0; i < report.trace_lines.size(); ++i) {
+        fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
+      }
+    }
+    if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
+  }
+  switch (report.outcome) {
+    case Outcome::ok: return exit_ok;
+    case Outcome::violation:
+    case Outcome::vacuous: return exit_violation;
+    case Outcome::incomplete: return exit_incomplete;
+  }
+  return exit_violation;
+}
+
+ExploreOptions explore_options(const CommonFlags& flags) {
+  ExploreOptions options;
+  options.keep_going = flags.keep_going;
+  options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
+  options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
+  options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
+  return options;
+}
+
+}  // namespace
+
+std::vector<std::string> check_protocols() { return {"paxos", "paxos-tla"}; }
+
+std::vector<Command> add_check_commands(CLI::App& root) {
+  CLI::App* check = root.add_subcommand("check", "Model-check a protocol exhaustively within bounds");
+  check->require_subcommand(1);
+  std::vector<Command> commands;
+
+  auto paxos_options = std::make_shared<PaxosCheckOptions>();
+  auto paxos_flags = std::make_shared<CommonFlags>();
+  auto bug_text = std::make_shared<std::string>();
+  CLI::App* paxos = check->add_subcommand("paxos", "Single-decree Paxos with crashes, drops and duplicates");
+  paxos->add_option("--nodes", paxos_options->nodes, "Nodes (each proposes, accepts and learns)")->capture_default_str();
+  paxos->add_option("--values", paxos_options->values, "Values that clients propose")->capture_default_str();
+  paxos->add_option("--max-round", paxos_options->round_max, "Highest ballot round")->capture_default_str();
+  paxos->add_option("--crashes", paxos_options->crashes, "Crash budget")->capture_default_str();
+  paxos->add_option("--drops", paxos_options->drops, "Message drop budget")->capture_default_str();
+  paxos->add_option("--duplicates", paxos_options->duplicates, "Message duplication budget")->capture_default_str();
+  paxos->add_option("--max-messages", paxos_options->messages_max,
+                    "States with more messages in flight are not expanded (0 = up to the network's capacity)")
+      ->capture_default_str();
+  paxos->add_flag("--any-node", paxos_options->any_node,
+                  "Clients may send to any node (default: client i talks to node i; equal up to renaming)");
+  paxos->add_option("--bug", *bug_text, "Seed a bug by name; `--bug list` lists them");
+  add_common_flags(paxos, *paxos_flags);
+  commands.push_back({paxos, [=]() -> int {
+                        if (*bug_text == "list") {
+                          list_bugs();
+                          return exit_ok;
+                        }
+                        if (!bug_text->empty() && !parse_bug(*bug_text, paxos_options->bug)) return exit_usage;
+                        if (const std::string error = validate(*paxos_options); !error.empty()) {
+                          fmt::print(stderr, "lockstep: {}\n", error);
+                          return exit_usage;
+                        }
+                        paxos_options->explore = explore_options(*paxos_flags);
+                        const std::string suffix =
+                            paxos_options->bug == paxos::Bug::none ? "" : "-" + bug_flag_name(paxos_options->bug);
+                        const CheckReport report = check_paxos(*paxos_options);
+                        return report_and_exit(report,
+                                               "lockstep check paxos" + (suffix.empty() ? "" : " --bug " + suffix.substr(1)),
+                                               *paxos_flags, "paxos" + suffix + ".itf.json");
+                      }});
+
+  auto tla_options = std::make_shared<PaxosTlaCheckOptions>();
+  auto tla_flags = std::make_shared<CommonFlags>();
+  CLI::App* tla = check->add_subcommand("paxos-tla", "Lamport's Paxos.tla, action for action (TLC's state count)");
+  tla->add_option("--acceptors", tla_options->acceptors, "Acceptors")->capture_default_str();
+  tla->add_option("--ballots", tla_options->ballots, "Ballots 0..B-1 (B = MaxBallot + 1)")->capture_default_str();
+  tla->add_option("--values", tla_options->values, "Values")->capture_default_str();
+  add_common_flags(tla, *tla_flags);
+  commands.push_back({tla, [=]() -> int {
+                        if (const std::string error = validate(*tla_options); !error.empty()) {
+                          fmt::print(stderr, "lockstep: {}\n", error);
+                          return exit_usage;
+                        }
+                        tla_options->explore = explore_options(*tla_flags);
+                        const CheckReport report = check_paxos_tla(*tla_options);
+                        return report_and_exit(report, "lockstep check paxos-tla", *tla_flags, "paxos-tla.itf.json");
+                      }});
+  return commands;
+}
+
+}  // namespace lockstep::cli
+

@@ -1,0 +1,26 @@
+// The subcommands of the lockstep command line. Each add_* function declares its subcommands
+// on the root app and returns what to run when one of them is the one parsed.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lockstep::cli {
+
+// Exit codes shared by every command.
+constexpr int exit_ok = 0;
+constexpr int exit_violation = 1;  // a property is violated (or a check is vacuous)
+constexpr int exit_usage = 2;      // bad usage or input: one line on stderr
+constexpr int exit_incomplete = 3; // stopped by a resource bound before finishing
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+std::vector<Command> add_check_commands(CLI::App& root);
+std::vector<std::string> check_protocols();
+
+}  // namespace lockstep::cli

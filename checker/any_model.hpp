@@ -8,15 +8,26 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "checker/action_view.hpp"
 #include "checker/property.hpp"
+#include "checker/shrink.hpp"
+#include "model/core/diff.hpp"
 #include "model/core/json.hpp"
 #include "model/core/print.hpp"
 
 namespace lockstep {
+
+// A shrunk run (checker/shrink.hpp) as JSON: [action, state] per step; the first step is the
+// initial state, its action null.
+struct ShrunkTrace {
+  std::vector<std::pair<Json, Json>> steps;
+  ShrinkStats stats;
+};
 
 class AnyModel {
  public:
@@ -40,6 +51,20 @@ class AnyModel {
   virtual std::vector<std::string> property_names() const = 0;
   // One readable line for an action.
   virtual std::string describe(const Json& action) const = 0;
+
+  // For the trace tools (traces/): who acts and what travels, what changed, shrinking.
+  // The nodes that actions name (0 for a model without nodes, such as Paxos.tla).
+  virtual std::size_t node_count() const = 0;
+  // An action as the viewers show it (checker/action_view.hpp); its sentence is describe's.
+  virtual ActionView action_view(const Json& action) const = 0;
+  // The messages in flight in `state` (none for a model without a network).
+  virtual std::vector<MessageView> in_flight(const Json& state) const = 0;
+  // What differs from `before` to `after`, field by field (model/core/diff.hpp).
+  virtual std::vector<FieldChange> diff(const Json& before, const Json& after) const = 0;
+  // Shrinks the run of `actions` from `initial` that violates `property` (checker/shrink.hpp);
+  // empty when that run does not replay or does not violate it.
+  virtual std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions,
+                                            const std::string& property, const ShrinkOptions& options) const = 0;
 };
 
 template <class M>
@@ -99,7 +124,40 @@ class AnyModelFor final : public AnyModel {
     for (const auto& property : model_.transition_properties()) out.emplace_back(property.name);
     return out;
   }
-  std::string describe(const Json& action) const override { return to_string(from_json<Action>(action, "action")); }
+  std::string describe(const Json& action) const override { return action_view(action).sentence; }
+
+  // For the trace tools: what the model gives (World<P> gives it all), else what JSON allows.
+  std::size_t node_count() const override {
+    if constexpr (requires { model_.node_count(); }) return model_.node_count();
+    return 0;
+  }
+  ActionView action_view(const Json& action) const override {
+    const Action a = from_json<Action>(action, "action");
+    if constexpr (requires { model_.action_view(a); }) return model_.action_view(a);
+    return ActionView{ActionKind::other, NodeId{}, std::nullopt, to_string(a)};
+  }
+  std::vector<MessageView> in_flight(const Json& state) const override {
+    if constexpr (requires(const State& s) { model_.in_flight(s); }) return model_.in_flight(model_.state_from_json(state));
+    return {};
+  }
+  std::vector<FieldChange> diff(const Json& before, const Json& after) const override {
+    if constexpr (Reflected<State>) return diff_values(model_.state_from_json(before), model_.state_from_json(after));
+    return diff_json(before, after);
+  }
+  std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions, const std::string& property,
+                                    const ShrinkOptions& options) const override {
+    std::vector<Action> typed;
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+      typed.push_back(from_json<Action>(actions[i], "actions[" + std::to_string(i) + "]"));
+    }
+    const auto shrunk = shrink_actions(model_, model_.state_from_json(initial), typed, property, options);
+    if (!shrunk) return std::nullopt;
+    ShrunkTrace out{{}, shrunk->stats};
+    for (const auto& step : shrunk->trace) {
+      out.steps.emplace_back(step.action ? to_json_value(*step.action) : Json(), model_.state_json(step.state));
+    }
+    return out;
+  }
 
  private:
   M model_;

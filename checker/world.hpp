@@ -25,6 +25,7 @@
 
 #include "checker/property.hpp"
 #include "checker/world_state.hpp"
+#include "checker/world_view.hpp"
 #include "model/core/json.hpp"
 
 namespace lockstep {
@@ -108,6 +109,10 @@ class World {
     return World(config, bounds, std::move(requests));
   }
   const WorldBounds& bounds() const { return bounds_; }
+  // For the trace tools (checker/world_view.hpp): an action as a sentence, the messages in flight.
+  std::size_t node_count() const { return config_.node_count; }
+  ActionView action_view(const Action& action) const { return world_action_view<Actions>(action); }
+  std::vector<MessageView> in_flight(const State& state) const { return world_in_flight(state.network); }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
 

@@ -1,10 +1,12 @@
-// Writing traces in the Informal Trace Format (ITF, Apalache ADR-015): a JSON object with
+// Writing and reading traces in the Informal Trace Format (ITF, Apalache ADR-015): a JSON object with
 // "#meta" (who wrote it, the protocol, its configuration and bounds, the violated property),
 // "vars" (the names of the state variables) and "states" (one object per step, every variable
 // given in full). Each state's "#meta" records its index and the action that led to it
-// ({"tag": name, "value": parameters}; the initial state's action is "Init").
+// ({"tag": name, "value": parameters}; the initial state's action is "Init"). Values use ITF's
+// encoding (model/core/json.hpp): {"#bigint"}, {"#set"}, {"#map"}, {"#tup"}.
 #pragma once
 
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,8 +21,29 @@ struct ItfStep {
 
 Json make_itf(Json meta, const std::vector<ItfStep>& steps);
 
+// A trace read back: its "#meta" (an object, possibly empty), its variables, and per state the
+// action that led to it and its variables (the state's own "#meta" taken out).
+struct ItfTrace {
+  Json meta;
+  std::vector<std::string> vars;
+  std::vector<ItfStep> steps;  // steps[0] is the initial state; its action's tag is "Init"
+};
+
+// A trace file that is not a trace: the message names the step and the field.
+struct TraceError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Checks the ITF shape: an object with "vars" (names) and "states" (a non-empty list of objects
+// that give exactly those variables), each state's "#meta" with its "index" and its action
+// {"tag": name, "value": {...}}; the first action is "Init". Throws TraceError.
+ItfTrace parse_itf(const Json& json);
+// Reads and parses a trace file; TraceError when it cannot be read, is not JSON or not a trace.
+ItfTrace read_itf_file(const std::string& path);
+
 // Writes `json` to `path`, atomically (a temporary file renamed into place). Throws
 // std::runtime_error with the path and the reason when it cannot.
 void write_json_file(const std::string& path, const Json& json);
+void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace lockstep

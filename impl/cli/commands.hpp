@@ -23,4 +23,9 @@ struct Command {
 std::vector<Command> add_check_commands(CLI::App& root);
 std::vector<std::string> check_protocols();
 
+// replay, show and shrink (impl/cli/trace_commands.cpp). For replay, exit_ok means the trace
+// reproduces its record (a counterexample that still violates its invariant is a success) and
+// exit_violation that it does not (a step diverges, or the verdict differs).
+std::vector<Command> add_trace_commands(CLI::App& root);
+
 }  // namespace lockstep::cli

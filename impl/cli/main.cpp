@@ -4,6 +4,8 @@
 //                             [--duplicates K] [--max-messages M] [--bug NAME|list] [common]
 //   lockstep check paxos-tla  [--acceptors A] [--ballots B] [--values V] [common]
 //   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--workers K] [--quiet]
+//   lockstep replay FILE [--json];  lockstep show FILE [--html OUT] [--color C];
+//   lockstep shrink FILE [-o OUT] [--max-tests N]                  (impl/cli/trace_commands.cpp)
 //
 // Exit codes (impl/cli/commands.hpp): 0 no violation; 1 violation, or vacuous (a "sometimes"
 // property is never reached); 2 bad usage or input; 3 incomplete (stopped by a resource bound).
@@ -23,6 +25,7 @@ int main(int argc, char** argv) {
   CLI::App app{"lockstep: fault-tolerant protocols, model-checked before they run"};
   app.require_subcommand(1);
   std::vector<Command> commands = add_check_commands(app);
+  for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
 
   if (argc >= 3 && std::string(argv[1]) == "check" && argv[2][0] != '-') {
     const auto known = check_protocols();

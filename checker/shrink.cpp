@@ -1,0 +1,88 @@
+#include "checker/shrink.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <set>
+
+namespace lockstep {
+
+namespace {
+
+// Splits `items` into `parts` contiguous chunks of sizes differing by at most one.
+std::vector<std::vector<std::size_t>> split(const std::vector<std::size_t>& items, std::size_t parts) {
+  assert(parts >= 1 && parts <= items.size());
+  std::vector<std::vector<std::size_t>> chunks;
+  std::size_t begin = 0;
+  for (std::size_t i = 0; i < parts; ++i) {
+    const std::size_t end = begin + (items.size() - begin) / (parts - i);
+    chunks.emplace_back(items.begin() + static_cast<std::ptrdiff_t>(begin), items.begin() + static_cast<std::ptrdiff_t>(end));
+    begin = end;
+  }
+  assert(begin == items.size());
+  return chunks;
+}
+
+std::vector<std::size_t> without(const std::vector<std::size_t>& items, const std::vector<std::size_t>& chunk) {
+  std::vector<std::size_t> out;
+  std::set_difference(items.begin(), items.end(), chunk.begin(), chunk.end(), std::back_inserter(out));
+  return out;
+}
+
+// Runs each candidate at most once, within the budget.
+class Tester {
+ public:
+  Tester(const ShrinkTest& fails, const ShrinkOptions& options, ShrinkStats& stats)
+      : fails_(fails), options_(options), stats_(stats) {}
+
+  // The candidate cut after its first violation, or nothing when it does not fail.
+  std::optional<std::vector<std::size_t>> failing(const std::vector<std::size_t>& candidate) {
+    if (exhausted() || !tried_.insert(candidate).second) return std::nullopt;
+    ++stats_.tests;
+    const std::optional<std::size_t> length = fails_(candidate);
+    if (!length) return std::nullopt;
+    assert(*length >= 1 && *length <= candidate.size());
+    return std::vector<std::size_t>(candidate.begin(), candidate.begin() + static_cast<std::ptrdiff_t>(*length));
+  }
+  bool exhausted() {
+    if (stats_.tests >= options_.tests_max) stats_.tests_exhausted = true;
+    return stats_.tests_exhausted;
+  }
+
+ private:
+  const ShrinkTest& fails_;
+  const ShrinkOptions& options_;
+  ShrinkStats& stats_;
+  std::set<std::vector<std::size_t>> tried_;
+};
+
+}  // namespace
+
+std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const ShrinkOptions& options,
+                               ShrinkStats& stats) {
+  std::vector<std::size_t> current(count);
+  for (std::size_t i = 0; i < count; ++i) current[i] = i;
+  Tester tester(fails, options, stats);
+  if (auto cut = tester.failing(current)) current = std::move(*cut);
+  std::size_t parts = 2;
+  while (current.size() >= 2 && !tester.exhausted()) {
+    parts = std::min(parts, current.size());
+    const auto chunks = split(current, parts);
+    std::optional<std::vector<std::size_t>> smaller;
+    for (std::size_t i = 0; i < chunks.size() && !smaller; ++i) {
+      if ((smaller = tester.failing(chunks[i]))) parts = 2;
+    }
+    for (std::size_t i = 0; i < chunks.size() && !smaller && parts > 2; ++i) {
+      if ((smaller = tester.failing(without(current, chunks[i])))) parts = std::max<std::size_t>(parts - 1, 2);
+    }
+    if (smaller) {
+      current = std::move(*smaller);
+    } else if (parts >= current.size()) {
+      break;  // every single action is needed: 1-minimal
+    } else {
+      parts = std::min(parts * 2, current.size());
+    }
+  }
+  return current;
+}
+
+}  // namespace lockstep

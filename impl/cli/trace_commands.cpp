@@ -1,0 +1,205 @@
+// The trace tools: `lockstep replay`, `lockstep show` and `lockstep shrink`, for traces of every
+// protocol alike (the model is rebuilt from the trace's "#meta": checker/any_model.hpp).
+//
+//   lockstep replay FILE [--json]
+//   lockstep show   FILE [--html OUT.html] [--color auto|always|never]
+//   lockstep shrink FILE [-o OUT] [--max-tests N]
+//
+// Exit codes (impl/cli/commands.hpp):
+//   replay  0 the trace replays exactly and reproduces its record: it violates the invariant it
+//             records (a counterexample that still fails), or, recording none, violates nothing;
+//           1 it does not: a step diverges (the diff is printed), the recorded invariant is no
+//             longer violated, or a property is violated that the trace does not record;
+//   show    0 shown;
+//   shrink  0 a shrunk trace was written (it still violates the same property);
+//           1 nothing to shrink: the trace does not replay, or violates no property;
+//   all     2 bad usage or a bad trace file (one line on stderr, naming the step and the field).
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "impl/cli/commands.hpp"
+#include "traces/replay.hpp"
+#include "traces/show.hpp"
+#include "traces/shrink_itf.hpp"
+
+namespace lockstep::cli {
+
+namespace {
+
+// Runs a trace command; a bad file or an unwritable output is bad input (exit 2).
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const TraceError& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+  } catch (const JsonError& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+  } catch (const std::runtime_error& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+  }
+  return exit_usage;
+}
+
+void print_divergence(const Divergence& divergence) {
+  fmt::print("  DIVERGES at step {}: {}\n", divergence.step, divergence.action);
+  fmt::print("  {}{}\n", divergence.reason, divergence.changes.empty() ? "" : " (recorded -> replayed):");
+  for (const auto& change : divergence.changes) {
+    const std::string recorded = change.before.empty() ? "(absent)" : change.before;
+    const std::string replayed = change.after.empty() ? "(absent)" : change.after;
+    fmt::print("    {}: {} -> {}\n", change.path.empty() ? "state" : change.path, recorded, replayed);
+  }
+}
+
+Json replay_json(const std::string& file, const LoadedTrace& trace, const ReplayResult& result) {
+  Json violations = Json::array();
+  for (const auto& v : result.violations) violations.push_back(Json{{"property", v.property}, {"step", v.step}});
+  Json divergence = nullptr;
+  if (result.divergence) {
+    Json changes = Json::array();
+    for (const auto& c : result.divergence->changes) {
+      changes.push_back(Json{{"path", c.path}, {"recorded", c.before}, {"replayed", c.after}});
+    }
+    divergence = Json{{"step", result.divergence->step}, {"action", result.divergence->action},
+                      {"reason", result.divergence->reason}, {"changes", std::move(changes)}};
+  }
+  return Json{{"file", file},
+              {"protocol", trace.model->protocol()},
+              {"steps", trace.itf.steps.size() - 1},
+              {"steps_reproduced", result.steps_reproduced},
+              {"invariant", trace.invariant.empty() ? Json(nullptr) : Json(trace.invariant)},
+              {"reproduces_record", result.reproduces_record(trace.invariant)},
+              {"divergence", std::move(divergence)},
+              {"violations", std::move(violations)}};
+}
+
+void print_verdict(const LoadedTrace& trace, const ReplayResult& result) {
+  for (const auto& v : result.violations) {
+    const bool recorded = v.property == trace.invariant;
+    fmt::print("  violates {} (first at step {}){}\n", v.property, v.step,
+               recorded ? ", as the trace records" : ", which the trace does not record");
+  }
+  if (result.divergence) return;
+  if (!trace.invariant.empty() && !result.reproduces_record(trace.invariant)) {
+    fmt::print("  does NOT violate {}, which the trace records\n", trace.invariant);
+  } else if (result.violations.empty()) {
+    fmt::print("  violates no property\n");
+  }
+}
+
+int run_replay(const std::string& file, bool json) {
+  const LoadedTrace trace = load_trace_file(file);
+  const ReplayResult result = replay(trace);
+  const bool reproduces = result.reproduces_record(trace.invariant);
+  if (json) {
+    fmt::print("{}\n", replay_json(file, trace, result).dump());
+    return reproduces ? exit_ok : exit_violation;
+  }
+  fmt::print("replay {}: {} trace, {} of {} steps reproduced{}\n", file, trace.model->protocol(),
+             result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1, trace.itf.steps.size() - 1,
+             reproduces ? "; it reproduces its record" : "");
+  if (result.divergence) print_divergence(*result.divergence);
+  print_verdict(trace, result);
+  return reproduces ? exit_ok : exit_violation;
+}
+
+bool colour_wanted(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* term = std::getenv("TERM");
+  return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && !(term && std::string(term) == "dumb");
+}
+
+int run_show(const std::string& file, const std::string& html_out, const std::string& colour) {
+  const LoadedTrace trace = load_trace_file(file);
+  const std::vector<StepView> steps = view_steps(trace);
+  if (html_out.empty()) {
+    fmt::print("{}", show_text(trace, steps, colour_wanted(colour)));
+    return exit_ok;
+  }
+  write_text_file(html_out, show_html(trace, steps));
+  std::size_t delivered = 0;
+  for (const auto& flight : message_flights(trace, steps)) delivered += flight.delivered ? 1 : 0;
+  fmt::print("show {}: wrote {} ({} steps, {} messages delivered)\n", file, html_out, steps.size() - 1, delivered);
+  return exit_ok;
+}
+
+std::string default_shrink_output(const std::string& file) {
+  const std::string suffix = ".itf.json";
+  if (file.size() > suffix.size() && file.compare(file.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return file.substr(0, file.size() - suffix.size()) + ".shrunk.itf.json";
+  }
+  return file + ".shrunk.itf.json";
+}
+
+int run_shrink(const std::string& file, std::string out, std::size_t tests_max) {
+  const LoadedTrace trace = load_trace_file(file);
+  const ShrinkItfResult result = shrink_itf(trace, ShrinkOptions{tests_max});
+  if (result.status == ShrinkStatus::diverges) {
+    fmt::print("shrink {}: the trace does not replay, so there is nothing to shrink\n", file);
+    print_divergence(*result.replayed.divergence);
+    return exit_violation;
+  }
+  if (result.status == ShrinkStatus::violates_nothing) {
+    fmt::print("shrink {}: the trace violates {}, so there is nothing to shrink\n", file,
+               trace.invariant.empty() ? "no property" : "not " + trace.invariant);
+    return exit_violation;
+  }
+  if (out.empty()) out = default_shrink_output(file);
+  write_json_file(out, result.itf);
+  fmt::print("shrink {}: {} -> {} steps, still violating {} ({} candidates replayed{}); written to {}\n", file,
+             result.steps_before, result.steps_after, result.property, result.stats.tests,
+             result.stats.tests_exhausted ? ", stopped by --max-tests" : "", out);
+  return exit_ok;
+}
+
+}  // namespace
+
+std::vector<Command> add_trace_commands(CLI::App& root) {
+  std::vector<Command> commands;
+  auto file = std::make_shared<std::string>();
+
+  CLI::App* replay_app = root.add_subcommand(
+      "replay",
+      "Re-execute a trace through the model's step functions and re-check its properties. Exit 0 when it replays "
+      "exactly and reproduces its record (violates the invariant it records, or nothing if it records none); 1 when "
+      "a step diverges (with a field-by-field diff) or the verdict differs; 2 for a bad file");
+  auto replay_json_flag = std::make_shared<bool>(false);
+  replay_app->add_option("FILE", *file, "An ITF trace (e.g. from lockstep check)")->required();
+  replay_app->add_flag("--json", *replay_json_flag, "Print the result as one JSON object");
+  commands.push_back({replay_app, [=] { return guarded([&] { return run_replay(*file, *replay_json_flag); }); }});
+
+  CLI::App* show_app = root.add_subcommand(
+      "show", "Show a trace: per step the action as a sentence and what changed; or --html, a message-sequence diagram");
+  auto html_out = std::make_shared<std::string>();
+  auto colour = std::make_shared<std::string>("auto");
+  show_app->add_option("FILE", *file, "An ITF trace")->required();
+  show_app->add_option("--html", *html_out, "Write one self-contained HTML page here instead");
+  show_app->add_option("--color", *colour, "Colour: auto (on a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  commands.push_back({show_app, [=] { return guarded([&] { return run_show(*file, *html_out, *colour); }); }});
+
+  CLI::App* shrink_app = root.add_subcommand(
+      "shrink",
+      "Minimize a failing trace's actions (delta debugging, each candidate replayed) and write a shorter trace that "
+      "still violates the same property. Exit 0 written; 1 nothing to shrink (it does not replay or violates "
+      "nothing); 2 bad file");
+  auto shrink_out = std::make_shared<std::string>();
+  auto tests_max = std::make_shared<std::size_t>(ShrinkOptions{}.tests_max);
+  shrink_app->add_option("FILE", *file, "An ITF trace that violates a property")->required();
+  shrink_app->add_option("-o,--output", *shrink_out, "Where to write the shrunk trace [default: NAME.shrunk.itf.json for NAME.itf.json]");
+  shrink_app->add_option("--max-tests", *tests_max, "Replay at most this many candidates")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
+      ->capture_default_str();
+  commands.push_back(
+      {shrink_app, [=] { return guarded([&] { return run_shrink(*file, *shrink_out, *tests_max); }); }});
+  return commands;
+}
+
+}  // namespace lockstep::cli

@@ -1,0 +1,148 @@
+#include "traces/show.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+namespace lockstep {
+
+std::vector<StepView> view_steps(const LoadedTrace& trace) {
+  const AnyModel& model = *trace.model;
+  const auto& steps = trace.itf.steps;
+  std::vector<StepView> out;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    StepView view;
+    if (i == 0) {
+      view.action.sentence = "initial state";
+    } else {
+      view.action = model.action_view(steps[i].action);
+      view.changes = model.diff(steps[i - 1].state, steps[i].state);
+    }
+    view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+namespace {
+
+std::vector<MessageView> sorted(std::vector<MessageView> messages) {
+  std::sort(messages.begin(), messages.end());
+  return messages;
+}
+
+std::vector<MessageView> minus(const std::vector<MessageView>& a, const std::vector<MessageView>& b) {
+  std::vector<MessageView> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+// The copies of each message in flight, by the step that sent each (oldest first).
+using SendSteps = std::map<MessageView, std::deque<std::size_t>>;
+
+std::size_t take_oldest(SendSteps& in_flight, const MessageView& message, std::size_t otherwise) {
+  auto& copies = in_flight[message];
+  if (copies.empty()) return otherwise;
+  const std::size_t sent = copies.front();
+  copies.pop_front();
+  return sent;
+}
+
+}  // namespace
+
+std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps) {
+  const AnyModel& model = *trace.model;
+  std::vector<MessageFlight> flights;
+  SendSteps in_flight;
+  std::vector<MessageView> previous = sorted(model.in_flight(trace.itf.steps.front().state));
+  for (const auto& message : previous) in_flight[message].push_back(0);
+  for (std::size_t i = 1; i < steps.size(); ++i) {
+    const std::vector<MessageView> current = sorted(model.in_flight(trace.itf.steps[i].state));
+    const ActionView& action = steps[i].action;
+    const bool ends_flight = action.kind == ActionKind::deliver || action.kind == ActionKind::drop;
+    bool ended = false;
+    for (const auto& message : minus(previous, current)) {
+      const std::size_t sent = take_oldest(in_flight, message, i);
+      if (ends_flight && !ended && action.message == message) {
+        flights.push_back({sent, i, message, action.kind == ActionKind::deliver});
+        ended = true;
+      }
+    }
+    for (const auto& message : minus(current, previous)) in_flight[message].push_back(i);
+    if (ends_flight && !ended && action.message) {
+      // The step consumed one copy and sent an equal one (or the model shows no network).
+      flights.push_back({take_oldest(in_flight, *action.message, i), i, *action.message,
+                         action.kind == ActionKind::deliver});
+      if (std::binary_search(current.begin(), current.end(), *action.message)) in_flight[*action.message].push_back(i);
+    }
+    previous = current;
+  }
+  return flights;
+}
+
+namespace {
+
+struct Style {
+  bool colour;
+  std::string paint(const std::string& text, const char* code) const {
+    return colour ? std::string("\x1b[") + code + "m" + text + "\x1b[0m" : text;
+  }
+  std::string bold(const std::string& text) const { return paint(text, "1"); }
+  std::string dim(const std::string& text) const { return paint(text, "2"); }
+  std::string red(const std::string& text) const { return paint(text, "31"); }
+  std::string green(const std::string& text) const { return paint(text, "32"); }
+  std::string cyan(const std::string& text) const { return paint(text, "36"); }
+};
+
+std::string header(const LoadedTrace& trace, const Style& style) {
+  const Json& meta = trace.itf.meta;
+  std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), trace.itf.steps.size() - 1));
+  out += trace.invariant.empty() ? "; it records no violation\n"
+                                 : "; it records a violation of " + style.bold(trace.invariant) + "\n";
+  if (meta.contains("bounds") && meta["bounds"].is_object()) {
+    std::string bounds;
+    for (const auto& [key, value] : meta["bounds"].items()) {
+      bounds += fmt::format("{}{}={}", bounds.empty() ? "" : " ", key, value.is_null() ? "none" : itf_text(value));
+    }
+    out += style.dim("  bounds  " + bounds) + "\n";
+  }
+  if (meta.contains("source") && meta["source"].is_string()) {
+    out += style.dim("  source  " + meta["source"].get<std::string>()) + "\n";
+  }
+  return out;
+}
+
+std::string change_line(const FieldChange& change, std::size_t width, const Style& style) {
+  std::string what;
+  if (change.before.empty()) {
+    what = style.green("+ " + change.after);
+  } else if (change.after.empty()) {
+    what = style.red("- " + change.before);
+  } else {
+    what = style.red(change.before) + " -> " + style.green(change.after);
+  }
+  return fmt::format("        {:<{}}  {}\n", change.path, width, what);
+}
+
+std::string step_block(std::size_t index, const StepView& step, const Style& style) {
+  std::string out = fmt::format("\n{} {}\n", style.bold(fmt::format("step {:<3}", index)), style.cyan(step.action.sentence));
+  std::size_t width = 0;
+  for (const auto& change : step.changes) width = std::max(width, change.path.size());
+  width = std::min<std::size_t>(width, 56);
+  for (const auto& change : step.changes) out += change_line(change, width, style);
+  for (const auto& property : step.violations) out += "        " + style.bold(style.red("violates " + property)) + "\n";
+  return out;
+}
+
+}  // namespace
+
+std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour) {
+  const Style style{colour};
+  std::string out = header(trace, style);
+  for (std::size_t i = 0; i < steps.size(); ++i) out += step_block(i, steps[i], style);
+  return out;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,43 @@
+// `lockstep show`: a trace for a person. One block per step (its action as a sentence, then only
+// what changed), and a self-contained HTML page with a message-sequence diagram.
+//
+// Everything here comes from the model's views (checker/action_view.hpp) and diffs
+// (model/core/diff.hpp) through AnyModel, so every protocol is shown alike.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "traces/replay.hpp"
+
+namespace lockstep {
+
+struct StepView {
+  ActionView action;                    // step 0: "initial state"
+  std::vector<FieldChange> changes;     // from the previous recorded state
+  std::vector<std::string> violations;  // properties this state (or the step into it) violates
+};
+
+std::vector<StepView> view_steps(const LoadedTrace& trace);
+
+// The text view; `colour` adds ANSI colours (for a terminal).
+std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour);
+
+// A message's journey, for the diagram: sent by `from` at `sent_step` (the step that put this copy
+// in flight: its sender's step, or the network's duplication), and delivered to or lost on the way
+// to `to` at `end_step`.
+struct MessageFlight {
+  std::size_t sent_step;
+  std::size_t end_step;
+  MessageView message;
+  bool delivered;  // else lost (dropped)
+};
+
+// One flight per delivered or dropped message, matched to the copy in flight longest.
+std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps);
+
+// The HTML page (no network access needed: styles, script and data inline).
+std::string show_html(const LoadedTrace& trace, const std::vector<StepView>& steps);
+
+}  // namespace lockstep

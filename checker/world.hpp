@@ -15,6 +15,15 @@
 //   Recover(n)    a crashed node restarts from its durable state (the Restarted event).
 // Durability is modelled exactly: a node's durable state survives a crash only as of its last
 // Persist effect, so a step that forgets to persist is a bug the checker can find.
+//
+// A message sent while an identical one (same sender, receiver and content) is still in flight
+// adds no second copy: the network holds one copy of what the protocol sent, and more copies
+// only through the Duplicate budget. Without this, a leader's repeated heartbeats would pile up
+// identical copies without end; with it, delivering "the same message twice" is explored as
+// exactly what it is, a duplication.
+//
+// A protocol may declare messages obsolete (P::obsolete): such a message, once its receiver
+// ignores it, is removed from the network (see collect_obsolete).
 #pragma once
 
 #include <algorithm>
@@ -147,8 +156,8 @@ class World {
         if (state.budgets.crashes > 0) emit(Action{typename Actions::Crash{id}}, crash(state, id));
       } else {
         State next = state;
-        apply_event(next, id, typename P::Restarted{});
         next.nodes[id].up = true;
+        if (!apply_event(next, id, typename P::Restarted{})) collect_obsolete(next);
         emit(Action{typename Actions::Recover{id}}, std::move(next));
       }
     }
@@ -223,6 +232,9 @@ class World {
   State crash(const State& state, NodeId id) const {
     State next = state;
     auto& slot = next.nodes[id];
+    if constexpr (requires { S::observe_crash(config_, next.ghost, id, slot.node); }) {
+      S::observe_crash(config_, next.ghost, id, slot.node);
+    }
     typename P::Node fresh = P::init(config_, id);
     fresh.durable = slot.disk ? *slot.disk : slot.node.durable;
     slot = NodeSlot<P>{false, std::move(fresh), std::nullopt};
@@ -241,8 +253,8 @@ class World {
       if (std::holds_alternative<Persist>(effect)) persisted = true;
       if (const auto* send = std::get_if<Send<Message>>(&effect)) {
         Env envelope{id, send->to, send->message};
-        next.network.insert(std::upper_bound(next.network.begin(), next.network.end(), envelope),
-                            std::move(envelope));
+        const auto at = std::lower_bound(next.network.begin(), next.network.end(), envelope);
+        if (at == next.network.end() || !(*at == envelope)) next.network.insert(at, std::move(envelope));
       }
     }
     if (persisted) {
@@ -253,7 +265,30 @@ class World {
     if (slot.disk && *slot.disk == step.node.durable) slot.disk.reset();
     S::observe(config_, next.ghost, id, event, slot.node, step);
     slot.node = std::move(step.node);
+    collect_obsolete(next);
     return true;
+  }
+
+  // Removes the messages in flight that can never change their receiver again: those that the
+  // protocol declares obsolete (P::obsolete, a claim that stays true whatever the receiver does
+  // later, crashes included) AND whose delivery the step function confirms is a no-op now.
+  // They would otherwise linger and multiply the states by every combination of dead messages.
+  void collect_obsolete(State& next) const {
+    if constexpr (requires(const Env& e) { P::obsolete(config_, next.nodes[e.to].node, e.from, e.message); }) {
+      for (std::size_t i = 0; i < next.network.size();) {
+        const Env& envelope = next.network[i];
+        const auto& receiver = next.nodes[envelope.to];
+        if (receiver.up && P::obsolete(config_, receiver.node, envelope.from, envelope.message)) {
+          const auto step =
+              P::step(config_, envelope.to, receiver.node, typename P::MessageReceived{envelope.from, envelope.message});
+          if (step.effects.empty() && step.node == receiver.node) {
+            next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
+            continue;
+          }
+        }
+        ++i;
+      }
+    }
   }
 
   Config config_;

@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "checker/check_paxos.hpp"
+#include "checker/check_raft.hpp"
+#include "model/raft/register.hpp"
 #include "impl/cli/commands.hpp"
 
 namespace lockstep::cli {
@@ -45,31 +47,45 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
       ->capture_default_str();
 }
 
-std::string bug_flag_name(paxos::Bug bug) {
+ExploreOptions explore_options(const CommonFlags& flags) {
+  ExploreOptions options;
+  options.keep_going = flags.keep_going;
+  options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
+  options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
+  options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
+  return options;
+}
+
+template <class Bug>
+std::string bug_flag_name(Bug bug) {
   std::string name(enum_name(bug));
   for (char& c : name) c = c == '_' ? '-' : c;
   return name;
 }
 
 // Parses --bug; "" means none. Returns false (after printing the error) for an unknown name.
-bool parse_bug(const std::string& text, paxos::Bug& bug) {
-  const auto& names = lockstep_enum_names(paxos::Bug{});
+template <class Bug>
+bool parse_bug(const std::string& protocol, const std::string& text, Bug& bug) {
+  const auto& names = lockstep_enum_names(Bug{});
   for (std::size_t i = 0; i < names.size(); ++i) {
-    const auto candidate = static_cast<paxos::Bug>(i);
+    const auto candidate = static_cast<Bug>(i);
     if (text == bug_flag_name(candidate)) {
       bug = candidate;
       return true;
     }
   }
-  fmt::print(stderr, "lockstep: unknown bug '{}' for paxos (`lockstep check paxos --bug list` lists them)\n", text);
+  fmt::print(stderr, "lockstep: unknown bug '{}' for {} (`lockstep check {} --bug list` lists them)\n", text, protocol,
+             protocol);
   return false;
 }
 
-void list_bugs() {
-  const auto& names = lockstep_enum_names(paxos::Bug{});
+// One line per seeded bug: the name, then its description.
+template <class Bug, class Describe>
+void list_bugs(Describe&& describe) {
+  const auto& names = lockstep_enum_names(Bug{});
   for (std::size_t i = 1; i < names.size(); ++i) {
-    const auto bug = static_cast<paxos::Bug>(i);
-    fmt::print("{}  {}\n", bug_flag_name(bug), paxos::Paxos::bug_description(bug));
+    const auto bug = static_cast<Bug>(i);
+    fmt::print("{}  {}\n", bug_flag_name(bug), describe(bug));
   }
 }
 
@@ -168,18 +184,31 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
   return exit_violation;
 }
 
-ExploreOptions explore_options(const CommonFlags& flags) {
-  ExploreOptions options;
-  options.keep_going = flags.keep_going;
-  options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
-  options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
-  options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
-  return options;
+
+// Runs a check with a --bug flag: lists bugs, parses the name, validates, checks, reports.
+template <class Options, class Describe, class Check>
+int run_check(const std::string& protocol, const std::string& bug_text, Options& options, const CommonFlags& flags,
+              Describe&& describe, Check&& check) {
+  using Bug = decltype(options.bug);
+  if (bug_text == "list") {
+    list_bugs<Bug>(describe);
+    return exit_ok;
+  }
+  if (!bug_text.empty() && !parse_bug(protocol, bug_text, options.bug)) return exit_usage;
+  if (const std::string error = validate(options); !error.empty()) {
+    fmt::print(stderr, "lockstep: {}\n", error);
+    return exit_usage;
+  }
+  options.explore = explore_options(flags);
+  const std::string suffix = options.bug == Bug::none ? "" : "-" + bug_flag_name(options.bug);
+  const CheckReport report = check(options);
+  const std::string title = "lockstep check " + protocol + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
+  return report_and_exit(report, title, flags, protocol + suffix + ".itf.json");
 }
 
 }  // namespace
 
-std::vector<std::string> check_protocols() { return {"paxos", "paxos-tla"}; }
+std::vector<std::string> check_protocols() { return {"paxos", "paxos-tla", "raft"}; }
 
 std::vector<Command> add_check_commands(CLI::App& root) {
   CLI::App* check = root.add_subcommand("check", "Model-check a protocol exhaustively within bounds");
@@ -204,22 +233,30 @@ std::vector<Command> add_check_commands(CLI::App& root) {
   paxos->add_option("--bug", *bug_text, "Seed a bug by name; `--bug list` lists them");
   add_common_flags(paxos, *paxos_flags);
   commands.push_back({paxos, [=]() -> int {
-                        if (*bug_text == "list") {
-                          list_bugs();
-                          return exit_ok;
-                        }
-                        if (!bug_text->empty() && !parse_bug(*bug_text, paxos_options->bug)) return exit_usage;
-                        if (const std::string error = validate(*paxos_options); !error.empty()) {
-                          fmt::print(stderr, "lockstep: {}\n", error);
-                          return exit_usage;
-                        }
-                        paxos_options->explore = explore_options(*paxos_flags);
-                        const std::string suffix =
-                            paxos_options->bug == paxos::Bug::none ? "" : "-" + bug_flag_name(paxos_options->bug);
-                        const CheckReport report = check_paxos(*paxos_options);
-                        return report_and_exit(report,
-                                               "lockstep check paxos" + (suffix.empty() ? "" : " --bug " + suffix.substr(1)),
-                                               *paxos_flags, "paxos" + suffix + ".itf.json");
+                        return run_check("paxos", *bug_text, *paxos_options, *paxos_flags, paxos::Paxos::bug_description,
+                                         check_paxos);
+                      }});
+
+  auto raft_options = std::make_shared<RaftCheckOptions>();
+  auto raft_flags = std::make_shared<CommonFlags>();
+  auto raft_bug = std::make_shared<std::string>();
+  CLI::App* raft = check->add_subcommand("raft", "Raft replicating a register, with crashes, drops and duplicates");
+  raft->add_option("--nodes", raft_options->nodes, "Nodes")->capture_default_str();
+  raft->add_option("--max-term", raft_options->term_max, "Highest term an election may reach")->capture_default_str();
+  raft->add_option("--max-log", raft_options->log_max, "Longest log a leader appends to")->capture_default_str();
+  raft->add_option("--requests", raft_options->requests, "Client commands, each sent once to any node")
+      ->capture_default_str();
+  raft->add_option("--crashes", raft_options->crashes, "Crash budget")->capture_default_str();
+  raft->add_option("--drops", raft_options->drops, "Message drop budget")->capture_default_str();
+  raft->add_option("--duplicates", raft_options->duplicates, "Message duplication budget")->capture_default_str();
+  raft->add_option("--max-messages", raft_options->messages_max,
+                   "States with more messages in flight are not expanded (0 = up to the network's capacity)")
+      ->capture_default_str();
+  raft->add_option("--bug", *raft_bug, "Seed a bug by name; `--bug list` lists them");
+  add_common_flags(raft, *raft_flags);
+  commands.push_back({raft, [=]() -> int {
+                        return run_check("raft", *raft_bug, *raft_options, *raft_flags,
+                                         raft::Raft<raft::Register>::bug_description, check_raft);
                       }});
 
   auto tla_options = std::make_shared<PaxosTlaCheckOptions>();

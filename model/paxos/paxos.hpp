@@ -123,6 +123,12 @@ struct Paxos {
   using Bug = paxos::Bug;
 
   static Node init(const Config& config, NodeId self);
+  // A message that can never matter to its receiver again (promises only grow, durably, and a
+  // proposer never reuses a ballot): a Prepare or Accept below the promise, an Accept already
+  // voted, a Promise for a ballot the proposer is no longer preparing. Accepted is never
+  // obsolete: a learner that restarts counts again. The checker drops obsolete messages once
+  // their receiver ignores them.
+  static bool obsolete(const Config& config, const Node& receiver, NodeId from, const Message& message);
   static lockstep::Step<Paxos> step(const Config& config, NodeId self, const Node& node, const Event& event);
   static std::string_view bug_description(Bug bug);
 };

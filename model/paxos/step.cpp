@@ -174,6 +174,21 @@ lockstep::Step<Paxos> Paxos::step(const Config& config, NodeId self, const Node&
   return out;
 }
 
+bool Paxos::obsolete(const Config&, const Node& receiver, NodeId, const Message& message) {
+  const Durable& acceptor = receiver.durable;
+  const Volatile& proposer = receiver.volatile_state;
+  if (const auto* prepare = std::get_if<Prepare>(&message)) return prepare->ballot <= acceptor.promised_ballot;
+  if (const auto* accept = std::get_if<Accept>(&message)) {
+    return accept->ballot < acceptor.promised_ballot ||
+           (accept->ballot == acceptor.accepted_ballot && accept->value == acceptor.accepted_value);
+  }
+  if (const auto* promise = std::get_if<Promise>(&message)) {
+    return promise->ballot.node != proposer.ballot.node || promise->ballot < proposer.ballot ||
+           (promise->ballot == proposer.ballot && proposer.phase != Phase::preparing);
+  }
+  return false;
+}
+
 std::string_view Paxos::bug_description(Bug bug) {
   switch (bug) {
     case Bug::none: return "the correct protocol";

@@ -1,0 +1,54 @@
+#include "checker/check_raft.hpp"
+
+#include "checker/world.hpp"
+#include "model/raft/register.hpp"
+#include "spec/raft/invariants_impl.hpp"
+
+namespace lockstep {
+
+namespace {
+std::string range_error(const char* flag, int value, int low, int high) {
+  if (value >= low && value <= high) return "";
+  return std::string(flag) + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
+         " (got " + std::to_string(value) + ")";
+}
+}  // namespace
+
+std::string validate(const RaftCheckOptions& o) {
+  for (const std::string& error :
+       {range_error("--nodes", o.nodes, 1, static_cast<int>(node_count_max)), range_error("--max-term", o.term_max, 1, 30),
+        range_error("--max-log", o.log_max, 0, static_cast<int>(raft::log_capacity)),
+        range_error("--requests", o.requests, 0, static_cast<int>(requests_max)),
+        range_error("--crashes", o.crashes, 0, 100), range_error("--drops", o.drops, 0, 100),
+        range_error("--duplicates", o.duplicates, 0, 100), range_error("--max-messages", o.messages_max, 0, 1000000)}) {
+    if (!error.empty()) return error;
+  }
+  return "";
+}
+
+CheckReport check_raft(const RaftCheckOptions& o) {
+  using Raft = raft::Raft<raft::Register>;
+  using World = lockstep::World<Raft>;
+  const raft::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<raft::Term>(o.term_max),
+                            static_cast<raft::Index>(o.log_max), o.bug};
+  const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
+                           static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
+  std::vector<PendingRequest<Raft>> requests;
+  for (int r = 1; r <= o.requests; ++r) {
+    requests.push_back({NodeId{}, Raft::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+  }
+  const World world(config, bounds, requests);
+  const auto result = explore(world, o.explore);
+  Json bounds_json{{"nodes", o.nodes},
+                   {"max_term", o.term_max},
+                   {"max_log", o.log_max},
+                   {"requests", o.requests},
+                   {"crashes", o.crashes},
+                   {"drops", o.drops},
+                   {"duplicates", o.duplicates},
+                   {"max_messages", world.messages_max()},
+                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
+  return make_report(world, result, std::move(bounds_json));
+}
+
+}  // namespace lockstep

@@ -1,0 +1,27 @@
+// `lockstep check raft`: Raft replicating a register, in a World with faults.
+#pragma once
+
+#include <string>
+
+#include "checker/report.hpp"
+#include "model/raft/raft.hpp"
+
+namespace lockstep {
+
+struct RaftCheckOptions {
+  int nodes = 3;
+  int term_max = 3;
+  int log_max = 2;
+  int requests = 2;  // client commands write(1), write(2), ... each sent once, to any node
+  int crashes = 1;
+  int drops = 0;
+  int duplicates = 0;
+  int messages_max = 0;  // states with more messages in flight are not expanded (0 = capacity)
+  raft::Bug bug = raft::Bug::none;
+  ExploreOptions explore;
+};
+
+std::string validate(const RaftCheckOptions& options);
+CheckReport check_raft(const RaftCheckOptions& options);
+
+}  // namespace lockstep

@@ -1,0 +1,73 @@
+// What must hold of Raft, as named, pure predicates over a World<Raft<SM>> state (Figure 3 of
+// the paper, plus two of our own):
+//   RAFT-ElectionSafety        at most one leader per term (over every leader ever elected).
+//   RAFT-LeaderAppendOnly      (transition) a leader never overwrites or deletes log entries.
+//   RAFT-LogMatching           two logs with an entry of the same index and term are identical
+//                              up to that index.
+//   RAFT-LeaderCompleteness    an entry committed in term T is in the log of every leader of a
+//                              later term.
+//   RAFT-StateMachineSafety    no two nodes apply different entries at one index.
+//   RAFT-CommitIndexMonotone   (transition) commit_index never decreases within a node's life.
+// Sometimes: leader-elected, entry-committed, leader-replaced-after-crash.
+//
+// Ghost variables record history the nodes do not keep: every election, every entry a leader
+// committed (with the term of the leader that committed it), every entry any node applied, and
+// the terms in which a leader crashed.
+#pragma once
+
+#include <vector>
+
+#include "checker/property.hpp"
+#include "checker/world_state.hpp"
+#include "model/raft/raft.hpp"
+
+namespace lockstep::raft {
+
+template <class SM>
+struct RaftSpec {
+  using R = Raft<SM>;
+  using Command = typename SM::Command;
+  using Node = typename R::Node;
+
+  struct Elected {
+    LOCKSTEP_STRUCT(Elected, (Term, term), (NodeId, leader));
+  };
+  struct CommittedEntry {
+    LOCKSTEP_STRUCT(CommittedEntry, (Index, index), (Term, term), (Command, command), (Term, commit_term));
+  };
+  struct AppliedEntry {
+    LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (Command, command));
+  };
+  struct Ghost {
+    using Leaders = SmallSet<Elected, 32>;
+    using Committed = SmallSet<CommittedEntry, 32>;
+    using Applied = SmallSet<AppliedEntry, 32>;
+    LOCKSTEP_STRUCT(Ghost, (Leaders, leaders), (Committed, committed), (Applied, applied),
+                    (std::uint32_t, leader_crash_terms));
+  };
+  using State = WorldState<R, RaftSpec>;
+
+  static Ghost initial_ghost(const Config&) { return Ghost{}; }
+  static void observe(const Config& config, Ghost& ghost, NodeId node, const typename R::Event& event,
+                      const Node& before, const lockstep::Step<R>& step);
+  static void observe_crash(const Config& config, Ghost& ghost, NodeId node, const Node& crashed);
+  static std::vector<Property<State>> properties(const Config& config);
+  static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+
+  static bool election_safety(const State& state);
+  static bool log_matching(const State& state);
+  static bool leader_completeness(const State& state);
+  static bool state_machine_safety(const State& state);
+  static bool leader_append_only(const State& before, const State& after);
+  static bool commit_index_monotone(const State& before, const State& after);
+  static bool leader_replaced_after_crash(const State& state);
+};
+
+}  // namespace lockstep::raft
+
+namespace lockstep {
+template <class SM>
+struct SpecFor<raft::Raft<SM>> {
+  using type = raft::RaftSpec<SM>;
+};
+}  // namespace lockstep

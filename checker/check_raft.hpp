@@ -16,7 +16,7 @@ struct RaftCheckOptions {
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;
-  int messages_max = 0;  // states with more messages in flight are not expanded (0 = capacity)
+  int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
   raft::Bug bug = raft::Bug::none;
   ExploreOptions explore;
 };

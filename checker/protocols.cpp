@@ -2,7 +2,9 @@
 #include "checker/any_model.hpp"
 #include "checker/paxos_tla_model.hpp"
 #include "checker/world.hpp"
+#include "model/raft/register.hpp"
 #include "spec/paxos/invariants.hpp"
+#include "spec/raft/invariants_impl.hpp"
 
 namespace lockstep {
 
@@ -13,7 +15,7 @@ std::unique_ptr<AnyModel> make(const Json& model_json) {
 }
 }  // namespace
 
-std::vector<std::string> known_protocols() { return {"paxos", "paxos-tla"}; }
+std::vector<std::string> known_protocols() { return {"paxos", "paxos-tla", "raft"}; }
 
 std::unique_ptr<AnyModel> model_from_trace_meta(const Json& meta) {
   if (!meta.is_object()) throw JsonError("#meta: expected an object");
@@ -24,6 +26,7 @@ std::unique_ptr<AnyModel> model_from_trace_meta(const Json& meta) {
   try {
     if (protocol == "paxos") return make<World<paxos::Paxos>>(model);
     if (protocol == "paxos-tla") return make<PaxosTlaModel>(model);
+    if (protocol == "raft") return make<World<raft::Raft<raft::Register>>>(model);
   } catch (const nlohmann::json::exception& e) {
     throw JsonError("#meta.model: " + std::string(e.what()));
   } catch (const JsonError& e) {

@@ -126,7 +126,7 @@ class World {
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
 
   std::vector<State> initial_states() const {
-    State state;
+    State state{};
     for (std::size_t i = 0; i < config_.node_count; ++i) {
       state.nodes.items.push_back(NodeSlot<P>{true, P::init(config_, NodeId::at(i)), std::nullopt});
     }

@@ -44,7 +44,7 @@ TEST(PaxosStep, client_request_starts_phase_1_with_a_ballot_owned_by_the_propose
 }
 
 TEST(PaxosStep, on_prepare_promises_a_higher_ballot_durably_and_reports_the_latest_vote) {
-  Node node;
+  Node node{};
   node.durable = Durable{ballot(1, n1), ballot(1, n1), v1};
   const Step step = receive(config, n3, node, n2, Prepare{ballot(2, n2)});
   EXPECT_EQ(step.node.durable.promised_ballot, ballot(2, n2));
@@ -58,7 +58,7 @@ TEST(PaxosStep, on_prepare_promises_a_higher_ballot_durably_and_reports_the_late
 }
 
 TEST(PaxosStep, on_prepare_ignores_a_ballot_not_above_the_promise) {
-  Node node;
+  Node node{};
   node.durable.promised_ballot = ballot(2, n3);
   for (const Ballot b : {ballot(2, n3), ballot(2, n1), ballot(1, n3)}) {
     const Step step = receive(config, n1, node, n2, Prepare{b});
@@ -101,7 +101,7 @@ TEST(PaxosStep, on_accept_votes_durably_and_tells_the_ballot_owner) {
 }
 
 TEST(PaxosStep, on_accept_rejects_a_ballot_below_the_promise) {
-  Node node;
+  Node node{};
   node.durable.promised_ballot = ballot(2, n1);
   const Step step = receive(config, n3, node, n2, Accept{ballot(1, n2), v2});
   EXPECT_EQ(step.node, node);
@@ -147,7 +147,7 @@ TEST(PaxosStep, seeded_bug_promise_not_durable_omits_the_persist) {
 
 TEST(PaxosStep, seeded_bug_accept_below_promise_votes_anyway) {
   const Config buggy{3, 5, Bug::accept_below_promise};
-  Node node;
+  Node node{};
   node.durable.promised_ballot = ballot(2, n1);
   const Step step = receive(buggy, n3, node, n2, Accept{ballot(1, n2), v2});
   EXPECT_EQ(step.node.durable.accepted_ballot, ballot(1, n2));

@@ -34,6 +34,8 @@
 
 // Declares the fields of a record with Hana and gives it a name (the tag in JSON and printing)
 // and derived comparisons. Never hand-write ==, <, hash or JSON for a model type.
+// The fields have no default initializers: always value-initialize records (`Node node{};`,
+// `Node{}`), which zeroes them; `Node node;` would leave integers indeterminate.
 #define LOCKSTEP_STRUCT(Name, ...)                                   \
   static constexpr std::string_view lockstep_name = #Name;           \
   BOOST_HANA_DEFINE_STRUCT(Name, __VA_ARGS__);                       \

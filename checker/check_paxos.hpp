@@ -17,7 +17,7 @@ struct PaxosCheckOptions {
   int drops = 1;
   int duplicates = 1;
   // Messages in flight beyond which a state is not expanded (0 = only the network capacity).
-  int messages_max = 8;
+  int messages_max = 0;
   // Clients: value i is proposed by client i, which talks to node i (mod nodes). Nodes are
   // interchangeable, so every assignment of distinct nodes to clients is this one up to renaming.
   // With any_node, each client may talk to any node (a larger space: it adds the behaviours

@@ -92,7 +92,7 @@ TEST(Cli, bug_list_prints_one_bug_a_line_name_first) {
 }
 
 TEST(Cli, bad_usage_exits_2_with_one_line_on_stderr) {
-  for (const char* args : {"check raft", "check paxos --bug nope", "check paxos --nodes 0", "check paxos --nodes x",
+  for (const char* args : {"check frob", "check paxos --bug nope", "check paxos --nodes 0", "check paxos --nodes x",
                            "check paxos --frob", "check paxos --max-round 0", "check paxos --crashes -1",
                            "check paxos-tla --ballots 0", "check", "frobnicate"}) {
     const Outcome r = run(args);

@@ -55,14 +55,8 @@ class Tester {
   std::set<std::vector<std::size_t>> tried_;
 };
 
-}  // namespace
-
-std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const ShrinkOptions& options,
-                               ShrinkStats& stats) {
-  std::vector<std::size_t> current(count);
-  for (std::size_t i = 0; i < count; ++i) current[i] = i;
-  Tester tester(fails, options, stats);
-  if (auto cut = tester.failing(current)) current = std::move(*cut);
+// One ddmin search from `current` down to a 1-minimal failing candidate.
+std::vector<std::size_t> ddmin_pass(std::vector<std::size_t> current, Tester& tester) {
   std::size_t parts = 2;
   while (current.size() >= 2 && !tester.exhausted()) {
     parts = std::min(parts, current.size());
@@ -83,6 +77,34 @@ std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const
     }
   }
   return current;
+}
+
+// A failing candidate without two of the actions of `current`, if there is one: actions that are
+// only needed together, such as a crash and the restart after it.
+std::optional<std::vector<std::size_t>> without_a_pair(const std::vector<std::size_t>& current, Tester& tester) {
+  for (std::size_t i = 0; i + 1 < current.size(); ++i) {
+    for (std::size_t j = i + 1; j < current.size(); ++j) {
+      if (tester.exhausted()) return std::nullopt;
+      if (auto smaller = tester.failing(without(current, {current[i], current[j]}))) return smaller;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const ShrinkOptions& options,
+                               ShrinkStats& stats) {
+  std::vector<std::size_t> current(count);
+  for (std::size_t i = 0; i < count; ++i) current[i] = i;
+  Tester tester(fails, options, stats);
+  if (auto cut = tester.failing(current)) current = std::move(*cut);
+  while (true) {
+    current = ddmin_pass(std::move(current), tester);
+    auto smaller = without_a_pair(current, tester);
+    if (!smaller) return current;
+    current = std::move(*smaller);
+  }
 }
 
 }  // namespace lockstep

@@ -4,8 +4,15 @@
 // Each candidate (a subsequence of the actions, in their order) is re-checked by replaying it
 // through the model's step functions from the initial state: a candidate whose action is not
 // enabled where it comes (e.g. the delivery of a message that was never sent) is not a failure.
+// Where the recorded action is not enabled but one of the same shape is (the same kind of
+// message between the same nodes, with other contents: cutting a retry changes the ballot of
+// every later message), replay takes that one, so the shrunk run is a real run of the model
+// though not always a subsequence of the original.
 // A candidate that fails is cut right after its first violating step, so the result ends at the
-// violation. The result is 1-minimal: removing any one of its actions loses the violation.
+// violation. The result is 1-minimal, and 2-minimal too: removing any one or any two of its
+// actions loses the violation (pairs catch actions that are only needed together, such as a
+// crash and the restart after it). It need not be a shortest run (the model checker's
+// breadth-first traces are): shrinking only removes actions from the run it is given.
 //
 // shrink_trace works on a model's own types (for random simulation, which shrinks its failures
 // by default); AnyModel::shrink (checker/any_model.hpp) on a trace's JSON (`lockstep shrink`).
@@ -18,7 +25,9 @@
 #include <string_view>
 #include <vector>
 
+#include "checker/action_view.hpp"
 #include "checker/explore.hpp"
+#include "model/core/print.hpp"
 
 namespace lockstep {
 
@@ -52,6 +61,57 @@ bool violates(const M& model, const typename M::State& before, const typename M:
   return false;
 }
 
+// What an action is, without its payload: "deliver n3 n1>n3 Prepare" (for a model that views its
+// actions, as World does; checker/action_view.hpp). Empty when the model cannot say.
+template <class M>
+std::string action_shape(const M& model, const typename M::Action& action) {
+  if constexpr (requires { model.action_view(action); }) {
+    const ActionView view = model.action_view(action);
+    std::string shape(action_kind_name(view.kind));
+    shape += ' ';
+    print_to(shape, view.node);
+    if (view.message) {
+      const std::string& text = view.message->message;  // printed: Name{fields...}
+      shape += ' ';
+      print_to(shape, view.message->from);
+      shape += '>';
+      print_to(shape, view.message->to);
+      shape += ' ';
+      shape.append(text, 0, text.find('{'));
+    }
+    return shape;
+  }
+  return "";
+}
+
+// The step that replaying `action` takes from `state`: the action itself when it is enabled, else
+// the first enabled action of the same shape (the same kind of message between the same nodes,
+// e.g. a Prepare whose ballot differs because an earlier retry was cut out), else nothing.
+template <class M>
+std::optional<std::pair<typename M::Action, typename M::State>> replay_step(const M& model,
+                                                                            const typename M::State& state,
+                                                                            const typename M::Action& action) {
+  using Action = typename M::Action;
+  using State = typename M::State;
+  std::optional<std::pair<Action, State>> exact;
+  std::vector<std::pair<Action, State>> enabled;
+  model.for_each_successor(state, [&](const Action& a, State&& next) {
+    if (exact) return;
+    if (a == action) {
+      exact.emplace(a, std::move(next));
+    } else {
+      enabled.emplace_back(a, std::move(next));
+    }
+  });
+  if (exact) return exact;
+  const std::string shape = action_shape(model, action);
+  if (shape.empty()) return std::nullopt;
+  for (auto& [a, next] : enabled) {
+    if (action_shape(model, a) == shape) return std::pair<Action, State>{a, std::move(next)};
+  }
+  return std::nullopt;
+}
+
 template <class M>
 struct Shrunk {
   std::vector<TraceStep<typename M::State, typename M::Action>> trace;  // trace[0]: the initial state
@@ -70,15 +130,11 @@ std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State&
     typename M::State state = initial;
     if (into) into->push_back(Step{std::nullopt, initial});
     for (std::size_t i = 0; i < candidate.size(); ++i) {
-      const auto& action = actions[candidate[i]];
-      std::optional<typename M::State> next;
-      model.for_each_successor(state, [&](const typename M::Action& a, typename M::State&& s) {
-        if (!next && a == action) next = std::move(s);
-      });
-      if (!next) return std::nullopt;
-      const bool violated = violates(model, state, *next, property);
-      state = std::move(*next);
-      if (into) into->push_back(Step{action, state});
+      auto step = replay_step(model, state, actions[candidate[i]]);
+      if (!step) return std::nullopt;
+      const bool violated = violates(model, state, step->second, property);
+      state = std::move(step->second);
+      if (into) into->push_back(Step{std::move(step->first), state});
       if (violated) return i + 1;
     }
     return std::nullopt;

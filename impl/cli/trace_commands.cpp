@@ -1,7 +1,7 @@
 // The trace tools: `lockstep replay`, `lockstep show` and `lockstep shrink`, for traces of every
 // protocol alike (the model is rebuilt from the trace's "#meta": checker/any_model.hpp).
 //
-//   lockstep replay FILE [--json]
+//   lockstep replay FILE [--json]    (or --list-protocols: the protocols whose traces replay)
 //   lockstep show   FILE [--html OUT.html] [--color auto|always|never]
 //   lockstep shrink FILE [-o OUT] [--max-tests N]
 //
@@ -146,8 +146,8 @@ int run_shrink(const std::string& file, std::string out, std::size_t tests_max) 
     return exit_violation;
   }
   if (result.status == ShrinkStatus::violates_nothing) {
-    fmt::print("shrink {}: the trace violates {}, so there is nothing to shrink\n", file,
-               trace.invariant.empty() ? "no property" : "not " + trace.invariant);
+    fmt::print("shrink {}: the trace {}, so there is nothing to shrink\n", file,
+               trace.invariant.empty() ? "violates no property" : "does not violate " + trace.invariant);
     return exit_violation;
   }
   if (out.empty()) out = default_shrink_output(file);
@@ -158,48 +158,72 @@ int run_shrink(const std::string& file, std::string out, std::size_t tests_max) 
   return exit_ok;
 }
 
+Command add_replay_command(CLI::App& root) {
+  CLI::App* app =
+      root.add_subcommand("replay", "Re-execute a trace through the model's step functions; re-check its properties");
+  app->footer(
+      "Exit codes: 0 the trace replays exactly and reproduces its record: it violates the invariant it records (a "
+      "counterexample that still fails is a success), or, recording none, violates nothing; 1 it does not: a step "
+      "diverges (the step, its action and a field-by-field diff are printed), the recorded invariant is no longer "
+      "violated, or a property is violated that the trace does not record; 2 a bad trace file or bad usage.");
+  auto file = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto list_protocols = std::make_shared<bool>(false);
+  CLI::Option* list_option =
+      app->add_flag("--list-protocols", *list_protocols, "Print the protocols whose traces replay, one a line");
+  app->add_option("FILE", *file, "An ITF trace (e.g. from lockstep check)")->excludes(list_option);
+  app->add_flag("--json", *json, "Print the result as one JSON object");
+  return {app, [=] {
+            if (*list_protocols) {
+              for (const auto& protocol : known_protocols()) fmt::print("{}\n", protocol);
+              return exit_ok;
+            }
+            if (file->empty()) {
+              fmt::print(stderr, "lockstep: replay: a trace FILE is required (see --help)\n");
+              return exit_usage;
+            }
+            return guarded([&] { return run_replay(*file, *json); });
+          }};
+}
+
+Command add_show_command(CLI::App& root) {
+  CLI::App* app =
+      root.add_subcommand("show", "Show a trace: each step's action and what changed, or an HTML sequence diagram");
+  app->footer("Exit codes: 0 shown; 2 a bad trace file or bad usage.");
+  auto file = std::make_shared<std::string>();
+  auto html_out = std::make_shared<std::string>();
+  auto colour = std::make_shared<std::string>("auto");
+  app->add_option("FILE", *file, "An ITF trace")->required();
+  app->add_option("--html", *html_out, "Write one self-contained HTML page here instead");
+  app->add_option("--color", *colour, "Colour: auto (on a terminal), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  return {app, [=] { return guarded([&] { return run_show(*file, *html_out, *colour); }); }};
+}
+
+Command add_shrink_command(CLI::App& root) {
+  CLI::App* app =
+      root.add_subcommand("shrink", "Minimize a failing trace's actions; write a shorter trace with the same violation");
+  app->footer(
+      "Delta debugging over the actions, each candidate replayed from the initial state; keeps the recorded "
+      "invariant violated (or, recording none, the first one the trace violates). Exit codes: 0 the shrunk trace "
+      "was written; 1 nothing to shrink: the trace does not replay, or violates nothing; 2 a bad trace file or bad "
+      "usage.");
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto tests_max = std::make_shared<std::size_t>(ShrinkOptions{}.tests_max);
+  app->add_option("FILE", *file, "An ITF trace that violates a property")->required();
+  app->add_option("-o,--output", *out, "Where to write the shrunk trace [default: NAME.shrunk.itf.json for NAME.itf.json]");
+  app->add_option("--max-tests", *tests_max, "Replay at most this many candidates")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
+      ->capture_default_str();
+  return {app, [=] { return guarded([&] { return run_shrink(*file, *out, *tests_max); }); }};
+}
+
 }  // namespace
 
 std::vector<Command> add_trace_commands(CLI::App& root) {
-  std::vector<Command> commands;
-  auto file = std::make_shared<std::string>();
-
-  CLI::App* replay_app = root.add_subcommand(
-      "replay",
-      "Re-execute a trace through the model's step functions and re-check its properties. Exit 0 when it replays "
-      "exactly and reproduces its record (violates the invariant it records, or nothing if it records none); 1 when "
-      "a step diverges (with a field-by-field diff) or the verdict differs; 2 for a bad file");
-  auto replay_json_flag = std::make_shared<bool>(false);
-  replay_app->add_option("FILE", *file, "An ITF trace (e.g. from lockstep check)")->required();
-  replay_app->add_flag("--json", *replay_json_flag, "Print the result as one JSON object");
-  commands.push_back({replay_app, [=] { return guarded([&] { return run_replay(*file, *replay_json_flag); }); }});
-
-  CLI::App* show_app = root.add_subcommand(
-      "show", "Show a trace: per step the action as a sentence and what changed; or --html, a message-sequence diagram");
-  auto html_out = std::make_shared<std::string>();
-  auto colour = std::make_shared<std::string>("auto");
-  show_app->add_option("FILE", *file, "An ITF trace")->required();
-  show_app->add_option("--html", *html_out, "Write one self-contained HTML page here instead");
-  show_app->add_option("--color", *colour, "Colour: auto (on a terminal), always or never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
-  commands.push_back({show_app, [=] { return guarded([&] { return run_show(*file, *html_out, *colour); }); }});
-
-  CLI::App* shrink_app = root.add_subcommand(
-      "shrink",
-      "Minimize a failing trace's actions (delta debugging, each candidate replayed) and write a shorter trace that "
-      "still violates the same property. Exit 0 written; 1 nothing to shrink (it does not replay or violates "
-      "nothing); 2 bad file");
-  auto shrink_out = std::make_shared<std::string>();
-  auto tests_max = std::make_shared<std::size_t>(ShrinkOptions{}.tests_max);
-  shrink_app->add_option("FILE", *file, "An ITF trace that violates a property")->required();
-  shrink_app->add_option("-o,--output", *shrink_out, "Where to write the shrunk trace [default: NAME.shrunk.itf.json for NAME.itf.json]");
-  shrink_app->add_option("--max-tests", *tests_max, "Replay at most this many candidates")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
-      ->capture_default_str();
-  commands.push_back(
-      {shrink_app, [=] { return guarded([&] { return run_shrink(*file, *shrink_out, *tests_max); }); }});
-  return commands;
+  return {add_replay_command(root), add_show_command(root), add_shrink_command(root)};
 }
 
 }  // namespace lockstep::cli

@@ -1,0 +1,52 @@
+// Test support: seeded random walks through a model until a property is violated, the way a
+// random simulation finds failures (long, wandering runs), for the shrinker to shorten.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "checker/explore.hpp"
+#include "checker/shrink.hpp"
+
+namespace lockstep::testing {
+
+// One walk of at most `steps_max` actions from the model's first initial state, choosing among
+// the enabled actions uniformly; it ends at the first violation of `property`. Empty when the
+// walk does not violate it.
+template <class M>
+std::optional<std::vector<TraceStep<typename M::State, typename M::Action>>> random_walk(
+    const M& model, const std::string& property, std::uint64_t seed, std::size_t steps_max) {
+  using State = typename M::State;
+  using Action = typename M::Action;
+  std::mt19937_64 random(seed);
+  std::vector<TraceStep<State, Action>> trace{{std::nullopt, model.initial_states().front()}};
+  for (std::size_t i = 0; i < steps_max; ++i) {
+    std::vector<std::pair<Action, State>> choices;
+    model.for_each_successor(trace.back().state, [&](const Action& a, State&& s) { choices.emplace_back(a, std::move(s)); });
+    if (choices.empty()) return std::nullopt;
+    auto& [action, next] = choices[std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(random)];
+    const bool violated = violates(model, trace.back().state, next, property);
+    trace.push_back({action, std::move(next)});
+    if (violated) return trace;
+  }
+  return std::nullopt;
+}
+
+// The first violating walk over seeds first_seed, first_seed + 1, ... (at most `walks_max`).
+template <class M>
+std::optional<std::vector<TraceStep<typename M::State, typename M::Action>>> find_violating_walk(
+    const M& model, const std::string& property, std::uint64_t first_seed, std::size_t steps_max,
+    std::size_t walks_max, std::uint64_t* seed_found = nullptr) {
+  for (std::uint64_t seed = first_seed; seed < first_seed + walks_max; ++seed) {
+    if (auto trace = random_walk(model, property, seed, steps_max)) {
+      if (seed_found) *seed_found = seed;
+      return trace;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace lockstep::testing

@@ -1,0 +1,94 @@
+// Test support for the trace tools: Paxos worlds at the command line's default bounds, traces
+// built step by step from readable sentences, and typed traces written as ITF.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "checker/check_paxos.hpp"
+#include "checker/explore.hpp"
+#include "checker/world.hpp"
+#include "model/core/json.hpp"
+#include "spec/paxos/invariants.hpp"
+#include "traces/itf.hpp"
+
+namespace lockstep::testing {
+
+using PaxosWorld = World<paxos::Paxos>;
+using PaxosTrace = std::vector<TraceStep<PaxosWorld::State, PaxosWorld::Action>>;
+
+// `lockstep check paxos`'s defaults: 3 nodes, 2 rounds, client i proposes vi to node i.
+inline PaxosWorld paxos_world(paxos::Bug bug = paxos::Bug::none, WorldBounds bounds = WorldBounds{1, 1, 1, 8}) {
+  return PaxosWorld(paxos::Config{3, 2, bug}, bounds,
+                    {{NodeId::at(0), paxos::ClientRequest{paxos::Value{1}}},
+                     {NodeId::at(1), paxos::ClientRequest{paxos::Value{2}}}});
+}
+
+// The counterexample `lockstep check paxos --bug <bug>` writes (one worker: always the same).
+inline Json paxos_counterexample(paxos::Bug bug) {
+  PaxosCheckOptions options;
+  options.bug = bug;
+  options.explore.workers = 1;
+  return check_paxos(options).trace;
+}
+
+// A typed trace as ITF, with the "#meta" that `lockstep check` writes.
+template <class M>
+Json itf_of(const M& model, const std::vector<TraceStep<typename M::State, typename M::Action>>& trace,
+            const std::string& invariant) {
+  std::vector<ItfStep> steps;
+  for (const auto& step : trace) {
+    Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
+    steps.push_back({std::move(action), model.state_json(step.state)});
+  }
+  Json meta{{"source", "test"}, {"protocol", std::string(M::protocol)}, {"model", model.model_json()}};
+  if (!invariant.empty()) meta["invariant"] = invariant;
+  return make_itf(std::move(meta), steps);
+}
+
+// Starts a trace at the model's initial state.
+template <class M>
+std::vector<TraceStep<typename M::State, typename M::Action>> start(const M& model) {
+  return {{std::nullopt, model.initial_states().front()}};
+}
+
+// Extends a trace by the enabled action that reads `sentence` (checker/world_view.hpp).
+template <class M>
+void take(const M& model, std::vector<TraceStep<typename M::State, typename M::Action>>& trace,
+          const std::string& sentence) {
+  std::vector<std::string> enabled;
+  std::optional<TraceStep<typename M::State, typename M::Action>> taken;
+  model.for_each_successor(trace.back().state, [&](const typename M::Action& action, typename M::State&& next) {
+    const std::string text = model.action_view(action).sentence;
+    enabled.push_back(text);
+    if (!taken && text == sentence) taken.emplace(TraceStep<typename M::State, typename M::Action>{action, std::move(next)});
+  });
+  if (taken) {
+    trace.push_back(std::move(*taken));  // not inside the loop: it walks trace.back()
+  } else {
+    std::string list;
+    for (const auto& text : enabled) list += "\n  " + text;
+    ADD_FAILURE() << "not enabled: " << sentence << "\nenabled:" << list;
+  }
+}
+
+// A Paxos run with every kind of fault, as ITF (recording no invariant, violating none): a
+// Prepare duplicated, one copy lost and the other delivered, a crash and a restart. 4 messages
+// delivered, 1 lost.
+inline Json paxos_faults_trace() {
+  const PaxosWorld world = paxos_world();
+  auto trace = start(world);
+  for (const char* sentence : {"a client sends n1 ClientRequest{value=v1}",
+                               "the network duplicates Prepare{ballot=1.1} from n1 to n3",
+                               "the network loses Prepare{ballot=1.1} from n1 to n3",
+                               "n3 receives Prepare{ballot=1.1} from n1", "n2 crashes",
+                               "n2 restarts from its durable state", "n2 receives Prepare{ballot=1.1} from n1",
+                               "n1 receives Promise{ballot=1.1, accepted_ballot=none, accepted_value=none} from n3"}) {
+    take(world, trace, sentence);
+  }
+  return itf_of(world, trace, "");
+}
+
+}  // namespace lockstep::testing

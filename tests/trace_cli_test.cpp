@@ -1,0 +1,165 @@
+// `lockstep replay`, `show` and `shrink` as a user runs them: exit codes, what they print, the
+// files they write, and one clear line on stderr (exit 2) for every kind of bad trace file.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/random_walk.hpp"
+#include "tests/support/run_command.hpp"
+#include "tests/support/trace_support.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::lockstep;
+using testing::line_count;
+
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "lockstep_trace_cli_" + name; }
+
+std::string write_trace(const std::string& name, const Json& json) {
+  const std::string path = temp_path(name);
+  write_json_file(path, json);
+  return path;
+}
+
+// The counterexample `lockstep check paxos --bug ignore-accepted-value` writes (8 steps).
+const std::string& counterexample_path() {
+  static const std::string path = [] {
+    const std::string out = temp_path("ignore-accepted-value.itf.json");
+    const auto r = lockstep("check paxos --bug ignore-accepted-value --quiet --workers 1 --trace-out " + out);
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    return out;
+  }();
+  return path;
+}
+
+Json counterexample() { return Json::parse(testing::read_file(counterexample_path())); }
+
+TEST(ReplayCommand, a_counterexample_that_still_fails_exits_0) {
+  const auto r = lockstep("replay " + counterexample_path());
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("paxos trace, 8 of 8 steps reproduced; it reproduces its record"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("violates PAXOS-Agreement (first at step 8), as the trace records"), std::string::npos) << r.out;
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(ReplayCommand, a_step_that_differs_exits_1_with_the_step_the_action_and_the_diff) {
+  Json json = counterexample();
+  json["states"][4]["budgets"]["drops"] = 0;
+  const std::string path = write_trace("tampered.itf.json", json);
+  const auto r = lockstep("replay " + path);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("3 of 8 steps reproduced"), std::string::npos) << r.out;  // 1..3 match, 4 differs
+  EXPECT_NE(r.out.find("DIVERGES at step 4: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    budgets.drops: 0 -> 1\n"), std::string::npos) << r.out;
+
+  const auto j = lockstep("replay --json " + path);
+  EXPECT_EQ(j.exit_code, 1);
+  const Json result = Json::parse(j.out);
+  EXPECT_EQ(result["divergence"]["step"], 4);
+  EXPECT_EQ(result["divergence"]["changes"], Json::parse(R"([{"path": "budgets.drops", "recorded": "0", "replayed": "1"}])"));
+  EXPECT_EQ(result["reproduces_record"], false);
+}
+
+TEST(ReplayCommand, a_trace_that_no_longer_violates_its_invariant_exits_1) {
+  Json json = counterexample();
+  json["states"].erase(json["states"].size() - 1);
+  const auto r = lockstep("replay " + write_trace("cut.itf.json", json));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("does NOT violate PAXOS-Agreement, which the trace records"), std::string::npos) << r.out;
+
+  json["#meta"].erase("invariant");
+  const auto none = lockstep("replay --json " + write_trace("cut-none.itf.json", json));
+  EXPECT_EQ(none.exit_code, 0);  // records no violation, has none
+  EXPECT_EQ(Json::parse(none.out)["violations"], Json::array());
+}
+
+TEST(ReplayCommand, lists_the_protocols_whose_traces_replay) {
+  const auto r = lockstep("replay --list-protocols");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("paxos\n"), std::string::npos);
+  EXPECT_NE(r.out.find("paxos-tla\n"), std::string::npos);
+}
+
+TEST(TraceCommands, bad_trace_files_exit_2_with_one_line_naming_the_step_and_the_field) {
+  const auto tampered = [](const std::string& name, auto&& change) {
+    Json json = counterexample();
+    change(json);
+    return write_trace(name, json);
+  };
+  const std::string not_json = temp_path("not-json.itf.json");
+  std::ofstream(not_json) << "{\"states\": [";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {temp_path("missing.itf.json"), "cannot read"},
+      {not_json, "not JSON"},
+      {tampered("array.itf.json", [](Json& j) { j = Json::array({1}); }), "trace: expected a JSON object"},
+      {tampered("protocol.itf.json", [](Json& j) { j["#meta"]["protocol"] = "zab"; }), "unknown protocol \"zab\""},
+      {tampered("action.itf.json", [](Json& j) { j["states"][3]["#meta"]["action"]["tag"] = "Teleport"; }),
+       "step 3: #meta.action: unknown tag \"Teleport\""},
+      {tampered("state.itf.json", [](Json& j) { j["states"][2]["budgets"]["drops"] = -1; }),
+       "step 2: state.budgets.drops: integer -1 out of range"},
+      {tampered("vars.itf.json", [](Json& j) { j["states"][5].erase("ghost"); }), "step 5: variable \"ghost\" is missing"},
+  };
+  for (const auto& [path, message] : cases) {
+    for (const char* command : {"replay ", "show ", "shrink "}) {
+      const auto r = lockstep(command + path);
+      EXPECT_EQ(r.exit_code, 2) << command << path;
+      EXPECT_EQ(line_count(r.err), 1) << command << path << ": " << r.err;
+      EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+  }
+  for (const char* args : {"replay", "show", "shrink", "show x --color purple", "shrink x --max-tests 0"}) {
+    const auto r = lockstep(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(line_count(r.err), 1) << args << ": " << r.err;
+  }
+}
+
+TEST(ShowCommand, piped_it_shows_one_block_per_step_without_colour) {
+  const auto r = lockstep("show " + counterexample_path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos);
+  EXPECT_EQ(r.out.find("paxos trace, 8 steps; it records a violation of PAXOS-Agreement\n"), 0u) << r.out;
+  for (int step = 0; step <= 8; ++step) {
+    EXPECT_NE(r.out.find("\nstep " + std::to_string(step) + " "), std::string::npos) << step;
+  }
+  EXPECT_NE(r.out.find("\nstep 0   initial state\n"), std::string::npos);
+  EXPECT_NE(r.out.find(" -> "), std::string::npos);
+  EXPECT_NE(r.out.find("violates PAXOS-Agreement\n"), std::string::npos);
+  const auto coloured = lockstep("show --color always " + counterexample_path());
+  EXPECT_NE(coloured.out.find("\x1b[1m"), std::string::npos);
+}
+
+TEST(ShrinkCommand, writes_a_shorter_trace_that_still_fails) {
+  const testing::PaxosWorld world = testing::paxos_world(paxos::Bug::ignore_accepted_value);
+  const auto walk = testing::find_violating_walk(world, "PAXOS-Agreement", 1, 200, 5000);
+  ASSERT_TRUE(walk);
+  const std::string path = write_trace("walk.itf.json", testing::itf_of(world, *walk, "PAXOS-Agreement"));
+  const std::string out = temp_path("walk.shrunk.itf.json");
+  std::remove(out.c_str());
+  const auto r = lockstep("shrink " + path);  // default output: walk.shrunk.itf.json
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const Json shrunk = Json::parse(testing::read_file(out));
+  const std::size_t steps = shrunk["states"].size() - 1;
+  EXPECT_LT(steps, walk->size() - 1);
+  const std::string figures = std::to_string(walk->size() - 1) + " -> " + std::to_string(steps) + " steps";
+  EXPECT_NE(r.out.find(figures + ", still violating PAXOS-Agreement"), std::string::npos) << r.out;
+  EXPECT_EQ(lockstep("replay " + out).exit_code, 0);
+
+  const std::string chosen = temp_path("chosen-name.itf.json");
+  EXPECT_EQ(lockstep("shrink " + path + " -o " + chosen).exit_code, 0);
+  EXPECT_EQ(Json::parse(testing::read_file(chosen)), shrunk);  // deterministic
+}
+
+TEST(ShrinkCommand, nothing_to_shrink_exits_1) {
+  Json json = counterexample();
+  json["states"].erase(json["states"].size() - 1);
+  const auto r = lockstep("shrink " + write_trace("nothing.itf.json", json));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("the trace does not violate PAXOS-Agreement, so there is nothing to shrink"), std::string::npos)
+      << r.out;
+}
+
+}  // namespace
+}  // namespace lockstep

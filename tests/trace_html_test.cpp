@@ -1,0 +1,94 @@
+// `lockstep show --html` in a real browser: headless Chromium loads the page with the network
+// off, the script runs without errors, and the diagram has exactly one arrow per delivered
+// message (and a lost-message mark per drop, a crash mark per crash).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "tests/support/run_command.hpp"
+#include "tests/support/trace_support.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::lockstep;
+
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "lockstep_trace_html_" + name; }
+
+bool chromium_installed() { return testing::run_command("command -v chromium >/dev/null").exit_code == 0; }
+
+// The DOM after load, as headless Chromium dumps it.
+std::string rendered_dom(const std::string& html_path) {
+  const std::string profile = temp_path("chromium-profile");
+  const std::string command =
+      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync --disable-extensions "
+      "--user-data-dir=" + profile + " --dump-dom file://" + html_path;
+  const auto r = testing::run_command(command);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
+}
+
+std::size_t count(const std::string& text, const std::string& pattern) {
+  const std::regex expression(pattern);
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), expression), std::sregex_iterator()));
+}
+
+std::size_t actions_tagged(const Json& itf, const std::string& tag) {
+  std::size_t n = 0;
+  for (const auto& state : itf["states"]) n += state["#meta"]["action"]["tag"] == tag ? 1 : 0;
+  return n;
+}
+
+void expect_page_shows(const std::string& name, const Json& itf) {
+  const std::string trace_path = temp_path(name + ".itf.json");
+  const std::string html_path = temp_path(name + ".html");
+  write_json_file(trace_path, itf);
+  const auto r = lockstep("show " + trace_path + " --html " + html_path);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = testing::read_file(html_path);
+  // Nothing to fetch: no src or href attributes, no imports, url() only for the page's own ids.
+  EXPECT_EQ(count(html, R"((src|href)\s*=|@import|<link|url\((?!#))"), 0u) << name;
+  const std::string dom = rendered_dom(html_path);
+  EXPECT_EQ(count(dom, "<body[^>]*data-status=\"ready\""), 1u) << name << ": the script did not finish";
+  EXPECT_NE(dom.find("<pre id=\"errors\"></pre>"), std::string::npos) << name << ": script errors";
+  EXPECT_EQ(count(dom, "<body[^>]*data-errors"), 0u) << name;
+  EXPECT_EQ(count(dom, "class=\"arrow[ \"]"), actions_tagged(itf, "Deliver")) << name;
+  EXPECT_EQ(count(dom, "<path class=\"lost\""), actions_tagged(itf, "Drop")) << name;
+  EXPECT_EQ(count(dom, "class=\"crash\""), actions_tagged(itf, "Crash")) << name;
+  EXPECT_EQ(count(dom, "class=\"recover\""), actions_tagged(itf, "Recover")) << name;
+  EXPECT_EQ(count(dom, "class=\"node-name\""), itf["#meta"]["model"]["config"]["node_count"].get<std::size_t>());
+  EXPECT_EQ(count(dom, "class=\"row[ \"]"), itf["states"].size()) << name;
+  EXPECT_NE(dom.find("id=\"panel\"><h2>step " + std::to_string(itf["states"].size() - 1)), std::string::npos) << name;
+}
+
+TEST(HtmlView, renders_in_headless_chromium_with_one_arrow_per_delivered_message) {
+  if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
+  expect_page_shows("faults", testing::paxos_faults_trace());
+  for (const auto bug : {paxos::Bug::promise_not_durable, paxos::Bug::ignore_accepted_value}) {
+    expect_page_shows(std::string(enum_name(bug)), testing::paxos_counterexample(bug));
+  }
+}
+
+TEST(HtmlView, a_script_error_is_visible_in_the_page) {
+  if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
+  const std::string trace_path = temp_path("broken.itf.json");
+  const std::string html_path = temp_path("broken.html");
+  write_json_file(trace_path, testing::paxos_faults_trace());
+  ASSERT_EQ(lockstep("show " + trace_path + " --html " + html_path).exit_code, 0);
+  std::string html = testing::read_file(html_path);
+  const std::string marker = "drawDiagram();\n";
+  const auto at = html.rfind(marker);
+  ASSERT_NE(at, std::string::npos);
+  html.insert(at, "undefinedFunction();\n");  // the page must not hide its own failure
+  write_text_file(html_path, html);
+  const std::string dom = rendered_dom(html_path);
+  EXPECT_EQ(count(dom, "<body[^>]*data-errors=\"1\""), 1u);
+  EXPECT_NE(dom.find("undefinedFunction is not defined"), std::string::npos);
+  EXPECT_EQ(count(dom, "<body[^>]*data-status"), 0u);
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -7,7 +7,9 @@
 // Where the recorded action is not enabled but one of the same shape is (the same kind of
 // message between the same nodes, with other contents: cutting a retry changes the ballot of
 // every later message), replay takes that one, so the shrunk run is a real run of the model
-// though not always a subsequence of the original.
+// though not always a subsequence of the original. A run within the model's bounds shrinks to a
+// run within them (no step from a state the explorer would not expand), so it is never shorter
+// than the explorer's shortest counterexample.
 // A candidate that fails is cut right after its first violating step, so the result ends at the
 // violation. The result is 1-minimal, and 2-minimal too: removing any one or any two of its
 // actions loses the violation (pairs catch actions that are only needed together, such as a
@@ -125,11 +127,13 @@ std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State&
                                         const std::vector<typename M::Action>& actions, std::string_view property,
                                         const ShrinkOptions& options = {}) {
   using Step = TraceStep<typename M::State, typename M::Action>;
+  bool bounded = true;  // no step from a state the explorer would not expand (model.within_bounds)
   // Replays a candidate; on a violation, `into` (when given) receives the run up to it.
   const auto replay = [&](const std::vector<std::size_t>& candidate, std::vector<Step>* into) -> std::optional<std::size_t> {
     typename M::State state = initial;
     if (into) into->push_back(Step{std::nullopt, initial});
     for (std::size_t i = 0; i < candidate.size(); ++i) {
+      if (bounded && !model.within_bounds(state)) return std::nullopt;
       auto step = replay_step(model, state, actions[candidate[i]]);
       if (!step) return std::nullopt;
       const bool violated = violates(model, state, step->second, property);
@@ -142,7 +146,10 @@ std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State&
   std::vector<std::size_t> all(actions.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   Shrunk<M> result;
-  if (!replay(all, nullptr)) return std::nullopt;
+  if (!replay(all, nullptr)) {
+    bounded = false;  // a run that leaves the bounds itself shrinks to any run of the model
+    if (!replay(all, nullptr)) return std::nullopt;
+  }
   const std::vector<std::size_t> kept =
       ddmin(actions.size(), [&](const std::vector<std::size_t>& c) { return replay(c, nullptr); }, options, result.stats);
   replay(kept, &result.trace);

@@ -1,9 +1,11 @@
-// `lockstep show --html` in a real browser: headless Chromium loads the page with the network
-// off, the script runs without errors, and the diagram has exactly one arrow per delivered
-// message (and a lost-message mark per drop, a crash mark per crash).
+// `lockstep show --html` in a real browser: headless Chromium loads the page (which fetches
+// nothing), the script runs without errors, and the diagram has exactly one arrow per delivered
+// message (and a lost-message mark per drop, a crash mark per crash), for a run with every kind of
+// fault and for every stored regression trace.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 
 #include "tests/support/run_command.hpp"
@@ -67,9 +69,15 @@ void expect_page_shows(const std::string& name, const Json& itf) {
 TEST(HtmlView, renders_in_headless_chromium_with_one_arrow_per_delivered_message) {
   if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
   expect_page_shows("faults", testing::paxos_faults_trace());
-  for (const auto bug : {paxos::Bug::promise_not_durable, paxos::Bug::ignore_accepted_value}) {
-    expect_page_shows(std::string(enum_name(bug)), testing::paxos_counterexample(bug));
+  // and every stored regression trace, of every protocol
+  const auto directory = std::filesystem::path(LOCKSTEP_SOURCE_DIR) / "traces" / "regressions";
+  std::size_t pages = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    if (entry.path().extension() != ".json") continue;
+    expect_page_shows(entry.path().stem().stem().string(), Json::parse(testing::read_file(entry.path().string())));
+    ++pages;
   }
+  EXPECT_GE(pages, 8u);
 }
 
 TEST(HtmlView, a_script_error_is_visible_in_the_page) {

@@ -1,6 +1,6 @@
 // traces/regressions/: the counterexample of every seeded bug, stored. Each still replays and
-// still violates the invariant it records; and there is one for every seeded bug of every
-// protocol whose traces replay (as traces/regressions/regenerate.sh --list says).
+// still violates the invariant it records, and shrinking leaves it as it is; and there is one for
+// every seeded bug of every protocol whose traces replay (as regenerate.sh --list says).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,8 @@
 
 #include "tests/support/run_command.hpp"
 #include "traces/replay.hpp"
+#include "traces/show.hpp"
+#include "traces/shrink_itf.hpp"
 
 namespace lockstep {
 namespace {
@@ -44,6 +46,31 @@ TEST(RegressionTraces, each_replays_and_still_violates_its_invariant) {
   }
 }
 
+TEST(RegressionTraces, each_shows_one_block_per_step_ending_in_its_violation) {
+  for (const std::string& name : stored_traces()) {
+    const LoadedTrace trace = load_trace_file((directory / name).string());
+    const auto steps = view_steps(trace);
+    const std::string text = show_text(trace, steps, false);
+    for (std::size_t i = 1; i < steps.size(); ++i) {
+      EXPECT_NE(text.find("\nstep " + std::to_string(i) + " "), std::string::npos) << name << " step " << i;
+      EXPECT_FALSE(steps[i].changes.empty()) << name << " step " << i << " changes nothing";
+    }
+    EXPECT_NE(std::find(steps.back().violations.begin(), steps.back().violations.end(), trace.invariant),
+              steps.back().violations.end())
+        << name;
+  }
+}
+
+// The checker's counterexamples are shortest, and shrinking stays within the model's bounds: so
+// shrinking cannot shorten them (a check of both).
+TEST(RegressionTraces, shrinking_cannot_shorten_the_checkers_shortest_counterexamples) {
+  for (const std::string& name : stored_traces()) {
+    const ShrinkItfResult result = shrink_itf(load_trace_file((directory / name).string()));
+    ASSERT_EQ(result.status, ShrinkStatus::shrunk) << name;
+    EXPECT_EQ(result.steps_after, result.steps_before) << name;
+  }
+}
+
 TEST(RegressionTraces, there_is_one_for_every_seeded_bug) {
   const auto listed = testing::run_command("LOCKSTEP=" + std::string(LOCKSTEP_BINARY) + " " + LOCKSTEP_SOURCE_DIR +
                                            "/" + regenerate + " --list");
@@ -51,7 +78,7 @@ TEST(RegressionTraces, there_is_one_for_every_seeded_bug) {
   std::set<std::string> expected;
   std::istringstream lines(listed.out);
   for (std::string line; std::getline(lines, line);) expected.insert(line);
-  EXPECT_GE(expected.size(), 3u);  // paxos has three seeded bugs
+  EXPECT_GE(expected.size(), 8u);  // paxos has three seeded bugs, raft five
   EXPECT_EQ(stored_traces(), expected) << "run " << regenerate;
 }
 

@@ -15,7 +15,7 @@ namespace lockstep::testing {
 
 // One walk of at most `steps_max` actions from the model's first initial state, choosing among
 // the enabled actions uniformly; it ends at the first violation of `property`. Empty when the
-// walk does not violate it.
+// walk does not violate it (or reaches a state beyond the model's bounds first).
 template <class M>
 std::optional<std::vector<TraceStep<typename M::State, typename M::Action>>> random_walk(
     const M& model, const std::string& property, std::uint64_t seed, std::size_t steps_max) {
@@ -24,6 +24,7 @@ std::optional<std::vector<TraceStep<typename M::State, typename M::Action>>> ran
   std::mt19937_64 random(seed);
   std::vector<TraceStep<State, Action>> trace{{std::nullopt, model.initial_states().front()}};
   for (std::size_t i = 0; i < steps_max; ++i) {
+    if (!model.within_bounds(trace.back().state)) return std::nullopt;  // the explorer stops here too
     std::vector<std::pair<Action, State>> choices;
     model.for_each_successor(trace.back().state, [&](const Action& a, State&& s) { choices.emplace_back(a, std::move(s)); });
     if (choices.empty()) return std::nullopt;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates traces/regressions/: the shortest counterexample of every seeded bug of every
-# protocol, as `lockstep check <protocol> --bug <bug>` finds it at its default bounds, stored as
-# <protocol>-<bug>.itf.json. Protocols and bugs are asked of lockstep itself (`lockstep check
+# protocol, as `lockstep check <protocol> --bug <bug>` finds it at its default bounds or at the
+# bounds bounds.txt gives for it, stored as <protocol>-<bug>.itf.json. Protocols and bugs are asked of lockstep itself (`lockstep check
 # --help`, `lockstep check <protocol> --bug list`), so a protocol added later is covered as soon
 # as it has seeded bugs. One worker, so that the traces are the same on every machine.
 #
@@ -47,14 +47,22 @@ if [ "$list_only" = 1 ]; then
   exit 0
 fi
 
+# The flags bounds.txt gives for a bug (none: the defaults).
+bounds_of() {
+  awk -v p="$1" -v b="$2" '$1 == p && $2 == b { $1 = ""; $2 = ""; print; exit }' "$here/bounds.txt"
+}
+
 rm -f "$here"/*.itf.json
 while read -r protocol bug; do
   [ -n "$protocol" ] || continue
   out="$here/$protocol-$bug.itf.json"
+  read -r -a bounds <<< "$(bounds_of "$protocol" "$bug")"
   status=0
-  "$lockstep" check "$protocol" --bug "$bug" --quiet --workers 1 --trace-out "$out" >/dev/null || status=$?
+  "$lockstep" check "$protocol" --bug "$bug" "${bounds[@]}" --quiet --workers 1 --trace-out "$out" >/dev/null ||
+    status=$?
   if [ "$status" -ne 1 ] || [ ! -f "$out" ]; then
-    echo "regenerate.sh: lockstep check $protocol --bug $bug found no violation (exit $status)" >&2
+    echo "regenerate.sh: lockstep check $protocol --bug $bug ${bounds[*]} found no violation (exit $status);" \
+         "give it bounds in traces/regressions/bounds.txt" >&2
     exit 1
   fi
   "$lockstep" replay "$out" >/dev/null || { echo "regenerate.sh: $out does not replay" >&2; exit 1; }

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "checker/fingerprint_table.hpp"
+#include "checker/frontier.hpp"
 #include "checker/progress.hpp"
 #include "checker/property.hpp"
 #include "model/core/codec.hpp"
@@ -49,6 +50,7 @@ struct ExploreOptions {
   bool keep_going = false;          // do not stop at the first violation (count them all)
   std::uint32_t depth_max = 0;      // 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
+  std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
   Progress::Mode progress = Progress::Mode::quiet;
   unsigned workers = 1;             // threads exploring each level
 };
@@ -63,28 +65,13 @@ struct ExploreResult {
   ExploreStats stats;
   double seconds = 0;
   std::size_t table_bytes = 0;
+  std::size_t frontier_bytes_peak = 0;       // frontier bytes held in memory at the widest point
+  std::size_t frontier_spilled_bytes = 0;    // frontier bytes written to disk, all levels together
   std::uint64_t violations = 0;
   bool depth_bounded = false;                // states beyond depth_max were not explored
 };
 
 namespace detail {
-
-// States waiting to be expanded: their encodings back to back, and their slots.
-struct Frontier {
-  Bytes bytes;
-  std::vector<std::size_t> ends;
-  std::vector<std::uint32_t> slots;
-  std::size_t size() const { return slots.size(); }
-  void push(const char* encoded, std::size_t size, std::uint32_t slot) {
-    bytes.append(encoded, size);
-    ends.push_back(bytes.size());
-    slots.push_back(slot);
-  }
-  std::pair<const char*, std::size_t> at(std::size_t i) const {
-    const std::size_t begin = i == 0 ? 0 : ends[i - 1];
-    return {bytes.data() + begin, ends[i] - begin};
-  }
-};
 
 template <class M>
 class Explorer {
@@ -96,8 +83,10 @@ class Explorer {
       : model_(model),
         options_(options),
         table_(options.memory_bytes_max),
-        progress_(options.progress),
-        workers_(std::max(1u, options.workers)) {
+        progress_(options.progress) {
+    const std::size_t count = std::max(1u, options.workers);
+    const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
+    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_);
     for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
   }
 
@@ -145,7 +134,11 @@ class Explorer {
   };
 
   struct Worker {
+    Worker(std::size_t budget, std::atomic<std::size_t>* resident) : next(budget, resident), budget(budget), resident(resident) {}
     Frontier next;
+    std::size_t budget;
+    std::atomic<std::size_t>* resident;
+    Bytes read_buffer;
     Bytes encoded;
     Bytes batch_bytes;
     std::vector<Pending> batch;
@@ -163,6 +156,8 @@ class Explorer {
   // Expands every state of the current level on all workers.
   void expand_level(std::uint32_t depth) {
     cursor_.store(0);
+    expanded_.store(0);
+    distinct_at_level_start_ = distinct_.load();
     active_ = static_cast<int>(workers_.size());
     depth_ = depth;
     std::vector<std::thread> threads;
@@ -180,16 +175,17 @@ class Explorer {
   void work(std::size_t index, std::exception_ptr& error) {
     Worker& w = workers_[index];
     try {
-      constexpr std::size_t chunk = 32;
       while (!abort_.load(std::memory_order_relaxed)) {
         pause_for_growth();
-        const std::size_t begin = cursor_.fetch_add(chunk);
-        if (begin >= level_size_) break;
-        for (std::size_t i = begin; i < std::min(begin + chunk, level_size_); ++i) {
-          expand(w, i);
-          if (index == 0) report_progress(i);
+        const std::size_t item = cursor_.fetch_add(1);
+        if (item >= work_.size()) break;
+        const auto [segment, block] = work_[item];
+        level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
+          if (abort_.load(std::memory_order_relaxed)) return;
+          expand(w, data, size);
+          if (index == 0) report_progress();
           pause_for_growth();
-        }
+        });
       }
     } catch (...) {
       error = std::current_exception();
@@ -198,11 +194,11 @@ class Explorer {
     leave();
   }
 
-  void expand(Worker& w, std::size_t position) {
-    const auto [segment, i] = locate(position);
-    const auto [data, size] = level_[segment].at(i);
+  void expand(Worker& w, const char* data, std::size_t size) {
     const State state = decode_from<State>(data, size);
-    const std::uint32_t source = level_[segment].slots[i];
+    const auto found = table_.find(fingerprint_bytes(data, size));
+    if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
+    const std::uint32_t source = *found;
     // Successors are encoded, fingerprinted and their slots prefetched first, then inserted:
     // the table is much larger than the caches, and this hides most of its misses.
     w.batch.clear();
@@ -230,9 +226,7 @@ class Explorer {
       if (!inserted.is_new) continue;
       ++w.distinct;
       check(w, w.batch_states[k], inserted.slot, p.fingerprint);
-      if (model_.within_bounds(w.batch_states[k])) {
-        w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin, inserted.slot);
-      }
+      if (model_.within_bounds(w.batch_states[k])) w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
     }
     publish(w);
   }
@@ -246,7 +240,7 @@ class Explorer {
     if (!inserted.is_new) return;
     ++w.distinct;
     check(w, state, inserted.slot, fp);
-    if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size(), inserted.slot);
+    if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size());
   }
 
   void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
@@ -262,24 +256,21 @@ class Explorer {
     }
   }
 
-  std::pair<std::size_t, std::size_t> locate(std::size_t position) const {
-    const auto it = std::upper_bound(level_starts_.begin(), level_starts_.end(), position);
-    const std::size_t segment = static_cast<std::size_t>(it - level_starts_.begin()) - 1;
-    return {segment, position - level_starts_[segment]};
-  }
-
-  // The workers' new states become the next level.
+  // The workers' new states become the next level, split into blocks of work.
   void collect_next_level() {
     level_.clear();
-    level_starts_.clear();
+    work_.clear();
     level_size_ = 0;
     for (Worker& w : workers_) {
+      w.next.seal();
       if (w.next.size() == 0) continue;
-      level_starts_.push_back(level_size_);
       level_size_ += w.next.size();
+      spilled_ += w.next.spilled_bytes();
+      for (std::size_t b = 0; b < w.next.blocks(); ++b) work_.emplace_back(level_.size(), b);
       level_.push_back(std::move(w.next));
-      w.next = Frontier{};
+      w.next = Frontier(w.budget, w.resident);
     }
+    frontier_peak_ = std::max(frontier_peak_, resident_.load());
   }
 
   void resolve_violations() {
@@ -321,13 +312,9 @@ class Explorer {
   // Called with the growth mutex held and every active worker paused.
   void grow() {
     if (table_.can_grow()) {
+      frontier_peak_ = std::max(frontier_peak_, resident_.load());
       const std::vector<std::uint32_t> moved = table_.grow(static_cast<unsigned>(workers_.size()));
-      auto remap = [&](std::vector<std::uint32_t>& slots) {
-        for (auto& slot : slots) slot = moved[slot];
-      };
-      for (Frontier& f : level_) remap(f.slots);
       for (Worker& w : workers_) {
-        remap(w.next.slots);
         for (Found& f : w.found) f.slot = moved[f.slot];
       }
       if (have_violation_) violation_.slot = moved[violation_.slot];
@@ -342,18 +329,21 @@ class Explorer {
   }
 
   void publish(Worker& w) {
+    expanded_.fetch_add(1, std::memory_order_relaxed);
     generated_.fetch_add(w.generated - w.reported_generated, std::memory_order_relaxed);
     distinct_.fetch_add(w.distinct - w.reported_distinct, std::memory_order_relaxed);
     w.reported_generated = w.generated;
     w.reported_distinct = w.distinct;
   }
 
-  void report_progress(std::size_t position) {
+  void report_progress() {
     ExploreStats stats;
     stats.states_generated = generated_.load(std::memory_order_relaxed);
     stats.distinct_states = distinct_.load(std::memory_order_relaxed);
     stats.depth = depth_;
-    stats.queue = level_size_ - std::min(level_size_, position);
+    const std::uint64_t expanded = expanded_.load(std::memory_order_relaxed);
+    stats.queue = level_size_ - std::min<std::uint64_t>(level_size_, expanded) + stats.distinct_states -
+                  std::min(stats.distinct_states, distinct_at_level_start_);
     progress_.tick(stats);
   }
 
@@ -393,6 +383,8 @@ class Explorer {
     result_.stats = stats;
     result_.seconds = progress_.seconds();
     result_.table_bytes = table_.bytes();
+    result_.frontier_bytes_peak = frontier_peak_;
+    result_.frontier_spilled_bytes = spilled_;
     const auto& properties = model_.properties();
     for (std::size_t p = 0; p < properties.size(); ++p) {
       bool seen = false;
@@ -419,9 +411,14 @@ class Explorer {
   Progress progress_;
   std::vector<Worker> workers_;
 
-  std::vector<Frontier> level_;             // the states of the level being expanded
-  std::vector<std::size_t> level_starts_;  // where each segment of level_ starts
+  std::vector<Frontier> level_;  // the states of the level being expanded
+  std::vector<std::pair<std::size_t, std::size_t>> work_;  // (frontier, block) still to expand
   std::size_t level_size_ = 0;
+  std::atomic<std::size_t> resident_ = 0;  // frontier bytes in memory
+  std::size_t frontier_peak_ = 0;
+  std::size_t spilled_ = 0;
+  std::uint64_t distinct_at_level_start_ = 0;
+  std::atomic<std::uint64_t> expanded_ = 0;  // states of the current level expanded so far
   std::uint32_t depth_ = 0;
   std::atomic<std::size_t> cursor_ = 0;
   std::atomic<bool> abort_ = false;

@@ -1,71 +1,112 @@
 #include "checker/fingerprint_table.hpp"
 
-#include <cassert>
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
 namespace lockstep {
 
-FingerprintTable::FingerprintTable(std::size_t memory_bytes_max, unsigned capacity_log2)
-    : fingerprints_(std::size_t{1} << capacity_log2, 0),
-      parents_(std::size_t{1} << capacity_log2, no_parent),
-      capacity_(std::size_t{1} << capacity_log2),
-      shift_(64 - capacity_log2),
-      memory_bytes_max_(memory_bytes_max) {}
+namespace {
+// Runs body(begin, end) over [0, count) split into `threads` contiguous ranges.
+template <class Body>
+void in_parallel(std::size_t count, unsigned threads, Body&& body) {
+  threads = std::max(1u, threads);
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) {
+    pool.emplace_back([&, t] { body(count * t / threads, count * (t + 1) / threads); });
+  }
+  body(0, count / threads);
+  for (auto& thread : pool) thread.join();
+}
+}  // namespace
+
+FingerprintTable::FingerprintTable(std::size_t memory_bytes_max, std::size_t bucket_count)
+    : memory_bytes_max_(memory_bytes_max) {
+  allocate(bucket_count);
+}
+
+void FingerprintTable::allocate(std::size_t bucket_count) {
+  buckets_.reset(new Bucket[bucket_count]);
+  std::memset(static_cast<void*>(buckets_.get()), 0, bucket_count * sizeof(Bucket));
+  parents_.reset(new std::uint32_t[bucket_count * bucket_slots]);
+  bucket_count_ = bucket_count;
+  grow_at_ = static_cast<std::size_t>(static_cast<double>(capacity()) * load_max);
+  size_.store(0, std::memory_order_relaxed);
+}
 
 FingerprintTable::Inserted FingerprintTable::insert(std::uint64_t fingerprint, std::uint32_t parent) {
   const std::uint64_t key = stored(fingerprint);
-  const std::size_t mask = capacity_ - 1;
-  for (std::size_t slot = home(key), probes = 0;; slot = (slot + 1) & mask, ++probes) {
-    if (probes == capacity_) throw std::length_error("fingerprint table full");
-    std::atomic_ref<std::uint64_t> cell(fingerprints_[slot]);
-    std::uint64_t current = cell.load(std::memory_order_acquire);
-    if (current == 0) {
-      if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
-        parents_[slot] = parent;
-        size_.fetch_add(1, std::memory_order_relaxed);
-        return {static_cast<std::uint32_t>(slot), true};
+  std::size_t bucket = home(key);
+  for (std::size_t probed = 0; probed < bucket_count_; ++probed) {
+    for (std::size_t i = 0; i < bucket_slots; ++i) {
+      std::atomic_ref<std::uint64_t> cell(buckets_[bucket].fingerprints[i]);
+      std::uint64_t current = cell.load(std::memory_order_acquire);
+      if (current == 0) {
+        if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
+          const std::size_t slot = bucket * bucket_slots + i;
+          parents_[slot] = parent;
+          size_.fetch_add(1, std::memory_order_relaxed);
+          return {static_cast<std::uint32_t>(slot), true};
+        }
+        // Another thread claimed this slot first; `current` now holds what it wrote.
       }
-      // Another thread claimed this slot first; `current` now holds what it wrote.
+      if (current == key) return {static_cast<std::uint32_t>(bucket * bucket_slots + i), false};
     }
-    if (current == key) return {static_cast<std::uint32_t>(slot), false};
+    bucket = bucket + 1 == bucket_count_ ? 0 : bucket + 1;
   }
+  throw std::length_error("fingerprint table full");
 }
 
 std::optional<std::uint32_t> FingerprintTable::find(std::uint64_t fingerprint) const {
   const std::uint64_t key = stored(fingerprint);
-  const std::size_t mask = capacity_ - 1;
-  for (std::size_t slot = home(key), probes = 0; probes < capacity_; slot = (slot + 1) & mask, ++probes) {
-    if (fingerprints_[slot] == key) return static_cast<std::uint32_t>(slot);
-    if (fingerprints_[slot] == 0) return std::nullopt;
+  std::size_t bucket = home(key);
+  for (std::size_t probed = 0; probed < bucket_count_; ++probed) {
+    for (std::size_t i = 0; i < bucket_slots; ++i) {
+      const std::uint64_t current = buckets_[bucket].fingerprints[i];
+      if (current == key) return static_cast<std::uint32_t>(bucket * bucket_slots + i);
+      if (current == 0) return std::nullopt;
+    }
+    bucket = bucket + 1 == bucket_count_ ? 0 : bucket + 1;
   }
   return std::nullopt;
 }
 
+std::size_t FingerprintTable::next_bucket_count() const {
+  return std::max(bucket_count_ + 1, static_cast<std::size_t>(static_cast<double>(bucket_count_) * growth));
+}
+
+bool FingerprintTable::can_grow() const {
+  const std::size_t next = next_bucket_count();
+  if (next * bucket_slots > (std::size_t{1} << 32) - 1) return false;
+  // During a rehash both tables and the slot map exist at once.
+  const std::size_t peak = bytes() + next * bucket_slots * (bytes_per_slot + sizeof(std::uint32_t));
+  return memory_bytes_max_ == 0 || peak <= memory_bytes_max_;
+}
+
 std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
-  std::vector<std::uint64_t> old_fingerprints(capacity_ * 2, 0);
-  std::vector<std::uint32_t> old_parents(capacity_ * 2, no_parent);
-  old_fingerprints.swap(fingerprints_);
-  old_parents.swap(parents_);
-  capacity_ *= 2;
-  --shift_;
-  size_.store(0, std::memory_order_relaxed);
-  std::vector<std::uint32_t> moved(old_fingerprints.size(), no_parent);
-  auto in_parallel = [&](std::size_t count, auto&& body) {
-    threads = std::max(1u, threads);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; ++t) {
-      pool.emplace_back([&, t] {
-        for (std::size_t i = count * t / threads; i < count * (t + 1) / threads; ++i) body(i);
-      });
+  std::unique_ptr<Bucket[]> old_buckets = std::move(buckets_);
+  std::unique_ptr<std::uint32_t[]> old_parents = std::move(parents_);
+  const std::size_t old_count = bucket_count_;
+  allocate(next_bucket_count());
+  std::vector<std::uint32_t> moved(old_count * bucket_slots, no_parent);
+  // Entries move forward in bucket order, so each thread's range of old buckets lands in
+  // roughly its own range of new ones: a sequential pass.
+  in_parallel(old_count, threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t b = begin; b < end; ++b) {
+      for (std::size_t i = 0; i < bucket_slots; ++i) {
+        const std::uint64_t fp = old_buckets[b].fingerprints[i];
+        if (fp == 0) continue;
+        const std::size_t old_slot = b * bucket_slots + i;
+        moved[old_slot] = insert(fp, old_parents[old_slot]).slot;
+      }
     }
-    for (auto& thread : pool) thread.join();
-  };
-  in_parallel(old_fingerprints.size(), [&](std::size_t slot) {
-    if (old_fingerprints[slot] != 0) moved[slot] = insert(old_fingerprints[slot], old_parents[slot]).slot;
   });
-  in_parallel(parents_.size(), [&](std::size_t slot) {
-    if (parents_[slot] != no_parent) parents_[slot] = moved[parents_[slot]];
+  in_parallel(capacity(), threads, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t slot = begin; slot < end; ++slot) {
+      if (buckets_[slot / bucket_slots].fingerprints[slot % bucket_slots] == 0) continue;
+      if (parents_[slot] != no_parent) parents_[slot] = moved[parents_[slot]];
+    }
   });
   return moved;
 }

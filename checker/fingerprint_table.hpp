@@ -1,7 +1,14 @@
-// The set of visited states: one 64-bit fingerprint and one 32-bit parent link per state, in an
-// open-addressing table (12 bytes a slot). A state's identity is its slot; the parent link is
-// the slot of the state it was first reached from, so the shortest trace to any state can be
-// rebuilt by walking parents and re-executing. Whole states are never kept.
+// The set of visited states: one 64-bit fingerprint and one 32-bit parent link per state, 12
+// bytes a slot, kept at least 77% full, so at most 16 bytes a state. Fingerprints live in
+// buckets of eight (one cache line, probed linearly bucket after bucket); a state's identity is
+// its slot, and its parent link is the slot of the state it was first reached from, so the
+// shortest trace to any state can be rebuilt by walking parents and re-executing. Whole states
+// are never kept.
+//
+// The home bucket is the fingerprint scaled to the bucket count ("fastrange"), which is
+// monotone: growing the table moves entries forward in order, so a rehash is one sequential
+// pass, and the table can grow by 20% at a time (which keeps it dense) without that costing
+// much.
 //
 // insert() is safe to call from several threads at once (a compare-and-swap claims a slot);
 // grow() is not: the explorer calls it with every worker paused.
@@ -9,8 +16,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
-#include <utility>
 #include <vector>
 
 namespace lockstep {
@@ -18,10 +25,13 @@ namespace lockstep {
 class FingerprintTable {
  public:
   static constexpr std::uint32_t no_parent = UINT32_MAX;
+  static constexpr std::size_t bucket_slots = 8;
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
+  static constexpr double load_max = 0.92;
+  static constexpr double growth = 1.2;
 
   // `memory_bytes_max` = 0: grow without bound (up to 2^32 slots).
-  explicit FingerprintTable(std::size_t memory_bytes_max = 0, unsigned capacity_log2 = 12);
+  explicit FingerprintTable(std::size_t memory_bytes_max = 0, std::size_t bucket_count = 512);
 
   struct Inserted {
     std::uint32_t slot;
@@ -29,33 +39,40 @@ class FingerprintTable {
   };
   Inserted insert(std::uint64_t fingerprint, std::uint32_t parent);
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
-  // Starts loading the slot where `fingerprint` would go (insert it a little later).
-  void prefetch(std::uint64_t fingerprint) const { __builtin_prefetch(&fingerprints_[home(stored(fingerprint))]); }
+  // Starts loading the bucket where `fingerprint` would go (insert it a little later).
+  void prefetch(std::uint64_t fingerprint) const {
+    __builtin_prefetch(&buckets_[home(stored(fingerprint))]);
+  }
 
   std::uint32_t parent(std::uint32_t slot) const { return parents_[slot]; }
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
-  std::size_t capacity() const { return capacity_; }
+  std::size_t capacity() const { return bucket_count_ * bucket_slots; }
   std::size_t bytes() const { return capacity() * bytes_per_slot; }
 
-  // Whether the table is loaded enough that it should grow before more inserts.
-  bool needs_grow() const { return size() * 4 >= capacity() * 3; }
-  // Whether doubling stays within the memory bound.
-  bool can_grow() const {
-    return capacity_ < (std::size_t{1} << 32) && (memory_bytes_max_ == 0 || 2 * bytes() <= memory_bytes_max_);
-  }
-  // Doubles the capacity, rehashing on `threads` threads. Returns old slot -> new slot, so
-  // holders of slots can remap them.
+  // Whether the table should grow before more inserts.
+  bool needs_grow() const { return size() >= grow_at_; }
+  // The capacity the next growth would reach, and whether the memory bound allows it.
+  std::size_t next_bucket_count() const;
+  bool can_grow() const;
+  // Grows the capacity by `growth`, rehashing on `threads` threads. Returns old slot -> new
+  // slot, so holders of slots can remap them.
   std::vector<std::uint32_t> grow(unsigned threads = 1);
 
  private:
-  std::size_t home(std::uint64_t fingerprint) const { return fingerprint >> shift_; }
+  struct alignas(64) Bucket {
+    std::uint64_t fingerprints[bucket_slots];
+  };
+  std::size_t home(std::uint64_t fingerprint) const {
+    return static_cast<std::size_t>((static_cast<unsigned __int128>(fingerprint) * bucket_count_) >> 64);
+  }
   static std::uint64_t stored(std::uint64_t fingerprint) { return fingerprint == 0 ? 1 : fingerprint; }
+  void allocate(std::size_t bucket_count);
 
-  std::vector<std::uint64_t> fingerprints_;  // 0 = empty slot
-  std::vector<std::uint32_t> parents_;
-  std::size_t capacity_;
+  std::unique_ptr<Bucket[]> buckets_;  // 0 = empty slot
+  std::unique_ptr<std::uint32_t[]> parents_;
+  std::size_t bucket_count_ = 0;
+  std::size_t grow_at_ = 0;
   std::atomic<std::size_t> size_ = 0;
-  unsigned shift_;
   std::size_t memory_bytes_max_;
 };
 

@@ -21,12 +21,22 @@ struct CheckReport {
   ExploreStats stats;
   double seconds = 0;
   std::size_t table_bytes = 0;
+  std::size_t frontier_bytes_peak = 0;
+  std::size_t frontier_spilled_bytes = 0;
   std::uint64_t violations = 0;
   bool depth_bounded = false;
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
 };
+
+// Bytes of memory per distinct state: the fingerprint table alone, and all-in (the table plus
+// the frontier held in memory at its widest).
+double table_bytes_per_state(const CheckReport& report);
+double all_in_bytes_per_state(const CheckReport& report);
+// The probability that two distinct states shared a fingerprint in this run (so that one was
+// wrongly taken as visited): TLC's optimistic estimate, distinct x (generated - distinct) / 2^64.
+double collision_probability(const CheckReport& report);
 
 // Builds the report of exploring `model` (which names its protocol and gives its states and
 // parameters as JSON: see checker/any_model.hpp).
@@ -41,6 +51,8 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.stats = result.stats;
   report.seconds = result.seconds;
   report.table_bytes = result.table_bytes;
+  report.frontier_bytes_peak = result.frontier_bytes_peak;
+  report.frontier_spilled_bytes = result.frontier_spilled_bytes;
   report.violations = result.violations;
   report.depth_bounded = result.depth_bounded;
   report.bounds = std::move(bounds);

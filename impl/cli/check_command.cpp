@@ -32,6 +32,7 @@ struct CommonFlags {
   std::string trace_out;
   int depth_max = 0;
   int workers = 0;
+  std::string memory;
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -42,13 +43,40 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
       ->check(CLI::Range(0, 1000000));
   command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
+  command->add_option("--memory", flags.memory,
+                      "Bound the memory for visited states and the frontier (e.g. 512M, 4G); when full, stop with the "
+                      "figures so far (exit 3)");
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
 }
 
+// "512M", "4G", "1.5G", "100000" (bytes). Throws UsageError otherwise.
+std::size_t parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw UsageError("--memory: expected a size such as 512M or 4G, got '" + text + "'");
+  }
+  const std::string unit = text.substr(used);
+  double scale = 1;
+  if (unit == "K" || unit == "k" || unit == "KiB") scale = 1024.0;
+  else if (unit == "M" || unit == "m" || unit == "MiB") scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
+  else if (!unit.empty()) throw UsageError("--memory: unknown unit '" + unit + "' (use K, M or G)");
+  if (!(value > 0) || value * scale < 1024.0 * 1024) throw UsageError("--memory: must be at least 1M");
+  return static_cast<std::size_t>(value * scale);
+}
+
 ExploreOptions explore_options(const CommonFlags& flags) {
   ExploreOptions options;
+  if (!flags.memory.empty()) {
+    const std::size_t memory = parse_size(flags.memory);
+    options.frontier_memory = std::min(options.frontier_memory, memory / 8);
+    options.memory_bytes_max = memory - options.frontier_memory;
+  }
   options.keep_going = flags.keep_going;
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
@@ -120,8 +148,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
   const double seconds = std::max(report.seconds, 1e-9);
   const double per_second = static_cast<double>(report.stats.states_generated) / seconds;
   const double distinct_per_second = static_cast<double>(report.stats.distinct_states) / seconds;
-  const double bytes_per_state =
-      report.stats.distinct_states == 0 ? 0.0 : double(report.table_bytes) / double(report.stats.distinct_states);
+  const double bytes_per_state = all_in_bytes_per_state(report);
   if (flags.json) {
     Json out{{"protocol", report.protocol},
              {"result", std::string(outcome_name(report.outcome))},
@@ -133,6 +160,9 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"states_per_second", per_second},
              {"distinct_states_per_second", distinct_per_second},
              {"bytes_per_state", bytes_per_state},
+             {"table_bytes_per_state", table_bytes_per_state(report)},
+             {"frontier_spilled_bytes", report.frontier_spilled_bytes},
+             {"collision_probability", collision_probability(report)},
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.size()},
              {"violations", report.violations},
@@ -164,7 +194,13 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
                group(report.stats.distinct_states), report.stats.depth);
     fmt::print("  time       {:.2f} s, {} states/s, {} distinct states/s\n", report.seconds,
                group(static_cast<std::uint64_t>(per_second)), group(static_cast<std::uint64_t>(distinct_per_second)));
-    fmt::print("  memory     {:.1f} bytes/state in the fingerprint table\n", bytes_per_state);
+    fmt::print("  memory     {:.1f} bytes/state all-in ({:.1f} in the fingerprint table){}\n", bytes_per_state,
+               table_bytes_per_state(report),
+               report.frontier_spilled_bytes == 0
+                   ? std::string()
+                   : fmt::format(", {:.1f} MiB of frontier spilled to disk", report.frontier_spilled_bytes / 1048576.0));
+    fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
+               collision_probability(report));
     if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
     if (!report.trace_lines.empty()) {
       fmt::print("  trace      {} steps{}\n", report.trace_lines.size() - 1,

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,11 @@ constexpr int exit_ok = 0;
 constexpr int exit_violation = 1;  // a property is violated (or a check is vacuous)
 constexpr int exit_usage = 2;      // bad usage or input: one line on stderr
 constexpr int exit_incomplete = 3; // stopped by a resource bound before finishing
+
+// Bad usage found after parsing (a malformed value): main prints it on one line, exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 struct Command {
   CLI::App* app;

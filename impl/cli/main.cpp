@@ -48,6 +48,9 @@ int main(int argc, char** argv) {
     for (const Command& command : commands) {
       if (command.app->parsed()) return command.run();
     }
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_usage;
   } catch (const lockstep::CapacityError& e) {
     fmt::print(stderr, "lockstep: {}: the model's bounds are too large for its inline capacity\n", e.what());
     return exit_incomplete;

@@ -1,0 +1,95 @@
+#include "checker/frontier.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+namespace lockstep {
+
+Frontier::Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident)
+    : memory_budget_(memory_budget), resident_(resident) {}
+
+Frontier::~Frontier() { release(); }
+
+Frontier::Frontier(Frontier&& other) noexcept { *this = std::move(other); }
+
+Frontier& Frontier::operator=(Frontier&& other) noexcept {
+  if (this == &other) return *this;
+  release();
+  blocks_ = std::move(other.blocks_);
+  open_ = std::move(other.open_);
+  states_ = other.states_;
+  in_memory_ = other.in_memory_;
+  memory_budget_ = other.memory_budget_;
+  resident_ = other.resident_;
+  file_ = other.file_;
+  file_size_ = other.file_size_;
+  spilled_bytes_ = other.spilled_bytes_;
+  other.blocks_.clear();
+  other.states_ = other.in_memory_ = other.file_size_ = other.spilled_bytes_ = 0;
+  other.file_ = nullptr;
+  return *this;
+}
+
+void Frontier::release() {
+  if (resident_ != nullptr && in_memory_ > 0) resident_->fetch_sub(in_memory_, std::memory_order_relaxed);
+  in_memory_ = 0;
+  if (file_ != nullptr) std::fclose(file_);
+  file_ = nullptr;
+}
+
+void Frontier::push(const char* bytes, std::size_t size) {
+  if (size > UINT16_MAX) throw std::length_error("a state encodes to more than 64 KiB");
+  const auto length = static_cast<std::uint16_t>(size);
+  if (open_.size() == 0) open_.reserve(block_bytes + 1024);
+  open_.append(reinterpret_cast<const char*>(&length), sizeof(length));
+  open_.append(bytes, size);
+  ++states_;
+  if (open_.size() >= block_bytes) close_block();
+}
+
+void Frontier::seal() {
+  if (open_.size() > 0) close_block();
+}
+
+void Frontier::close_block() {
+  Block block;
+  block.size = open_.size();
+  if (in_memory_ + block.size <= memory_budget_) {
+    block.data = std::move(open_);
+    in_memory_ += block.size;
+    if (resident_ != nullptr) resident_->fetch_add(block.size, std::memory_order_relaxed);
+  } else {
+    if (file_ == nullptr) {
+      file_ = std::tmpfile();
+      if (file_ == nullptr) throw std::runtime_error(std::string("cannot create a temporary file for the frontier: ") + std::strerror(errno));
+    }
+    if (std::fwrite(open_.data(), 1, open_.size(), file_) != open_.size() || std::fflush(file_) != 0) {
+      throw std::runtime_error(std::string("cannot write the frontier to disk: ") + std::strerror(errno));
+    }
+    block.offset = file_size_;
+    block.spilled = true;
+    file_size_ += block.size;
+    spilled_bytes_ += block.size;
+  }
+  blocks_.push_back(std::move(block));
+  open_ = Bytes{};
+}
+
+const Bytes& Frontier::load(std::size_t b, Bytes& buffer) const {
+  const Block& block = blocks_[b];
+  if (!block.spilled) return block.data;
+  buffer.resize(block.size);
+  std::size_t done = 0;
+  while (done < block.size) {
+    const ssize_t n = ::pread(fileno(file_), buffer.data() + done, block.size - done,
+                              static_cast<off_t>(block.offset + done));
+    if (n <= 0) throw std::runtime_error(std::string("cannot read the frontier back from disk: ") + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  return buffer;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,75 @@
+// The states of one BFS level waiting to be expanded: their encodings, back to back in blocks
+// (each record: a 16-bit length, then the bytes). A state's slot in the fingerprint table is not
+// stored: it is found again from the fingerprint of its bytes, so table growth never has to
+// touch the frontier. Blocks beyond the in-memory budget are written to an unlinked temporary
+// file and read back when their level is expanded, so memory holds only the fingerprint table
+// and a bounded amount of frontier, however wide a level grows.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+#include "model/core/codec.hpp"
+
+namespace lockstep {
+
+class Frontier {
+ public:
+  static constexpr std::size_t block_bytes = 256 * 1024;
+
+  // `memory_budget` bytes of blocks stay in memory; `resident` counts the bytes in memory
+  // across every frontier sharing it (for the all-in memory figure).
+  Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident);
+  ~Frontier();
+  Frontier(Frontier&& other) noexcept;
+  Frontier& operator=(Frontier&& other) noexcept;
+  Frontier(const Frontier&) = delete;
+  Frontier& operator=(const Frontier&) = delete;
+
+  void push(const char* bytes, std::size_t size);
+  // Closes the open block; call before reading.
+  void seal();
+  std::size_t size() const { return states_; }
+  std::size_t blocks() const { return blocks_.size(); }
+  // Calls f(bytes, size) for each state of block `b`; `buffer` holds a block read back from disk.
+  template <class F>
+  void for_each_in_block(std::size_t b, Bytes& buffer, F&& f) const {
+    const Bytes& data = load(b, buffer);
+    const char* p = data.data();
+    const char* end = p + data.size();
+    while (p < end) {
+      std::uint16_t size;
+      std::memcpy(&size, p, sizeof(size));
+      p += sizeof(size);
+      f(p, size);
+      p += size;
+    }
+  }
+  std::size_t spilled_bytes() const { return spilled_bytes_; }
+
+ private:
+  struct Block {
+    Bytes data;                 // empty when spilled
+    std::size_t offset = 0;     // in the file, when spilled
+    std::size_t size = 0;
+    bool spilled = false;
+  };
+  const Bytes& load(std::size_t b, Bytes& buffer) const;
+  void close_block();
+  void release();
+
+  std::vector<Block> blocks_;
+  Bytes open_;
+  std::size_t states_ = 0;
+  std::size_t in_memory_ = 0;
+  std::size_t memory_budget_;
+  std::atomic<std::size_t>* resident_;
+  std::FILE* file_ = nullptr;
+  std::size_t file_size_ = 0;
+  std::size_t spilled_bytes_ = 0;
+};
+
+}  // namespace lockstep

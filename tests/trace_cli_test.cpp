@@ -131,6 +131,16 @@ TEST(ShowCommand, piped_it_shows_one_block_per_step_without_colour) {
   EXPECT_NE(coloured.out.find("\x1b[1m"), std::string::npos);
 }
 
+TEST(ShowCommand, on_a_terminal_it_is_coloured) {
+  if (testing::run_command("command -v script >/dev/null").exit_code != 0) GTEST_SKIP() << "no `script` command";
+  const std::string command = std::string(LOCKSTEP_BINARY) + " show " + counterexample_path();
+  const auto r = testing::run_command("script -qec '" + command + "' /dev/null");  // runs it on a pseudo-terminal
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\x1b[1mstep 8"), std::string::npos) << r.out;
+  const auto plain = testing::run_command("NO_COLOR=1 script -qec '" + command + "' /dev/null");
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos);
+}
+
 TEST(ShrinkCommand, writes_a_shorter_trace_that_still_fails) {
   const testing::PaxosWorld world = testing::paxos_world(paxos::Bug::ignore_accepted_value);
   const auto walk = testing::find_violating_walk(world, "PAXOS-Agreement", 1, 200, 5000);

@@ -61,7 +61,8 @@ void expect_page_shows(const std::string& name, const Json& itf) {
   EXPECT_EQ(count(dom, "<path class=\"lost\""), actions_tagged(itf, "Drop")) << name;
   EXPECT_EQ(count(dom, "class=\"crash\""), actions_tagged(itf, "Crash")) << name;
   EXPECT_EQ(count(dom, "class=\"recover\""), actions_tagged(itf, "Recover")) << name;
-  EXPECT_EQ(count(dom, "class=\"node-name\""), itf["#meta"]["model"]["config"]["node_count"].get<std::size_t>());
+  const Json& config = itf["#meta"]["model"]["config"];
+  EXPECT_EQ(count(dom, "class=\"node-name\""), config.contains("node_count") ? config["node_count"].get<std::size_t>() : 0);
   EXPECT_EQ(count(dom, "class=\"row[ \"]"), itf["states"].size()) << name;
   EXPECT_NE(dom.find("id=\"panel\"><h2>step " + std::to_string(itf["states"].size() - 1)), std::string::npos) << name;
 }
@@ -69,6 +70,7 @@ void expect_page_shows(const std::string& name, const Json& itf) {
 TEST(HtmlView, renders_in_headless_chromium_with_one_arrow_per_delivered_message) {
   if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
   expect_page_shows("faults", testing::paxos_faults_trace());
+  expect_page_shows("paxos-tla", testing::paxos_tla_trace(6));  // no nodes: no lifelines, no arrows
   // and every stored regression trace, of every protocol
   const auto directory = std::filesystem::path(LOCKSTEP_SOURCE_DIR) / "traces" / "regressions";
   std::size_t pages = 0;

@@ -2,7 +2,6 @@
 // the first step that differs it says which step, which action and which fields.
 #include <gtest/gtest.h>
 
-#include "checker/paxos_tla_model.hpp"
 #include "tests/support/trace_support.hpp"
 #include "traces/replay.hpp"
 
@@ -97,17 +96,7 @@ TEST(Replay, a_violation_the_trace_does_not_record_is_not_a_reproduction) {
 
 // Paxos.tla's states have their own JSON: replay and the JSON diff work on them all the same.
 TEST(Replay, works_for_a_model_without_nodes_or_reflected_states) {
-  const PaxosTlaModel model(paxos_tla::Config{2, 2, 1});
-  auto trace = testing::start(model);
-  for (int i = 0; i < 4; ++i) {  // the first enabled action, four times
-    std::optional<TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>> first;
-    model.for_each_successor(trace.back().state, [&](const auto& action, auto&& next) {
-      if (!first) first.emplace(TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>{action, std::move(next)});
-    });
-    ASSERT_TRUE(first);
-    trace.push_back(std::move(*first));
-  }
-  Json json = testing::itf_of(model, trace, "");
+  Json json = testing::paxos_tla_trace(4);
   ASSERT_EQ(json["states"].size(), 5u);
   const LoadedTrace loaded = load_trace(parse_itf(json));
   EXPECT_EQ(loaded.model->node_count(), 0u);

@@ -48,7 +48,7 @@ std::unique_ptr<AnyModel> model_of(const Json& meta) {
 LoadedTrace load_trace(ItfTrace itf) {
   LoadedTrace trace;
   trace.model = model_of(itf.meta);
-  if (itf.meta.contains("invariant")) {
+  if (itf.meta.contains("invariant") && !itf.meta["invariant"].is_null()) {  // null or "": records none
     if (!itf.meta["invariant"].is_string()) throw TraceError("#meta.invariant: expected a property name");
     trace.invariant = itf.meta["invariant"].get<std::string>();
     const auto names = trace.model->property_names();

@@ -32,14 +32,10 @@ namespace lockstep::cli {
 
 namespace {
 
-// Runs a trace command; a bad file or an unwritable output is bad input (exit 2).
+// Runs a trace command; a bad file (TraceError) or an unwritable output is bad input (exit 2).
 int guarded(const std::function<int()>& body) {
   try {
     return body();
-  } catch (const TraceError& e) {
-    fmt::print(stderr, "lockstep: {}\n", e.what());
-  } catch (const JsonError& e) {
-    fmt::print(stderr, "lockstep: {}\n", e.what());
   } catch (const std::runtime_error& e) {
     fmt::print(stderr, "lockstep: {}\n", e.what());
   }

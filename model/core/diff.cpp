@@ -59,6 +59,8 @@ void diff_json_into(const Json& before, const Json& after, const std::string& pa
     diff_json_map(before["#map"], after["#map"], path, out);
   } else if (is_tagged(before) && is_tagged(after) && before["tag"] == after["tag"]) {
     diff_json_into(before["value"], after["value"], path, out);
+  } else if (is_wrapper(before, "#set") && is_wrapper(after, "#set")) {
+    detail::diff_multiset(before["#set"], after["#set"], path, out, itf_text);
   } else if (before.is_array() && after.is_array()) {
     detail::diff_multiset(before, after, path, out, itf_text);
   } else if (before.is_object() && after.is_object() && !is_wrapper(before, "#set") && !is_wrapper(before, "#tup") &&

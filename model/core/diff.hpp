@@ -140,7 +140,7 @@ std::vector<FieldChange> diff_values(const T& before, const T& after) {
   return out;
 }
 
-// The same on ITF JSON values: objects by key, {"#map"} by key, lists as multisets,
+// The same on ITF JSON values: objects by key, {"#map"} by key, lists and {"#set"} as multisets,
 // {"tag", "value"} of one tag by content; other values are leaves, printed by itf_text.
 std::vector<FieldChange> diff_json(const Json& before, const Json& after);
 // An ITF value, readably: {"#set": [1, 2]} -> {1, 2}; {"#map": [[1, x]]} -> {1: x}; records as

@@ -9,6 +9,7 @@
 
 #include "checker/check_paxos.hpp"
 #include "checker/explore.hpp"
+#include "checker/paxos_tla_model.hpp"
 #include "checker/world.hpp"
 #include "model/core/json.hpp"
 #include "spec/paxos/invariants.hpp"
@@ -89,6 +90,22 @@ inline Json paxos_faults_trace() {
     take(world, trace, sentence);
   }
   return itf_of(world, trace, "");
+}
+
+// Paxos.tla (no nodes, no network, states with their own JSON): its first enabled action, `steps`
+// times, as ITF.
+inline Json paxos_tla_trace(std::size_t steps) {
+  const PaxosTlaModel model(paxos_tla::Config{2, 2, 1});
+  auto trace = start(model);
+  for (std::size_t i = 0; i < steps; ++i) {
+    std::optional<TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>> first;
+    model.for_each_successor(trace.back().state, [&](const auto& action, auto&& next) {
+      if (!first) first.emplace(TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>{action, std::move(next)});
+    });
+    if (!first) break;
+    trace.push_back(std::move(*first));
+  }
+  return itf_of(model, trace, "");
 }
 
 }  // namespace lockstep::testing

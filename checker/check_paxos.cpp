@@ -1,5 +1,7 @@
 #include "checker/check_paxos.hpp"
 
+#include <stdexcept>
+
 #include "checker/world.hpp"
 #include "spec/paxos/invariants.hpp"
 
@@ -34,12 +36,18 @@ CheckReport check_paxos(const PaxosCheckOptions& o) {
     const NodeId target = o.any_node ? NodeId{} : NodeId::at(static_cast<std::size_t>((v - 1) % o.nodes));
     requests.push_back({target, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
   }
-  const World world(config, bounds, requests);
+  World world(config, bounds, requests);
+  if (o.explore.symmetry) {
+    if (const std::string error = world.enable_symmetry(); !error.empty()) {
+      throw std::invalid_argument("--symmetry: " + error);
+    }
+  }
   const auto result = explore(world, o.explore);
   Json bounds_json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
                    {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
                    {"max_messages", world.messages_max()},
-                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
+                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
+                   {"symmetry", o.explore.symmetry}};
   return make_report(world, result, std::move(bounds_json));
 }
 

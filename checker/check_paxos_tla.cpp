@@ -14,10 +14,12 @@ std::string validate(const PaxosTlaCheckOptions& o) {
 CheckReport check_paxos_tla(const PaxosTlaCheckOptions& o) {
   const paxos_tla::Config config{static_cast<std::uint8_t>(o.acceptors), static_cast<std::uint8_t>(o.ballots),
                                  static_cast<std::uint8_t>(o.values)};
-  const PaxosTlaModel model(config);
+  PaxosTlaModel model(config);
+  if (o.explore.symmetry) model.enable_symmetry();
   const auto result = explore(model, o.explore);
   Json bounds{{"acceptors", o.acceptors}, {"ballots", o.ballots}, {"values", o.values},
-              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
+              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
+              {"symmetry", o.explore.symmetry}};
   return make_report(model, result, std::move(bounds));
 }
 

@@ -1,5 +1,7 @@
 #include "checker/check_raft.hpp"
 
+#include <stdexcept>
+
 #include "checker/world.hpp"
 #include "model/raft/register.hpp"
 #include "spec/raft/invariants_impl.hpp"
@@ -37,7 +39,12 @@ CheckReport check_raft(const RaftCheckOptions& o) {
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, Raft::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
   }
-  const World world(config, bounds, requests);
+  World world(config, bounds, requests);
+  if (o.explore.symmetry) {
+    if (const std::string error = world.enable_symmetry(); !error.empty()) {
+      throw std::invalid_argument("--symmetry: " + error);
+    }
+  }
   const auto result = explore(world, o.explore);
   Json bounds_json{{"nodes", o.nodes},
                    {"max_term", o.term_max},
@@ -47,7 +54,8 @@ CheckReport check_raft(const RaftCheckOptions& o) {
                    {"drops", o.drops},
                    {"duplicates", o.duplicates},
                    {"max_messages", world.messages_max()},
-                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)}};
+                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
+                   {"symmetry", o.explore.symmetry}};
   return make_report(world, result, std::move(bounds_json));
 }
 

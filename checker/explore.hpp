@@ -53,6 +53,7 @@ struct ExploreOptions {
   std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
   Progress::Mode progress = Progress::Mode::quiet;
   unsigned workers = 1;             // threads exploring each level
+  bool symmetry = false;            // store one state per orbit (the model's canonicalize)
 };
 
 template <class M>
@@ -212,6 +213,7 @@ class Explorer {
                            TraceStep<State, Action>{action, next}});
         return;
       }
+      canonicalize(next);
       const std::size_t begin = w.batch_bytes.size();
       encode_to(w.batch_bytes, next);
       const std::uint64_t fp = fingerprint_bytes(w.batch_bytes.data() + begin, w.batch_bytes.size() - begin);
@@ -231,8 +233,23 @@ class Explorer {
     publish(w);
   }
 
+  // With symmetry reduction, replaces a state by the representative of its orbit.
+  void canonicalize(State& state) const {
+    if constexpr (requires(State& s) { model_.canonicalize(s); }) {
+      if (options_.symmetry) model_.canonicalize(state);
+    }
+  }
+
+  std::uint64_t stored_fingerprint(const State& state) const {
+    if (!options_.symmetry) return fingerprint(state);
+    State canonical = state;
+    canonicalize(canonical);
+    return fingerprint(canonical);
+  }
+
   // Records a state reached from `parent`; checks it if new.
-  void add(Worker& w, const State& state, std::uint32_t parent) {
+  void add(Worker& w, State state, std::uint32_t parent) {
+    canonicalize(state);
     w.encoded.clear();
     encode_to(w.encoded, state);
     const std::uint64_t fp = fingerprint_bytes(w.encoded.data(), w.encoded.size());
@@ -354,7 +371,7 @@ class Explorer {
       path.push_back(slot);
     }
     std::reverse(path.begin(), path.end());
-    auto slot_of = [&](const State& s) { return table_.find(fingerprint(s)); };
+    auto slot_of = [&](const State& s) { return table_.find(stored_fingerprint(s)); };
     for (State& state : model_.initial_states()) {
       if (result_.trace.empty() && slot_of(state) == path.front()) {
         result_.trace.push_back({std::nullopt, std::move(state)});

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "checker/property.hpp"
+#include "model/core/codec.hpp"
 #include "model/core/json.hpp"
 #include "model/paxos/tla.hpp"
 #include "spec/paxos/tla_invariants.hpp"
@@ -37,6 +38,32 @@ class PaxosTlaModel {
   const paxos_tla::Config& config() const { return config_; }
 
   std::vector<State> initial_states() const { return {paxos_tla::initial_state(config_)}; }
+
+  // Symmetry reduction over acceptors and values: the canonical state of an orbit is the
+  // renaming with the smallest encoding.
+  std::string enable_symmetry() {
+    renamings_ = paxos_tla::all_renamings(config_);
+    return "";
+  }
+  void canonicalize(State& state) const {
+    if (renamings_.size() <= 1) return;
+    thread_local Bytes best;
+    thread_local Bytes candidate;
+    best.clear();
+    encode_to(best, state);
+    State best_state = state;
+    for (std::size_t k = 1; k < renamings_.size(); ++k) {
+      State renamed = paxos_tla::rename(config_, renamings_[k], state);
+      candidate.clear();
+      encode_to(candidate, renamed);
+      if (std::lexicographical_compare(candidate.data(), candidate.data() + candidate.size(), best.data(),
+                                       best.data() + best.size())) {
+        best.swap(candidate);
+        best_state = renamed;
+      }
+    }
+    state = best_state;
+  }
   bool within_bounds(const State&) const { return true; }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
@@ -66,6 +93,7 @@ class PaxosTlaModel {
   paxos_tla::Universe universe_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
+  std::vector<paxos_tla::Renaming> renamings_;
 };
 
 }  // namespace lockstep

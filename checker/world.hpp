@@ -35,7 +35,9 @@
 #include "checker/property.hpp"
 #include "checker/world_state.hpp"
 #include "checker/world_view.hpp"
+#include "model/core/codec.hpp"
 #include "model/core/json.hpp"
+#include "model/core/permute.hpp"
 
 namespace lockstep {
 
@@ -132,6 +134,7 @@ class World {
     }
     state.budgets = Budgets{bounds_.crashes, bounds_.drops, bounds_.duplicates};
     for (const auto& request : requests_) state.requests_pending.push_back(request);
+    std::sort(state.requests_pending.begin(), state.requests_pending.end());  // a multiset
     state.ghost = S::initial_ghost(config_);
     return {state};
   }
@@ -143,6 +146,63 @@ class World {
     return bounds_.messages_max == 0 ? messages_capacity : std::min<std::size_t>(bounds_.messages_max, messages_capacity);
   }
   bool within_bounds(const State& state) const { return state.network.size() <= messages_max(); }
+
+  // Symmetry reduction over node ids, for protocols whose nodes are interchangeable
+  // (P::node_symmetric: no behaviour depends on the order or value of ids, as Paxos's ballots
+  // do), and over the values clients propose where the protocol declares them interchangeable
+  // (P::symmetric_values). The canonical form of a state is, of all its renamings, the one with
+  // the smallest encoding; every property is invariant under renaming, so checking one state of
+  // each orbit is enough. Returns an error message when nothing is interchangeable.
+  static constexpr std::size_t symmetry_nodes_max = 6;
+  std::string enable_symmetry() {
+    bool nodes = false;
+    if constexpr (requires { P::node_symmetric; }) nodes = P::node_symmetric;
+    const std::size_t values = std::min(max_symmetric_value(requests_), NodePermutation::values_max - 1);
+    if (nodes && config_.node_count > symmetry_nodes_max) {
+      return "symmetry reduction handles at most " + std::to_string(symmetry_nodes_max) + " nodes";
+    }
+    // Keep the renamings that leave the initial state as it is (its stabilizer): the transition
+    // relation commutes with every renaming, so those map reachable states to reachable states.
+    const State initial = initial_states().front();
+    std::vector<NodePermutation> kept;
+    for (const NodePermutation& pi : all_node_permutations(config_.node_count, nodes, values)) {
+      State renamed = initial;
+      permute(renamed, pi);
+      std::sort(renamed.network.begin(), renamed.network.end());
+      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
+      if (renamed == initial) kept.push_back(pi);
+    }
+    if (kept.size() <= 1) {
+      return "no renaming of " + std::string(P::name) + "'s " + (nodes ? "nodes or values" : "values") +
+             " leaves its initial state unchanged" + (nodes ? "" : " (its node ids are not interchangeable)") +
+             "; clients bound to given nodes single them out (try --any-node)";
+    }
+    permutations_ = std::move(kept);
+    return "";
+  }
+  bool symmetric() const { return !permutations_.empty(); }
+  void canonicalize(State& state) const {
+    if (permutations_.empty()) return;
+    thread_local Bytes best;
+    thread_local Bytes candidate;
+    best.clear();
+    encode_to(best, state);
+    State best_state = state;
+    for (std::size_t k = 1; k < permutations_.size(); ++k) {
+      State renamed = state;
+      permute(renamed, permutations_[k]);
+      std::sort(renamed.network.begin(), renamed.network.end());
+      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
+      candidate.clear();
+      encode_to(candidate, renamed);
+      if (std::lexicographical_compare(candidate.data(), candidate.data() + candidate.size(), best.data(),
+                                       best.data() + best.size())) {
+        best.swap(candidate);
+        best_state = std::move(renamed);
+      }
+    }
+    state = std::move(best_state);
+  }
 
   // Calls emit(action, next_state) for every enabled action, in a deterministic order.
   template <class F>
@@ -296,6 +356,7 @@ class World {
   std::vector<PendingRequest<P>> requests_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
+  std::vector<NodePermutation> permutations_;  // every renaming but the first (identity); empty: no symmetry
 };
 
 }  // namespace lockstep

@@ -33,6 +33,7 @@ struct CommonFlags {
   int depth_max = 0;
   int workers = 0;
   std::string memory;
+  bool symmetry = false;
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -43,6 +44,8 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
       ->check(CLI::Range(0, 1000000));
   command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
+  command->add_flag("--symmetry", flags.symmetry,
+                    "Symmetry reduction: explore one state per renaming of interchangeable nodes (and values)");
   command->add_option("--memory", flags.memory,
                       "Bound the memory for visited states and the frontier (e.g. 512M, 4G); when full, stop with the "
                       "figures so far (exit 3)");
@@ -78,6 +81,7 @@ ExploreOptions explore_options(const CommonFlags& flags) {
     options.memory_bytes_max = memory - options.frontier_memory;
   }
   options.keep_going = flags.keep_going;
+  options.symmetry = flags.symmetry;
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <new>
+#include <stdexcept>
 #include <string>
 
 #include "impl/cli/commands.hpp"
@@ -48,6 +49,9 @@ int main(int argc, char** argv) {
     for (const Command& command : commands) {
       if (command.app->parsed()) return command.run();
     }
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_usage;
   } catch (const UsageError& e) {
     fmt::print(stderr, "lockstep: {}\n", e.what());
     return exit_usage;

@@ -22,6 +22,7 @@ namespace lockstep::paxos {
 // A proposed value; 0 is "no value" (None in Paxos.tla).
 struct Value {
   static constexpr bool lockstep_scalar = true;
+  static constexpr bool lockstep_symmetric_value = true;  // values are only compared for equality
   std::uint8_t value = 0;
   constexpr bool is_none() const { return value == 0; }
   friend bool operator==(const Value&, const Value&) = default;
@@ -107,6 +108,8 @@ struct Paxos {
   static constexpr std::string_view name = "paxos";
   // Messages the checker's network holds at most (model/core/small_vec.hpp).
   static constexpr std::size_t network_capacity = 64;
+  // Ballots order proposers by node id, so renaming nodes changes behaviour: no symmetry.
+  static constexpr bool node_symmetric = false;
   using Config = paxos::Config;
   using Durable = paxos::Durable;
   using Volatile = paxos::Volatile;

@@ -1,5 +1,6 @@
 #include "model/paxos/tla.hpp"
 
+#include <algorithm>
 #include <bit>
 
 namespace lockstep::paxos_tla {
@@ -148,6 +149,57 @@ void successors(const Config& config, const Universe& u, const State& s, std::ve
       }
     }
   }
+}
+
+std::vector<Renaming> all_renamings(const Config& config) {
+  const Universe u(config);
+  std::vector<int> acceptors(config.acceptors);
+  std::vector<int> values(config.values);
+  for (int a = 0; a < config.acceptors; ++a) acceptors[a] = a;
+  std::vector<Renaming> out;
+  do {
+    for (int v = 0; v < config.values; ++v) values[v] = v + 1;
+    do {
+      Renaming r;
+      for (int a = 0; a < config.acceptors; ++a) r.acceptor[a] = static_cast<std::uint8_t>(acceptors[a]);
+      for (int v = 1; v <= config.values; ++v) r.value[v] = static_cast<std::uint8_t>(values[v - 1]);
+      r.message.assign(u.size(), 0);
+      for (int b = 0; b < config.ballots; ++b) {
+        r.message[u.of_1a(b)] = static_cast<std::uint16_t>(u.of_1a(b));
+        for (int v = 1; v <= config.values; ++v) {
+          r.message[u.of_2a(b, v)] = static_cast<std::uint16_t>(u.of_2a(b, r.value[v]));
+        }
+        for (int a = 0; a < config.acceptors; ++a) {
+          for (int v = 1; v <= config.values; ++v) {
+            r.message[u.of_2b(a, b, v)] = static_cast<std::uint16_t>(u.of_2b(r.acceptor[a], b, r.value[v]));
+          }
+          for (int m = -1; m < config.ballots; ++m) {
+            for (int v = 0; v <= config.values; ++v) {
+              r.message[u.of_1b(a, b, m, v)] = static_cast<std::uint16_t>(u.of_1b(r.acceptor[a], b, m, r.value[v]));
+            }
+          }
+        }
+      }
+      out.push_back(std::move(r));
+    } while (std::next_permutation(values.begin(), values.end()));
+  } while (std::next_permutation(acceptors.begin(), acceptors.end()));
+  return out;
+}
+
+State rename(const Config& config, const Renaming& r, const State& s) {
+  State out = s;
+  for (int a = 0; a < config.acceptors; ++a) {
+    out.max_bal[r.acceptor[a]] = s.max_bal[a];
+    out.max_vbal[r.acceptor[a]] = s.max_vbal[a];
+    out.max_val[r.acceptor[a]] = r.value[s.max_val[a]];
+  }
+  out.msgs.fill(0);
+  for (std::size_t w = 0; w < s.msgs.size(); ++w) {
+    for (std::uint64_t bits = s.msgs[w]; bits != 0; bits &= bits - 1) {
+      add(out, r.message[w * 64 + static_cast<std::size_t>(std::countr_zero(bits))]);
+    }
+  }
+  return out;
 }
 
 namespace {

@@ -108,6 +108,17 @@ Json state_to_json(const Config& config, const State& s);
 // Reads a state back; throws JsonError naming the bad field.
 State state_from_json(const Config& config, const Json& json);
 
+// A renaming of acceptors and of values (both interchangeable in Paxos.tla), precomputed as a
+// map of message indexes.
+struct Renaming {
+  std::array<std::uint8_t, acceptors_max> acceptor{};  // new index of acceptor a (0-based)
+  std::array<std::uint8_t, values_max + 1> value{};    // new value of v (0 = None stays 0)
+  std::vector<std::uint16_t> message;                  // new bit of message bit i
+};
+// Every renaming of acceptors and values, the identity first.
+std::vector<Renaming> all_renamings(const Config& config);
+State rename(const Config& config, const Renaming& renaming, const State& s);
+
 // Every Next step from `s` that changes the state (steps back to `s` are left out).
 void successors(const Config& config, const Universe& universe, const State& s, std::vector<Successor>& out);
 

@@ -105,6 +105,8 @@ struct Raft {
 
   static constexpr std::string_view name = "raft";
   static constexpr std::size_t network_capacity = 48;
+  // Node ids are only names: no behaviour depends on their order (symmetry reduction applies).
+  static constexpr bool node_symmetric = true;
   using Timer = raft::Timer;
   using Bug = raft::Bug;
   using Config = raft::Config;

@@ -12,7 +12,10 @@ void PaxosSpec::observe(const Config& config, Ghost& ghost, NodeId node, const E
   if (after.accepted_ballot != before.durable.accepted_ballot ||
       after.accepted_value != before.durable.accepted_value) {
     ghost.votes.insert(Vote{after.accepted_ballot, node, after.accepted_value});
-    ghost.chosen = chosen_values(config, ghost);
+    const std::uint32_t chosen = chosen_values(config, ghost);
+    for (unsigned v = 1; v < 32; ++v) {
+      if ((chosen >> v) & 1u) ghost.chosen.insert(Value{static_cast<std::uint8_t>(v)});
+    }
   }
 }
 
@@ -31,12 +34,18 @@ std::uint32_t chosen_values(const Config& config, const Ghost& ghost) {
   return chosen;
 }
 
-bool agreement(const Config&, const PaxosSpec::State& state) { return std::popcount(state.ghost.chosen) <= 1; }
+bool agreement(const Config&, const PaxosSpec::State& state) { return state.ghost.chosen.size() <= 1; }
+
+namespace {
+std::uint32_t bits_of(const Ghost::Values& values) {
+  std::uint32_t bits = 0;
+  for (const Value& value : values) bits |= 1u << (value.value & 31u);
+  return bits;
+}
+}  // namespace
 
 bool validity(const Config&, const PaxosSpec::State& state) {
-  std::uint32_t proposed = 0;
-  for (const Value& value : state.ghost.proposed) proposed |= 1u << value.value;
-  return (state.ghost.chosen & ~proposed) == 0;
+  return (bits_of(state.ghost.chosen) & ~bits_of(state.ghost.proposed)) == 0;
 }
 
 bool learned_is_chosen(const Config&, const PaxosSpec::State& state) {
@@ -45,7 +54,7 @@ bool learned_is_chosen(const Config&, const PaxosSpec::State& state) {
     const Value value = slot.node.volatile_state.learned;
     if (!value.is_none()) learned |= 1u << value.value;
   }
-  return (learned & ~state.ghost.chosen) == 0;
+  return (learned & ~bits_of(state.ghost.chosen)) == 0;
 }
 
 bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after) {
@@ -66,7 +75,7 @@ std::vector<Property<PaxosSpec::State>> PaxosSpec::properties(const Config& conf
       {"PAXOS-LearnedIsChosen", PropertyKind::always, "a learned value is chosen",
        [config](const S& s) { return learned_is_chosen(config, s); }},
       {"value-chosen", PropertyKind::sometimes, "some run chooses a value",
-       [](const S& s) { return s.ghost.chosen != 0; }},
+       [](const S& s) { return !s.ghost.chosen.empty(); }},
   };
 }
 

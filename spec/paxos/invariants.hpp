@@ -28,9 +28,9 @@ inline constexpr std::size_t votes_max = 64;
 struct Ghost {
   using Votes = SmallSet<Vote, votes_max>;
   using Values = SmallSet<Value, 16>;
-  // `chosen` (bit v: value v is chosen) is derived from `votes`, kept so that the invariants
-  // checked on every state need not recount them.
-  LOCKSTEP_STRUCT(Ghost, (Votes, votes), (Values, proposed), (std::uint32_t, chosen));
+  // `chosen` is derived from `votes`, kept so that the invariants checked on every state need
+  // not recount them.
+  LOCKSTEP_STRUCT(Ghost, (Votes, votes), (Values, proposed), (Values, chosen));
 };
 
 struct PaxosSpec {

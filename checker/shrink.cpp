@@ -99,6 +99,7 @@ std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const
   for (std::size_t i = 0; i < count; ++i) current[i] = i;
   Tester tester(fails, options, stats);
   if (auto cut = tester.failing(current)) current = std::move(*cut);
+  assert(std::is_sorted(current.begin(), current.end()));
   while (true) {
     current = ddmin_pass(std::move(current), tester);
     auto smaller = without_a_pair(current, tester);

@@ -13,13 +13,14 @@
 // A candidate that fails is cut right after its first violating step, so the result ends at the
 // violation. The result is 1-minimal, and 2-minimal too: removing any one or any two of its
 // actions loses the violation (pairs catch actions that are only needed together, such as a
-// crash and the restart after it). It need not be a shortest run (the model checker's
-// breadth-first traces are): shrinking only removes actions from the run it is given.
+// crash and the restart after it). It need not be a shortest run (the explorer's breadth-first
+// traces are): shrinking starts from the run it is given and only cuts actions out of it.
 //
 // shrink_trace works on a model's own types (for random simulation, which shrinks its failures
 // by default); AnyModel::shrink (checker/any_model.hpp) on a trace's JSON (`lockstep shrink`).
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -152,7 +153,9 @@ std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State&
   }
   const std::vector<std::size_t> kept =
       ddmin(actions.size(), [&](const std::vector<std::size_t>& c) { return replay(c, nullptr); }, options, result.stats);
-  replay(kept, &result.trace);
+  const auto length = replay(kept, &result.trace);
+  assert(length);  // ddmin returns a failing candidate
+  assert(result.trace.size() == *length + 1);
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "traces/replay.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace lockstep {
 
@@ -129,6 +130,7 @@ ReplayResult replay(const LoadedTrace& trace) {
     result.divergence = i == 0 ? check_initial(model, steps[i].state) : check_step(model, steps[i - 1], steps[i], i);
     if (result.divergence) break;
     result.steps_reproduced = i + 1;
+    assert(steps[i].state.is_object());  // load_trace gave every state in canonical form
     for (const std::string& name : violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state)) {
       const bool seen = std::any_of(result.violations.begin(), result.violations.end(),
                                     [&](const Violation& v) { return v.property == name; });

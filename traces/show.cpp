@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <cassert>
 #include <deque>
 #include <map>
 
@@ -79,6 +80,7 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
     }
     previous = current;
   }
+  for (const auto& flight : flights) assert(flight.sent_step <= flight.end_step);
   return flights;
 }
 

@@ -26,8 +26,11 @@ std::string validate(const PaxosCheckOptions& o) {
   return "";
 }
 
-CheckReport check_paxos(const PaxosCheckOptions& o) {
-  using World = lockstep::World<paxos::Paxos>;
+namespace {
+
+using PaxosWorld = World<paxos::Paxos>;
+
+PaxosWorld make_world(const PaxosCheckOptions& o, bool symmetry) {
   const paxos::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<std::uint8_t>(o.round_max), o.bug};
   const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
                            static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
@@ -36,19 +39,33 @@ CheckReport check_paxos(const PaxosCheckOptions& o) {
     const NodeId target = o.any_node ? NodeId{} : NodeId::at(static_cast<std::size_t>((v - 1) % o.nodes));
     requests.push_back({target, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
   }
-  World world(config, bounds, requests);
-  if (o.explore.symmetry) {
+  PaxosWorld world(config, bounds, requests);
+  if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) {
       throw std::invalid_argument("--symmetry: " + error);
     }
   }
-  const auto result = explore(world, o.explore);
-  Json bounds_json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
-                   {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
-                   {"max_messages", world.messages_max()},
-                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
-                   {"symmetry", o.explore.symmetry}};
-  return make_report(world, result, std::move(bounds_json));
+  return world;
+}
+
+Json bounds_json(const PaxosCheckOptions& o, const PaxosWorld& world) {
+  return Json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
+              {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
+              {"max_messages", world.messages_max()},
+              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
+              {"symmetry", o.explore.symmetry}};
+}
+
+}  // namespace
+
+CheckReport check_paxos(const PaxosCheckOptions& o) {
+  const PaxosWorld world = make_world(o, o.explore.symmetry);
+  return make_report(world, explore(world, o.explore), bounds_json(o, world));
+}
+
+CheckReport simulate_paxos(const PaxosCheckOptions& o, const SimulateOptions& simulation) {
+  const PaxosWorld world = make_world(o, false);
+  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
 }
 
 }  // namespace lockstep

@@ -30,6 +30,7 @@ struct PaxosCheckOptions {
 // An error message for options out of range, or "" when they are fine.
 std::string validate(const PaxosCheckOptions& options);
 CheckReport check_paxos(const PaxosCheckOptions& options);
+CheckReport simulate_paxos(const PaxosCheckOptions& options, const SimulateOptions& simulation);
 
 struct PaxosTlaCheckOptions {
   int acceptors = 3;
@@ -40,5 +41,6 @@ struct PaxosTlaCheckOptions {
 
 std::string validate(const PaxosTlaCheckOptions& options);
 CheckReport check_paxos_tla(const PaxosTlaCheckOptions& options);
+CheckReport simulate_paxos_tla(const PaxosTlaCheckOptions& options, const SimulateOptions& simulation);
 
 }  // namespace lockstep

@@ -11,16 +11,34 @@ std::string validate(const PaxosTlaCheckOptions& o) {
                                                static_cast<std::uint8_t>(o.ballots), static_cast<std::uint8_t>(o.values)});
 }
 
-CheckReport check_paxos_tla(const PaxosTlaCheckOptions& o) {
+namespace {
+
+PaxosTlaModel make_model(const PaxosTlaCheckOptions& o, bool symmetry) {
   const paxos_tla::Config config{static_cast<std::uint8_t>(o.acceptors), static_cast<std::uint8_t>(o.ballots),
                                  static_cast<std::uint8_t>(o.values)};
   PaxosTlaModel model(config);
-  if (o.explore.symmetry) model.enable_symmetry();
-  const auto result = explore(model, o.explore);
-  Json bounds{{"acceptors", o.acceptors}, {"ballots", o.ballots}, {"values", o.values},
+  if (symmetry) model.enable_symmetry();
+  return model;
+}
+
+Json bounds_json(const PaxosTlaCheckOptions& o) {
+  return Json{{"acceptors", o.acceptors},
+              {"ballots", o.ballots},
+              {"values", o.values},
               {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
               {"symmetry", o.explore.symmetry}};
-  return make_report(model, result, std::move(bounds));
+}
+
+}  // namespace
+
+CheckReport check_paxos_tla(const PaxosTlaCheckOptions& o) {
+  const PaxosTlaModel model = make_model(o, o.explore.symmetry);
+  return make_report(model, explore(model, o.explore), bounds_json(o));
+}
+
+CheckReport simulate_paxos_tla(const PaxosTlaCheckOptions& o, const SimulateOptions& simulation) {
+  const PaxosTlaModel model = make_model(o, false);
+  return make_simulation_report(model, simulate(model, simulation), bounds_json(o), simulation);
 }
 
 }  // namespace lockstep

@@ -28,35 +28,52 @@ std::string validate(const RaftCheckOptions& o) {
   return "";
 }
 
-CheckReport check_raft(const RaftCheckOptions& o) {
-  using Raft = raft::Raft<raft::Register>;
-  using World = lockstep::World<Raft>;
+namespace {
+
+using RaftRegister = raft::Raft<raft::Register>;
+using RaftWorld = World<RaftRegister>;
+
+RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
   const raft::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<raft::Term>(o.term_max),
                             static_cast<raft::Index>(o.log_max), o.bug};
   const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
                            static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
-  std::vector<PendingRequest<Raft>> requests;
+  std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
-    requests.push_back({NodeId{}, Raft::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+    requests.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
   }
-  World world(config, bounds, requests);
-  if (o.explore.symmetry) {
+  RaftWorld world(config, bounds, requests);
+  if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) {
       throw std::invalid_argument("--symmetry: " + error);
     }
   }
-  const auto result = explore(world, o.explore);
-  Json bounds_json{{"nodes", o.nodes},
-                   {"max_term", o.term_max},
-                   {"max_log", o.log_max},
-                   {"requests", o.requests},
-                   {"crashes", o.crashes},
-                   {"drops", o.drops},
-                   {"duplicates", o.duplicates},
-                   {"max_messages", world.messages_max()},
-                   {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
-                   {"symmetry", o.explore.symmetry}};
-  return make_report(world, result, std::move(bounds_json));
+  return world;
+}
+
+Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
+  return Json{{"nodes", o.nodes},
+              {"max_term", o.term_max},
+              {"max_log", o.log_max},
+              {"requests", o.requests},
+              {"crashes", o.crashes},
+              {"drops", o.drops},
+              {"duplicates", o.duplicates},
+              {"max_messages", world.messages_max()},
+              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
+              {"symmetry", o.explore.symmetry}};
+}
+
+}  // namespace
+
+CheckReport check_raft(const RaftCheckOptions& o) {
+  const RaftWorld world = make_world(o, o.explore.symmetry);
+  return make_report(world, explore(world, o.explore), bounds_json(o, world));
+}
+
+CheckReport simulate_raft(const RaftCheckOptions& o, const SimulateOptions& simulation) {
+  const RaftWorld world = make_world(o, false);
+  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
 }
 
 }  // namespace lockstep

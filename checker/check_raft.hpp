@@ -23,5 +23,7 @@ struct RaftCheckOptions {
 
 std::string validate(const RaftCheckOptions& options);
 CheckReport check_raft(const RaftCheckOptions& options);
+// Random walks with the same model and bounds (`lockstep simulate raft`).
+CheckReport simulate_raft(const RaftCheckOptions& options, const SimulateOptions& simulation);
 
 }  // namespace lockstep

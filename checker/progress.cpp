@@ -21,7 +21,10 @@ void Progress::report(const ExploreStats& stats, bool final) {
   if (!final && since_last < interval) return;
   last_ = now;
   const double elapsed = std::max(seconds(), 1e-9);
-  const std::string line = fmt::format(
+  const std::string line = simulation_ ? fmt::format("runs {:>10}  steps {:>12}  steps/s {:>10.0f}  {:.1f}s",
+                                                     stats.distinct_states, stats.states_generated,
+                                                     static_cast<double>(stats.states_generated) / elapsed, elapsed)
+                                       : fmt::format(
       "states {:>12}  distinct {:>11}  states/s {:>10.0f}  depth {:>4}  queue {:>10}  {:.1f}s", stats.states_generated,
       stats.distinct_states, static_cast<double>(stats.states_generated) / elapsed, stats.depth, stats.queue, elapsed);
   if (mode_ == Mode::terminal) {

@@ -20,7 +20,9 @@ class Progress {
   enum class Mode { quiet, terminal, log };
   static Mode mode_for_stderr(bool quiet);
 
-  explicit Progress(Mode mode) : mode_(mode), start_(std::chrono::steady_clock::now()), last_(start_) {}
+  // `simulation`: the figures are runs and steps, not states.
+  explicit Progress(Mode mode, bool simulation = false)
+      : mode_(mode), simulation_(simulation), start_(std::chrono::steady_clock::now()), last_(start_) {}
   // Cheap enough to call often: it looks at the clock only every few thousand calls.
   void tick(const ExploreStats& stats) {
     if (mode_ == Mode::quiet || (++calls_ & 0xfff) != 0) return;
@@ -32,6 +34,7 @@ class Progress {
  private:
   void report(const ExploreStats& stats, bool final);
   Mode mode_;
+  bool simulation_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_;
   std::uint64_t calls_ = 0;

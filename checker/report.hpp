@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "checker/explore.hpp"
+#include "checker/simulate.hpp"
 #include "model/core/json.hpp"
 #include "model/core/print.hpp"
 #include "traces/itf.hpp"
@@ -28,6 +29,7 @@ struct CheckReport {
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
+  Json simulation;                       // for `simulate`: runs, seeds, lengths before and after shrinking
 };
 
 // Bytes of memory per distinct state: the fingerprint table alone, and all-in (the table plus
@@ -37,6 +39,24 @@ double all_in_bytes_per_state(const CheckReport& report);
 // The probability that two distinct states shared a fingerprint in this run (so that one was
 // wrongly taken as visited): TLC's optimistic estimate, distinct x (generated - distinct) / 2^64.
 double collision_probability(const CheckReport& report);
+
+// Puts `trace` into the report, as ITF and as readable lines.
+template <class M, class Trace>
+void add_trace(const M& model, const Trace& trace, CheckReport& report, const std::string& source) {
+  if (trace.empty()) return;
+  std::vector<ItfStep> steps;
+  for (const auto& step : trace) {
+    Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
+    steps.push_back({std::move(action), model.state_json(step.state)});
+    report.trace_lines.push_back(step.action ? to_string(*step.action) : "Init");
+  }
+  Json meta{{"source", source},
+            {"protocol", report.protocol},
+            {"model", model.model_json()},
+            {"bounds", report.bounds},
+            {"invariant", report.property}};
+  report.trace = make_itf(std::move(meta), steps);
+}
 
 // Builds the report of exploring `model` (which names its protocol and gives its states and
 // parameters as JSON: see checker/any_model.hpp).
@@ -56,19 +76,32 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.violations = result.violations;
   report.depth_bounded = result.depth_bounded;
   report.bounds = std::move(bounds);
-  if (result.trace.empty()) return report;
-  std::vector<ItfStep> steps;
-  for (const auto& step : result.trace) {
-    Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
-    steps.push_back({std::move(action), model.state_json(step.state)});
-    report.trace_lines.push_back(step.action ? to_string(*step.action) : "Init");
+  add_trace(model, result.trace, report, "lockstep check " + report.protocol);
+  return report;
+}
+
+// The report of a random simulation.
+template <class M>
+CheckReport make_simulation_report(const M& model, const SimulateResult<M>& result, Json bounds,
+                                   const SimulateOptions& options) {
+  CheckReport report;
+  report.protocol = std::string(M::protocol);
+  report.outcome = result.outcome;
+  report.property = result.property;
+  report.sometimes_unreached = result.sometimes_unreached;
+  report.stats.states_generated = result.steps;
+  report.seconds = result.seconds;
+  report.bounds = std::move(bounds);
+  report.simulation = Json{{"runs", result.runs},     {"runs_asked", options.runs}, {"depth", options.depth},
+                           {"seed", options.seed},    {"swarm", options.swarm},     {"steps", result.steps}};
+  if (result.outcome == Outcome::violation) {
+    report.simulation["failing_run"] = result.failing_run;
+    report.simulation["failing_seed"] = result.failing_seed;
+    report.simulation["original_length"] = result.original_length;
+    report.simulation["shrunk"] = options.shrink;
+    report.simulation["length"] = result.trace.size() - 1;
   }
-  Json meta{{"source", "lockstep check " + report.protocol},
-            {"protocol", report.protocol},
-            {"model", model.model_json()},
-            {"bounds", report.bounds},
-            {"invariant", report.property}};
-  report.trace = make_itf(std::move(meta), steps);
+  add_trace(model, result.trace, report, "lockstep simulate " + report.protocol);
   return report;
 }
 

@@ -123,6 +123,25 @@ class World {
   // For the trace tools (checker/world_view.hpp): an action as a sentence, the messages in flight.
   std::size_t node_count() const { return config_.node_count; }
   ActionView action_view(const Action& action) const { return world_action_view<Actions>(action); }
+  // The kind of an action and the node it acts on, cheaply (for random simulation and
+  // partial-order reduction). The node is the receiver for deliveries, drops and duplicates.
+  static ActionKind action_kind(const Action& action) {
+    static constexpr ActionKind kinds[] = {ActionKind::deliver, ActionKind::drop,  ActionKind::duplicate,
+                                           ActionKind::timer,   ActionKind::request, ActionKind::crash,
+                                           ActionKind::recover};
+    return kinds[action.index()];
+  }
+  static NodeId action_node(const Action& action) {
+    return std::visit(
+        [](const auto& a) -> NodeId {
+          if constexpr (requires { a.envelope; }) {
+            return a.envelope.to;
+          } else {
+            return a.node;
+          }
+        },
+        action);
+  }
   std::vector<MessageView> in_flight(const State& state) const { return world_in_flight(state.network); }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <optional>
 #include <thread>
 
 #include "checker/check_paxos.hpp"
@@ -225,25 +226,201 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
 }
 
 
-// Runs a check with a --bug flag: lists bugs, parses the name, validates, checks, reports.
-template <class Options, class Describe, class Check>
-int run_check(const std::string& protocol, const std::string& bug_text, Options& options, const CommonFlags& flags,
-              Describe&& describe, Check&& check) {
-  using Bug = decltype(options.bug);
-  if (bug_text == "list") {
-    list_bugs<Bug>(describe);
-    return exit_ok;
+struct SimulationFlags {
+  std::uint64_t runs = 1000;
+  std::uint32_t depth = 100;
+  std::uint64_t seed = 1;
+  bool swarm = false;
+  bool no_shrink = false;
+};
+
+void add_simulation_flags(CLI::App* command, SimulationFlags& flags) {
+  command->add_option("--runs", flags.runs, "Random walks")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))->capture_default_str();
+  command->add_option("--depth", flags.depth, "Steps per walk at most")->check(CLI::Range(1u, 1000000u))->capture_default_str();
+  command->add_option("--seed", flags.seed, "Seed of run 0; run i uses seed+i")->capture_default_str();
+  command->add_flag("--swarm", flags.swarm, "Swarm testing: each run draws its own mix of action kinds from its seed");
+  command->add_flag("--no-shrink", flags.no_shrink, "Report a failing run as it is, without shrinking it");
+}
+
+SimulateOptions simulate_options(const CommonFlags& flags, const SimulationFlags& simulation) {
+  SimulateOptions options;
+  options.runs = simulation.runs;
+  options.depth = simulation.depth;
+  options.seed = simulation.seed;
+  options.swarm = simulation.swarm;
+  options.shrink = !simulation.no_shrink;
+  options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
+  options.workers = explore_options(flags).workers;
+  return options;
+}
+
+// Writes the report's trace (if any) where asked; returns the path, or "" (with `error` set
+// when the file could not be written).
+std::string write_trace(const CheckReport& report, const CommonFlags& flags, const std::string& default_trace,
+                        std::string& error) {
+  if (report.trace.is_null()) return "";
+  const std::string path = flags.trace_out.empty() ? default_trace : flags.trace_out;
+  try {
+    write_json_file(path, report.trace);
+    return path;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return "";
   }
-  if (!bug_text.empty() && !parse_bug(protocol, bug_text, options.bug)) return exit_usage;
+}
+
+int simulation_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
+                    const std::string& default_trace) {
+  std::string trace_error;
+  const std::string trace_path = write_trace(report, flags, default_trace, trace_error);
+  const Json& sim = report.simulation;
+  const double steps_per_second = static_cast<double>(report.stats.states_generated) / std::max(report.seconds, 1e-9);
+  if (flags.json) {
+    Json out{{"protocol", report.protocol},
+             {"result", std::string(outcome_name(report.outcome))},
+             {"invariant", report.property.empty() ? Json(nullptr) : Json(report.property)},
+             {"seconds", report.seconds},
+             {"steps_per_second", steps_per_second},
+             {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
+             {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},
+             {"sometimes_unreached", report.sometimes_unreached},
+             {"simulation", sim},
+             {"bounds", report.bounds}};
+    if (!trace_error.empty()) out["trace_error"] = trace_error;
+    fmt::print("{}\n", out.dump());
+  } else {
+    if (report.outcome == Outcome::violation) {
+      fmt::print("{}: VIOLATION of {} in run {} (seed {})\n", title, report.property, sim["failing_run"].get<std::uint64_t>(),
+                 sim["failing_seed"].get<std::uint64_t>());
+    } else if (report.outcome == Outcome::vacuous) {
+      fmt::print("{}: VACUOUS: no violation, but no walk reaches {}\n", title, fmt::join(report.sometimes_unreached, ", "));
+    } else {
+      fmt::print("{}: no violation in {} runs of up to {} steps\n", title, group(sim["runs"].get<std::uint64_t>()),
+                 sim["depth"].get<std::uint32_t>());
+    }
+    fmt::print("  bounds     {}\n", bounds_text(report.bounds));
+    fmt::print("  runs       {} ({} steps), seeds {}..., {}\n", group(sim["runs"].get<std::uint64_t>()),
+               group(report.stats.states_generated), sim["seed"].get<std::uint64_t>(),
+               sim["swarm"].get<bool>() ? "swarm" : "uniform action mix");
+    fmt::print("  time       {:.2f} s, {} steps/s\n", report.seconds, group(static_cast<std::uint64_t>(steps_per_second)));
+    if (report.outcome == Outcome::violation) {
+      fmt::print("  trace      {} steps{} (the run had {}){}\n", report.trace_lines.size() - 1,
+                 sim["shrunk"].get<bool>() ? " after shrinking" : "", sim["original_length"].get<std::size_t>(),
+                 trace_path.empty() ? "" : ", written to " + trace_path);
+      fmt::print("  reproduce  the same command with --seed {} --runs 1\n", sim["failing_seed"].get<std::uint64_t>());
+      for (std::size_t i = 0; i < report.trace_lines.size(); ++i) fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
+    }
+    if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
+  }
+  if (report.outcome == Outcome::ok) return exit_ok;
+  return exit_violation;
+}
+
+// The protocol's --bug handling: "list" lists them; a name seeds it. Returns an exit code to
+// stop with, or nothing to go on.
+template <class Options, class Describe>
+std::optional<int> handle_bug(const std::string& protocol, const std::string& bug_text, Options& options,
+                              Describe&& describe) {
+  if constexpr (requires { options.bug; }) {
+    using Bug = decltype(options.bug);
+    if (bug_text == "list") {
+      list_bugs<Bug>(describe);
+      return exit_ok;
+    }
+    if (!bug_text.empty() && !parse_bug(protocol, bug_text, options.bug)) return exit_usage;
+  }
   if (const std::string error = validate(options); !error.empty()) {
     fmt::print(stderr, "lockstep: {}\n", error);
     return exit_usage;
   }
-  options.explore = explore_options(flags);
-  const std::string suffix = options.bug == Bug::none ? "" : "-" + bug_flag_name(options.bug);
-  const CheckReport report = check(options);
-  const std::string title = "lockstep check " + protocol + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
-  return report_and_exit(report, title, flags, protocol + suffix + ".itf.json");
+  return std::nullopt;
+}
+
+template <class Options>
+std::string bug_suffix(const Options& options) {
+  if constexpr (requires { options.bug; }) {
+    if (options.bug != decltype(options.bug)::none) return "-" + bug_flag_name(options.bug);
+  }
+  return "";
+}
+
+// Declares `check <name>` and `simulate <name>` with the protocol's own options, and what each runs.
+template <class Options, class AddOptions, class Describe, class Check, class Simulate>
+void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& commands, const std::string& name,
+                  const std::string& help, AddOptions add_options, Describe describe, Check check_fn,
+                  Simulate simulate_fn) {
+  {
+    auto options = std::make_shared<Options>();
+    auto flags = std::make_shared<CommonFlags>();
+    auto bug = std::make_shared<std::string>();
+    CLI::App* command = check->add_subcommand(name, help);
+    add_options(command, *options);
+    if constexpr (requires { options->bug; }) command->add_option("--bug", *bug, "Seed a bug by name; `--bug list` lists them");
+    add_common_flags(command, *flags);
+    commands.push_back({command, [=]() -> int {
+                          if (auto stop = handle_bug(name, *bug, *options, describe)) return *stop;
+                          options->explore = explore_options(*flags);
+                          const std::string suffix = bug_suffix(*options);
+                          const std::string title = "lockstep check " + name + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
+                          return report_and_exit(check_fn(*options), title, *flags, name + suffix + ".itf.json");
+                        }});
+  }
+  {
+    auto options = std::make_shared<Options>();
+    auto flags = std::make_shared<CommonFlags>();
+    auto simulation = std::make_shared<SimulationFlags>();
+    auto bug = std::make_shared<std::string>();
+    CLI::App* command = simulate->add_subcommand(name, help);
+    add_options(command, *options);
+    if constexpr (requires { options->bug; }) command->add_option("--bug", *bug, "Seed a bug by name; `--bug list` lists them");
+    add_simulation_flags(command, *simulation);
+    command->add_flag("--json", flags->json, "Print the result as one JSON object");
+    command->add_option("--trace-out", flags->trace_out,
+                        "Write the failing run (ITF JSON) here [default: <protocol>[-<bug>]-simulation.itf.json]");
+    command->add_flag("--quiet", flags->quiet, "No live progress on stderr");
+    command->add_option("--workers", flags->workers, "Threads running walks in parallel (0 = every core)")
+        ->check(CLI::Range(0, 256));
+    commands.push_back({command, [=]() -> int {
+                          if (auto stop = handle_bug(name, *bug, *options, describe)) return *stop;
+                          const std::string suffix = bug_suffix(*options);
+                          const std::string title = "lockstep simulate " + name + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
+                          return simulation_exit(simulate_fn(*options, simulate_options(*flags, *simulation)), title,
+                                                 *flags, name + suffix + "-simulation.itf.json");
+                        }});
+  }
+}
+
+void add_paxos_options(CLI::App* command, PaxosCheckOptions& o) {
+  command->add_option("--nodes", o.nodes, "Nodes (each proposes, accepts and learns)")->capture_default_str();
+  command->add_option("--values", o.values, "Values that clients propose")->capture_default_str();
+  command->add_option("--max-round", o.round_max, "Highest ballot round")->capture_default_str();
+  command->add_option("--crashes", o.crashes, "Crash budget")->capture_default_str();
+  command->add_option("--drops", o.drops, "Message drop budget")->capture_default_str();
+  command->add_option("--duplicates", o.duplicates, "Message duplication budget")->capture_default_str();
+  command->add_option("--max-messages", o.messages_max,
+                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
+      ->capture_default_str();
+  command->add_flag("--any-node", o.any_node,
+                    "Clients may send to any node (default: client i talks to node i; equal up to renaming)");
+}
+
+void add_raft_options(CLI::App* command, RaftCheckOptions& o) {
+  command->add_option("--nodes", o.nodes, "Nodes")->capture_default_str();
+  command->add_option("--max-term", o.term_max, "Highest term an election may reach")->capture_default_str();
+  command->add_option("--max-log", o.log_max, "Longest log a leader appends to")->capture_default_str();
+  command->add_option("--requests", o.requests, "Client commands, each sent once to any node")->capture_default_str();
+  command->add_option("--crashes", o.crashes, "Crash budget")->capture_default_str();
+  command->add_option("--drops", o.drops, "Message drop budget")->capture_default_str();
+  command->add_option("--duplicates", o.duplicates, "Message duplication budget")->capture_default_str();
+  command->add_option("--max-messages", o.messages_max,
+                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
+      ->capture_default_str();
+}
+
+void add_paxos_tla_options(CLI::App* command, PaxosTlaCheckOptions& o) {
+  command->add_option("--acceptors", o.acceptors, "Acceptors")->capture_default_str();
+  command->add_option("--ballots", o.ballots, "Ballots 0..B-1 (B = MaxBallot + 1)")->capture_default_str();
+  command->add_option("--values", o.values, "Values")->capture_default_str();
 }
 
 }  // namespace
@@ -253,70 +430,18 @@ std::vector<std::string> check_protocols() { return {"paxos", "paxos-tla", "raft
 std::vector<Command> add_check_commands(CLI::App& root) {
   CLI::App* check = root.add_subcommand("check", "Model-check a protocol exhaustively within bounds");
   check->require_subcommand(1);
+  CLI::App* simulate = root.add_subcommand("simulate", "Random walks through a protocol's model, every property on every state");
+  simulate->require_subcommand(1);
   std::vector<Command> commands;
-
-  auto paxos_options = std::make_shared<PaxosCheckOptions>();
-  auto paxos_flags = std::make_shared<CommonFlags>();
-  auto bug_text = std::make_shared<std::string>();
-  CLI::App* paxos = check->add_subcommand("paxos", "Single-decree Paxos with crashes, drops and duplicates");
-  paxos->add_option("--nodes", paxos_options->nodes, "Nodes (each proposes, accepts and learns)")->capture_default_str();
-  paxos->add_option("--values", paxos_options->values, "Values that clients propose")->capture_default_str();
-  paxos->add_option("--max-round", paxos_options->round_max, "Highest ballot round")->capture_default_str();
-  paxos->add_option("--crashes", paxos_options->crashes, "Crash budget")->capture_default_str();
-  paxos->add_option("--drops", paxos_options->drops, "Message drop budget")->capture_default_str();
-  paxos->add_option("--duplicates", paxos_options->duplicates, "Message duplication budget")->capture_default_str();
-  paxos->add_option("--max-messages", paxos_options->messages_max,
-                    "States with more messages in flight are not expanded (0 = up to the network's capacity)")
-      ->capture_default_str();
-  paxos->add_flag("--any-node", paxos_options->any_node,
-                  "Clients may send to any node (default: client i talks to node i; equal up to renaming)");
-  paxos->add_option("--bug", *bug_text, "Seed a bug by name; `--bug list` lists them");
-  add_common_flags(paxos, *paxos_flags);
-  commands.push_back({paxos, [=]() -> int {
-                        return run_check("paxos", *bug_text, *paxos_options, *paxos_flags, paxos::Paxos::bug_description,
-                                         check_paxos);
-                      }});
-
-  auto raft_options = std::make_shared<RaftCheckOptions>();
-  auto raft_flags = std::make_shared<CommonFlags>();
-  auto raft_bug = std::make_shared<std::string>();
-  CLI::App* raft = check->add_subcommand("raft", "Raft replicating a register, with crashes, drops and duplicates");
-  raft->add_option("--nodes", raft_options->nodes, "Nodes")->capture_default_str();
-  raft->add_option("--max-term", raft_options->term_max, "Highest term an election may reach")->capture_default_str();
-  raft->add_option("--max-log", raft_options->log_max, "Longest log a leader appends to")->capture_default_str();
-  raft->add_option("--requests", raft_options->requests, "Client commands, each sent once to any node")
-      ->capture_default_str();
-  raft->add_option("--crashes", raft_options->crashes, "Crash budget")->capture_default_str();
-  raft->add_option("--drops", raft_options->drops, "Message drop budget")->capture_default_str();
-  raft->add_option("--duplicates", raft_options->duplicates, "Message duplication budget")->capture_default_str();
-  raft->add_option("--max-messages", raft_options->messages_max,
-                   "States with more messages in flight are not expanded (0 = up to the network's capacity)")
-      ->capture_default_str();
-  raft->add_option("--bug", *raft_bug, "Seed a bug by name; `--bug list` lists them");
-  add_common_flags(raft, *raft_flags);
-  commands.push_back({raft, [=]() -> int {
-                        return run_check("raft", *raft_bug, *raft_options, *raft_flags,
-                                         raft::Raft<raft::Register>::bug_description, check_raft);
-                      }});
-
-  auto tla_options = std::make_shared<PaxosTlaCheckOptions>();
-  auto tla_flags = std::make_shared<CommonFlags>();
-  CLI::App* tla = check->add_subcommand("paxos-tla", "Lamport's Paxos.tla, action for action (TLC's state count)");
-  tla->add_option("--acceptors", tla_options->acceptors, "Acceptors")->capture_default_str();
-  tla->add_option("--ballots", tla_options->ballots, "Ballots 0..B-1 (B = MaxBallot + 1)")->capture_default_str();
-  tla->add_option("--values", tla_options->values, "Values")->capture_default_str();
-  add_common_flags(tla, *tla_flags);
-  commands.push_back({tla, [=]() -> int {
-                        if (const std::string error = validate(*tla_options); !error.empty()) {
-                          fmt::print(stderr, "lockstep: {}\n", error);
-                          return exit_usage;
-                        }
-                        tla_options->explore = explore_options(*tla_flags);
-                        const CheckReport report = check_paxos_tla(*tla_options);
-                        return report_and_exit(report, "lockstep check paxos-tla", *tla_flags, "paxos-tla.itf.json");
-                      }});
+  add_protocol<PaxosCheckOptions>(check, simulate, commands, "paxos", "Single-decree Paxos with crashes, drops and duplicates",
+                                  add_paxos_options, paxos::Paxos::bug_description, check_paxos, simulate_paxos);
+  add_protocol<RaftCheckOptions>(check, simulate, commands, "raft",
+                                 "Raft replicating a register, with crashes, drops and duplicates", add_raft_options,
+                                 raft::Raft<raft::Register>::bug_description, check_raft, simulate_raft);
+  add_protocol<PaxosTlaCheckOptions>(check, simulate, commands, "paxos-tla",
+                                     "Lamport's Paxos.tla, action for action (TLC's state count)", add_paxos_tla_options,
+                                     nullptr, check_paxos_tla, simulate_paxos_tla);
   return commands;
 }
 
 }  // namespace lockstep::cli
-

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
 
-  if (argc >= 3 && std::string(argv[1]) == "check" && argv[2][0] != '-') {
+  if (argc >= 3 && (std::string(argv[1]) == "check" || std::string(argv[1]) == "simulate") && argv[2][0] != '-') {
     const auto known = check_protocols();
     if (std::find(known.begin(), known.end(), argv[2]) == known.end()) {
       fmt::print(stderr, "lockstep: unknown protocol '{}' (known: {})\n", argv[2], fmt::join(known, ", "));

@@ -1,0 +1,234 @@
+// Random simulation: many random walks through a model, every property checked on every state
+// (transition properties on every step). Each run is deterministic in its seed, and run i of
+// `--seed S` uses seed S + i, so a failing run reproduces alone with `--seed S+i --runs 1`. In
+// swarm mode (Groce et al., "Swarm testing") each run also draws its own mix of action kinds
+// from its seed: some kinds (crashes, drops, timers...) are switched off and the others get
+// random weights, which reaches corners a uniform mix rarely does. The first failing run (the
+// lowest run number, whatever the number of workers) is reported, and its trace is shrunk.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <mutex>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "checker/action_view.hpp"
+#include "checker/explore.hpp"
+#include "checker/shrink.hpp"
+
+namespace lockstep {
+
+struct SimulateOptions {
+  std::uint64_t runs = 1000;
+  std::uint32_t depth = 100;  // steps per run at most
+  std::uint64_t seed = 1;
+  bool swarm = false;
+  bool shrink = true;
+  unsigned workers = 1;
+  Progress::Mode progress = Progress::Mode::quiet;
+};
+
+template <class M>
+struct SimulateResult {
+  Outcome outcome = Outcome::ok;
+  std::string property;
+  std::uint64_t failing_run = 0;
+  std::uint64_t failing_seed = 0;
+  std::vector<TraceStep<typename M::State, typename M::Action>> trace;  // shrunk when asked
+  std::size_t original_length = 0;                                      // steps before shrinking
+  std::uint64_t runs = 0;                                               // runs completed
+  std::uint64_t steps = 0;
+  double seconds = 0;
+  std::vector<std::string> sometimes_unreached;
+};
+
+namespace detail {
+
+inline std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+template <class M>
+class Simulator {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+  using Step = TraceStep<State, Action>;
+
+  Simulator(const M& model, const SimulateOptions& options)
+      : model_(model), options_(options), progress_(options.progress, true), seen_(model.properties().size()) {}
+
+  SimulateResult<M> run() {
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < std::max(1u, options_.workers); ++i) threads.emplace_back([this] { work(false); });
+    work(true);
+    for (auto& thread : threads) thread.join();
+    if (error_) std::rethrow_exception(error_);
+    return finish();
+  }
+
+ private:
+  void work(bool reports) {
+    try {
+      std::vector<Step> trace;
+      for (std::uint64_t run = next_run_++; run < options_.runs && run < first_failure_.load(); run = next_run_++) {
+        const std::uint64_t seed = options_.seed + run;
+        if (auto property = walk(seed, trace)) record_failure(run, seed, *property, trace);
+        runs_done_.fetch_add(1);
+        if (reports) report();
+      }
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+      first_failure_.store(0);
+    }
+  }
+
+  // One random walk; the violated property, if any (the walk stops there).
+  std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace) {
+    std::mt19937_64 rng(splitmix64(seed));
+    const auto weights = draw_weights(rng);
+    const auto initial = model_.initial_states();
+    trace.clear();
+    trace.push_back(Step{std::nullopt, initial[rng() % initial.size()]});
+    if (auto property = violated(trace.back().state)) return property;
+    std::vector<std::pair<Action, State>> successors;
+    for (std::uint32_t depth = 0; depth < options_.depth; ++depth) {
+      const State& state = trace.back().state;
+      successors.clear();
+      // Only steps that stay within the model's bounds, so that walks go on where the explorer
+      // would (and a failing walk shrinks to a run the explorer could find).
+      model_.for_each_successor(state, [&](const Action& a, State&& next) {
+        if (model_.within_bounds(next)) successors.emplace_back(a, std::move(next));
+      });
+      if (successors.empty()) break;
+      auto& [action, next] = successors[choose(successors, weights, rng)];
+      steps_.fetch_add(1, std::memory_order_relaxed);
+      for (const auto& property : model_.transition_properties()) {
+        if (!property.holds(state, next)) {
+          trace.push_back(Step{action, std::move(next)});
+          return std::string(property.name);
+        }
+      }
+      trace.push_back(Step{action, std::move(next)});
+      if (auto property = violated(trace.back().state)) return property;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> violated(const State& state) {
+    const auto& properties = model_.properties();
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      if (properties[p].kind == PropertyKind::sometimes) {
+        if (!seen_[p].load(std::memory_order_relaxed) && properties[p].holds(state)) seen_[p].store(true);
+      } else if (!properties[p].holds(state)) {
+        return std::string(properties[p].name);
+      }
+    }
+    return std::nullopt;
+  }
+
+  static constexpr std::size_t kinds = 8;
+  // Uniform weights, or in swarm mode each kind off with probability 1/3 and otherwise 1..8;
+  // deliveries always stay on (without them nothing happens).
+  std::array<unsigned, kinds> draw_weights(std::mt19937_64& rng) const {
+    std::array<unsigned, kinds> weights;
+    weights.fill(1);
+    if (!options_.swarm) return weights;
+    for (auto& w : weights) w = (rng() % 3 == 0) ? 0 : static_cast<unsigned>(1 + rng() % 8);
+    weights[static_cast<std::size_t>(ActionKind::deliver)] = std::max(1u, weights[static_cast<std::size_t>(ActionKind::deliver)]);
+    return weights;
+  }
+
+  std::size_t choose(const std::vector<std::pair<Action, State>>& successors, const std::array<unsigned, kinds>& weights,
+                     std::mt19937_64& rng) const {
+    std::uint64_t total = 0;
+    for (const auto& s : successors) total += weights[kind_index(s.first)];
+    if (total == 0) return rng() % successors.size();
+    std::uint64_t pick = rng() % total;
+    for (std::size_t i = 0; i < successors.size(); ++i) {
+      const unsigned w = weights[kind_index(successors[i].first)];
+      if (pick < w) return i;
+      pick -= w;
+    }
+    return successors.size() - 1;
+  }
+
+  std::size_t kind_index(const Action& action) const {
+    if constexpr (requires { M::action_kind(action); }) {
+      return static_cast<std::size_t>(M::action_kind(action));
+    } else {
+      return static_cast<std::size_t>(ActionKind::other);
+    }
+  }
+
+  void record_failure(std::uint64_t run, std::uint64_t seed, const std::string& property, const std::vector<Step>& trace) {
+    std::lock_guard lock(mutex_);
+    if (run >= first_failure_.load()) return;
+    first_failure_.store(run);
+    result_.outcome = Outcome::violation;
+    result_.property = property;
+    result_.failing_run = run;
+    result_.failing_seed = seed;
+    result_.trace = trace;
+    result_.original_length = trace.size() - 1;
+  }
+
+  void report() {
+    ExploreStats stats;
+    stats.states_generated = steps_.load(std::memory_order_relaxed);
+    stats.distinct_states = runs_done_.load(std::memory_order_relaxed);
+    progress_.tick(stats);
+  }
+
+  SimulateResult<M> finish() {
+    ExploreStats stats;
+    stats.states_generated = steps_.load();
+    stats.distinct_states = runs_done_.load();
+    progress_.finish(stats);
+    result_.runs = runs_done_.load();
+    result_.steps = steps_.load();
+    result_.seconds = progress_.seconds();
+    const auto& properties = model_.properties();
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      if (properties[p].kind == PropertyKind::sometimes && !seen_[p].load()) {
+        result_.sometimes_unreached.emplace_back(properties[p].name);
+      }
+    }
+    if (result_.outcome == Outcome::violation && options_.shrink) {
+      if (auto shrunk = shrink_trace(model_, result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
+    } else if (result_.outcome == Outcome::ok && !result_.sometimes_unreached.empty()) {
+      result_.outcome = Outcome::vacuous;
+    }
+    return std::move(result_);
+  }
+
+  const M& model_;
+  SimulateOptions options_;
+  Progress progress_;
+  std::vector<std::atomic<bool>> seen_;
+  std::atomic<std::uint64_t> next_run_ = 0;
+  std::atomic<std::uint64_t> first_failure_ = UINT64_MAX;
+  std::atomic<std::uint64_t> runs_done_ = 0;
+  std::atomic<std::uint64_t> steps_ = 0;
+  std::mutex mutex_;
+  std::exception_ptr error_;
+  SimulateResult<M> result_;
+};
+
+}  // namespace detail
+
+template <class M>
+SimulateResult<M> simulate(const M& model, const SimulateOptions& options) {
+  return detail::Simulator<M>(model, options).run();
+}
+
+}  // namespace lockstep

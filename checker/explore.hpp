@@ -46,7 +46,10 @@ struct TraceStep {
 enum class Outcome { ok, violation, vacuous, incomplete };
 std::string_view outcome_name(Outcome outcome);
 
+enum class Strategy { bfs, dfs };
+
 struct ExploreOptions {
+  Strategy strategy = Strategy::bfs;
   bool keep_going = false;          // do not stop at the first violation (count them all)
   std::uint32_t depth_max = 0;      // 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
@@ -456,8 +459,163 @@ class Explorer {
 
 }  // namespace detail
 
+namespace detail {
+
+// Depth-first search to a depth bound, on one thread: for deep runs with little memory for a
+// frontier. The table keeps, for each state, the depth at which it was seen; a state seen again
+// at a smaller depth is explored again (its subtree may have been cut by the bound before). The
+// trace of a violation is the search's current path: a real run, not always a shortest one.
+template <class M>
+class DepthFirst {
+ public:
+  using State = typename M::State;
+  using Action = typename M::Action;
+
+  DepthFirst(const M& model, const ExploreOptions& options)
+      : model_(model), options_(options), table_(options.memory_bytes_max), progress_(options.progress),
+        sometimes_seen_(model.properties().size(), false) {}
+
+  ExploreResult<M> run() {
+    for (State& initial : model_.initial_states()) {
+      ++stats_.states_generated;
+      if (visit(std::nullopt, std::move(initial), 0)) search();
+      if (stopped()) break;
+    }
+    return finish();
+  }
+
+ private:
+  struct Frame {
+    std::optional<Action> action;
+    State state;
+    std::uint32_t depth;
+    std::vector<std::pair<Action, State>> successors;
+    std::size_t next = 0;
+  };
+
+  bool stopped() const { return memory_exhausted_ || (!result_.trace.empty() && !options_.keep_going); }
+
+  void search() {
+    while (!stack_.empty() && !stopped()) {
+      Frame& top = stack_.back();
+      if (top.next == top.successors.size()) {
+        stack_.pop_back();
+        continue;
+      }
+      auto& [action, next] = top.successors[top.next++];
+      ++stats_.states_generated;
+      progress_.tick(stats());
+      if (violates_transition(top.state, action, next)) continue;
+      visit(action, std::move(next), top.depth + 1);
+    }
+  }
+
+  // Records a state; pushes it when it needs exploring. Returns whether it was pushed.
+  bool visit(std::optional<Action> action, State state, std::uint32_t depth) {
+    State key = state;
+    if constexpr (requires(State& s) { model_.canonicalize(s); }) {
+      if (options_.symmetry) model_.canonicalize(key);
+    }
+    if (table_.needs_grow()) {
+      if (!table_.can_grow()) {
+        memory_exhausted_ = true;
+        result_.stop_reason = "the memory bound was reached";
+        return false;
+      }
+      table_.grow(1);
+    }
+    const auto inserted = table_.insert(fingerprint(key), depth);
+    if (!inserted.is_new) {
+      if (table_.parent(inserted.slot) <= depth) return false;
+      table_.set_parent(inserted.slot, depth);  // seen again nearer the root: explore again
+    } else {
+      ++stats_.distinct_states;
+      if (check(action, state)) return false;
+    }
+    stats_.depth = std::max(stats_.depth, depth + 1);
+    if (!model_.within_bounds(state)) return false;
+    Frame frame{std::move(action), std::move(state), depth, {}, 0};
+    if (options_.depth_max != 0 && depth + 1 >= options_.depth_max) {
+      bool more = false;
+      model_.for_each_successor(frame.state, [&](const Action&, State&&) { more = true; });
+      result_.depth_bounded = result_.depth_bounded || more;
+      return false;
+    }
+    model_.for_each_successor(frame.state, [&](const Action& a, State&& next) { frame.successors.emplace_back(a, std::move(next)); });
+    stack_.push_back(std::move(frame));
+    return true;
+  }
+
+  // Checks a new state; on a violation records the path to it and returns true.
+  bool check(const std::optional<Action>& action, const State& state) {
+    const auto& properties = model_.properties();
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      if (properties[p].kind == PropertyKind::sometimes) {
+        if (!sometimes_seen_[p] && properties[p].holds(state)) sometimes_seen_[p] = true;
+      } else if (!properties[p].holds(state)) {
+        violation(std::string(properties[p].name), action, state);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool violates_transition(const State& before, const Action& action, const State& after) {
+    for (const auto& property : model_.transition_properties()) {
+      if (property.holds(before, after)) continue;
+      violation(std::string(property.name), action, after);
+      return true;
+    }
+    return false;
+  }
+
+  void violation(std::string property, const std::optional<Action>& action, const State& state) {
+    ++result_.violations;
+    if (!result_.trace.empty()) return;
+    result_.property = std::move(property);
+    for (const Frame& frame : stack_) result_.trace.push_back({frame.action, frame.state});
+    result_.trace.push_back({action, state});
+  }
+
+  ExploreStats stats() const { return ExploreStats{stats_.states_generated, stats_.distinct_states, stats_.depth, stack_.size()}; }
+
+  ExploreResult<M> finish() {
+    progress_.finish(stats());
+    result_.stats = stats();
+    result_.seconds = progress_.seconds();
+    result_.table_bytes = table_.bytes();
+    const auto& properties = model_.properties();
+    for (std::size_t p = 0; p < properties.size(); ++p) {
+      if (properties[p].kind == PropertyKind::sometimes && !sometimes_seen_[p]) {
+        result_.sometimes_unreached.emplace_back(properties[p].name);
+      }
+    }
+    if (!result_.trace.empty()) {
+      result_.outcome = Outcome::violation;
+    } else if (memory_exhausted_) {
+      result_.outcome = Outcome::incomplete;
+    } else if (!result_.sometimes_unreached.empty()) {
+      result_.outcome = Outcome::vacuous;
+    }
+    return std::move(result_);
+  }
+
+  const M& model_;
+  ExploreOptions options_;
+  FingerprintTable table_;
+  Progress progress_;
+  ExploreStats stats_;
+  std::vector<Frame> stack_;
+  std::vector<bool> sometimes_seen_;
+  bool memory_exhausted_ = false;
+  ExploreResult<M> result_;
+};
+
+}  // namespace detail
+
 template <class M>
 ExploreResult<M> explore(const M& model, const ExploreOptions& options = {}) {
+  if (options.strategy == Strategy::dfs) return detail::DepthFirst<M>(model, options).run();
   return detail::Explorer<M>(model, options).run();
 }
 

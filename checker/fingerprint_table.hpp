@@ -45,6 +45,9 @@ class FingerprintTable {
   }
 
   std::uint32_t parent(std::uint32_t slot) const { return parents_[slot]; }
+  // The link field holds another 32-bit value for searches without parent links (depth-first
+  // search keeps the depth at which it saw a state); single-threaded use only.
+  void set_parent(std::uint32_t slot, std::uint32_t value) { parents_[slot] = value; }
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return bucket_count_ * bucket_slots; }
   std::size_t bytes() const { return capacity() * bytes_per_slot; }

@@ -35,6 +35,7 @@ struct CommonFlags {
   int workers = 0;
   std::string memory;
   bool symmetry = false;
+  std::string strategy = "bfs";
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -45,6 +46,10 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
       ->check(CLI::Range(0, 1000000));
   command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
+  command->add_option("--strategy", flags.strategy,
+                      "bfs: shortest counterexamples, every worker; dfs: depth-first to --max-depth (default 100), one worker")
+      ->check(CLI::IsMember({"bfs", "dfs"}))
+      ->capture_default_str();
   command->add_flag("--symmetry", flags.symmetry,
                     "Symmetry reduction: explore one state per renaming of interchangeable nodes (and values)");
   command->add_option("--memory", flags.memory,
@@ -83,7 +88,9 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   }
   options.keep_going = flags.keep_going;
   options.symmetry = flags.symmetry;
+  options.strategy = flags.strategy == "dfs" ? Strategy::dfs : Strategy::bfs;
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
+  if (options.strategy == Strategy::dfs && flags.depth_max == 0) options.depth_max = 100;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
   return options;

@@ -20,10 +20,18 @@ void RaftSpec<SM>::observe(const Config&, Ghost& ghost, NodeId node, const typen
     for (Index index = static_cast<Index>(before.volatile_state.commit_index + 1);
          index <= after.volatile_state.commit_index; ++index) {
       const auto& entry = after.durable.log[index - 1u];
-      const bool known = std::any_of(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
+      // Keep, for each entry, the earliest term in which a leader committed it (a minimum, so
+      // the ghost does not depend on the order in which independent steps happen).
+      const CommittedEntry* known = std::find_if(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
         return c.index == index && c.term == entry.term && c.command == entry.command;
       });
-      if (!known) ghost.committed.insert(CommittedEntry{index, entry.term, entry.command, term});
+      if (known == ghost.committed.end()) {
+        ghost.committed.insert(CommittedEntry{index, entry.term, entry.command, term});
+      } else if (known->commit_term > term) {
+        typename Ghost::Committed rebuilt;
+        for (const CommittedEntry& c : ghost.committed) rebuilt.insert(&c == known ? CommittedEntry{index, entry.term, entry.command, term} : c);
+        ghost.committed = rebuilt;
+      }
     }
   }
   for (const auto& effect : step.effects) {

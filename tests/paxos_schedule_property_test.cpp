@@ -1,0 +1,92 @@
+// Paxos under generated schedules (tests/support/schedule.hpp): client requests, deliveries in
+// any order, delays, drops, duplicates, crashes and restarts, partitions and heals. Every named
+// property holds after every step, on 3 and on 5 nodes; and after the faults stop and the
+// network heals, a fair scheduler gets a value chosen and learned and a client request answered.
+#include <gtest/gtest.h>
+
+#include "checker/world.hpp"
+#include "spec/paxos/invariants.hpp"
+#include "tests/support/schedule_properties.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::ChoiceKind;
+using PaxosWorld = World<paxos::Paxos>;
+
+// Clients propose values 1..values, each to any node. Ghost votes are bounded (votes_max = 64):
+// a run casts at most nodes x ballots of them, nodes x (nodes x round_max) ballots.
+PaxosWorld paxos_world(int nodes, int round_max, int values) {
+  std::vector<PendingRequest<paxos::Paxos>> requests;
+  for (int v = 1; v <= values; ++v) {
+    requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
+  }
+  return PaxosWorld(paxos::Config{static_cast<std::uint8_t>(nodes), static_cast<std::uint8_t>(round_max), paxos::Bug::none},
+                    WorldBounds{3, 4, 4, 0}, requests);
+}
+
+void expect_every_fault_injected(const testing::ScheduleStats& stats) {
+  for (std::size_t k = 0; k < testing::choice_kinds; ++k) {
+    EXPECT_GT(stats.taken[k], 0u) << testing::choice_kind_name(static_cast<ChoiceKind>(k)) << " never took effect";
+  }
+  EXPECT_GT(stats.withheld_by_partition, 0u) << "no partition ever kept a delivery back";
+  EXPECT_GT(stats.withheld_by_delay, 0u) << "no delay ever kept a delivery back";
+}
+
+TEST(PaxosSchedules, every_property_holds_on_three_nodes) {
+  const PaxosWorld world = paxos_world(3, 4, 3);
+  const auto check = testing::check_safety("paxos-safety-3", world, {}, testing::property_cases(400));
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_every_fault_injected(check.stats);
+  EXPECT_TRUE(testing::sometimes_unreached(world, check).empty()) << "no schedule chose a value";
+}
+
+TEST(PaxosSchedules, every_property_holds_on_five_nodes) {
+  const PaxosWorld world = paxos_world(5, 2, 3);
+  const auto check = testing::check_safety("paxos-safety-5", world, {}, testing::property_cases(300));
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_every_fault_injected(check.stats);
+  EXPECT_TRUE(testing::sometimes_unreached(world, check).empty()) << "no schedule chose a value";
+}
+
+// Progress: the client's value 3 is kept back while the faults last. A proposer needs a round
+// above every promise the faults left behind, so round_max exceeds the rounds a schedule can
+// start (one per timer or request choice, at most length_max).
+testing::FairRules<PaxosWorld> paxos_fair_rules() {
+  return {
+      [](paxos::Timer) { return 0; },
+      [](const PaxosWorld::State&) { return true; },
+      // the node asked has learned the chosen value: it answers its client
+      [](const PaxosWorld::State& state, NodeId served) {
+        const auto& slot = state.nodes[served];
+        return slot.up && !slot.node.volatile_state.learned.is_none() && !state.ghost.chosen.empty();
+      },
+  };
+}
+
+struct ProgressCase {
+  int nodes;
+  std::size_t steps_max;  // fair steps allowed after the heal
+  int cases;
+};
+
+class PaxosProgress : public ::testing::TestWithParam<ProgressCase> {};
+
+TEST_P(PaxosProgress, a_value_is_chosen_and_a_request_answered_after_healing) {
+  const ProgressCase& c = GetParam();
+  testing::ScheduleProfile profile;
+  profile.length_max = 30;
+  const PaxosWorld world = paxos_world(c.nodes, static_cast<int>(profile.length_max) + 2, 3);
+  const paxos::ClientRequest kept_back{paxos::Value{3}};
+  const auto check = testing::check_progress("paxos-progress-" + std::to_string(c.nodes), world, profile,
+                                             paxos_fair_rules(), kept_back, c.steps_max, testing::property_cases(c.cases));
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  std::cout << "  fair steps needed at most: " << check.fair_steps_max << " (allowed " << c.steps_max << ")\n";
+  expect_every_fault_injected(check.stats);
+}
+
+INSTANTIATE_TEST_SUITE_P(Nodes, PaxosProgress, ::testing::Values(ProgressCase{3, 400, 200}, ProgressCase{5, 800, 100}),
+                         [](const auto& info) { return std::to_string(info.param.nodes) + "_nodes"; });
+
+}  // namespace
+}  // namespace lockstep

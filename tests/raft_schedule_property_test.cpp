@@ -1,0 +1,133 @@
+// Raft (replicating the register) under generated schedules (tests/support/schedule.hpp):
+// client requests, deliveries in any order, delays, drops, duplicates, crashes and restarts,
+// partitions and heals. Every named property holds after every step, on 3 and on 5 nodes; and
+// after the faults stop and the network heals, a fair scheduler gets one leader elected and a
+// client's write committed, applied and answered within a bounded number of steps.
+#include <gtest/gtest.h>
+
+#include "checker/world.hpp"
+#include "model/raft/register.hpp"
+#include "spec/raft/invariants_impl.hpp"
+#include "tests/support/schedule_properties.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::ChoiceKind;
+using RaftRegister = raft::Raft<raft::Register>;
+using RaftWorld = World<RaftRegister>;
+
+// Clients write values 1..requests, each to whichever node takes it (the leader). Every request
+// is issued at most once, so no log holds more than `requests` entries: log_max = requests keeps
+// every leader able to take every request.
+RaftWorld raft_world(int nodes, int term_max, int requests, WorldBounds bounds = WorldBounds{3, 6, 6, 0}) {
+  std::vector<PendingRequest<RaftRegister>> pending;
+  for (int r = 1; r <= requests; ++r) {
+    pending.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+  }
+  const raft::Config config{static_cast<std::uint8_t>(nodes), static_cast<raft::Term>(term_max),
+                            static_cast<raft::Index>(requests), raft::Bug::none};
+  return RaftWorld(config, bounds, pending);
+}
+
+void expect_every_fault_injected(const testing::ScheduleStats& stats) {
+  for (std::size_t k = 0; k < testing::choice_kinds; ++k) {
+    EXPECT_GT(stats.taken[k], 0u) << testing::choice_kind_name(static_cast<ChoiceKind>(k)) << " never took effect";
+  }
+  EXPECT_GT(stats.withheld_by_partition, 0u) << "no partition ever kept a delivery back";
+  EXPECT_GT(stats.withheld_by_delay, 0u) << "no delay ever kept a delivery back";
+}
+
+// A run that reaches a capacity of the model (32 elections or committed entries in the ghost
+// history) ends there, unjudged; few may.
+void expect_few_capacity_stops(const testing::ScheduleStats& stats, int cases) {
+  EXPECT_LE(stats.capacity_stops * 20, static_cast<std::uint64_t>(cases)) << "over 5% of the runs hit a capacity";
+}
+
+TEST(RaftSchedules, every_property_holds_on_three_nodes) {
+  const RaftWorld world = raft_world(3, 10, 6);
+  testing::ScheduleProfile profile;
+  profile.length_max = 120;
+  const int cases = testing::property_cases(300);
+  const auto check = testing::check_safety("raft-safety-3", world, profile, cases);
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_every_fault_injected(check.stats);
+  expect_few_capacity_stops(check.stats, cases);
+  EXPECT_TRUE(testing::sometimes_unreached(world, check).empty())
+      << "unreached: " << ::testing::PrintToString(testing::sometimes_unreached(world, check));
+}
+
+TEST(RaftSchedules, every_property_holds_on_five_nodes) {
+  const RaftWorld world = raft_world(5, 8, 5);
+  testing::ScheduleProfile profile;
+  profile.length_max = 150;
+  const int cases = testing::property_cases(200);
+  const auto check = testing::check_safety("raft-safety-5", world, profile, cases);
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_every_fault_injected(check.stats);
+  expect_few_capacity_stops(check.stats, cases);
+  EXPECT_TRUE(testing::sometimes_unreached(world, check).empty())
+      << "unreached: " << ::testing::PrintToString(testing::sometimes_unreached(world, check));
+}
+
+// Progress: write(9) is kept back while the faults last. The fair scheduler fires heartbeats
+// before election timeouts; the request is issued once exactly one node leads, at the highest
+// term of all; it completes when that leader has applied it (and answered its client).
+testing::FairRules<RaftWorld> raft_fair_rules(raft::Register::Command command) {
+  return {
+      [](raft::Timer timer) { return timer == raft::Timer::heartbeat ? 0 : 1; },
+      [](const RaftWorld::State& state) {
+        int leaders = 0;
+        raft::Term leader_term = 0, highest = 0;
+        for (const auto& slot : state.nodes.items) {
+          highest = std::max(highest, slot.node.durable.current_term);
+          if (slot.up && slot.node.volatile_state.role == raft::Role::leader) {
+            ++leaders;
+            leader_term = slot.node.durable.current_term;
+          }
+        }
+        return leaders == 1 && leader_term == highest;
+      },
+      [command](const RaftWorld::State& state, NodeId served) {
+        const auto& slot = state.nodes[served];
+        if (!slot.up) return false;
+        const auto& log = slot.node.durable.log;
+        for (std::size_t i = 0; i < slot.node.volatile_state.last_applied && i < log.size(); ++i) {
+          if (log[i].command == command) return true;
+        }
+        return false;
+      },
+  };
+}
+
+struct ProgressCase {
+  int nodes;
+  std::size_t steps_max;  // fair steps allowed after the heal
+  int cases;
+};
+
+class RaftProgress : public ::testing::TestWithParam<ProgressCase> {};
+
+TEST_P(RaftProgress, a_leader_is_elected_and_a_write_answered_after_healing) {
+  const ProgressCase& c = GetParam();
+  testing::ScheduleProfile profile;
+  profile.length_max = 60;
+  // Terms: one per election timeout of the schedule at most, then up to one per node and round
+  // of the fair scheduler's elections; 3 requests and the one kept back.
+  const RaftWorld world = raft_world(c.nodes, static_cast<int>(profile.length_max) + 4 * c.nodes, 4);
+  const raft::Register::Command kept_back{4};
+  const int cases = testing::property_cases(c.cases);
+  const auto check = testing::check_progress("raft-progress-" + std::to_string(c.nodes), world, profile,
+                                             raft_fair_rules(kept_back), RaftRegister::ClientRequest{kept_back},
+                                             c.steps_max, cases);
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  std::cout << "  fair steps needed at most: " << check.fair_steps_max << " (allowed " << c.steps_max << ")\n";
+  expect_every_fault_injected(check.stats);
+  expect_few_capacity_stops(check.stats, cases);
+}
+
+INSTANTIATE_TEST_SUITE_P(Nodes, RaftProgress, ::testing::Values(ProgressCase{3, 400, 200}, ProgressCase{5, 800, 100}),
+                         [](const auto& info) { return std::to_string(info.param.nodes) + "_nodes"; });
+
+}  // namespace
+}  // namespace lockstep

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@ struct ExploreOptions {
   Progress::Mode progress = Progress::Mode::quiet;
   unsigned workers = 1;             // threads exploring each level
   bool symmetry = false;            // store one state per orbit (the model's canonicalize)
+  bool por = false;                 // partial-order reduction with sleep sets (the model's independent)
 };
 
 template <class M>
@@ -72,10 +74,59 @@ struct ExploreResult {
   std::size_t frontier_bytes_peak = 0;       // frontier bytes held in memory at the widest point
   std::size_t frontier_spilled_bytes = 0;    // frontier bytes written to disk, all levels together
   std::uint64_t violations = 0;
+  std::uint64_t transitions_pruned = 0;      // by partial-order reduction
   bool depth_bounded = false;                // states beyond depth_max were not explored
 };
 
 namespace detail {
+
+// The sleep sets of two levels: the one being expanded (read only) and the next (written by
+// every worker, sharded under locks together with the fingerprint insert, so that a state's
+// first arrival and later ones of the same level are ordered).
+template <class Action>
+class SleepSets {
+ public:
+  const std::vector<Action>* current(std::uint64_t fp) const {
+    const auto& shard = current_[fp % shards];
+    const auto it = shard.find(fp);
+    return it == shard.end() ? nullptr : &it->second;
+  }
+  // Inserts a successor with its sleep set. `this_level` tells whether the state belongs to the
+  // next level (new now, or first reached earlier in this level), so that it will be expanded
+  // after every arrival of this level has narrowed its sleep set.
+  FingerprintTable::Inserted insert(FingerprintTable& table, std::uint64_t fp, std::uint32_t parent,
+                                    std::vector<Action> sleep, bool& this_level) {
+    Shard& shard = next_[fp % shards];
+    std::lock_guard lock(shard.mutex);
+    const auto inserted = table.insert(fp, parent);
+    this_level = inserted.is_new;
+    if (inserted.is_new) {
+      shard.sleep.emplace(fp, std::move(sleep));
+    } else if (const auto it = shard.sleep.find(fp); it != shard.sleep.end()) {
+      this_level = true;
+      auto& kept = it->second;  // reached again in this level: keep what both arrivals let sleep
+      kept.erase(std::remove_if(kept.begin(), kept.end(),
+                                [&](const Action& a) { return std::find(sleep.begin(), sleep.end(), a) == sleep.end(); }),
+                 kept.end());
+    }
+    return inserted;
+  }
+  void next_level() {
+    for (std::size_t i = 0; i < shards; ++i) {
+      current_[i] = std::move(next_[i].sleep);
+      next_[i].sleep.clear();
+    }
+  }
+
+ private:
+  static constexpr std::size_t shards = 64;
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<std::uint64_t, std::vector<Action>> sleep;
+  };
+  std::array<std::unordered_map<std::uint64_t, std::vector<Action>>, shards> current_;
+  std::array<Shard, shards> next_;
+};
 
 template <class M>
 class Explorer {
@@ -138,6 +189,10 @@ class Explorer {
   };
 
   struct Worker {
+    std::vector<Action> batch_actions;  // for partial-order reduction
+    std::vector<Action> explored;
+    std::vector<Action> sleep_live;     // sleeping actions whose successor is within bounds
+    std::uint64_t pruned = 0;
     Worker(std::size_t budget, std::atomic<std::size_t>* resident) : next(budget, resident), budget(budget), resident(resident) {}
     Frontier next;
     std::size_t budget;
@@ -200,14 +255,23 @@ class Explorer {
 
   void expand(Worker& w, const char* data, std::size_t size) {
     const State state = decode_from<State>(data, size);
-    const auto found = table_.find(fingerprint_bytes(data, size));
+    const std::uint64_t state_fp = fingerprint_bytes(data, size);
+    const auto found = table_.find(state_fp);
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
     const std::uint32_t source = *found;
+    const std::vector<Action>* sleeping = por() ? sleep_.current(state_fp) : nullptr;
     // Successors are encoded, fingerprinted and their slots prefetched first, then inserted:
     // the table is much larger than the caches, and this hides most of its misses.
     w.batch.clear();
     w.batch_bytes.clear();
+    w.batch_actions.clear();
+    w.sleep_live.clear();
     model_.for_each_successor(state, [&](const Action& action, State&& next) {
+      if (sleeping && std::find(sleeping->begin(), sleeping->end(), action) != sleeping->end()) {
+        ++w.pruned;  // reached from a sibling already, in the other order
+        if (model_.within_bounds(next)) w.sleep_live.push_back(action);
+        return;
+      }
       ++w.generated;
       const auto& transitions = model_.transition_properties();
       for (std::size_t p = 0; p < transitions.size(); ++p) {
@@ -224,16 +288,57 @@ class Explorer {
       if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
       w.batch_states[w.batch.size()] = std::move(next);
       w.batch.push_back({begin, w.batch_bytes.size(), fp});
+      if (por()) w.batch_actions.push_back(action);
     });
+    w.explored.clear();
     for (std::size_t k = 0; k < w.batch.size(); ++k) {
       const Pending& p = w.batch[k];
-      const auto inserted = table_.insert(p.fingerprint, source);
+      bool this_level = false;
+      const auto inserted =
+          por() ? insert_with_sleep(w, p.fingerprint, source, k, this_level) : table_.insert(p.fingerprint, source);
+      const bool expands = model_.within_bounds(w.batch_states[k]);
+      if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
       ++w.distinct;
       check(w, w.batch_states[k], inserted.slot, p.fingerprint);
-      if (model_.within_bounds(w.batch_states[k])) w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
+      if (expands) w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
     }
     publish(w);
+  }
+
+  // Partial-order reduction with sleep sets (Godefroid): the successor by action a inherits
+  // the actions independent of a that were already taken from here (or inherited), since the
+  // other order reaches the same states; they are not taken again from the successor. Only
+  // successors of the next level that will be expanded count as taken (a state of an earlier
+  // level was expanded with a sleep set of its own), and a state reached by several paths of one
+  // level keeps the intersection of their sleep sets.
+  // Bounds cut the diamond: a state beyond them is not expanded, so what would have been taken
+  // from it is not. An action t is therefore let sleep only where t's successor is within
+  // bounds (explored: the successor is expanded; inherited: t's successor from here is), else
+  // the states beyond an out-of-bounds corner of the diamond would be lost.
+  bool por() const {
+    if constexpr (requires(const Action& a) { M::independent(a, a); }) {
+      return options_.por;
+    } else {
+      return false;
+    }
+  }
+
+  FingerprintTable::Inserted insert_with_sleep(Worker& w, std::uint64_t fp, std::uint32_t source, std::size_t k,
+                                              bool& this_level) {
+    if constexpr (requires(const Action& a) { M::independent(a, a); }) {
+      const Action& action = w.batch_actions[k];
+      std::vector<Action> sleep;
+      for (const Action& t : w.sleep_live) {
+        if (M::independent(t, action)) sleep.push_back(t);
+      }
+      for (const Action& t : w.explored) {
+        if (M::independent(t, action)) sleep.push_back(t);
+      }
+      return sleep_.insert(table_, fp, source, std::move(sleep), this_level);
+    } else {
+      return table_.insert(fp, source);
+    }
   }
 
   // With symmetry reduction, replaces a state by the representative of its orbit.
@@ -291,6 +396,7 @@ class Explorer {
       w.next = Frontier(w.budget, w.resident);
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
+    if (por()) sleep_.next_level();
   }
 
   void resolve_violations() {
@@ -396,6 +502,7 @@ class Explorer {
     for (const Worker& w : workers_) {
       stats.states_generated += w.generated;
       stats.distinct_states += w.distinct;
+      result_.transitions_pruned += w.pruned;
     }
     stats.depth = depth;
     stats.queue = level_size_;
@@ -454,6 +561,7 @@ class Explorer {
 
   bool have_violation_ = false;
   Found violation_{};
+  SleepSets<Action> sleep_;
   ExploreResult<M> result_;
 };
 

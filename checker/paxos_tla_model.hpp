@@ -1,6 +1,7 @@
 // Lamport's Paxos.tla (model/paxos/tla.hpp) as a model for the explorer and the trace tools.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "checker/property.hpp"
@@ -78,6 +79,19 @@ class PaxosTlaModel {
     return PaxosTlaModel(config);
   }
 
+  // For partial-order reduction: Phase1b and Phase2b of different acceptors commute (each
+  // changes its own acceptor's variables and adds to msgs) and neither disables the other.
+  static bool independent(const Action& a, const Action& b) {
+    const auto acceptor = [](const Action& action) -> int {
+      if (const auto* p = std::get_if<paxos_tla::Phase1b>(&action)) return p->a.value;
+      if (const auto* p = std::get_if<paxos_tla::Phase2b>(&action)) return p->a.value;
+      return 0;
+    };
+    const int x = acceptor(a);
+    const int y = acceptor(b);
+    return x != 0 && y != 0 && x != y;
+  }
+
   template <class F>
   void for_each_successor(const State& state, F&& emit) const {
     thread_local std::vector<paxos_tla::Successor> buffer;
@@ -86,6 +100,15 @@ class PaxosTlaModel {
     paxos_tla::successors(config_, universe_, state, successors);
     for (auto& s : successors) emit(s.action, std::move(s.state));
     successors.swap(buffer);
+  }
+
+  // The successor reached by one given action, if it is enabled.
+  std::optional<State> successor(const State& state, const Action& action) const {
+    std::optional<State> found;
+    for_each_successor(state, [&](const Action& a, State&& next) {
+      if (!found && a == action) found = std::move(next);
+    });
+    return found;
   }
 
  private:

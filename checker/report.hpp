@@ -25,6 +25,7 @@ struct CheckReport {
   std::size_t frontier_bytes_peak = 0;
   std::size_t frontier_spilled_bytes = 0;
   std::uint64_t violations = 0;
+  std::uint64_t transitions_pruned = 0;
   bool depth_bounded = false;
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
@@ -74,6 +75,7 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.frontier_bytes_peak = result.frontier_bytes_peak;
   report.frontier_spilled_bytes = result.frontier_spilled_bytes;
   report.violations = result.violations;
+  report.transitions_pruned = result.transitions_pruned;
   report.depth_bounded = result.depth_bounded;
   report.bounds = std::move(bounds);
   add_trace(model, result.trace, report, "lockstep check " + report.protocol);

@@ -131,6 +131,29 @@ class World {
                                            ActionKind::recover};
     return kinds[action.index()];
   }
+  // Whether two actions commute and neither disables the other, for partial-order reduction:
+  // deliveries, timers and client requests at different nodes (each changes only its own node,
+  // adds messages to the multiset, and its enabledness depends only on its own node; two client
+  // requests may take the same pending request, so they are not independent). Drops,
+  // duplicates, crashes and restarts spend shared budgets: never independent.
+  // A delivery is not independent of a step of the message's sender either: the sender may send
+  // an identical message, which collapses with the one in flight (see above) only while it is
+  // still there.
+  static bool independent(const Action& a, const Action& b) {
+    const auto local = [](ActionKind kind) {
+      return kind == ActionKind::deliver || kind == ActionKind::timer || kind == ActionKind::request;
+    };
+    const ActionKind ka = action_kind(a);
+    const ActionKind kb = action_kind(b);
+    if (!local(ka) || !local(kb)) return false;
+    if (ka == ActionKind::request && kb == ActionKind::request) return false;
+    if (action_node(a) == action_node(b)) return false;
+    return sender(a) != action_node(b) && sender(b) != action_node(a);
+  }
+  static NodeId sender(const Action& action) {
+    if (const auto* deliver = std::get_if<typename Actions::Deliver>(&action)) return deliver->envelope.from;
+    return NodeId{};
+  }
   static NodeId action_node(const Action& action) {
     return std::visit(
         [](const auto& a) -> NodeId {

@@ -36,6 +36,7 @@ struct CommonFlags {
   std::string memory;
   bool symmetry = false;
   std::string strategy = "bfs";
+  bool por = false;
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -50,6 +51,8 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
                       "bfs: shortest counterexamples, every worker; dfs: depth-first to --max-depth (default 100), one worker")
       ->check(CLI::IsMember({"bfs", "dfs"}))
       ->capture_default_str();
+  command->add_flag("--por", flags.por,
+                    "Partial-order reduction (sleep sets): skip transitions whose other order was already taken");
   command->add_flag("--symmetry", flags.symmetry,
                     "Symmetry reduction: explore one state per renaming of interchangeable nodes (and values)");
   command->add_option("--memory", flags.memory,
@@ -89,6 +92,9 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   options.keep_going = flags.keep_going;
   options.symmetry = flags.symmetry;
   options.strategy = flags.strategy == "dfs" ? Strategy::dfs : Strategy::bfs;
+  options.por = flags.por;
+  if (flags.por && flags.symmetry) throw UsageError("--por and --symmetry cannot be combined yet");
+  if (flags.por && options.strategy == Strategy::dfs) throw UsageError("--por works with --strategy bfs");
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   if (options.strategy == Strategy::dfs && flags.depth_max == 0) options.depth_max = 100;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
@@ -178,6 +184,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.size()},
              {"violations", report.violations},
+             {"transitions_pruned", report.transitions_pruned},
              {"sometimes_unreached", report.sometimes_unreached},
              {"depth_bounded", report.depth_bounded},
              {"bounds", report.bounds}};
@@ -214,6 +221,9 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
     fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
                collision_probability(report));
     if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
+    if (report.transitions_pruned > 0) {
+      fmt::print("  por        {} transitions not taken (their other order was)\n", group(report.transitions_pruned));
+    }
     if (!report.trace_lines.empty()) {
       fmt::print("  trace      {} steps{}\n", report.trace_lines.size() - 1,
                  trace_path.empty() ? "" : ", written to " + trace_path);

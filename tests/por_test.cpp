@@ -18,6 +18,7 @@
 #include "model/raft/register.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/raft/invariants_impl.hpp"
+#include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {
 namespace {
@@ -147,27 +148,13 @@ TEST(PartialOrder, finds_every_seeded_bug_with_a_shortest_trace) {
     EXPECT_EQ(with.property, without.property) << enum_name(bug);
     EXPECT_EQ(with.trace_lines.size(), without.trace_lines.size()) << enum_name(bug);
   }
-  struct Case {
-    raft::Bug bug;
-    int term_max, log_max, requests, crashes;
-  };
-  for (const Case& c : {Case{raft::Bug::vote_not_durable, 3, 1, 1, 1}, Case{raft::Bug::commit_previous_term, 4, 1, 2, 0},
-                        Case{raft::Bug::vote_without_log_check, 3, 1, 1, 1}, Case{raft::Bug::append_without_truncate, 3, 2, 2, 1},
-                        Case{raft::Bug::ignore_higher_term, 3, 1, 1, 1}}) {
-    RaftCheckOptions o;
-    o.bug = c.bug;
-    o.term_max = c.term_max;
-    o.log_max = c.log_max;
-    o.requests = c.requests;
-    o.crashes = c.crashes;
-    o.messages_max = 3;
-    o.explore.workers = 2;
-    const CheckReport without = check_raft(o);
+  for (const testing::RaftBugCase& c : testing::raft_bug_cases()) {
+    RaftCheckOptions o = c.options();
     o.explore.por = true;
     const CheckReport with = check_raft(o);
     EXPECT_EQ(with.outcome, Outcome::violation) << enum_name(c.bug);
-    EXPECT_EQ(with.property, without.property) << enum_name(c.bug);
-    EXPECT_EQ(with.trace_lines.size(), without.trace_lines.size()) << enum_name(c.bug);
+    EXPECT_EQ(with.property, c.invariant) << enum_name(c.bug);
+    EXPECT_EQ(with.trace_lines.size(), c.trace_steps + 1) << enum_name(c.bug);  // as without --por
   }
 }
 

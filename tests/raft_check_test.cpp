@@ -3,33 +3,18 @@
 #include <gtest/gtest.h>
 
 #include "checker/check_raft.hpp"
+#include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {
 namespace {
 
-struct SeededBug {
-  raft::Bug bug;
-  int term_max;
-  int log_max;
-  int requests;
-  int crashes;
-  const char* invariant;
-  std::size_t trace_steps;
-};
+using testing::RaftBugCase;
 
-class RaftSeededBug : public ::testing::TestWithParam<SeededBug> {};
+class RaftSeededBug : public ::testing::TestWithParam<RaftBugCase> {};
 
 TEST_P(RaftSeededBug, is_found_with_a_shortest_trace) {
-  const SeededBug& b = GetParam();
-  RaftCheckOptions o;
-  o.bug = b.bug;
-  o.term_max = b.term_max;
-  o.log_max = b.log_max;
-  o.requests = b.requests;
-  o.crashes = b.crashes;
-  o.messages_max = 3;
-  o.explore.workers = 2;
-  const CheckReport report = check_raft(o);
+  const RaftBugCase& b = GetParam();
+  const CheckReport report = check_raft(b.options());
   ASSERT_EQ(report.outcome, Outcome::violation);
   EXPECT_EQ(report.property, b.invariant);
   EXPECT_EQ(report.trace_lines.size(), b.trace_steps + 1);
@@ -37,15 +22,8 @@ TEST_P(RaftSeededBug, is_found_with_a_shortest_trace) {
   EXPECT_EQ(report.trace["#meta"]["protocol"], "raft");
 }
 
-// Each with the smallest bounds that contain its scenario (Figure 8 needs four terms on three
-// nodes: two leaders with diverging entries, then one that commits an old entry by counting).
 INSTANTIATE_TEST_SUITE_P(
-    Bugs, RaftSeededBug,
-    ::testing::Values(SeededBug{raft::Bug::vote_not_durable, 3, 1, 1, 1, "RAFT-ElectionSafety", 8},
-                      SeededBug{raft::Bug::commit_previous_term, 4, 1, 2, 0, "RAFT-LeaderCompleteness", 23},
-                      SeededBug{raft::Bug::vote_without_log_check, 3, 1, 1, 1, "RAFT-LeaderCompleteness", 11},
-                      SeededBug{raft::Bug::append_without_truncate, 3, 2, 2, 1, "RAFT-StateMachineSafety", 15},
-                      SeededBug{raft::Bug::ignore_higher_term, 3, 1, 1, 1, "RAFT-ElectionSafety", 6}),
+    Bugs, RaftSeededBug, ::testing::ValuesIn(testing::raft_bug_cases()),
     [](const auto& info) { return std::string(enum_name(info.param.bug)); });
 
 TEST(RaftCheck, correct_protocol_state_counts_are_pinned) {

@@ -54,6 +54,9 @@ inline std::string property_trace_dir() {
   return dir && *dir ? std::string(dir) + "/" : ::testing::TempDir();
 }
 
+// Where report_failure writes the failing run of property `name`.
+inline std::string property_trace_path(const std::string& name) { return property_trace_dir() + name + ".itf.json"; }
+
 struct PropertyResult {
   bool failed = false;
   int cases = 0;         // cases asked for
@@ -135,7 +138,7 @@ template <class M>
 CheckReport report_failure(const M& world, const ScheduleFailure<M>& failure, const std::string& name,
                            std::uint64_t seed) {
   CheckReport report = failure_report(world, failure, name, seed);
-  const std::string path = property_trace_dir() + name + ".itf.json";
+  const std::string path = property_trace_path(name);
   write_json_file(path, report.trace);
   std::cout << "  " << failure.reason << "\n  seed " << seed << " (LOCKSTEP_PROPERTY_SEED=" << seed << ")"
             << "\n  shrunk schedule, " << failure.schedule.size() << " choices: " << to_string(failure.schedule)

@@ -28,6 +28,8 @@ struct ScheduleCheck {
   std::vector<bool> sometimes_reached;        // over every case run (indexed as world.properties())
   std::size_t actions_max = 0;                // the longest run of a passing case, in World actions
   std::size_t fair_steps_max = 0;             // progress: the most fair steps a passing case needed
+  std::string trace_path;                     // where the shrunk failing run was written, as ITF
+  Json trace;                                 // that ITF trace
 };
 
 namespace detail {
@@ -43,7 +45,9 @@ template <class M>
 void report(const M& world, ScheduleCheck<M>& check, const std::string& name) {
   std::cout << "  " << name << ": " << to_string(check.stats) << "; longest passing run " << check.actions_max
             << " actions" << std::endl;
-  if (check.failure) report_failure(world, *check.failure, name, check.result.seed);
+  if (!check.failure) return;
+  check.trace = report_failure(world, *check.failure, name, check.result.seed).trace;
+  check.trace_path = property_trace_path(name);
 }
 }  // namespace detail
 

@@ -15,14 +15,14 @@ using testing::ChoiceKind;
 using PaxosWorld = World<paxos::Paxos>;
 
 // Clients propose values 1..values, each to any node. Ghost votes are bounded (votes_max = 64):
-// a run casts at most nodes x ballots of them, nodes x (nodes x round_max) ballots.
+// a run that would cast more ends there, unjudged (ScheduleRunner::at_capacity).
 PaxosWorld paxos_world(int nodes, int round_max, int values) {
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= values; ++v) {
     requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
   }
   return PaxosWorld(paxos::Config{static_cast<std::uint8_t>(nodes), static_cast<std::uint8_t>(round_max), paxos::Bug::none},
-                    WorldBounds{3, 4, 4, 0}, requests);
+                    WorldBounds{4, 8, 8, 0}, requests);
 }
 
 void expect_every_fault_injected(const testing::ScheduleStats& stats) {
@@ -33,19 +33,28 @@ void expect_every_fault_injected(const testing::ScheduleStats& stats) {
   EXPECT_GT(stats.withheld_by_delay, 0u) << "no delay ever kept a delivery back";
 }
 
+// A run that reaches a capacity of the model ends there, unjudged; few may.
+void expect_few_capacity_stops(const testing::ScheduleStats& stats, int cases) {
+  EXPECT_LE(stats.capacity_stops * 20, static_cast<std::uint64_t>(cases)) << "over 5% of the runs hit a capacity";
+}
+
 TEST(PaxosSchedules, every_property_holds_on_three_nodes) {
-  const PaxosWorld world = paxos_world(3, 4, 3);
-  const auto check = testing::check_safety("paxos-safety-3", world, {}, testing::property_cases(400));
+  const PaxosWorld world = paxos_world(3, 8, 3);
+  const int cases = testing::property_cases(2000);
+  const auto check = testing::check_safety("paxos-safety-3", world, {}, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
+  expect_few_capacity_stops(check.stats, cases);
   EXPECT_TRUE(testing::sometimes_unreached(world, check).empty()) << "no schedule chose a value";
 }
 
 TEST(PaxosSchedules, every_property_holds_on_five_nodes) {
-  const PaxosWorld world = paxos_world(5, 2, 3);
-  const auto check = testing::check_safety("paxos-safety-5", world, {}, testing::property_cases(300));
+  const PaxosWorld world = paxos_world(5, 5, 3);
+  const int cases = testing::property_cases(1500);
+  const auto check = testing::check_safety("paxos-safety-5", world, {}, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
+  expect_few_capacity_stops(check.stats, cases);
   EXPECT_TRUE(testing::sometimes_unreached(world, check).empty()) << "no schedule chose a value";
 }
 
@@ -85,7 +94,7 @@ TEST_P(PaxosProgress, a_value_is_chosen_and_a_request_answered_after_healing) {
   expect_every_fault_injected(check.stats);
 }
 
-INSTANTIATE_TEST_SUITE_P(Nodes, PaxosProgress, ::testing::Values(ProgressCase{3, 400, 200}, ProgressCase{5, 800, 100}),
+INSTANTIATE_TEST_SUITE_P(Nodes, PaxosProgress, ::testing::Values(ProgressCase{3, 100, 2000}, ProgressCase{5, 150, 1000}),
                          [](const auto& info) { return std::to_string(info.param.nodes) + "_nodes"; });
 
 }  // namespace

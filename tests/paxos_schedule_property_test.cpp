@@ -40,7 +40,7 @@ void expect_few_capacity_stops(const testing::ScheduleStats& stats, int cases) {
 
 TEST(PaxosSchedules, every_property_holds_on_three_nodes) {
   const PaxosWorld world = paxos_world(3, 8, 3);
-  const int cases = testing::property_cases(2000);
+  const int cases = testing::property_cases(10000);
   const auto check = testing::check_safety("paxos-safety-3", world, {}, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
@@ -50,7 +50,7 @@ TEST(PaxosSchedules, every_property_holds_on_three_nodes) {
 
 TEST(PaxosSchedules, every_property_holds_on_five_nodes) {
   const PaxosWorld world = paxos_world(5, 5, 3);
-  const int cases = testing::property_cases(1500);
+  const int cases = testing::property_cases(8000);
   const auto check = testing::check_safety("paxos-safety-5", world, {}, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
@@ -94,7 +94,7 @@ TEST_P(PaxosProgress, a_value_is_chosen_and_a_request_answered_after_healing) {
   expect_every_fault_injected(check.stats);
 }
 
-INSTANTIATE_TEST_SUITE_P(Nodes, PaxosProgress, ::testing::Values(ProgressCase{3, 100, 2000}, ProgressCase{5, 150, 1000}),
+INSTANTIATE_TEST_SUITE_P(Nodes, PaxosProgress, ::testing::Values(ProgressCase{3, 100, 10000}, ProgressCase{5, 150, 5000}),
                          [](const auto& info) { return std::to_string(info.param.nodes) + "_nodes"; });
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(RaftSchedules, every_property_holds_on_three_nodes) {
   const RaftWorld world = raft_world(3, 10, 6);
   testing::ScheduleProfile profile;
   profile.length_max = 120;
-  const int cases = testing::property_cases(2000);
+  const int cases = testing::property_cases(10000);
   const auto check = testing::check_safety("raft-safety-3", world, profile, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
@@ -62,7 +62,7 @@ TEST(RaftSchedules, every_property_holds_on_five_nodes) {
   const RaftWorld world = raft_world(5, 8, 5);
   testing::ScheduleProfile profile;
   profile.length_max = 150;
-  const int cases = testing::property_cases(1000);
+  const int cases = testing::property_cases(5000);
   const auto check = testing::check_safety("raft-safety-5", world, profile, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   expect_every_fault_injected(check.stats);
@@ -127,7 +127,7 @@ TEST_P(RaftProgress, a_leader_is_elected_and_a_write_answered_after_healing) {
   expect_few_capacity_stops(check.stats, cases);
 }
 
-INSTANTIATE_TEST_SUITE_P(Nodes, RaftProgress, ::testing::Values(ProgressCase{3, 150, 2000}, ProgressCase{5, 200, 1000}),
+INSTANTIATE_TEST_SUITE_P(Nodes, RaftProgress, ::testing::Values(ProgressCase{3, 150, 10000}, ProgressCase{5, 200, 5000}),
                          [](const auto& info) { return std::to_string(info.param.nodes) + "_nodes"; });
 
 // The progress property is not vacuous: with terms bounded at 2, the faults can use up every

@@ -16,11 +16,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "checker/report.hpp"
 #include "tests/support/schedule.hpp"
@@ -139,7 +142,11 @@ CheckReport report_failure(const M& world, const ScheduleFailure<M>& failure, co
                            std::uint64_t seed) {
   CheckReport report = failure_report(world, failure, name, seed);
   const std::string path = property_trace_path(name);
-  write_json_file(path, report.trace);
+  // Written aside and renamed into place, so that another run of the suite writing the same
+  // file at the same time (it would write the same trace) never shows a reader half a file.
+  const std::string partial = path + ".partial-" + std::to_string(::getpid());
+  write_json_file(partial, report.trace);
+  if (std::rename(partial.c_str(), path.c_str()) != 0) ADD_FAILURE() << "cannot write " << path;
   std::cout << "  " << failure.reason << "\n  seed " << seed << " (LOCKSTEP_PROPERTY_SEED=" << seed << ")"
             << "\n  shrunk schedule, " << failure.schedule.size() << " choices: " << to_string(failure.schedule)
             << "\n  mix: " << to_string(failure.weights) << "\n  run, " << failure.trace.size() - 1

@@ -98,7 +98,7 @@ class SleepSets {
                                     std::vector<Action> sleep, bool& this_level) {
     Shard& shard = next_[fp % shards];
     std::lock_guard lock(shard.mutex);
-    const auto inserted = table.insert(fp, parent);
+    const auto inserted = table.insert_uncounted(fp, parent);
     this_level = inserted.is_new;
     if (inserted.is_new) {
       shard.sleep.emplace(fp, std::move(sleep));
@@ -188,7 +188,18 @@ class Explorer {
     std::uint64_t fingerprint;
   };
 
+  static constexpr std::size_t lookahead = 8;
+  struct Ahead {
+    const char* data;
+    std::size_t size;
+    std::uint64_t fingerprint;
+  };
+
   struct Worker {
+    std::array<Ahead, lookahead> ahead{};
+    std::uint32_t unpublished = 0;  // expansions not yet added to the shared counters
+    std::size_t uncounted = 0;      // insertions not yet added to the table's size
+    std::size_t ahead_first = 0;
     std::vector<Action> batch_actions;  // for partial-order reduction
     std::vector<Action> explored;
     std::vector<Action> sleep_live;     // sleeping actions whose successor is within bounds
@@ -239,23 +250,37 @@ class Explorer {
         const std::size_t item = cursor_.fetch_add(1);
         if (item >= work_.size()) break;
         const auto [segment, block] = work_[item];
-        level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
-          if (abort_.load(std::memory_order_relaxed)) return;
-          expand(w, data, size);
+        // The frontier's states are looked up in the table (for their slot, the successors'
+        // parent link) a few states ahead of their expansion, their buckets prefetched.
+        std::size_t ahead = 0;
+        const auto expand_oldest = [&] {
+          const Ahead& a = w.ahead[w.ahead_first];
+          w.ahead_first = (w.ahead_first + 1) % lookahead;
+          --ahead;
+          expand(w, a.data, a.size, a.fingerprint);
           if (index == 0) report_progress();
           pause_for_growth();
+        };
+        level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
+          if (abort_.load(std::memory_order_relaxed)) return;
+          const std::uint64_t fp = fingerprint_bytes(data, size);
+          table_.prefetch(fp);
+          w.ahead[(w.ahead_first + ahead) % lookahead] = Ahead{data, size, fp};
+          if (++ahead == lookahead) expand_oldest();
         });
+        while (ahead > 0 && !abort_.load(std::memory_order_relaxed)) expand_oldest();
+        w.ahead_first = 0;
       }
     } catch (...) {
       error = std::current_exception();
       abort_.store(true);
     }
+    publish(w);
     leave();
   }
 
-  void expand(Worker& w, const char* data, std::size_t size) {
+  void expand(Worker& w, const char* data, std::size_t size, std::uint64_t state_fp) {
     const State state = decode_from<State>(data, size);
-    const std::uint64_t state_fp = fingerprint_bytes(data, size);
     const auto found = table_.find(state_fp);
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
     const std::uint32_t source = *found;
@@ -295,15 +320,19 @@ class Explorer {
       const Pending& p = w.batch[k];
       bool this_level = false;
       const auto inserted =
-          por() ? insert_with_sleep(w, p.fingerprint, source, k, this_level) : table_.insert(p.fingerprint, source);
+          por() ? insert_with_sleep(w, p.fingerprint, source, k, this_level) : table_.insert_uncounted(p.fingerprint, source);
       const bool expands = model_.within_bounds(w.batch_states[k]);
       if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
       ++w.distinct;
+      if (++w.uncounted == 32) {  // the table's size, for its growth, lags by a few states only
+        table_.count_inserted(w.uncounted);
+        w.uncounted = 0;
+      }
       check(w, w.batch_states[k], inserted.slot, p.fingerprint);
       if (expands) w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
     }
-    publish(w);
+    if (++w.unpublished == publish_every) publish(w);
   }
 
   // Partial-order reduction with sleep sets (Godefroid): the successor by action a inherits
@@ -337,7 +366,7 @@ class Explorer {
       }
       return sleep_.insert(table_, fp, source, std::move(sleep), this_level);
     } else {
-      return table_.insert(fp, source);
+      return table_.insert_uncounted(fp, source);
     }
   }
 
@@ -454,8 +483,15 @@ class Explorer {
     growth_done_.notify_all();
   }
 
+  // Counters shared by the workers are updated every publish_every expansions (and when a
+  // worker leaves a level): touching them on every state makes their cache line bounce between
+  // the cores.
+  static constexpr std::uint32_t publish_every = 64;
   void publish(Worker& w) {
-    expanded_.fetch_add(1, std::memory_order_relaxed);
+    table_.count_inserted(w.uncounted);
+    w.uncounted = 0;
+    expanded_.fetch_add(w.unpublished, std::memory_order_relaxed);
+    w.unpublished = 0;
     generated_.fetch_add(w.generated - w.reported_generated, std::memory_order_relaxed);
     distinct_.fetch_add(w.distinct - w.reported_distinct, std::memory_order_relaxed);
     w.reported_generated = w.generated;

@@ -35,7 +35,7 @@ void FingerprintTable::allocate(std::size_t bucket_count) {
   size_.store(0, std::memory_order_relaxed);
 }
 
-FingerprintTable::Inserted FingerprintTable::insert(std::uint64_t fingerprint, std::uint32_t parent) {
+FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fingerprint, std::uint32_t parent) {
   const std::uint64_t key = stored(fingerprint);
   std::size_t bucket = home(key);
   for (std::size_t probed = 0; probed < bucket_count_; ++probed) {
@@ -46,7 +46,6 @@ FingerprintTable::Inserted FingerprintTable::insert(std::uint64_t fingerprint, s
         if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
           const std::size_t slot = bucket * bucket_slots + i;
           parents_[slot] = parent;
-          size_.fetch_add(1, std::memory_order_relaxed);
           return {static_cast<std::uint32_t>(slot), true};
         }
         // Another thread claimed this slot first; `current` now holds what it wrote.
@@ -88,6 +87,7 @@ std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
   std::unique_ptr<Bucket[]> old_buckets = std::move(buckets_);
   std::unique_ptr<std::uint32_t[]> old_parents = std::move(parents_);
   const std::size_t old_count = bucket_count_;
+  const std::size_t old_size = size();
   allocate(next_bucket_count());
   std::vector<std::uint32_t> moved(old_count * bucket_slots, no_parent);
   // Entries move forward in bucket order, so each thread's range of old buckets lands in
@@ -98,10 +98,11 @@ std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
         const std::uint64_t fp = old_buckets[b].fingerprints[i];
         if (fp == 0) continue;
         const std::size_t old_slot = b * bucket_slots + i;
-        moved[old_slot] = insert(fp, old_parents[old_slot]).slot;
+        moved[old_slot] = insert_uncounted(fp, old_parents[old_slot]).slot;
       }
     }
   });
+  size_.store(old_size, std::memory_order_relaxed);
   in_parallel(capacity(), threads, [&](std::size_t begin, std::size_t end) {
     for (std::size_t slot = begin; slot < end; ++slot) {
       if (buckets_[slot / bucket_slots].fingerprints[slot % bucket_slots] == 0) continue;

@@ -37,7 +37,18 @@ class FingerprintTable {
     std::uint32_t slot;
     bool is_new;
   };
-  Inserted insert(std::uint64_t fingerprint, std::uint32_t parent);
+  Inserted insert(std::uint64_t fingerprint, std::uint32_t parent) {
+    const Inserted inserted = insert_uncounted(fingerprint, parent);
+    if (inserted.is_new) count_inserted(1);
+    return inserted;
+  }
+  // For parallel inserters: insert without counting, then count_inserted() what was new, a few
+  // at a time (a counter shared by every core, touched on every insert, would be a bottleneck).
+  // Growth is decided on the count, so it may lag by a few states (the load bound has room).
+  Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t parent);
+  void count_inserted(std::size_t n) {
+    if (n > 0) size_.fetch_add(n, std::memory_order_relaxed);
+  }
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
   // Starts loading the bucket where `fingerprint` would go (insert it a little later).
   void prefetch(std::uint64_t fingerprint) const {

@@ -2,28 +2,16 @@
 
 #include <stdexcept>
 
+#include "checker/option_checks.hpp"
 #include "checker/world.hpp"
 #include "spec/paxos/invariants.hpp"
 
 namespace lockstep {
 
-namespace {
-std::string range_error(const char* flag, int value, int low, int high) {
-  if (value >= low && value <= high) return "";
-  return std::string(flag) + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
-         " (got " + std::to_string(value) + ")";
-}
-}  // namespace
-
 std::string validate(const PaxosCheckOptions& o) {
-  for (const std::string& error : {range_error("--nodes", o.nodes, 1, 9), range_error("--values", o.values, 0, 9),
-                                   range_error("--max-round", o.round_max, 1, 100),
-                                   range_error("--crashes", o.crashes, 0, 100), range_error("--drops", o.drops, 0, 100),
-                                   range_error("--duplicates", o.duplicates, 0, 100),
-                                   range_error("--max-messages", o.messages_max, 0, 1000000)}) {
-    if (!error.empty()) return error;
-  }
-  return "";
+  return first_error({range_error("--nodes", o.nodes, 1, 9), range_error("--values", o.values, 0, 9),
+                      range_error("--max-round", o.round_max, 1, 100),
+                      fault_error(o.crashes, o.drops, o.duplicates, o.messages_max)});
 }
 
 namespace {

@@ -2,30 +2,19 @@
 
 #include <stdexcept>
 
+#include "checker/option_checks.hpp"
 #include "checker/world.hpp"
 #include "model/raft/register.hpp"
 #include "spec/raft/invariants_impl.hpp"
 
 namespace lockstep {
 
-namespace {
-std::string range_error(const char* flag, int value, int low, int high) {
-  if (value >= low && value <= high) return "";
-  return std::string(flag) + " must be between " + std::to_string(low) + " and " + std::to_string(high) +
-         " (got " + std::to_string(value) + ")";
-}
-}  // namespace
-
 std::string validate(const RaftCheckOptions& o) {
-  for (const std::string& error :
-       {range_error("--nodes", o.nodes, 1, static_cast<int>(node_count_max)), range_error("--max-term", o.term_max, 1, 30),
-        range_error("--max-log", o.log_max, 0, static_cast<int>(raft::log_capacity)),
-        range_error("--requests", o.requests, 0, static_cast<int>(requests_max)),
-        range_error("--crashes", o.crashes, 0, 100), range_error("--drops", o.drops, 0, 100),
-        range_error("--duplicates", o.duplicates, 0, 100), range_error("--max-messages", o.messages_max, 0, 1000000)}) {
-    if (!error.empty()) return error;
-  }
-  return "";
+  return first_error({range_error("--nodes", o.nodes, 1, static_cast<int>(node_count_max)),
+                      range_error("--max-term", o.term_max, 1, 30),
+                      range_error("--max-log", o.log_max, 0, static_cast<int>(raft::log_capacity)),
+                      range_error("--requests", o.requests, 0, static_cast<int>(requests_max)),
+                      fault_error(o.crashes, o.drops, o.duplicates, o.messages_max)});
 }
 
 namespace {

@@ -80,6 +80,16 @@ struct ExploreResult {
 
 namespace detail {
 
+// A search's verdict: a violation first, then a search the memory bound cut short, then a
+// "sometimes" property never reached (vacuous), else ok.
+template <class M>
+Outcome outcome_of(bool violated, bool memory_exhausted, const ExploreResult<M>& result) {
+  if (violated) return Outcome::violation;
+  if (memory_exhausted) return Outcome::incomplete;
+  if (!result.sometimes_unreached.empty()) return Outcome::vacuous;
+  return Outcome::ok;
+}
+
 // The sleep sets of two levels: the one being expanded (read only) and the next (written by
 // every worker, sharded under locks together with the fingerprint insert, so that a state's
 // first arrival and later ones of the same level are ordered). Each shard is a flat
@@ -612,16 +622,12 @@ class Explorer {
       if (properties[p].kind == PropertyKind::sometimes && !seen) result_.sometimes_unreached.emplace_back(properties[p].name);
     }
     if (have_violation_) {
-      result_.outcome = Outcome::violation;
       result_.property = violation_.property;
       rebuild_trace();
       // The violating state lies one level below the level being expanded when it was met.
       result_.stats.depth = std::max<std::uint32_t>(depth, static_cast<std::uint32_t>(result_.trace.size()));
-    } else if (memory_exhausted_) {
-      result_.outcome = Outcome::incomplete;
-    } else if (!result_.sometimes_unreached.empty()) {
-      result_.outcome = Outcome::vacuous;
     }
+    result_.outcome = outcome_of(have_violation_, memory_exhausted_, result_);
     return std::move(result_);
   }
 
@@ -791,13 +797,7 @@ class DepthFirst {
         result_.sometimes_unreached.emplace_back(properties[p].name);
       }
     }
-    if (!result_.trace.empty()) {
-      result_.outcome = Outcome::violation;
-    } else if (memory_exhausted_) {
-      result_.outcome = Outcome::incomplete;
-    } else if (!result_.sometimes_unreached.empty()) {
-      result_.outcome = Outcome::vacuous;
-    }
+    result_.outcome = outcome_of(!result_.trace.empty(), memory_exhausted_, result_);
     return std::move(result_);
   }
 

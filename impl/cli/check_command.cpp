@@ -407,16 +407,21 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
   }
 }
 
+// The budgets and bound every World takes.
+void add_fault_options(CLI::App* command, int& crashes, int& drops, int& duplicates, int& messages_max) {
+  command->add_option("--crashes", crashes, "Crash budget")->capture_default_str();
+  command->add_option("--drops", drops, "Message drop budget")->capture_default_str();
+  command->add_option("--duplicates", duplicates, "Message duplication budget")->capture_default_str();
+  command->add_option("--max-messages", messages_max,
+                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
+      ->capture_default_str();
+}
+
 void add_paxos_options(CLI::App* command, PaxosCheckOptions& o) {
   command->add_option("--nodes", o.nodes, "Nodes (each proposes, accepts and learns)")->capture_default_str();
   command->add_option("--values", o.values, "Values that clients propose")->capture_default_str();
   command->add_option("--max-round", o.round_max, "Highest ballot round")->capture_default_str();
-  command->add_option("--crashes", o.crashes, "Crash budget")->capture_default_str();
-  command->add_option("--drops", o.drops, "Message drop budget")->capture_default_str();
-  command->add_option("--duplicates", o.duplicates, "Message duplication budget")->capture_default_str();
-  command->add_option("--max-messages", o.messages_max,
-                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
-      ->capture_default_str();
+  add_fault_options(command, o.crashes, o.drops, o.duplicates, o.messages_max);
   command->add_flag("--any-node", o.any_node,
                     "Clients may send to any node (default: client i talks to node i; equal up to renaming)");
 }
@@ -426,12 +431,7 @@ void add_raft_options(CLI::App* command, RaftCheckOptions& o) {
   command->add_option("--max-term", o.term_max, "Highest term an election may reach")->capture_default_str();
   command->add_option("--max-log", o.log_max, "Longest log a leader appends to")->capture_default_str();
   command->add_option("--requests", o.requests, "Client commands, each sent once to any node")->capture_default_str();
-  command->add_option("--crashes", o.crashes, "Crash budget")->capture_default_str();
-  command->add_option("--drops", o.drops, "Message drop budget")->capture_default_str();
-  command->add_option("--duplicates", o.duplicates, "Message duplication budget")->capture_default_str();
-  command->add_option("--max-messages", o.messages_max,
-                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
-      ->capture_default_str();
+  add_fault_options(command, o.crashes, o.drops, o.duplicates, o.messages_max);
 }
 
 void add_paxos_tla_options(CLI::App* command, PaxosTlaCheckOptions& o) {

@@ -58,7 +58,11 @@ struct ExploreOptions {
   Progress::Mode progress = Progress::Mode::quiet;
   unsigned workers = 1;             // threads exploring each level
   bool symmetry = false;            // store one state per orbit (the model's canonicalize)
-  bool por = false;                 // partial-order reduction with sleep sets (the model's independent)
+  // Partial-order reduction with sleep sets (the model's independent). Sound for invariants (every
+  // state is reached) and for transition properties that judge each node's own change (as all of
+  // spec/'s do): a transition skipped from one state is taken from another with the same change
+  // at its node.
+  bool por = false;
 };
 
 template <class M>

@@ -61,6 +61,11 @@ int main(int argc, char** argv) {
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "lockstep: out of memory\n");
     return exit_incomplete;
+  } catch (const std::exception& e) {
+    // The environment failed the run (a full disk for the frontier, an unreadable file): say
+    // so and stop as incomplete, never abort.
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_incomplete;
   }
   return exit_usage;
 }

@@ -94,7 +94,8 @@ TEST(Cli, bug_list_prints_one_bug_a_line_name_first) {
 TEST(Cli, bad_usage_exits_2_with_one_line_on_stderr) {
   for (const char* args : {"check frob", "check paxos --bug nope", "check paxos --nodes 0", "check paxos --nodes x",
                            "check paxos --frob", "check paxos --max-round 0", "check paxos --crashes -1",
-                           "check paxos-tla --ballots 0", "check", "frobnicate"}) {
+                           "check paxos-tla --ballots 0", "check", "frobnicate", "check raft --por --symmetry",
+                           "check raft --por --strategy dfs", "check raft --max-messages 2000000"}) {
     const Outcome r = run(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
@@ -114,6 +115,16 @@ TEST(Cli, paxos_tla_reference_mode_reports_tlc_count) {
   const auto json = lockstep::Json::parse(r.out);
   EXPECT_EQ(json["distinct_states"], 3921);
   EXPECT_EQ(json["depth"], 17);
+}
+
+TEST(Cli, por_reports_the_transitions_it_prunes_and_keeps_every_state) {
+  const Outcome r = run("check paxos-tla --ballots 3 --por --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  EXPECT_EQ(json["distinct_states"], 185369);
+  EXPECT_GT(json["transitions_pruned"].get<long>(), 0);
+  const Outcome text = run("check paxos-tla --ballots 3 --por --quiet");
+  EXPECT_NE(text.out.find("transitions not taken"), std::string::npos) << text.out;
 }
 
 }  // namespace

@@ -70,6 +70,7 @@ struct ExploreResult {
   Outcome outcome = Outcome::ok;
   std::string property;                      // the violated property
   std::string stop_reason;                   // why an incomplete run stopped
+  std::string warning;                       // something the user should know (e.g. a full disk)
   std::vector<std::string> sometimes_unreached;
   std::vector<TraceStep<typename M::State, typename M::Action>> trace;
   ExploreStats stats;
@@ -210,7 +211,9 @@ class Explorer {
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
     const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
-    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_);
+    // Under the user's --memory the frontier's budget is hard: a disk that refuses it stops the run.
+    const bool hard = options.memory_bytes_max != 0;
+    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_, hard);
     for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
   }
 
@@ -274,9 +277,11 @@ class Explorer {
     std::vector<Action> sleep_live;     // sleeping actions whose successor is within bounds
     std::vector<Action> sleep_scratch;
     std::uint64_t pruned = 0;
-    Worker(std::size_t budget, std::atomic<std::size_t>* resident) : next(budget, resident), budget(budget), resident(resident) {}
+    Worker(std::size_t budget, std::atomic<std::size_t>* resident, bool hard)
+        : next(budget, resident, hard), budget(budget), resident(resident), hard(hard) {}
     Frontier next;
     std::size_t budget;
+    bool hard;
     std::atomic<std::size_t>* resident;
     Bytes read_buffer;
     Bytes encoded;
@@ -488,12 +493,15 @@ class Explorer {
     level_size_ = 0;
     for (Worker& w : workers_) {
       w.next.seal();
+      if (!w.next.spill_error().empty() && result_.warning.empty()) {
+        result_.warning = w.next.spill_error() + ": the frontier beyond its budget stays in memory";
+      }
       if (w.next.size() == 0) continue;
       level_size_ += w.next.size();
       spilled_ += w.next.spilled_bytes();
       for (std::size_t b = 0; b < w.next.blocks(); ++b) work_.emplace_back(level_.size(), b);
       level_.push_back(std::move(w.next));
-      w.next = Frontier(w.budget, w.resident);
+      w.next = Frontier(w.budget, w.resident, w.hard);
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();

@@ -8,8 +8,8 @@
 
 namespace lockstep {
 
-Frontier::Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident)
-    : memory_budget_(memory_budget), resident_(resident) {}
+Frontier::Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident, bool hard_budget)
+    : memory_budget_(memory_budget), resident_(resident), hard_budget_(hard_budget) {}
 
 Frontier::~Frontier() { release(); }
 
@@ -27,6 +27,9 @@ Frontier& Frontier::operator=(Frontier&& other) noexcept {
   file_ = other.file_;
   file_size_ = other.file_size_;
   spilled_bytes_ = other.spilled_bytes_;
+  hard_budget_ = other.hard_budget_;
+  spill_error_ = std::move(other.spill_error_);
+  other.spill_error_.clear();
   other.blocks_.clear();
   other.states_ = other.in_memory_ = other.file_size_ = other.spilled_bytes_ = 0;
   other.file_ = nullptr;
@@ -57,25 +60,41 @@ void Frontier::seal() {
 void Frontier::close_block() {
   Block block;
   block.size = open_.size();
-  if (in_memory_ + block.size <= memory_budget_) {
-    block.data = std::move(open_);
-    in_memory_ += block.size;
-    if (resident_ != nullptr) resident_->fetch_add(block.size, std::memory_order_relaxed);
-  } else {
-    if (file_ == nullptr) {
-      file_ = std::tmpfile();
-      if (file_ == nullptr) throw std::runtime_error(std::string("cannot create a temporary file for the frontier: ") + std::strerror(errno));
+  if (in_memory_ + block.size > memory_budget_ && spill_error_.empty()) {
+    if (const std::string error = spill(block); error.empty()) {
+      blocks_.push_back(std::move(block));
+      open_ = Bytes{};
+      return;
+    } else if (hard_budget_) {
+      throw std::runtime_error(error);
+    } else {
+      spill_error_ = error;  // keep this block and the next ones in memory
     }
-    if (std::fwrite(open_.data(), 1, open_.size(), file_) != open_.size() || std::fflush(file_) != 0) {
-      throw std::runtime_error(std::string("cannot write the frontier to disk: ") + std::strerror(errno));
-    }
-    block.offset = file_size_;
-    block.spilled = true;
-    file_size_ += block.size;
-    spilled_bytes_ += block.size;
   }
+  block.data = std::move(open_);
+  in_memory_ += block.size;
+  if (resident_ != nullptr) resident_->fetch_add(block.size, std::memory_order_relaxed);
   blocks_.push_back(std::move(block));
   open_ = Bytes{};
+}
+
+// Writes the open block at the end of the temporary file; "" or what went wrong.
+std::string Frontier::spill(Block& block) {
+  if (file_ == nullptr) {
+    file_ = std::tmpfile();
+    if (file_ == nullptr) return std::string("cannot create a temporary file for the frontier: ") + std::strerror(errno);
+  }
+  errno = 0;
+  if (std::fwrite(open_.data(), 1, open_.size(), file_) != open_.size() || std::fflush(file_) != 0) {
+    const std::string error = std::string("cannot write the frontier to disk: ") + std::strerror(errno);
+    std::clearerr(file_);
+    return error;
+  }
+  block.offset = file_size_;
+  block.spilled = true;
+  file_size_ += block.size;
+  spilled_bytes_ += block.size;
+  return "";
 }
 
 const Bytes& Frontier::load(std::size_t b, Bytes& buffer) const {

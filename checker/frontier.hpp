@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "model/core/codec.hpp"
@@ -21,8 +22,10 @@ class Frontier {
   static constexpr std::size_t block_bytes = 64 * 1024;
 
   // `memory_budget` bytes of blocks stay in memory; `resident` counts the bytes in memory
-  // across every frontier sharing it (for the all-in memory figure).
-  Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident);
+  // across every frontier sharing it (for the all-in memory figure). When the disk refuses a
+  // block (full, or a file size limit), a soft budget keeps that block and the later ones in
+  // memory and says so (spill_error()); a hard one (the user's --memory) throws.
+  Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident, bool hard_budget = false);
   ~Frontier();
   Frontier(Frontier&& other) noexcept;
   Frontier& operator=(Frontier&& other) noexcept;
@@ -49,6 +52,8 @@ class Frontier {
     }
   }
   std::size_t spilled_bytes() const { return spilled_bytes_; }
+  // Why blocks beyond the budget stayed in memory ("" when the disk took every one).
+  const std::string& spill_error() const { return spill_error_; }
 
  private:
   struct Block {
@@ -59,6 +64,7 @@ class Frontier {
   };
   const Bytes& load(std::size_t b, Bytes& buffer) const;
   void close_block();
+  std::string spill(Block& block);
   void release();
 
   std::vector<Block> blocks_;
@@ -70,6 +76,8 @@ class Frontier {
   std::FILE* file_ = nullptr;
   std::size_t file_size_ = 0;
   std::size_t spilled_bytes_ = 0;
+  bool hard_budget_ = false;
+  std::string spill_error_;
 };
 
 }  // namespace lockstep

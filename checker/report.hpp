@@ -18,6 +18,7 @@ struct CheckReport {
   Outcome outcome = Outcome::ok;
   std::string property;  // the violated property
   std::string stop_reason;
+  std::string warning;
   std::vector<std::string> sometimes_unreached;
   ExploreStats stats;
   double seconds = 0;
@@ -68,6 +69,7 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.outcome = result.outcome;
   report.property = result.property;
   report.stop_reason = result.stop_reason;
+  report.warning = result.warning;
   report.sometimes_unreached = result.sometimes_unreached;
   report.stats = result.stats;
   report.seconds = result.seconds;

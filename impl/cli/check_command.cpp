@@ -189,6 +189,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"depth_bounded", report.depth_bounded},
              {"bounds", report.bounds}};
     if (!report.stop_reason.empty()) out["stop_reason"] = report.stop_reason;
+    if (!report.warning.empty()) out["warning"] = report.warning;
     if (!trace_error.empty()) out["trace_error"] = trace_error;
     fmt::print("{}\n", out.dump());
   } else {
@@ -208,6 +209,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
         fmt::print("{}: INCOMPLETE: {} (no violation in what was explored)\n", title, report.stop_reason);
         break;
     }
+    if (!report.warning.empty()) fmt::print("  warning    {}\n", report.warning);
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
     fmt::print("  states     {} generated, {} distinct, depth {}\n", group(report.stats.states_generated),
                group(report.stats.distinct_states), report.stats.depth);

@@ -91,6 +91,22 @@ std::optional<std::vector<std::size_t>> without_a_pair(const std::vector<std::si
   return std::nullopt;
 }
 
+// A failing candidate without a contiguous stretch of three or more actions of `current`,
+// longest stretches first: ddmin cuts stretches aligned to its halves, quarters, ..., and a
+// detour that straddles two of them (a leader's round of heartbeats before the step that
+// matters) survives it although no single action or pair can go.
+std::optional<std::vector<std::size_t>> without_a_stretch(const std::vector<std::size_t>& current, Tester& tester) {
+  for (std::size_t length = current.size() - 1; length >= 3 && length < current.size(); --length) {
+    for (std::size_t begin = 0; begin + length <= current.size(); ++begin) {
+      if (tester.exhausted()) return std::nullopt;
+      std::vector<std::size_t> candidate(current.begin(), current.begin() + static_cast<std::ptrdiff_t>(begin));
+      candidate.insert(candidate.end(), current.begin() + static_cast<std::ptrdiff_t>(begin + length), current.end());
+      if (auto smaller = tester.failing(candidate)) return smaller;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const ShrinkOptions& options,
@@ -102,7 +118,8 @@ std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const
   assert(std::is_sorted(current.begin(), current.end()));
   while (true) {
     current = ddmin_pass(std::move(current), tester);
-    auto smaller = without_a_pair(current, tester);
+    auto smaller = without_a_stretch(current, tester);
+    if (!smaller) smaller = without_a_pair(current, tester);
     if (!smaller) return current;
     current = std::move(*smaller);
   }

@@ -13,7 +13,7 @@
 // A candidate that fails is cut right after its first violating step, so the result ends at the
 // violation. The result is 1-minimal, and 2-minimal too: removing any one or any two of its
 // actions loses the violation (pairs catch actions that are only needed together, such as a
-// crash and the restart after it). It need not be a shortest run (the explorer's breadth-first
+// crash and the restart after it), and so does removing any contiguous stretch of them. It need not be a shortest run (the explorer's breadth-first
 // traces are): shrinking starts from the run it is given and only cuts actions out of it.
 //
 // shrink_trace works on a model's own types (for random simulation, which shrinks its failures

@@ -267,7 +267,7 @@ class Explorer {
     std::uint64_t fingerprint;
   };
 
-  struct Worker {
+  struct alignas(64) Worker {  // own cache lines: workers update their counters on every state
     std::array<Ahead, lookahead> ahead{};
     std::uint32_t unpublished = 0;  // expansions not yet added to the shared counters
     std::size_t uncounted = 0;      // insertions not yet added to the table's size

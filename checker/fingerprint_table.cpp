@@ -88,6 +88,8 @@ std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
   std::unique_ptr<std::uint32_t[]> old_parents = std::move(parents_);
   const std::size_t old_count = bucket_count_;
   const std::size_t old_size = size();
+  // Threads pay off only on a large table: a small one is rehashed before they would start.
+  if (old_count * bucket_slots < (std::size_t{1} << 20)) threads = 1;
   allocate(next_bucket_count());
   std::vector<std::uint32_t> moved(old_count * bucket_slots, no_parent);
   // Entries move forward in bucket order, so each thread's range of old buckets lands in

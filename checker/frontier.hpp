@@ -19,7 +19,7 @@ namespace lockstep {
 
 class Frontier {
  public:
-  static constexpr std::size_t block_bytes = 64 * 1024;
+  static constexpr std::size_t block_bytes = 16 * 1024;
 
   // `memory_budget` bytes of blocks stay in memory; `resident` counts the bytes in memory
   // across every frontier sharing it (for the all-in memory figure). When the disk refuses a

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "checker/option_checks.hpp"
-#include "checker/world.hpp"
+#include "checker/world_setup.hpp"
 #include "spec/paxos/invariants.hpp"
 
 namespace lockstep {
@@ -20,28 +20,16 @@ using PaxosWorld = World<paxos::Paxos>;
 
 PaxosWorld make_world(const PaxosCheckOptions& o, bool symmetry) {
   const paxos::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<std::uint8_t>(o.round_max), o.bug};
-  const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
-                           static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= o.values; ++v) {
     const NodeId target = o.any_node ? NodeId{} : NodeId::at(static_cast<std::size_t>((v - 1) % o.nodes));
     requests.push_back({target, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
   }
-  PaxosWorld world(config, bounds, requests);
-  if (symmetry) {
-    if (const std::string error = world.enable_symmetry(); !error.empty()) {
-      throw std::invalid_argument("--symmetry: " + error);
-    }
-  }
-  return world;
+  return checked_world(config, o, std::move(requests), symmetry);
 }
 
 Json bounds_json(const PaxosCheckOptions& o, const PaxosWorld& world) {
-  return Json{{"nodes", o.nodes},       {"values", o.values}, {"max_round", o.round_max},
-              {"crashes", o.crashes},   {"drops", o.drops},   {"duplicates", o.duplicates},
-              {"max_messages", world.messages_max()},
-              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
-              {"symmetry", o.explore.symmetry}};
+  return with_world_bounds(Json{{"nodes", o.nodes}, {"values", o.values}, {"max_round", o.round_max}}, o, world);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "checker/option_checks.hpp"
-#include "checker/world.hpp"
+#include "checker/world_setup.hpp"
 #include "model/raft/register.hpp"
 #include "spec/raft/invariants_impl.hpp"
 
@@ -25,32 +25,16 @@ using RaftWorld = World<RaftRegister>;
 RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
   const raft::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<raft::Term>(o.term_max),
                             static_cast<raft::Index>(o.log_max), o.bug};
-  const WorldBounds bounds{static_cast<std::uint8_t>(o.crashes), static_cast<std::uint8_t>(o.drops),
-                           static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
   }
-  RaftWorld world(config, bounds, requests);
-  if (symmetry) {
-    if (const std::string error = world.enable_symmetry(); !error.empty()) {
-      throw std::invalid_argument("--symmetry: " + error);
-    }
-  }
-  return world;
+  return checked_world(config, o, std::move(requests), symmetry);
 }
 
 Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
-  return Json{{"nodes", o.nodes},
-              {"max_term", o.term_max},
-              {"max_log", o.log_max},
-              {"requests", o.requests},
-              {"crashes", o.crashes},
-              {"drops", o.drops},
-              {"duplicates", o.duplicates},
-              {"max_messages", world.messages_max()},
-              {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
-              {"symmetry", o.explore.symmetry}};
+  return with_world_bounds(
+      Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests}}, o, world);
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Lamport's Paxos.tla (model/paxos/tla.hpp) as a model for the explorer and the trace tools.
 #pragma once
 
-#include <optional>
 #include <vector>
 
 #include "checker/property.hpp"
@@ -100,15 +99,6 @@ class PaxosTlaModel {
     paxos_tla::successors(config_, universe_, state, successors);
     for (auto& s : successors) emit(s.action, std::move(s.state));
     successors.swap(buffer);
-  }
-
-  // The successor reached by one given action, if it is enabled.
-  std::optional<State> successor(const State& state, const Action& action) const {
-    std::optional<State> found;
-    for_each_successor(state, [&](const Action& a, State&& next) {
-      if (!found && a == action) found = std::move(next);
-    });
-    return found;
   }
 
  private:

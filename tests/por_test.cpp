@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -28,6 +29,16 @@ std::string key(const State& state) {
   Bytes bytes;
   encode_to(bytes, state);
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// The state `action` leads to from `state`, if it is enabled there.
+template <class M>
+std::optional<typename M::State> successor(const M& model, const typename M::State& state, const typename M::Action& action) {
+  std::optional<typename M::State> found;
+  model.for_each_successor(state, [&](const typename M::Action& a, typename M::State&& next) {
+    if (!found && a == action) found = std::move(next);
+  });
+  return found;
 }
 
 // Visits every reachable state (breadth first, up to `limit` states) and, for every pair of
@@ -56,8 +67,8 @@ std::size_t check_diamonds(const M& model, std::size_t limit) {
         const auto& [b, after_b] = successors[j];
         if (!M::independent(a, b)) continue;
         ++pairs;
-        const auto ab = model.successor(after_a, b);
-        const auto ba = model.successor(after_b, a);
+        const auto ab = successor(model, after_a, b);
+        const auto ba = successor(model, after_b, a);
         if (!ab || !ba) {
           ADD_FAILURE() << "independent actions disable each other: " << to_string(a) << " / " << to_string(b);
           return pairs;

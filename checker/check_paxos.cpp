@@ -19,11 +19,11 @@ namespace {
 using PaxosWorld = World<paxos::Paxos>;
 
 PaxosWorld make_world(const PaxosCheckOptions& o, bool symmetry) {
-  const paxos::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<std::uint8_t>(o.round_max), o.bug};
+  const paxos::Config config = paxos::model_config(static_cast<std::size_t>(o.nodes), static_cast<std::uint8_t>(o.round_max), o.bug);
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= o.values; ++v) {
     const NodeId target = o.any_node ? NodeId{} : NodeId::at(static_cast<std::size_t>((v - 1) % o.nodes));
-    requests.push_back({target, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
+    requests.push_back({target, paxos::request_for(static_cast<std::uint8_t>(v))});
   }
   return checked_world(config, o, std::move(requests), symmetry);
 }

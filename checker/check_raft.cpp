@@ -23,11 +23,12 @@ using RaftRegister = raft::Raft<raft::Register>;
 using RaftWorld = World<RaftRegister>;
 
 RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
-  const raft::Config config{static_cast<std::uint8_t>(o.nodes), static_cast<raft::Term>(o.term_max),
-                            static_cast<raft::Index>(o.log_max), o.bug};
+  const auto config = raft::model_config<raft::Register>(static_cast<std::size_t>(o.nodes),
+                                                        static_cast<raft::Term>(o.term_max),
+                                                        static_cast<raft::Index>(o.log_max), o.bug);
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
-    requests.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+    requests.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
   }
   return checked_world(config, o, std::move(requests), symmetry);
 }

@@ -345,22 +345,31 @@ class World {
   }
 
   // Feeds one event to one node and performs the step's effects on the world. Returns false
-  // (and leaves `next` unchanged) when the step changes nothing.
+  // (and leaves `next` unchanged) when the step changes nothing (Step::is_noop).
   bool apply_event(State& next, NodeId id, const typename P::Event& event) const {
     auto& slot = next.nodes[id];
     auto step = P::step(config_, id, slot.node, event);
-    if (step.effects.empty() && step.node == slot.node) return false;
-    bool persisted = false;
+    if (step.is_noop(slot.node)) return false;
+    // The persist-before-send contract (model/core/step.hpp), on every step.
+    if (!step.persist_precedes_sends()) throw ContractError(std::string(P::name) + ": a step sends before it persists");
     for (const auto& effect : step.effects) {
-      if (std::holds_alternative<Persist>(effect)) persisted = true;
       if (const auto* send = std::get_if<Send<Message>>(&effect)) {
         Env envelope{id, send->to, send->message};
         const auto at = std::lower_bound(next.network.begin(), next.network.end(), envelope);
         if (at == next.network.end() || !(*at == envelope)) next.network.insert(at, std::move(envelope));
       }
     }
-    if (persisted) {
-      slot.disk.reset();
+    // The disk: what a crash would recover. A Persist applies the step's edits to it, exactly
+    // as a write-ahead log would; durable changes without a Persist never reach it.
+    if (const auto* persist = step.persist_effect()) {
+      typename P::Durable disk = slot.disk ? *slot.disk : slot.node.durable;
+      P::apply_persist(disk, *persist);
+      // Edits as data: applied to a disk that held every earlier change, they give exactly the
+      // step's durable state (what lets a write-ahead log append instead of rewriting).
+      if (!slot.disk && !(disk == step.node.durable)) {
+        throw ContractError(std::string(P::name) + ": a step's Persist edits do not give its durable state");
+      }
+      slot.disk = std::move(disk);
     } else if (!slot.disk && step.node.durable != slot.node.durable) {
       slot.disk = slot.node.durable;
     }
@@ -383,7 +392,7 @@ class World {
         if (receiver.up && P::obsolete(config_, receiver.node, envelope.from, envelope.message)) {
           const auto step =
               P::step(config_, envelope.to, receiver.node, typename P::MessageReceived{envelope.from, envelope.message});
-          if (step.effects.empty() && step.node == receiver.node) {
+          if (step.is_noop(receiver.node)) {
             next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
             continue;
           }

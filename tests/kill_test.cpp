@@ -49,16 +49,16 @@ using RaftWorld = World<RaftRegister>;
 
 PaxosWorld paxos_world(paxos::Bug bug) {
   std::vector<PendingRequest<paxos::Paxos>> requests;
-  for (std::uint8_t v = 1; v <= 3; ++v) requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{v}}});
-  return PaxosWorld(paxos::Config{3, 4, bug}, WorldBounds{3, 6, 6, 0}, requests);
+  for (std::uint8_t v = 1; v <= 3; ++v) requests.push_back({NodeId{}, paxos::request_for(v)});
+  return PaxosWorld(paxos::model_config(3, 4, bug), WorldBounds{3, 6, 6, 0}, requests);
 }
 
 RaftWorld raft_world(raft::Bug bug, int term_max, int log_max, int requests, int messages_max) {
   std::vector<PendingRequest<RaftRegister>> pending;
   for (int r = 1; r <= requests; ++r) {
-    pending.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+    pending.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
   }
-  return RaftWorld(raft::Config{3, static_cast<raft::Term>(term_max), static_cast<raft::Index>(log_max), bug},
+  return RaftWorld(raft::model_config<raft::Register>(3, static_cast<raft::Term>(term_max), static_cast<raft::Index>(log_max), bug),
                    WorldBounds{3, 6, 6, static_cast<std::uint32_t>(messages_max)}, pending);
 }
 

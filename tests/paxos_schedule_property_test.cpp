@@ -19,9 +19,9 @@ using PaxosWorld = World<paxos::Paxos>;
 PaxosWorld paxos_world(int nodes, int round_max, int values) {
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= values; ++v) {
-    requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
+    requests.push_back({NodeId{}, paxos::request_for(static_cast<std::uint8_t>(v))});
   }
-  return PaxosWorld(paxos::Config{static_cast<std::uint8_t>(nodes), static_cast<std::uint8_t>(round_max), paxos::Bug::none},
+  return PaxosWorld(paxos::model_config(nodes, static_cast<std::uint8_t>(round_max), paxos::Bug::none),
                     WorldBounds{4, 8, 8, 0}, requests);
 }
 
@@ -86,7 +86,7 @@ TEST_P(PaxosProgress, a_value_is_chosen_and_a_request_answered_after_healing) {
   testing::ScheduleProfile profile;
   profile.length_max = 30;
   const PaxosWorld world = paxos_world(c.nodes, static_cast<int>(profile.length_max) + 2, 3);
-  const paxos::ClientRequest kept_back{paxos::Value{3}};
+  const paxos::ClientRequest kept_back = paxos::request_for(3);
   const auto check = testing::check_progress("paxos-progress-" + std::to_string(c.nodes), world, profile,
                                              paxos_fair_rules(), kept_back, c.steps_max, testing::property_cases(c.cases));
   ASSERT_FALSE(check.result.failed) << check.result.message;

@@ -18,7 +18,7 @@ PaxosWorld make_world(int nodes, int values, int rounds) {
   const paxos::Config config{static_cast<std::uint8_t>(nodes), static_cast<std::uint8_t>(rounds), paxos::Bug::none};
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= values; ++v) {
-    requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{static_cast<std::uint8_t>(v)}}});
+    requests.push_back({NodeId{}, paxos::request_for(static_cast<std::uint8_t>(v))});
   }
   return PaxosWorld(config, WorldBounds{2, 3, 3, 0}, requests);
 }

@@ -89,14 +89,14 @@ std::size_t check_diamonds(const M& model, std::size_t limit) {
 TEST(PartialOrder, independent_actions_commute_in_paxos_raft_and_paxos_tla) {
   {
     std::vector<PendingRequest<paxos::Paxos>> requests;
-    for (std::uint8_t v = 1; v <= 2; ++v) requests.push_back({NodeId{}, paxos::ClientRequest{paxos::Value{v}}});
-    const World<paxos::Paxos> world(paxos::Config{3, 1, paxos::Bug::none}, WorldBounds{1, 1, 1, 0}, requests);
+    for (std::uint8_t v = 1; v <= 2; ++v) requests.push_back({NodeId{}, paxos::request_for(v)});
+    const World<paxos::Paxos> world(paxos::model_config(3, 1, paxos::Bug::none), WorldBounds{1, 1, 1, 0}, requests);
     EXPECT_GT(check_diamonds(world, 20000), 1000u);
   }
   {
     using R = raft::Raft<raft::Register>;
-    std::vector<PendingRequest<R>> requests{{NodeId{}, R::ClientRequest{raft::Register::Command{1}}}};
-    const World<R> world(raft::Config{3, 2, 1, raft::Bug::none}, WorldBounds{1, 1, 1, 3}, requests);
+    std::vector<PendingRequest<R>> requests{{NodeId{}, raft::request_for<raft::Register>(1)}};
+    const World<R> world(raft::model_config<raft::Register>(3, 2, 1, raft::Bug::none), WorldBounds{1, 1, 1, 3}, requests);
     EXPECT_GT(check_diamonds(world, 20000), 1000u);
   }
   {

@@ -24,10 +24,10 @@ using RaftWorld = World<RaftRegister>;
 RaftWorld raft_world(int nodes, int term_max, int requests, WorldBounds bounds = WorldBounds{3, 6, 6, 0}) {
   std::vector<PendingRequest<RaftRegister>> pending;
   for (int r = 1; r <= requests; ++r) {
-    pending.push_back({NodeId{}, RaftRegister::ClientRequest{raft::Register::Command{static_cast<std::uint8_t>(r)}}});
+    pending.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
   }
-  const raft::Config config{static_cast<std::uint8_t>(nodes), static_cast<raft::Term>(term_max),
-                            static_cast<raft::Index>(requests), raft::Bug::none};
+  const auto config = raft::model_config<raft::Register>(static_cast<std::size_t>(nodes), static_cast<raft::Term>(term_max),
+                                                        static_cast<raft::Index>(requests));
   return RaftWorld(config, bounds, pending);
 }
 
@@ -92,7 +92,7 @@ testing::FairRules<RaftWorld> raft_fair_rules(raft::Register::Command command) {
       [command](const RaftWorld::State& state, NodeId served) {
         const auto& slot = state.nodes[served];
         if (!slot.up) return false;
-        const auto& log = slot.node.durable.log;
+        const auto& log = slot.node.durable.log.entries;
         for (std::size_t i = 0; i < slot.node.volatile_state.last_applied && i < log.size(); ++i) {
           if (log[i].command == command) return true;
         }
@@ -119,7 +119,7 @@ TEST_P(RaftProgress, a_leader_is_elected_and_a_write_answered_after_healing) {
   const raft::Register::Command kept_back{4};
   const int cases = testing::property_cases(c.cases);
   const auto check = testing::check_progress("raft-progress-" + std::to_string(c.nodes), world, profile,
-                                             raft_fair_rules(kept_back), RaftRegister::ClientRequest{kept_back},
+                                             raft_fair_rules(kept_back), raft::request_for<raft::Register>(kept_back.value),
                                              c.steps_max, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   std::cout << "  fair steps needed at most: " << check.fair_steps_max << " (allowed " << c.steps_max << ")\n";
@@ -139,7 +139,7 @@ TEST(RaftProgressBound, a_term_bound_that_forbids_progress_is_caught) {
   const RaftWorld world = raft_world(3, 2, 4);
   const raft::Register::Command kept_back{4};
   const auto check = testing::check_progress("raft-progress-term-bound", world, profile, raft_fair_rules(kept_back),
-                                             RaftRegister::ClientRequest{kept_back}, 400, testing::property_cases(500));
+                                             raft::request_for<raft::Register>(kept_back.value), 400, testing::property_cases(500));
   ASSERT_TRUE(check.result.failed);
   ASSERT_TRUE(check.failure);
   EXPECT_EQ(check.failure->property, "");

@@ -138,7 +138,7 @@ TEST(ShrinkItf, a_trace_file_shrinks_to_a_trace_that_replays_and_keeps_its_viola
 TEST(ShrinkItf, a_trace_that_violates_nothing_has_nothing_to_shrink) {
   const testing::PaxosWorld world = testing::paxos_world();
   auto walk = testing::start(world);
-  testing::take(world, walk, "a client sends n1 ClientRequest{value=v1}");
+  testing::take(world, walk, "a client sends n1 ClientRequest{client=c1, sequence=1, value=v1}");
   const ShrinkItfResult result = shrink_itf(load_trace(parse_itf(testing::itf_of(world, walk, ""))));
   EXPECT_EQ(result.status, ShrinkStatus::violates_nothing);
 }

@@ -28,8 +28,8 @@ TEST(ActionView, every_world_action_reads_as_a_sentence) {
   EXPECT_EQ(sentence(Actions::Duplicate{promise}),
             "the network duplicates Promise{ballot=2.1, accepted_ballot=none, accepted_value=none} from n3 to n2");
   EXPECT_EQ(sentence(Actions::Timer{NodeId::at(0), paxos::Timer::retry}), "n1's retry timer fires");
-  EXPECT_EQ(sentence(Actions::Request{NodeId::at(1), paxos::ClientRequest{paxos::Value{2}}}),
-            "a client sends n2 ClientRequest{value=v2}");
+  EXPECT_EQ(sentence(Actions::Request{NodeId::at(1), paxos::request_for(2)}),
+            "a client sends n2 ClientRequest{client=c2, sequence=1, value=v2}");
   EXPECT_EQ(sentence(Actions::Crash{NodeId::at(2)}), "n3 crashes");
   EXPECT_EQ(sentence(Actions::Recover{NodeId::at(2)}), "n3 restarts from its durable state");
 }

@@ -37,6 +37,29 @@ inline void lockstep_print(std::string& out, const NodeId& id) {
   }
 }
 
+// A client of the replicated service; 0 is "no client". Requests carry (client, sequence), and
+// replies and redirects name them, so a client matches answers to requests and a retried
+// request can be recognised. Client ids are only compared for equality, so they are
+// interchangeable (model/core/permute.hpp renames them with the same table as the values of a
+// model whose client i sends value i; a renaming that breaks that pairing is not kept).
+struct ClientId {
+  static constexpr bool lockstep_scalar = true;
+  static constexpr bool lockstep_symmetric_value = true;
+  std::uint32_t value = 0;
+  constexpr bool is_none() const { return value == 0; }
+  friend bool operator==(const ClientId&, const ClientId&) = default;
+  friend auto operator<=>(const ClientId&, const ClientId&) = default;
+};
+
+inline void lockstep_print(std::string& out, const ClientId& id) {
+  if (id.is_none()) {
+    out += "none";
+  } else {
+    out += 'c';
+    out += std::to_string(id.value);
+  }
+}
+
 inline constexpr std::size_t node_count_max = 9;
 
 // A set of node ids as a bit mask (bit i = node n(i+1)).

@@ -1,54 +1,81 @@
 // Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", extended
-// version) as one pure step function, generic over the replicated state machine SM.
+// version) as one pure step function, generic over the replicated state machine SM and over the
+// size policy (model/core/sizes.hpp): Raft<SM> is what the checker explores, Raft<SM,
+// RuntimeSizes> what a node runs, from the same step code (model/raft/step.hpp).
 //
 // Roles follower, candidate, leader; RequestVote and AppendEntries with their responses; an
-// election timer and a heartbeat timer as events (the runtime's active failure detector is
-// exactly these); client commands appended by the leader and sent with the next heartbeat;
-// commit by the current-term majority rule (section 5.4.2); committed entries applied to SM.
-// Durable: current_term, voted_for, log. Volatile: role, commit_index, last_applied, the
-// leader's next_index/match_index, the votes of a candidate, and SM's state (rebuilt by
-// re-applying committed entries after a restart).
+// election timer (randomized delay) and a heartbeat timer (fixed period) as events (the
+// runtime's active failure detector is exactly these); client commands, with the client's id
+// and sequence number, appended by the leader and sent with the next heartbeat, a non-leader
+// redirecting the client to the leader it knows (section 8); commit by the current-term
+// majority rule (section 5.4.2); committed entries applied to SM.
+// Durable: current_term, voted_for (the hard state), log. Volatile: role, commit_index, last_applied, the leader's next_index/match_index, the votes
+// of a candidate, SM's state (rebuilt by re-applying committed entries after a restart), and,
+// at runtime size, the leader known in the current term.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "model/core/ids.hpp"
+#include "model/core/log.hpp"
 #include "model/core/names.hpp"
 #include "model/core/reflect.hpp"
+#include "model/core/sizes.hpp"
 #include "model/core/small_vec.hpp"
 #include "model/core/step.hpp"
 
 namespace lockstep::raft {
 
-using Term = std::uint8_t;
-using Index = std::uint8_t;  // log positions are 1-based; 0 is "none"
+// The model size's terms and indexes (the spec and the tests speak of these).
+using Term = ModelSizes::Term;
+using Index = ModelSizes::Index;  // log positions are 1-based; 0 is "none"
 
-inline constexpr std::size_t log_capacity = 8;
+inline constexpr std::size_t log_capacity = ModelSizes::log_capacity;
 
 LOCKSTEP_ENUM(Role, follower, candidate, leader)
 
-// Seeded bugs: small deviations inside the step function that the checker must find.
+// Seeded bugs: small deviations inside the step function that the checker must find. They exist
+// only at model size (Checks below); the runtime instantiation cannot name one.
 LOCKSTEP_ENUM(Bug, none, vote_not_durable, commit_previous_term, vote_without_log_check, append_without_truncate,
               ignore_higher_term)
 
 LOCKSTEP_ENUM(Timer, election, heartbeat)
 
-struct Config {
-  // term_max and log_max bound the model: no election beyond term_max, no client command
-  // appended beyond log_max entries (the runtime sets them to their type's maximum).
-  LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Term, term_max), (Index, log_max), (Bug, bug));
+// Timer delays (the runtime's; the checker fires any timer at any time).
+struct Timing {
+  LOCKSTEP_STRUCT(Timing, (std::uint32_t, election_min_ms), (std::uint32_t, election_max_ms),
+                  (std::uint32_t, heartbeat_ms));
+};
+inline constexpr Timing default_timing{150, 300, 50};
+
+// The checker's knobs, at model size only: the bounds of the explored world (no election beyond
+// term_max, no client command appended beyond log_max entries) and the seeded bug.
+struct ModelChecks {
+  LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug));
 };
 
-template <class SM>
+template <class SM, class S = ModelSizes>
 struct Raft {
+  using Sizes = S;
+  using Term = typename Sizes::Term;
+  using Index = typename Sizes::Index;
+  using Sequence = typename Sizes::Sequence;
   using Command = typename SM::Command;
+  using Checks = std::conditional_t<Sizes::checked, ModelChecks, NoChecks>;
+
+  struct Config {
+    LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Timing, timing), (Checks, checks));
+  };
 
   struct Entry {
-    LOCKSTEP_STRUCT(Entry, (Term, term), (Command, command));
+    LOCKSTEP_STRUCT(Entry, (Term, term), (ClientId, client), (Sequence, sequence), (Command, command));
   };
-  using Log = SmallVec<Entry, log_capacity>;
+  using Log = typename Sizes::template Log<Entry, Index, Term>;
+  using Entries = typename Sizes::template Seq<Entry, log_capacity>;
 
   struct RequestVote {
     LOCKSTEP_STRUCT(RequestVote, (Term, term), (Index, last_log_index), (Term, last_log_term));
@@ -57,7 +84,7 @@ struct Raft {
     LOCKSTEP_STRUCT(RequestVoteResponse, (Term, term), (bool, vote_granted));
   };
   struct AppendEntries {
-    LOCKSTEP_STRUCT(AppendEntries, (Term, term), (Index, prev_log_index), (Term, prev_log_term), (Log, entries),
+    LOCKSTEP_STRUCT(AppendEntries, (Term, term), (Index, prev_log_index), (Term, prev_log_term), (Entries, entries),
                     (Index, leader_commit));
   };
   struct AppendEntriesResponse {
@@ -68,12 +95,21 @@ struct Raft {
   struct Durable {
     LOCKSTEP_STRUCT(Durable, (Term, current_term), (NodeId, voted_for), (Log, log));
   };
+  // What a Persist writes whole (the log goes as edits).
+  struct HardState {
+    LOCKSTEP_STRUCT(HardState, (Term, current_term), (NodeId, voted_for));
+  };
+  using LogEdit = std::optional<lockstep::LogEdit<Entries, Index>>;
+
   using Indexes = PerNode<Index>;
   using Machine = typename SM::State;
+  using LeaderHint = typename Sizes::template Hint<NodeId>;
   struct Volatile {
-    // next_index and match_index are the leader's; empty on other roles.
+    // next_index and match_index are the leader's; empty on other roles. leader_hint: the leader
+    // of current_term this node knows of, named in redirects (kept at runtime size only: no
+    // decision reads it, see Hint in model/core/sizes.hpp).
     LOCKSTEP_STRUCT(Volatile, (Role, role), (Index, commit_index), (Index, last_applied), (NodeSet, votes_granted),
-                    (Indexes, next_index), (Indexes, match_index), (Machine, machine));
+                    (Indexes, next_index), (Indexes, match_index), (Machine, machine), (LeaderHint, leader_hint));
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -86,7 +122,7 @@ struct Raft {
     LOCKSTEP_STRUCT(TimerFired, (raft::Timer, timer));
   };
   struct ClientRequest {
-    LOCKSTEP_STRUCT(ClientRequest, (Command, command));
+    LOCKSTEP_STRUCT(ClientRequest, (ClientId, client), (Sequence, sequence), (Command, command));
   };
   struct Restarted {
     LOCKSTEP_EMPTY_STRUCT(Restarted);
@@ -107,9 +143,9 @@ struct Raft {
   static constexpr std::size_t network_capacity = 48;
   // Node ids are only names: no behaviour depends on their order (symmetry reduction applies).
   static constexpr bool node_symmetric = true;
+  static constexpr bool has_obsolete = true;
   using Timer = raft::Timer;
   using Bug = raft::Bug;
-  using Config = raft::Config;
   using ReplyPayload = Committed;
   using AppliedCommand = AppliedEntry;
 
@@ -119,7 +155,23 @@ struct Raft {
   // again in a later term). The checker drops such messages once their receiver ignores them.
   static bool obsolete(const Config& config, const Node& receiver, NodeId from, const Message& message);
   static lockstep::Step<Raft> step(const Config& config, NodeId self, const Node& node, const Event& event);
+  // The durable state after a Persist: what the checker's disk model and the runtime's
+  // write-ahead log replay both do.
+  static void apply_persist(Durable& durable, const PersistOf<Raft>& persist);
   static std::string_view bug_description(Bug bug);
 };
+
+// A model-size configuration for the checker and the tests.
+template <class SM>
+typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}};
+}
+
+// The model's client request of client `r`, its first: the command built from r (for the
+// register, write(r)).
+template <class SM>
+typename Raft<SM>::ClientRequest request_for(std::uint8_t r) {
+  return {ClientId{r}, 1, typename SM::Command{r}};
+}
 
 }  // namespace lockstep::raft

@@ -1,31 +1,62 @@
-// The Raft step function (definitions of Raft<SM>::init and Raft<SM>::step). Include it only
-// where Raft is instantiated for a state machine (e.g. register.cpp); everything else includes
-// raft.hpp. Pure: no I/O, clock, thread or randomness. The section numbers cite the paper.
+// The Raft step function (definitions of Raft<SM, Sizes>::init, step, obsolete, apply_persist).
+// Include it only where Raft is instantiated (e.g. register.cpp, for both sizes); everything
+// else includes raft.hpp. Pure: no I/O, clock, thread or randomness. The section numbers cite
+// the paper.
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 
 #include "model/raft/raft.hpp"
 
 namespace lockstep::raft {
 
-template <class SM>
+template <class SM, class Sizes>
 struct RaftStep {
-  using R = Raft<SM>;
+  using R = Raft<SM, Sizes>;
+  using Term = typename R::Term;
+  using Index = typename R::Index;
   using Node = typename R::Node;
   using Entry = typename R::Entry;
-  using Log = typename R::Log;
   using Message = typename R::Message;
+  using Config = typename R::Config;
 
   const Config& config;
   NodeId self;
   lockstep::Step<R>& out;
+  LogEditTracker<Index> log_edits{};
 
   typename R::Durable& durable() { return out.node.durable; }
   typename R::Volatile& state() { return out.node.volatile_state; }
-  Index last_index() { return static_cast<Index>(durable().log.size()); }
-  Term term_at(Index index) { return index == 0 ? Term{0} : durable().log[index - 1u].term; }
-  bool bug(Bug b) const { return config.bug == b; }
+  Index last_index() { return durable().log.last_index(); }
+  Term term_at(Index index) { return durable().log.term_at(index); }
+  // A seeded bug, at model size; at runtime size there is none (compiled out).
+  bool bug([[maybe_unused]] Bug b) const {
+    if constexpr (Sizes::checked) return config.checks.bug == b;
+    return false;
+  }
+  bool term_bound_reached() {
+    if constexpr (Sizes::checked) return durable().current_term >= config.checks.term_max;
+    return false;
+  }
+  bool log_bound_reached() {
+    if constexpr (Sizes::checked) return last_index() >= config.checks.log_max;
+    return false;
+  }
+  Delay election_delay() const {
+    return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
+  }
+  Delay heartbeat_delay() const { return Delay::fixed(config.timing.heartbeat_ms); }
+
+  // Every change of the log goes through these two, so the step's Persist can carry the edit.
+  void append_entry(const Entry& entry) {
+    log_edits.touched(last_index());
+    durable().log.append(entry);
+  }
+  void truncate_after(Index index) {
+    log_edits.touched(index);
+    durable().log.truncate_after(index);
+  }
 
   void send_to_others(const Message& message) {
     for (std::size_t i = 0; i < config.node_count; ++i) {
@@ -39,7 +70,8 @@ struct RaftStep {
     if (term <= durable().current_term) return;
     durable().current_term = term;
     durable().voted_for = NodeId{};
-    out.persist();
+    state().leader_hint.set(NodeId{});
+    out.mark_persist();
     if (!bug(Bug::ignore_higher_term)) become_follower();
   }
 
@@ -53,14 +85,15 @@ struct RaftStep {
   // Section 5.2: a follower (or candidate) whose election timer fires starts an election.
   void on_election_timer() {
     if (state().role == Role::leader) return;
-    if (durable().current_term >= config.term_max) return;  // the bound on terms
+    if (term_bound_reached()) return;
     durable().current_term = static_cast<Term>(durable().current_term + 1);
     durable().voted_for = self;
-    out.persist();
+    out.mark_persist();
     state().role = Role::candidate;
+    state().leader_hint.set(NodeId{});
     state().votes_granted = NodeSet{};
     state().votes_granted.insert(self);
-    out.set_timer(Timer::election);
+    out.set_timer(Timer::election, election_delay());
     if (state().votes_granted.size() >= majority(config.node_count)) {
       become_leader();
       return;
@@ -70,11 +103,12 @@ struct RaftStep {
 
   void become_leader() {
     state().role = Role::leader;
+    state().leader_hint.set(self);
     state().votes_granted = NodeSet{};
     state().next_index = typename R::Indexes(config.node_count, static_cast<Index>(last_index() + 1));
     state().match_index = typename R::Indexes(config.node_count, Index{0});
     state().match_index[self] = last_index();
-    out.set_timer(Timer::heartbeat);
+    out.set_timer(Timer::heartbeat, heartbeat_delay());
   }
 
   // Section 5.3: the leader sends each follower the entries it lacks (none: a heartbeat).
@@ -84,19 +118,25 @@ struct RaftStep {
       const NodeId peer = NodeId::at(i);
       if (peer == self) continue;
       const Index next = state().next_index[peer];
+      assert(next >= 1 && next <= last_index() + 1);
       typename R::AppendEntries message{durable().current_term, static_cast<Index>(next - 1),
-                                        term_at(static_cast<Index>(next - 1)), Log{}, state().commit_index};
-      for (Index k = next; k <= last_index(); ++k) message.entries.push_back(durable().log[k - 1u]);
+                                        term_at(static_cast<Index>(next - 1)), {}, state().commit_index};
+      durable().log.for_each_from(next, [&](const Entry& entry) { message.entries.push_back(entry); });
       out.send(peer, message);
     }
-    out.set_timer(Timer::heartbeat);
+    out.set_timer(Timer::heartbeat, heartbeat_delay());
   }
 
+  // Section 8: only the leader takes client commands; any other node redirects the client to
+  // the leader it knows of.
   void on_client_request(const typename R::ClientRequest& request) {
-    if (state().role != Role::leader) return;     // the runtime redirects the client
-    if (last_index() >= config.log_max) return;  // the bound on log length
-    durable().log.push_back(Entry{durable().current_term, request.command});
-    out.persist();
+    if (state().role != Role::leader) {
+      out.redirect(request.client, request.sequence, state().leader_hint.get());
+      return;
+    }
+    if (log_bound_reached()) return;
+    append_entry(Entry{durable().current_term, request.client, request.sequence, request.command});
+    out.mark_persist();
     state().match_index[self] = last_index();
     advance_commit_index();
   }
@@ -117,9 +157,9 @@ struct RaftStep {
     }
     if (grant && durable().voted_for != from) {
       durable().voted_for = from;
-      out.persist();
+      out.mark_persist();
     }
-    if (grant) out.set_timer(Timer::election);
+    if (grant) out.set_timer(Timer::election, election_delay());
     out.send(from, typename R::RequestVoteResponse{durable().current_term, grant});
   }
 
@@ -136,14 +176,16 @@ struct RaftStep {
       return;
     }
     if (state().role == Role::candidate) become_follower();  // section 5.2: a leader of this term exists
-    out.set_timer(Timer::election);
+    state().leader_hint.set(from);
+    out.set_timer(Timer::election, election_delay());
     const bool consistent = request.prev_log_index <= last_index() &&
+                            request.prev_log_index >= durable().log.base_index() &&
                             term_at(request.prev_log_index) == request.prev_log_term;
     if (!consistent) {
       out.send(from, typename R::AppendEntriesResponse{durable().current_term, false, 0});
       return;
     }
-    if (merge_entries(request)) out.persist();
+    if (merge_entries(request)) out.mark_persist();
     const Index last_new = static_cast<Index>(request.prev_log_index + request.entries.size());
     if (request.leader_commit > state().commit_index) {
       state().commit_index = std::max(state().commit_index, std::min(request.leader_commit, last_new));
@@ -155,17 +197,16 @@ struct RaftStep {
   // Receiver rule 3 and 4: delete a conflicting entry and all that follow it, append new ones.
   // Returns whether the log changed.
   bool merge_entries(const typename R::AppendEntries& request) {
-    Log& log = durable().log;
     bool changed = false;
     for (std::size_t k = 0; k < request.entries.size(); ++k) {
-      const std::size_t index = request.prev_log_index + k + 1;
+      const auto index = static_cast<Index>(request.prev_log_index + k + 1);
       const Entry& entry = request.entries[k];
-      if (index <= log.size()) {
-        if (log[index - 1].term == entry.term) continue;
+      if (index <= last_index()) {
+        if (term_at(index) == entry.term) continue;
         if (bug(Bug::append_without_truncate)) continue;  // keeps its own conflicting entry
-        while (log.size() >= index) log.pop_back();
+        truncate_after(static_cast<Index>(index - 1));
       }
-      log.push_back(entry);
+      append_entry(entry);
       changed = true;
     }
     return changed;
@@ -197,12 +238,15 @@ struct RaftStep {
   }
 
   void apply_committed() {
+    assert(state().commit_index <= last_index());
     while (state().last_applied < state().commit_index) {
       state().last_applied = static_cast<Index>(state().last_applied + 1);
-      const Entry& entry = durable().log[state().last_applied - 1u];
+      const Entry& entry = durable().log.at(state().last_applied);
       const auto output = SM::apply(state().machine, entry.command);
       out.applied(typename R::AppliedEntry{state().last_applied, entry.term, entry.command});
-      if (state().role == Role::leader) out.reply(typename R::Committed{state().last_applied, output});
+      if (state().role == Role::leader) {
+        out.reply(entry.client, entry.sequence, typename R::Committed{state().last_applied, output});
+      }
     }
   }
 
@@ -228,21 +272,28 @@ struct RaftStep {
     // Seeded bug: the vote was only ever kept in memory, so a restart forgets it.
     if (bug(Bug::vote_not_durable) && !durable().voted_for.is_none()) {
       durable().voted_for = NodeId{};
-      out.persist();
+      out.mark_persist();
     }
-    out.set_timer(Timer::election);
+    out.set_timer(Timer::election, election_delay());
+  }
+
+  // The Persist effect for this step (used only when the step marked one).
+  PersistOf<R> persist_effect() {
+    return PersistOf<R>{typename R::HardState{durable().current_term, durable().voted_for},
+                        log_edits.template edit<typename R::LogEdit::value_type>(durable().log)};
   }
 };
 
-template <class SM>
-typename Raft<SM>::Node Raft<SM>::init(const Config&, NodeId) {
+template <class SM, class Sizes>
+typename Raft<SM, Sizes>::Node Raft<SM, Sizes>::init(const Config&, NodeId) {
   return Node{};
 }
 
-template <class SM>
-lockstep::Step<Raft<SM>> Raft<SM>::step(const Config& config, NodeId self, const Node& node, const Event& event) {
-  lockstep::Step<Raft> out{node, {}};
-  RaftStep<SM> s{config, self, out};
+template <class SM, class Sizes>
+lockstep::Step<Raft<SM, Sizes>> Raft<SM, Sizes>::step(const Config& config, NodeId self, const Node& node,
+                                                      const Event& event) {
+  lockstep::Step<Raft> out{node};
+  RaftStep<SM, Sizes> s{config, self, out};
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
@@ -255,12 +306,19 @@ lockstep::Step<Raft<SM>> Raft<SM>::step(const Config& config, NodeId self, const
         if constexpr (std::is_same_v<E, Restarted>) s.on_restarted();
       },
       event);
-  out.hoist_persist();
+  if (out.persist_marked) out.finish_persist(s.persist_effect());
   return out;
 }
 
-template <class SM>
-bool Raft<SM>::obsolete(const Config&, const Node& receiver, NodeId from, const Message& message) {
+template <class SM, class Sizes>
+void Raft<SM, Sizes>::apply_persist(Durable& durable, const PersistOf<Raft>& persist) {
+  durable.current_term = persist.hard_state.current_term;
+  durable.voted_for = persist.hard_state.voted_for;
+  if (persist.log) persist.log->apply_to(durable.log);
+}
+
+template <class SM, class Sizes>
+bool Raft<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId from, const Message& message) {
   const Term current = receiver.durable.current_term;
   const auto& state = receiver.volatile_state;
   if (const auto* vote = std::get_if<RequestVoteResponse>(&message)) {
@@ -280,8 +338,8 @@ bool Raft<SM>::obsolete(const Config&, const Node& receiver, NodeId from, const 
   return false;
 }
 
-template <class SM>
-std::string_view Raft<SM>::bug_description(Bug bug) {
+template <class SM, class Sizes>
+std::string_view Raft<SM, Sizes>::bug_description(Bug bug) {
   switch (bug) {
     case Bug::none: return "the correct protocol";
     case Bug::vote_not_durable: return "voted_for is kept only in memory, so a restarted node can vote twice in a term";

@@ -26,6 +26,7 @@ namespace lockstep::raft {
 template <class SM>
 struct RaftSpec {
   using R = Raft<SM>;
+  using Config = typename R::Config;
   using Command = typename SM::Command;
   using Node = typename R::Node;
 

@@ -19,7 +19,7 @@ void RaftSpec<SM>::observe(const Config&, Ghost& ghost, NodeId node, const typen
   if (role == Role::leader) {
     for (Index index = static_cast<Index>(before.volatile_state.commit_index + 1);
          index <= after.volatile_state.commit_index; ++index) {
-      const auto& entry = after.durable.log[index - 1u];
+      const auto& entry = after.durable.log.entries[index - 1u];
       // Keep, for each entry, the earliest term in which a leader committed it (a minimum, so
       // the ghost does not depend on the order in which independent steps happen).
       const CommittedEntry* known = std::find_if(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
@@ -72,8 +72,8 @@ bool RaftSpec<SM>::log_matching(const State& state) {
   const auto& nodes = state.nodes.items;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
-      const auto& a = nodes[i].node.durable.log;
-      const auto& b = nodes[j].node.durable.log;
+      const auto& a = nodes[i].node.durable.log.entries;
+      const auto& b = nodes[j].node.durable.log.entries;
       const std::size_t common = std::min(a.size(), b.size());
       // If the entries at k agree on the term, everything up to k must be identical: find the
       // last such k and compare the prefixes.
@@ -91,7 +91,7 @@ template <class SM>
 bool RaftSpec<SM>::leader_completeness(const State& state) {
   for (const auto& slot : state.nodes.items) {
     if (!slot.up || slot.node.volatile_state.role != Role::leader) continue;
-    const auto& log = slot.node.durable.log;
+    const auto& log = slot.node.durable.log.entries;
     for (const CommittedEntry& c : state.ghost.committed) {
       if (slot.node.durable.current_term <= c.commit_term) continue;
       if (c.index > log.size() || log[c.index - 1u].term != c.term || log[c.index - 1u].command != c.command) {
@@ -120,8 +120,8 @@ bool RaftSpec<SM>::leader_append_only(const State& before, const State& after) {
       continue;
     }
     if (b.node.durable.current_term != a.node.durable.current_term) continue;
-    const auto& old_log = b.node.durable.log;
-    const auto& new_log = a.node.durable.log;
+    const auto& old_log = b.node.durable.log.entries;
+    const auto& new_log = a.node.durable.log.entries;
     if (new_log.size() < old_log.size() || !std::equal(old_log.begin(), old_log.end(), new_log.begin())) return false;
   }
   return true;

@@ -22,9 +22,9 @@ using PaxosTrace = std::vector<TraceStep<PaxosWorld::State, PaxosWorld::Action>>
 
 // `lockstep check paxos`'s defaults: 3 nodes, 2 rounds, client i proposes vi to node i.
 inline PaxosWorld paxos_world(paxos::Bug bug = paxos::Bug::none, WorldBounds bounds = WorldBounds{1, 1, 1, 8}) {
-  return PaxosWorld(paxos::Config{3, 2, bug}, bounds,
-                    {{NodeId::at(0), paxos::ClientRequest{paxos::Value{1}}},
-                     {NodeId::at(1), paxos::ClientRequest{paxos::Value{2}}}});
+  return PaxosWorld(paxos::model_config(3, 2, bug), bounds,
+                    {{NodeId::at(0), paxos::request_for(1)},
+                     {NodeId::at(1), paxos::request_for(2)}});
 }
 
 // The counterexample `lockstep check paxos --bug <bug>` writes (one worker: always the same).
@@ -81,7 +81,7 @@ void take(const M& model, std::vector<TraceStep<typename M::State, typename M::A
 inline Json paxos_faults_trace() {
   const PaxosWorld world = paxos_world();
   auto trace = start(world);
-  for (const char* sentence : {"a client sends n1 ClientRequest{value=v1}",
+  for (const char* sentence : {"a client sends n1 ClientRequest{client=c1, sequence=1, value=v1}",
                                "the network duplicates Prepare{ballot=1.1} from n1 to n3",
                                "the network loses Prepare{ballot=1.1} from n1 to n3",
                                "n3 receives Prepare{ballot=1.1} from n1", "n2 crashes",

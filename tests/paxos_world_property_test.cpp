@@ -15,7 +15,7 @@ namespace {
 using PaxosWorld = World<paxos::Paxos>;
 
 PaxosWorld make_world(int nodes, int values, int rounds) {
-  const paxos::Config config{static_cast<std::uint8_t>(nodes), static_cast<std::uint8_t>(rounds), paxos::Bug::none};
+  const paxos::Config config = paxos::model_config(static_cast<std::size_t>(nodes), static_cast<std::uint8_t>(rounds));
   std::vector<PendingRequest<paxos::Paxos>> requests;
   for (int v = 1; v <= values; ++v) {
     requests.push_back({NodeId{}, paxos::request_for(static_cast<std::uint8_t>(v))});

@@ -1,5 +1,14 @@
-// The Raft step function, rule by rule (Figure 2 of the extended paper; sections cited).
+// The Raft step function, rule by rule (Figure 2 of the extended paper; sections cited), at both
+// sizes: the model the checker explores (8-bit terms and indexes, an inline log, seeded bugs and
+// bounds) and the runtime a node runs (64-bit, a heap log after a base index, neither), from the
+// same step code. Tests of the seeded bugs and of the bounds are the model size's alone.
 #include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 #include "model/core/print.hpp"
 #include "model/raft/raft.hpp"
@@ -8,181 +17,594 @@
 namespace lockstep::raft {
 namespace {
 
-using R = Raft<Register>;
-using Step = lockstep::Step<R>;
-const Config config{3, 9, 4, Bug::none};
 constexpr NodeId n1{1}, n2{2}, n3{3};
 
-R::Entry entry(Term term, std::uint8_t value) { return R::Entry{term, Register::Command{value}}; }
+// What a test needs of Raft<Register, S>: its configuration (3 nodes; at model size terms up to
+// 9, logs up to 4 entries and no bug), entries, and nodes in a given role.
+template <class S>
+struct Kit {
+  using R = Raft<Register, S>;
+  using Step = lockstep::Step<R>;
+  using Term = typename R::Term;
+  using Index = typename R::Index;
+  using Entry = typename R::Entry;
+  using Node = typename R::Node;
+  using Config = typename R::Config;
 
-template <class M>
-std::vector<std::pair<NodeId, M>> sent(const Step& step) {
+  static Config config() {
+    if constexpr (S::checked) {
+      return model_config<Register>(3, 9, 4);
+    } else {
+      return Config{3, default_timing, NoChecks{}};
+    }
+  }
+  // A sequence number at the top of S's range (64 bits at runtime: nothing narrows it).
+  static constexpr typename R::Sequence sequence = S::checked ? 200 : static_cast<typename R::Sequence>(1ull << 40) + 7;
+
+  // An entry of `term` writing `value`, from client `value`'s first request.
+  static Entry entry(Term term, std::uint8_t value) { return Entry{term, ClientId{value}, 1, Register::Command{value}}; }
+  static typename R::ClientRequest request(std::uint32_t client, std::uint8_t value) {
+    return typename R::ClientRequest{ClientId{client}, sequence, Register::Command{value}};
+  }
+  static typename R::Entries entries(std::vector<Entry> list) {
+    typename R::Entries out{};
+    for (const auto& e : list) out.push_back(e);
+    return out;
+  }
+  static typename R::LogEdit edit(Index keep_through, std::vector<Entry> appended) {
+    return lockstep::LogEdit<typename R::Entries, Index>{keep_through, entries(std::move(appended))};
+  }
+
+  static Step receive(const Config& c, NodeId self, const Node& node, NodeId from, typename R::Message message) {
+    return R::step(c, self, node, typename R::MessageReceived{from, std::move(message)});
+  }
+  static Step receive(NodeId self, const Node& node, NodeId from, typename R::Message message) {
+    return receive(config(), self, node, from, std::move(message));
+  }
+
+  static Node follower(Term term, std::vector<Entry> log = {}) {
+    Node node{};
+    node.durable.current_term = term;
+    for (const auto& e : log) node.durable.log.append(e);
+    return node;
+  }
+  // A leader of `term` over `node`'s log, elected by n1 (itself) and n2.
+  static Node elect(const Config& c, Node node) {
+    node = R::step(c, n1, node, typename R::TimerFired{Timer::election}).node;
+    return receive(c, n1, node, n2, typename R::RequestVoteResponse{node.durable.current_term, true}).node;
+  }
+  static Node leader(Term term, std::vector<Entry> log = {}) {
+    return elect(config(), follower(static_cast<Term>(term - 1), std::move(log)));
+  }
+};
+
+template <class M, class P>
+std::vector<std::pair<NodeId, M>> sent(const lockstep::Step<P>& step) {
   std::vector<std::pair<NodeId, M>> out;
   for (const auto& effect : step.effects) {
-    if (const auto* send = std::get_if<Send<R::Message>>(&effect)) {
+    if (const auto* send = std::get_if<Send<typename P::Message>>(&effect)) {
       if (const auto* m = std::get_if<M>(&send->message)) out.emplace_back(send->to, *m);
     }
   }
   return out;
 }
 
-bool persists_before_sending(const Step& step) { return step.persists() && step.persist_precedes_sends(); }
-
-Step receive(const Config& c, NodeId self, const R::Node& node, NodeId from, R::Message message) {
-  return R::step(c, self, node, R::MessageReceived{from, std::move(message)});
+template <class E, class P>
+std::vector<E> effects_of(const lockstep::Step<P>& step) {
+  std::vector<E> out;
+  for (const auto& effect : step.effects) {
+    if (const auto* e = std::get_if<E>(&effect)) out.push_back(*e);
+  }
+  return out;
 }
 
-R::Node follower(Term term, std::vector<R::Entry> log = {}) {
-  R::Node node{};
-  node.durable.current_term = term;
-  for (const auto& e : log) node.durable.log.push_back(e);
-  return node;
+template <class P>
+bool persists_before_sending(const lockstep::Step<P>& step) {
+  return step.persists() && step.persist_precedes_sends();
 }
 
-// A leader of `term` over `log`, elected by n1 and n2.
-R::Node leader(Term term, std::vector<R::Entry> log = {}) {
-  R::Node node = follower(static_cast<Term>(term - 1), log);
-  node = R::step(config, n1, node, R::TimerFired{Timer::election}).node;
-  return receive(config, n1, node, n2, R::RequestVoteResponse{term, true}).node;
+// The Persist contract (model/core/step.hpp): when a step persists, its Persist is the first
+// effect and the only one, and applying it to the durable state before the step
+// (Raft::apply_persist) gives the durable state after it.
+template <class P>
+::testing::AssertionResult persists_first_and_exactly(const typename P::Node& before, const lockstep::Step<P>& step) {
+  const auto persists = effects_of<PersistOf<P>>(step);
+  if (persists.size() != 1) return ::testing::AssertionFailure() << persists.size() << " Persist effects";
+  if (!std::holds_alternative<PersistOf<P>>(step.effects[0])) return ::testing::AssertionFailure() << "Persist is not first";
+  if (!step.persist_precedes_sends()) return ::testing::AssertionFailure() << "persist_precedes_sends fails";
+  typename P::Durable durable = before.durable;
+  P::apply_persist(durable, persists[0]);
+  if (!(durable == step.node.durable)) {
+    return ::testing::AssertionFailure() << "apply_persist gives " << to_string(durable) << ", the step "
+                                         << to_string(step.node.durable);
+  }
+  return ::testing::AssertionSuccess();
 }
 
-TEST(RaftStep, election_timer_starts_an_election_durably_voting_for_itself) {  // 5.2
-  const Step step = R::step(config, n1, follower(2, {entry(1, 7)}), R::TimerFired{Timer::election});
-  EXPECT_EQ(step.node.durable.current_term, 3);
+template <class P>
+const PersistOf<P>& the_persist(const lockstep::Step<P>& step) {
+  const auto* persist = step.persist_effect();
+  if (persist == nullptr) throw std::logic_error("the step has no Persist");
+  return *persist;
+}
+
+struct SizeName {
+  template <class S>
+  static std::string GetName(int) {
+    return std::string(S::name);
+  }
+};
+
+template <class S>
+class RaftStep : public ::testing::Test {};
+using Sizes = ::testing::Types<ModelSizes, RuntimeSizes>;
+TYPED_TEST_SUITE(RaftStep, Sizes, SizeName);
+
+// The types of Raft<Register, TypeParam>, inside a typed test.
+#define LOCKSTEP_RAFT_TYPES                                                                   \
+  using K [[maybe_unused]] = Kit<TypeParam>;                                                  \
+  using R [[maybe_unused]] = typename K::R;                                                   \
+  using Step [[maybe_unused]] = typename K::Step;                                             \
+  using Term [[maybe_unused]] = typename R::Term;                                             \
+  using Index [[maybe_unused]] = typename R::Index;                                           \
+  using Entry [[maybe_unused]] = typename R::Entry;                                           \
+  using Node [[maybe_unused]] = typename R::Node;                                             \
+  using Volatile [[maybe_unused]] = typename R::Volatile;                                     \
+  using Durable [[maybe_unused]] = typename R::Durable;                                       \
+  using HardState [[maybe_unused]] = typename R::HardState;                                   \
+  using RequestVote [[maybe_unused]] = typename R::RequestVote;                               \
+  using RequestVoteResponse [[maybe_unused]] = typename R::RequestVoteResponse;               \
+  using AppendEntries [[maybe_unused]] = typename R::AppendEntries;                           \
+  using AppendEntriesResponse [[maybe_unused]] = typename R::AppendEntriesResponse;           \
+  using TimerFired [[maybe_unused]] = typename R::TimerFired;                                 \
+  using Restarted [[maybe_unused]] = typename R::Restarted;                                   \
+  using ReplyT [[maybe_unused]] = Reply<typename R::Sequence, typename R::Committed>;         \
+  using RedirectT [[maybe_unused]] = Redirect<typename R::Sequence>;                          \
+  using TimerSet [[maybe_unused]] = SetTimer<Timer>;                                          \
+  [[maybe_unused]] const auto config = K::config()
+
+TYPED_TEST(RaftStep, election_timer_starts_an_election_durably_voting_for_itself) {  // 5.2
+  LOCKSTEP_RAFT_TYPES;
+  const Node before = K::follower(2, {K::entry(1, 7)});
+  const Step step = R::step(config, n1, before, TimerFired{Timer::election});
+  EXPECT_EQ(step.node.durable.current_term, Term{3});
   EXPECT_EQ(step.node.durable.voted_for, n1);
   EXPECT_EQ(step.node.volatile_state.role, Role::candidate);
   EXPECT_TRUE(persists_before_sending(step));
-  const auto requests = sent<R::RequestVote>(step);
+  EXPECT_TRUE(persists_first_and_exactly(before, step));
+  EXPECT_EQ(the_persist(step).hard_state, (HardState{3, n1}));
+  EXPECT_FALSE(the_persist(step).log.has_value());  // the log did not change
+  const auto requests = sent<RequestVote>(step);
   ASSERT_EQ(requests.size(), 2u);
-  EXPECT_EQ(requests[0].second, (R::RequestVote{3, 1, 1}));
+  EXPECT_EQ(requests[0].second, (RequestVote{3, 1, 1}));
 }
 
-TEST(RaftStep, election_timer_respects_the_term_bound_and_leaders_ignore_it) {
-  const Config bounded{3, 2, 4, Bug::none};
-  EXPECT_TRUE(R::step(bounded, n1, follower(2), R::TimerFired{Timer::election}).effects.empty());
-  const R::Node l = leader(2);
-  EXPECT_EQ(R::step(config, n1, l, R::TimerFired{Timer::election}).node, l);
+TYPED_TEST(RaftStep, election_timeouts_are_randomized_within_the_timing_and_heartbeats_fixed) {  // 5.2, 5.6
+  LOCKSTEP_RAFT_TYPES;
+  const Step election = R::step(config, n1, K::follower(2), TimerFired{Timer::election});
+  auto timers = effects_of<TimerSet>(election);
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0], (TimerSet{Timer::election, Delay{config.timing.election_min_ms, config.timing.election_max_ms}}));
+  EXPECT_LT(timers[0].delay.min_ms, timers[0].delay.max_ms);
+
+  // A vote granted re-arms the election timer, randomized too.
+  timers = effects_of<TimerSet>(K::receive(n2, K::follower(1), n1, RequestVote{2, 0, 0}));
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].delay, Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms));
+
+  const Node l = K::leader(2);
+  const Step heartbeat = R::step(config, n1, l, TimerFired{Timer::heartbeat});
+  timers = effects_of<TimerSet>(heartbeat);
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0], (TimerSet{Timer::heartbeat, Delay::fixed(config.timing.heartbeat_ms)}));
+  EXPECT_EQ(timers[0].delay.min_ms, timers[0].delay.max_ms);
 }
 
-TEST(RaftStep, votes_once_per_term_durably) {  // 5.2, Figure 2 RequestVote 2
-  Step step = receive(config, n2, follower(1), n1, R::RequestVote{2, 0, 0});
+TYPED_TEST(RaftStep, leaders_ignore_the_election_timer) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(2);
+  const Step step = R::step(config, n1, l, TimerFired{Timer::election});
+  EXPECT_EQ(step.node, l);
+  EXPECT_TRUE(step.is_noop(l));
+}
+
+TYPED_TEST(RaftStep, votes_once_per_term_durably) {  // 5.2, Figure 2 RequestVote 2
+  LOCKSTEP_RAFT_TYPES;
+  const Node before = K::follower(1);
+  Step step = K::receive(n2, before, n1, RequestVote{2, 0, 0});
   EXPECT_EQ(step.node.durable.voted_for, n1);
   EXPECT_TRUE(persists_before_sending(step));
-  EXPECT_EQ(sent<R::RequestVoteResponse>(step)[0].second, (R::RequestVoteResponse{2, true}));
-  step = receive(config, n2, step.node, n3, R::RequestVote{2, 0, 0});
-  EXPECT_EQ(sent<R::RequestVoteResponse>(step)[0].second, (R::RequestVoteResponse{2, false}));
-  step = receive(config, n2, step.node, n1, R::RequestVote{2, 0, 0});  // a retransmission: same answer
-  EXPECT_EQ(sent<R::RequestVoteResponse>(step)[0].second, (R::RequestVoteResponse{2, true}));
+  EXPECT_TRUE(persists_first_and_exactly(before, step));
+  EXPECT_EQ(sent<RequestVoteResponse>(step)[0].second, (RequestVoteResponse{2, true}));
+  step = K::receive(n2, step.node, n3, RequestVote{2, 0, 0});
+  EXPECT_EQ(sent<RequestVoteResponse>(step)[0].second, (RequestVoteResponse{2, false}));
+  EXPECT_FALSE(step.persists());
+  step = K::receive(n2, step.node, n1, RequestVote{2, 0, 0});  // a retransmission: same answer
+  EXPECT_EQ(sent<RequestVoteResponse>(step)[0].second, (RequestVoteResponse{2, true}));
+  EXPECT_FALSE(step.persists());  // nothing durable changed
 }
 
-TEST(RaftStep, refuses_a_vote_to_a_candidate_with_a_less_up_to_date_log) {  // 5.4.1
-  const R::Node voter = follower(2, {entry(1, 1), entry(2, 2)});
-  for (const R::RequestVote request : {R::RequestVote{3, 2, 1}, R::RequestVote{3, 1, 2}}) {
-    const Step step = receive(config, n2, voter, n1, request);
-    EXPECT_FALSE(sent<R::RequestVoteResponse>(step)[0].second.vote_granted) << to_string(request);
+TYPED_TEST(RaftStep, refuses_a_vote_to_a_candidate_with_a_less_up_to_date_log) {  // 5.4.1
+  LOCKSTEP_RAFT_TYPES;
+  const Node voter = K::follower(2, {K::entry(1, 1), K::entry(2, 2)});
+  for (const RequestVote request : {RequestVote{3, 2, 1}, RequestVote{3, 1, 2}}) {
+    const Step step = K::receive(n2, voter, n1, request);
+    EXPECT_FALSE(sent<RequestVoteResponse>(step)[0].second.vote_granted) << to_string(request);
   }
-  const Step step = receive(config, n2, voter, n1, R::RequestVote{3, 1, 3});  // higher last term wins
-  EXPECT_TRUE(sent<R::RequestVoteResponse>(step)[0].second.vote_granted);
+  const Step step = K::receive(n2, voter, n1, RequestVote{3, 1, 3});  // higher last term wins
+  EXPECT_TRUE(sent<RequestVoteResponse>(step)[0].second.vote_granted);
 }
 
-TEST(RaftStep, a_higher_term_in_any_message_makes_any_role_a_follower) {  // 5.1
-  const R::Node l = leader(2);
-  const Step step = receive(config, n1, l, n3, R::AppendEntriesResponse{5, false, 0});
-  EXPECT_EQ(step.node.durable.current_term, 5);
+TYPED_TEST(RaftStep, a_higher_term_in_any_message_makes_any_role_a_follower) {  // 5.1
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(2);
+  const Step step = K::receive(n1, l, n3, AppendEntriesResponse{5, false, 0});
+  EXPECT_EQ(step.node.durable.current_term, Term{5});
   EXPECT_TRUE(step.node.durable.voted_for.is_none());
   EXPECT_EQ(step.node.volatile_state.role, Role::follower);
   EXPECT_TRUE(step.persists());
+  EXPECT_TRUE(persists_first_and_exactly(l, step));
+  EXPECT_TRUE(step.node.volatile_state.leader_hint.get().is_none());  // it knows no leader of term 5
 }
 
-TEST(RaftStep, a_majority_of_votes_makes_a_leader_that_heartbeats_the_entries_followers_lack) {  // 5.2, 5.3
-  R::Node l = leader(2, {entry(1, 1)});
+TYPED_TEST(RaftStep, a_majority_of_votes_makes_a_leader_that_heartbeats_the_entries_followers_lack) {  // 5.2, 5.3
+  LOCKSTEP_RAFT_TYPES;
+  Node l = K::leader(2, {K::entry(1, 1)});
   EXPECT_EQ(l.volatile_state.role, Role::leader);
-  EXPECT_EQ(l.volatile_state.next_index[n2], 2);
+  EXPECT_EQ(l.volatile_state.next_index[n2], Index{2});
   l.volatile_state.next_index[n3] = 1;
-  const Step step = R::step(config, n1, l, R::TimerFired{Timer::heartbeat});
-  const auto appends = sent<R::AppendEntries>(step);
+  const Step step = R::step(config, n1, l, TimerFired{Timer::heartbeat});
+  const auto appends = sent<AppendEntries>(step);
   ASSERT_EQ(appends.size(), 2u);
-  EXPECT_TRUE(appends[0].second.entries.empty());          // n2 is up to date
-  EXPECT_EQ(appends[1].second.entries.size(), 1u);         // n3 gets entry 1
-  EXPECT_EQ(appends[1].second.prev_log_index, 0);
+  EXPECT_TRUE(appends[0].second.entries.empty());   // n2 is up to date
+  EXPECT_EQ(appends[1].second.entries.size(), 1u);  // n3 gets entry 1
+  EXPECT_EQ(appends[1].second.prev_log_index, Index{0});
+  EXPECT_FALSE(step.persists());
 }
 
-TEST(RaftStep, append_entries_rejects_a_stale_term_and_a_log_gap) {  // Figure 2 AppendEntries 1, 2
-  const R::Node f = follower(3, {entry(1, 1)});
-  Step step = receive(config, n2, f, n1, R::AppendEntries{2, 0, 0, {}, 0});
-  EXPECT_EQ(sent<R::AppendEntriesResponse>(step)[0].second, (R::AppendEntriesResponse{3, false, 0}));
-  step = receive(config, n2, f, n1, R::AppendEntries{3, 2, 1, {}, 0});  // no entry at index 2
-  EXPECT_FALSE(sent<R::AppendEntriesResponse>(step)[0].second.success);
-  step = receive(config, n2, f, n1, R::AppendEntries{3, 1, 2, {}, 0});  // term mismatch at index 1
-  EXPECT_FALSE(sent<R::AppendEntriesResponse>(step)[0].second.success);
+TYPED_TEST(RaftStep, append_entries_rejects_a_stale_term_and_a_log_gap) {  // Figure 2 AppendEntries 1, 2
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(3, {K::entry(1, 1)});
+  Step step = K::receive(n2, f, n1, AppendEntries{2, 0, 0, {}, 0});
+  EXPECT_EQ(sent<AppendEntriesResponse>(step)[0].second, (AppendEntriesResponse{3, false, 0}));
+  step = K::receive(n2, f, n1, AppendEntries{3, 2, 1, {}, 0});  // no entry at index 2
+  EXPECT_FALSE(sent<AppendEntriesResponse>(step)[0].second.success);
+  step = K::receive(n2, f, n1, AppendEntries{3, 1, 2, {}, 0});  // term mismatch at index 1
+  EXPECT_FALSE(sent<AppendEntriesResponse>(step)[0].second.success);
+  EXPECT_EQ(step.node.durable, f.durable);
 }
 
-TEST(RaftStep, append_entries_deletes_a_conflicting_suffix_then_appends) {  // Figure 2 AppendEntries 3, 4
-  const R::Node f = follower(3, {entry(1, 1), entry(2, 2), entry(2, 3)});
-  R::Log entries;
-  entries.push_back(entry(3, 9));
-  const Step step = receive(config, n2, f, n1, R::AppendEntries{3, 1, 1, entries, 0});
-  ASSERT_EQ(step.node.durable.log.size(), 2u);
-  EXPECT_EQ(step.node.durable.log[1], entry(3, 9));
+TYPED_TEST(RaftStep, append_entries_deletes_a_conflicting_suffix_then_appends) {  // Figure 2 AppendEntries 3, 4
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(3, {K::entry(1, 1), K::entry(2, 2), K::entry(2, 3)});
+  const Step step = K::receive(n2, f, n1, AppendEntries{3, 1, 1, K::entries({K::entry(3, 9)}), 0});
+  ASSERT_EQ(step.node.durable.log.last_index(), Index{2});
+  EXPECT_EQ(step.node.durable.log.at(2), K::entry(3, 9));
   EXPECT_TRUE(persists_before_sending(step));
-  EXPECT_EQ(sent<R::AppendEntriesResponse>(step)[0].second, (R::AppendEntriesResponse{3, true, 2}));
+  EXPECT_EQ(sent<AppendEntriesResponse>(step)[0].second, (AppendEntriesResponse{3, true, 2}));
+  // The edit: keep through the index before the conflict (1), append the new suffix.
+  EXPECT_EQ(the_persist(step).log, K::edit(1, {K::entry(3, 9)}));
+  EXPECT_EQ(the_persist(step).hard_state, (HardState{3, NodeId{}}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
 }
 
-TEST(RaftStep, follower_commits_up_to_the_leader_commit_and_its_last_new_entry) {  // Figure 2 AppendEntries 5
-  const R::Node f = follower(1, {entry(1, 4), entry(1, 5)});
-  const Step step = receive(config, n2, f, n1, R::AppendEntries{1, 1, 1, {}, 2});
-  EXPECT_EQ(step.node.volatile_state.commit_index, 1);  // min(leader_commit 2, last new entry 1)
+TYPED_TEST(RaftStep, append_entries_appends_after_a_matching_prefix_and_persists_only_what_is_new) {  // Figure 2 AE 3, 4
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(2, {K::entry(1, 1)});
+  Step step = K::receive(n2, f, n1, AppendEntries{2, 1, 1, K::entries({K::entry(2, 2), K::entry(2, 3)}), 0});
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  // An append alone keeps through the old last index and carries the new entries.
+  EXPECT_EQ(the_persist(step).log, K::edit(1, {K::entry(2, 2), K::entry(2, 3)}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+
+  // Entries it already holds are skipped (receiver rule 3 deletes only on a conflict): only the
+  // one past its log is edited in.
+  const Node g = K::follower(2, {K::entry(1, 1), K::entry(2, 2)});
+  step = K::receive(n2, g, n1, AppendEntries{2, 0, 0, K::entries({K::entry(1, 1), K::entry(2, 2), K::entry(2, 3)}), 0});
+  EXPECT_EQ(the_persist(step).log, K::edit(2, {K::entry(2, 3)}));
+  EXPECT_TRUE(persists_first_and_exactly(g, step));
+
+  // Entries it holds already, all of them: nothing durable changes, nothing is persisted.
+  step = K::receive(n2, g, n1, AppendEntries{2, 0, 0, K::entries({K::entry(1, 1), K::entry(2, 2)}), 0});
+  EXPECT_EQ(step.node.durable, g.durable);
+  EXPECT_FALSE(step.persists());
+  EXPECT_EQ(sent<AppendEntriesResponse>(step)[0].second, (AppendEntriesResponse{2, true, 2}));
+}
+
+TYPED_TEST(RaftStep, follower_commits_up_to_the_leader_commit_and_its_last_new_entry) {  // Figure 2 AppendEntries 5
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(1, {K::entry(1, 4), K::entry(1, 5)});
+  const Step step = K::receive(n2, f, n1, AppendEntries{1, 1, 1, {}, 2});
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{1});  // min(leader_commit 2, last new entry 1)
   EXPECT_EQ(step.node.volatile_state.machine.value, 4);
+  EXPECT_TRUE(effects_of<ReplyT>(step).empty());  // a follower answers no client
 }
 
-TEST(RaftStep, leader_commits_only_entries_of_its_term_by_counting_replicas) {  // 5.4.2, Figure 8
-  R::Node l = leader(3, {entry(1, 1)});
-  Step step = receive(config, n1, l, n2, R::AppendEntriesResponse{3, true, 1});
-  EXPECT_EQ(step.node.volatile_state.commit_index, 0);  // entry 1 is of term 1: not by counting
-  step = R::step(config, n1, step.node, R::ClientRequest{Register::Command{2}});
-  step = receive(config, n1, step.node, n2, R::AppendEntriesResponse{3, true, 2});
-  EXPECT_EQ(step.node.volatile_state.commit_index, 2);  // term 3's entry commits both
-  EXPECT_EQ(step.node.volatile_state.last_applied, 2);
+TYPED_TEST(RaftStep, leader_commits_only_entries_of_its_term_by_counting_replicas) {  // 5.4.2, Figure 8
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(3, {K::entry(1, 1)});
+  Step step = K::receive(n1, l, n2, AppendEntriesResponse{3, true, 1});
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{0});  // entry 1 is of term 1: not by counting
+  const Node before_request = step.node;
+  step = R::step(config, n1, step.node, K::request(2, 2));
+  EXPECT_TRUE(persists_first_and_exactly(before_request, step));
+  step = K::receive(n1, step.node, n2, AppendEntriesResponse{3, true, 2});
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{2});  // term 3's entry commits both
+  EXPECT_EQ(step.node.volatile_state.last_applied, Index{2});
+  // Each applied entry is answered to its client, naming the request's client id and sequence.
+  const auto replies = effects_of<ReplyT>(step);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0], (ReplyT{ClientId{1}, 1, typename R::Committed{1, Register::Output{1}}}));
+  EXPECT_EQ(replies[1], (ReplyT{ClientId{2}, K::sequence, typename R::Committed{2, Register::Output{2}}}));
 }
 
-TEST(RaftStep, only_a_leader_appends_client_commands_and_within_the_log_bound) {
-  const R::Node f = follower(1);
-  EXPECT_TRUE(R::step(config, n2, f, R::ClientRequest{Register::Command{1}}).effects.empty());
-  const Config short_log{3, 9, 1, Bug::none};
-  R::Node l = leader(2);
-  l = R::step(short_log, n1, l, R::ClientRequest{Register::Command{1}}).node;
-  EXPECT_EQ(l.durable.log.size(), 1u);
-  EXPECT_EQ(R::step(short_log, n1, l, R::ClientRequest{Register::Command{2}}).node, l);
+TYPED_TEST(RaftStep, a_leader_appends_a_client_command_durably_as_an_edit) {  // 5.3
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(2, {K::entry(1, 1)});
+  const Step step = R::step(config, n1, l, K::request(4, 6));
+  const Entry appended{2, ClientId{4}, K::sequence, Register::Command{6}};
+  ASSERT_EQ(step.node.durable.log.last_index(), Index{2});
+  EXPECT_EQ(step.node.durable.log.at(2), appended);
+  EXPECT_EQ(the_persist(step).log, K::edit(1, {appended}));  // keep through the old last index
+  EXPECT_EQ(the_persist(step).hard_state, (HardState{2, n1}));
+  EXPECT_TRUE(persists_first_and_exactly(l, step));
+  EXPECT_EQ(step.node.volatile_state.match_index[n1], Index{2});
+  EXPECT_TRUE(effects_of<ReplyT>(step).empty());  // not committed yet
 }
 
-TEST(RaftStep, restarted_keeps_durable_and_resets_volatile) {
-  R::Node l = leader(2, {entry(1, 1)});
-  const Step step = R::step(config, n1, l, R::Restarted{});
+TYPED_TEST(RaftStep, only_a_leader_appends_client_commands) {  // 8
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(1);
+  const Step step = R::step(config, n2, f, K::request(3, 1));
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{0});
+  EXPECT_TRUE(step.is_noop(f));  // nothing changes; the client is only redirected
+  const auto redirects = effects_of<RedirectT>(step);
+  ASSERT_EQ(redirects.size(), 1u);
+  EXPECT_EQ(redirects[0], (RedirectT{ClientId{3}, K::sequence, NodeId{}}));  // it knows no leader
+}
+
+TYPED_TEST(RaftStep, a_follower_redirects_a_client_to_the_leader_it_heard_from_at_runtime_size) {  // 8
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::receive(n2, K::follower(1), n1, AppendEntries{1, 0, 0, {}, 0}).node;
+  const Step step = R::step(config, n2, f, K::request(5, 3));
+  ASSERT_EQ(step.effects.size(), 1u);
+  // The runtime keeps the hint (KeptHint) and names n1; the model keeps none (NoHint).
+  const NodeId named = TypeParam::checked ? NodeId{} : n1;
+  static_assert(std::is_same_v<typename R::LeaderHint,
+                               std::conditional_t<TypeParam::checked, NoHint<NodeId>, KeptHint<NodeId>>>);
+  EXPECT_EQ(std::get<RedirectT>(step.effects[0]), (RedirectT{ClientId{5}, K::sequence, named}));
+  EXPECT_TRUE(step.is_noop(f));
+  EXPECT_EQ(f.volatile_state.leader_hint.get(), named);
+
+  // A candidate of a later term knows no leader of it: it names none at both sizes.
+  const Node candidate = R::step(config, n2, f, TimerFired{Timer::election}).node;
+  const Step asked = R::step(config, n2, candidate, K::request(5, 3));
+  EXPECT_EQ(std::get<RedirectT>(asked.effects[0]), (RedirectT{ClientId{5}, K::sequence, NodeId{}}));
+  EXPECT_TRUE(asked.is_noop(candidate));
+}
+
+TYPED_TEST(RaftStep, restarted_keeps_durable_and_resets_volatile) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(2, {K::entry(1, 1)});
+  const Step step = R::step(config, n1, l, Restarted{});
   EXPECT_EQ(step.node.durable, l.durable);
-  EXPECT_EQ(step.node.volatile_state, R::Volatile{});
+  EXPECT_EQ(step.node.volatile_state, Volatile{});
+  EXPECT_FALSE(step.persists());
+  const auto timers = effects_of<TimerSet>(step);
+  ASSERT_EQ(timers.size(), 1u);
+  EXPECT_EQ(timers[0].timer, Timer::election);
 }
 
-TEST(RaftStep, obsolete_responses_are_those_no_later_state_can_use) {
-  const R::Node l = leader(2);
-  EXPECT_TRUE(R::obsolete(config, l, n2, R::RequestVoteResponse{2, true}));    // already leader
-  EXPECT_TRUE(R::obsolete(config, l, n2, R::AppendEntriesResponse{1, true, 1}));  // older term
-  EXPECT_FALSE(R::obsolete(config, l, n2, R::AppendEntriesResponse{2, true, 1}));  // news for the leader
-  EXPECT_FALSE(R::obsolete(config, l, n2, R::AppendEntriesResponse{3, false, 0}));  // a higher term
-  EXPECT_FALSE(R::obsolete(config, l, n2, R::AppendEntries{1, 0, 0, {}, 0}));  // still answered
+TYPED_TEST(RaftStep, obsolete_responses_are_those_no_later_state_can_use) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node l = K::leader(2);
+  EXPECT_TRUE(R::obsolete(config, l, n2, RequestVoteResponse{2, true}));       // already leader
+  EXPECT_TRUE(R::obsolete(config, l, n2, AppendEntriesResponse{1, true, 1}));  // older term
+  EXPECT_FALSE(R::obsolete(config, l, n2, AppendEntriesResponse{2, true, 1}));  // news for the leader
+  EXPECT_FALSE(R::obsolete(config, l, n2, AppendEntriesResponse{3, false, 0}));  // a higher term
+  EXPECT_FALSE(R::obsolete(config, l, n2, AppendEntries{1, 0, 0, {}, 0}));  // still answered
 }
 
-TEST(RaftStep, seeded_bug_vote_not_durable_forgets_the_vote_on_restart) {
-  const Config buggy{3, 9, 4, Bug::vote_not_durable};
-  const R::Node voted = receive(buggy, n2, follower(1), n1, R::RequestVote{2, 0, 0}).node;
+// Model size only: the checker's bounds and seeded bugs.
+using M = Kit<ModelSizes>;
+using R = M::R;
+using Step = M::Step;
+
+TEST(RaftStepModel, election_timer_respects_the_term_bound_and_leaders_ignore_it) {
+  const R::Config bounded = model_config<Register>(3, 2, 4);
+  EXPECT_TRUE(R::step(bounded, n1, M::follower(2), R::TimerFired{Timer::election}).effects.empty());
+  const R::Node l = M::leader(2);
+  EXPECT_EQ(R::step(M::config(), n1, l, R::TimerFired{Timer::election}).node, l);
+}
+
+TEST(RaftStepModel, only_a_leader_appends_client_commands_and_within_the_log_bound) {
+  const R::Node f = M::follower(1);
+  EXPECT_TRUE(R::step(M::config(), n2, f, request_for<Register>(1)).is_noop(f));
+  const R::Config short_log = model_config<Register>(3, 9, 1);
+  R::Node l = M::leader(2);
+  l = R::step(short_log, n1, l, request_for<Register>(1)).node;
+  EXPECT_EQ(l.durable.log.last_index(), 1);
+  EXPECT_EQ(R::step(short_log, n1, l, request_for<Register>(2)).node, l);
+}
+
+TEST(RaftStepModel, seeded_bug_vote_not_durable_forgets_the_vote_on_restart) {
+  const R::Config buggy = model_config<Register>(3, 9, 4, Bug::vote_not_durable);
+  const R::Node voted = M::receive(buggy, n2, M::follower(1), n1, R::RequestVote{2, 0, 0}).node;
   EXPECT_TRUE(R::step(buggy, n2, voted, R::Restarted{}).node.durable.voted_for.is_none());
 }
 
-TEST(RaftStep, seeded_bug_ignore_higher_term_keeps_the_role) {
-  const Config buggy{3, 9, 4, Bug::ignore_higher_term};
-  R::Node l = leader(2);
-  const Step step = receive(buggy, n1, l, n3, R::RequestVote{3, 0, 0});
+TEST(RaftStepModel, seeded_bug_ignore_higher_term_keeps_the_role) {
+  const R::Config buggy = model_config<Register>(3, 9, 4, Bug::ignore_higher_term);
+  R::Node l = M::leader(2);
+  const Step step = M::receive(buggy, n1, l, n3, R::RequestVote{3, 0, 0});
   EXPECT_EQ(step.node.durable.current_term, 3);
   EXPECT_EQ(step.node.volatile_state.role, Role::leader);
+}
+
+TEST(RaftStepModel, seeded_bug_commit_previous_term_commits_by_counting_an_old_entry) {  // Figure 8
+  const R::Config buggy = model_config<Register>(3, 9, 4, Bug::commit_previous_term);
+  const R::Node l = M::elect(buggy, M::follower(2, {M::entry(1, 1)}));
+  const Step step = M::receive(buggy, n1, l, n2, R::AppendEntriesResponse{3, true, 1});
+  EXPECT_EQ(step.node.volatile_state.commit_index, 1);
+}
+
+TEST(RaftStepModel, seeded_bug_vote_without_log_check_grants_a_stale_candidate) {
+  const R::Config buggy = model_config<Register>(3, 9, 4, Bug::vote_without_log_check);
+  const R::Node voter = M::follower(2, {M::entry(1, 1), M::entry(2, 2)});
+  const Step step = M::receive(buggy, n2, voter, n1, R::RequestVote{3, 0, 0});
+  EXPECT_TRUE(sent<R::RequestVoteResponse>(step)[0].second.vote_granted);
+}
+
+TEST(RaftStepModel, seeded_bug_append_without_truncate_keeps_the_conflicting_entry) {
+  const R::Config buggy = model_config<Register>(3, 9, 4, Bug::append_without_truncate);
+  const R::Node f = M::follower(3, {M::entry(1, 1), M::entry(2, 2)});
+  const Step step = M::receive(buggy, n2, f, n1, R::AppendEntries{3, 1, 1, M::entries({M::entry(3, 9)}), 0});
+  EXPECT_EQ(step.node.durable.log, f.durable.log);
+}
+
+// Runtime size: no seeded bug can be named, no bound stops it, and its numbers are 64-bit.
+using RT = Kit<RuntimeSizes>;
+using RR = RT::R;
+
+TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
+  static_assert(std::is_same_v<RR::Checks, NoChecks>);
+  static_assert(std::is_empty_v<RR::Checks>);
+  static_assert(std::is_same_v<R::Checks, ModelChecks>);
+  static_assert(std::is_same_v<RR::Term, std::uint64_t> && std::is_same_v<RR::Index, std::uint64_t>);
+  static_assert(std::is_same_v<RR::Log, BasedLog<RR::Entry, std::uint64_t, std::uint64_t>>);
+  const RR::Config config{3, default_timing, NoChecks{}};
+
+  // Elections far beyond 8-bit terms: a lone candidate's timer fires 300 times.
+  RR::Node node = RT::follower(0);
+  for (int election = 1; election <= 300; ++election) {
+    const auto step = RR::step(config, n1, node, RR::TimerFired{Timer::election});
+    ASSERT_TRUE(persists_first_and_exactly(node, step)) << election;
+    node = step.node;
+  }
+  EXPECT_EQ(node.durable.current_term, 300u);
+  EXPECT_EQ(node.volatile_state.role, Role::candidate);
+
+  // A leader keeps appending client commands far past any model log bound (and 8 bits); each
+  // step's Persist carries exactly the one entry it appended.
+  RR::Node l = RT::elect(config, node);
+  ASSERT_EQ(l.volatile_state.role, Role::leader);
+  ASSERT_EQ(l.durable.current_term, 301u);
+  for (std::uint64_t i = 1; i <= 1000; ++i) {
+    const auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{1}, i, Register::Command{7}});
+    ASSERT_TRUE(persists_first_and_exactly(l, step)) << i;
+    ASSERT_EQ(the_persist(step).log, RT::edit(i - 1, {RR::Entry{301, ClientId{1}, i, Register::Command{7}}})) << i;
+    l = step.node;
+  }
+  EXPECT_EQ(l.durable.log.last_index(), 1000u);
+
+  // What would be seeded bugs at model size is the correct protocol here: a higher term makes
+  // the leader step down, and a restart keeps the vote.
+  const auto stepped_down = RT::receive(config, n1, l, n3, RR::RequestVote{1000, 0, 0});
+  EXPECT_EQ(stepped_down.node.volatile_state.role, Role::follower);
+  EXPECT_EQ(stepped_down.node.durable.current_term, 1000u);
+  const RR::Node voted = RT::receive(config, n2, RT::follower(1), n1, RR::RequestVote{2, 0, 0}).node;
+  EXPECT_EQ(RR::step(config, n2, voted, RR::Restarted{}).node.durable.voted_for, n1);
+}
+
+// At runtime size the log starts after a base index (a snapshot's last index and term): a node
+// whose log is entries 1001 (term 3) and 1002 (term 4) after base 1000 (term 3), with everything
+// up to the base applied (as a snapshot would have restored it).
+RR::Node based_follower() {
+  RR::Node node{};
+  node.durable.current_term = 4;
+  node.durable.log.base = 1000;
+  node.durable.log.base_term = 3;
+  node.durable.log.append(RR::Entry{3, ClientId{1}, 1, Register::Command{1}});
+  node.durable.log.append(RR::Entry{4, ClientId{2}, 1, Register::Command{2}});
+  node.volatile_state.commit_index = 1000;
+  node.volatile_state.last_applied = 1000;
+  return node;
+}
+
+TEST(RaftStepRuntime, a_log_with_a_base_index_matches_at_the_base_and_beyond_and_rejects_below_it) {  // Figure 2 AE 2-5
+  const RR::Config config = RT::config();
+  const RR::Node f = based_follower();
+  ASSERT_EQ(f.durable.log.base_index(), 1000u);
+  ASSERT_EQ(f.durable.log.last_index(), 1002u);
+  ASSERT_EQ(f.durable.log.term_at(1000), 3u);
+  const RR::Entry e1001 = f.durable.log.at(1001);
+  const RR::Entry e1002 = f.durable.log.at(1002);
+  const RR::Entry e1003{4, ClientId{3}, 9, Register::Command{3}};
+
+  // Matching at the base: entries it holds are skipped, the new one appended after them.
+  auto step = RT::receive(config, n2, f, n1, RR::AppendEntries{4, 1000, 3, RT::entries({e1001, e1002, e1003}), 0});
+  EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second, (RR::AppendEntriesResponse{4, true, 1003}));
+  EXPECT_EQ(step.node.durable.log.last_index(), 1003u);
+  EXPECT_EQ(step.node.durable.log.base_index(), 1000u);
+  EXPECT_EQ(the_persist(step).log, RT::edit(1002, {e1003}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+
+  // Matching beyond the base, and committing: entries 1001 and 1002 are applied.
+  step = RT::receive(config, n2, f, n1, RR::AppendEntries{4, 1002, 4, {}, 1002});
+  EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second, (RR::AppendEntriesResponse{4, true, 1002}));
+  EXPECT_EQ(step.node.volatile_state.commit_index, 1002u);
+  EXPECT_EQ(step.node.volatile_state.last_applied, 1002u);
+  EXPECT_EQ(step.node.volatile_state.machine.value, 2);
+  EXPECT_EQ(step.node.volatile_state.machine.writes, 2);
+  EXPECT_FALSE(step.persists());
+
+  // A conflict right after the base: keep through the base, append the new suffix.
+  const RR::Entry other1001{4, ClientId{4}, 1, Register::Command{4}};
+  step = RT::receive(config, n2, f, n1, RR::AppendEntries{4, 1000, 3, RT::entries({other1001}), 0});
+  EXPECT_EQ(step.node.durable.log.last_index(), 1001u);
+  EXPECT_EQ(step.node.durable.log.at(1001), other1001);
+  EXPECT_EQ(the_persist(step).log, RT::edit(1000, {other1001}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+
+  // Below the base, another term at the base, or past the log: rejected, nothing changes durably.
+  for (const RR::AppendEntries& request :
+       {RR::AppendEntries{4, 999, 3, RT::entries({e1001}), 0}, RR::AppendEntries{4, 0, 0, {}, 0},
+        RR::AppendEntries{4, 1000, 2, {}, 0}, RR::AppendEntries{4, 1003, 4, {}, 0}}) {
+    step = RT::receive(config, n2, f, n1, request);
+    EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second, (RR::AppendEntriesResponse{4, false, 0}))
+        << to_string(request);
+    EXPECT_EQ(step.node.durable, f.durable) << to_string(request);
+    EXPECT_FALSE(step.persists()) << to_string(request);
+  }
+
+  // The up-to-date check reads the last entry's term (5.4.1) above the base too.
+  step = RT::receive(config, n2, f, n3, RR::RequestVote{5, 1002, 4});
+  EXPECT_TRUE(sent<RR::RequestVoteResponse>(step)[0].second.vote_granted);
+  step = RT::receive(config, n2, f, n3, RR::RequestVote{5, 1001, 4});
+  EXPECT_FALSE(sent<RR::RequestVoteResponse>(step)[0].second.vote_granted);
+}
+
+TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_never_sends_below_the_base) {  // 5.3
+  const RR::Config config = RT::config();
+  RR::Node l = RT::elect(config, based_follower());
+  ASSERT_EQ(l.volatile_state.role, Role::leader);
+  ASSERT_EQ(l.durable.current_term, 5u);
+  EXPECT_EQ(l.volatile_state.next_index[n2], 1003u);
+
+  auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{8}, 1, Register::Command{8}});
+  EXPECT_EQ(the_persist(step).log, RT::edit(1002, {RR::Entry{5, ClientId{8}, 1, Register::Command{8}}}));
+  EXPECT_TRUE(persists_first_and_exactly(l, step));
+  l = step.node;
+  step = RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat});
+  auto appends = sent<RR::AppendEntries>(step);
+  ASSERT_EQ(appends.size(), 2u);
+  EXPECT_EQ(appends[0].second.prev_log_index, 1002u);
+  EXPECT_EQ(appends[0].second.prev_log_term, 4u);
+  EXPECT_EQ(appends[0].second.entries.size(), 1u);
+
+  // A follower that keeps rejecting walks next_index back to just after the base, never below
+  // it: the leader has no entry (or term) below its base to send.
+  for (int rejection = 0; rejection < 5; ++rejection) {
+    l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 0}).node;
+  }
+  ASSERT_EQ(l.volatile_state.next_index[n2], 1001u);
+  step = RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat});
+  appends = sent<RR::AppendEntries>(step);
+  ASSERT_EQ(appends.size(), 2u);
+  EXPECT_EQ(appends[0].first, n2);
+  EXPECT_EQ(appends[0].second.prev_log_index, 1000u);
+  EXPECT_EQ(appends[0].second.prev_log_term, 3u);
+  EXPECT_EQ(appends[0].second.entries.size(), 3u);
 }
 
 }  // namespace

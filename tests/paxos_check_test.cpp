@@ -3,7 +3,7 @@
 // the Paxos.tla reference mode finds exactly TLC's states.
 #include <gtest/gtest.h>
 
-#include "checker/check_paxos.hpp"
+#include "checker/protocols/paxos.hpp"
 
 namespace lockstep {
 namespace {

@@ -11,8 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "checker/check_paxos.hpp"
-#include "checker/check_raft.hpp"
+#include "checker/protocols/paxos.hpp"
+#include "checker/protocols/raft.hpp"
 #include "checker/paxos_tla_model.hpp"
 #include "checker/world.hpp"
 #include "model/core/codec.hpp"

@@ -2,7 +2,7 @@
 // trace of pinned length; the correct protocol's state counts are pinned at two bound settings.
 #include <gtest/gtest.h>
 
-#include "checker/check_raft.hpp"
+#include "checker/protocols/raft.hpp"
 #include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {

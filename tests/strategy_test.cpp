@@ -2,8 +2,8 @@
 // does; random simulation finds seeded bugs, reproducibly from a seed, and shrinks them.
 #include <gtest/gtest.h>
 
-#include "checker/check_paxos.hpp"
-#include "checker/check_raft.hpp"
+#include "checker/protocols/paxos.hpp"
+#include "checker/protocols/raft.hpp"
 #include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {

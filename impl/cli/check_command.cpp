@@ -17,9 +17,7 @@
 #include <optional>
 #include <thread>
 
-#include "checker/check_paxos.hpp"
-#include "checker/check_raft.hpp"
-#include "model/raft/register.hpp"
+#include "checker/registry.hpp"
 #include "impl/cli/commands.hpp"
 
 namespace lockstep::cli {
@@ -100,39 +98,6 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
   return options;
-}
-
-template <class Bug>
-std::string bug_flag_name(Bug bug) {
-  std::string name(enum_name(bug));
-  for (char& c : name) c = c == '_' ? '-' : c;
-  return name;
-}
-
-// Parses --bug; "" means none. Returns false (after printing the error) for an unknown name.
-template <class Bug>
-bool parse_bug(const std::string& protocol, const std::string& text, Bug& bug) {
-  const auto& names = lockstep_enum_names(Bug{});
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const auto candidate = static_cast<Bug>(i);
-    if (text == bug_flag_name(candidate)) {
-      bug = candidate;
-      return true;
-    }
-  }
-  fmt::print(stderr, "lockstep: unknown bug '{}' for {} (`lockstep check {} --bug list` lists them)\n", text, protocol,
-             protocol);
-  return false;
-}
-
-// One line per seeded bug: the name, then its description.
-template <class Bug, class Describe>
-void list_bugs(Describe&& describe) {
-  const auto& names = lockstep_enum_names(Bug{});
-  for (std::size_t i = 1; i < names.size(); ++i) {
-    const auto bug = static_cast<Bug>(i);
-    fmt::print("{}  {}\n", bug_flag_name(bug), describe(bug));
-  }
 }
 
 std::string group(std::uint64_t n) {
@@ -335,63 +300,59 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
   return exit_violation;
 }
 
-// The protocol's --bug handling: "list" lists them; a name seeds it. Returns an exit code to
-// stop with, or nothing to go on.
-template <class Options, class Describe>
-std::optional<int> handle_bug(const std::string& protocol, const std::string& bug_text, Options& options,
-                              Describe&& describe) {
-  if constexpr (requires { options.bug; }) {
-    using Bug = decltype(options.bug);
-    if (bug_text == "list") {
-      list_bugs<Bug>(describe);
-      return exit_ok;
-    }
-    if (!bug_text.empty() && !parse_bug(protocol, bug_text, options.bug)) return exit_usage;
+// --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
+// options). Returns an exit code to stop with, or nothing to go on.
+std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args) {
+  if (args.bug == "list") {
+    if (entry.bugs.empty()) fmt::print("{} has no seeded bugs\n", entry.name);
+    for (const BugSpec& bug : entry.bugs) fmt::print("{}  {}\n", bug.name, bug.description);
+    return exit_ok;
   }
-  if (const std::string error = validate(options); !error.empty()) {
+  if (const std::string error = entry.check_args(args); !error.empty()) {
     fmt::print(stderr, "lockstep: {}\n", error);
     return exit_usage;
   }
   return std::nullopt;
 }
 
-template <class Options>
-std::string bug_suffix(const Options& options) {
-  if constexpr (requires { options.bug; }) {
-    if (options.bug != decltype(options.bug)::none) return "-" + bug_flag_name(options.bug);
+// The protocol's own options (from its registry entry) on a `check` or `simulate` subcommand;
+// `args` receives their values.
+void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, ProtocolArgs& args) {
+  for (const OptionSpec& option : entry.options) {
+    command->add_option(option.flag, args.values[option.flag], option.help)->capture_default_str();
   }
-  return "";
+  for (const SwitchSpec& flag : entry.switches) {
+    command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
+  }
+  command->add_option("--bug", args.bug, "Seed a bug by name; `--bug list` lists them");
 }
 
-// Declares `check <name>` and `simulate <name>` with the protocol's own options, and what each runs.
-template <class Options, class AddOptions, class Describe, class Check, class Simulate>
-void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& commands, const std::string& name,
-                  const std::string& help, AddOptions add_options, Describe describe, Check check_fn,
-                  Simulate simulate_fn) {
+std::string run_title(const std::string& verb, const ProtocolArgs& args, const std::string& name) {
+  return "lockstep " + verb + " " + name + (args.bug.empty() ? "" : " --bug " + args.bug);
+}
+std::string bug_suffix(const ProtocolArgs& args) { return args.bug.empty() ? "" : "-" + args.bug; }
+
+// Declares `check <name>` and `simulate <name>` for one registry entry, and what each runs.
+void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& commands, const ProtocolEntry& entry) {
   {
-    auto options = std::make_shared<Options>();
+    auto args = std::make_shared<ProtocolArgs>(entry.defaults());
     auto flags = std::make_shared<CommonFlags>();
-    auto bug = std::make_shared<std::string>();
-    CLI::App* command = check->add_subcommand(name, help);
-    add_options(command, *options);
-    if constexpr (requires { options->bug; }) command->add_option("--bug", *bug, "Seed a bug by name; `--bug list` lists them");
+    CLI::App* command = check->add_subcommand(entry.name, entry.description);
+    add_protocol_options(command, entry, *args);
     add_common_flags(command, *flags);
-    commands.push_back({command, [=]() -> int {
-                          if (auto stop = handle_bug(name, *bug, *options, describe)) return *stop;
-                          options->explore = explore_options(*flags);
-                          const std::string suffix = bug_suffix(*options);
-                          const std::string title = "lockstep check " + name + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
-                          return report_and_exit(check_fn(*options), title, *flags, name + suffix + ".itf.json");
+    commands.push_back({command, [=, &entry]() -> int {
+                          if (auto stop = handle_bug(entry, *args)) return *stop;
+                          args->explore = explore_options(*flags);
+                          return report_and_exit(entry.check(*args), run_title("check", *args, entry.name), *flags,
+                                                 entry.name + bug_suffix(*args) + ".itf.json");
                         }});
   }
   {
-    auto options = std::make_shared<Options>();
+    auto args = std::make_shared<ProtocolArgs>(entry.defaults());
     auto flags = std::make_shared<CommonFlags>();
     auto simulation = std::make_shared<SimulationFlags>();
-    auto bug = std::make_shared<std::string>();
-    CLI::App* command = simulate->add_subcommand(name, help);
-    add_options(command, *options);
-    if constexpr (requires { options->bug; }) command->add_option("--bug", *bug, "Seed a bug by name; `--bug list` lists them");
+    CLI::App* command = simulate->add_subcommand(entry.name, entry.description);
+    add_protocol_options(command, entry, *args);
     add_simulation_flags(command, *simulation);
     command->add_flag("--json", flags->json, "Print the result as one JSON object");
     command->add_option("--trace-out", flags->trace_out,
@@ -399,52 +360,16 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     command->add_flag("--quiet", flags->quiet, "No live progress on stderr");
     command->add_option("--workers", flags->workers, "Threads running walks in parallel (0 = every core)")
         ->check(CLI::Range(0, 256));
-    commands.push_back({command, [=]() -> int {
-                          if (auto stop = handle_bug(name, *bug, *options, describe)) return *stop;
-                          const std::string suffix = bug_suffix(*options);
-                          const std::string title = "lockstep simulate " + name + (suffix.empty() ? "" : " --bug " + suffix.substr(1));
-                          return simulation_exit(simulate_fn(*options, simulate_options(*flags, *simulation)), title,
-                                                 *flags, name + suffix + "-simulation.itf.json");
+    commands.push_back({command, [=, &entry]() -> int {
+                          if (auto stop = handle_bug(entry, *args)) return *stop;
+                          return simulation_exit(entry.simulate(*args, simulate_options(*flags, *simulation)),
+                                                 run_title("simulate", *args, entry.name), *flags,
+                                                 entry.name + bug_suffix(*args) + "-simulation.itf.json");
                         }});
   }
 }
 
-// The budgets and bound every World takes.
-void add_fault_options(CLI::App* command, int& crashes, int& drops, int& duplicates, int& messages_max) {
-  command->add_option("--crashes", crashes, "Crash budget")->capture_default_str();
-  command->add_option("--drops", drops, "Message drop budget")->capture_default_str();
-  command->add_option("--duplicates", duplicates, "Message duplication budget")->capture_default_str();
-  command->add_option("--max-messages", messages_max,
-                      "States with more messages in flight are not expanded (0 = up to the network's capacity)")
-      ->capture_default_str();
-}
-
-void add_paxos_options(CLI::App* command, PaxosCheckOptions& o) {
-  command->add_option("--nodes", o.nodes, "Nodes (each proposes, accepts and learns)")->capture_default_str();
-  command->add_option("--values", o.values, "Values that clients propose")->capture_default_str();
-  command->add_option("--max-round", o.round_max, "Highest ballot round")->capture_default_str();
-  add_fault_options(command, o.crashes, o.drops, o.duplicates, o.messages_max);
-  command->add_flag("--any-node", o.any_node,
-                    "Clients may send to any node (default: client i talks to node i; equal up to renaming)");
-}
-
-void add_raft_options(CLI::App* command, RaftCheckOptions& o) {
-  command->add_option("--nodes", o.nodes, "Nodes")->capture_default_str();
-  command->add_option("--max-term", o.term_max, "Highest term an election may reach")->capture_default_str();
-  command->add_option("--max-log", o.log_max, "Longest log a leader appends to")->capture_default_str();
-  command->add_option("--requests", o.requests, "Client commands, each sent once to any node")->capture_default_str();
-  add_fault_options(command, o.crashes, o.drops, o.duplicates, o.messages_max);
-}
-
-void add_paxos_tla_options(CLI::App* command, PaxosTlaCheckOptions& o) {
-  command->add_option("--acceptors", o.acceptors, "Acceptors")->capture_default_str();
-  command->add_option("--ballots", o.ballots, "Ballots 0..B-1 (B = MaxBallot + 1)")->capture_default_str();
-  command->add_option("--values", o.values, "Values")->capture_default_str();
-}
-
 }  // namespace
-
-std::vector<std::string> check_protocols() { return {"paxos", "paxos-tla", "raft"}; }
 
 std::vector<Command> add_check_commands(CLI::App& root) {
   CLI::App* check = root.add_subcommand("check", "Model-check a protocol exhaustively within bounds");
@@ -452,14 +377,35 @@ std::vector<Command> add_check_commands(CLI::App& root) {
   CLI::App* simulate = root.add_subcommand("simulate", "Random walks through a protocol's model, every property on every state");
   simulate->require_subcommand(1);
   std::vector<Command> commands;
-  add_protocol<PaxosCheckOptions>(check, simulate, commands, "paxos", "Single-decree Paxos with crashes, drops and duplicates",
-                                  add_paxos_options, paxos::Paxos::bug_description, check_paxos, simulate_paxos);
-  add_protocol<RaftCheckOptions>(check, simulate, commands, "raft",
-                                 "Raft replicating a register, with crashes, drops and duplicates", add_raft_options,
-                                 raft::Raft<raft::Register>::bug_description, check_raft, simulate_raft);
-  add_protocol<PaxosTlaCheckOptions>(check, simulate, commands, "paxos-tla",
-                                     "Lamport's Paxos.tla, action for action (TLC's state count)", add_paxos_tla_options,
-                                     nullptr, check_paxos_tla, simulate_paxos_tla);
+  for (const ProtocolEntry& entry : protocols()) add_protocol(check, simulate, commands, entry);
+
+  // `lockstep protocols`: the registry, for people (text) and scripts (--json, --bugs).
+  CLI::App* list = root.add_subcommand("protocols", "List the protocols, their options and their seeded bugs");
+  auto json = std::make_shared<bool>(false);
+  auto bugs = std::make_shared<bool>(false);
+  list->add_flag("--json", *json, "The registry as one JSON array");
+  list->add_flag("--bugs", *bugs, "One line per seeded bug: <protocol> <bug> <the flags that reach it>");
+  commands.push_back({list, [=]() -> int {
+                        if (*json) {
+                          fmt::print("{}\n", registry_json().dump());
+                        } else if (*bugs) {
+                          for (const ProtocolEntry& entry : protocols()) {
+                            for (const BugSpec& bug : entry.bugs) {
+                              fmt::print("{} {}{}{}\n", entry.name, bug.name, bug.bounds.empty() ? "" : " ",
+                                         fmt::join(bug.bounds, " "));
+                            }
+                          }
+                        } else {
+                          for (const ProtocolEntry& entry : protocols()) {
+                            fmt::print("{}  {}\n", entry.name, entry.description);
+                            for (const BugSpec& bug : entry.bugs) {
+                              fmt::print("    --bug {}  ({}, {} steps{}{})\n", bug.name, bug.invariant, bug.trace_steps,
+                                         bug.bounds.empty() ? " at the defaults" : " with ", fmt::join(bug.bounds, " "));
+                            }
+                          }
+                        }
+                        return exit_ok;
+                      }});
   return commands;
 }
 

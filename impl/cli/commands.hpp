@@ -27,7 +27,6 @@ struct Command {
 };
 
 std::vector<Command> add_check_commands(CLI::App& root);
-std::vector<std::string> check_protocols();
 
 // replay, show and shrink (impl/cli/trace_commands.cpp). For replay, exit_ok means the trace
 // reproduces its record (a counterexample that still violates its invariant is a success) and

@@ -18,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "checker/registry.hpp"
 #include "impl/cli/commands.hpp"
 #include "model/core/small_vec.hpp"
 
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
 
   if (argc >= 3 && (std::string(argv[1]) == "check" || std::string(argv[1]) == "simulate") && argv[2][0] != '-') {
-    const auto known = check_protocols();
+    const auto known = lockstep::protocol_names();
     if (std::find(known.begin(), known.end(), argv[2]) == known.end()) {
       fmt::print(stderr, "lockstep: unknown protocol '{}' (known: {})\n", argv[2], fmt::join(known, ", "));
       return exit_usage;

@@ -218,7 +218,9 @@ struct RaftStep {
       state().match_index[from] = std::max(state().match_index[from], response.match_index);
       state().next_index[from] = static_cast<Index>(state().match_index[from] + 1);
       advance_commit_index();
-    } else if (state().next_index[from] > 1) {
+    } else if (state().next_index[from] > durable().log.base_index() + 1) {
+      // Back one entry, but never to or below the base: the leader holds no entry (nor term)
+      // there to send (at model size the base is 0, so this is the paper's next_index > 1).
       state().next_index[from] = static_cast<Index>(state().next_index[from] - 1);
     }
   }

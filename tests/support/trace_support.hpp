@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "checker/check_paxos.hpp"
+#include "checker/protocols/paxos.hpp"
 #include "checker/explore.hpp"
 #include "checker/paxos_tla_model.hpp"
 #include "checker/world.hpp"

@@ -21,9 +21,13 @@ struct RaftCheckOptions {
   ExploreOptions explore;
 };
 
+// An error message for options out of range (the registry's ranges), or "" when they are fine.
 std::string validate(const RaftCheckOptions& options);
 CheckReport check_raft(const RaftCheckOptions& options);
 // Random walks with the same model and bounds (`lockstep simulate raft`).
 CheckReport simulate_raft(const RaftCheckOptions& options, const SimulateOptions& simulation);
+// The typed options that registry args stand for (e.g. a bug's bounds, for the tests).
+struct ProtocolArgs;
+RaftCheckOptions raft_options(const ProtocolArgs& args);
 
 }  // namespace lockstep

@@ -1,0 +1,102 @@
+// `lockstep check raft`: Raft replicating a register, in a World with faults; its registry entry.
+#include "checker/protocols/raft.hpp"
+
+#include <stdexcept>
+
+#include "checker/protocols/entry.hpp"
+#include "checker/protocols/world_setup.hpp"
+#include "model/raft/register.hpp"
+#include "spec/raft/invariants_impl.hpp"
+
+namespace lockstep {
+
+namespace {
+
+using RaftRegister = raft::Raft<raft::Register>;
+using RaftWorld = World<RaftRegister>;
+
+const std::vector<IntField<RaftCheckOptions>>& fields() {
+  static const std::vector<IntField<RaftCheckOptions>> list = [] {
+    std::vector<IntField<RaftCheckOptions>> f{
+        {"--nodes", "Nodes", &RaftCheckOptions::nodes, 1, static_cast<int>(node_count_max)},
+        {"--max-term", "Highest term an election may reach", &RaftCheckOptions::term_max, 1, 30},
+        {"--max-log", "Longest log a leader appends to", &RaftCheckOptions::log_max, 0, static_cast<int>(raft::log_capacity)},
+        {"--requests", "Client commands, each sent once to any node", &RaftCheckOptions::requests, 0,
+         static_cast<int>(requests_max)}};
+    add_fault_fields(f);
+    return f;
+  }();
+  return list;
+}
+
+RaftCheckOptions options_of(const ProtocolArgs& args) {
+  RaftCheckOptions o = options_from(args, fields());
+  o.bug = bug_from<raft::Bug>(args.bug);
+  return o;
+}
+
+RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
+  const auto config = raft::model_config<raft::Register>(static_cast<std::size_t>(o.nodes),
+                                                        static_cast<raft::Term>(o.term_max),
+                                                        static_cast<raft::Index>(o.log_max), o.bug);
+  std::vector<PendingRequest<RaftRegister>> requests;
+  for (int r = 1; r <= o.requests; ++r) {
+    requests.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
+  }
+  return checked_world(config, o, std::move(requests), symmetry);
+}
+
+Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
+  return with_world_bounds(
+      Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests}}, o, world);
+}
+
+}  // namespace
+
+std::string validate(const RaftCheckOptions& o) {
+  ProtocolArgs args = args_from(o, fields());
+  return find_protocol("raft")->check_args(args);
+}
+
+CheckReport check_raft(const RaftCheckOptions& o) {
+  const RaftWorld world = make_world(o, o.explore.symmetry);
+  return make_report(world, explore(world, o.explore), bounds_json(o, world));
+}
+
+CheckReport simulate_raft(const RaftCheckOptions& o, const SimulateOptions& simulation) {
+  const RaftWorld world = make_world(o, false);
+  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+}
+
+RaftCheckOptions raft_options(const ProtocolArgs& args) { return options_of(args); }
+
+ProtocolEntry raft_protocol() {
+  // Where each seeded bug is found: the smallest bounds that contain its scenario (Figure 8
+  // needs four terms on three nodes: two leaders with diverging entries, then one that commits
+  // an old entry by counting), the invariant it breaks, the shortest trace's length.
+  const std::vector<BugFound> found{
+      {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
+       "RAFT-ElectionSafety", 8},
+      {{"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
+       "RAFT-LeaderCompleteness", 23},
+      {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
+       "RAFT-LeaderCompleteness", 11},
+      {{"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},
+       "RAFT-StateMachineSafety", 15},
+      {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
+       "RAFT-ElectionSafety", 6},
+  };
+  ProtocolEntry entry;
+  entry.name = "raft";
+  entry.description = "Raft replicating a register, with crashes, drops and duplicates";
+  entry.options = option_specs(fields());
+  entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
+  entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
+  entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };
+  entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<RaftWorld>>(RaftWorld::from_model_json(model));
+  };
+  return entry;
+}
+
+}  // namespace lockstep

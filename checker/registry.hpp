@@ -1,0 +1,100 @@
+// The protocol registry: one entry per protocol that `lockstep` can check. Everything that names
+// protocols reads it: the command line (`check`, `simulate`, their options, `--bug`,
+// `lockstep protocols`), the trace tools (rebuilding a trace's model from its #meta), the tests
+// (every seeded bug found at its bounds) and traces/regressions/regenerate.sh.
+//
+// An entry says, as data: the protocol's name and description; its integer options (flag, help,
+// default, range) and switches; its seeded bugs, each with the smallest bounds that reach it, the
+// invariant it breaks there and the length of its shortest counterexample; and, as functions,
+// how to check, simulate and rebuild its model. Adding a protocol: its own folders (model/,
+// spec/, checker/protocols/<name>.cpp defining its entry) and one line in checker/registry.cpp.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/any_model.hpp"
+#include "checker/report.hpp"
+
+namespace lockstep {
+
+// An integer option of a protocol: `--max-term 3`.
+struct OptionSpec {
+  std::string flag;
+  std::string help;
+  int default_value;
+  int min;
+  int max;
+};
+
+// A switch: `--any-node`.
+struct SwitchSpec {
+  std::string flag;
+  std::string help;
+};
+
+// A seeded bug and where the checker finds it.
+struct BugSpec {
+  std::string name;                 // as given to --bug: vote-not-durable
+  std::string description;          // one line
+  std::vector<std::string> bounds;  // the flags that reach it (empty: the defaults)
+  std::string invariant;            // the property it violates there
+  std::size_t trace_steps;          // actions in the shortest counterexample there
+};
+
+// The values of a protocol's options for one run.
+struct ProtocolArgs {
+  std::map<std::string, int> values;  // every OptionSpec, by flag
+  std::set<std::string> switches;     // the switches given
+  std::string bug;                    // "" (the correct protocol) or a BugSpec name
+  ExploreOptions explore;
+
+  int get(const std::string& flag) const;
+  bool on(const std::string& flag) const { return switches.count(flag) > 0; }
+};
+
+struct ProtocolEntry {
+  std::string name;
+  std::string description;
+  std::vector<OptionSpec> options;
+  std::vector<SwitchSpec> switches;
+  std::vector<BugSpec> bugs;
+  // Checks beyond each option's range ("" when the combination is fine).
+  std::function<std::string(const ProtocolArgs&)> validate;
+  std::function<CheckReport(const ProtocolArgs&)> check;
+  std::function<CheckReport(const ProtocolArgs&, const SimulateOptions&)> simulate;
+  // Rebuilds the model from a trace's #meta.model (JsonError when it does not decode).
+  std::function<std::unique_ptr<AnyModel>(const Json&)> model_from_json;
+
+  // Every option at its default, no switch, no bug.
+  ProtocolArgs defaults() const;
+  const BugSpec* find_bug(std::string_view bug) const;
+  // The defaults with a bug seeded at the bounds that reach it. Throws std::invalid_argument for
+  // an unknown bug.
+  ProtocolArgs args_for_bug(std::string_view bug) const;
+  // Applies command-line style flags ("--max-term", "4", "--any-node", ...) to `args`; throws
+  // std::invalid_argument for an unknown flag or a value that is not a number.
+  void apply_flags(ProtocolArgs& args, const std::vector<std::string>& flags) const;
+  // Every option within its range, the bug known, then `validate`: "" or one line.
+  std::string check_args(const ProtocolArgs& args) const;
+};
+
+// The registry, in the order `lockstep check --help` lists the protocols.
+const std::vector<ProtocolEntry>& protocols();
+// nullptr when no protocol has that name.
+const ProtocolEntry* find_protocol(std::string_view name);
+std::vector<std::string> protocol_names();
+// The registry as JSON (`lockstep protocols --json`): names, options with defaults and ranges,
+// switches, bugs with their bounds, invariants and trace lengths.
+Json registry_json();
+
+// Helpers for entries: a seeded bug's flag name (vote_not_durable -> vote-not-durable), and the
+// BugSpecs of an enum declared with LOCKSTEP_ENUM whose first value is `none`.
+std::string flag_name(std::string_view enum_name);
+
+}  // namespace lockstep

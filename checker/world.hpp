@@ -38,6 +38,7 @@
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
 #include "model/core/permute.hpp"
+#include "model/core/protocol.hpp"
 
 namespace lockstep {
 
@@ -76,8 +77,24 @@ struct WorldActions {
   using Action = std::variant<Deliver, Drop, Duplicate, Timer, Request, Crash, Recover>;
 };
 
+// What a protocol's spec (spec/<protocol>/) provides the World: ghost (history) variables, how
+// each step updates them, and the named properties; observes_crashes declares observe_crash.
+template <class S, class P>
+concept ProtocolSpec = requires(const typename P::Config& config, typename S::Ghost& ghost, NodeId node,
+                            const typename P::Event& event, const typename P::Node& before, const Step<P>& step) {
+  { S::initial_ghost(config) } -> std::same_as<typename S::Ghost>;
+  S::observe(config, ghost, node, event, before, step);
+  S::properties(config);
+  S::transition_properties(config);
+  { S::observes_crashes } -> std::convertible_to<bool>;
+} && (!S::observes_crashes || requires(const typename P::Config& config, typename S::Ghost& ghost, NodeId node,
+                                         const typename P::Node& crashed) { S::observe_crash(config, ghost, node, crashed); });
+
 template <class P, class S = typename SpecFor<P>::type>
 class World {
+  static_assert(CheckedProtocol<P>, "World<P>: P must satisfy the Protocol contract (model/core/protocol.hpp) at model size");
+  static_assert(ProtocolSpec<S, P>, "World<P, S>: S must provide the spec's ghost, observe and properties");
+
  public:
   using Protocol = P;
   using Spec = S;
@@ -197,8 +214,7 @@ class World {
   // each orbit is enough. Returns an error message when nothing is interchangeable.
   static constexpr std::size_t symmetry_nodes_max = 6;
   std::string enable_symmetry() {
-    bool nodes = false;
-    if constexpr (requires { P::node_symmetric; }) nodes = P::node_symmetric;
+    const bool nodes = P::node_symmetric;
     const std::size_t values = std::min(max_symmetric_value(requests_), NodePermutation::values_max - 1);
     if (nodes && config_.node_count > symmetry_nodes_max) {
       return "symmetry reduction handles at most " + std::to_string(symmetry_nodes_max) + " nodes";
@@ -334,7 +350,7 @@ class World {
   State crash(const State& state, NodeId id) const {
     State next = state;
     auto& slot = next.nodes[id];
-    if constexpr (requires { S::observe_crash(config_, next.ghost, id, slot.node); }) {
+    if constexpr (S::observes_crashes) {
       S::observe_crash(config_, next.ghost, id, slot.node);
     }
     typename P::Node fresh = P::init(config_, id);
@@ -385,7 +401,7 @@ class World {
   // later, crashes included) AND whose delivery the step function confirms is a no-op now.
   // They would otherwise linger and multiply the states by every combination of dead messages.
   void collect_obsolete(State& next) const {
-    if constexpr (requires(const Env& e) { P::obsolete(config_, next.nodes[e.to].node, e.from, e.message); }) {
+    if constexpr (P::has_obsolete) {
       for (std::size_t i = 0; i < next.network.size();) {
         const Env& envelope = next.network[i];
         const auto& receiver = next.nodes[envelope.to];

@@ -305,6 +305,7 @@ struct NoSpec {
     LOCKSTEP_EMPTY_STRUCT(Ghost);
   };
   using State = WorldState<P, NoSpec>;
+  static constexpr bool observes_crashes = false;
   static Ghost initial_ghost(const typename P::Config&) { return Ghost{}; }
   template <class... A>
   static void observe(const A&...) {}

@@ -6,3 +6,7 @@ namespace lockstep::paxos {
 template struct PaxosOf<ModelSizes>;
 template struct PaxosOf<RuntimeSizes>;
 }  // namespace lockstep::paxos
+
+#include "model/core/protocol.hpp"
+static_assert(lockstep::CheckedProtocol<lockstep::paxos::Paxos>);
+static_assert(lockstep::Protocol<lockstep::paxos::PaxosOf<lockstep::RuntimeSizes>>);

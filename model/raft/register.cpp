@@ -8,3 +8,7 @@ namespace lockstep::raft {
 template struct Raft<Register, ModelSizes>;
 template struct Raft<Register, RuntimeSizes>;
 }  // namespace lockstep::raft
+
+#include "model/core/protocol.hpp"
+static_assert(lockstep::CheckedProtocol<lockstep::raft::Raft<lockstep::raft::Register>>);
+static_assert(lockstep::Protocol<lockstep::raft::Raft<lockstep::raft::Register, lockstep::RuntimeSizes>>);

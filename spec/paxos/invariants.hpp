@@ -37,6 +37,7 @@ struct PaxosSpec {
   using Ghost = paxos::Ghost;
   using State = WorldState<Paxos, PaxosSpec>;
 
+  static constexpr bool observes_crashes = false;  // no observe_crash
   static Ghost initial_ghost(const Config&) { return Ghost{}; }
   static void observe(const Config& config, Ghost& ghost, NodeId node, const Event& event, const Node& before,
                       const Step& step);

@@ -48,6 +48,7 @@ struct RaftSpec {
   };
   using State = WorldState<R, RaftSpec>;
 
+  static constexpr bool observes_crashes = true;  // observe_crash below
   static Ghost initial_ghost(const Config&) { return Ghost{}; }
   static void observe(const Config& config, Ghost& ghost, NodeId node, const typename R::Event& event,
                       const Node& before, const lockstep::Step<R>& step);

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "checker/model.hpp"
 #include "checker/property.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
@@ -34,6 +35,12 @@ class PaxosTlaModel {
     };
   }
 
+  // What Paxos.tla gives beyond a model's basics (checker/model.hpp): no nodes or messages of a
+  // World, only its variables.
+  static constexpr bool has_symmetry = true;      // acceptors and values renamed
+  static constexpr bool has_independence = true;  // Phase1b/Phase2b of different acceptors
+  static constexpr bool has_network_view = false;
+
   static constexpr std::string_view protocol = "paxos-tla";
   const paxos_tla::Config& config() const { return config_; }
 
@@ -45,6 +52,7 @@ class PaxosTlaModel {
     renamings_ = paxos_tla::all_renamings(config_);
     return "";
   }
+  bool symmetric() const { return renamings_.size() > 1; }
   void canonicalize(State& state) const {
     if (renamings_.size() <= 1) return;
     thread_local Bytes best;
@@ -108,5 +116,9 @@ class PaxosTlaModel {
   std::vector<TransitionProperty<State>> transition_properties_;
   std::vector<paxos_tla::Renaming> renamings_;
 };
+
+static_assert(Model<PaxosTlaModel>);
+static_assert(SymmetryModel<PaxosTlaModel>);
+static_assert(IndependenceModel<PaxosTlaModel>);
 
 }  // namespace lockstep

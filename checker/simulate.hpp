@@ -18,7 +18,10 @@
 #include <vector>
 
 #include "checker/action_view.hpp"
-#include "checker/explore.hpp"
+#include "checker/engine/search.hpp"
+#include "checker/model.hpp"
+#include "checker/progress.hpp"
+#include "checker/property.hpp"
 #include "checker/shrink.hpp"
 
 namespace lockstep {
@@ -56,7 +59,7 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-template <class M>
+template <Model M>
 class Simulator {
  public:
   using State = typename M::State;
@@ -112,11 +115,9 @@ class Simulator {
       if (successors.empty()) break;
       auto& [action, next] = successors[choose(successors, weights, rng)];
       steps_.fetch_add(1, std::memory_order_relaxed);
-      for (const auto& property : model_.transition_properties()) {
-        if (!property.holds(state, next)) {
-          trace.push_back(Step{action, std::move(next)});
-          return std::string(property.name);
-        }
+      if (const auto p = first_violated_transition(model_.transition_properties(), state, next)) {
+        trace.push_back(Step{action, std::move(next)});
+        return std::string(model_.transition_properties()[*p].name);
       }
       trace.push_back(Step{action, std::move(next)});
       if (auto property = violated(trace.back().state)) return property;
@@ -124,16 +125,11 @@ class Simulator {
     return std::nullopt;
   }
 
+  // The first "always" property `state` violates; marks the "sometimes" properties it reaches.
   std::optional<std::string> violated(const State& state) {
-    const auto& properties = model_.properties();
-    for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (properties[p].kind == PropertyKind::sometimes) {
-        if (!seen_[p].load(std::memory_order_relaxed) && properties[p].holds(state)) seen_[p].store(true);
-      } else if (!properties[p].holds(state)) {
-        return std::string(properties[p].name);
-      }
-    }
-    return std::nullopt;
+    const auto p = first_violated(model_.properties(), state, seen_);
+    if (!p) return std::nullopt;
+    return std::string(model_.properties()[*p].name);
   }
 
   static constexpr std::size_t kinds = 8;
@@ -163,7 +159,7 @@ class Simulator {
   }
 
   std::size_t kind_index(const Action& action) const {
-    if constexpr (requires { M::action_kind(action); }) {
+    if constexpr (M::has_network_view) {
       return static_cast<std::size_t>(M::action_kind(action));
     } else {
       return static_cast<std::size_t>(ActionKind::other);
@@ -197,12 +193,7 @@ class Simulator {
     result_.runs = runs_done_.load();
     result_.steps = steps_.load();
     result_.seconds = progress_.seconds();
-    const auto& properties = model_.properties();
-    for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (properties[p].kind == PropertyKind::sometimes && !seen_[p].load()) {
-        result_.sometimes_unreached.emplace_back(properties[p].name);
-      }
-    }
+    result_.sometimes_unreached = sometimes_unreached(model_.properties(), seen_);
     if (result_.outcome == Outcome::violation && options_.shrink) {
       if (auto shrunk = shrink_trace(model_, result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
     } else if (result_.outcome == Outcome::ok && !result_.sometimes_unreached.empty()) {
@@ -226,7 +217,7 @@ class Simulator {
 
 }  // namespace detail
 
-template <class M>
+template <Model M>
 SimulateResult<M> simulate(const M& model, const SimulateOptions& options) {
   return detail::Simulator<M>(model, options).run();
 }

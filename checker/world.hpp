@@ -32,6 +32,7 @@
 #include <variant>
 #include <vector>
 
+#include "checker/model.hpp"
 #include "checker/property.hpp"
 #include "checker/world_state.hpp"
 #include "checker/world_view.hpp"
@@ -93,7 +94,17 @@ class World {
         bounds_(bounds),
         requests_(std::move(requests)),
         properties_(S::properties(config_)),
-        transition_properties_(S::transition_properties(config_)) {}
+        transition_properties_(S::transition_properties(config_)) {
+    static_assert(Model<World>);  // here, where World is a complete type
+    static_assert(SymmetryModel<World>);
+    static_assert(IndependenceModel<World>);
+    static_assert(NetworkViewModel<World>);
+  }
+
+  // What World gives beyond a model's basics (checker/model.hpp).
+  static constexpr bool has_symmetry = true;      // enable_symmetry: nodes and values renamed
+  static constexpr bool has_independence = true;  // independent: local steps at different nodes
+  static constexpr bool has_network_view = true;  // nodes, messages in flight, action kinds
 
   static constexpr std::string_view protocol = P::name;
   const Config& config() const { return config_; }

@@ -195,6 +195,11 @@ concept CustomCodec = requires(ByteWriter& w, ByteReader& r, const T& c, T& m) {
   lockstep_decode(r, m);
 };
 
+// What the codec encodes (and so fingerprints): a value of a reflected kind, or of a type with
+// its own codec.
+template <class T>
+concept Encodable = CustomCodec<T> || Reflectable<T>;
+
 template <class T>
 void encode(ByteWriter& w, const T& value) {
   constexpr Kind kind = kind_of<T>;

@@ -35,9 +35,9 @@ class AnyModel {
   virtual std::string protocol() const = 0;
   virtual Json model_json() const = 0;
   virtual std::vector<Json> initial_states() const = 0;
-  // Every enabled action from `state`, with the state it leads to. Throws JsonError for a state
-  // that does not decode.
-  virtual std::vector<std::pair<Json, Json>> successors(const Json& state) const = 0;
+  // The state that `action` leads to from `state`, if it is enabled there. Throws JsonError for a
+  // state or an action that does not decode.
+  virtual std::optional<Json> successor(const Json& state, const Json& action) const = 0;
   // Decodes and re-encodes: checks that a state or an action is well-formed (JsonError if not).
   virtual Json canonical_state(const Json& state) const = 0;
   virtual Json canonical_action(const Json& action) const = 0;
@@ -82,12 +82,11 @@ class AnyModelFor final : public AnyModel {
     for (const State& s : model_.initial_states()) out.push_back(model_.state_json(s));
     return out;
   }
-  std::vector<std::pair<Json, Json>> successors(const Json& state) const override {
-    std::vector<std::pair<Json, Json>> out;
-    model_.for_each_successor(model_.state_from_json(state), [&](const Action& action, State&& next) {
-      out.emplace_back(to_json_value(action), model_.state_json(next));
-    });
-    return out;
+  std::optional<Json> successor(const Json& state, const Json& action) const override {
+    const auto next =
+        successor_by_action(model_, model_.state_from_json(state), from_json<Action>(action, "action"));
+    if (!next) return std::nullopt;
+    return model_.state_json(*next);
   }
   Json canonical_state(const Json& state) const override { return model_.state_json(model_.state_from_json(state)); }
   Json canonical_action(const Json& action) const override {

@@ -93,28 +93,14 @@ std::string action_shape(const M& model, const typename M::Action& action) {
 // the first enabled action of the same shape (the same kind of message between the same nodes,
 // e.g. a Prepare whose ballot differs because an earlier retry was cut out), else nothing.
 template <Model M>
-std::optional<std::pair<typename M::Action, typename M::State>> replay_step(const M& model,
-                                                                            const typename M::State& state,
-                                                                            const typename M::Action& action) {
+std::optional<Successor<M>> replay_step(const M& model, const typename M::State& state,
+                                        const typename M::Action& action) {
   using Action = typename M::Action;
   using State = typename M::State;
-  std::optional<std::pair<Action, State>> exact;
-  std::vector<std::pair<Action, State>> enabled;
-  model.for_each_successor(state, [&](const Action& a, State&& next) {
-    if (exact) return;
-    if (a == action) {
-      exact.emplace(a, std::move(next));
-    } else {
-      enabled.emplace_back(a, std::move(next));
-    }
-  });
-  if (exact) return exact;
+  if (auto next = successor_by_action(model, state, action)) return Successor<M>{action, std::move(*next)};
   const std::string shape = action_shape(model, action);
   if (shape.empty()) return std::nullopt;
-  for (auto& [a, next] : enabled) {
-    if (action_shape(model, a) == shape) return std::pair<Action, State>{a, std::move(next)};
-  }
-  return std::nullopt;
+  return first_successor(model, state, [&](const Action& a, const State&) { return action_shape(model, a) == shape; });
 }
 
 template <class M>

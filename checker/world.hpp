@@ -276,15 +276,6 @@ class World {
     }
   }
 
-  // The successor reached by one given action, if it is enabled (used to replay traces).
-  std::optional<State> successor(const State& state, const Action& action) const {
-    std::optional<State> found;
-    for_each_successor(state, [&](const Action& a, State&& next) {
-      if (!found && a == action) found = std::move(next);
-    });
-    return found;
-  }
-
  private:
   template <class F>
   void network_successors(const State& state, F& emit) const {

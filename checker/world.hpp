@@ -34,6 +34,7 @@
 
 #include "checker/model.hpp"
 #include "checker/property.hpp"
+#include "checker/symmetry.hpp"
 #include "checker/world_state.hpp"
 #include "checker/world_view.hpp"
 #include "model/core/codec.hpp"
@@ -219,11 +220,7 @@ class World {
     const State initial = initial_states().front();
     std::vector<NodePermutation> kept;
     for (const NodePermutation& pi : all_node_permutations(config_.node_count, nodes, values)) {
-      State renamed = initial;
-      permute(renamed, pi);
-      std::sort(renamed.network.begin(), renamed.network.end());
-      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
-      if (renamed == initial) kept.push_back(pi);
+      if (renamed(initial, pi) == initial) kept.push_back(pi);
     }
     if (kept.size() <= 1) {
       return "no renaming of " + std::string(P::name) + "'s " + (nodes ? "nodes or values" : "values") +
@@ -235,26 +232,15 @@ class World {
   }
   bool symmetric() const { return !permutations_.empty(); }
   void canonicalize(State& state) const {
-    if (permutations_.empty()) return;
-    thread_local Bytes best;
-    thread_local Bytes candidate;
-    best.clear();
-    encode_to(best, state);
-    State best_state = state;
-    for (std::size_t k = 1; k < permutations_.size(); ++k) {
-      State renamed = state;
-      permute(renamed, permutations_[k]);
-      std::sort(renamed.network.begin(), renamed.network.end());
-      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
-      candidate.clear();
-      encode_to(candidate, renamed);
-      if (std::lexicographical_compare(candidate.data(), candidate.data() + candidate.size(), best.data(),
-                                       best.data() + best.size())) {
-        best.swap(candidate);
-        best_state = std::move(renamed);
-      }
-    }
-    state = std::move(best_state);
+    keep_smallest_renaming(state, permutations_, [](const State& s, const NodePermutation& pi) { return renamed(s, pi); });
+  }
+  // `state` with its nodes and values renamed by `pi`, its multisets sorted again.
+  static State renamed(const State& state, const NodePermutation& pi) {
+    State out = state;
+    permute(out, pi);
+    std::sort(out.network.begin(), out.network.end());
+    std::sort(out.requests_pending.begin(), out.requests_pending.end());
+    return out;
   }
 
   // Calls emit(action, next_state) for every enabled action, in a deterministic order.
@@ -400,7 +386,7 @@ class World {
   std::vector<PendingRequest<P>> requests_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
-  std::vector<NodePermutation> permutations_;  // every renaming but the first (identity); empty: no symmetry
+  std::vector<NodePermutation> permutations_;  // the renamings kept, the identity first; empty: no symmetry
 };
 
 }  // namespace lockstep

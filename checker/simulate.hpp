@@ -23,6 +23,7 @@
 #include "checker/progress.hpp"
 #include "checker/property.hpp"
 #include "checker/shrink.hpp"
+#include "checker/walk.hpp"
 
 namespace lockstep {
 
@@ -95,34 +96,26 @@ class Simulator {
     }
   }
 
-  // One random walk; the violated property, if any (the walk stops there).
+  // One random walk; the violated property, if any (the walk stops there). Only steps that stay
+  // within the model's bounds are taken, so that walks go on where the explorer would (and a
+  // failing walk shrinks to a run the explorer could find).
   std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace) {
     std::mt19937_64 rng(splitmix64(seed));
     const auto weights = draw_weights(rng);
     const auto initial = model_.initial_states();
     trace.clear();
     trace.push_back(Step{std::nullopt, initial[rng() % initial.size()]});
-    if (auto property = violated(trace.back().state)) return property;
-    std::vector<std::pair<Action, State>> successors;
-    for (std::uint32_t depth = 0; depth < options_.depth; ++depth) {
-      const State& state = trace.back().state;
-      successors.clear();
-      // Only steps that stay within the model's bounds, so that walks go on where the explorer
-      // would (and a failing walk shrinks to a run the explorer could find).
-      model_.for_each_successor(state, [&](const Action& a, State&& next) {
-        if (model_.within_bounds(next)) successors.emplace_back(a, std::move(next));
-      });
-      if (successors.empty()) break;
-      auto& [action, next] = successors[choose(successors, weights, rng)];
-      steps_.fetch_add(1, std::memory_order_relaxed);
-      if (const auto p = first_violated_transition(model_.transition_properties(), state, next)) {
-        trace.push_back(Step{action, std::move(next)});
-        return std::string(model_.transition_properties()[*p].name);
-      }
-      trace.push_back(Step{action, std::move(next)});
-      if (auto property = violated(trace.back().state)) return property;
-    }
-    return std::nullopt;
+    std::optional<std::string> property = violated(trace.back().state);
+    if (property) return property;
+    lockstep::walk(
+        model_, trace, options_.depth, WalkBounds::successors,
+        [&](const std::vector<Successor<M>>& successors) { return choose(successors, weights, rng); },
+        [&](const State& before, const State& after) {
+          steps_.fetch_add(1, std::memory_order_relaxed);
+          property = violated(before, after);
+          return property.has_value();
+        });
+    return property;
   }
 
   // The first "always" property `state` violates; marks the "sometimes" properties it reaches.
@@ -130,6 +123,13 @@ class Simulator {
     const auto p = first_violated(model_.properties(), state, seen_);
     if (!p) return std::nullopt;
     return std::string(model_.properties()[*p].name);
+  }
+  // The first property a step violates: a transition property, else one of the state it reaches.
+  std::optional<std::string> violated(const State& before, const State& after) {
+    if (const auto p = first_violated_transition(model_.transition_properties(), before, after)) {
+      return std::string(model_.transition_properties()[*p].name);
+    }
+    return violated(after);
   }
 
   static constexpr std::size_t kinds = 8;
@@ -144,7 +144,7 @@ class Simulator {
     return weights;
   }
 
-  std::size_t choose(const std::vector<std::pair<Action, State>>& successors, const std::array<unsigned, kinds>& weights,
+  std::size_t choose(const std::vector<Successor<M>>& successors, const std::array<unsigned, kinds>& weights,
                      std::mt19937_64& rng) const {
     std::uint64_t total = 0;
     for (const auto& s : successors) total += weights[kind_index(s.first)];

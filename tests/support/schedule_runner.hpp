@@ -80,7 +80,7 @@ class ScheduleRunner {
   using Step = TraceStep<State, Action>;
   using Envelope = typename M::Env;
   using Request = typename M::Protocol::ClientRequest;
-  using Successors = std::vector<std::pair<Action, State>>;
+  using Successors = std::vector<Successor<M>>;
 
   // `reserved`: client requests that choices never issue (kept for a later phase).
   explicit ScheduleRunner(const M& world, std::vector<Request> reserved = {})
@@ -129,9 +129,7 @@ class ScheduleRunner {
   Successors enabled() {
     Successors out;
     try {
-      world_.for_each_successor(state(), [&](const Action& action, State&& next) {
-        if (world_.within_bounds(next)) out.emplace_back(action, std::move(next));
-      });
+      successors_within_bounds(world_, state(), out);
     } catch (const CapacityError&) {
       at_capacity_ = true;
       ++stats_.capacity_stops;

@@ -2,9 +2,8 @@
 // every protocol alike (replay, show, shrink). A trace's "#meta" names its protocol and holds the
 // model's parameters ("model"), from which model_from_trace_meta rebuilds the model.
 //
-// A concrete model M (World<P>, PaxosTlaModel, ...) provides, besides what the explorer needs
-// (checker/explore.hpp): `static constexpr std::string_view protocol`, `state_json`,
-// `state_from_json`, `model_json` and `static M from_model_json(const Json&)`.
+// Any Model (checker/model.hpp: World<P>, PaxosTlaModel, ...) has what this needs; what the viewers
+// draw of nodes and messages comes from a model that declares has_network_view.
 #pragma once
 
 #include <memory>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "checker/action_view.hpp"
+#include "checker/model.hpp"
 #include "checker/property.hpp"
 #include "checker/shrink.hpp"
 #include "model/core/diff.hpp"
@@ -35,9 +35,9 @@ class AnyModel {
   virtual std::string protocol() const = 0;
   virtual Json model_json() const = 0;
   virtual std::vector<Json> initial_states() const = 0;
-  // Every enabled action from `state`, with the state it leads to. Throws JsonError for a state
-  // that does not decode.
-  virtual std::vector<std::pair<Json, Json>> successors(const Json& state) const = 0;
+  // The state that `action` leads to from `state`, if it is enabled there. Throws JsonError for a
+  // state or an action that does not decode.
+  virtual std::optional<Json> successor(const Json& state, const Json& action) const = 0;
   // Decodes and re-encodes: checks that a state or an action is well-formed (JsonError if not).
   virtual Json canonical_state(const Json& state) const = 0;
   virtual Json canonical_action(const Json& action) const = 0;
@@ -67,7 +67,7 @@ class AnyModel {
                                             const std::string& property, const ShrinkOptions& options) const = 0;
 };
 
-template <class M>
+template <Model M>
 class AnyModelFor final : public AnyModel {
  public:
   using State = typename M::State;
@@ -82,41 +82,25 @@ class AnyModelFor final : public AnyModel {
     for (const State& s : model_.initial_states()) out.push_back(model_.state_json(s));
     return out;
   }
-  std::vector<std::pair<Json, Json>> successors(const Json& state) const override {
-    std::vector<std::pair<Json, Json>> out;
-    model_.for_each_successor(model_.state_from_json(state), [&](const Action& action, State&& next) {
-      out.emplace_back(to_json_value(action), model_.state_json(next));
-    });
-    return out;
+  std::optional<Json> successor(const Json& state, const Json& action) const override {
+    const auto next =
+        successor_by_action(model_, model_.state_from_json(state), from_json<Action>(action, "action"));
+    if (!next) return std::nullopt;
+    return model_.state_json(*next);
   }
   Json canonical_state(const Json& state) const override { return model_.state_json(model_.state_from_json(state)); }
   Json canonical_action(const Json& action) const override {
     return to_json_value(from_json<Action>(action, "action"));
   }
   std::vector<std::string> violated(const Json& state) const override {
-    const State s = model_.state_from_json(state);
-    std::vector<std::string> out;
-    for (const auto& property : model_.properties()) {
-      if (property.kind == PropertyKind::always && !property.holds(s)) out.emplace_back(property.name);
-    }
-    return out;
+    return violated_always(model_.properties(), model_.state_from_json(state));
   }
   std::vector<std::string> violated_transition(const Json& before, const Json& after) const override {
-    const State b = model_.state_from_json(before);
-    const State a = model_.state_from_json(after);
-    std::vector<std::string> out;
-    for (const auto& property : model_.transition_properties()) {
-      if (!property.holds(b, a)) out.emplace_back(property.name);
-    }
-    return out;
+    return violated_transitions(model_.transition_properties(), model_.state_from_json(before),
+                                model_.state_from_json(after));
   }
   std::vector<std::string> sometimes_reached(const Json& state) const override {
-    const State s = model_.state_from_json(state);
-    std::vector<std::string> out;
-    for (const auto& property : model_.properties()) {
-      if (property.kind == PropertyKind::sometimes && property.holds(s)) out.emplace_back(property.name);
-    }
-    return out;
+    return sometimes_holding(model_.properties(), model_.state_from_json(state));
   }
   std::vector<std::string> property_names() const override {
     std::vector<std::string> out;
@@ -126,19 +110,28 @@ class AnyModelFor final : public AnyModel {
   }
   std::string describe(const Json& action) const override { return action_view(action).sentence; }
 
-  // For the trace tools: what the model gives (World<P> gives it all), else what JSON allows.
+  // For the trace tools: what a model with a network view gives, else what JSON allows.
   std::size_t node_count() const override {
-    if constexpr (requires { model_.node_count(); }) return model_.node_count();
-    return 0;
+    if constexpr (M::has_network_view) {
+      return model_.node_count();
+    } else {
+      return 0;
+    }
   }
   ActionView action_view(const Json& action) const override {
     const Action a = from_json<Action>(action, "action");
-    if constexpr (requires { model_.action_view(a); }) return model_.action_view(a);
-    return ActionView{ActionKind::other, NodeId{}, std::nullopt, to_string(a)};
+    if constexpr (M::has_network_view) {
+      return model_.action_view(a);
+    } else {
+      return ActionView{ActionKind::other, NodeId{}, std::nullopt, to_string(a)};
+    }
   }
   std::vector<MessageView> in_flight(const Json& state) const override {
-    if constexpr (requires(const State& s) { model_.in_flight(s); }) return model_.in_flight(model_.state_from_json(state));
-    return {};
+    if constexpr (M::has_network_view) {
+      return model_.in_flight(model_.state_from_json(state));
+    } else {
+      return {};
+    }
   }
   std::vector<FieldChange> diff(const Json& before, const Json& after) const override {
     if constexpr (Reflected<State>) return diff_values(model_.state_from_json(before), model_.state_from_json(after));

@@ -21,21 +21,21 @@ void in_parallel(std::size_t count, unsigned threads, Body&& body) {
 }
 }  // namespace
 
-FingerprintTable::FingerprintTable(std::size_t memory_bytes_max, std::size_t bucket_count)
-    : memory_bytes_max_(memory_bytes_max) {
+FingerprintTable::FingerprintTable(std::size_t memory_bytes_max, SlotValue kept, std::size_t bucket_count)
+    : kept_(kept), memory_bytes_max_(memory_bytes_max) {
   allocate(bucket_count);
 }
 
 void FingerprintTable::allocate(std::size_t bucket_count) {
   buckets_.reset(new Bucket[bucket_count]);
   std::memset(static_cast<void*>(buckets_.get()), 0, bucket_count * sizeof(Bucket));
-  parents_.reset(new std::uint32_t[bucket_count * bucket_slots]);
+  values_.reset(new std::uint32_t[bucket_count * bucket_slots]);
   bucket_count_ = bucket_count;
   grow_at_ = static_cast<std::size_t>(static_cast<double>(capacity()) * load_max);
   size_.store(0, std::memory_order_relaxed);
 }
 
-FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fingerprint, std::uint32_t parent) {
+FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fingerprint, std::uint32_t value) {
   const std::uint64_t key = stored(fingerprint);
   std::size_t bucket = home(key);
   for (std::size_t probed = 0; probed < bucket_count_; ++probed) {
@@ -45,7 +45,7 @@ FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fing
       if (current == 0) {
         if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
           const std::size_t slot = bucket * bucket_slots + i;
-          parents_[slot] = parent;
+          values_[slot] = value;
           return {static_cast<std::uint32_t>(slot), true};
         }
         // Another thread claimed this slot first; `current` now holds what it wrote.
@@ -85,7 +85,7 @@ bool FingerprintTable::can_grow() const {
 
 std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
   std::unique_ptr<Bucket[]> old_buckets = std::move(buckets_);
-  std::unique_ptr<std::uint32_t[]> old_parents = std::move(parents_);
+  std::unique_ptr<std::uint32_t[]> old_values = std::move(values_);
   const std::size_t old_count = bucket_count_;
   const std::size_t old_size = size();
   // Threads pay off only on a large table: a small one is rehashed before they would start.
@@ -100,15 +100,16 @@ std::vector<std::uint32_t> FingerprintTable::grow(unsigned threads) {
         const std::uint64_t fp = old_buckets[b].fingerprints[i];
         if (fp == 0) continue;
         const std::size_t old_slot = b * bucket_slots + i;
-        moved[old_slot] = insert_uncounted(fp, old_parents[old_slot]).slot;
+        moved[old_slot] = insert_uncounted(fp, old_values[old_slot]).slot;
       }
     }
   });
   size_.store(old_size, std::memory_order_relaxed);
+  if (kept_ != SlotValue::parent) return moved;  // depths do not move with their slots
   in_parallel(capacity(), threads, [&](std::size_t begin, std::size_t end) {
     for (std::size_t slot = begin; slot < end; ++slot) {
       if (buckets_[slot / bucket_slots].fingerprints[slot % bucket_slots] == 0) continue;
-      if (parents_[slot] != no_parent) parents_[slot] = moved[parents_[slot]];
+      if (values_[slot] != no_parent) values_[slot] = moved[values_[slot]];
     }
   });
   return moved;

@@ -1,9 +1,10 @@
-// The set of visited states: one 64-bit fingerprint and one 32-bit parent link per state, 12
-// bytes a slot, kept at least 77% full, so at most 16 bytes a state. Fingerprints live in
-// buckets of eight (one cache line, probed linearly bucket after bucket); a state's identity is
-// its slot, and its parent link is the slot of the state it was first reached from, so the
-// shortest trace to any state can be rebuilt by walking parents and re-executing. Whole states
-// are never kept.
+// The set of visited states: one 64-bit fingerprint and one 32-bit value per state, 12 bytes a
+// slot, kept at least 77% full, so at most 16 bytes a state. Fingerprints live in buckets of
+// eight (one cache line, probed linearly bucket after bucket); a state's identity is its slot.
+// Whole states are never kept. What the 32-bit value holds is declared when the table is made
+// (SlotValue): for breadth-first search, the parent link, the slot of the state it was first
+// reached from, so that the shortest trace to any state can be rebuilt by walking parents and
+// re-executing; for depth-first search, the smallest depth at which it reached the state.
 //
 // The home bucket is the fingerprint scaled to the bucket count ("fastrange"), which is
 // monotone: growing the table moves entries forward in order, so a rehash is one sequential
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,22 +32,31 @@ class FingerprintTable {
   static constexpr double load_max = 0.92;
   static constexpr double growth = 1.2;
 
+  // What the 32-bit value kept with each fingerprint is.
+  enum class SlotValue {
+    parent,  // the slot of the state it was first reached from (no_parent for an initial state);
+             // renumbered when the table grows and its slots move
+    depth,   // the smallest depth at which a depth-first search has reached the state
+  };
+
   // `memory_bytes_max` = 0: grow without bound (up to 2^32 slots).
-  explicit FingerprintTable(std::size_t memory_bytes_max = 0, std::size_t bucket_count = 512);
+  explicit FingerprintTable(std::size_t memory_bytes_max = 0, SlotValue kept = SlotValue::parent,
+                            std::size_t bucket_count = 512);
 
   struct Inserted {
     std::uint32_t slot;
     bool is_new;
   };
-  Inserted insert(std::uint64_t fingerprint, std::uint32_t parent) {
-    const Inserted inserted = insert_uncounted(fingerprint, parent);
+  // Inserts a fingerprint with its value (a parent slot or a depth, as the table keeps).
+  Inserted insert(std::uint64_t fingerprint, std::uint32_t value) {
+    const Inserted inserted = insert_uncounted(fingerprint, value);
     if (inserted.is_new) count_inserted(1);
     return inserted;
   }
   // For parallel inserters: insert without counting, then count_inserted() what was new, a few
   // at a time (a counter shared by every core, touched on every insert, would be a bottleneck).
   // Growth is decided on the count, so it may lag by a few states (the load bound has room).
-  Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t parent);
+  Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t value);
   void count_inserted(std::size_t n) {
     if (n > 0) size_.fetch_add(n, std::memory_order_relaxed);
   }
@@ -55,10 +66,19 @@ class FingerprintTable {
     __builtin_prefetch(&buckets_[home(stored(fingerprint))]);
   }
 
-  std::uint32_t parent(std::uint32_t slot) const { return parents_[slot]; }
-  // The link field holds another 32-bit value for searches without parent links (depth-first
-  // search keeps the depth at which it saw a state); single-threaded use only.
-  void set_parent(std::uint32_t slot, std::uint32_t value) { parents_[slot] = value; }
+  std::uint32_t parent(std::uint32_t slot) const {
+    assert(kept_ == SlotValue::parent);
+    return values_[slot];
+  }
+  std::uint32_t depth(std::uint32_t slot) const {
+    assert(kept_ == SlotValue::depth);
+    return values_[slot];
+  }
+  // Single-threaded use only (depth-first search).
+  void set_depth(std::uint32_t slot, std::uint32_t depth) {
+    assert(kept_ == SlotValue::depth);
+    values_[slot] = depth;
+  }
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
   std::size_t capacity() const { return bucket_count_ * bucket_slots; }
   std::size_t bytes() const { return capacity() * bytes_per_slot; }
@@ -68,8 +88,8 @@ class FingerprintTable {
   // The capacity the next growth would reach, and whether the memory bound allows it.
   std::size_t next_bucket_count() const;
   bool can_grow() const;
-  // Grows the capacity by `growth`, rehashing on `threads` threads. Returns old slot -> new
-  // slot, so holders of slots can remap them.
+  // Grows the capacity by `growth`, rehashing on `threads` threads (and renumbering parent
+  // links). Returns old slot -> new slot, so holders of slots can remap them.
   std::vector<std::uint32_t> grow(unsigned threads = 1);
 
  private:
@@ -83,7 +103,8 @@ class FingerprintTable {
   void allocate(std::size_t bucket_count);
 
   std::unique_ptr<Bucket[]> buckets_;  // 0 = empty slot
-  std::unique_ptr<std::uint32_t[]> parents_;
+  std::unique_ptr<std::uint32_t[]> values_;  // per slot, what kept_ says
+  SlotValue kept_;
   std::size_t bucket_count_ = 0;
   std::size_t grow_at_ = 0;
   std::atomic<std::size_t> size_ = 0;

@@ -3,7 +3,9 @@
 
 #include <vector>
 
+#include "checker/model.hpp"
 #include "checker/property.hpp"
+#include "checker/symmetry.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
 #include "model/paxos/tla.hpp"
@@ -34,35 +36,28 @@ class PaxosTlaModel {
     };
   }
 
+  // What Paxos.tla gives beyond a model's basics (checker/model.hpp): no nodes or messages of a
+  // World, only its variables.
+  static constexpr bool has_symmetry = true;      // acceptors and values renamed
+  static constexpr bool has_independence = true;  // Phase1b/Phase2b of different acceptors
+  static constexpr bool has_network_view = false;
+
   static constexpr std::string_view protocol = "paxos-tla";
   const paxos_tla::Config& config() const { return config_; }
 
   std::vector<State> initial_states() const { return {paxos_tla::initial_state(config_)}; }
 
   // Symmetry reduction over acceptors and values: the canonical state of an orbit is the
-  // renaming with the smallest encoding.
+  // renaming with the smallest encoding (checker/symmetry.hpp).
   std::string enable_symmetry() {
     renamings_ = paxos_tla::all_renamings(config_);
     return "";
   }
+  bool symmetric() const { return renamings_.size() > 1; }
   void canonicalize(State& state) const {
-    if (renamings_.size() <= 1) return;
-    thread_local Bytes best;
-    thread_local Bytes candidate;
-    best.clear();
-    encode_to(best, state);
-    State best_state = state;
-    for (std::size_t k = 1; k < renamings_.size(); ++k) {
-      State renamed = paxos_tla::rename(config_, renamings_[k], state);
-      candidate.clear();
-      encode_to(candidate, renamed);
-      if (std::lexicographical_compare(candidate.data(), candidate.data() + candidate.size(), best.data(),
-                                       best.data() + best.size())) {
-        best.swap(candidate);
-        best_state = renamed;
-      }
-    }
-    state = best_state;
+    keep_smallest_renaming(state, renamings_, [this](const State& s, const paxos_tla::Renaming& renaming) {
+      return paxos_tla::rename(config_, renaming, s);
+    });
   }
   bool within_bounds(const State&) const { return true; }
   const std::vector<Property<State>>& properties() const { return properties_; }
@@ -108,5 +103,9 @@ class PaxosTlaModel {
   std::vector<TransitionProperty<State>> transition_properties_;
   std::vector<paxos_tla::Renaming> renamings_;
 };
+
+static_assert(Model<PaxosTlaModel>);
+static_assert(SymmetryModel<PaxosTlaModel>);
+static_assert(IndependenceModel<PaxosTlaModel>);
 
 }  // namespace lockstep

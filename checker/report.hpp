@@ -61,8 +61,8 @@ void add_trace(const M& model, const Trace& trace, CheckReport& report, const st
 }
 
 // Builds the report of exploring `model` (which names its protocol and gives its states and
-// parameters as JSON: see checker/any_model.hpp).
-template <class M>
+// parameters as JSON: see checker/model.hpp).
+template <Model M>
 CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bounds) {
   CheckReport report;
   report.protocol = std::string(M::protocol);
@@ -85,7 +85,7 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
 }
 
 // The report of a random simulation.
-template <class M>
+template <Model M>
 CheckReport make_simulation_report(const M& model, const SimulateResult<M>& result, Json bounds,
                                    const SimulateOptions& options) {
   CheckReport report;

@@ -29,7 +29,8 @@
 #include <vector>
 
 #include "checker/action_view.hpp"
-#include "checker/explore.hpp"
+#include "checker/engine/search.hpp"
+#include "checker/model.hpp"
 #include "model/core/print.hpp"
 
 namespace lockstep {
@@ -52,7 +53,7 @@ std::vector<std::size_t> ddmin(std::size_t count, const ShrinkTest& fails, const
 
 // Whether the step from `before` to `after` violates `property` (an "always" property of
 // `after`, or a transition property of the step).
-template <class M>
+template <Model M>
 bool violates(const M& model, const typename M::State& before, const typename M::State& after,
               std::string_view property) {
   for (const auto& p : model.properties()) {
@@ -64,11 +65,11 @@ bool violates(const M& model, const typename M::State& before, const typename M:
   return false;
 }
 
-// What an action is, without its payload: "deliver n3 n1>n3 Prepare" (for a model that views its
-// actions, as World does; checker/action_view.hpp). Empty when the model cannot say.
-template <class M>
+// What an action is, without its payload: "deliver n3 n1>n3 Prepare" (for a model with a network
+// view, as World has; checker/action_view.hpp). Empty when the model cannot say.
+template <Model M>
 std::string action_shape(const M& model, const typename M::Action& action) {
-  if constexpr (requires { model.action_view(action); }) {
+  if constexpr (M::has_network_view) {
     const ActionView view = model.action_view(action);
     std::string shape(action_kind_name(view.kind));
     shape += ' ';
@@ -83,36 +84,23 @@ std::string action_shape(const M& model, const typename M::Action& action) {
       shape.append(text, 0, text.find('{'));
     }
     return shape;
+  } else {
+    return "";
   }
-  return "";
 }
 
 // The step that replaying `action` takes from `state`: the action itself when it is enabled, else
 // the first enabled action of the same shape (the same kind of message between the same nodes,
 // e.g. a Prepare whose ballot differs because an earlier retry was cut out), else nothing.
-template <class M>
-std::optional<std::pair<typename M::Action, typename M::State>> replay_step(const M& model,
-                                                                            const typename M::State& state,
-                                                                            const typename M::Action& action) {
+template <Model M>
+std::optional<Successor<M>> replay_step(const M& model, const typename M::State& state,
+                                        const typename M::Action& action) {
   using Action = typename M::Action;
   using State = typename M::State;
-  std::optional<std::pair<Action, State>> exact;
-  std::vector<std::pair<Action, State>> enabled;
-  model.for_each_successor(state, [&](const Action& a, State&& next) {
-    if (exact) return;
-    if (a == action) {
-      exact.emplace(a, std::move(next));
-    } else {
-      enabled.emplace_back(a, std::move(next));
-    }
-  });
-  if (exact) return exact;
+  if (auto next = successor_by_action(model, state, action)) return Successor<M>{action, std::move(*next)};
   const std::string shape = action_shape(model, action);
   if (shape.empty()) return std::nullopt;
-  for (auto& [a, next] : enabled) {
-    if (action_shape(model, a) == shape) return std::pair<Action, State>{a, std::move(next)};
-  }
-  return std::nullopt;
+  return first_successor(model, state, [&](const Action& a, const State&) { return action_shape(model, a) == shape; });
 }
 
 template <class M>
@@ -123,7 +111,7 @@ struct Shrunk {
 
 // Shrinks the run of `actions` from `initial` that violates `property`. Empty when that run does
 // not replay or does not violate it.
-template <class M>
+template <Model M>
 std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State& initial,
                                         const std::vector<typename M::Action>& actions, std::string_view property,
                                         const ShrinkOptions& options = {}) {
@@ -160,7 +148,7 @@ std::optional<Shrunk<M>> shrink_actions(const M& model, const typename M::State&
 }
 
 // The same for a trace (trace[0] is the initial state, every later step has its action).
-template <class M>
+template <Model M>
 std::optional<Shrunk<M>> shrink_trace(const M& model, const std::vector<TraceStep<typename M::State, typename M::Action>>& trace,
                                       std::string_view property, const ShrinkOptions& options = {}) {
   if (trace.empty()) return std::nullopt;

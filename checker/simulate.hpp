@@ -18,8 +18,12 @@
 #include <vector>
 
 #include "checker/action_view.hpp"
-#include "checker/explore.hpp"
+#include "checker/engine/search.hpp"
+#include "checker/model.hpp"
+#include "checker/progress.hpp"
+#include "checker/property.hpp"
 #include "checker/shrink.hpp"
+#include "checker/walk.hpp"
 
 namespace lockstep {
 
@@ -56,7 +60,7 @@ inline std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-template <class M>
+template <Model M>
 class Simulator {
  public:
   using State = typename M::State;
@@ -92,48 +96,40 @@ class Simulator {
     }
   }
 
-  // One random walk; the violated property, if any (the walk stops there).
+  // One random walk; the violated property, if any (the walk stops there). Only steps that stay
+  // within the model's bounds are taken, so that walks go on where the explorer would (and a
+  // failing walk shrinks to a run the explorer could find).
   std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace) {
     std::mt19937_64 rng(splitmix64(seed));
     const auto weights = draw_weights(rng);
     const auto initial = model_.initial_states();
     trace.clear();
     trace.push_back(Step{std::nullopt, initial[rng() % initial.size()]});
-    if (auto property = violated(trace.back().state)) return property;
-    std::vector<std::pair<Action, State>> successors;
-    for (std::uint32_t depth = 0; depth < options_.depth; ++depth) {
-      const State& state = trace.back().state;
-      successors.clear();
-      // Only steps that stay within the model's bounds, so that walks go on where the explorer
-      // would (and a failing walk shrinks to a run the explorer could find).
-      model_.for_each_successor(state, [&](const Action& a, State&& next) {
-        if (model_.within_bounds(next)) successors.emplace_back(a, std::move(next));
-      });
-      if (successors.empty()) break;
-      auto& [action, next] = successors[choose(successors, weights, rng)];
-      steps_.fetch_add(1, std::memory_order_relaxed);
-      for (const auto& property : model_.transition_properties()) {
-        if (!property.holds(state, next)) {
-          trace.push_back(Step{action, std::move(next)});
-          return std::string(property.name);
-        }
-      }
-      trace.push_back(Step{action, std::move(next)});
-      if (auto property = violated(trace.back().state)) return property;
-    }
-    return std::nullopt;
+    std::optional<std::string> property = violated(trace.back().state);
+    if (property) return property;
+    lockstep::walk(
+        model_, trace, options_.depth, WalkBounds::successors,
+        [&](const std::vector<Successor<M>>& successors) { return choose(successors, weights, rng); },
+        [&](const State& before, const State& after) {
+          steps_.fetch_add(1, std::memory_order_relaxed);
+          property = violated(before, after);
+          return property.has_value();
+        });
+    return property;
   }
 
+  // The first "always" property `state` violates; marks the "sometimes" properties it reaches.
   std::optional<std::string> violated(const State& state) {
-    const auto& properties = model_.properties();
-    for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (properties[p].kind == PropertyKind::sometimes) {
-        if (!seen_[p].load(std::memory_order_relaxed) && properties[p].holds(state)) seen_[p].store(true);
-      } else if (!properties[p].holds(state)) {
-        return std::string(properties[p].name);
-      }
+    const auto p = first_violated(model_.properties(), state, seen_);
+    if (!p) return std::nullopt;
+    return std::string(model_.properties()[*p].name);
+  }
+  // The first property a step violates: a transition property, else one of the state it reaches.
+  std::optional<std::string> violated(const State& before, const State& after) {
+    if (const auto p = first_violated_transition(model_.transition_properties(), before, after)) {
+      return std::string(model_.transition_properties()[*p].name);
     }
-    return std::nullopt;
+    return violated(after);
   }
 
   static constexpr std::size_t kinds = 8;
@@ -148,7 +144,7 @@ class Simulator {
     return weights;
   }
 
-  std::size_t choose(const std::vector<std::pair<Action, State>>& successors, const std::array<unsigned, kinds>& weights,
+  std::size_t choose(const std::vector<Successor<M>>& successors, const std::array<unsigned, kinds>& weights,
                      std::mt19937_64& rng) const {
     std::uint64_t total = 0;
     for (const auto& s : successors) total += weights[kind_index(s.first)];
@@ -163,7 +159,7 @@ class Simulator {
   }
 
   std::size_t kind_index(const Action& action) const {
-    if constexpr (requires { M::action_kind(action); }) {
+    if constexpr (M::has_network_view) {
       return static_cast<std::size_t>(M::action_kind(action));
     } else {
       return static_cast<std::size_t>(ActionKind::other);
@@ -197,12 +193,7 @@ class Simulator {
     result_.runs = runs_done_.load();
     result_.steps = steps_.load();
     result_.seconds = progress_.seconds();
-    const auto& properties = model_.properties();
-    for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (properties[p].kind == PropertyKind::sometimes && !seen_[p].load()) {
-        result_.sometimes_unreached.emplace_back(properties[p].name);
-      }
-    }
+    result_.sometimes_unreached = sometimes_unreached(model_.properties(), seen_);
     if (result_.outcome == Outcome::violation && options_.shrink) {
       if (auto shrunk = shrink_trace(model_, result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
     } else if (result_.outcome == Outcome::ok && !result_.sometimes_unreached.empty()) {
@@ -226,7 +217,7 @@ class Simulator {
 
 }  // namespace detail
 
-template <class M>
+template <Model M>
 SimulateResult<M> simulate(const M& model, const SimulateOptions& options) {
   return detail::Simulator<M>(model, options).run();
 }

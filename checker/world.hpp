@@ -32,7 +32,9 @@
 #include <variant>
 #include <vector>
 
+#include "checker/model.hpp"
 #include "checker/property.hpp"
+#include "checker/symmetry.hpp"
 #include "checker/world_state.hpp"
 #include "checker/world_view.hpp"
 #include "model/core/codec.hpp"
@@ -110,7 +112,17 @@ class World {
         bounds_(bounds),
         requests_(std::move(requests)),
         properties_(S::properties(config_)),
-        transition_properties_(S::transition_properties(config_)) {}
+        transition_properties_(S::transition_properties(config_)) {
+    static_assert(Model<World>);  // here, where World is a complete type
+    static_assert(SymmetryModel<World>);
+    static_assert(IndependenceModel<World>);
+    static_assert(NetworkViewModel<World>);
+  }
+
+  // What World gives beyond a model's basics (checker/model.hpp).
+  static constexpr bool has_symmetry = true;      // enable_symmetry: nodes and values renamed
+  static constexpr bool has_independence = true;  // independent: local steps at different nodes
+  static constexpr bool has_network_view = true;  // nodes, messages in flight, action kinds
 
   static constexpr std::string_view protocol = P::name;
   const Config& config() const { return config_; }
@@ -224,11 +236,7 @@ class World {
     const State initial = initial_states().front();
     std::vector<NodePermutation> kept;
     for (const NodePermutation& pi : all_node_permutations(config_.node_count, nodes, values)) {
-      State renamed = initial;
-      permute(renamed, pi);
-      std::sort(renamed.network.begin(), renamed.network.end());
-      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
-      if (renamed == initial) kept.push_back(pi);
+      if (renamed(initial, pi) == initial) kept.push_back(pi);
     }
     if (kept.size() <= 1) {
       return "no renaming of " + std::string(P::name) + "'s " + (nodes ? "nodes or values" : "values") +
@@ -240,26 +248,15 @@ class World {
   }
   bool symmetric() const { return !permutations_.empty(); }
   void canonicalize(State& state) const {
-    if (permutations_.empty()) return;
-    thread_local Bytes best;
-    thread_local Bytes candidate;
-    best.clear();
-    encode_to(best, state);
-    State best_state = state;
-    for (std::size_t k = 1; k < permutations_.size(); ++k) {
-      State renamed = state;
-      permute(renamed, permutations_[k]);
-      std::sort(renamed.network.begin(), renamed.network.end());
-      std::sort(renamed.requests_pending.begin(), renamed.requests_pending.end());
-      candidate.clear();
-      encode_to(candidate, renamed);
-      if (std::lexicographical_compare(candidate.data(), candidate.data() + candidate.size(), best.data(),
-                                       best.data() + best.size())) {
-        best.swap(candidate);
-        best_state = std::move(renamed);
-      }
-    }
-    state = std::move(best_state);
+    keep_smallest_renaming(state, permutations_, [](const State& s, const NodePermutation& pi) { return renamed(s, pi); });
+  }
+  // `state` with its nodes and values renamed by `pi`, its multisets sorted again.
+  static State renamed(const State& state, const NodePermutation& pi) {
+    State out = state;
+    permute(out, pi);
+    std::sort(out.network.begin(), out.network.end());
+    std::sort(out.requests_pending.begin(), out.requests_pending.end());
+    return out;
   }
 
   // Calls emit(action, next_state) for every enabled action, in a deterministic order.
@@ -279,15 +276,6 @@ class World {
         emit(Action{typename Actions::Recover{id}}, std::move(next));
       }
     }
-  }
-
-  // The successor reached by one given action, if it is enabled (used to replay traces).
-  std::optional<State> successor(const State& state, const Action& action) const {
-    std::optional<State> found;
-    for_each_successor(state, [&](const Action& a, State&& next) {
-      if (!found && a == action) found = std::move(next);
-    });
-    return found;
   }
 
  private:
@@ -423,7 +411,7 @@ class World {
   std::vector<PendingRequest<P>> requests_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
-  std::vector<NodePermutation> permutations_;  // every renaming but the first (identity); empty: no symmetry
+  std::vector<NodePermutation> permutations_;  // the renamings kept, the identity first; empty: no symmetry
 };
 
 }  // namespace lockstep

@@ -31,17 +31,13 @@ RC_GTEST_PROP(PaxosWorldProperty, random_walks_keep_every_invariant, ()) {
   auto state = world.initial_states().front();
   const int steps = *rc::gen::inRange(0, 60);
   for (int i = 0; i < steps; ++i) {
-    std::vector<std::pair<PaxosWorld::Action, PaxosWorld::State>> successors;
-    world.for_each_successor(state, [&](const auto& action, auto&& next) { successors.emplace_back(action, next); });
-    if (successors.empty()) break;
-    const std::size_t pick = *rc::gen::inRange<std::size_t>(0, successors.size());
-    for (const auto& property : world.transition_properties()) {
-      RC_ASSERT(property.holds(state, successors[pick].second));
-    }
-    state = successors[pick].second;
-    for (const auto& property : world.properties()) {
-      if (property.kind == PropertyKind::always) RC_ASSERT(property.holds(state));
-    }
+    std::vector<Successor<PaxosWorld>> enabled;
+    successors(world, state, enabled);
+    if (enabled.empty()) break;
+    const std::size_t pick = *rc::gen::inRange<std::size_t>(0, enabled.size());
+    RC_ASSERT(violated_transitions(world.transition_properties(), state, enabled[pick].second).empty());
+    state = enabled[pick].second;
+    RC_ASSERT(violated_always(world.properties(), state).empty());
     RC_ASSERT(decode_from<PaxosWorld::State>(encode_string(state)) == state);
     RC_ASSERT(from_json<PaxosWorld::State>(to_json_value(state)) == state);
   }

@@ -31,16 +31,6 @@ std::string key(const State& state) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
-// The state `action` leads to from `state`, if it is enabled there.
-template <class M>
-std::optional<typename M::State> successor(const M& model, const typename M::State& state, const typename M::Action& action) {
-  std::optional<typename M::State> found;
-  model.for_each_successor(state, [&](const typename M::Action& a, typename M::State&& next) {
-    if (!found && a == action) found = std::move(next);
-  });
-  return found;
-}
-
 // Visits every reachable state (breadth first, up to `limit` states) and, for every pair of
 // enabled actions the model calls independent, checks the diamond: each stays enabled after
 // the other, and both orders end in the same state. Returns the number of pairs checked.
@@ -59,16 +49,16 @@ std::size_t check_diamonds(const M& model, std::size_t limit) {
     const State state = std::move(queue.front());
     queue.pop_front();
     if (!model.within_bounds(state)) continue;
-    std::vector<std::pair<Action, State>> successors;
-    model.for_each_successor(state, [&](const Action& a, State&& next) { successors.emplace_back(a, std::move(next)); });
-    for (std::size_t i = 0; i < successors.size(); ++i) {
-      for (std::size_t j = i + 1; j < successors.size(); ++j) {
-        const auto& [a, after_a] = successors[i];
-        const auto& [b, after_b] = successors[j];
+    std::vector<Successor<M>> enabled;
+    successors(model, state, enabled);
+    for (std::size_t i = 0; i < enabled.size(); ++i) {
+      for (std::size_t j = i + 1; j < enabled.size(); ++j) {
+        const auto& [a, after_a] = enabled[i];
+        const auto& [b, after_b] = enabled[j];
         if (!M::independent(a, b)) continue;
         ++pairs;
-        const auto ab = successor(model, after_a, b);
-        const auto ba = successor(model, after_b, a);
+        const auto ab = successor_by_action(model, after_a, b);
+        const auto ba = successor_by_action(model, after_b, a);
         if (!ab || !ba) {
           ADD_FAILURE() << "independent actions disable each other: " << to_string(a) << " / " << to_string(b);
           return pairs;
@@ -79,7 +69,7 @@ std::size_t check_diamonds(const M& model, std::size_t limit) {
         }
       }
     }
-    for (auto& [a, next] : successors) {
+    for (auto& [a, next] : enabled) {
       if (seen.insert(key(next)).second) queue.push_back(std::move(next));
     }
   }

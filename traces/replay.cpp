@@ -111,13 +111,11 @@ std::optional<Divergence> check_initial(const AnyModel& model, const Json& recor
 
 std::optional<Divergence> check_step(const AnyModel& model, const ItfStep& previous, const ItfStep& step,
                                      std::size_t index) {
-  for (const auto& [action, next] : model.successors(previous.state)) {
-    if (action != step.action) continue;
-    if (next == step.state) return std::nullopt;
-    return Divergence{index, model.describe(step.action), "the state the action leads to differs from the recorded one",
-                      model.diff(step.state, next)};
-  }
-  return Divergence{index, model.describe(step.action), "the action is not enabled in the previous state", {}};
+  const std::optional<Json> next = model.successor(previous.state, step.action);
+  if (!next) return Divergence{index, model.describe(step.action), "the action is not enabled in the previous state", {}};
+  if (*next == step.state) return std::nullopt;
+  return Divergence{index, model.describe(step.action), "the state the action leads to differs from the recorded one",
+                    model.diff(step.state, *next)};
 }
 
 }  // namespace

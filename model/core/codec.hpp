@@ -176,6 +176,16 @@ void decode_variant(ByteReader& r, V& value, std::size_t index) {
     throw CodecError("variant index " + std::to_string(index) + " out of range");
   }
 }
+
+// The count of a sequence, set or map about to be decoded; no more than an inline container holds.
+template <class T>
+std::size_t decode_count(ByteReader& r) {
+  const std::size_t n = r.length(0);
+  if constexpr (has_capacity<T>) {
+    if (n > T::capacity()) throw CodecError("length " + std::to_string(n) + " exceeds the capacity");
+  }
+  return n;
+}
 }  // namespace detail
 
 // A type can encode itself with lockstep_encode/lockstep_decode (found by ADL).
@@ -185,40 +195,45 @@ concept CustomCodec = requires(ByteWriter& w, ByteReader& r, const T& c, T& m) {
   lockstep_decode(r, m);
 };
 
+// What the codec encodes (and so fingerprints): a value of a reflected kind, or of a type with
+// its own codec.
+template <class T>
+concept Encodable = CustomCodec<T> || Reflectable<T>;
+
 template <class T>
 void encode(ByteWriter& w, const T& value) {
+  constexpr Kind kind = kind_of<T>;
   if constexpr (CustomCodec<T>) {
     lockstep_encode(w, value);
-  } else if constexpr (Scalar<T>) {
+  } else if constexpr (kind == Kind::scalar) {
     encode(w, value.value);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     w.byte(value ? 1 : 0);
-  } else if constexpr (std::is_integral_v<T> && sizeof(T) == 1) {
+  } else if constexpr (kind == Kind::integer && sizeof(T) == 1) {
     w.byte(static_cast<std::uint8_t>(value));
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     w.raw(&value, sizeof(T));
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     encode(w, static_cast<std::underlying_type_t<T>>(value));
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     w.raw(&value.bits, sizeof(value.bits));
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     encode(w, value.items);
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     w.byte(value.has_value() ? 1 : 0);
     if (value) encode(w, *value);
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     w.byte(static_cast<std::uint8_t>(value.index()));
     std::visit([&](const auto& alternative) { encode(w, alternative); }, value);
-  } else if constexpr (is_vector<T>::value || is_set<T>::value || is_map<T>::value || is_small_vec<T>::value ||
-                       is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::sequence || kind == Kind::set || kind == Kind::map) {
     w.varint(value.size());
     for (const auto& element : value) encode(w, element);
-  } else if constexpr (is_std_array<T>::value) {
+  } else if constexpr (kind == Kind::array) {
     for (const auto& element : value) encode(w, element);
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     encode(w, value.first);
     encode(w, value.second);
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     for_each_member(value, [&](const auto& field) { encode(w, field); });
   } else {
     static_assert(always_false<T>, "lockstep: no encoding for this type");
@@ -227,30 +242,31 @@ void encode(ByteWriter& w, const T& value) {
 
 template <class T>
 void decode(ByteReader& r, T& value) {
+  constexpr Kind kind = kind_of<T>;
   if constexpr (CustomCodec<T>) {
     lockstep_decode(r, value);
-  } else if constexpr (Scalar<T>) {
+  } else if constexpr (kind == Kind::scalar) {
     decode(r, value.value);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     const std::uint8_t b = r.byte();
     if (b > 1) throw CodecError("bool byte out of range");
     value = b == 1;
-  } else if constexpr (std::is_integral_v<T> && sizeof(T) == 1) {
+  } else if constexpr (kind == Kind::integer && sizeof(T) == 1) {
     value = static_cast<T>(r.byte());
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     r.raw(&value, sizeof(T));
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     std::underlying_type_t<T> raw{};
     decode(r, raw);
     if (static_cast<std::size_t>(raw) >= lockstep_enum_names(T{}).size()) {
       throw CodecError("enum value out of range");
     }
     value = static_cast<T>(raw);
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     r.raw(&value.bits, sizeof(value.bits));
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     decode(r, value.items);
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     const std::uint8_t present = r.byte();
     if (present > 1) throw CodecError("optional flag out of range");
     if (present == 1) {
@@ -260,52 +276,43 @@ void decode(ByteReader& r, T& value) {
     } else {
       value.reset();
     }
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     detail::decode_variant(r, value, r.byte());
-  } else if constexpr (is_vector<T>::value) {
-    const std::size_t n = r.length(0);
+  } else if constexpr (kind == Kind::sequence) {
+    const std::size_t n = detail::decode_count<T>(r);
     value.clear();
-    value.reserve(std::min<std::size_t>(n, 1u << 16));
+    if constexpr (is_vector<T>::value) value.reserve(std::min<std::size_t>(n, 1u << 16));
     for (std::size_t i = 0; i < n; ++i) {
       typename T::value_type element{};
       decode(r, element);
       value.push_back(std::move(element));
     }
-  } else if constexpr (is_small_vec<T>::value || is_small_set<T>::value) {
-    const std::size_t n = r.length(0);
-    if (n > T::capacity()) throw CodecError("length " + std::to_string(n) + " exceeds the capacity");
+  } else if constexpr (kind == Kind::set) {
+    const std::size_t n = detail::decode_count<T>(r);
     value.clear();
     for (std::size_t i = 0; i < n; ++i) {
       typename T::value_type element{};
       decode(r, element);
-      if constexpr (is_small_vec<T>::value) {
-        value.push_back(std::move(element));
-      } else {
+      if constexpr (is_small_set<T>::value) {
         value.insert(element);
+      } else {
+        value.insert(value.end(), std::move(element));  // encoded in order: each goes last
       }
     }
-  } else if constexpr (is_set<T>::value) {
-    const std::size_t n = r.length(0);
-    value.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-      typename T::value_type element{};
-      decode(r, element);
-      value.insert(value.end(), std::move(element));
-    }
-  } else if constexpr (is_map<T>::value) {
-    const std::size_t n = r.length(0);
+  } else if constexpr (kind == Kind::map) {
+    const std::size_t n = detail::decode_count<T>(r);
     value.clear();
     for (std::size_t i = 0; i < n; ++i) {
       std::pair<typename T::key_type, typename T::mapped_type> element{};
       decode(r, element);
       value.insert(value.end(), std::move(element));
     }
-  } else if constexpr (is_std_array<T>::value) {
+  } else if constexpr (kind == Kind::array) {
     for (auto& element : value) decode(r, element);
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     decode(r, value.first);
     decode(r, value.second);
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     for_each_member(value, [&](auto& field) { decode(r, field); });
   } else {
     static_assert(always_false<T>, "lockstep: no decoding for this type");

@@ -74,10 +74,11 @@ void diff_record(const T& before, const T& after, const std::string& path, std::
 template <class T>
 void diff_into(const T& before, const T& after, const std::string& path, std::vector<FieldChange>& out) {
   if (before == after) return;
-  if constexpr (CustomPrint<T> || Scalar<T> || std::is_arithmetic_v<T> || Enum<T> || std::is_same_v<T, NodeSet> ||
-                is_pair<T>::value) {
+  constexpr Kind kind = kind_of<T>;
+  if constexpr (CustomPrint<T> || kind == Kind::scalar || kind == Kind::boolean || kind == Kind::integer ||
+                kind == Kind::enumeration || kind == Kind::node_set || kind == Kind::pair) {
     out.push_back({path, to_string(before), to_string(after)});
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     const std::size_t count = std::max(before.size(), after.size());
     for (std::size_t i = 0; i < count; ++i) {
       const std::string at = path + "." + to_string(NodeId::at(i));
@@ -89,13 +90,13 @@ void diff_into(const T& before, const T& after, const std::string& path, std::ve
         diff_into(before.items[i], after.items[i], at, out);
       }
     }
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     if (before && after) {
       diff_into(*before, *after, path, out);
     } else {
       out.push_back({path, to_string(before), to_string(after)});
     }
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     if (before.index() != after.index()) {
       out.push_back({path, to_string(before), to_string(after)});
     } else {
@@ -106,13 +107,13 @@ void diff_into(const T& before, const T& after, const std::string& path, std::ve
           },
           before);
     }
-  } else if constexpr (is_std_array<T>::value) {
+  } else if constexpr (kind == Kind::array) {
     for (std::size_t i = 0; i < before.size(); ++i) {
       diff_into(before[i], after[i], path + "[" + std::to_string(i) + "]", out);
     }
-  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value || is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::sequence || kind == Kind::set) {
     detail::diff_multiset(before, after, path, out, [](const auto& element) { return to_string(element); });
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     for (const auto& [key, value] : before) {
       const std::string at = path + "[" + to_string(key) + "]";
       const auto it = after.find(key);
@@ -125,7 +126,7 @@ void diff_into(const T& before, const T& after, const std::string& path, std::ve
     for (const auto& [key, value] : after) {
       if (!before.contains(key)) out.push_back({path + "[" + to_string(key) + "]", "", to_string(value)});
     }
-  } else if constexpr (Reflected<T>) {
+  } else if constexpr (kind == Kind::record && Reflected<T>) {  // an empty record never differs
     detail::diff_record(before, after, path, out);
   } else {
     out.push_back({path, to_string(before), to_string(after)});

@@ -90,13 +90,14 @@ concept CustomJson = requires(const Json& j, const T& c, T& m, const std::string
 
 template <class T>
 Json to_json_value(const T& value) {
+  constexpr Kind kind = kind_of<T>;
   if constexpr (CustomJson<T>) {
     return lockstep_to_json(value);
-  } else if constexpr (Scalar<T>) {
+  } else if constexpr (kind == Kind::scalar) {
     return to_json_value(value.value);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     return Json(value);
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     constexpr std::int64_t safe = std::int64_t{1} << 53;
     if constexpr (sizeof(T) >= 8) {
       if (static_cast<std::int64_t>(value) >= safe || static_cast<std::int64_t>(value) <= -safe) {
@@ -104,45 +105,45 @@ Json to_json_value(const T& value) {
       }
     }
     return Json(static_cast<std::int64_t>(value));
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     return Json(std::string(enum_name(value)));
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     Json items = Json::array();
     for (std::size_t i = 0; i < node_count_max; ++i) {
       if (value.contains(NodeId::at(i))) items.push_back(i + 1);
     }
     return Json{{"#set", items}};
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     Json items = Json::array();
     for (std::size_t i = 0; i < value.items.size(); ++i) {
       items.push_back(Json::array({i + 1, to_json_value(value.items[i])}));
     }
     return Json{{"#map", items}};
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     if (value) return Json{{"tag", "Some"}, {"value", to_json_value(*value)}};
     return Json{{"tag", "None"}, {"value", Json{{"#tup", Json::array()}}}};
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     return std::visit(
         [](const auto& alternative) {
           using A = std::decay_t<decltype(alternative)>;
           return Json{{"tag", std::string(record_name<A>())}, {"value", to_json_value(alternative)}};
         },
         value);
-  } else if constexpr (is_vector<T>::value || is_std_array<T>::value || is_small_vec<T>::value) {
+  } else if constexpr (kind == Kind::sequence || kind == Kind::array) {
     Json items = Json::array();
     for (const auto& element : value) items.push_back(to_json_value(element));
     return items;
-  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::set) {
     Json items = Json::array();
     for (const auto& element : value) items.push_back(to_json_value(element));
     return Json{{"#set", items}};
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     Json items = Json::array();
     for (const auto& [k, v] : value) items.push_back(Json::array({to_json_value(k), to_json_value(v)}));
     return Json{{"#map", items}};
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     return Json{{"#tup", Json::array({to_json_value(value.first), to_json_value(value.second)})}};
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     Json object = Json::object();
     for_each_field(value, [&](std::string_view name, const auto& field) {
       object[std::string(name)] = to_json_value(field);
@@ -156,14 +157,15 @@ Json to_json_value(const T& value) {
 template <class T>
 void from_json_value(const Json& json, T& value, const std::string& path) {
   using namespace detail;
+  constexpr Kind kind = kind_of<T>;
   if constexpr (CustomJson<T>) {
     lockstep_from_json(json, value, path);
-  } else if constexpr (Scalar<T>) {
+  } else if constexpr (kind == Kind::scalar) {
     from_json_value(json, value.value, path);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     if (!json.is_boolean()) json_fail(path, "expected true or false");
     value = json.get<bool>();
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     const std::int64_t n = json_integer(json, path);
     if constexpr (std::is_unsigned_v<T>) {
       if (n < 0 || static_cast<std::uint64_t>(n) > std::numeric_limits<T>::max()) {
@@ -175,7 +177,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       }
     }
     value = static_cast<T>(n);
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     if (!json.is_string()) json_fail(path, "expected a name");
     const auto text = json.get<std::string>();
     const auto& names = lockstep_enum_names(T{});
@@ -186,7 +188,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       }
     }
     json_fail(path, "unknown name \"" + text + "\"");
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     value = NodeSet{};
     const Json& items = json_array(json, "#set", path);
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -195,7 +197,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       if (id.value == 0 || id.value > node_count_max) json_fail(path, "node id out of range");
       value.insert(id);
     }
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     const Json& items = json_array(json, "#map", path);
     if (items.size() > node_count_max) json_fail(path, "more than " + std::to_string(node_count_max) + " nodes");
     value.items = decltype(value.items)(items.size(), typename decltype(value.items)::value_type{});
@@ -207,7 +209,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       if (id.value != i + 1) json_fail(at, "expected node " + std::to_string(i + 1));
       from_json_value(items[i][1], value.items[i], at + "[1]");
     }
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     const Json& tag = json_member(json, "tag", path);
     if (tag == "None") {
       value.reset();
@@ -218,15 +220,15 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     } else {
       json_fail(path, "expected tag Some or None");
     }
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     const Json& tag = json_member(json, "tag", path);
     if (!tag.is_string()) json_fail(path, "tag must be a string");
     const Json empty = Json::object();
     const auto it = json.find("value");
     variant_from_json(tag.get<std::string>(), it == json.end() ? empty : *it, value, path);
-  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value) {
+  } else if constexpr (kind == Kind::sequence) {
     const Json& items = json_array(json, nullptr, path);
-    if constexpr (is_small_vec<T>::value) {
+    if constexpr (has_capacity<T>) {
       if (items.size() > T::capacity()) json_fail(path, "more than " + std::to_string(T::capacity()) + " items");
     }
     value.clear();
@@ -235,15 +237,15 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       from_json_value(items[i], element, path + "[" + std::to_string(i) + "]");
       value.push_back(std::move(element));
     }
-  } else if constexpr (is_std_array<T>::value) {
+  } else if constexpr (kind == Kind::array) {
     const Json& items = json_array(json, nullptr, path);
     if (items.size() != value.size()) json_fail(path, "expected " + std::to_string(value.size()) + " items");
     for (std::size_t i = 0; i < items.size(); ++i) {
       from_json_value(items[i], value[i], path + "[" + std::to_string(i) + "]");
     }
-  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::set) {
     const Json& items = json_array(json, "#set", path);
-    if constexpr (is_small_set<T>::value) {
+    if constexpr (has_capacity<T>) {
       if (items.size() > T::capacity()) json_fail(path, "more than " + std::to_string(T::capacity()) + " items");
     }
     value.clear();
@@ -252,7 +254,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       from_json_value(items[i], element, path + ".#set[" + std::to_string(i) + "]");
       value.insert(std::move(element));
     }
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     const Json& items = json_array(json, "#map", path);
     value.clear();
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -264,12 +266,12 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       from_json_value(items[i][1], v, at + "[1]");
       value.emplace(std::move(k), std::move(v));
     }
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     const Json& items = json_array(json, "#tup", path);
     if (items.size() != 2) json_fail(path, "expected a pair");
     from_json_value(items[0], value.first, path + ".#tup[0]");
     from_json_value(items[1], value.second, path + ".#tup[1]");
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     if (!json.is_object()) json_fail(path, "expected an object");
     for_each_field(value, [&](std::string_view name, auto& field) {
       const std::string key(name);

@@ -39,49 +39,40 @@ void permute(T& value, const NodePermutation& pi);
 // The largest interchangeable value (SymmetricValue) found anywhere in `value`, or 0.
 template <class T>
 std::size_t max_symmetric_value(const T& value) {
+  constexpr Kind kind = kind_of<T>;
+  std::size_t highest = 0;
   if constexpr (SymmetricValue<T>) {
-    return value.value;
-  } else if constexpr (Scalar<T> || std::is_arithmetic_v<T> || Enum<T> || std::is_same_v<T, NodeSet>) {
-    return 0;
-  } else if constexpr (is_per_node<T>::value) {
-    return max_symmetric_value(value.items);
-  } else if constexpr (is_optional<T>::value) {
-    return value ? max_symmetric_value(*value) : 0;
-  } else if constexpr (is_variant<T>::value) {
-    return std::visit([](const auto& alternative) { return max_symmetric_value(alternative); }, value);
-  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value || is_std_array<T>::value || is_set<T>::value ||
-                       is_small_set<T>::value) {
-    std::size_t highest = 0;
+    highest = value.value;
+  } else if constexpr (kind == Kind::per_node) {
+    highest = max_symmetric_value(value.items);
+  } else if constexpr (kind == Kind::optional) {
+    if (value) highest = max_symmetric_value(*value);
+  } else if constexpr (kind == Kind::variant) {
+    highest = std::visit([](const auto& alternative) { return max_symmetric_value(alternative); }, value);
+  } else if constexpr (kind == Kind::sequence || kind == Kind::array || kind == Kind::set) {
     for (const auto& element : value) highest = std::max(highest, max_symmetric_value(element));
-    return highest;
-  } else if constexpr (is_map<T>::value || is_pair<T>::value) {
-    std::size_t highest = 0;
-    if constexpr (is_pair<T>::value) {
-      highest = std::max(max_symmetric_value(value.first), max_symmetric_value(value.second));
-    } else {
-      for (const auto& [k, v] : value) highest = std::max({highest, max_symmetric_value(k), max_symmetric_value(v)});
-    }
-    return highest;
-  } else if constexpr (Record<T>) {
-    std::size_t highest = 0;
+  } else if constexpr (kind == Kind::map) {
+    for (const auto& [k, v] : value) highest = std::max({highest, max_symmetric_value(k), max_symmetric_value(v)});
+  } else if constexpr (kind == Kind::pair) {
+    highest = std::max(max_symmetric_value(value.first), max_symmetric_value(value.second));
+  } else if constexpr (kind == Kind::record) {
     for_each_member(value, [&](const auto& field) { highest = std::max(highest, max_symmetric_value(field)); });
-    return highest;
-  } else {
-    return 0;
   }
+  return highest;  // other scalars, numbers, names and node sets hold no interchangeable value
 }
 
 template <class T>
 void permute(T& value, const NodePermutation& pi) {
+  constexpr Kind kind = kind_of<T>;
   if constexpr (std::is_same_v<T, NodeId>) {
     value = pi(value);
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     NodeSet mapped;
     for (std::size_t i = 0; i < pi.count; ++i) {
       if (value.contains(NodeId::at(i))) mapped.insert(pi(NodeId::at(i)));
     }
     value = mapped;
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     if (value.items.size() != pi.count) return;  // empty (unused) per-node data stays empty
     auto old = value.items;
     for (std::size_t i = 0; i < old.size(); ++i) {
@@ -90,22 +81,23 @@ void permute(T& value, const NodePermutation& pi) {
     }
   } else if constexpr (SymmetricValue<T>) {
     if (value.value > 0 && value.value <= pi.value_count) value.value = pi.value[value.value];
-  } else if constexpr (Scalar<T> || std::is_arithmetic_v<T> || Enum<T>) {
+  } else if constexpr (kind == Kind::scalar || kind == Kind::boolean || kind == Kind::integer ||
+                       kind == Kind::enumeration) {
     // not a node id: unchanged
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     if (value) permute(*value, pi);
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     std::visit([&](auto& alternative) { permute(alternative, pi); }, value);
-  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value || is_std_array<T>::value) {
+  } else if constexpr (kind == Kind::sequence || kind == Kind::array) {
     for (auto& element : value) permute(element, pi);
-  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::set) {
     T rebuilt;
     for (auto element : value) {
       permute(element, pi);
       rebuilt.insert(element);
     }
     value = rebuilt;
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     T rebuilt;
     for (auto [k, v] : value) {
       permute(k, pi);
@@ -113,10 +105,10 @@ void permute(T& value, const NodePermutation& pi) {
       rebuilt.emplace(std::move(k), std::move(v));
     }
     value = std::move(rebuilt);
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     permute(value.first, pi);
     permute(value.second, pi);
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     for_each_member(value, [&](auto& field) { permute(field, pi); });
   } else {
     static_assert(always_false<T>, "lockstep: no node renaming for this type");

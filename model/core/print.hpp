@@ -34,17 +34,18 @@ void print_sequence(std::string& out, const Range& range, char open, char close)
 
 template <class T>
 void print_to(std::string& out, const T& value) {
+  constexpr Kind kind = kind_of<T>;
   if constexpr (CustomPrint<T>) {
     lockstep_print(out, value);
-  } else if constexpr (Scalar<T>) {
+  } else if constexpr (kind == Kind::scalar) {
     out += std::to_string(value.value);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     out += value ? "true" : "false";
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     out += std::to_string(value);
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     out += enum_name(value);
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     out += '{';
     bool first = true;
     for (std::size_t i = 0; i < node_count_max; ++i) {
@@ -54,7 +55,7 @@ void print_to(std::string& out, const T& value) {
       print_to(out, NodeId::at(i));
     }
     out += '}';
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     out += '{';
     for (std::size_t i = 0; i < value.items.size(); ++i) {
       if (i > 0) out += ", ";
@@ -63,19 +64,19 @@ void print_to(std::string& out, const T& value) {
       print_to(out, value.items[i]);
     }
     out += '}';
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     if (value) {
       print_to(out, *value);
     } else {
       out += "none";
     }
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     std::visit([&](const auto& alternative) { print_to(out, alternative); }, value);
-  } else if constexpr (is_vector<T>::value || is_std_array<T>::value || is_small_vec<T>::value) {
+  } else if constexpr (kind == Kind::sequence || kind == Kind::array) {
     detail::print_sequence(out, value, '[', ']');
-  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::set) {
     detail::print_sequence(out, value, '{', '}');
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     out += '{';
     bool first = true;
     for (const auto& [k, v] : value) {
@@ -86,13 +87,13 @@ void print_to(std::string& out, const T& value) {
       print_to(out, v);
     }
     out += '}';
-  } else if constexpr (is_pair<T>::value) {
+  } else if constexpr (kind == Kind::pair) {
     out += '(';
     print_to(out, value.first);
     out += ", ";
     print_to(out, value.second);
     out += ')';
-  } else if constexpr (Record<T>) {
+  } else if constexpr (kind == Kind::record) {
     out += record_name<T>();
     if constexpr (Reflected<T>) {
       out += '{';

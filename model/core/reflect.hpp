@@ -1,14 +1,8 @@
-// Reflection over the model's value types: which kind a type is, and a walk over a record's
-// fields. Every generic operation (codec, fingerprint, JSON, printing, node permutation) is
-// written once on top of these, for every protocol.
-//
-// Kinds of value:
-//   Scalar  - a strong integer (NodeId, Value, ...): `lockstep_scalar` tag and a `value` member;
-//   integral and bool; enums declared with LOCKSTEP_ENUM;
-//   std::optional, std::variant, std::vector, std::array, std::set, std::map, std::pair;
-//   NodeSet and PerNode<T> (model/core/ids.hpp);
-//   Record  - a struct declared with LOCKSTEP_STRUCT (BOOST_HANA_DEFINE_STRUCT underneath) or
-//             LOCKSTEP_EMPTY_STRUCT.
+// Reflection over the model's value types: which kind a type is (kind_of<T>, the one
+// classification), and a walk over a record's fields. Every generic operation (codec and so
+// fingerprint, JSON, printing, renaming, diff) is written once on top of these, for every
+// protocol: each dispatches on kind_of<T>, after the type's own override if it has one (e.g.
+// lockstep_print, lockstep_encode).
 #pragma once
 
 #include <array>
@@ -30,7 +24,9 @@
 #include <variant>
 #include <vector>
 
+#include "model/core/ids.hpp"
 #include "model/core/names.hpp"
+#include "model/core/small_vec.hpp"
 
 // Declares the fields of a record with Hana and gives it a name (the tag in JSON and printing)
 // and derived comparisons. Never hand-write ==, <, hash or JSON for a model type.
@@ -95,6 +91,75 @@ struct is_pair<std::pair<A, B>> : std::true_type {};
 
 template <class T>
 inline constexpr bool always_false = false;
+
+// The kinds of value, each handled alike by every generic operation.
+enum class Kind {
+  scalar,       // a strong integer (NodeId, Value, ...): `lockstep_scalar` tag and a `value` member
+  boolean,      // bool
+  integer,      // any other integral type
+  enumeration,  // an enum declared with LOCKSTEP_ENUM
+  node_set,     // NodeSet (model/core/ids.hpp): node ids as a bit mask
+  per_node,     // PerNode<T> (model/core/ids.hpp): one T per node, indexed by NodeId
+  optional,     // std::optional
+  variant,      // std::variant (of records: the alternative's name is its tag)
+  sequence,     // std::vector, SmallVec: any number of elements, in order
+  array,        // std::array: a fixed number of elements
+  set,          // std::set, SmallSet: distinct elements, sorted
+  map,          // std::map
+  pair,         // std::pair
+  record,       // a struct declared with LOCKSTEP_STRUCT (BOOST_HANA_DEFINE_STRUCT underneath) or
+                // LOCKSTEP_EMPTY_STRUCT
+  none,         // not a model value
+};
+
+namespace detail {
+template <class T>
+consteval Kind classify() {
+  if constexpr (Scalar<T>) {
+    return Kind::scalar;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return Kind::boolean;
+  } else if constexpr (std::is_integral_v<T>) {
+    return Kind::integer;
+  } else if constexpr (Enum<T>) {
+    return Kind::enumeration;
+  } else if constexpr (std::is_same_v<T, NodeSet>) {
+    return Kind::node_set;
+  } else if constexpr (is_per_node<T>::value) {
+    return Kind::per_node;
+  } else if constexpr (is_optional<T>::value) {
+    return Kind::optional;
+  } else if constexpr (is_variant<T>::value) {
+    return Kind::variant;
+  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value) {
+    return Kind::sequence;
+  } else if constexpr (is_std_array<T>::value) {
+    return Kind::array;
+  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+    return Kind::set;
+  } else if constexpr (is_map<T>::value) {
+    return Kind::map;
+  } else if constexpr (is_pair<T>::value) {
+    return Kind::pair;
+  } else if constexpr (Record<T>) {
+    return Kind::record;
+  } else {
+    return Kind::none;
+  }
+}
+}  // namespace detail
+
+// The kind of T (without const): what every generic operation dispatches on.
+template <class T>
+inline constexpr Kind kind_of = detail::classify<std::remove_cv_t<T>>();
+
+// A model value: a type of one of the kinds above.
+template <class T>
+concept Reflectable = kind_of<T> != Kind::none;
+
+// Whether a sequence or set holds at most T::capacity() elements (SmallVec, SmallSet: inline).
+template <class T>
+inline constexpr bool has_capacity = is_small_vec<T>::value || is_small_set<T>::value;
 
 // Calls f(name, field) for each field of a record, in declaration order.
 template <class T, class F>

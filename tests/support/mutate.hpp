@@ -38,51 +38,52 @@ void changes_of_elements(const Container& value, std::vector<Container>& out) {
 template <class T>
 std::vector<T> single_changes(const T& value) {
   std::vector<T> out;
-  if constexpr (Scalar<T>) {
+  constexpr Kind kind = kind_of<T>;
+  if constexpr (kind == Kind::scalar) {
     T changed = value;
     ++changed.value;
     out.push_back(changed);
-  } else if constexpr (std::is_same_v<T, bool>) {
+  } else if constexpr (kind == Kind::boolean) {
     out.push_back(!value);
-  } else if constexpr (std::is_integral_v<T>) {
+  } else if constexpr (kind == Kind::integer) {
     out.push_back(static_cast<T>(value + 1));
-  } else if constexpr (Enum<T>) {
+  } else if constexpr (kind == Kind::enumeration) {
     const auto count = lockstep_enum_names(T{}).size();
     out.push_back(static_cast<T>((static_cast<std::size_t>(value) + 1) % count));
-  } else if constexpr (std::is_same_v<T, NodeSet>) {
+  } else if constexpr (kind == Kind::node_set) {
     T changed = value;
     changed.bits ^= 1u;
     out.push_back(changed);
-  } else if constexpr (is_per_node<T>::value) {
+  } else if constexpr (kind == Kind::per_node) {
     for (const auto& items : single_changes(value.items)) {
       T changed = value;
       changed.items = items;
       out.push_back(changed);
     }
-  } else if constexpr (is_optional<T>::value) {
+  } else if constexpr (kind == Kind::optional) {
     if (value) {
       out.push_back(std::nullopt);
       for (const auto& inner : single_changes(*value)) out.push_back(inner);
     } else {
       out.push_back(typename T::value_type{});
     }
-  } else if constexpr (is_variant<T>::value) {
+  } else if constexpr (kind == Kind::variant) {
     detail::other_alternatives(value, out);
     std::visit([&](const auto& alternative) {
       for (const auto& changed : single_changes(alternative)) out.push_back(T{changed});
     }, value);
-  } else if constexpr (is_vector<T>::value || is_small_vec<T>::value) {
+  } else if constexpr (kind == Kind::sequence) {
     T longer = value;
     longer.push_back(typename T::value_type{});
     out.push_back(longer);
     detail::changes_of_elements<T, typename T::value_type>(value, out);
-  } else if constexpr (is_set<T>::value || is_small_set<T>::value) {
+  } else if constexpr (kind == Kind::set) {
     auto fresh = typename T::value_type{};
     while (value.contains(fresh)) fresh = single_changes(fresh).front();
     T larger = value;
     larger.insert(fresh);
     out.push_back(larger);
-  } else if constexpr (is_map<T>::value) {
+  } else if constexpr (kind == Kind::map) {
     auto fresh = typename T::key_type{};
     while (value.contains(fresh)) fresh = single_changes(fresh).front();
     T larger = value;

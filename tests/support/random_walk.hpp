@@ -10,30 +10,28 @@
 
 #include "checker/explore.hpp"
 #include "checker/shrink.hpp"
+#include "checker/walk.hpp"
 
 namespace lockstep::testing {
 
-// One walk of at most `steps_max` actions from the model's first initial state, choosing among
-// the enabled actions uniformly; it ends at the first violation of `property`. Empty when the
-// walk does not violate it (or reaches a state beyond the model's bounds first).
+// One walk (checker/walk.hpp) of at most `steps_max` actions from the model's first initial
+// state, choosing among the enabled actions uniformly; it ends at the first violation of
+// `property`. Empty when the walk does not violate it (or reaches a state beyond the model's
+// bounds first: the explorer stops there too).
 template <class M>
 std::optional<std::vector<TraceStep<typename M::State, typename M::Action>>> random_walk(
     const M& model, const std::string& property, std::uint64_t seed, std::size_t steps_max) {
   using State = typename M::State;
-  using Action = typename M::Action;
   std::mt19937_64 random(seed);
-  std::vector<TraceStep<State, Action>> trace{{std::nullopt, model.initial_states().front()}};
-  for (std::size_t i = 0; i < steps_max; ++i) {
-    if (!model.within_bounds(trace.back().state)) return std::nullopt;  // the explorer stops here too
-    std::vector<std::pair<Action, State>> choices;
-    model.for_each_successor(trace.back().state, [&](const Action& a, State&& s) { choices.emplace_back(a, std::move(s)); });
-    if (choices.empty()) return std::nullopt;
-    auto& [action, next] = choices[std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(random)];
-    const bool violated = violates(model, trace.back().state, next, property);
-    trace.push_back({action, std::move(next)});
-    if (violated) return trace;
-  }
-  return std::nullopt;
+  std::vector<TraceStep<State, typename M::Action>> trace{{std::nullopt, model.initial_states().front()}};
+  const bool violated = walk(
+      model, trace, steps_max, WalkBounds::states,
+      [&](const std::vector<Successor<M>>& choices) {
+        return std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(random);
+      },
+      [&](const State& before, const State& after) { return violates(model, before, after, property); });
+  if (!violated) return std::nullopt;
+  return trace;
 }
 
 // The first violating walk over seeds first_seed, first_seed + 1, ... (at most `walks_max`).

@@ -116,13 +116,7 @@ ScheduleCheck<M> check_progress(const std::string& name, const M& world, const S
 // The names of the "sometimes" properties no case reached (a vacuous generator reaches none).
 template <class M>
 std::vector<std::string> sometimes_unreached(const M& world, const ScheduleCheck<M>& check) {
-  std::vector<std::string> out;
-  const auto& properties = world.properties();
-  for (std::size_t p = 0; p < properties.size(); ++p) {
-    const bool reached = p < check.sometimes_reached.size() && check.sometimes_reached[p];
-    if (properties[p].kind == PropertyKind::sometimes && !reached) out.emplace_back(properties[p].name);
-  }
-  return out;
+  return lockstep::sometimes_unreached(world.properties(), check.sometimes_reached);
 }
 
 }  // namespace lockstep::testing

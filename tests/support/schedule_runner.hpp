@@ -80,7 +80,7 @@ class ScheduleRunner {
   using Step = TraceStep<State, Action>;
   using Envelope = typename M::Env;
   using Request = typename M::Protocol::ClientRequest;
-  using Successors = std::vector<std::pair<Action, State>>;
+  using Successors = std::vector<Successor<M>>;
 
   // `reserved`: client requests that choices never issue (kept for a later phase).
   explicit ScheduleRunner(const M& world, std::vector<Request> reserved = {})
@@ -88,7 +88,7 @@ class ScheduleRunner {
         reserved_(std::move(reserved)),
         trace_{Step{std::nullopt, world.initial_states().front()}},
         reached_(world.properties().size(), false) {
-    note_sometimes(state());
+    mark_reached(world_.properties(), state(), reached_);
   }
 
   const M& world() const { return world_; }
@@ -129,9 +129,7 @@ class ScheduleRunner {
   Successors enabled() {
     Successors out;
     try {
-      world_.for_each_successor(state(), [&](const Action& action, State&& next) {
-        if (world_.within_bounds(next)) out.emplace_back(action, std::move(next));
-      });
+      successors_within_bounds(world_, state(), out);
     } catch (const CapacityError&) {
       at_capacity_ = true;
       ++stats_.capacity_stops;
@@ -143,15 +141,12 @@ class ScheduleRunner {
   // Takes a World action (one of enabled()) and checks every property on the step.
   bool apply(Action action, State next) {
     assert(running());
-    for (const auto& property : world_.transition_properties()) {
-      if (!violation_ && !property.holds(state(), next)) violation_ = std::string(property.name);
+    if (const auto p = first_violated_transition(world_.transition_properties(), state(), next)) {
+      violation_ = std::string(world_.transition_properties()[*p].name);
+    } else if (const auto q = first_violated(world_.properties(), next, reached_)) {
+      violation_ = std::string(world_.properties()[*q].name);
     }
-    for (const auto& property : world_.properties()) {
-      if (!violation_ && property.kind == PropertyKind::always && !property.holds(next)) {
-        violation_ = std::string(property.name);
-      }
-    }
-    note_sometimes(next);
+    mark_reached(world_.properties(), next, reached_);  // past a violation too
     trace_.push_back(Step{std::move(action), std::move(next)});
     ++stats_.actions;
     return !violation_;
@@ -241,13 +236,6 @@ class ScheduleRunner {
     std::erase_if(held_, [&](const Hold& h) {
       return h.until < clock_ || std::find(network.begin(), network.end(), h.envelope) == network.end();
     });
-  }
-
-  void note_sometimes(const State& s) {
-    const auto& properties = world_.properties();
-    for (std::size_t p = 0; p < properties.size(); ++p) {
-      if (!reached_[p] && properties[p].kind == PropertyKind::sometimes && properties[p].holds(s)) reached_[p] = true;
-    }
   }
 
   const M& world_;

@@ -59,20 +59,18 @@ std::vector<TraceStep<typename M::State, typename M::Action>> start(const M& mod
 template <class M>
 void take(const M& model, std::vector<TraceStep<typename M::State, typename M::Action>>& trace,
           const std::string& sentence) {
-  std::vector<std::string> enabled;
-  std::optional<TraceStep<typename M::State, typename M::Action>> taken;
-  model.for_each_successor(trace.back().state, [&](const typename M::Action& action, typename M::State&& next) {
-    const std::string text = model.action_view(action).sentence;
-    enabled.push_back(text);
-    if (!taken && text == sentence) taken.emplace(TraceStep<typename M::State, typename M::Action>{action, std::move(next)});
+  auto taken = first_successor(model, trace.back().state, [&](const typename M::Action& action, const auto&) {
+    return model.action_view(action).sentence == sentence;
   });
   if (taken) {
-    trace.push_back(std::move(*taken));  // not inside the loop: it walks trace.back()
-  } else {
-    std::string list;
-    for (const auto& text : enabled) list += "\n  " + text;
-    ADD_FAILURE() << "not enabled: " << sentence << "\nenabled:" << list;
+    trace.push_back({std::move(taken->first), std::move(taken->second)});
+    return;
   }
+  std::vector<Successor<M>> enabled;
+  successors(model, trace.back().state, enabled);
+  std::string list;
+  for (const auto& [action, next] : enabled) list += "\n  " + model.action_view(action).sentence;
+  ADD_FAILURE() << "not enabled: " << sentence << "\nenabled:" << list;
 }
 
 // A Paxos run with every kind of fault, as ITF (recording no invariant, violating none): a
@@ -98,12 +96,9 @@ inline Json paxos_tla_trace(std::size_t steps) {
   const PaxosTlaModel model(paxos_tla::Config{2, 2, 1});
   auto trace = start(model);
   for (std::size_t i = 0; i < steps; ++i) {
-    std::optional<TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>> first;
-    model.for_each_successor(trace.back().state, [&](const auto& action, auto&& next) {
-      if (!first) first.emplace(TraceStep<PaxosTlaModel::State, PaxosTlaModel::Action>{action, std::move(next)});
-    });
+    auto first = first_successor(model, trace.back().state, [](const auto&, const auto&) { return true; });
     if (!first) break;
-    trace.push_back(std::move(*first));
+    trace.push_back({std::move(first->first), std::move(first->second)});
   }
   return itf_of(model, trace, "");
 }

@@ -1,0 +1,88 @@
+// What every exhaustive search of a model (checker/model.hpp) takes and returns: the options, the
+// result with its trace and figures, and the verdict. The searches themselves: breadth-first
+// (checker/engine/bfs.hpp, the default: parallel, shortest traces) and depth-first
+// (checker/engine/dfs.hpp); checker/explore.hpp chooses between them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checker/model.hpp"
+#include "checker/progress.hpp"
+
+namespace lockstep {
+
+template <class State, class Action>
+struct TraceStep {
+  std::optional<Action> action;  // empty for the initial state
+  State state;
+};
+
+enum class Outcome { ok, violation, vacuous, incomplete };
+std::string_view outcome_name(Outcome outcome);
+
+enum class Strategy { bfs, dfs };
+
+struct ExploreOptions {
+  Strategy strategy = Strategy::bfs;
+  bool keep_going = false;          // do not stop at the first violation (count them all)
+  std::uint32_t depth_max = 0;      // 0 = no bound
+  std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
+  std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
+  Progress::Mode progress = Progress::Mode::quiet;
+  unsigned workers = 1;             // threads exploring each level
+  bool symmetry = false;            // store one state per orbit (a SymmetryModel's canonicalize)
+  // Partial-order reduction with sleep sets (an IndependenceModel's independent). Sound for
+  // invariants (every state is reached) and for transition properties that judge each node's own
+  // change (as all of spec/'s do): a transition skipped from one state is taken from another with
+  // the same change at its node.
+  bool por = false;
+};
+
+template <class M>
+struct ExploreResult {
+  Outcome outcome = Outcome::ok;
+  std::string property;                      // the violated property
+  std::string stop_reason;                   // why an incomplete run stopped
+  std::string warning;                       // something the user should know (e.g. a full disk)
+  std::vector<std::string> sometimes_unreached;
+  std::vector<TraceStep<typename M::State, typename M::Action>> trace;
+  ExploreStats stats;
+  double seconds = 0;
+  std::size_t table_bytes = 0;
+  std::size_t frontier_bytes_peak = 0;       // frontier bytes held in memory at the widest point
+  std::size_t frontier_spilled_bytes = 0;    // frontier bytes written to disk, all levels together
+  std::uint64_t violations = 0;
+  std::uint64_t transitions_pruned = 0;      // by partial-order reduction
+  bool depth_bounded = false;                // states beyond depth_max were not explored
+};
+
+namespace detail {
+
+// A search's verdict: a violation first, then a search the memory bound cut short, then a
+// "sometimes" property never reached (vacuous), else ok.
+template <class M>
+Outcome outcome_of(bool violated, bool memory_exhausted, const ExploreResult<M>& result) {
+  if (violated) return Outcome::violation;
+  if (memory_exhausted) return Outcome::incomplete;
+  if (!result.sometimes_unreached.empty()) return Outcome::vacuous;
+  return Outcome::ok;
+}
+
+// With symmetry reduction asked for (and declared by the model), replaces a state by the
+// representative of its orbit, which is what the searches store.
+template <Model M>
+void to_representative(const M& model, const ExploreOptions& options, typename M::State& state) {
+  if constexpr (M::has_symmetry) {
+    if (options.symmetry) model.canonicalize(state);
+  }
+}
+
+inline constexpr char memory_bound_reached[] = "the memory bound was reached";
+
+}  // namespace detail
+
+}  // namespace lockstep

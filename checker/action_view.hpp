@@ -1,6 +1,6 @@
 // What the trace tools (traces/: show, the HTML diagram) see of an action and of the network,
 // independent of the protocol: a readable sentence, the node that acts and the message it
-// concerns. World<P> gives these for every protocol (checker/world_view.hpp); a model without
+// concerns. World<P> gives these for every protocol (checker/world/world_view.hpp); a model without
 // nodes and messages (e.g. Paxos.tla) gives only the sentence.
 #pragma once
 

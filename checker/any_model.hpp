@@ -14,7 +14,7 @@
 
 #include "checker/action_view.hpp"
 #include "checker/model.hpp"
-#include "checker/property.hpp"
+#include "spec/property.hpp"
 #include "checker/shrink.hpp"
 #include "model/core/diff.hpp"
 #include "model/core/json.hpp"

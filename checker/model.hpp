@@ -1,6 +1,6 @@
 // What a model gives the tools that check it: the searches (checker/engine/), random simulation
 // (checker/simulate.hpp), shrinking (checker/shrink.hpp) and the trace tools (checker/any_model.hpp,
-// traces/). World<P> (checker/world.hpp) and PaxosTlaModel (checker/paxos_tla_model.hpp) are models.
+// traces/). World<P> (checker/world/world.hpp) and PaxosTlaModel (checker/protocols/paxos_tla_model.hpp) are models.
 //
 // A Model M provides:
 //   State                            a value type that encodes (model/core/codec.hpp: reflected,
@@ -12,7 +12,7 @@
 //                                    deterministic order;
 //   within_bounds(state)             whether a state is expanded (a state beyond the bounds is
 //                                    checked, not expanded);
-//   properties(), transition_properties()   the named properties (checker/property.hpp);
+//   properties(), transition_properties()   the named properties (spec/property.hpp);
 //   protocol, state_json(state), state_from_json(json), model_json(), from_model_json(json)
 //                                    for the trace tools: the protocol's name, states as trace
 //                                    JSON, and the parameters from which the same model is rebuilt.
@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "checker/action_view.hpp"
-#include "checker/property.hpp"
+#include "spec/property.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
 #include "model/core/reflect.hpp"

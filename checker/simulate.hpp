@@ -20,8 +20,8 @@
 #include "checker/action_view.hpp"
 #include "checker/engine/search.hpp"
 #include "checker/model.hpp"
-#include "checker/progress.hpp"
-#include "checker/property.hpp"
+#include "checker/engine/progress.hpp"
+#include "spec/property.hpp"
 #include "checker/shrink.hpp"
 #include "checker/walk.hpp"
 

@@ -17,10 +17,10 @@
 #include <variant>
 #include <vector>
 
-#include "checker/world.hpp"
+#include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/print.hpp"
-#include "model/raft/register.hpp"
+#include "model/sm/register.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/raft/invariants_impl.hpp"
 
@@ -151,14 +151,14 @@ World<paxos::Paxos> paxos_world(paxos::Bug bug) {
   return World<paxos::Paxos>(paxos::model_config(3, 2, bug), WorldBounds{1, 0, 0, 3}, requests);
 }
 
-using RaftRegister = raft::Raft<raft::Register>;
+using RaftRegister = raft::Raft<sm::Register>;
 
 // Raft: 3 nodes, terms up to 2, logs up to 2 entries, 2 client commands, a crash, 2 messages in
 // flight (about 80,000 states; with 3 messages it is 3.7 million, a minute).
 World<RaftRegister> raft_world(raft::Bug bug) {
   std::vector<PendingRequest<RaftRegister>> requests;
-  for (std::uint8_t r = 1; r <= 2; ++r) requests.push_back({NodeId{}, raft::request_for<raft::Register>(r)});
-  return World<RaftRegister>(raft::model_config<raft::Register>(3, 2, 2, bug), WorldBounds{1, 0, 0, 2}, requests);
+  for (std::uint8_t r = 1; r <= 2; ++r) requests.push_back({NodeId{}, raft::request_for<sm::Register>(r)});
+  return World<RaftRegister>(raft::model_config<sm::Register>(3, 2, 2, bug), WorldBounds{1, 0, 0, 2}, requests);
 }
 
 TEST(Edits, every_paxos_persist_applied_to_the_durable_state_gives_the_next_one) {
@@ -218,10 +218,10 @@ TEST(Edits, every_raft_persist_is_exact_under_each_seeded_bug) {
 // --- The checks catch what they are for. ---
 
 using R = RaftRegister;
-const R::Config raft_config = raft::model_config<raft::Register>(3, 9, 4);
+const R::Config raft_config = raft::model_config<sm::Register>(3, 9, 4);
 
 R::Entry entry(raft::Term term, std::uint8_t value) {
-  return R::Entry{term, ClientId{value}, 1, raft::Register::Command{value}};
+  return R::Entry{term, ClientId{value}, 1, sm::Register::Command{value}};
 }
 
 TEST(Edits, a_persist_whose_edit_omits_an_appended_entry_gives_a_different_durable_state) {
@@ -277,9 +277,9 @@ TEST(Edits, persist_precedes_sends_on_hand_made_effect_lists) {
   const Effect<R> persist = PersistOf<R>{R::HardState{1, n1}, std::nullopt};
   const Effect<R> send = Send<R::Message>{n2, R::RequestVote{1, 0, 0}};
   const Effect<R> timer = SetTimer<raft::Timer>{raft::Timer::election, Delay::randomized(150, 300)};
-  const Effect<R> reply = Reply<R::Sequence, R::Committed>{ClientId{1}, 1, R::Committed{1, raft::Register::Output{1}}};
+  const Effect<R> reply = Reply<R::Sequence, R::Committed>{ClientId{1}, 1, R::Committed{1, sm::Register::Output{1}}};
   const Effect<R> redirect = Redirect<R::Sequence>{ClientId{1}, 1, NodeId{}};
-  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, raft::Register::Command{1}}};
+  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, sm::Register::Command{1}}};
   const auto holds = [](std::initializer_list<Effect<R>> effects) {
     lockstep::Step<R> step{R::Node{}};
     step.effects = Effects(effects);
@@ -349,7 +349,7 @@ struct OmitsAnEntry : R {
 
 template <class P>
 World<P, NoSpec<P>> broken_world() {
-  std::vector<PendingRequest<P>> requests{{NodeId{}, raft::request_for<raft::Register>(1)}};
+  std::vector<PendingRequest<P>> requests{{NodeId{}, raft::request_for<sm::Register>(1)}};
   return World<P, NoSpec<P>>(raft_config, WorldBounds{0, 0, 0, 3}, requests);
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "checker/frontier.hpp"
+#include "checker/engine/frontier.hpp"
 
 namespace lockstep {
 namespace {

@@ -33,8 +33,8 @@
 // without that bound 100,000 cases did not find it.
 #include <gtest/gtest.h>
 
-#include "checker/world.hpp"
-#include "model/raft/register.hpp"
+#include "checker/world/world.hpp"
+#include "model/sm/register.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/raft/invariants_impl.hpp"
 #include "tests/support/schedule_properties.hpp"
@@ -44,7 +44,7 @@ namespace lockstep {
 namespace {
 
 using PaxosWorld = World<paxos::Paxos>;
-using RaftRegister = raft::Raft<raft::Register>;
+using RaftRegister = raft::Raft<sm::Register>;
 using RaftWorld = World<RaftRegister>;
 
 PaxosWorld paxos_world(paxos::Bug bug) {
@@ -56,9 +56,9 @@ PaxosWorld paxos_world(paxos::Bug bug) {
 RaftWorld raft_world(raft::Bug bug, int term_max, int log_max, int requests, int messages_max) {
   std::vector<PendingRequest<RaftRegister>> pending;
   for (int r = 1; r <= requests; ++r) {
-    pending.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
+    pending.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
   }
-  return RaftWorld(raft::model_config<raft::Register>(3, static_cast<raft::Term>(term_max), static_cast<raft::Index>(log_max), bug),
+  return RaftWorld(raft::model_config<sm::Register>(3, static_cast<raft::Term>(term_max), static_cast<raft::Index>(log_max), bug),
                    WorldBounds{3, 6, 6, static_cast<std::uint32_t>(messages_max)}, pending);
 }
 

@@ -4,7 +4,7 @@
 // network heals, a fair scheduler gets a value chosen and learned and a client request answered.
 #include <gtest/gtest.h>
 
-#include "checker/world.hpp"
+#include "checker/world/world.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "tests/support/schedule_properties.hpp"
 

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include "checker/world.hpp"
+#include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
 #include "spec/paxos/invariants.hpp"
 

@@ -13,10 +13,10 @@
 
 #include "checker/protocols/paxos.hpp"
 #include "checker/protocols/raft.hpp"
-#include "checker/paxos_tla_model.hpp"
-#include "checker/world.hpp"
+#include "checker/protocols/paxos_tla_model.hpp"
+#include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
-#include "model/raft/register.hpp"
+#include "model/sm/register.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/raft/invariants_impl.hpp"
 #include "tests/support/raft_bugs.hpp"
@@ -84,9 +84,9 @@ TEST(PartialOrder, independent_actions_commute_in_paxos_raft_and_paxos_tla) {
     EXPECT_GT(check_diamonds(world, 20000), 1000u);
   }
   {
-    using R = raft::Raft<raft::Register>;
-    std::vector<PendingRequest<R>> requests{{NodeId{}, raft::request_for<raft::Register>(1)}};
-    const World<R> world(raft::model_config<raft::Register>(3, 2, 1, raft::Bug::none), WorldBounds{1, 1, 1, 3}, requests);
+    using R = raft::Raft<sm::Register>;
+    std::vector<PendingRequest<R>> requests{{NodeId{}, raft::request_for<sm::Register>(1)}};
+    const World<R> world(raft::model_config<sm::Register>(3, 2, 1, raft::Bug::none), WorldBounds{1, 1, 1, 3}, requests);
     EXPECT_GT(check_diamonds(world, 20000), 1000u);
   }
   {

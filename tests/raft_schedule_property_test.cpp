@@ -5,8 +5,8 @@
 // client's write committed, applied and answered within a bounded number of steps.
 #include <gtest/gtest.h>
 
-#include "checker/world.hpp"
-#include "model/raft/register.hpp"
+#include "checker/world/world.hpp"
+#include "model/sm/register.hpp"
 #include "spec/raft/invariants_impl.hpp"
 #include "tests/support/schedule_properties.hpp"
 #include "traces/replay.hpp"
@@ -15,7 +15,7 @@ namespace lockstep {
 namespace {
 
 using testing::ChoiceKind;
-using RaftRegister = raft::Raft<raft::Register>;
+using RaftRegister = raft::Raft<sm::Register>;
 using RaftWorld = World<RaftRegister>;
 
 // Clients write values 1..requests, each to whichever node takes it (the leader). Every request
@@ -24,9 +24,9 @@ using RaftWorld = World<RaftRegister>;
 RaftWorld raft_world(int nodes, int term_max, int requests, WorldBounds bounds = WorldBounds{3, 6, 6, 0}) {
   std::vector<PendingRequest<RaftRegister>> pending;
   for (int r = 1; r <= requests; ++r) {
-    pending.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
+    pending.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
   }
-  const auto config = raft::model_config<raft::Register>(static_cast<std::size_t>(nodes), static_cast<raft::Term>(term_max),
+  const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(nodes), static_cast<raft::Term>(term_max),
                                                         static_cast<raft::Index>(requests));
   return RaftWorld(config, bounds, pending);
 }
@@ -74,7 +74,7 @@ TEST(RaftSchedules, every_property_holds_on_five_nodes) {
 // Progress: write(9) is kept back while the faults last. The fair scheduler fires heartbeats
 // before election timeouts; the request is issued once exactly one node leads, at the highest
 // term of all; it completes when that leader has applied it (and answered its client).
-testing::FairRules<RaftWorld> raft_fair_rules(raft::Register::Command command) {
+testing::FairRules<RaftWorld> raft_fair_rules(sm::Register::Command command) {
   return {
       [](raft::Timer timer) { return timer == raft::Timer::heartbeat ? 0 : 1; },
       [](const RaftWorld::State& state) {
@@ -116,10 +116,10 @@ TEST_P(RaftProgress, a_leader_is_elected_and_a_write_answered_after_healing) {
   // Terms: one per election timeout of the schedule at most, then up to one per node and round
   // of the fair scheduler's elections; 3 requests and the one kept back.
   const RaftWorld world = raft_world(c.nodes, static_cast<int>(profile.length_max) + 4 * c.nodes, 4);
-  const raft::Register::Command kept_back{4};
+  const sm::Register::Command kept_back{4};
   const int cases = testing::property_cases(c.cases);
   const auto check = testing::check_progress("raft-progress-" + std::to_string(c.nodes), world, profile,
-                                             raft_fair_rules(kept_back), raft::request_for<raft::Register>(kept_back.value),
+                                             raft_fair_rules(kept_back), raft::request_for<sm::Register>(kept_back.value),
                                              c.steps_max, cases);
   ASSERT_FALSE(check.result.failed) << check.result.message;
   std::cout << "  fair steps needed at most: " << check.fair_steps_max << " (allowed " << c.steps_max << ")\n";
@@ -137,9 +137,9 @@ TEST(RaftProgressBound, a_term_bound_that_forbids_progress_is_caught) {
   testing::ScheduleProfile profile;
   profile.length_max = 60;
   const RaftWorld world = raft_world(3, 2, 4);
-  const raft::Register::Command kept_back{4};
+  const sm::Register::Command kept_back{4};
   const auto check = testing::check_progress("raft-progress-term-bound", world, profile, raft_fair_rules(kept_back),
-                                             raft::request_for<raft::Register>(kept_back.value), 400, testing::property_cases(500));
+                                             raft::request_for<sm::Register>(kept_back.value), 400, testing::property_cases(500));
   ASSERT_TRUE(check.result.failed);
   ASSERT_TRUE(check.failure);
   EXPECT_EQ(check.failure->property, "");

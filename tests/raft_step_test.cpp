@@ -12,10 +12,11 @@
 
 #include "model/core/print.hpp"
 #include "model/raft/raft.hpp"
-#include "model/raft/register.hpp"
+#include "model/sm/register.hpp"
 
 namespace lockstep::raft {
 namespace {
+using sm::Register;
 
 constexpr NodeId n1{1}, n2{2}, n3{3};
 

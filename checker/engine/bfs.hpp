@@ -25,10 +25,10 @@
 
 #include "checker/engine/search.hpp"
 #include "checker/engine/sleep_sets.hpp"
-#include "checker/fingerprint_table.hpp"
-#include "checker/frontier.hpp"
-#include "checker/progress.hpp"
-#include "checker/property.hpp"
+#include "checker/engine/fingerprint_table.hpp"
+#include "checker/engine/frontier.hpp"
+#include "checker/engine/progress.hpp"
+#include "spec/property.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/fingerprint.hpp"
 

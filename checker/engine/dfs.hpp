@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "checker/engine/search.hpp"
-#include "checker/fingerprint_table.hpp"
-#include "checker/progress.hpp"
-#include "checker/property.hpp"
+#include "checker/engine/fingerprint_table.hpp"
+#include "checker/engine/progress.hpp"
+#include "spec/property.hpp"
 #include "model/core/fingerprint.hpp"
 
 namespace lockstep::detail {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "checker/model.hpp"
-#include "checker/progress.hpp"
+#include "checker/engine/progress.hpp"
 
 namespace lockstep {
 

@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "checker/fingerprint_table.hpp"
+#include "checker/engine/fingerprint_table.hpp"
 
 namespace lockstep::detail {
 

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "checker/protocols/entry.hpp"
-#include "checker/protocols/world_setup.hpp"
+#include "checker/world/world_setup.hpp"
 #include "spec/paxos/invariants.hpp"
 
 namespace lockstep {

@@ -1,5 +1,5 @@
 // `lockstep check paxos-tla`: Lamport's Paxos.tla, action for action; its registry entry.
-#include "checker/paxos_tla_model.hpp"
+#include "checker/protocols/paxos_tla_model.hpp"
 #include "checker/protocols/entry.hpp"
 #include "checker/protocols/paxos.hpp"
 

@@ -4,15 +4,15 @@
 #include <stdexcept>
 
 #include "checker/protocols/entry.hpp"
-#include "checker/protocols/world_setup.hpp"
-#include "model/raft/register.hpp"
+#include "checker/world/world_setup.hpp"
+#include "model/sm/register.hpp"
 #include "spec/raft/invariants_impl.hpp"
 
 namespace lockstep {
 
 namespace {
 
-using RaftRegister = raft::Raft<raft::Register>;
+using RaftRegister = raft::Raft<sm::Register>;
 using RaftWorld = World<RaftRegister>;
 
 const std::vector<IntField<RaftCheckOptions>>& fields() {
@@ -36,12 +36,12 @@ RaftCheckOptions options_of(const ProtocolArgs& args) {
 }
 
 RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
-  const auto config = raft::model_config<raft::Register>(static_cast<std::size_t>(o.nodes),
+  const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(o.nodes),
                                                         static_cast<raft::Term>(o.term_max),
                                                         static_cast<raft::Index>(o.log_max), o.bug);
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
-    requests.push_back({NodeId{}, raft::request_for<raft::Register>(static_cast<std::uint8_t>(r))});
+    requests.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
   }
   return checked_world(config, o, std::move(requests), symmetry);
 }

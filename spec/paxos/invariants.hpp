@@ -13,8 +13,8 @@
 
 #include <vector>
 
-#include "checker/property.hpp"
-#include "checker/world_state.hpp"
+#include "spec/property.hpp"
+#include "spec/world_state.hpp"
 #include "model/paxos/paxos.hpp"
 
 namespace lockstep::paxos {

@@ -17,8 +17,8 @@
 
 #include <vector>
 
-#include "checker/property.hpp"
-#include "checker/world_state.hpp"
+#include "spec/property.hpp"
+#include "spec/world_state.hpp"
 #include "model/raft/raft.hpp"
 
 namespace lockstep::raft {

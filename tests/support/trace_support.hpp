@@ -9,8 +9,8 @@
 
 #include "checker/protocols/paxos.hpp"
 #include "checker/explore.hpp"
-#include "checker/paxos_tla_model.hpp"
-#include "checker/world.hpp"
+#include "checker/protocols/paxos_tla_model.hpp"
+#include "checker/world/world.hpp"
 #include "model/core/json.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "traces/itf.hpp"
@@ -55,7 +55,7 @@ std::vector<TraceStep<typename M::State, typename M::Action>> start(const M& mod
   return {{std::nullopt, model.initial_states().front()}};
 }
 
-// Extends a trace by the enabled action that reads `sentence` (checker/world_view.hpp).
+// Extends a trace by the enabled action that reads `sentence` (checker/world/world_view.hpp).
 template <class M>
 void take(const M& model, std::vector<TraceStep<typename M::State, typename M::Action>>& trace,
           const std::string& sentence) {

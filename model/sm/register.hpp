@@ -1,6 +1,6 @@
 // A trivial replicated state machine for checking consensus alone: a register that clients
-// write. Any state machine with the same shape (State, Command, Output, a pure apply) can be
-// replicated by Raft; the lock service is another.
+// write. model/sm/ holds the replicated state machines: any with the same shape (State, Command,
+// Output, a pure apply) can be replicated by Raft; the lock service will be another.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "model/core/reflect.hpp"
 
-namespace lockstep::raft {
+namespace lockstep::sm {
 
 struct Register {
   static constexpr std::string_view name = "register";
@@ -32,4 +32,4 @@ inline void lockstep_print(std::string& out, const Register::Command& command) {
   out += "write(" + std::to_string(command.value) + ")";
 }
 
-}  // namespace lockstep::raft
+}  // namespace lockstep::sm

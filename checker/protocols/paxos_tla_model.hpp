@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "checker/model.hpp"
-#include "checker/property.hpp"
+#include "spec/property.hpp"
 #include "checker/symmetry.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"

@@ -33,10 +33,10 @@
 #include <vector>
 
 #include "checker/model.hpp"
-#include "checker/property.hpp"
+#include "spec/property.hpp"
 #include "checker/symmetry.hpp"
-#include "checker/world_state.hpp"
-#include "checker/world_view.hpp"
+#include "spec/world_state.hpp"
+#include "checker/world/world_view.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
 #include "model/core/permute.hpp"
@@ -149,7 +149,7 @@ class World {
     return World(config, bounds, std::move(requests));
   }
   const WorldBounds& bounds() const { return bounds_; }
-  // For the trace tools (checker/world_view.hpp): an action as a sentence, the messages in flight.
+  // For the trace tools (checker/world/world_view.hpp): an action as a sentence, the messages in flight.
   std::size_t node_count() const { return config_.node_count; }
   ActionView action_view(const Action& action) const { return world_action_view<Actions>(action); }
   // The kind of an action and the node it acts on, cheaply (for random simulation and

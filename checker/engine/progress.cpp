@@ -1,4 +1,4 @@
-#include "checker/progress.hpp"
+#include "checker/engine/progress.hpp"
 
 #include <fmt/core.h>
 #include <unistd.h>

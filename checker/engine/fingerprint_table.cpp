@@ -1,4 +1,4 @@
-#include "checker/fingerprint_table.hpp"
+#include "checker/engine/fingerprint_table.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -17,7 +17,7 @@ MessageView message_view(const Envelope& envelope) {
   return MessageView{envelope.from, envelope.to, to_string(envelope.message)};
 }
 
-// `Actions` is WorldActions<P> (checker/world.hpp).
+// `Actions` is WorldActions<P> (checker/world/world.hpp).
 template <class Actions>
 ActionView world_action_view(const typename Actions::Action& action) {
   return std::visit(

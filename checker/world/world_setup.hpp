@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "checker/explore.hpp"
-#include "checker/world.hpp"
+#include "checker/world/world.hpp"
 #include "model/core/json.hpp"
 
 namespace lockstep {

@@ -1,4 +1,4 @@
-#include "checker/frontier.hpp"
+#include "checker/engine/frontier.hpp"
 
 #include <cerrno>
 #include <cstring>

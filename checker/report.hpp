@@ -13,6 +13,33 @@
 
 namespace lockstep {
 
+// What a `simulate` run adds to its report (the failing_* fields only on a violation).
+struct SimulationFigures {
+  std::uint64_t runs = 0;
+  std::uint64_t runs_asked = 0;
+  std::uint32_t depth = 0;
+  std::uint64_t seed = 0;
+  bool swarm = false;
+  std::uint64_t steps = 0;
+  std::uint64_t failing_run = 0;
+  std::uint64_t failing_seed = 0;
+  std::size_t original_length = 0;
+  bool shrunk = false;
+  std::size_t length = 0;
+
+  Json to_json(bool violation) const {
+    Json out{{"runs", runs}, {"runs_asked", runs_asked}, {"depth", depth}, {"seed", seed}, {"swarm", swarm}, {"steps", steps}};
+    if (violation) {
+      out["failing_run"] = failing_run;
+      out["failing_seed"] = failing_seed;
+      out["original_length"] = original_length;
+      out["shrunk"] = shrunk;
+      out["length"] = length;
+    }
+    return out;
+  }
+};
+
 struct CheckReport {
   std::string protocol;
   Outcome outcome = Outcome::ok;
@@ -31,7 +58,7 @@ struct CheckReport {
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
-  Json simulation;                       // for `simulate`: runs, seeds, lengths before and after shrinking
+  SimulationFigures simulation;          // for `simulate`: runs, seeds, lengths before and after shrinking
 };
 
 // Bytes of memory per distinct state: the fingerprint table alone, and all-in (the table plus
@@ -96,14 +123,19 @@ CheckReport make_simulation_report(const M& model, const SimulateResult<M>& resu
   report.stats.states_generated = result.steps;
   report.seconds = result.seconds;
   report.bounds = std::move(bounds);
-  report.simulation = Json{{"runs", result.runs},     {"runs_asked", options.runs}, {"depth", options.depth},
-                           {"seed", options.seed},    {"swarm", options.swarm},     {"steps", result.steps}};
+  SimulationFigures& sim = report.simulation;
+  sim.runs = result.runs;
+  sim.runs_asked = options.runs;
+  sim.depth = options.depth;
+  sim.seed = options.seed;
+  sim.swarm = options.swarm;
+  sim.steps = result.steps;
   if (result.outcome == Outcome::violation) {
-    report.simulation["failing_run"] = result.failing_run;
-    report.simulation["failing_seed"] = result.failing_seed;
-    report.simulation["original_length"] = result.original_length;
-    report.simulation["shrunk"] = options.shrink;
-    report.simulation["length"] = result.trace.size() - 1;
+    sim.failing_run = result.failing_run;
+    sim.failing_seed = result.failing_seed;
+    sim.original_length = result.original_length;
+    sim.shrunk = options.shrink;
+    sim.length = result.trace.size() - 1;
   }
   add_trace(model, result.trace, report, "lockstep simulate " + report.protocol);
   return report;

@@ -74,12 +74,12 @@ TEST(Simulate, finds_a_bug_reproducibly_from_its_seed_and_shrinks_it) {
   const CheckReport first = simulate_paxos(o, s);
   ASSERT_EQ(first.outcome, Outcome::violation);
   EXPECT_EQ(first.property, "PAXOS-Agreement");
-  const auto seed = first.simulation["failing_seed"].get<std::uint64_t>();
-  EXPECT_LE(first.simulation["length"].get<std::size_t>(), first.simulation["original_length"].get<std::size_t>());
+  const auto seed = first.simulation.failing_seed;
+  EXPECT_LE(first.simulation.length, first.simulation.original_length);
   EXPECT_LE(first.trace_lines.size() - 1, 10u);  // the breadth-first shortest is 8
 
   s.workers = 2;  // the lowest failing run is reported whatever the workers
-  EXPECT_EQ(simulate_paxos(o, s).simulation["failing_seed"], seed);
+  EXPECT_EQ(simulate_paxos(o, s).simulation.failing_seed, seed);
   s.workers = 1;
   s.seed = seed;  // the failing run alone reproduces it
   s.runs = 1;

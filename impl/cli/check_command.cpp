@@ -257,7 +257,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
                     const std::string& default_trace) {
   std::string trace_error;
   const std::string trace_path = write_trace(report, flags, default_trace, trace_error);
-  const Json& sim = report.simulation;
+  const SimulationFigures& sim = report.simulation;
   const double steps_per_second = static_cast<double>(report.stats.states_generated) / std::max(report.seconds, 1e-9);
   if (flags.json) {
     Json out{{"protocol", report.protocol},
@@ -268,30 +268,27 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},
              {"sometimes_unreached", report.sometimes_unreached},
-             {"simulation", sim},
+             {"simulation", sim.to_json(report.outcome == Outcome::violation)},
              {"bounds", report.bounds}};
     if (!trace_error.empty()) out["trace_error"] = trace_error;
     fmt::print("{}\n", out.dump());
   } else {
     if (report.outcome == Outcome::violation) {
-      fmt::print("{}: VIOLATION of {} in run {} (seed {})\n", title, report.property, sim["failing_run"].get<std::uint64_t>(),
-                 sim["failing_seed"].get<std::uint64_t>());
+      fmt::print("{}: VIOLATION of {} in run {} (seed {})\n", title, report.property, sim.failing_run, sim.failing_seed);
     } else if (report.outcome == Outcome::vacuous) {
       fmt::print("{}: VACUOUS: no violation, but no walk reaches {}\n", title, fmt::join(report.sometimes_unreached, ", "));
     } else {
-      fmt::print("{}: no violation in {} runs of up to {} steps\n", title, group(sim["runs"].get<std::uint64_t>()),
-                 sim["depth"].get<std::uint32_t>());
+      fmt::print("{}: no violation in {} runs of up to {} steps\n", title, group(sim.runs), sim.depth);
     }
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
-    fmt::print("  runs       {} ({} steps), seeds {}..., {}\n", group(sim["runs"].get<std::uint64_t>()),
-               group(report.stats.states_generated), sim["seed"].get<std::uint64_t>(),
-               sim["swarm"].get<bool>() ? "swarm" : "uniform action mix");
+    fmt::print("  runs       {} ({} steps), seeds {}..., {}\n", group(sim.runs), group(report.stats.states_generated), sim.seed,
+               sim.swarm ? "swarm" : "uniform action mix");
     fmt::print("  time       {:.2f} s, {} steps/s\n", report.seconds, group(static_cast<std::uint64_t>(steps_per_second)));
     if (report.outcome == Outcome::violation) {
       fmt::print("  trace      {} steps{} (the run had {}){}\n", report.trace_lines.size() - 1,
-                 sim["shrunk"].get<bool>() ? " after shrinking" : "", sim["original_length"].get<std::size_t>(),
+                 sim.shrunk ? " after shrinking" : "", sim.original_length,
                  trace_path.empty() ? "" : ", written to " + trace_path);
-      fmt::print("  reproduce  the same command with --seed {} --runs 1\n", sim["failing_seed"].get<std::uint64_t>());
+      fmt::print("  reproduce  the same command with --seed {} --runs 1\n", sim.failing_seed);
       for (std::size_t i = 0; i < report.trace_lines.size(); ++i) fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
     }
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);

@@ -21,6 +21,7 @@
 #include "checker/registry.hpp"
 #include "impl/cli/commands.hpp"
 #include "model/core/small_vec.hpp"
+#include "model/core/step.hpp"
 
 int main(int argc, char** argv) {
   using namespace lockstep::cli;
@@ -56,6 +57,10 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     fmt::print(stderr, "lockstep: {}\n", e.what());
     return exit_usage;
+  } catch (const lockstep::ContractError& e) {
+    // A step function broke the effect contract (model/core/step.hpp): a bug in the protocol.
+    fmt::print(stderr, "lockstep: contract violated: {}\n", e.what());
+    return exit_violation;
   } catch (const lockstep::CapacityError& e) {
     fmt::print(stderr, "lockstep: {}: the model's bounds are too large for its inline capacity\n", e.what());
     return exit_incomplete;

@@ -28,7 +28,9 @@ class SmallVec {
   using const_iterator = const T*;
   static constexpr std::size_t capacity() { return N; }
 
-  SmallVec() = default;
+  // User-provided, so that value-initializing a SmallVec (as `Step{node}` does its effects)
+  // does not zero the whole inline capacity: only the elements in use are ever read.
+  SmallVec() noexcept {}
   SmallVec(std::initializer_list<T> items) {
     for (const T& item : items) push_back(item);
   }

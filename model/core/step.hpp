@@ -137,10 +137,7 @@ struct Step {
   // step (after sending to others) keep the contract.
   void finish_persist(PersistOf<P> persist) {
     if (!persist_marked) return;
-    Effects reordered;
-    reordered.push_back(std::move(persist));
-    for (auto& e : effects) reordered.push_back(std::move(e));
-    effects = std::move(reordered);
+    effects.insert(effects.begin(), Effect<P>{std::move(persist)});
   }
 
   const PersistOf<P>* persist_effect() const {

@@ -366,18 +366,24 @@ class World {
     // The disk: what a crash would recover. A Persist applies the step's edits to it, exactly
     // as a write-ahead log would; durable changes without a Persist never reach it.
     if (const auto* persist = step.persist_effect()) {
-      typename P::Durable disk = slot.disk ? *slot.disk : slot.node.durable;
-      P::apply_persist(disk, *persist);
-      // Edits as data: applied to a disk that held every earlier change, they give exactly the
-      // step's durable state (what lets a write-ahead log append instead of rewriting).
-      if (!slot.disk && !(disk == step.node.durable)) {
-        throw ContractError(std::string(P::name) + ": a step's Persist edits do not give its durable state");
+      if (!slot.disk) {
+        // Edits as data: applied to a disk that held every earlier change, they give exactly the
+        // step's durable state (what lets a write-ahead log append instead of rewriting), so the
+        // disk stays in sync.
+        typename P::Durable disk = slot.node.durable;
+        P::apply_persist(disk, *persist);
+        if (!(disk == step.node.durable)) {
+          throw ContractError(std::string(P::name) + ": a step's Persist edits do not give its durable state");
+        }
+      } else {
+        P::apply_persist(*slot.disk, *persist);
+        if (*slot.disk == step.node.durable) slot.disk.reset();
       }
-      slot.disk = std::move(disk);
     } else if (!slot.disk && step.node.durable != slot.node.durable) {
       slot.disk = slot.node.durable;
+    } else if (slot.disk && *slot.disk == step.node.durable) {
+      slot.disk.reset();
     }
-    if (slot.disk && *slot.disk == step.node.durable) slot.disk.reset();
     S::observe(config_, next.ghost, id, event, slot.node, step);
     slot.node = std::move(step.node);
     collect_obsolete(next);

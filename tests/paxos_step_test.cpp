@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "tests/support/both_sizes.hpp"
 #include "model/core/print.hpp"
 #include "model/paxos/paxos.hpp"
 
@@ -83,17 +84,9 @@ template <class P>
   return ::testing::AssertionSuccess();
 }
 
-struct SizeName {
-  template <class S>
-  static std::string GetName(int) {
-    return std::string(S::name);
-  }
-};
-
 template <class S>
 class PaxosStep : public ::testing::Test {};
-using Sizes = ::testing::Types<ModelSizes, RuntimeSizes>;
-TYPED_TEST_SUITE(PaxosStep, Sizes, SizeName);
+TYPED_TEST_SUITE(PaxosStep, testing::BothSizes, testing::SizeName);
 
 // The types of PaxosOf<TypeParam>, inside a typed test.
 #define LOCKSTEP_PAXOS_TYPES                                           \

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "tests/support/both_sizes.hpp"
 #include "model/core/print.hpp"
 #include "model/raft/raft.hpp"
 #include "model/sm/register.hpp"
@@ -129,17 +130,9 @@ const PersistOf<P>& the_persist(const lockstep::Step<P>& step) {
   return *persist;
 }
 
-struct SizeName {
-  template <class S>
-  static std::string GetName(int) {
-    return std::string(S::name);
-  }
-};
-
 template <class S>
 class RaftStep : public ::testing::Test {};
-using Sizes = ::testing::Types<ModelSizes, RuntimeSizes>;
-TYPED_TEST_SUITE(RaftStep, Sizes, SizeName);
+TYPED_TEST_SUITE(RaftStep, testing::BothSizes, testing::SizeName);
 
 // The types of Raft<Register, TypeParam>, inside a typed test.
 #define LOCKSTEP_RAFT_TYPES                                                                   \

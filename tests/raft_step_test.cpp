@@ -91,37 +91,14 @@ std::vector<std::pair<NodeId, M>> sent(const lockstep::Step<P>& step) {
   return out;
 }
 
-template <class E, class P>
-std::vector<E> effects_of(const lockstep::Step<P>& step) {
-  std::vector<E> out;
-  for (const auto& effect : step.effects) {
-    if (const auto* e = std::get_if<E>(&effect)) out.push_back(*e);
-  }
-  return out;
-}
 
 template <class P>
 bool persists_before_sending(const lockstep::Step<P>& step) {
   return step.persists() && step.persist_precedes_sends();
 }
 
-// The Persist contract (model/core/step.hpp): when a step persists, its Persist is the first
-// effect and the only one, and applying it to the durable state before the step
-// (Raft::apply_persist) gives the durable state after it.
-template <class P>
-::testing::AssertionResult persists_first_and_exactly(const typename P::Node& before, const lockstep::Step<P>& step) {
-  const auto persists = effects_of<PersistOf<P>>(step);
-  if (persists.size() != 1) return ::testing::AssertionFailure() << persists.size() << " Persist effects";
-  if (!std::holds_alternative<PersistOf<P>>(step.effects[0])) return ::testing::AssertionFailure() << "Persist is not first";
-  if (!step.persist_precedes_sends()) return ::testing::AssertionFailure() << "persist_precedes_sends fails";
-  typename P::Durable durable = before.durable;
-  P::apply_persist(durable, persists[0]);
-  if (!(durable == step.node.durable)) {
-    return ::testing::AssertionFailure() << "apply_persist gives " << to_string(durable) << ", the step "
-                                         << to_string(step.node.durable);
-  }
-  return ::testing::AssertionSuccess();
-}
+using testing::effects_of;
+using testing::persists_first_and_exactly;
 
 template <class P>
 const PersistOf<P>& the_persist(const lockstep::Step<P>& step) {

@@ -176,7 +176,7 @@ lockstep::Step<PaxosOf<S>> PaxosOf<S>::step(const Config& config, NodeId self, c
     const Message message = c.inbox[i];
     c.on_message(self, message);
   }
-  out.finish_persist(PersistOf<PaxosOf>{out.node.durable, NoLogEdit{}});
+  if (out.persist_marked) out.finish_persist(PersistOf<PaxosOf>{out.node.durable, NoLogEdit{}});
   return out;
 }
 

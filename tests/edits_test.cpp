@@ -279,7 +279,7 @@ TEST(Edits, persist_precedes_sends_on_hand_made_effect_lists) {
   const Effect<R> timer = SetTimer<raft::Timer>{raft::Timer::election, Delay::randomized(150, 300)};
   const Effect<R> reply = Reply<R::Sequence, R::Committed>{ClientId{1}, 1, R::Committed{1, sm::Register::Output{1}}};
   const Effect<R> redirect = Redirect<R::Sequence>{ClientId{1}, 1, NodeId{}};
-  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, sm::Register::Command{1}}};
+  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, ClientId{1}, 1, sm::Register::Command{1}, true}};
   const auto holds = [](std::initializer_list<Effect<R>> effects) {
     lockstep::Step<R> step{R::Node{}};
     step.effects = Effects(effects);

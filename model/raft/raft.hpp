@@ -43,7 +43,9 @@ LOCKSTEP_ENUM(Role, follower, candidate, leader)
 LOCKSTEP_ENUM(Bug, none, vote_not_durable, commit_previous_term, vote_without_log_check, append_without_truncate,
               ignore_higher_term)
 
-LOCKSTEP_ENUM(Timer, election, heartbeat)
+// housekeeping: the leader's period for the state machine's own proposals (e.g. expiring a
+// session whose time-to-live ran out; model/sm/machine.hpp); armed only for machines that have it.
+LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping)
 
 // Timer delays (the runtime's; the checker fires any timer at any time).
 struct Timing {
@@ -68,7 +70,8 @@ struct Raft {
   using Checks = std::conditional_t<Sizes::checked, ModelChecks, NoChecks>;
 
   struct Config {
-    LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Timing, timing), (Checks, checks));
+    LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Timing, timing), (Checks, checks),
+                    (typename SM::Config, machine));
   };
 
   struct Entry {
@@ -103,13 +106,16 @@ struct Raft {
 
   using Indexes = PerNode<Index>;
   using Machine = typename SM::State;
+  using Watch = typename SM::Watch;
   using LeaderHint = typename Sizes::template Hint<NodeId>;
   struct Volatile {
     // next_index and match_index are the leader's; empty on other roles. leader_hint: the leader
     // of current_term this node knows of, named in redirects (kept at runtime size only: no
-    // decision reads it, see Hint in model/core/sizes.hpp).
+    // decision reads it, see Hint in model/core/sizes.hpp). watch: what the machine's
+    // housekeeping keeps in memory (model/sm/machine.hpp).
     LOCKSTEP_STRUCT(Volatile, (Role, role), (Index, commit_index), (Index, last_applied), (NodeSet, votes_granted),
-                    (Indexes, next_index), (Indexes, match_index), (Machine, machine), (LeaderHint, leader_hint));
+                    (Indexes, next_index), (Indexes, match_index), (Machine, machine), (LeaderHint, leader_hint),
+                    (Watch, watch));
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -134,9 +140,11 @@ struct Raft {
   struct Committed {
     LOCKSTEP_STRUCT(Committed, (Index, index), (Output, output));
   };
-  // What every node reports for each entry it applies, in log order.
+  // What every node reports for each entry it applies, in log order: the entry, and whether the
+  // command took effect (false: a retried request answered from the machine's deduplication).
   struct AppliedEntry {
-    LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (Command, command));
+    LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (ClientId, client), (Sequence, sequence),
+                    (Command, command), (bool, took_effect));
   };
 
   static constexpr std::string_view name = "raft";
@@ -163,8 +171,9 @@ struct Raft {
 
 // A model-size configuration for the checker and the tests.
 template <class SM>
-typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none) {
-  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}};
+typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none,
+                                       typename SM::Config machine = {}) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}, machine};
 }
 
 // The model's client request of client `r`, its first: the command built from r (for the

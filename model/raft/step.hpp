@@ -108,7 +108,25 @@ struct RaftStep {
     state().next_index = typename R::Indexes(config.node_count, static_cast<Index>(last_index() + 1));
     state().match_index = typename R::Indexes(config.node_count, Index{0});
     state().match_index[self] = last_index();
+    state().watch = typename R::Watch{};
     out.set_timer(Timer::heartbeat, heartbeat_delay());
+    if constexpr (SM::has_housekeeping) out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
+  }
+
+  // The machine's housekeeping (model/sm/machine.hpp): the leader proposes what its machine asks
+  // for (e.g. a session's expiry), and those commands go through the log like a client's.
+  void on_housekeeping_timer() {
+    if constexpr (SM::has_housekeeping) {
+      if (state().role != Role::leader) return;
+      SM::housekeeping(config.machine, state().machine, state().watch, [&](const typename R::Command& command) {
+        if (log_bound_reached()) return;
+        append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, command});
+        out.mark_persist();
+      });
+      state().match_index[self] = last_index();
+      advance_commit_index();
+      out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
+    }
   }
 
   // Section 5.3: the leader sends each follower the entries it lacks (none: a heartbeat).
@@ -131,6 +149,12 @@ struct RaftStep {
   // the leader it knows of.
   void on_client_request(const typename R::ClientRequest& request) {
     if (state().role != Role::leader) {
+      // A machine may answer some commands from a replica's own applied state (a correct lock
+      // answers none; model/sm/machine.hpp).
+      if (auto local = SM::answer_locally(config.machine, state().machine, request.command)) {
+        out.reply(request.client, request.sequence, typename R::Committed{state().last_applied, *local});
+        return;
+      }
       out.redirect(request.client, request.sequence, state().leader_hint.get());
       return;
     }
@@ -243,12 +267,18 @@ struct RaftStep {
     assert(state().commit_index <= last_index());
     while (state().last_applied < state().commit_index) {
       state().last_applied = static_cast<Index>(state().last_applied + 1);
-      const Entry& entry = durable().log.at(state().last_applied);
-      const auto output = SM::apply(state().machine, entry.command);
-      out.applied(typename R::AppliedEntry{state().last_applied, entry.term, entry.command});
-      if (state().role == Role::leader) {
-        out.reply(entry.client, entry.sequence, typename R::Committed{state().last_applied, output});
-      }
+      const Index index = state().last_applied;
+      const Entry& entry = durable().log.at(index);
+      const bool leader = state().role == Role::leader;
+      // The leader answers every client the entry answers (a waiter handed a lock, too).
+      const bool took_effect = SM::apply(config.machine, state().machine, index, entry.client, entry.sequence,
+                                         entry.command, [&](ClientId client, typename R::Sequence sequence,
+                                                            const typename R::Output& output) {
+                                           if (leader && !client.is_none()) {
+                                             out.reply(client, sequence, typename R::Committed{index, output});
+                                           }
+                                         });
+      out.applied(typename R::AppliedEntry{index, entry.term, entry.client, entry.sequence, entry.command, took_effect});
     }
   }
 
@@ -303,6 +333,7 @@ lockstep::Step<Raft<SM, Sizes>> Raft<SM, Sizes>::step(const Config& config, Node
         if constexpr (std::is_same_v<E, TimerFired>) {
           if (e.timer == Timer::election) s.on_election_timer();
           if (e.timer == Timer::heartbeat) s.on_heartbeat_timer();
+          if (e.timer == Timer::housekeeping) s.on_housekeeping_timer();
         }
         if constexpr (std::is_same_v<E, ClientRequest>) s.on_client_request(e);
         if constexpr (std::is_same_v<E, Restarted>) s.on_restarted();

@@ -13,7 +13,7 @@
 
 namespace lockstep {
 
-enum class ActionKind { deliver, drop, duplicate, timer, request, crash, recover, other };
+enum class ActionKind { deliver, drop, duplicate, timer, request, crash, recover, other, client };
 
 inline std::string_view action_kind_name(ActionKind kind) {
   switch (kind) {
@@ -24,6 +24,7 @@ inline std::string_view action_kind_name(ActionKind kind) {
     case ActionKind::request: return "request";
     case ActionKind::crash: return "crash";
     case ActionKind::recover: return "recover";
+    case ActionKind::client: return "client";
     case ActionKind::other: return "other";
   }
   return "other";

@@ -61,6 +61,10 @@ class AnyModel {
   virtual std::vector<MessageView> in_flight(const Json& state) const = 0;
   // What differs from `before` to `after`, field by field (model/core/diff.hpp).
   virtual std::vector<FieldChange> diff(const Json& before, const Json& after) const = 0;
+  // A few lines saying what the state means, where the model says it (e.g. the lock service:
+  // who holds which lock with which token at each replica, who is paused, what the resource
+  // accepted); empty otherwise.
+  virtual std::vector<std::string> summary(const Json& state) const = 0;
   // Shrinks the run of `actions` from `initial` that violates `property` (checker/shrink.hpp);
   // empty when that run does not replay or does not violate it.
   virtual std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions,
@@ -129,6 +133,13 @@ class AnyModelFor final : public AnyModel {
   std::vector<MessageView> in_flight(const Json& state) const override {
     if constexpr (M::has_network_view) {
       return model_.in_flight(model_.state_from_json(state));
+    } else {
+      return {};
+    }
+  }
+  std::vector<std::string> summary(const Json& state) const override {
+    if constexpr (requires(const State& s) { model_.summary(s); }) {
+      return model_.summary(model_.state_from_json(state));
     } else {
       return {};
     }

@@ -8,10 +8,11 @@ namespace lockstep {
 // Each protocol's entry, defined in checker/protocols/<name>.cpp.
 ProtocolEntry paxos_protocol();
 ProtocolEntry raft_protocol();
+ProtocolEntry lock_protocol();
 ProtocolEntry paxos_tla_protocol();
 
 const std::vector<ProtocolEntry>& protocols() {
-  static const std::vector<ProtocolEntry> registry{paxos_protocol(), paxos_tla_protocol(), raft_protocol()};
+  static const std::vector<ProtocolEntry> registry{paxos_protocol(), paxos_tla_protocol(), raft_protocol(), lock_protocol()};
   return registry;
 }
 
@@ -34,9 +35,16 @@ int ProtocolArgs::get(const std::string& flag) const {
   return found->second;
 }
 
+const std::string& ProtocolArgs::choice(const std::string& flag) const {
+  const auto found = choices.find(flag);
+  if (found == choices.end()) throw std::logic_error("protocol option " + flag + " is not declared");
+  return found->second;
+}
+
 ProtocolArgs ProtocolEntry::defaults() const {
   ProtocolArgs args;
   for (const OptionSpec& option : options) args.values[option.flag] = option.default_value;
+  for (const ChoiceSpec& choice : choices) args.choices[choice.flag] = choice.choices.front();
   return args;
 }
 
@@ -63,10 +71,15 @@ void ProtocolEntry::apply_flags(ProtocolArgs& args, const std::vector<std::strin
       args.switches.insert(flag);
       continue;
     }
-    if (std::none_of(options.begin(), options.end(), [&](const OptionSpec& o) { return o.flag == flag; })) {
+    const bool is_choice = std::any_of(choices.begin(), choices.end(), [&](const ChoiceSpec& c) { return c.flag == flag; });
+    if (!is_choice && std::none_of(options.begin(), options.end(), [&](const OptionSpec& o) { return o.flag == flag; })) {
       throw std::invalid_argument(name + ": unknown option " + flag);
     }
     if (i + 1 >= flags.size()) throw std::invalid_argument(name + ": " + flag + " needs a value");
+    if (is_choice) {
+      args.choices[flag] = flags[++i];
+      continue;
+    }
     try {
       std::size_t used = 0;
       args.values[flag] = std::stoi(flags[i + 1], &used);
@@ -86,6 +99,14 @@ std::string ProtocolEntry::check_args(const ProtocolArgs& args) const {
              " (got " + std::to_string(value) + ")";
     }
   }
+  for (const ChoiceSpec& choice : choices) {
+    const std::string& value = args.choice(choice.flag);
+    if (std::find(choice.choices.begin(), choice.choices.end(), value) == choice.choices.end()) {
+      std::string known;
+      for (const std::string& c : choice.choices) known += (known.empty() ? "" : ", ") + c;
+      return choice.flag + " must be one of " + known + " (got '" + value + "')";
+    }
+  }
   if (!args.bug.empty() && find_bug(args.bug) == nullptr) {
     return "unknown bug '" + args.bug + "' for " + name + " (`lockstep check " + name + " --bug list` lists them)";
   }
@@ -101,6 +122,10 @@ Json registry_json() {
     }
     Json switches = Json::array();
     for (const SwitchSpec& s : entry.switches) switches.push_back({{"flag", s.flag}, {"help", s.help}});
+    Json choices = Json::array();
+    for (const ChoiceSpec& c : entry.choices) {
+      choices.push_back({{"flag", c.flag}, {"help", c.help}, {"choices", c.choices}, {"default", c.choices.front()}});
+    }
     Json bugs = Json::array();
     for (const BugSpec& b : entry.bugs) {
       bugs.push_back({{"name", b.name},
@@ -113,6 +138,7 @@ Json registry_json() {
                    {"description", entry.description},
                    {"options", options},
                    {"switches", switches},
+                   {"choices", choices},
                    {"bugs", bugs}});
   }
   return out;

@@ -38,6 +38,13 @@ struct SwitchSpec {
   std::string help;
 };
 
+// An option with named values: `--consensus raft`.
+struct ChoiceSpec {
+  std::string flag;
+  std::string help;
+  std::vector<std::string> choices;  // the first is the default
+};
+
 // A seeded bug and where the checker finds it.
 struct BugSpec {
   std::string name;                 // as given to --bug: vote-not-durable
@@ -51,11 +58,13 @@ struct BugSpec {
 struct ProtocolArgs {
   std::map<std::string, int> values;  // every OptionSpec, by flag
   std::set<std::string> switches;     // the switches given
+  std::map<std::string, std::string> choices;  // every ChoiceSpec, by flag
   std::string bug;                    // "" (the correct protocol) or a BugSpec name
   ExploreOptions explore;
 
   int get(const std::string& flag) const;
   bool on(const std::string& flag) const { return switches.count(flag) > 0; }
+  const std::string& choice(const std::string& flag) const;
 };
 
 struct ProtocolEntry {
@@ -63,6 +72,7 @@ struct ProtocolEntry {
   std::string description;
   std::vector<OptionSpec> options;
   std::vector<SwitchSpec> switches;
+  std::vector<ChoiceSpec> choices;
   std::vector<BugSpec> bugs;
   // Checks beyond each option's range ("" when the combination is fine).
   std::function<std::string(const ProtocolArgs&)> validate;

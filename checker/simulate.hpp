@@ -132,7 +132,7 @@ class Simulator {
     return violated(after);
   }
 
-  static constexpr std::size_t kinds = 8;
+  static constexpr std::size_t kinds = static_cast<std::size_t>(ActionKind::other) + 1;  // client weighs as request
   // Uniform weights, or in swarm mode each kind off with probability 1/3 and otherwise 1..8;
   // deliveries always stay on (without them nothing happens).
   std::array<unsigned, kinds> draw_weights(std::mt19937_64& rng) const {
@@ -160,7 +160,9 @@ class Simulator {
 
   std::size_t kind_index(const Action& action) const {
     if constexpr (M::has_network_view) {
-      return static_cast<std::size_t>(M::action_kind(action));
+      // A client's own move (the lock's clients) weighs as a client request does.
+      const ActionKind kind = M::action_kind(action);
+      return static_cast<std::size_t>(kind == ActionKind::client ? ActionKind::request : kind);
     } else {
       return static_cast<std::size_t>(ActionKind::other);
     }

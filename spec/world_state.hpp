@@ -47,6 +47,17 @@ struct WorldState {
                   (Requests, requests_pending), (Ghost, ghost));
 };
 
+// The state of a World whose environment has clients of its own (checker/world/environment.hpp):
+// their state in `clients` instead of a list of pending requests.
+template <class P, class S, class Clients>
+struct ClientWorldState {
+  using Slots = PerNode<NodeSlot<P>>;
+  using Network = SmallVec<Envelope<typename P::Message>, P::network_capacity>;
+  using Ghost = typename S::Ghost;
+  LOCKSTEP_STRUCT(ClientWorldState, (Slots, nodes), (Network, network), (Budgets, budgets), (Clients, clients),
+                  (Ghost, ghost));
+};
+
 }  // namespace lockstep
 
 namespace lockstep {

@@ -46,6 +46,7 @@ Json step_json(const StepView& view, const Json& state) {
               {"sentence", view.action.sentence},
               {"changes", std::move(changes)},
               {"violations", view.violations},
+              {"summary", view.summary},
               {"state", state}};
 }
 

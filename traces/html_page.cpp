@@ -214,6 +214,7 @@ const char html_script[] = R"js(
     html(panel, 'h2', '', 'step ' + index + ' of ' + (data.steps.length - 1));
     html(panel, 'p', 'sentence', step.sentence);
     for (const property of step.violations) html(panel, 'p', 'violates', 'violates ' + property);
+    for (const line of (step.summary || [])) html(panel, 'p', 'summary', line);
     if (step.changes.length > 0) {
       const table = html(panel, 'table', '');
       for (const [path, before, after] of step.changes) {

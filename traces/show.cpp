@@ -22,6 +22,7 @@ std::vector<StepView> view_steps(const LoadedTrace& trace) {
       view.changes = model.diff(steps[i - 1].state, steps[i].state);
     }
     view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
+    view.summary = model.summary(steps[i].state);
     out.push_back(std::move(view));
   }
   return out;
@@ -134,6 +135,7 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
   for (const auto& change : step.changes) width = std::max(width, change.path.size());
   width = std::min<std::size_t>(width, 56);
   for (const auto& change : step.changes) out += change_line(change, width, style);
+  for (const auto& line : step.summary) out += "        | " + line + "\n";
   for (const auto& property : step.violations) out += "        " + style.bold(style.red("violates " + property)) + "\n";
   return out;
 }

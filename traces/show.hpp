@@ -17,6 +17,7 @@ struct StepView {
   ActionView action;                    // step 0: "initial state"
   std::vector<FieldChange> changes;     // from the previous recorded state
   std::vector<std::string> violations;  // properties this state (or the step into it) violates
+  std::vector<std::string> summary;     // what the state means, where the model says (AnyModel::summary)
 };
 
 std::vector<StepView> view_steps(const LoadedTrace& trace);

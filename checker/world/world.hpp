@@ -9,10 +9,13 @@
 //   Drop(e)       a message is lost (budgeted);
 //   Duplicate(e)  a message is copied (budgeted);
 //   Timer(n, t)   a timer fires at an up node (any timer, any time; no-op firings are skipped);
-//   Request(n, r) a client issues a pending request to an up node (each request once), to the
-//                 node its client talks to or, when it has none, to any node;
+//   Request(n, r) a client's request reaches an up node: which requests exist, and to which nodes
+//                 they may go, is the environment's (checker/world/environment.hpp; by default
+//                 each of a fixed set of requests once, to its client's node or to any);
 //   Crash(n)      an up node stops and loses what it did not persist (budgeted);
-//   Recover(n)    a crashed node restarts from its durable state (the Restarted event).
+//   Recover(n)    a crashed node restarts from its durable state (the Restarted event);
+//   Client(a)     a move of the environment's own clients (none by default; the lock service's
+//                 clients receive answers, write to the resource, pause and resume).
 // Durability is modelled exactly: a node's durable state survives a crash only as of its last
 // Persist effect, so a step that forgets to persist is a bug the checker can find.
 //
@@ -33,6 +36,7 @@
 #include <vector>
 
 #include "checker/model.hpp"
+#include "checker/world/environment.hpp"
 #include "spec/property.hpp"
 #include "checker/symmetry.hpp"
 #include "spec/world_state.hpp"
@@ -50,7 +54,7 @@ struct WorldBounds {
                   (std::uint32_t, messages_max));
 };
 
-template <class P>
+template <class P, class ClientAction = NoClientAction>
 struct WorldActions {
   using E = Envelope<typename P::Message>;
   struct Deliver {
@@ -76,7 +80,10 @@ struct WorldActions {
   struct Recover {
     LOCKSTEP_STRUCT(Recover, (NodeId, node));
   };
-  using Action = std::variant<Deliver, Drop, Duplicate, Timer, Request, Crash, Recover>;
+  struct Client {
+    LOCKSTEP_STRUCT(Client, (ClientAction, action));
+  };
+  using Action = std::variant<Deliver, Drop, Duplicate, Timer, Request, Crash, Recover, Client>;
 };
 
 // What a protocol's spec (spec/<protocol>/) provides the World: ghost (history) variables, how
@@ -92,7 +99,7 @@ concept ProtocolSpec = requires(const typename P::Config& config, typename S::Gh
 } && (!S::observes_crashes || requires(const typename P::Config& config, typename S::Ghost& ghost, NodeId node,
                                          const typename P::Node& crashed) { S::observe_crash(config, ghost, node, crashed); });
 
-template <class P, class S = typename SpecFor<P>::type>
+template <class P, class S = typename SpecFor<P>::type, class E = typename EnvFor<P>::type>
 class World {
   static_assert(CheckedProtocol<P>, "World<P>: P must satisfy the Protocol contract (model/core/protocol.hpp) at model size");
   static_assert(ProtocolSpec<S, P>, "World<P, S>: S must provide the spec's ghost, observe and properties");
@@ -100,17 +107,21 @@ class World {
  public:
   using Protocol = P;
   using Spec = S;
-  using State = WorldState<P, S>;
-  using Actions = WorldActions<P>;
+  using Environment = E;
+  using State = typename E::template WorldStateOf<S>;
+  using Actions = WorldActions<P, typename E::ClientAction>;
   using Action = typename Actions::Action;
   using Config = typename P::Config;
   using Message = typename P::Message;
   using Env = Envelope<Message>;
 
   World(Config config, WorldBounds bounds, std::vector<PendingRequest<P>> requests)
+    requires std::is_same_v<E, FixedRequests<P>>
+      : World(std::move(config), bounds, E{std::move(requests)}) {}
+  World(Config config, WorldBounds bounds, E env)
       : config_(std::move(config)),
         bounds_(bounds),
-        requests_(std::move(requests)),
+        env_(std::move(env)),
         properties_(S::properties(config_)),
         transition_properties_(S::transition_properties(config_)) {
     static_assert(Model<World>);  // here, where World is a complete type
@@ -124,7 +135,15 @@ class World {
   static constexpr bool has_independence = true;  // independent: local steps at different nodes
   static constexpr bool has_network_view = true;  // nodes, messages in flight, action kinds
 
-  static constexpr std::string_view protocol = P::name;
+  // The name traces and reports give (the registry entry that rebuilds the model): the
+  // protocol's, or the environment's when it makes a service of it (the lock over Raft: "lock").
+  static constexpr std::string_view protocol = [] {
+    if constexpr (requires { E::protocol_name; }) {
+      return E::protocol_name;
+    } else {
+      return P::name;
+    }
+  }();
   const Config& config() const { return config_; }
 
   // Trace variables and actions as JSON (model/core/json.hpp), and the model's parameters, from
@@ -132,32 +151,27 @@ class World {
   Json state_json(const State& state) const { return to_json_value(state); }
   State state_from_json(const Json& json) const { return from_json<State>(json, "state"); }
   Json model_json() const {
-    Json requests = Json::array();
-    for (const auto& request : requests_) requests.push_back(to_json_value(request));
-    return Json{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}, {"requests", requests}};
+    Json model{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}};
+    env_.to_model_json(model);
+    return model;
   }
   static World from_model_json(const Json& json) {
     const auto config = from_json<Config>(json.at("config"), "config");
     if (config.node_count < 1 || config.node_count > node_count_max) throw JsonError("config.node_count: out of range");
     const auto bounds = from_json<WorldBounds>(json.at("world"), "world");
-    std::vector<PendingRequest<P>> requests;
-    const Json& list = json.at("requests");
-    if (!list.is_array()) throw JsonError("requests: expected a list");
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      requests.push_back(from_json<PendingRequest<P>>(list[i], "requests[" + std::to_string(i) + "]"));
-    }
-    return World(config, bounds, std::move(requests));
+    return World(config, bounds, E::from_model_json(json));
   }
   const WorldBounds& bounds() const { return bounds_; }
+  const E& env() const { return env_; }
   // For the trace tools (checker/world/world_view.hpp): an action as a sentence, the messages in flight.
   std::size_t node_count() const { return config_.node_count; }
   ActionView action_view(const Action& action) const { return world_action_view<Actions>(action); }
   // The kind of an action and the node it acts on, cheaply (for random simulation and
   // partial-order reduction). The node is the receiver for deliveries, drops and duplicates.
   static ActionKind action_kind(const Action& action) {
-    static constexpr ActionKind kinds[] = {ActionKind::deliver, ActionKind::drop,  ActionKind::duplicate,
+    static constexpr ActionKind kinds[] = {ActionKind::deliver, ActionKind::drop,    ActionKind::duplicate,
                                            ActionKind::timer,   ActionKind::request, ActionKind::crash,
-                                           ActionKind::recover};
+                                           ActionKind::recover, ActionKind::client};
     return kinds[action.index()];
   }
   // Whether two actions commute and neither disables the other, for partial-order reduction:
@@ -188,13 +202,23 @@ class World {
         [](const auto& a) -> NodeId {
           if constexpr (requires { a.envelope; }) {
             return a.envelope.to;
-          } else {
+          } else if constexpr (requires { a.node; }) {
             return a.node;
+          } else {
+            return NodeId{};  // a client's own move: no node acts
           }
         },
         action);
   }
   std::vector<MessageView> in_flight(const State& state) const { return world_in_flight(state.network); }
+  // What the environment says the state means, for the trace tools (none by default).
+  std::vector<std::string> summary(const State& state) const {
+    if constexpr (requires { env_.summary(state); }) {
+      return env_.summary(state);
+    } else {
+      return {};
+    }
+  }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
 
@@ -204,8 +228,7 @@ class World {
       state.nodes.items.push_back(NodeSlot<P>{true, P::init(config_, NodeId::at(i)), std::nullopt});
     }
     state.budgets = Budgets{bounds_.crashes, bounds_.drops, bounds_.duplicates};
-    for (const auto& request : requests_) state.requests_pending.push_back(request);
-    std::sort(state.requests_pending.begin(), state.requests_pending.end());  // a multiset
+    E::of(state) = env_.initial();
     state.ghost = S::initial_ghost(config_);
     return {state};
   }
@@ -227,7 +250,7 @@ class World {
   static constexpr std::size_t symmetry_nodes_max = 6;
   std::string enable_symmetry() {
     const bool nodes = P::node_symmetric;
-    const std::size_t values = std::min(max_symmetric_value(requests_), NodePermutation::values_max - 1);
+    const std::size_t values = std::min(env_.symmetric_values(), NodePermutation::values_max - 1);
     if (nodes && config_.node_count > symmetry_nodes_max) {
       return "symmetry reduction handles at most " + std::to_string(symmetry_nodes_max) + " nodes";
     }
@@ -255,7 +278,7 @@ class World {
     State out = state;
     permute(out, pi);
     std::sort(out.network.begin(), out.network.end());
-    std::sort(out.requests_pending.begin(), out.requests_pending.end());
+    E::canonicalize(E::of(out));
     return out;
   }
 
@@ -276,6 +299,11 @@ class World {
         emit(Action{typename Actions::Recover{id}}, std::move(next));
       }
     }
+    env_.for_each_client_action(E::of(state), [&](const typename E::ClientAction& action, auto&& env_next) {
+      State next = state;
+      E::of(next) = std::forward<decltype(env_next)>(env_next);
+      emit(Action{typename Actions::Client{action}}, std::move(next));
+    });
   }
 
  private:
@@ -325,14 +353,11 @@ class World {
 
   template <class F>
   void request_successors(const State& state, NodeId id, F& emit) const {
-    for (std::size_t r = 0; r < state.requests_pending.size(); ++r) {
-      const auto& pending = state.requests_pending[r];
-      if (!pending.target.is_none() && pending.target != id) continue;
-      const auto& request = pending.request;
+    env_.for_each_request(E::of(state), id, [&](const typename P::ClientRequest& request, auto&& take) {
       State next = state;
-      next.requests_pending.erase(next.requests_pending.begin() + static_cast<std::ptrdiff_t>(r));
+      take(E::of(next));
       if (apply_event(next, id, request)) emit(Action{typename Actions::Request{id, request}}, std::move(next));
-    }
+    });
   }
 
   State crash(const State& state, NodeId id) const {
@@ -385,6 +410,7 @@ class World {
       slot.disk.reset();
     }
     S::observe(config_, next.ghost, id, event, slot.node, step);
+    env_.observe_step(E::of(next), id, step);
     slot.node = std::move(step.node);
     collect_obsolete(next);
     return true;
@@ -414,7 +440,7 @@ class World {
 
   Config config_;
   WorldBounds bounds_;
-  std::vector<PendingRequest<P>> requests_;
+  E env_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
   std::vector<NodePermutation> permutations_;  // the renamings kept, the identity first; empty: no symmetry

@@ -38,6 +38,8 @@ ActionView world_action_view(const typename Actions::Action& action) {
           return {ActionKind::timer, a.node, std::nullopt, to_string(a.node) + "'s " + to_string(a.timer) + " timer fires"};
         } else if constexpr (std::is_same_v<A, typename Actions::Request>) {
           return {ActionKind::request, a.node, std::nullopt, "a client sends " + to_string(a.node) + " " + to_string(a.request)};
+        } else if constexpr (std::is_same_v<A, typename Actions::Client>) {
+          return {ActionKind::client, NodeId{}, std::nullopt, to_string(a.action)};
         } else if constexpr (std::is_same_v<A, typename Actions::Crash>) {
           return {ActionKind::crash, a.node, std::nullopt, to_string(a.node) + " crashes"};
         } else {

@@ -321,6 +321,11 @@ void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, Protoco
   for (const SwitchSpec& flag : entry.switches) {
     command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
   }
+  for (const ChoiceSpec& choice : entry.choices) {
+    command->add_option(choice.flag, args.choices[choice.flag], choice.help)
+        ->check(CLI::IsMember(choice.choices))
+        ->capture_default_str();
+  }
   command->add_option("--bug", args.bug, "Seed a bug by name; `--bug list` lists them");
 }
 

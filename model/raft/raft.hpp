@@ -66,6 +66,7 @@ struct Raft {
   using Term = typename Sizes::Term;
   using Index = typename Sizes::Index;
   using Sequence = typename Sizes::Sequence;
+  using StateMachine = SM;
   using Command = typename SM::Command;
   using Checks = std::conditional_t<Sizes::checked, ModelChecks, NoChecks>;
 

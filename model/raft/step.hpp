@@ -270,15 +270,18 @@ struct RaftStep {
       const Index index = state().last_applied;
       const Entry& entry = durable().log.at(index);
       const bool leader = state().role == Role::leader;
-      // The leader answers every client the entry answers (a waiter handed a lock, too).
+      // The leader answers every client the entry answers (a waiter handed a lock, too), after
+      // reporting the entry applied: observers see an entry's effect before its answers.
+      typename Sizes::template Seq<Reply<typename R::Sequence, typename R::Committed>, 8> replies{};
       const bool took_effect = SM::apply(config.machine, state().machine, index, entry.client, entry.sequence,
                                          entry.command, [&](ClientId client, typename R::Sequence sequence,
                                                             const typename R::Output& output) {
                                            if (leader && !client.is_none()) {
-                                             out.reply(client, sequence, typename R::Committed{index, output});
+                                             replies.push_back({client, sequence, typename R::Committed{index, output}});
                                            }
                                          });
       out.applied(typename R::AppliedEntry{index, entry.term, entry.client, entry.sequence, entry.command, took_effect});
+      for (const auto& r : replies) out.reply(r.client, r.sequence, r.payload);
     }
   }
 

@@ -32,12 +32,14 @@
 
 namespace lockstep::testing {
 
-enum class ChoiceKind : std::uint8_t { deliver, timer, request, drop, duplicate, delay, crash, recover, partition, heal };
-inline constexpr std::size_t choice_kinds = 10;
+// client: a move of the environment's own clients (the lock's: receive an answer, write, pause,
+// resume); weight 0 unless the World has such clients.
+enum class ChoiceKind : std::uint8_t { deliver, timer, request, drop, duplicate, delay, crash, recover, partition, heal, client };
+inline constexpr std::size_t choice_kinds = 11;
 
 inline std::string_view choice_kind_name(ChoiceKind kind) {
   static constexpr std::array<std::string_view, choice_kinds> names = {
-      "deliver", "timer", "request", "drop", "duplicate", "delay", "crash", "recover", "partition", "heal"};
+      "deliver", "timer", "request", "drop", "duplicate", "delay", "crash", "recover", "partition", "heal", "client"};
   return names[static_cast<std::size_t>(kind)];
 }
 

@@ -66,6 +66,7 @@ inline ChoiceKind choice_kind_of(ActionKind kind) {
     case ActionKind::request: return ChoiceKind::request;
     case ActionKind::crash: return ChoiceKind::crash;
     case ActionKind::recover: return ChoiceKind::recover;
+    case ActionKind::client: return ChoiceKind::client;
     case ActionKind::other: break;
   }
   assert(false && "World actions have a kind");

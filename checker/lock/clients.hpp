@@ -1,0 +1,363 @@
+// The lock service's clients, as a World environment (checker/world/environment.hpp), generic
+// over the consensus protocol that replicates the lock (Raft or Multi-Paxos over sm::Lock).
+//
+// Each client runs the classic script: open a session, acquire its lock (client i wants lock
+// i mod locks; with --try-acquire it asks once and gives up when busy), write to the resource
+// the lock protects with its fencing token, release. Every request goes to any node (one that
+// only redirects does not take it, see World) and may be re-sent, with the same sequence number,
+// while unanswered (a timeout: the retry budget). An answer reaches its client in the step that
+// produces it: for the client, a late answer is the same as a late step of the node (which the
+// checker explores anyway), and the calls' intervals are then the shortest, the hardest case for
+// linearizability. Answers to a request the client no longer waits for are ignored.
+//
+// A client holding the lock may PAUSE (a long GC pause) and later resume. Time is abstracted as
+// leases are meant to work: a client that is not paused learns that its session expired no later
+// than any replica applies the expiry (its lease timeout is shorter than the service's TTL), and
+// stops acting; a paused client does not, and when it resumes it still believes it holds the lock
+// and writes with its old token. The resource remembers the highest token it accepted and rejects
+// lower ones (fencing) — unless the seeded bug `resource_ignores_fencing` is on.
+//
+// The environment also records what LOCK-Linearizable needs: each client's calls and answers,
+// and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "model/core/json.hpp"
+#include "model/core/print.hpp"
+#include "model/core/reflect.hpp"
+#include "model/core/small_vec.hpp"
+#include "model/sm/lock.hpp"
+#include "spec/lock/linearization.hpp"
+#include "checker/world/environment.hpp"
+#include "spec/world_state.hpp"
+
+namespace lockstep::lock {
+
+LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done)
+
+// What the checker's clients do (`lockstep check lock` options).
+struct ClientParams {
+  LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
+                  (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing));
+};
+
+template <class P>
+struct LockClients {
+  using L = typename P::StateMachine;
+  using Command = typename L::Command;
+  using Output = typename L::Output;
+  using Token = typename L::Token;
+  using SessionId = typename L::SessionId;
+  using Sequence = typename P::Sequence;
+  using Request = typename P::ClientRequest;
+
+  struct Client {
+    // expired: its session ended while it was paused (it does not know yet).
+    LOCKSTEP_STRUCT(Client, (Phase, phase), (SessionId, session), (Sequence, sequence), (bool, sent), (bool, queued),
+                    (Token, token), (bool, paused), (bool, expired));
+  };
+  struct Resource {
+    // highest: the highest token accepted; accepted_below: a write with a lower token was accepted.
+    LOCKSTEP_STRUCT(Resource, (Token, highest), (std::uint8_t, writes), (bool, accepted_below));
+  };
+  struct Budget {
+    LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries));
+  };
+  using Clients = SmallVec<Client, sm::lock_clients_max>;
+  using Resources = SmallVec<Resource, sm::lock_locks_max>;
+  using Ended = SmallVec<SessionId, 8>;
+  struct State {
+    LOCKSTEP_STRUCT(State, (Clients, clients), (Resources, resources), (Budget, budget), (Ended, ended),
+                    (Linearization, history));
+  };
+  template <class S>
+  using WorldStateOf = ClientWorldState<P, S, State>;
+  template <class WS>
+  static auto& of(WS& state) {
+    return state.clients;
+  }
+
+  struct Write {
+    LOCKSTEP_STRUCT(Write, (ClientId, client), (std::uint8_t, lock), (Token, token), (bool, accepted));
+    friend void lockstep_print(std::string& out, const Write& a) {
+      out += to_string(a.client) + " writes to the resource of L" + std::to_string(a.lock) + " with token " +
+             std::to_string(a.token) + (a.accepted ? ": accepted" : ": rejected (a higher token was seen)");
+    }
+  };
+  struct Pause {
+    LOCKSTEP_STRUCT(Pause, (ClientId, client));
+    friend void lockstep_print(std::string& out, const Pause& a) {
+      out += to_string(a.client) + " pauses (a long GC pause), still believing it holds its lock";
+    }
+  };
+  struct Resume {
+    LOCKSTEP_STRUCT(Resume, (ClientId, client));
+    friend void lockstep_print(std::string& out, const Resume& a) { out += to_string(a.client) + " resumes"; }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume>;
+
+  static constexpr std::string_view protocol_name = "lock";
+  ClientParams params{};
+
+  static ClientId id_of(std::size_t c) { return ClientId{static_cast<std::uint32_t>(c + 1)}; }
+  std::uint8_t lock_of(std::size_t c) const { return static_cast<std::uint8_t>(c % std::max<std::uint8_t>(params.locks, 1)); }
+
+  State initial() const {
+    State s{};
+    for (std::size_t c = 0; c < params.clients; ++c) s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false});
+    for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
+    s.budget = Budget{params.pauses, params.retries};
+    s.history = Linearization::initial(params.clients, params.locks);
+    return s;
+  }
+  static void canonicalize(State&) {}  // no node ids, no multisets inside
+  static std::size_t symmetric_values() { return 0; }
+
+  // The request client c would send now, if it has one.
+  std::optional<Command> outstanding(const Client& client, std::size_t c) const {
+    switch (client.phase) {
+      case Phase::open: return Command{sm::LockOp::open, 0, 0, 0};
+      case Phase::acquire:
+        return Command{params.try_acquire ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0};
+      case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token};
+      default: return std::nullopt;
+    }
+  }
+
+  template <class F>
+  void for_each_request(const State& state, NodeId, F&& f) const {
+    for (std::size_t c = 0; c < state.clients.size(); ++c) {
+      const Client& client = state.clients[c];
+      if (client.paused) continue;
+      const auto command = outstanding(client, c);
+      if (!command) continue;
+      if (client.sent && state.budget.retries == 0) continue;
+      f(Request{id_of(c), client.sequence, *command}, [c, op = command->op, lock = command->lock](State& next) {
+        Client& cl = next.clients[c];
+        if (cl.sent) {
+          --next.budget.retries;  // a retry: the same request again
+          return;
+        }
+        cl.sent = true;
+        if (op != sm::LockOp::open) next.history.call(c, op, lock);
+      });
+    }
+  }
+
+  // Answers reach their clients, and the service's expiries are seen, in the order the step's
+  // effects say (an entry's Applied before its answers).
+  template <class Step>
+  void observe_step(State& state, NodeId, const Step& step) const {
+    for (const auto& effect : step.effects) {
+      std::visit(
+          [&](const auto& e) {
+            if constexpr (requires { e.payload.output; }) {
+              if (e.client.is_none() || e.client.value > state.clients.size()) return;
+              const std::size_t c = e.client.value - 1;
+              const Client& client = state.clients[c];
+              if (!waiting(client) || client.sequence != e.sequence) return;  // not waited for
+              receive(state, c, e.payload.output);
+            } else if constexpr (requires { e.command.took_effect; }) {
+              const Command& command = e.command.command;
+              if (command.op != sm::LockOp::expire || !e.command.took_effect) return;
+              if (std::find(state.ended.begin(), state.ended.end(), command.session) != state.ended.end()) return;
+              state.ended.push_back(command.session);
+              session_ended(state, command.session);
+            }
+          },
+          effect);
+    }
+  }
+
+  template <class F>
+  void for_each_client_action(const State& state, F&& emit) const {
+    for (std::size_t c = 0; c < state.clients.size(); ++c) {
+      const Client& client = state.clients[c];
+      if (client.phase != Phase::hold) continue;
+      if (client.paused) {
+        State next = state;
+        next.clients[c].paused = false;
+        emit(ClientAction{Resume{id_of(c)}}, std::move(next));
+        continue;
+      }
+      {
+        State next = state;
+        Resource& r = next.resources[lock_of(c)];
+        const bool accepted = params.resource_ignores_fencing || client.token >= r.highest;
+        if (accepted) {
+          if (client.token < r.highest) r.accepted_below = true;
+          r.highest = std::max(r.highest, client.token);
+          ++r.writes;
+        }
+        Client& cl = next.clients[c];
+        cl.phase = Phase::release;  // done with the lock: release it
+        cl.sequence = static_cast<Sequence>(cl.sequence + 1);
+        cl.sent = false;
+        emit(ClientAction{Write{id_of(c), lock_of(c), client.token, accepted}}, std::move(next));
+      }
+      if (state.budget.pauses > 0) {
+        State next = state;
+        next.clients[c].paused = true;
+        --next.budget.pauses;
+        emit(ClientAction{Pause{id_of(c)}}, std::move(next));
+      }
+    }
+  }
+
+  // For `lockstep show` and the HTML view: each lock as the replicas' applied tables have it
+  // (replicas that agree on one line), each client's belief, and the resources.
+  template <class WS>
+  std::vector<std::string> summary(const WS& state) const {
+    std::vector<std::string> lines;
+    const auto& nodes = state.nodes.items;
+    for (std::size_t k = 0; k < params.locks; ++k) {
+      std::vector<std::pair<std::string, std::string>> views;  // (what, which replicas)
+      for (std::size_t n = 0; n < nodes.size(); ++n) {
+        const auto& machine = nodes[n].node.volatile_state.machine;
+        std::string what = "free";
+        if (const auto* l = L::find_lock(machine, static_cast<typename L::LockId>(k)); l && l->holder != 0) {
+          what = owner(machine, l->holder) + " holds it (token " + std::to_string(l->token) + ")";
+          for (const auto& w : l->waiters) what += ", " + to_string(w.client) + " waits";
+        }
+        std::string who = to_string(NodeId::at(n)) + (nodes[n].up ? "" : " (down)");
+        const auto same = std::find_if(views.begin(), views.end(), [&](const auto& v) { return v.first == what; });
+        if (same == views.end()) {
+          views.emplace_back(what, who);
+        } else {
+          same->second += " " + who;
+        }
+      }
+      std::string line = "L" + std::to_string(k) + ":";
+      for (const auto& [what, who] : views) line += " at " + who + ": " + what + ";";
+      line.pop_back();
+      lines.push_back(line);
+    }
+    std::string clients = "clients:";
+    for (std::size_t c = 0; c < state.clients.clients.size(); ++c) {
+      const Client& client = state.clients.clients[c];
+      clients += " " + to_string(id_of(c)) + " ";
+      switch (client.phase) {
+        case Phase::open: clients += client.sent ? "opening a session" : "about to open a session"; break;
+        case Phase::acquire: clients += std::string(client.queued ? "waits for" : "asks for") + " L" + std::to_string(lock_of(c)); break;
+        case Phase::hold: clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) + ")"; break;
+        case Phase::release: clients += "releases L" + std::to_string(lock_of(c)); break;
+        case Phase::done: clients += "done"; break;
+      }
+      if (client.paused) clients += ", PAUSED";
+      if (client.expired) clients += ", its session expired meanwhile";
+      clients += ";";
+    }
+    clients.pop_back();
+    lines.push_back(clients);
+    for (std::size_t k = 0; k < state.clients.resources.size(); ++k) {
+      const Resource& r = state.clients.resources[k];
+      lines.push_back("resource of L" + std::to_string(k) + ": " +
+                      (r.writes == 0 ? std::string("no write accepted")
+                                     : "accepted " + std::to_string(r.writes) + " write(s), highest token " +
+                                           std::to_string(r.highest)) +
+                      (r.accepted_below ? ", ACCEPTED A LOWER TOKEN" : ""));
+    }
+    return lines;
+  }
+
+  void to_model_json(Json& model) const {
+    model["consensus"] = std::string(P::name);
+    model["clients"] = to_json_value(params);
+  }
+  static LockClients from_model_json(const Json& model) {
+    LockClients env;
+    env.params = from_json<ClientParams>(model.at("clients"), "clients");
+    if (env.params.clients < 1 || env.params.clients > sm::lock_clients_max) throw JsonError("clients.clients: out of range");
+    if (env.params.locks < 1 || env.params.locks > sm::lock_locks_max) throw JsonError("clients.locks: out of range");
+    return env;
+  }
+
+ private:
+  static std::string owner(const typename L::State& machine, SessionId session) {
+    for (const auto& s : machine.sessions) {
+      if (s.id == session) return to_string(s.client) + " (s" + std::to_string(session) + ")";
+    }
+    return "s" + std::to_string(session);
+  }
+  static bool waiting(const Client& client) {
+    return client.sent && (client.phase == Phase::open || client.phase == Phase::acquire || client.phase == Phase::release);
+  }
+
+  static void session_ended(State& state, SessionId session) {
+    for (std::size_t c = 0; c < state.clients.size(); ++c) {
+      Client& client = state.clients[c];
+      if (client.session != session) continue;
+      state.history.expired(c);
+      if (client.phase == Phase::done) continue;
+      if (client.paused) {
+        client.expired = true;  // it will find out only after it resumes
+      } else {
+        client.phase = Phase::done;  // its lease ran out first: it stops using the session
+      }
+    }
+  }
+
+  void receive(State& state, std::size_t c, const Output& output) const {
+    Client& client = state.clients[c];
+    using A = sm::LockAnswer;
+    const auto next_request = [&](Phase phase) {
+      client.phase = phase;
+      client.sequence = static_cast<Sequence>(client.sequence + 1);
+      client.sent = false;
+      client.queued = false;
+    };
+    switch (client.phase) {
+      case Phase::open:
+        if (output.answer == A::opened) {
+          client.session = output.session;
+          next_request(Phase::acquire);
+        } else {
+          client.phase = Phase::done;
+        }
+        break;
+      case Phase::acquire:
+        if (output.answer == A::granted) {
+          client.phase = Phase::hold;
+          client.token = output.token;
+          client.queued = false;
+          state.history.answered(c, A::granted);
+        } else if (output.answer == A::queued) {
+          client.queued = true;
+        } else if (output.answer == A::busy) {
+          state.history.answered(c, A::busy);
+          client.phase = Phase::done;
+        } else {
+          state.history.failed(c);  // no_session: the call took no effect
+          client.phase = Phase::done;
+        }
+        break;
+      case Phase::release:
+        if (output.answer == A::released || output.answer == A::not_holder) {
+          state.history.answered(c, output.answer);
+        } else {
+          state.history.failed(c);
+        }
+        client.phase = Phase::done;
+        break;
+      default: break;
+    }
+  }
+};
+
+template <class P>
+concept LockProtocol = requires { typename P::StateMachine; } && std::is_same_v<typename P::StateMachine, sm::ModelLock>;
+
+}  // namespace lockstep::lock
+
+namespace lockstep {
+template <lock::LockProtocol P>
+struct EnvFor<P> {
+  using type = lock::LockClients<P>;
+};
+}  // namespace lockstep

@@ -1,0 +1,152 @@
+// `lockstep check lock`: the distributed lock service, replicated by Raft (or Multi-Paxos), with
+// clients that open sessions, acquire, write to a fenced resource, release, retry and pause; its
+// registry entry. The seeded bugs are the lock's own (model/sm/lock.hpp), the resource's, and
+// the replicating protocol's.
+#include "checker/lock/check.hpp"
+
+#include <stdexcept>
+
+#include "checker/lock/clients.hpp"
+#include "checker/protocols/entry.hpp"
+#include "checker/world/world_setup.hpp"
+#include "model/raft/raft.hpp"
+#include "model/sm/lock.hpp"
+#include "spec/lock/invariants.hpp"
+
+namespace lockstep {
+
+namespace {
+
+using RaftLock = raft::Raft<sm::ModelLock>;
+using RaftLockWorld = World<RaftLock>;
+
+constexpr const char* consensus_flag = "--consensus";
+constexpr const char* try_flag = "--try-acquire";
+constexpr std::uint32_t ttl_ms = 1000;  // the runtime's; the checker fires timers at any time
+
+const std::vector<IntField<LockCheckOptions>>& fields() {
+  static const std::vector<IntField<LockCheckOptions>> list = [] {
+    std::vector<IntField<LockCheckOptions>> f{
+        {"--nodes", "Replicas", &LockCheckOptions::nodes, 1, static_cast<int>(node_count_max)},
+        {"--clients", "Clients (client i wants lock i mod locks)", &LockCheckOptions::clients, 1,
+         static_cast<int>(sm::lock_clients_max)},
+        {"--locks", "Locks", &LockCheckOptions::locks, 1, static_cast<int>(sm::lock_locks_max)},
+        {"--pauses", "Client pauses (a holder stops, e.g. in a GC pause, and resumes later)", &LockCheckOptions::pauses, 0, 8},
+        {"--retries", "Requests re-sent after a timeout (the same request again)", &LockCheckOptions::retries, 0, 8},
+        {"--max-term", "Highest term (Raft) or ballot round (Multi-Paxos)", &LockCheckOptions::term_max, 1, 30},
+        {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos)", &LockCheckOptions::log_max, 1,
+         static_cast<int>(ModelSizes::log_capacity)},
+        {"--snapshot-every", "A replica snapshots its table every N applied entries (0 = never)",
+         &LockCheckOptions::snapshot_every, 0, 8}};
+    add_fault_fields(f);
+    return f;
+  }();
+  return list;
+}
+
+// Every seeded bug of `check lock`: where it lives, and where the checker finds it.
+struct LockBugSpec {
+  const char* name;
+  const char* description;
+  std::vector<std::string> bounds;
+  const char* invariant;
+  std::size_t trace_steps;
+};
+const std::vector<LockBugSpec>& lock_bugs() {
+  static const std::vector<LockBugSpec> list{
+      {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
+       {}, "LOCK-ResourceSafety", 0},
+      {"no-dedup", "retried requests are executed again (no deduplication table)", {"--retries", "1"},
+       "LOCK-ExactlyOnce", 0},
+      {"follower-answers-locally",
+       "a replica that is not the leader answers acquire from its own table instead of redirecting", {},
+       "LOCK-MutualExclusion", 0},
+      {"local-expiry", "the leader expires a session on its own clock, in its local table, not through consensus", {},
+       "LOCK-MutualExclusion", 0},
+  };
+  return list;
+}
+
+sm::LockBug lock_bug(const std::string& bug) {
+  if (bug == "no-dedup") return sm::LockBug::no_dedup;
+  if (bug == "follower-answers-locally") return sm::LockBug::follower_answers_locally;
+  if (bug == "local-expiry") return sm::LockBug::local_expiry;
+  return sm::LockBug::none;
+}
+
+lock::ClientParams client_params(const LockCheckOptions& o) {
+  return lock::ClientParams{static_cast<std::uint8_t>(o.clients), static_cast<std::uint8_t>(o.locks),
+                            static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
+                            o.try_acquire,                         o.bug == "resource-ignores-fencing"};
+}
+
+sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
+  return sm::ModelLock::Config{static_cast<std::uint8_t>(o.locks), ttl_ms, sm::LockChecks{lock_bug(o.bug)}};
+}
+
+RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
+  const auto config = raft::model_config<sm::ModelLock>(static_cast<std::size_t>(o.nodes),
+                                                        static_cast<raft::Term>(o.term_max),
+                                                        static_cast<raft::Index>(o.log_max), raft::Bug::none,
+                                                        lock_config(o));
+  RaftLockWorld world(config, world_bounds(o), lock::LockClients<RaftLock>{client_params(o)});
+  if (symmetry) {
+    if (const std::string error = world.enable_symmetry(); !error.empty()) throw std::invalid_argument("--symmetry: " + error);
+  }
+  return world;
+}
+
+template <class W>
+Json bounds_json(const LockCheckOptions& o, const W& world) {
+  return with_world_bounds(Json{{"consensus", o.consensus},
+                                {"nodes", o.nodes},
+                                {"clients", o.clients},
+                                {"locks", o.locks},
+                                {"pauses", o.pauses},
+                                {"retries", o.retries},
+                                {"try_acquire", o.try_acquire},
+                                {"max_term", o.term_max},
+                                {"max_log", o.log_max},
+                                {"snapshot_every", o.snapshot_every}},
+                           o, world);
+}
+
+LockCheckOptions options_of(const ProtocolArgs& args) {
+  LockCheckOptions o = options_from(args, fields());
+  o.consensus = args.choice(consensus_flag);
+  o.try_acquire = args.on(try_flag);
+  o.bug = args.bug;
+  return o;
+}
+
+CheckReport simulate_lock(const LockCheckOptions& o, const SimulateOptions& simulation) {
+  const RaftLockWorld world = make_raft_world(o, false);
+  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+}
+
+}  // namespace
+
+CheckReport check_lock(const LockCheckOptions& o) {
+  const RaftLockWorld world = make_raft_world(o, o.explore.symmetry);
+  return make_report(world, explore(world, o.explore), bounds_json(o, world));
+}
+
+LockCheckOptions lock_options(const ProtocolArgs& args) { return options_of(args); }
+
+ProtocolEntry lock_protocol() {
+  ProtocolEntry entry;
+  entry.name = "lock";
+  entry.description = "The distributed lock (sessions, fencing tokens) replicated by Raft, with pausing clients";
+  entry.options = option_specs(fields());
+  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"}};
+  entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft"}}};
+  for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
+  entry.check = [](const ProtocolArgs& args) { return check_lock(options_of(args)); };
+  entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_lock(options_of(args), s); };
+  entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<RaftLockWorld>>(RaftLockWorld::from_model_json(model));
+  };
+  return entry;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,371 @@
+// The distributed lock service's replicated state machine: sessions with a time-to-live, locks
+// with FIFO waiters and fencing tokens, and exactly-once execution of retried requests. One pure
+// apply (model/sm/machine.hpp), replicated by Raft or Multi-Paxos; the same text at model size
+// (small inline tables; what the checker explores) and at runtime size (what a node serves).
+//
+// Commands (each carries the issuing client and its request's sequence number in the log entry):
+//   open                      a new session for the client; answered opened(session), where the
+//                             session id is the log position of the open;
+//   keep_alive(session)       the session's client is alive (so is any other request of the
+//                             session, a retry included); answered alive;
+//   acquire(session, lock)    granted(token) when the lock is free (or already the session's), else
+//                             the session waits in FIFO order (answered queued; the grant is
+//                             answered later, to the same request, when the lock is handed over);
+//   try_acquire(session, lock) granted(token), or busy instead of waiting;
+//   release(session, lock, token)  released when the session holds the lock with that token (the
+//                             lock passes to the first waiter, answered granted), else not_holder;
+//   expire(session)           proposed by the leader's housekeeping when the session's time-to-live
+//                             ran out (no keep-alive applied during a whole period): the session
+//                             ends, its locks pass to their waiters, its waits are dropped
+//                             (answered no_session), its deduplication record is cleared.
+// A command of a session that does not exist (expired, or never opened) is answered no_session.
+//
+// The fencing token of a grant is derived from the log position p of the entry that grants it:
+// p * lock_count + lock. So tokens strictly increase per lock (positions do), and no two grants
+// in the whole table share a token (one entry, e.g. an expiry, may hand several locks over).
+//
+// Exactly once: a session remembers its last request's sequence and answer; a retry of that
+// request (a client re-sends when an answer is lost or late) is answered from there and takes no
+// effect; an older one is answered stale. Opens are deduplicated per client the same way.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "model/core/ids.hpp"
+#include "model/core/names.hpp"
+#include "model/core/reflect.hpp"
+#include "model/core/sizes.hpp"
+#include "model/core/small_vec.hpp"
+#include "model/core/step.hpp"
+#include "model/sm/machine.hpp"
+
+namespace lockstep::sm {
+
+LOCKSTEP_ENUM(LockOp, open, keep_alive, acquire, try_acquire, release, expire)
+LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_holder, no_session, stale)
+
+// Seeded bugs of the lock's own code (model size only):
+//   no_dedup                  retried requests are executed again (no deduplication table);
+//   follower_answers_locally  a replica that is not the leader answers acquire from its own
+//                             applied table instead of redirecting to the leader;
+//   local_expiry              the leader expires a session on its own clock, changing its local
+//                             table, instead of proposing the expiry through consensus.
+LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry)
+
+// How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
+inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
+                               std::uint64_t token) {
+  out += std::string(lockstep_enum_names(op)[static_cast<std::size_t>(op)]);
+  out += '(';
+  if (op != LockOp::open) out += "s" + std::to_string(session);
+  if (op == LockOp::acquire || op == LockOp::try_acquire || op == LockOp::release) out += ", L" + std::to_string(lock);
+  if (op == LockOp::release) out += ", token " + std::to_string(token);
+  out += ')';
+}
+inline void print_lock_answer(std::string& out, LockAnswer answer, std::uint64_t session, std::uint64_t token) {
+  out += std::string(lockstep_enum_names(answer)[static_cast<std::size_t>(answer)]);
+  if (answer == LockAnswer::opened) out += "(s" + std::to_string(session) + ")";
+  if (answer == LockAnswer::granted) out += "(token " + std::to_string(token) + ")";
+}
+
+struct LockChecks {
+  LOCKSTEP_STRUCT(LockChecks, (LockBug, bug));
+};
+
+inline constexpr std::size_t lock_sessions_max = 4;  // model size: sessions open at once
+inline constexpr std::size_t lock_locks_max = 3;     // model size: locks in the table
+inline constexpr std::size_t lock_clients_max = 4;   // model size: clients that ever opened
+
+template <class S = ModelSizes>
+struct Lock {
+  using Sizes = S;
+  using Position = typename S::Index;  // a log position (Raft index, Multi-Paxos slot)
+  using Sequence = typename S::Sequence;
+  using SessionId = Position;          // the position of the session's open; 0 = none
+  using LockId = std::conditional_t<S::checked, std::uint8_t, std::uint32_t>;
+  using Token = std::conditional_t<S::checked, std::uint16_t, std::uint64_t>;
+  using Checks = std::conditional_t<S::checked, LockChecks, NoChecks>;
+  static constexpr std::string_view name = "lock";
+  static constexpr bool has_housekeeping = true;
+
+  struct Config {
+    // lock_count: locks are numbered 0..lock_count-1; ttl_ms: the leader's housekeeping period
+    // (a session with no keep-alive applied during a whole period expires).
+    LOCKSTEP_STRUCT(Config, (LockId, lock_count), (std::uint32_t, ttl_ms), (Checks, checks));
+  };
+  struct Command {
+    LOCKSTEP_STRUCT(Command, (LockOp, op), (SessionId, session), (LockId, lock), (Token, token));
+    friend void lockstep_print(std::string& out, const Command& c) {
+      print_lock_command(out, c.op, c.session, c.lock, c.token);
+    }
+  };
+  struct Output {
+    LOCKSTEP_STRUCT(Output, (LockAnswer, answer), (SessionId, session), (Token, token));
+    friend void lockstep_print(std::string& out, const Output& o) { print_lock_answer(out, o.answer, o.session, o.token); }
+  };
+
+  struct Session {
+    LOCKSTEP_STRUCT(Session, (SessionId, id), (ClientId, client), (std::uint8_t, keep_alives),
+                    (Sequence, last_sequence), (Output, last_answer));
+  };
+  struct Waiter {
+    LOCKSTEP_STRUCT(Waiter, (SessionId, session), (ClientId, client), (Sequence, sequence));
+  };
+  using Waiters = typename S::template Seq<Waiter, lock_sessions_max>;
+  struct LockState {
+    // holder 0: free. token: the holder's (or the last holder's) fencing token.
+    LOCKSTEP_STRUCT(LockState, (LockId, lock), (SessionId, holder), (Token, token), (Waiters, waiters));
+  };
+  // The last open of each client that ever opened one: its sequence and the session it opened.
+  struct Opened {
+    LOCKSTEP_STRUCT(Opened, (ClientId, client), (Sequence, sequence), (SessionId, session));
+  };
+  using Sessions = typename S::template Seq<Session, lock_sessions_max>;
+  using Locks = typename S::template Seq<LockState, lock_locks_max>;
+  using Opens = typename S::template Seq<Opened, lock_clients_max>;
+  struct State {
+    LOCKSTEP_STRUCT(State, (Sessions, sessions), (Locks, locks), (Opens, opens));
+  };
+
+  // The leader's memory for housekeeping: each session's keep-alive count at the last period,
+  // and whether its expiry was already proposed.
+  struct Seen {
+    LOCKSTEP_STRUCT(Seen, (SessionId, session), (std::uint8_t, keep_alives), (bool, proposed));
+  };
+  struct Watch {
+    using List = typename S::template Seq<Seen, lock_sessions_max>;
+    LOCKSTEP_STRUCT(Watch, (List, seen));
+  };
+
+  static bool bug([[maybe_unused]] const Config& config, [[maybe_unused]] LockBug b) {
+    if constexpr (S::checked) return config.checks.bug == b;
+    return false;
+  }
+  static std::string_view bug_description(LockBug b) {
+    switch (b) {
+      case LockBug::none: return "the correct lock";
+      case LockBug::no_dedup: return "retried requests are executed again (no deduplication table)";
+      case LockBug::follower_answers_locally:
+        return "a replica that is not the leader answers acquire from its own table instead of redirecting";
+      case LockBug::local_expiry:
+        return "the leader expires a session on its own clock, in its local table, not through consensus";
+    }
+    return "?";
+  }
+
+  static Session* find_session(State& state, SessionId id) {
+    if (id == 0) return nullptr;
+    for (auto& s : state.sessions) {
+      if (s.id == id) return &s;
+    }
+    return nullptr;
+  }
+  static const LockState* find_lock(const State& state, LockId lock) {
+    for (const auto& l : state.locks) {
+      if (l.lock == lock) return &l;
+    }
+    return nullptr;
+  }
+  // The lock's entry, created free on first use (kept sorted by lock id).
+  static LockState& lock_entry(State& state, LockId lock) {
+    auto at = std::find_if(state.locks.begin(), state.locks.end(), [&](const LockState& l) { return l.lock >= lock; });
+    if (at != state.locks.end() && at->lock == lock) return *at;
+    return *state.locks.insert(at, LockState{lock, 0, 0, {}});
+  }
+  static Token token_at(const Config& config, Position position, LockId lock) {
+    return static_cast<Token>(static_cast<Token>(position) * static_cast<Token>(std::max<LockId>(config.lock_count, 1)) +
+                              static_cast<Token>(lock));
+  }
+  static Output answer(LockAnswer a, SessionId session = 0, Token token = 0) { return Output{a, session, token}; }
+
+  // Hands a freed lock to its first waiter (if any) with a token of this position, answering
+  // the waiter's pending acquire (and recording the answer for its retries).
+  template <class ReplyFn>
+  static void hand_over(const Config& config, State& state, LockState& l, Token token, ReplyFn& reply) {
+    l.holder = 0;
+    if (l.waiters.empty()) return;
+    const Waiter next = l.waiters.front();
+    l.waiters.erase(l.waiters.begin());
+    l.holder = next.session;
+    l.token = token;
+    const Output granted = answer(LockAnswer::granted, next.session, token);
+    if (Session* s = find_session(state, next.session); s && s->last_sequence == next.sequence) s->last_answer = granted;
+    (void)config;
+    reply(next.client, next.sequence, granted);
+  }
+
+  // Ends a session: its locks pass to their waiters (tokens of `position`, or one past the
+  // lock's last token when there is no position: the local-expiry bug), its waits are dropped.
+  template <class ReplyFn>
+  static void end_session(const Config& config, State& state, SessionId id, std::optional<Position> position,
+                          ReplyFn& reply) {
+    for (auto& l : state.locks) {
+      for (std::size_t w = 0; w < l.waiters.size();) {
+        if (l.waiters[w].session == id) {
+          reply(l.waiters[w].client, l.waiters[w].sequence, answer(LockAnswer::no_session));
+          l.waiters.erase(l.waiters.begin() + static_cast<std::ptrdiff_t>(w));
+        } else {
+          ++w;
+        }
+      }
+    }
+    for (auto& l : state.locks) {
+      if (l.holder != id) continue;
+      const Token token = position ? token_at(config, *position, l.lock) : static_cast<Token>(l.token + 1);
+      hand_over(config, state, l, token, reply);
+    }
+    state.sessions.erase(std::find_if(state.sessions.begin(), state.sessions.end(),
+                                      [&](const Session& s) { return s.id == id; }));
+  }
+
+  template <class Position_, class Sequence_, class ReplyFn>
+  static bool apply(const Config& config, State& state, Position_ position_, ClientId client, Sequence_ sequence_,
+                    const Command& command, ReplyFn&& reply) {
+    const auto position = static_cast<Position>(position_);
+    const auto sequence = static_cast<Sequence>(sequence_);
+    const bool dedup = !bug(config, LockBug::no_dedup);
+    switch (command.op) {
+      case LockOp::open: {
+        auto opened = std::find_if(state.opens.begin(), state.opens.end(), [&](const Opened& o) { return o.client == client; });
+        if (dedup && opened != state.opens.end()) {
+          if (opened->sequence == sequence) {
+            reply(client, sequence, answer(LockAnswer::opened, opened->session));
+            return false;
+          }
+          if (sequence < opened->sequence) {
+            reply(client, sequence, answer(LockAnswer::stale));
+            return false;
+          }
+        }
+        const Output out = answer(LockAnswer::opened, position);
+        state.sessions.push_back(Session{position, client, 0, sequence, out});
+        if (opened != state.opens.end()) {
+          *opened = Opened{client, sequence, position};
+        } else {
+          state.opens.push_back(Opened{client, sequence, position});
+        }
+        reply(client, sequence, out);
+        return true;
+      }
+      case LockOp::expire: {
+        if (!find_session(state, command.session)) return false;  // already ended
+        end_session(config, state, command.session, position, reply);
+        return true;
+      }
+      default: break;
+    }
+    Session* session = find_session(state, command.session);
+    if (!session || session->client != client) {
+      reply(client, sequence, answer(LockAnswer::no_session));
+      return false;
+    }
+    // Any request of the session shows its client alive (a retry too: Chubby's KeepAlive is a
+    // blocking call that a waiting client keeps re-sending), so housekeeping spares the session.
+    ++session->keep_alives;
+    if (dedup && sequence == session->last_sequence) {
+      reply(client, sequence, session->last_answer);
+      return false;
+    }
+    if (dedup && sequence < session->last_sequence) {
+      reply(client, sequence, answer(LockAnswer::stale));
+      return false;
+    }
+    session->last_sequence = sequence;
+    bool took_effect = true;
+    Output out;
+    switch (command.op) {
+      case LockOp::keep_alive:
+        out = answer(LockAnswer::alive, session->id);
+        break;
+      case LockOp::acquire:
+      case LockOp::try_acquire: {
+        LockState& l = lock_entry(state, command.lock);
+        if (l.holder == 0) {
+          l.holder = session->id;
+          l.token = token_at(config, position, command.lock);
+          out = answer(LockAnswer::granted, session->id, l.token);
+        } else if (l.holder == session->id) {
+          out = answer(LockAnswer::granted, session->id, l.token);
+          took_effect = false;
+        } else if (command.op == LockOp::try_acquire) {
+          out = answer(LockAnswer::busy, session->id);
+          took_effect = false;
+        } else {
+          l.waiters.push_back(Waiter{session->id, client, sequence});
+          out = answer(LockAnswer::queued, session->id);
+        }
+        break;
+      }
+      case LockOp::release: {
+        const LockState* found = find_lock(state, command.lock);
+        if (!found || found->holder != session->id || found->token != command.token) {
+          out = answer(LockAnswer::not_holder, session->id);
+          took_effect = false;
+          break;
+        }
+        out = answer(LockAnswer::released, session->id, command.token);
+        session->last_answer = out;
+        reply(client, sequence, out);
+        hand_over(config, state, lock_entry(state, command.lock), token_at(config, position, command.lock), reply);
+        return true;
+      }
+      default: break;
+    }
+    session->last_answer = out;
+    reply(client, sequence, out);
+    return took_effect;
+  }
+
+  static Delay housekeeping_delay(const Config& config) { return Delay::fixed(config.ttl_ms); }
+
+  // On the leader, every period: a session whose keep-alive count has not changed since the
+  // last period (a whole period without one) is proposed for expiry, once.
+  template <class Propose>
+  static void housekeeping(const Config& config, State& state, Watch& watch, Propose&& propose) {
+    typename Watch::List next{};
+    std::optional<SessionId> local_expiry;
+    for (const Session& s : state.sessions) {
+      const auto seen = std::find_if(watch.seen.begin(), watch.seen.end(), [&](const Seen& w) { return w.session == s.id; });
+      if (seen == watch.seen.end() || seen->keep_alives != s.keep_alives) {
+        next.push_back(Seen{s.id, s.keep_alives, false});
+        continue;
+      }
+      if (!seen->proposed) {
+        if (bug(config, LockBug::local_expiry)) {
+          local_expiry = s.id;
+        } else {
+          propose(Command{LockOp::expire, s.id, 0, 0});
+        }
+      }
+      next.push_back(Seen{s.id, s.keep_alives, true});
+    }
+    watch.seen = std::move(next);
+    if (local_expiry) {
+      // The seeded bug: the leader's own table changes, no log entry records it, nobody is told.
+      auto ignore = [](ClientId, Sequence, const Output&) {};
+      end_session(config, state, *local_expiry, std::nullopt, ignore);
+    }
+  }
+
+  // Correct: never (every lock command goes through consensus). The seeded bug answers an acquire
+  // from the replica's own table when the lock is free there.
+  static std::optional<Output> answer_locally(const Config& config, const State& state, const Command& command) {
+    if (!bug(config, LockBug::follower_answers_locally)) return std::nullopt;
+    if (command.op != LockOp::acquire && command.op != LockOp::try_acquire) return std::nullopt;
+    const LockState* l = find_lock(state, command.lock);
+    if (l && l->holder != 0) return std::nullopt;
+    return answer(LockAnswer::granted, command.session, static_cast<Token>((l ? l->token : 0) + 1));
+  }
+};
+
+using ModelLock = Lock<ModelSizes>;
+using RuntimeLock = Lock<RuntimeSizes>;
+
+static_assert(ReplicatedMachine<ModelLock>);
+static_assert(ReplicatedMachine<RuntimeLock, std::uint64_t, std::uint64_t>);
+
+}  // namespace lockstep::sm

@@ -1,0 +1,144 @@
+// What must hold of the lock service, over a World of a consensus protocol replicating sm::Lock
+// with the lock's clients around it (checker/lock/clients.hpp):
+//   LOCK-MutualExclusion   no replica's applied table has a lock held by a session that is not
+//                          open or that also waits for it; and no two clients that may still
+//                          believe it (not paused past their session's expiry) hold one lock.
+//   LOCK-FencingMonotone   every grant at a replica carries a token above the lock's previous one.
+//   LOCK-ResourceSafety    the resource never accepted a write with a token below one it accepted.
+//   LOCK-Linearizable      the clients' calls and answers (and the service's expiries) have a
+//                          linearization against the sequential lock (spec/lock/linearization.hpp).
+//   LOCK-ExactlyOnce       a request (client, sequence) takes effect at one log position only: a
+//                          retry never takes effect again.
+// Sometimes: lock-granted, lock-handed-to-waiter, lock-freed-by-expiry.
+#pragma once
+
+#include <algorithm>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "checker/lock/clients.hpp"
+#include "spec/property.hpp"
+#include "spec/world_state.hpp"
+
+namespace lockstep::lock {
+
+template <class P>
+struct LockSpec {
+  using L = typename P::StateMachine;
+  using Config = typename P::Config;
+  using Node = typename P::Node;
+  using Position = typename L::Position;
+  using Sequence = typename P::Sequence;
+  using Machine = typename L::State;
+
+  struct Effected {
+    LOCKSTEP_STRUCT(Effected, (ClientId, client), (Sequence, sequence), (Position, position));
+  };
+  struct Ghost {
+    using Effects = SmallSet<Effected, 24>;
+    LOCKSTEP_STRUCT(Ghost, (Effects, effected), (bool, twice), (bool, token_regressed), (bool, granted), (bool, handed),
+                    (bool, freed_by_expiry));
+  };
+  using State = ClientWorldState<P, LockSpec, typename LockClients<P>::State>;
+
+  static constexpr bool observes_crashes = false;
+  static Ghost initial_ghost(const Config&) { return Ghost{}; }
+
+  static const Machine& machine_of(const Node& node) { return node.volatile_state.machine; }
+
+  static void observe(const Config&, Ghost& ghost, NodeId, const typename P::Event& event, const Node& before,
+                      const Step<P>& step) {
+    for (const auto& effect : step.effects) {
+      const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
+      if (!applied || !applied->command.took_effect) continue;
+      const auto& a = applied->command;
+      if (a.command.op == sm::LockOp::expire) {
+        for (const auto& l : machine_of(before).locks) ghost.freed_by_expiry |= l.holder == a.command.session;
+      }
+      if (a.client.is_none()) continue;
+      const Effected* known = std::find_if(ghost.effected.begin(), ghost.effected.end(), [&](const Effected& e) {
+        return e.client == a.client && e.sequence == a.sequence;
+      });
+      if (known == ghost.effected.end()) {
+        ghost.effected.insert(Effected{a.client, a.sequence, static_cast<Position>(a.index)});
+      } else if (known->position != a.index) {
+        ghost.twice = true;
+      }
+    }
+    // A restart rebuilds the table from the start (or a snapshot): not a grant.
+    if (std::holds_alternative<typename P::Restarted>(event)) return;
+    const Machine& was = machine_of(before);
+    for (const auto& l : machine_of(step.node).locks) {
+      if (l.holder == 0) continue;
+      const auto* old = L::find_lock(was, l.lock);
+      if (old && old->holder == l.holder && old->token == l.token) continue;
+      ghost.granted = true;
+      if (old && l.token <= old->token) ghost.token_regressed = true;
+      if (old && old->holder != 0 && old->holder != l.holder) ghost.handed = true;
+    }
+  }
+
+  static bool table_consistent(const Machine& m) {
+    for (const auto& l : m.locks) {
+      if (l.holder == 0) continue;
+      const bool open = std::any_of(m.sessions.begin(), m.sessions.end(), [&](const auto& s) { return s.id == l.holder; });
+      const bool waits = std::any_of(l.waiters.begin(), l.waiters.end(), [&](const auto& w) { return w.session == l.holder; });
+      if (!open || waits) return false;
+    }
+    return true;
+  }
+
+  static bool mutual_exclusion(const State& state) {
+    for (const auto& slot : state.nodes.items) {
+      if (slot.up && !table_consistent(machine_of(slot.node))) return false;
+    }
+    const auto& clients = state.clients.clients;
+    for (std::size_t a = 0; a < clients.size(); ++a) {
+      for (std::size_t b = a + 1; b < clients.size(); ++b) {
+        const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
+        const std::size_t locks = std::max<std::size_t>(state.clients.resources.size(), 1);
+        if (believes(a) && believes(b) && a % locks == b % locks) return false;
+      }
+    }
+    return true;
+  }
+
+  static std::vector<Property<State>> properties(const Config&) {
+    return {
+        {"LOCK-MutualExclusion", PropertyKind::always,
+         "no replica's table has a lock held by a session that is not open or also waits for it, and no two clients "
+         "with valid leases hold one lock",
+         mutual_exclusion},
+        {"LOCK-FencingMonotone", PropertyKind::always,
+         "every grant at a replica carries a token above the lock's previous one",
+         [](const State& s) { return !s.ghost.token_regressed; }},
+        {"LOCK-ResourceSafety", PropertyKind::always,
+         "the resource never accepted a write with a token below one it had accepted",
+         [](const State& s) {
+           return std::none_of(s.clients.resources.begin(), s.clients.resources.end(),
+                               [](const auto& r) { return r.accepted_below; });
+         }},
+        {"LOCK-Linearizable", PropertyKind::always,
+         "the clients' calls and answers, with the service's expiries, have a linearization against the sequential lock",
+         [](const State& s) { return !s.clients.history.violated; }},
+        {"LOCK-ExactlyOnce", PropertyKind::always, "a request takes effect at one log position only (a retry never again)",
+         [](const State& s) { return !s.ghost.twice; }},
+        {"lock-granted", PropertyKind::sometimes, "some replica grants a lock", [](const State& s) { return s.ghost.granted; }},
+        {"lock-handed-to-waiter", PropertyKind::sometimes, "a lock passes from its holder to a waiter",
+         [](const State& s) { return s.ghost.handed; }},
+        {"lock-freed-by-expiry", PropertyKind::sometimes, "a session's expiry frees a lock it held",
+         [](const State& s) { return s.ghost.freed_by_expiry; }},
+    };
+  }
+  static std::vector<TransitionProperty<State>> transition_properties(const Config&) { return {}; }
+};
+
+}  // namespace lockstep::lock
+
+namespace lockstep {
+template <lock::LockProtocol P>
+struct SpecFor<P> {
+  using type = lock::LockSpec<P>;
+};
+}  // namespace lockstep

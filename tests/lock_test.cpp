@@ -1,0 +1,274 @@
+// The lock service's state machine (model/sm/lock.hpp) at both sizes, and the online
+// linearization that LOCK-Linearizable uses (spec/lock/linearization.hpp).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "model/sm/lock.hpp"
+#include "spec/lock/linearization.hpp"
+
+namespace lockstep {
+namespace {
+
+using sm::LockAnswer;
+using sm::LockOp;
+
+template <class L>
+struct Table {
+  using Command = typename L::Command;
+  using Output = typename L::Output;
+  struct Answer {
+    ClientId client;
+    std::uint64_t sequence;
+    Output output;
+  };
+  typename L::Config config{};
+  typename L::State state{};
+  std::vector<Answer> answers;
+  bool took_effect = false;
+
+  explicit Table(std::uint32_t locks = 1, sm::LockBug bug = sm::LockBug::none) {
+    config.lock_count = static_cast<typename L::LockId>(locks);
+    config.ttl_ms = 1000;
+    if constexpr (L::Sizes::checked) config.checks.bug = bug;
+  }
+  // Applies the command at log position `position`; returns the issuer's answer (the first).
+  Output apply(std::uint64_t position, std::uint32_t client, std::uint64_t sequence, Command command) {
+    answers.clear();
+    took_effect = L::apply(config, state, static_cast<typename L::Position>(position), ClientId{client},
+                           static_cast<typename L::Sequence>(sequence), command,
+                           [&](ClientId c, typename L::Sequence s, const Output& o) { answers.push_back({c, s, o}); });
+    return answers.empty() ? Output{} : answers.front().output;
+  }
+  static Command open() { return Command{LockOp::open, 0, 0, 0}; }
+  static Command acquire(std::uint64_t session, std::uint32_t lock = 0) {
+    return Command{LockOp::acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0};
+  }
+  static Command try_acquire(std::uint64_t session, std::uint32_t lock = 0) {
+    return Command{LockOp::try_acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0};
+  }
+  static Command release(std::uint64_t session, std::uint64_t token, std::uint32_t lock = 0) {
+    return Command{LockOp::release, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock),
+                   static_cast<typename L::Token>(token)};
+  }
+  static Command expire(std::uint64_t session) {
+    return Command{LockOp::expire, static_cast<typename L::SessionId>(session), 0, 0};
+  }
+};
+
+template <class L>
+class LockMachine : public ::testing::Test {};
+using Sizes = ::testing::Types<sm::ModelLock, sm::RuntimeLock>;
+TYPED_TEST_SUITE(LockMachine, Sizes);
+
+TYPED_TEST(LockMachine, grants_queues_and_hands_over_in_fifo_order_with_rising_tokens) {
+  Table<TypeParam> t;
+  EXPECT_EQ(t.apply(1, 1, 1, t.open()).answer, LockAnswer::opened);
+  EXPECT_EQ(t.apply(2, 2, 1, t.open()).session, 2u);
+  const auto granted = t.apply(3, 1, 2, t.acquire(1));
+  EXPECT_EQ(granted.answer, LockAnswer::granted);
+  EXPECT_EQ(granted.token, 3u);  // the log position of the grant (one lock)
+  EXPECT_EQ(t.apply(4, 2, 2, t.acquire(2)).answer, LockAnswer::queued);
+  EXPECT_TRUE(t.took_effect);
+  EXPECT_EQ(t.apply(5, 1, 3, t.release(1, 3)).answer, LockAnswer::released);
+  ASSERT_EQ(t.answers.size(), 2u);  // the releaser, then the waiter its release hands the lock to
+  EXPECT_EQ(t.answers[1].client, ClientId{2});
+  EXPECT_EQ(t.answers[1].sequence, 2u);
+  EXPECT_EQ(t.answers[1].output.answer, LockAnswer::granted);
+  EXPECT_EQ(t.answers[1].output.token, 5u);
+  // The waiter's retry of its acquire is answered from the deduplication record: granted.
+  const auto retried = t.apply(6, 2, 2, t.acquire(2));
+  EXPECT_EQ(retried.answer, LockAnswer::granted);
+  EXPECT_EQ(retried.token, 5u);
+  EXPECT_FALSE(t.took_effect);
+}
+
+TYPED_TEST(LockMachine, tokens_differ_across_locks_granted_at_one_position) {
+  Table<TypeParam> t(3);
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 2, 1, t.open());
+  EXPECT_EQ(t.apply(3, 1, 2, t.acquire(1, 0)).token, 9u);  // 3 * 3 + 0
+  EXPECT_EQ(t.apply(4, 1, 3, t.acquire(1, 2)).token, 14u);  // 4 * 3 + 2
+  t.apply(5, 2, 2, t.acquire(2, 0));
+  t.apply(6, 2, 3, t.acquire(2, 2));  // c2 has one request at a time in practice; the table does not care
+  t.apply(7, 0, 0, t.expire(1));  // both locks pass to c2's session at position 7
+  const auto* l0 = TypeParam::find_lock(t.state, 0);
+  const auto* l2 = TypeParam::find_lock(t.state, 2);
+  ASSERT_TRUE(l0 && l2);
+  EXPECT_EQ(l0->holder, 2u);
+  EXPECT_EQ(l2->holder, 2u);
+  EXPECT_EQ(l0->token, 21u);
+  EXPECT_EQ(l2->token, 23u);
+}
+
+TYPED_TEST(LockMachine, try_acquire_answers_busy_and_release_checks_holder_and_token) {
+  Table<TypeParam> t;
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 2, 1, t.open());
+  t.apply(3, 1, 2, t.acquire(1));
+  EXPECT_EQ(t.apply(4, 2, 2, t.try_acquire(2)).answer, LockAnswer::busy);
+  EXPECT_EQ(t.apply(5, 2, 3, t.release(2, 3)).answer, LockAnswer::not_holder);
+  EXPECT_EQ(t.apply(6, 1, 3, t.release(1, 2)).answer, LockAnswer::not_holder);  // a wrong token
+  EXPECT_EQ(t.apply(7, 1, 4, t.release(1, 3)).answer, LockAnswer::released);
+}
+
+TYPED_TEST(LockMachine, expiry_frees_locks_drops_waits_and_ends_the_session) {
+  Table<TypeParam> t;
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 2, 1, t.open());
+  t.apply(3, 3, 1, t.open());
+  t.apply(4, 1, 2, t.acquire(1));
+  t.apply(5, 2, 2, t.acquire(2));
+  t.apply(6, 3, 2, t.acquire(3));
+  t.apply(7, 0, 0, t.expire(2));  // a waiter's session: its wait is dropped
+  ASSERT_EQ(t.answers.size(), 1u);
+  EXPECT_EQ(t.answers[0].client, ClientId{2});
+  EXPECT_EQ(t.answers[0].output.answer, LockAnswer::no_session);
+  t.apply(8, 0, 0, t.expire(1));  // the holder's: the lock passes to the next waiter, c3
+  ASSERT_EQ(t.answers.size(), 1u);
+  EXPECT_EQ(t.answers[0].client, ClientId{3});
+  EXPECT_EQ(t.answers[0].output.token, 8u);
+  EXPECT_TRUE(t.took_effect);
+  EXPECT_EQ(t.apply(9, 1, 3, t.release(1, 4)).answer, LockAnswer::no_session);
+  t.apply(10, 0, 0, t.expire(1));  // already ended: nothing
+  EXPECT_FALSE(t.took_effect);
+}
+
+TYPED_TEST(LockMachine, retried_open_and_older_requests_take_no_effect) {
+  Table<TypeParam> t;
+  t.apply(1, 1, 1, t.open());
+  EXPECT_EQ(t.apply(2, 1, 1, t.open()).session, 1u);  // the retry: the same session
+  EXPECT_FALSE(t.took_effect);
+  EXPECT_EQ(t.state.sessions.size(), 1u);
+  t.apply(3, 1, 2, t.acquire(1));
+  EXPECT_EQ(t.apply(4, 1, 1, t.acquire(1)).answer, LockAnswer::stale);
+  EXPECT_FALSE(t.took_effect);
+}
+
+TYPED_TEST(LockMachine, housekeeping_proposes_an_expiry_after_a_whole_quiet_period_once) {
+  Table<TypeParam> t;
+  typename TypeParam::Watch watch{};
+  std::vector<typename TypeParam::Command> proposed;
+  const auto house = [&] {
+    TypeParam::housekeeping(t.config, t.state, watch, [&](const auto& c) { proposed.push_back(c); });
+  };
+  t.apply(1, 1, 1, t.open());
+  house();  // the first period starts
+  EXPECT_TRUE(proposed.empty());
+  t.apply(2, 1, 2, t.acquire(1));  // activity
+  house();
+  EXPECT_TRUE(proposed.empty());
+  house();  // a whole period without a request of the session
+  ASSERT_EQ(proposed.size(), 1u);
+  EXPECT_EQ(proposed[0], t.expire(1));
+  house();  // proposed once only
+  EXPECT_EQ(proposed.size(), 1u);
+  EXPECT_EQ(t.state.sessions.size(), 1u);  // nothing changed locally: the expiry goes through the log
+}
+
+TYPED_TEST(LockMachine, answers_nothing_locally) {
+  Table<TypeParam> t;
+  EXPECT_FALSE(TypeParam::answer_locally(t.config, t.state, t.acquire(1)));
+}
+
+TEST(LockMachineRuntime, tokens_grow_past_the_model_width) {
+  Table<sm::RuntimeLock> t;
+  t.apply(70000, 1, 1, t.open());
+  const auto granted = t.apply(5000000000ull, 1, 2, t.acquire(70000));
+  EXPECT_EQ(granted.answer, LockAnswer::granted);
+  EXPECT_EQ(granted.token, 5000000000ull);
+}
+
+TEST(LockMachineBugs, without_deduplication_a_retry_takes_effect_again) {
+  Table<sm::ModelLock> t(1, sm::LockBug::no_dedup);
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 1, 2, t.acquire(1));
+  t.apply(3, 1, 3, t.release(1, 2));
+  const auto again = t.apply(4, 1, 2, t.acquire(1));  // the retry of request 2
+  EXPECT_EQ(again.answer, LockAnswer::granted);
+  EXPECT_TRUE(t.took_effect);
+}
+
+TEST(LockMachineBugs, local_expiry_changes_the_leaders_table_without_a_proposal) {
+  Table<sm::ModelLock> t(1, sm::LockBug::local_expiry);
+  sm::ModelLock::Watch watch{};
+  int proposals = 0;
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 1, 2, t.acquire(1));
+  for (int i = 0; i < 2; ++i) sm::ModelLock::housekeeping(t.config, t.state, watch, [&](const auto&) { ++proposals; });
+  EXPECT_EQ(proposals, 0);
+  EXPECT_TRUE(t.state.sessions.empty());
+  EXPECT_EQ(sm::ModelLock::find_lock(t.state, 0)->holder, 0u);
+}
+
+TEST(LockMachineBugs, a_follower_answering_locally_grants_from_its_own_table) {
+  Table<sm::ModelLock> t(1, sm::LockBug::follower_answers_locally);
+  const auto local = sm::ModelLock::answer_locally(t.config, t.state, t.acquire(1));
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->answer, LockAnswer::granted);
+}
+
+// The online linearization.
+using lock::Linearization;
+
+TEST(LockLinearization, a_sequential_history_is_linearizable) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  lin.call(1, LockOp::try_acquire, 0);
+  lin.answered(1, LockAnswer::busy);
+  lin.call(0, LockOp::release, 0);
+  lin.answered(0, LockAnswer::released);
+  lin.call(1, LockOp::acquire, 0);
+  lin.answered(1, LockAnswer::granted);
+  EXPECT_FALSE(lin.violated);
+}
+
+TEST(LockLinearization, two_holders_at_once_are_not) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.call(1, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  EXPECT_FALSE(lin.violated);
+  lin.answered(1, LockAnswer::granted);
+  EXPECT_TRUE(lin.violated);
+}
+
+TEST(LockLinearization, a_concurrent_release_may_take_effect_before_a_grant) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  lin.call(0, LockOp::release, 0);  // never answered (a lost reply)
+  lin.call(1, LockOp::acquire, 0);
+  lin.answered(1, LockAnswer::granted);  // fine: the release took effect first
+  EXPECT_FALSE(lin.violated);
+  lin.call(1, LockOp::release, 0);
+  lin.answered(1, LockAnswer::released);
+  EXPECT_FALSE(lin.violated);
+}
+
+TEST(LockLinearization, an_expiry_frees_the_lock_and_nothing_else_does) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  Linearization expired = lin;
+  expired.expired(0);
+  expired.call(1, LockOp::acquire, 0);
+  expired.answered(1, LockAnswer::granted);
+  EXPECT_FALSE(expired.violated);
+  lin.call(1, LockOp::acquire, 0);
+  lin.answered(1, LockAnswer::granted);  // no release, no expiry: c1 still held it
+  EXPECT_TRUE(lin.violated);
+}
+
+TEST(LockLinearization, a_call_that_took_no_effect_is_dropped) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.failed(0);  // no_session
+  lin.call(1, LockOp::acquire, 0);
+  lin.answered(1, LockAnswer::granted);
+  EXPECT_FALSE(lin.violated);
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -89,6 +89,9 @@ ProtocolEntry raft_protocol() {
        "RAFT-StateMachineSafety", 15},
       {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
        "RAFT-ElectionSafety", 6},
+      {{"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3",
+        "--snapshot-every", "1"},
+       "RAFT-AppliedMonotone", 0},
   };
   ProtocolEntry entry;
   entry.name = "raft";

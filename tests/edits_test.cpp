@@ -36,6 +36,7 @@ struct Counts {
   std::size_t log_edits = 0;    // ... a Persist with a log edit
   std::size_t truncations = 0;  // ... a log edit that keeps less than the whole old log
   std::size_t snapshots = 0;    // ... a Persist with a snapshot (taken or installed)
+  std::size_t installs = 0;     // ... of which installed from an InstallSnapshot
   std::size_t unpersisted = 0;  // steps that changed the durable state without a Persist
 };
 
@@ -72,7 +73,11 @@ bool check_step(const W& world, const typename W::State& state, NodeId id, const
   }
   ++counts.persists;
   if constexpr (!std::is_same_v<typename P::LogEdit, NoLogEdit>) {
-    if (persist->log.snapshot) ++counts.snapshots;
+    if (persist->log.snapshot) {
+      ++counts.snapshots;
+      const auto* received = std::get_if<typename P::MessageReceived>(&event);
+      if (received && std::holds_alternative<typename P::InstallSnapshot>(received->message)) ++counts.installs;
+    }
     if (const auto& edit = persist->log.entries) {
       ++counts.log_edits;
       if (edit->keep_through < node.durable.log.last_index()) ++counts.truncations;
@@ -138,10 +143,10 @@ Counts run(const char* name, const W& world, bool durable_changes_must_persist) 
   const auto start = std::chrono::steady_clock::now();
   const Counts counts = check_every_reachable_step(world, durable_changes_must_persist);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%-34s %8zu states %9zu steps %8zu persists %7zu log edits %6zu truncations %6zu snapshots %6zu "
-              "unpersisted  %.2f s\n",
+  std::printf("%-34s %8zu states %9zu steps %8zu persists %7zu log edits %6zu truncations %6zu snapshots (%zu "
+              "installed) %6zu unpersisted  %.2f s\n",
               name, counts.states, counts.steps, counts.persists, counts.log_edits, counts.truncations, counts.snapshots,
-              counts.unpersisted, seconds);
+              counts.installs, counts.unpersisted, seconds);
   return counts;
 }
 
@@ -227,6 +232,7 @@ TEST(Edits, every_raft_persist_with_snapshots_gives_the_next_durable_state) {
       const Counts counts = run(name.c_str(), raft_world(bug, every), true);
       EXPECT_GT(counts.states, 50000u) << name;
       EXPECT_GT(counts.snapshots, 1000u) << name;  // taken and installed, with and without log edits
+      EXPECT_GT(counts.installs, 100u) << name;
       EXPECT_GT(counts.truncations, 100u) << name;
       EXPECT_EQ(counts.unpersisted, 0u) << name;
     }

@@ -37,7 +37,7 @@ struct Kit {
     if constexpr (S::checked) {
       return model_config<Register>(3, 9, 4);
     } else {
-      return Config{3, default_timing, NoChecks{}, {}};
+      return Config{3, default_timing, NoChecks{}, {}, 0};
     }
   }
   // A sequence number at the top of S's range (64 bits at runtime: nothing narrows it).

@@ -78,6 +78,8 @@ ProtocolEntry raft_protocol() {
   // Where each seeded bug is found: the smallest bounds that contain its scenario (Figure 8
   // needs four terms on three nodes: two leaders with diverging entries, then one that commits
   // an old entry by counting), the invariant it breaks, the shortest trace's length.
+  // An old snapshot installed over newer state needs two entries, both snapshotted (one
+  // InstallSnapshot of each in flight to a follower, delivered newest first): one term, no crash.
   const std::vector<BugFound> found{
       {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
        "RAFT-ElectionSafety", 8},
@@ -91,7 +93,7 @@ ProtocolEntry raft_protocol() {
        "RAFT-ElectionSafety", 6},
       {{"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3",
         "--snapshot-every", "1"},
-       "RAFT-AppliedMonotone", 0},
+       "RAFT-AppliedMonotone", 17},
   };
   ProtocolEntry entry;
   entry.name = "raft";

@@ -35,6 +35,8 @@ struct Counts {
   std::size_t persists = 0;     // ... whose step carried a Persist
   std::size_t log_edits = 0;    // ... a Persist with a log edit
   std::size_t truncations = 0;  // ... a log edit that keeps less than the whole old log
+  std::size_t snapshots = 0;    // ... a Persist with a snapshot (taken or installed)
+  std::size_t installs = 0;     // ... of which installed from an InstallSnapshot
   std::size_t unpersisted = 0;  // steps that changed the durable state without a Persist
 };
 
@@ -71,9 +73,14 @@ bool check_step(const W& world, const typename W::State& state, NodeId id, const
   }
   ++counts.persists;
   if constexpr (!std::is_same_v<typename P::LogEdit, NoLogEdit>) {
-    if (persist->log) {
+    if (persist->log.snapshot) {
+      ++counts.snapshots;
+      const auto* received = std::get_if<typename P::MessageReceived>(&event);
+      if (received && std::holds_alternative<typename P::InstallSnapshot>(received->message)) ++counts.installs;
+    }
+    if (const auto& edit = persist->log.entries) {
       ++counts.log_edits;
-      if (persist->log->keep_through < node.durable.log.last_index()) ++counts.truncations;
+      if (edit->keep_through < node.durable.log.last_index()) ++counts.truncations;
     }
   }
   typename P::Durable durable = node.durable;
@@ -136,9 +143,10 @@ Counts run(const char* name, const W& world, bool durable_changes_must_persist) 
   const auto start = std::chrono::steady_clock::now();
   const Counts counts = check_every_reachable_step(world, durable_changes_must_persist);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%-34s %8zu states %9zu steps %8zu persists %7zu log edits %6zu truncations %6zu unpersisted  %.2f s\n",
-              name, counts.states, counts.steps, counts.persists, counts.log_edits, counts.truncations,
-              counts.unpersisted, seconds);
+  std::printf("%-34s %8zu states %9zu steps %8zu persists %7zu log edits %6zu truncations %6zu snapshots (%zu "
+              "installed) %6zu unpersisted  %.2f s\n",
+              name, counts.states, counts.steps, counts.persists, counts.log_edits, counts.truncations, counts.snapshots,
+              counts.installs, counts.unpersisted, seconds);
   return counts;
 }
 
@@ -155,10 +163,12 @@ using RaftRegister = raft::Raft<sm::Register>;
 
 // Raft: 3 nodes, terms up to 2, logs up to 2 entries, 2 client commands, a crash, 2 messages in
 // flight (about 80,000 states; with 3 messages it is 3.7 million, a minute).
-World<RaftRegister> raft_world(raft::Bug bug) {
+// With snapshot_every k, nodes snapshot and compact as they apply, and leaders send snapshots.
+World<RaftRegister> raft_world(raft::Bug bug, raft::Index snapshot_every = 0) {
   std::vector<PendingRequest<RaftRegister>> requests;
   for (std::uint8_t r = 1; r <= 2; ++r) requests.push_back({NodeId{}, raft::request_for<sm::Register>(r)});
-  return World<RaftRegister>(raft::model_config<sm::Register>(3, 2, 2, bug), WorldBounds{1, 0, 0, 2}, requests);
+  return World<RaftRegister>(raft::model_config<sm::Register>(3, 2, 2, bug, {}, snapshot_every), WorldBounds{1, 0, 0, 2},
+                             requests);
 }
 
 TEST(Edits, every_paxos_persist_applied_to_the_durable_state_gives_the_next_one) {
@@ -215,6 +225,20 @@ TEST(Edits, every_raft_persist_is_exact_under_each_seeded_bug) {
   }
 }
 
+TEST(Edits, every_raft_persist_with_snapshots_gives_the_next_durable_state) {
+  for (const raft::Index every : {raft::Index{1}, raft::Index{2}}) {
+    for (const auto bug : {raft::Bug::none, raft::Bug::snapshot_over_newer}) {
+      const std::string name = "raft --snapshot-every " + std::to_string(every) + " --bug " + to_string(bug);
+      const Counts counts = run(name.c_str(), raft_world(bug, every), true);
+      EXPECT_GT(counts.states, 50000u) << name;
+      EXPECT_GT(counts.snapshots, 1000u) << name;  // taken and installed, with and without log edits
+      EXPECT_GT(counts.installs, 100u) << name;
+      EXPECT_GT(counts.truncations, 100u) << name;
+      EXPECT_EQ(counts.unpersisted, 0u) << name;
+    }
+  }
+}
+
 // --- The checks catch what they are for. ---
 
 using R = RaftRegister;
@@ -234,8 +258,8 @@ TEST(Edits, a_persist_whose_edit_omits_an_appended_entry_gives_a_different_durab
   const auto step = R::step(raft_config, n2, follower, R::MessageReceived{n1, R::AppendEntries{2, 1, 1, entries, 0}});
   ASSERT_NE(step.persist_effect(), nullptr);
   const PersistOf<R> exact = *step.persist_effect();
-  ASSERT_TRUE(exact.log.has_value());
-  ASSERT_EQ(exact.log->appended.size(), 2u);
+  ASSERT_TRUE(exact.log.entries.has_value());
+  ASSERT_EQ(exact.log.entries->appended.size(), 2u);
 
   R::Durable durable = follower.durable;
   R::apply_persist(durable, exact);
@@ -244,11 +268,12 @@ TEST(Edits, a_persist_whose_edit_omits_an_appended_entry_gives_a_different_durab
   // The same edit with some of its appended entries left out, or with no log edit at all.
   const auto with_appended = [&](std::initializer_list<std::size_t> kept) {
     R::Entries appended{};
-    for (const std::size_t k : kept) appended.push_back(exact.log->appended[k]);
-    return PersistOf<R>{exact.hard_state, lockstep::LogEdit<R::Entries, raft::Index>{exact.log->keep_through, appended}};
+    for (const std::size_t k : kept) appended.push_back(exact.log.entries->appended[k]);
+    return PersistOf<R>{exact.hard_state,
+                        R::LogEdit{std::nullopt, lockstep::LogEdit<R::Entries, raft::Index>{exact.log.entries->keep_through, appended}}};
   };
   for (const auto& broken : {with_appended({0}), with_appended({1}), with_appended({}),
-                             PersistOf<R>{exact.hard_state, std::nullopt}}) {
+                             PersistOf<R>{exact.hard_state, R::LogEdit{}}}) {
     durable = follower.durable;
     R::apply_persist(durable, broken);
     EXPECT_NE(durable, step.node.durable) << to_string(broken);
@@ -274,7 +299,7 @@ TEST(Edits, a_persist_whose_edit_omits_an_appended_entry_gives_a_different_durab
 
 TEST(Edits, persist_precedes_sends_on_hand_made_effect_lists) {
   using Effects = lockstep::Step<R>::Effects;
-  const Effect<R> persist = PersistOf<R>{R::HardState{1, n1}, std::nullopt};
+  const Effect<R> persist = PersistOf<R>{R::HardState{1, n1}, R::LogEdit{}};
   const Effect<R> send = Send<R::Message>{n2, R::RequestVote{1, 0, 0}};
   const Effect<R> timer = SetTimer<raft::Timer>{raft::Timer::election, Delay::randomized(150, 300)};
   const Effect<R> reply = Reply<R::Sequence, R::Committed>{ClientId{1}, 1, R::Committed{1, sm::Register::Output{1}}};
@@ -339,8 +364,9 @@ struct OmitsAnEntry : R {
     lockstep::Step<OmitsAnEntry> out{inner.node};
     out.effects = inner.effects;
     for (auto& effect : out.effects) {
-      if (auto* persist = std::get_if<PersistOf<R>>(&effect); persist && persist->log && !persist->log->appended.empty()) {
-        persist->log->appended.pop_back();
+      if (auto* persist = std::get_if<PersistOf<R>>(&effect);
+          persist && persist->log.entries && !persist->log.entries->appended.empty()) {
+        persist->log.entries->appended.pop_back();
       }
     }
     return out;

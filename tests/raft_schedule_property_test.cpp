@@ -21,13 +21,15 @@ using RaftWorld = World<RaftRegister>;
 // Clients write values 1..requests, each to whichever node takes it (the leader). Every request
 // is issued at most once, so no log holds more than `requests` entries: log_max = requests keeps
 // every leader able to take every request.
-RaftWorld raft_world(int nodes, int term_max, int requests, WorldBounds bounds = WorldBounds{3, 6, 6, 0}) {
+RaftWorld raft_world(int nodes, int term_max, int requests, WorldBounds bounds = WorldBounds{3, 6, 6, 0},
+                     int snapshot_every = 0) {
   std::vector<PendingRequest<RaftRegister>> pending;
   for (int r = 1; r <= requests; ++r) {
     pending.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
   }
   const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(nodes), static_cast<raft::Term>(term_max),
-                                                        static_cast<raft::Index>(requests));
+                                                        static_cast<raft::Index>(requests), raft::Bug::none, {},
+                                                        static_cast<raft::Index>(snapshot_every));
   return RaftWorld(config, bounds, pending);
 }
 
@@ -57,6 +59,18 @@ TEST(RaftSchedules, every_property_holds_on_three_nodes) {
   expect_few_capacity_stops(check.stats, cases);
   EXPECT_TRUE(testing::sometimes_unreached(world, check).empty())
       << "unreached: " << ::testing::PrintToString(testing::sometimes_unreached(world, check));
+}
+
+// Snapshots every second applied entry: compaction, InstallSnapshot to lagging followers and
+// restarts from a snapshot, under the same faults.
+TEST(RaftSchedules, every_property_holds_on_three_nodes_with_snapshots) {
+  const RaftWorld world = raft_world(3, 10, 6, WorldBounds{3, 6, 6, 0}, 2);
+  testing::ScheduleProfile profile;
+  profile.length_max = 120;
+  const int cases = testing::property_cases(3000);
+  const auto check = testing::check_safety("raft-safety-3-snapshots", world, profile, cases);
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_few_capacity_stops(check.stats, cases);
 }
 
 TEST(RaftSchedules, every_property_holds_on_five_nodes) {

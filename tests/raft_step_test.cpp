@@ -37,7 +37,7 @@ struct Kit {
     if constexpr (S::checked) {
       return model_config<Register>(3, 9, 4);
     } else {
-      return Config{3, default_timing, NoChecks{}, {}};
+      return Config{3, default_timing, NoChecks{}, {}, 0};
     }
   }
   // A sequence number at the top of S's range (64 bits at runtime: nothing narrows it).
@@ -53,8 +53,9 @@ struct Kit {
     for (const auto& e : list) out.push_back(e);
     return out;
   }
+  // A Persist's log part that edits the entries only (no snapshot).
   static typename R::LogEdit edit(Index keep_through, std::vector<Entry> appended) {
-    return lockstep::LogEdit<typename R::Entries, Index>{keep_through, entries(std::move(appended))};
+    return typename R::LogEdit{std::nullopt, lockstep::LogEdit<typename R::Entries, Index>{keep_through, entries(std::move(appended))}};
   }
 
   static Step receive(const Config& c, NodeId self, const Node& node, NodeId from, typename R::Message message) {
@@ -144,7 +145,7 @@ TYPED_TEST(RaftStep, election_timer_starts_an_election_durably_voting_for_itself
   EXPECT_TRUE(persists_before_sending(step));
   EXPECT_TRUE(persists_first_and_exactly(before, step));
   EXPECT_EQ(the_persist(step).hard_state, (HardState{3, n1}));
-  EXPECT_FALSE(the_persist(step).log.has_value());  // the log did not change
+  EXPECT_EQ(the_persist(step).log, typename R::LogEdit{});  // the log did not change
   const auto requests = sent<RequestVote>(step);
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].second, (RequestVote{3, 1, 1}));
@@ -376,6 +377,157 @@ TYPED_TEST(RaftStep, obsolete_responses_are_those_no_later_state_can_use) {
   EXPECT_FALSE(R::obsolete(config, l, n2, AppendEntries{1, 0, 0, {}, 0}));  // still answered
 }
 
+// --- Snapshots (section 7, Figure 13). ---
+
+// The configuration with snapshots every `every` applied entries.
+#define LOCKSTEP_RAFT_SNAPSHOTS(every)                                                \
+  LOCKSTEP_RAFT_TYPES;                                                                \
+  using InstallSnapshot [[maybe_unused]] = typename R::InstallSnapshot;               \
+  using Snapshot [[maybe_unused]] = typename R::Snapshot;                             \
+  using LogEdit [[maybe_unused]] = typename R::LogEdit;                               \
+  const auto snapshots = [&] {                                                        \
+    auto c = config;                                                                  \
+    c.snapshot_every = every;                                                         \
+    return c;                                                                         \
+  }()
+
+TYPED_TEST(RaftStep, a_node_snapshots_when_its_applied_entries_reach_the_threshold_and_compacts_its_log) {
+  LOCKSTEP_RAFT_SNAPSHOTS(2);
+  const Node f = K::follower(1, {K::entry(1, 4), K::entry(1, 5), K::entry(1, 6)});
+  // One entry applied: below the threshold, nothing durable changes.
+  Step step = K::receive(snapshots, n2, f, n1, AppendEntries{1, 3, 1, {}, 1});
+  EXPECT_EQ(step.node.volatile_state.last_applied, Index{1});
+  EXPECT_FALSE(step.persists());
+  // The second: a snapshot at last_applied, the log compacted through it.
+  const Node one = step.node;
+  step = K::receive(snapshots, n2, one, n1, AppendEntries{1, 3, 1, {}, 2});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{2, 1, {5, 2}}));
+  EXPECT_EQ(step.node.durable.log.base_index(), Index{2});
+  EXPECT_EQ(step.node.durable.log.term_at(2), Term{1});
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  EXPECT_EQ(step.node.durable.log.at(3), K::entry(1, 6));
+  EXPECT_EQ(the_persist(step).log, (LogEdit{Snapshot{2, 1, {5, 2}}, std::nullopt}));
+  EXPECT_TRUE(persists_first_and_exactly(one, step));
+  // Both at once from nothing applied (one snapshot, at the end of the step); and never with 0.
+  step = K::receive(snapshots, n2, f, n1, AppendEntries{1, 3, 1, {}, 3});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{3, 1, {6, 3}}));
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+  EXPECT_FALSE(K::receive(config, n2, f, n1, AppendEntries{1, 3, 1, {}, 3}).persists());
+}
+
+TYPED_TEST(RaftStep, entries_appended_and_snapshotted_in_one_step_persist_as_a_snapshot_and_an_edit) {
+  LOCKSTEP_RAFT_SNAPSHOTS(1);
+  const Node f = K::follower(2, {K::entry(1, 1), K::entry(1, 2)});
+  // Entry 2 is replaced, entry 3 appended, 2 committed: the snapshot at 2 has the new entry's term.
+  const Step step = K::receive(snapshots, n2, f, n1, AppendEntries{2, 1, 1, K::entries({K::entry(2, 8), K::entry(2, 9)}), 2});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{2, 2, {8, 2}}));
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  EXPECT_EQ(the_persist(step).log, (LogEdit{Snapshot{2, 2, {8, 2}}, K::edit(2, {K::entry(2, 9)}).entries}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+}
+
+TYPED_TEST(RaftStep, a_leader_sends_its_snapshot_to_a_follower_whose_next_entry_it_compacted) {  // 7
+  LOCKSTEP_RAFT_SNAPSHOTS(2);
+  Node l = K::elect(snapshots, K::follower(1, {K::entry(1, 1), K::entry(1, 2)}));
+  ASSERT_EQ(l.volatile_state.role, Role::leader);
+  l = R::step(snapshots, n1, l, K::request(3, 3)).node;  // entry 3, of term 2
+  // n2 acknowledges everything: entries 1-3 commit and apply, and the leader snapshots at 3.
+  Step step = K::receive(snapshots, n1, l, n2, AppendEntriesResponse{2, true, 3});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{3, 2, {3, 3}}));
+  EXPECT_EQ(step.node.durable.log.base_index(), Index{3});
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  EXPECT_TRUE(persists_first_and_exactly(l, step));
+  l = step.node;
+  // n3 still needs entry 3 (next_index 3, the base): it gets the snapshot; n2 a heartbeat.
+  step = R::step(snapshots, n1, l, TimerFired{Timer::heartbeat});
+  const auto installs = sent<InstallSnapshot>(step);
+  ASSERT_EQ(installs.size(), 1u);
+  EXPECT_EQ(installs[0].first, n3);
+  EXPECT_EQ(installs[0].second, (InstallSnapshot{2, 3, 2, {3, 3}}));
+  const auto appends = sent<AppendEntries>(step);
+  ASSERT_EQ(appends.size(), 1u);
+  EXPECT_EQ(appends[0].first, n2);
+  EXPECT_EQ(appends[0].second.prev_log_index, Index{3});
+  EXPECT_EQ(appends[0].second.prev_log_term, Term{2});
+  // Its answer moves next_index past the snapshot.
+  l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, true, 3}).node;
+  EXPECT_EQ(l.volatile_state.match_index[n3], Index{3});
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{4});
+  // A follower that rejects entries walks next_index back to the base, then gets the snapshot.
+  l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, false, 0}).node;
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{3});
+  l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, false, 0}).node;
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{3});  // never below the base
+  EXPECT_EQ(sent<InstallSnapshot>(R::step(snapshots, n1, l, TimerFired{Timer::heartbeat})).size(), 1u);
+}
+
+TYPED_TEST(RaftStep, a_lagging_follower_installs_a_newer_snapshot_discarding_a_log_without_its_entry) {  // Figure 13
+  LOCKSTEP_RAFT_SNAPSHOTS(0);
+  const Node f = K::follower(2, {K::entry(1, 1)});
+  const Step step = K::receive(snapshots, n2, f, n1, InstallSnapshot{2, 3, 2, {7, 3}});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{3, 2, {7, 3}}));
+  EXPECT_EQ(step.node.durable.log.base_index(), Index{3});
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  EXPECT_EQ(step.node.durable.log.term_at(3), Term{2});
+  EXPECT_EQ(step.node.volatile_state.machine, (typename R::Machine{7, 3}));
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{3});
+  EXPECT_EQ(step.node.volatile_state.last_applied, Index{3});
+  EXPECT_TRUE(effects_of<Applied<typename R::AppliedEntry>>(step).empty());  // nothing re-applied
+  EXPECT_EQ(the_persist(step).log, (LogEdit{Snapshot{3, 2, {7, 3}}, std::nullopt}));
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+  EXPECT_EQ(sent<AppendEntriesResponse>(step)[0].second, (AppendEntriesResponse{2, true, 3}));
+  // The same with a log holding the snapshot's last entry: the entries after it stay.
+  const Node g = K::follower(2, {K::entry(1, 1), K::entry(2, 2), K::entry(2, 3), K::entry(2, 4)});
+  const Step kept = K::receive(snapshots, n2, g, n1, InstallSnapshot{2, 3, 2, {3, 3}});
+  EXPECT_EQ(kept.node.durable.log.base_index(), Index{3});
+  EXPECT_EQ(kept.node.durable.log.last_index(), Index{4});
+  EXPECT_EQ(kept.node.durable.log.at(4), K::entry(2, 4));
+  EXPECT_EQ(kept.node.volatile_state.commit_index, Index{3});
+  EXPECT_TRUE(persists_first_and_exactly(g, kept));
+  // A candidate of the term steps down; a stale term is refused and changes nothing.
+  Node candidate = R::step(snapshots, n2, K::follower(1), TimerFired{Timer::election}).node;
+  EXPECT_EQ(K::receive(snapshots, n2, candidate, n1, InstallSnapshot{2, 3, 2, {7, 3}}).node.volatile_state.role,
+            Role::follower);
+  const Step stale = K::receive(snapshots, n2, f, n1, InstallSnapshot{1, 3, 1, {7, 3}});
+  EXPECT_EQ(stale.node, f);
+  EXPECT_EQ(sent<AppendEntriesResponse>(stale)[0].second, (AppendEntriesResponse{2, false, 0}));
+}
+
+TYPED_TEST(RaftStep, a_follower_refuses_a_snapshot_not_newer_than_what_it_committed) {  // Figure 13
+  LOCKSTEP_RAFT_SNAPSHOTS(0);
+  const Node f = K::receive(snapshots, n2, K::follower(2, {K::entry(1, 1), K::entry(2, 2), K::entry(2, 3)}), n1,
+                            AppendEntries{2, 3, 2, {}, 2})
+                     .node;
+  ASSERT_EQ(f.volatile_state.last_applied, Index{2});
+  for (const Index index : {Index{1}, Index{2}}) {
+    const Step step = K::receive(snapshots, n2, f, n1, InstallSnapshot{2, index, 1, {9, 1}});
+    EXPECT_EQ(step.node, f) << index;
+    EXPECT_FALSE(step.persists()) << index;
+    // It holds the leader's entries through its commit_index: the leader resumes after them.
+    EXPECT_EQ(sent<AppendEntriesResponse>(step)[0].second, (AppendEntriesResponse{2, true, 2})) << index;
+  }
+}
+
+TYPED_TEST(RaftStep, a_node_restarts_from_its_snapshot) {
+  LOCKSTEP_RAFT_SNAPSHOTS(2);
+  const Node f = K::receive(snapshots, n2, K::follower(1, {K::entry(1, 4), K::entry(1, 5), K::entry(1, 6)}), n1,
+                            AppendEntries{1, 3, 1, {}, 2})
+                     .node;
+  ASSERT_EQ(f.durable.snapshot.index, Index{2});
+  Node restarted = R::step(snapshots, n2, f, Restarted{}).node;
+  EXPECT_EQ(restarted.durable, f.durable);
+  EXPECT_EQ(restarted.volatile_state.machine, (typename R::Machine{5, 2}));
+  EXPECT_EQ(restarted.volatile_state.commit_index, Index{2});
+  EXPECT_EQ(restarted.volatile_state.last_applied, Index{2});
+  // Later commits apply only what follows the snapshot.
+  const Step step = K::receive(snapshots, n2, restarted, n1, AppendEntries{1, 3, 1, {}, 3});
+  const auto applied = effects_of<Applied<typename R::AppliedEntry>>(step);
+  ASSERT_EQ(applied.size(), 1u);
+  EXPECT_EQ(applied[0].command.index, Index{3});
+  EXPECT_EQ(step.node.volatile_state.machine, (typename R::Machine{6, 3}));
+}
+
 // Model size only: the checker's bounds and seeded bugs.
 using M = Kit<ModelSizes>;
 using R = M::R;
@@ -433,6 +585,19 @@ TEST(RaftStepModel, seeded_bug_append_without_truncate_keeps_the_conflicting_ent
   EXPECT_EQ(step.node.durable.log, f.durable.log);
 }
 
+TEST(RaftStepModel, seeded_bug_snapshot_over_newer_rolls_the_machine_and_last_applied_back) {
+  R::Config buggy = model_config<Register>(3, 9, 4, Bug::snapshot_over_newer);
+  const R::Node f = M::receive(buggy, n2, M::follower(2, {M::entry(1, 1), M::entry(2, 2), M::entry(2, 3)}), n1,
+                               R::AppendEntries{2, 3, 2, {}, 3})
+                        .node;
+  ASSERT_EQ(f.volatile_state.last_applied, 3);
+  const Step step = M::receive(buggy, n2, f, n1, R::InstallSnapshot{2, 1, 1, {1, 1}});
+  EXPECT_EQ(step.node.volatile_state.last_applied, 1);
+  EXPECT_EQ(step.node.volatile_state.machine, (Register::State{1, 1}));
+  EXPECT_EQ(step.node.volatile_state.commit_index, 3);  // the log still holds it
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+}
+
 // Runtime size: no seeded bug can be named, no bound stops it, and its numbers are 64-bit.
 using RT = Kit<RuntimeSizes>;
 using RR = RT::R;
@@ -479,10 +644,11 @@ TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
 
 // At runtime size the log starts after a base index (a snapshot's last index and term): a node
 // whose log is entries 1001 (term 3) and 1002 (term 4) after base 1000 (term 3), with everything
-// up to the base applied (as a snapshot would have restored it).
+// up to the base applied (as its snapshot restored it).
 RR::Node based_follower() {
   RR::Node node{};
   node.durable.current_term = 4;
+  node.durable.snapshot = RR::Snapshot{1000, 3, {}};
   node.durable.log.base = 1000;
   node.durable.log.base_term = 3;
   node.durable.log.append(RR::Entry{3, ClientId{1}, 1, Register::Command{1}});
@@ -545,7 +711,7 @@ TEST(RaftStepRuntime, a_log_with_a_base_index_matches_at_the_base_and_beyond_and
   EXPECT_FALSE(sent<RR::RequestVoteResponse>(step)[0].second.vote_granted);
 }
 
-TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_never_sends_below_the_base) {  // 5.3
+TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_sends_its_snapshot_below_it) {  // 5.3, 7
   const RR::Config config = RT::config();
   RR::Node l = RT::elect(config, based_follower());
   ASSERT_EQ(l.volatile_state.role, Role::leader);
@@ -563,9 +729,10 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_never_sends
   EXPECT_EQ(appends[0].second.prev_log_term, 4u);
   EXPECT_EQ(appends[0].second.entries.size(), 1u);
 
-  // A follower that keeps rejecting walks next_index back to just after the base, never below
-  // it: the leader has no entry (or term) below its base to send.
-  for (int rejection = 0; rejection < 5; ++rejection) {
+  // A follower that keeps rejecting walks next_index back to just after the base, where it gets
+  // every entry the leader holds, then to the base and no further: the leader has no entry (or
+  // term) below its base to send, and sends its snapshot instead.
+  for (int rejection = 0; rejection < 2; ++rejection) {
     l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 0}).node;
   }
   ASSERT_EQ(l.volatile_state.next_index[n2], 1001u);
@@ -576,6 +743,71 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_never_sends
   EXPECT_EQ(appends[0].second.prev_log_index, 1000u);
   EXPECT_EQ(appends[0].second.prev_log_term, 3u);
   EXPECT_EQ(appends[0].second.entries.size(), 3u);
+  for (int rejection = 0; rejection < 3; ++rejection) {
+    l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 0}).node;
+  }
+  ASSERT_EQ(l.volatile_state.next_index[n2], 1000u);
+  step = RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat});
+  EXPECT_EQ(sent<RR::AppendEntries>(step).size(), 1u);
+  const auto installs = sent<RR::InstallSnapshot>(step);
+  ASSERT_EQ(installs.size(), 1u);
+  EXPECT_EQ(installs[0].first, n2);
+  EXPECT_EQ(installs[0].second, (RR::InstallSnapshot{5, 1000, 3, {}}));
+}
+
+// A long log at runtime size: a leader appends 1,000 entries, each committed as it goes, and
+// snapshots every 300 applied (at indexes far past 8 bits), so its log keeps what follows the last;
+// a follower that has nothing gets the snapshot, installs it, and then takes the rest as entries.
+TEST(RaftStepRuntime, a_long_log_is_compacted_by_snapshots_past_any_model_index) {
+  RR::Config config = RT::config();
+  config.snapshot_every = 300;
+  RR::Node l = RT::elect(config, RT::follower(0));
+  ASSERT_EQ(l.volatile_state.role, Role::leader);
+  const RR::Term term = l.durable.current_term;
+  for (std::uint64_t i = 1; i <= 1000; ++i) {
+    auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{1}, i, Register::Command{static_cast<std::uint8_t>(i)}});
+    ASSERT_TRUE(persists_first_and_exactly(l, step)) << i;
+    l = step.node;
+    step = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{term, true, i});
+    ASSERT_EQ(step.node.volatile_state.commit_index, i);
+    ASSERT_EQ(step.persists(), i % 300 == 0) << i;
+    if (step.persists()) {
+      ASSERT_TRUE(persists_first_and_exactly(l, step)) << i;
+      ASSERT_EQ(the_persist(step).log, (RR::LogEdit{RR::Snapshot{i, term, step.node.volatile_state.machine}, std::nullopt}));
+    }
+    l = step.node;
+  }
+  EXPECT_EQ(l.durable.snapshot.index, 900u);
+  EXPECT_EQ(l.durable.snapshot.machine.value, static_cast<std::uint8_t>(900));
+  EXPECT_EQ(l.durable.log.base_index(), 900u);
+  EXPECT_EQ(l.durable.log.last_index(), 1000u);
+  EXPECT_EQ(l.durable.log.entries.size(), 100u);
+
+  // n3 never answered: its next_index (1) is below the base, so the heartbeat sends the snapshot.
+  const auto installs = sent<RR::InstallSnapshot>(RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat}));
+  ASSERT_EQ(installs.size(), 1u);
+  EXPECT_EQ(installs[0].first, n3);
+  const RR::InstallSnapshot install = installs[0].second;
+  EXPECT_EQ(install.last_included_index, 900u);
+  const RR::Node f = RT::follower(term);
+  auto step = RT::receive(config, n3, f, n1, install);
+  EXPECT_TRUE(persists_first_and_exactly(f, step));
+  EXPECT_EQ(step.node.volatile_state.last_applied, 900u);
+  EXPECT_EQ(step.node.volatile_state.machine, l.durable.snapshot.machine);
+  EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second, (RR::AppendEntriesResponse{term, true, 900}));
+  l = RT::receive(config, n1, l, n3, RR::AppendEntriesResponse{term, true, 900}).node;
+  EXPECT_EQ(l.volatile_state.next_index[n3], 901u);
+  const auto appends = sent<RR::AppendEntries>(RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat}));
+  ASSERT_EQ(appends.size(), 2u);
+  EXPECT_EQ(appends[1].first, n3);
+  EXPECT_EQ(appends[1].second.entries.size(), 100u);
+  const RR::Node caught_up = RT::receive(config, n3, step.node, n1, appends[1].second).node;
+  EXPECT_EQ(caught_up.volatile_state.last_applied, 1000u);
+  EXPECT_EQ(caught_up.volatile_state.machine, l.volatile_state.machine);
+  // Restarted, it comes back from its snapshot: 900 applied, the rest re-applied as committed.
+  const RR::Node restarted = RR::step(config, n3, caught_up, RR::Restarted{}).node;
+  EXPECT_EQ(restarted.volatile_state.last_applied, 900u);
+  EXPECT_EQ(restarted.volatile_state.machine, l.durable.snapshot.machine);
 }
 
 }  // namespace

@@ -22,7 +22,9 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
         {"--max-term", "Highest term an election may reach", &RaftCheckOptions::term_max, 1, 30},
         {"--max-log", "Longest log a leader appends to", &RaftCheckOptions::log_max, 0, static_cast<int>(raft::log_capacity)},
         {"--requests", "Client commands, each sent once to any node", &RaftCheckOptions::requests, 0,
-         static_cast<int>(requests_max)}};
+         static_cast<int>(requests_max)},
+        {"--snapshot-every", "Applied entries between a node's snapshots (0: never)", &RaftCheckOptions::snapshot_every,
+         0, static_cast<int>(raft::log_capacity)}};
     add_fault_fields(f);
     return f;
   }();
@@ -38,7 +40,8 @@ RaftCheckOptions options_of(const ProtocolArgs& args) {
 RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(o.nodes),
                                                         static_cast<raft::Term>(o.term_max),
-                                                        static_cast<raft::Index>(o.log_max), o.bug);
+                                                        static_cast<raft::Index>(o.log_max), o.bug, {},
+                                                        static_cast<raft::Index>(o.snapshot_every));
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
@@ -48,7 +51,8 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
 
 Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
   return with_world_bounds(
-      Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests}}, o, world);
+      Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests},
+           {"snapshot_every", o.snapshot_every}}, o, world);
 }
 
 }  // namespace
@@ -74,6 +78,8 @@ ProtocolEntry raft_protocol() {
   // Where each seeded bug is found: the smallest bounds that contain its scenario (Figure 8
   // needs four terms on three nodes: two leaders with diverging entries, then one that commits
   // an old entry by counting), the invariant it breaks, the shortest trace's length.
+  // An old snapshot installed over newer state needs two entries, both snapshotted (one
+  // InstallSnapshot of each in flight to a follower, delivered newest first): one term, no crash.
   const std::vector<BugFound> found{
       {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
        "RAFT-ElectionSafety", 8},
@@ -85,6 +91,9 @@ ProtocolEntry raft_protocol() {
        "RAFT-StateMachineSafety", 15},
       {{"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
        "RAFT-ElectionSafety", 6},
+      {{"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3",
+        "--snapshot-every", "1"},
+       "RAFT-AppliedMonotone", 17},
   };
   ProtocolEntry entry;
   entry.name = "raft";

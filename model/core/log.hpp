@@ -1,10 +1,11 @@
 // A replicated log of entries with terms, 1-based (index 0 is "before the first entry"), in the
 // two sizes of model/core/sizes.hpp, behind one interface that the step code uses:
-//   InlineLog  the model's: at most N entries inline, always starting at index 1;
-//   BasedLog   the runtime's: entries on the heap after a base index (the last index a snapshot
-//              covers, and its term), so millions of entries fit and a prefix can be dropped.
-// Both: last_index(), base_index(), term_at(i) for base <= i <= last, at(i) for base < i <= last,
-// append(entry), truncate_after(i) (keep entries up to i), and for_each_from(i, f).
+//   InlineLog  the model's: at most N entries inline after the base;
+//   BasedLog   the runtime's: entries on the heap after the base, so millions of entries fit.
+// Both start after a base index (the last index a snapshot covers, and its term; 0 without one),
+// and a prefix can be dropped (compaction). Both: last_index(), base_index(), term_at(i) for
+// base <= i <= last, at(i) for base < i <= last, append(entry), truncate_after(i) (keep entries
+// up to i), for_each_from(i, f), holds(i, term) and compact_through(i, term).
 #pragma once
 
 #include <algorithm>
@@ -18,32 +19,10 @@
 
 namespace lockstep {
 
-template <class Entry, class Index, class Term, std::size_t N>
-struct InlineLog {
-  using Entries = SmallVec<Entry, N>;
-  LOCKSTEP_STRUCT(InlineLog, (Entries, entries));
-
-  Index base_index() const { return 0; }
-  Index last_index() const { return static_cast<Index>(entries.size()); }
-  Term term_at(Index index) const { return index == 0 ? Term{0} : at(index).term; }
-  const Entry& at(Index index) const {
-    assert(index >= 1 && index <= last_index());
-    return entries[static_cast<std::size_t>(index) - 1u];
-  }
-  void append(const Entry& entry) { entries.push_back(entry); }
-  void truncate_after(Index index) {
-    assert(index <= last_index());
-    while (entries.size() > static_cast<std::size_t>(index)) entries.pop_back();
-  }
-  template <class F>
-  void for_each_from(Index first, F&& f) const {
-    for (std::size_t k = static_cast<std::size_t>(first); k <= entries.size(); ++k) f(entries[k - 1]);
-  }
-};
-
-template <class Entry, class Index, class Term>
+// Both sizes are one template over the container of the entries after the base.
+template <class Entry, class Index, class Term, class Entries_ = std::vector<Entry>>
 struct BasedLog {
-  using Entries = std::vector<Entry>;
+  using Entries = Entries_;
   LOCKSTEP_STRUCT(BasedLog, (Index, base), (Term, base_term), (Entries, entries));
 
   Index base_index() const { return base; }
@@ -56,14 +35,30 @@ struct BasedLog {
   void append(const Entry& entry) { entries.push_back(entry); }
   void truncate_after(Index index) {
     assert(index >= base && index <= last_index());
-    entries.resize(static_cast<std::size_t>(index - base));
+    while (entries.size() > static_cast<std::size_t>(index - base)) entries.pop_back();
   }
   template <class F>
   void for_each_from(Index first, F&& f) const {
     assert(first > base);
     for (std::size_t k = static_cast<std::size_t>(first - base); k <= entries.size(); ++k) f(entries[k - 1]);
   }
+  // Whether the log holds position `index` with term `term` (at the base or after it).
+  bool holds(Index index, Term term) const { return index >= base && index <= last_index() && term_at(index) == term; }
+  // Compaction (a snapshot covers everything through `index`, of term `term`): when the log
+  // holds that entry, the entries after it stay; otherwise the whole log is discarded. Either
+  // way the log then starts after `index`.
+  void compact_through(Index index, Term term) {
+    Entries kept{};
+    if (holds(index, term) && index < last_index()) for_each_from(static_cast<Index>(index + 1), [&](const Entry& e) { kept.push_back(e); });
+    base = index;
+    base_term = term;
+    entries = std::move(kept);
+  }
 };
+
+// The model's log: at most N entries after the base, inline.
+template <class Entry, class Index, class Term, std::size_t N>
+using InlineLog = BasedLog<Entry, Index, Term, SmallVec<Entry, N>>;
 
 // A step's edit of a log, as data (the Persist effect's log part): keep the entries up to
 // keep_through, drop the rest, then append `appended`. An append alone keeps through the old
@@ -94,9 +89,10 @@ struct LogEditTracker {
   template <class Edit, class Log>
   std::optional<Edit> edit(const Log& log) const {
     if (!changed) return std::nullopt;
-    Edit edit{keep_through, {}};
-    if (keep_through < log.last_index()) {
-      log.for_each_from(static_cast<decltype(log.last_index())>(keep_through + 1),
+    // Never below the base: a compaction in the same step travels with the edit, applied first.
+    Edit edit{std::max<Index>(keep_through, log.base_index()), {}};
+    if (edit.keep_through < log.last_index()) {
+      log.for_each_from(static_cast<decltype(log.last_index())>(edit.keep_through + 1),
                         [&](const auto& entry) { edit.appended.push_back(entry); });
     }
     return edit;

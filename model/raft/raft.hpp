@@ -9,9 +9,15 @@
 // and sequence number, appended by the leader and sent with the next heartbeat, a non-leader
 // redirecting the client to the leader it knows (section 8); commit by the current-term
 // majority rule (section 5.4.2); committed entries applied to SM.
-// Durable: current_term, voted_for (the hard state), log. Volatile: role, commit_index, last_applied, the leader's next_index/match_index, the votes
-// of a candidate, SM's state (rebuilt by re-applying committed entries after a restart), and,
-// at runtime size, the leader known in the current term.
+// Snapshots (section 7, Figure 13): with config.snapshot_every = k > 0, a node whose applied
+// entries since its snapshot reach k snapshots its machine at last_applied and compacts its log
+// through that index; a leader that no longer holds the entries a follower lacks sends it
+// InstallSnapshot (one message, no chunking).
+// Durable: current_term, voted_for (the hard state), the snapshot (index, term, machine; index 0
+// without one), the log after it (its base is the snapshot's index and term). Volatile: role,
+// commit_index, last_applied, the leader's next_index/match_index, the votes of a candidate, SM's
+// state (after a restart, the snapshot's machine, then rebuilt by re-applying committed entries),
+// and, at runtime size, the leader known in the current term.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +47,7 @@ LOCKSTEP_ENUM(Role, follower, candidate, leader)
 // Seeded bugs: small deviations inside the step function that the checker must find. They exist
 // only at model size (Checks below); the runtime instantiation cannot name one.
 LOCKSTEP_ENUM(Bug, none, vote_not_durable, commit_previous_term, vote_without_log_check, append_without_truncate,
-              ignore_higher_term)
+              ignore_higher_term, snapshot_over_newer)
 
 // housekeeping: the leader's period for the state machine's own proposals (e.g. expiring a
 // session whose time-to-live ran out; model/sm/machine.hpp); armed only for machines that have it.
@@ -70,9 +76,10 @@ struct Raft {
   using Command = typename SM::Command;
   using Checks = std::conditional_t<Sizes::checked, ModelChecks, NoChecks>;
 
+  // snapshot_every: applied entries between snapshots (0: never snapshot).
   struct Config {
     LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Timing, timing), (Checks, checks),
-                    (typename SM::Config, machine));
+                    (typename SM::Config, machine), (Index, snapshot_every));
   };
 
   struct Entry {
@@ -80,6 +87,12 @@ struct Raft {
   };
   using Log = typename Sizes::template Log<Entry, Index, Term>;
   using Entries = typename Sizes::template Seq<Entry, log_capacity>;
+  using Machine = typename SM::State;
+
+  // The machine's state after applying every entry through `index` (of term `term`).
+  struct Snapshot {
+    LOCKSTEP_STRUCT(Snapshot, (Index, index), (Term, term), (Machine, machine));
+  };
 
   struct RequestVote {
     LOCKSTEP_STRUCT(RequestVote, (Term, term), (Index, last_log_index), (Term, last_log_term));
@@ -94,19 +107,34 @@ struct Raft {
   struct AppendEntriesResponse {
     LOCKSTEP_STRUCT(AppendEntriesResponse, (Term, term), (bool, success), (Index, match_index));
   };
-  using Message = std::variant<RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse>;
+  // Figure 13, whole (no offset, no chunks). The follower answers with an AppendEntriesResponse
+  // that succeeds through last_included_index (Figure 13's response has only the term; the index
+  // lets the leader advance match_index and next_index as for entries).
+  struct InstallSnapshot {
+    LOCKSTEP_STRUCT(InstallSnapshot, (Term, term), (Index, last_included_index), (Term, last_included_term),
+                    (Machine, machine));
+  };
+  using Message = std::variant<RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot>;
 
+  // The log's base is the snapshot's index and term.
   struct Durable {
-    LOCKSTEP_STRUCT(Durable, (Term, current_term), (NodeId, voted_for), (Log, log));
+    LOCKSTEP_STRUCT(Durable, (Term, current_term), (NodeId, voted_for), (Snapshot, snapshot), (Log, log));
   };
   // What a Persist writes whole (the log goes as edits).
   struct HardState {
     LOCKSTEP_STRUCT(HardState, (Term, current_term), (NodeId, voted_for));
   };
-  using LogEdit = std::optional<lockstep::LogEdit<Entries, Index>>;
+  using EntriesEdit = std::optional<lockstep::LogEdit<Entries, Index>>;
+  // What a Persist writes of the snapshot and the log, applied in this order (as etcd's Ready
+  // carries a Snapshot and Entries): a new snapshot when the step took or installed one, written
+  // whole, which compacts the log through its index (Log::compact_through: the entries after it
+  // stay when the log holds it, else the log is discarded); then the entries' edit (keep through
+  // an index at or above the base, append).
+  struct LogEdit {
+    LOCKSTEP_STRUCT(LogEdit, (std::optional<Snapshot>, snapshot), (EntriesEdit, entries));
+  };
 
   using Indexes = PerNode<Index>;
-  using Machine = typename SM::State;
   using Watch = typename SM::Watch;
   using LeaderHint = typename Sizes::template Hint<NodeId>;
   struct Volatile {
@@ -173,8 +201,9 @@ struct Raft {
 // A model-size configuration for the checker and the tests.
 template <class SM>
 typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none,
-                                       typename SM::Config machine = {}) {
-  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}, machine};
+                                       typename SM::Config machine = {}, Index snapshot_every = 0) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}, machine,
+          snapshot_every};
 }
 
 // The model's client request of client `r`, its first: the command built from r (for the

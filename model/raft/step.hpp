@@ -25,6 +25,7 @@ struct RaftStep {
   NodeId self;
   lockstep::Step<R>& out;
   LogEditTracker<Index> log_edits{};
+  bool snapshot_changed = false;  // the step took or installed a snapshot (its Persist carries it)
 
   typename R::Durable& durable() { return out.node.durable; }
   typename R::Volatile& state() { return out.node.volatile_state; }
@@ -137,6 +138,13 @@ struct RaftStep {
       if (peer == self) continue;
       const Index next = state().next_index[peer];
       assert(next >= 1 && next <= last_index() + 1);
+      if (next <= durable().log.base_index()) {
+        // Section 7: the entries the follower lacks are compacted away; the snapshot replaces them.
+        const auto& snapshot = durable().snapshot;
+        out.send(peer, typename R::InstallSnapshot{durable().current_term, snapshot.index, snapshot.term,
+                                                   snapshot.machine});
+        continue;
+      }
       typename R::AppendEntries message{durable().current_term, static_cast<Index>(next - 1),
                                         term_at(static_cast<Index>(next - 1)), {}, state().commit_index};
       durable().log.for_each_from(next, [&](const Entry& entry) { message.entries.push_back(entry); });
@@ -194,21 +202,22 @@ struct RaftStep {
     if (state().votes_granted.size() >= majority(config.node_count)) become_leader();
   }
 
-  void on_append_entries(NodeId from, const typename R::AppendEntries& request) {
-    if (request.term < durable().current_term) {
-      out.send(from, typename R::AppendEntriesResponse{durable().current_term, false, 0});
-      return;
-    }
-    if (state().role == Role::candidate) become_follower();  // section 5.2: a leader of this term exists
+  void refuse(NodeId from) { out.send(from, typename R::AppendEntriesResponse{durable().current_term, false, 0}); }
+
+  // A request of the current term's leader: it exists, so a candidate steps down (section 5.2).
+  void heard_from_leader(NodeId from) {
+    if (state().role == Role::candidate) become_follower();
     state().leader_hint.set(from);
     out.set_timer(Timer::election, election_delay());
+  }
+
+  void on_append_entries(NodeId from, const typename R::AppendEntries& request) {
+    if (request.term < durable().current_term) return refuse(from);
+    heard_from_leader(from);
     const bool consistent = request.prev_log_index <= last_index() &&
                             request.prev_log_index >= durable().log.base_index() &&
                             term_at(request.prev_log_index) == request.prev_log_term;
-    if (!consistent) {
-      out.send(from, typename R::AppendEntriesResponse{durable().current_term, false, 0});
-      return;
-    }
+    if (!consistent) return refuse(from);
     if (merge_entries(request)) out.mark_persist();
     const Index last_new = static_cast<Index>(request.prev_log_index + request.entries.size());
     if (request.leader_commit > state().commit_index) {
@@ -242,11 +251,46 @@ struct RaftStep {
       state().match_index[from] = std::max(state().match_index[from], response.match_index);
       state().next_index[from] = static_cast<Index>(state().match_index[from] + 1);
       advance_commit_index();
-    } else if (state().next_index[from] > durable().log.base_index() + 1) {
-      // Back one entry, but never to or below the base: the leader holds no entry (nor term)
-      // there to send (at model size the base is 0, so this is the paper's next_index > 1).
+    } else if (state().next_index[from] > std::max<Index>(1, durable().log.base_index())) {
+      // Back one entry (the paper's next_index > 1), down to the base at the lowest: there the
+      // leader holds no entry before next_index to send, and sends its snapshot instead.
       state().next_index[from] = static_cast<Index>(state().next_index[from] - 1);
     }
+  }
+
+  // Figure 13. A snapshot is installed only when it is newer than what the follower committed
+  // (so never over applied entries); either way the follower holds, through its commit_index,
+  // the leader's entries (committed), and answers so: the leader resumes after them.
+  void on_install_snapshot(NodeId from, const typename R::InstallSnapshot& request) {
+    if (request.term < durable().current_term) return refuse(from);
+    heard_from_leader(from);
+    const Index index = request.last_included_index;
+    // Seeded bug: also over a newer applied state, rolling the machine and last_applied back.
+    if (index > state().commit_index || bug(Bug::snapshot_over_newer)) {
+      take_snapshot(typename R::Snapshot{index, request.last_included_term, request.machine});
+      state().machine = request.machine;
+      state().last_applied = index;
+      // index > commit_index here unless the bug installed it: then the commit_index stays,
+      // where the log still holds it.
+      state().commit_index = std::max(index, std::min(state().commit_index, last_index()));
+    }
+    out.send(from, typename R::AppendEntriesResponse{durable().current_term, true, state().commit_index});
+  }
+
+  // The snapshot becomes durable and the log keeps only what follows it (Log::compact_through).
+  void take_snapshot(const typename R::Snapshot& snapshot) {
+    durable().snapshot = snapshot;
+    durable().log.compact_through(snapshot.index, snapshot.term);
+    snapshot_changed = true;
+    out.mark_persist();
+  }
+
+  // Section 7: once the entries applied since the snapshot reach snapshot_every, snapshot the
+  // machine at last_applied.
+  void snapshot_if_due() {
+    const Index every = config.snapshot_every;
+    if (every == 0 || state().last_applied - durable().snapshot.index < every) return;
+    take_snapshot(typename R::Snapshot{state().last_applied, term_at(state().last_applied), state().machine});
   }
 
   // Section 5.4.2: commit the highest index stored on a majority whose entry is of the
@@ -283,6 +327,7 @@ struct RaftStep {
       out.applied(typename R::AppliedEntry{index, entry.term, entry.client, entry.sequence, entry.command, took_effect});
       for (const auto& r : replies) out.reply(r.client, r.sequence, r.payload);
     }
+    snapshot_if_due();
   }
 
   static Term term_of(const Message& message) {
@@ -298,12 +343,17 @@ struct RaftStep {
           if constexpr (std::is_same_v<M, typename R::RequestVoteResponse>) on_request_vote_response(from, m);
           if constexpr (std::is_same_v<M, typename R::AppendEntries>) on_append_entries(from, m);
           if constexpr (std::is_same_v<M, typename R::AppendEntriesResponse>) on_append_entries_response(from, m);
+          if constexpr (std::is_same_v<M, typename R::InstallSnapshot>) on_install_snapshot(from, m);
         },
         message);
   }
 
   void on_restarted() {
+    // The machine restarts from the snapshot, everything it covers committed and applied.
     state() = typename R::Volatile{};
+    state().machine = durable().snapshot.machine;
+    state().commit_index = durable().snapshot.index;
+    state().last_applied = durable().snapshot.index;
     // Seeded bug: the vote was only ever kept in memory, so a restart forgets it.
     if (bug(Bug::vote_not_durable) && !durable().voted_for.is_none()) {
       durable().voted_for = NodeId{};
@@ -314,8 +364,10 @@ struct RaftStep {
 
   // The Persist effect for this step (used only when the step marked one).
   PersistOf<R> persist_effect() {
+    using Snapshot = std::optional<typename R::Snapshot>;
     return PersistOf<R>{typename R::HardState{durable().current_term, durable().voted_for},
-                        log_edits.template edit<typename R::LogEdit::value_type>(durable().log)};
+                        typename R::LogEdit{snapshot_changed ? Snapshot{durable().snapshot} : Snapshot{},
+                                            log_edits.template edit<typename R::EntriesEdit::value_type>(durable().log)}};
   }
 };
 
@@ -350,7 +402,11 @@ template <class SM, class Sizes>
 void Raft<SM, Sizes>::apply_persist(Durable& durable, const PersistOf<Raft>& persist) {
   durable.current_term = persist.hard_state.current_term;
   durable.voted_for = persist.hard_state.voted_for;
-  if (persist.log) persist.log->apply_to(durable.log);
+  if (const auto& snapshot = persist.log.snapshot) {
+    durable.snapshot = *snapshot;
+    durable.log.compact_through(snapshot->index, snapshot->term);
+  }
+  if (persist.log.entries) persist.log.entries->apply_to(durable.log);
 }
 
 template <class SM, class Sizes>
@@ -384,6 +440,8 @@ std::string_view Raft<SM, Sizes>::bug_description(Bug bug) {
     case Bug::vote_without_log_check: return "a vote is granted without checking that the candidate's log is up to date";
     case Bug::append_without_truncate: return "a follower appends entries without deleting a conflicting suffix";
     case Bug::ignore_higher_term: return "a node adopts a higher term but does not step down to follower";
+    case Bug::snapshot_over_newer:
+      return "a follower installs a snapshot older than its applied state, rolling its machine back";
   }
   return "?";
 }

@@ -8,6 +8,10 @@
 //                              later term.
 //   RAFT-StateMachineSafety    no two nodes apply different entries at one index.
 //   RAFT-CommitIndexMonotone   (transition) commit_index never decreases within a node's life.
+//   RAFT-AppliedMonotone       (transition) last_applied never decreases within a node's life
+//                              (a snapshot is never installed over newer applied state).
+// Logs may start after a snapshot's base: the log properties compare only entries both logs
+// hold (a snapshot covers only committed entries, which the ghost records check).
 // Sometimes: leader-elected, entry-committed, leader-replaced-after-crash.
 //
 // Ghost variables record history the nodes do not keep: every election, every entry a leader
@@ -62,6 +66,9 @@ struct RaftSpec {
   static bool state_machine_safety(const State& state);
   static bool leader_append_only(const State& before, const State& after);
   static bool commit_index_monotone(const State& before, const State& after);
+  static bool applied_monotone(const State& before, const State& after);
+  template <class Field>
+  static bool monotone_within_a_life(const State& before, const State& after, Field field);
   static bool leader_replaced_after_crash(const State& state);
 };
 

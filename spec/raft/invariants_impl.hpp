@@ -16,27 +16,30 @@ void RaftSpec<SM>::observe(const Config&, Ghost& ghost, NodeId node, const typen
   if (role == Role::leader && (before.volatile_state.role != Role::leader || before.durable.current_term != term)) {
     ghost.leaders.insert(Elected{term, node});
   }
-  if (role == Role::leader) {
-    for (Index index = static_cast<Index>(before.volatile_state.commit_index + 1);
-         index <= after.volatile_state.commit_index; ++index) {
-      const auto& entry = after.durable.log.entries[index - 1u];
-      // Keep, for each entry, the earliest term in which a leader committed it (a minimum, so
-      // the ghost does not depend on the order in which independent steps happen).
-      const CommittedEntry* known = std::find_if(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
-        return c.index == index && c.term == entry.term && c.command == entry.command;
-      });
-      if (known == ghost.committed.end()) {
-        ghost.committed.insert(CommittedEntry{index, entry.term, entry.command, term});
-      } else if (known->commit_term > term) {
-        typename Ghost::Committed rebuilt;
-        for (const CommittedEntry& c : ghost.committed) rebuilt.insert(&c == known ? CommittedEntry{index, entry.term, entry.command, term} : c);
-        ghost.committed = rebuilt;
-      }
-    }
-  }
+  // The entries a leader commits in a step, it applies in that step (their Applied effects: the
+  // log may have compacted them away by the step's end).
+  const auto newly_committed = [&](Index index) {
+    return role == Role::leader && index > before.volatile_state.commit_index &&
+           index <= after.volatile_state.commit_index;
+  };
   for (const auto& effect : step.effects) {
-    if (const auto* applied = std::get_if<Applied<typename R::AppliedEntry>>(&effect)) {
-      ghost.applied.insert(AppliedEntry{applied->command.index, applied->command.term, applied->command.command});
+    const auto* applied = std::get_if<Applied<typename R::AppliedEntry>>(&effect);
+    if (applied == nullptr) continue;
+    const auto& entry = applied->command;
+    ghost.applied.insert(AppliedEntry{entry.index, entry.term, entry.command});
+    if (!newly_committed(entry.index)) continue;
+    // Keep, for each entry, the earliest term in which a leader committed it (a minimum, so
+    // the ghost does not depend on the order in which independent steps happen).
+    const CommittedEntry* known = std::find_if(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
+      return c.index == entry.index && c.term == entry.term && c.command == entry.command;
+    });
+    const CommittedEntry committed{entry.index, entry.term, entry.command, term};
+    if (known == ghost.committed.end()) {
+      ghost.committed.insert(committed);
+    } else if (known->commit_term > term) {
+      typename Ghost::Committed rebuilt;
+      for (const CommittedEntry& c : ghost.committed) rebuilt.insert(&c == known ? committed : c);
+      ghost.committed = rebuilt;
     }
   }
 }
@@ -72,14 +75,17 @@ bool RaftSpec<SM>::log_matching(const State& state) {
   const auto& nodes = state.nodes.items;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
-      const auto& a = nodes[i].node.durable.log.entries;
-      const auto& b = nodes[j].node.durable.log.entries;
-      const std::size_t common = std::min(a.size(), b.size());
-      // If the entries at k agree on the term, everything up to k must be identical: find the
-      // last such k and compare the prefixes.
-      for (std::size_t k = common; k > 0; --k) {
-        if (a[k - 1].term != b[k - 1].term) continue;
-        if (!std::equal(a.begin(), a.begin() + k, b.begin())) return false;
+      const auto& a = nodes[i].node.durable.log;
+      const auto& b = nodes[j].node.durable.log;
+      // Only where both logs hold entries (what a snapshot covers is committed: the ghost's
+      // records check it). If the entries at k agree on the term, everything from the first
+      // common position up to k must be identical: find the last such k and compare.
+      const Index first = static_cast<Index>(std::max(a.base_index(), b.base_index()) + 1);
+      for (Index k = std::min(a.last_index(), b.last_index()); k >= first; --k) {
+        if (a.at(k).term != b.at(k).term) continue;
+        for (Index m = first; m <= k; ++m) {
+          if (!(a.at(m) == b.at(m))) return false;
+        }
         break;
       }
     }
@@ -91,10 +97,12 @@ template <class SM>
 bool RaftSpec<SM>::leader_completeness(const State& state) {
   for (const auto& slot : state.nodes.items) {
     if (!slot.up || slot.node.volatile_state.role != Role::leader) continue;
-    const auto& log = slot.node.durable.log.entries;
+    const auto& log = slot.node.durable.log;
     for (const CommittedEntry& c : state.ghost.committed) {
       if (slot.node.durable.current_term <= c.commit_term) continue;
-      if (c.index > log.size() || log[c.index - 1u].term != c.term || log[c.index - 1u].command != c.command) {
+      if (c.index > log.last_index()) return false;
+      if (c.index < log.base_index()) continue;  // in the leader's snapshot
+      if (log.term_at(c.index) != c.term || (c.index > log.base_index() && log.at(c.index).command != c.command)) {
         return false;
       }
     }
@@ -120,21 +128,38 @@ bool RaftSpec<SM>::leader_append_only(const State& before, const State& after) {
       continue;
     }
     if (b.node.durable.current_term != a.node.durable.current_term) continue;
-    const auto& old_log = b.node.durable.log.entries;
-    const auto& new_log = a.node.durable.log.entries;
-    if (new_log.size() < old_log.size() || !std::equal(old_log.begin(), old_log.end(), new_log.begin())) return false;
+    // Compared where both hold entries (a leader may compact what it applied).
+    const auto& old_log = b.node.durable.log;
+    const auto& new_log = a.node.durable.log;
+    if (new_log.last_index() < old_log.last_index()) return false;
+    for (Index k = static_cast<Index>(std::max(old_log.base_index(), new_log.base_index()) + 1); k <= old_log.last_index(); ++k) {
+      if (!(old_log.at(k) == new_log.at(k))) return false;
+    }
+  }
+  return true;
+}
+
+// A node up in both states has not restarted in between (a step is one action: a crash leaves it
+// down, a recovery starts from down), so these compare within one life.
+template <class SM>
+template <class Field>
+bool RaftSpec<SM>::monotone_within_a_life(const State& before, const State& after, Field field) {
+  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+    const auto& b = before.nodes.items[i];
+    const auto& a = after.nodes.items[i];
+    if (b.up && a.up && field(a.node.volatile_state) < field(b.node.volatile_state)) return false;
   }
   return true;
 }
 
 template <class SM>
 bool RaftSpec<SM>::commit_index_monotone(const State& before, const State& after) {
-  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
-    const auto& b = before.nodes.items[i];
-    const auto& a = after.nodes.items[i];
-    if (b.up && a.up && a.node.volatile_state.commit_index < b.node.volatile_state.commit_index) return false;
-  }
-  return true;
+  return monotone_within_a_life(before, after, [](const auto& v) { return v.commit_index; });
+}
+
+template <class SM>
+bool RaftSpec<SM>::applied_monotone(const State& before, const State& after) {
+  return monotone_within_a_life(before, after, [](const auto& v) { return v.last_applied; });
 }
 
 template <class SM>
@@ -168,6 +193,9 @@ template <class SM>
 std::vector<TransitionProperty<typename RaftSpec<SM>::State>> RaftSpec<SM>::transition_properties(const Config&) {
   return {
       {"RAFT-LeaderAppendOnly", "a leader never overwrites or deletes entries in its term", leader_append_only},
+      // Before CommitIndexMonotone: a step that rolls both back (an old snapshot installed over
+      // newer state) is reported as the rolled-back machine it is.
+      {"RAFT-AppliedMonotone", "last_applied never decreases within a node's life", applied_monotone},
       {"RAFT-CommitIndexMonotone", "commit_index never decreases within a node's life", commit_index_monotone},
   };
 }

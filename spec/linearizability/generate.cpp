@@ -124,9 +124,9 @@ class Generator {
     const int roll = static_cast<int>(random_() % 20);
     if (client.held) {
       const auto& [key, token] = *client.held;
-      if (roll < 13) return InFlight{"release", key, roll == 0 ? token + 1 : token};
-      if (roll < 16) return InFlight{"acquire", key, nullptr};
-      return InFlight{"try_acquire", random_key(), nullptr};
+      if (roll < 14) return InFlight{"release", key, roll == 0 ? token + 1 : token};
+      if (roll < 17) return InFlight{"acquire", key, nullptr};
+      return InFlight{"try_acquire", key, nullptr};  // a client holds at most one lock
     }
     if (roll < 11) return InFlight{"acquire", random_key(), nullptr};
     if (roll < 19) return InFlight{"try_acquire", random_key(), nullptr};
@@ -145,7 +145,10 @@ class Generator {
     events_.push_back(Json{{"process", c}, {"type", type}, {"f", call.f}, {"key", call.key},
                            {"value", ok ? call.output : call.input}});
     if (ok && call.output.is_number_integer()) client.held = std::pair{call.key, call.output.get<std::int64_t>()};
-    if (ok && call.f == "release") client.held.reset();
+    // "not_holder" for a wrong token (a deliberate mistake) leaves the lock held: keep it.
+    if (ok && call.f == "release" && client.held && (call.output == "released" || call.input == client.held->second)) {
+      client.held.reset();
+    }
     client.call.reset();
   }
 

@@ -78,23 +78,37 @@ class WglSearch {
     build_entries();
   }
 
+  // The candidates (invocations before the first return in the list) are scanned in two
+  // passes: required calls first, then optional ones, so that a history whose info and pending
+  // calls need not take effect is linearized without trying them at every point.
   Result run(const Deadline& deadline, SearchFigures& figures) {
     State state = S::init();
     std::size_t required_left = required_count_;
     std::uint32_t entry = next_[head];
+    bool optional_pass = false;
     std::uint64_t iterations = 0;
     while (required_left > 0) {
       if ((++iterations & 0xfff) == 0 && deadline.passed()) return finish(Result::unknown, figures);
       assert(entry != none);  // a required call's return is still in the list
       const std::uint32_t call = call_of_[entry];
       if (is_call_[entry]) {
+        if (calls_[call].required == optional_pass) {
+          entry = next_[entry];
+          continue;
+        }
         std::optional<State> after = S::step(state, *calls_[call].op);
         if (after && take(entry, state, std::move(*after))) {
           if (calls_[call].required) --required_left;
           entry = next_[head];
+          optional_pass = false;
         } else {
           entry = next_[entry];
         }
+        continue;
+      }
+      if (!optional_pass) {
+        optional_pass = true;
+        entry = next_[head];
         continue;
       }
       // The return of a call not yet linearized: an optional call may not have taken effect at
@@ -102,6 +116,7 @@ class WglSearch {
       const std::uint32_t invocation = prev_of_return_[entry];
       if (!calls_[call].required && take(invocation, state, State(state))) {
         entry = next_[head];
+        optional_pass = false;
         continue;
       }
       if (taken_.empty()) return finish(Result::not_linearizable, figures);
@@ -110,7 +125,8 @@ class WglSearch {
       flip(call_of_[undone]);
       linearized_hash_ ^= zobrist(call_of_[undone]);
       unlift(undone);
-      if (calls_[call_of_[undone]].required) ++required_left;
+      optional_pass = !calls_[call_of_[undone]].required;
+      if (!optional_pass) ++required_left;
       entry = next_[undone];
       taken_.pop_back();
     }

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/core/mix.hpp"
 #include "spec/linearizability/spec.hpp"
 
 namespace lockstep::linearizability {
@@ -58,13 +59,6 @@ struct TimedCall {
 struct SearchFigures {
   std::uint64_t configurations = 0;  // distinct configurations visited (the cache's size)
 };
-
-inline std::uint64_t mix64(std::uint64_t x) {  // splitmix64's finalizer
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 template <SequentialSpec S>
 class WglSearch {
@@ -150,7 +144,7 @@ class WglSearch {
     bool operator()(std::uint32_t a, std::uint32_t b) const { return search->same_slot(a, b); }
   };
 
-  static std::uint64_t zobrist(std::uint32_t call) { return mix64(call + 1); }
+  static std::uint64_t zobrist(std::uint32_t call) { return splitmix64(call + 1); }
 
   // Takes the call whose invocation is `entry` (moving `state` to `after`), unless the
   // configuration it leads to was visited before.
@@ -231,7 +225,7 @@ class WglSearch {
   // Records the configuration (the current bitset, `state`); false if it was visited before.
   bool remember(std::uint64_t linearized_hash, const State& state) {
     const auto slot = static_cast<std::uint32_t>(states_.size());
-    slot_hashes_.push_back(mix64(linearized_hash ^ S::hash(state)));
+    slot_hashes_.push_back(splitmix64(linearized_hash ^ S::hash(state)));
     bits_.insert(bits_.end(), linearized_.begin(), linearized_.end());
     states_.push_back(state);
     if (cache_.insert(slot).second) return true;

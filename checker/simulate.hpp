@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "model/core/mix.hpp"
 #include "checker/action_view.hpp"
 #include "checker/engine/search.hpp"
 #include "checker/model.hpp"
@@ -52,13 +53,6 @@ struct SimulateResult {
 };
 
 namespace detail {
-
-inline std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 template <Model M>
 class Simulator {

@@ -33,4 +33,9 @@ std::vector<Command> add_check_commands(CLI::App& root);
 // exit_violation that it does not (a step diverges, or the verdict differs).
 std::vector<Command> add_trace_commands(CLI::App& root);
 
+// linearizable: a concurrent history checked against a sequential specification
+// (impl/cli/linearizable_command.cpp). exit_ok linearizable, exit_violation not, exit_incomplete
+// gave up at --timeout-s.
+Command add_linearizable_command(CLI::App& root);
+
 }  // namespace lockstep::cli

@@ -6,6 +6,8 @@
 //   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--workers K] [--quiet]
 //   lockstep replay FILE [--json];  lockstep show FILE [--html OUT] [--color C];
 //   lockstep shrink FILE [-o OUT] [--max-tests N]                  (impl/cli/trace_commands.cpp)
+//   lockstep linearizable HISTORY.json [--model lock|register] [--json] [--timeout-s N]
+//                                                         (impl/cli/linearizable_command.cpp)
 //
 // Exit codes (impl/cli/commands.hpp): 0 no violation; 1 violation, or vacuous (a "sometimes"
 // property is never reached); 2 bad usage or input; 3 incomplete (stopped by a resource bound).
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
+  commands.push_back(add_linearizable_command(app));
 
   if (argc >= 3 && (std::string(argv[1]) == "check" || std::string(argv[1]) == "simulate") && argv[2][0] != '-') {
     const auto known = lockstep::protocol_names();

@@ -1,0 +1,48 @@
+// The contract of a sequential specification, for the linearizability checker: what a history's
+// operations mean when they happen one at a time.
+//
+//   State              the object's state; equality and hash() make up the search's memo key.
+//   Operation          one call: its input, and its output when it is known (an ok completion).
+//   init()             the state before any operation.
+//   step(state, op)    the state after op, or nullopt when op's output is impossible from state.
+//                      An op with an unknown output (info, pending) may have any output: step
+//                      returns the state after the one output that changes the state, if any,
+//                      else nullopt (taking no effect is always an option for such a call).
+//   partition(op)      the key op belongs to (the search runs per key: P-compositionality), or
+//                      nullopt for an operation that belongs to every key (a session expiry).
+//   parse_input(raw, history)   the Operation of a call from its f, key and input value; throws
+//                               HistoryError("...") for an unknown f or a malformed value;
+//   parse_output(op, raw)       records the output of an ok completion into op; throws likewise.
+//   describe(state, history), describe(op, history)   for humans (process names from history).
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "spec/linearizability/history.hpp"
+
+namespace lockstep::linearizability {
+
+template <class S>
+concept SequentialSpec = requires(const typename S::State& state, const typename S::Operation& op,
+                                  typename S::Operation& parsed, const RawCall& raw, History& history) {
+  { S::name } -> std::convertible_to<std::string_view>;
+  { S::init() } -> std::same_as<typename S::State>;
+  { S::step(state, op) } -> std::same_as<std::optional<typename S::State>>;
+  { S::hash(state) } -> std::same_as<std::uint64_t>;
+  requires std::equality_comparable<typename S::State>;
+  requires std::copyable<typename S::State>;
+  { S::partition(op) } -> std::same_as<std::optional<std::string>>;
+  { S::parse_input(raw, history) } -> std::same_as<typename S::Operation>;
+  { S::parse_output(parsed, raw) } -> std::same_as<void>;
+  { S::describe(state, std::as_const(history)) } -> std::same_as<std::string>;
+  { S::describe(op, std::as_const(history)) } -> std::same_as<std::string>;
+};
+
+// Reads an integer (int64) value, or throws HistoryError naming `what`.
+std::int64_t json_int64(const Json& value, std::string_view what);
+
+}  // namespace lockstep::linearizability

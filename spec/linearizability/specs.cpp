@@ -1,0 +1,220 @@
+// The register and lock specifications: parsing their operations, stepping the lock, and
+// describing both for humans.
+#include <fmt/core.h>
+
+#include "spec/linearizability/lock_spec.hpp"
+#include "spec/linearizability/register_spec.hpp"
+
+namespace lockstep::linearizability {
+
+std::int64_t json_int64(const Json& value, std::string_view what) {
+  if (value.is_number_integer()) {
+    if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+      throw HistoryError(fmt::format("{} is out of range (a 64-bit integer)", what));
+    }
+    return value.get<std::int64_t>();
+  }
+  if (value.is_number_float()) throw HistoryError(fmt::format("{} must be an integer (64-bit), not {}", what, value.dump()));
+  throw HistoryError(fmt::format("{} must be an integer, not {}", what, value.dump()));
+}
+
+namespace {
+
+[[noreturn]] void unknown_f(const RawCall& raw, std::string_view model, std::string_view known) {
+  throw HistoryError(fmt::format("unknown f \"{}\" for the {} model (expected {})", raw.f, model, known));
+}
+
+std::string describe_value(const std::optional<std::int64_t>& value) { return value ? std::to_string(*value) : "null"; }
+
+// Widened so that `last + unknown_grants` cannot overflow.
+__int128 token_floor(const LockSpec::State& state) {
+  return (state.last ? __int128{*state.last} : __int128{INT64_MIN} - 1) + state.unknown_grants;
+}
+
+}  // namespace
+
+// --- register -------------------------------------------------------------------------------
+
+RegisterSpec::Operation RegisterSpec::parse_input(const RawCall& raw, History&) {
+  Operation op;
+  op.key = raw.key.value_or("");
+  if (raw.f == "read") {
+    op.kind = Kind::read;
+  } else if (raw.f == "write") {
+    op.kind = Kind::write;
+    op.argument = json_int64(raw.input, "a write's value");
+  } else if (raw.f == "cas") {
+    op.kind = Kind::cas;
+    if (!raw.input.is_array() || raw.input.size() != 2) throw HistoryError("a cas's value must be [old, new]");
+    if (!raw.input[0].is_null()) op.argument = json_int64(raw.input[0], "a cas's old value");
+    op.replacement = json_int64(raw.input[1], "a cas's new value");
+  } else {
+    unknown_f(raw, name, "read, write or cas");
+  }
+  return op;
+}
+
+void RegisterSpec::parse_output(Operation& op, const RawCall& raw) {
+  if (op.kind != Kind::read) return;  // a write's or a cas's ok carries nothing to check
+  op.output_known = true;
+  if (!raw.output.is_null()) op.output = json_int64(raw.output, "a read's value");
+}
+
+std::string RegisterSpec::describe(const State& state, const History&) { return describe_value(state.value); }
+
+std::string RegisterSpec::describe(const Operation& op, const History&) {
+  switch (op.kind) {
+    case Kind::read: return "read -> " + (op.output_known ? describe_value(op.output) : std::string("?"));
+    case Kind::write: return "write " + describe_value(op.argument);
+    case Kind::cas: return fmt::format("cas {} -> {}", describe_value(op.argument), describe_value(op.replacement));
+  }
+  return "?";
+}
+
+// --- lock -----------------------------------------------------------------------------------
+
+namespace {
+
+// The caller is granted `token` (known), or a symbolic one: the lock must be free.
+std::optional<LockSpec::State> grant(const LockSpec::State& state, ProcessId process, std::optional<std::int64_t> token) {
+  if (state.holder) return std::nullopt;
+  LockSpec::State next = state;
+  next.holder = process;
+  if (!token) {
+    next.holder_token.reset();
+    ++next.unknown_grants;
+    return next;
+  }
+  if (__int128{*token} <= token_floor(state)) return std::nullopt;  // a token going backwards
+  next.holder_token = token;
+  next.last = token;
+  next.unknown_grants = 0;
+  return next;
+}
+
+// Does the holder's token equal `token`? A symbolic token is pinned to it when it can be.
+std::optional<LockSpec::State> holder_token_is(const LockSpec::State& state, std::int64_t token) {
+  if (state.holder_token) {
+    if (*state.holder_token != token) return std::nullopt;
+    return state;
+  }
+  // Symbolic: it lies above every earlier token, and above the earlier symbolic ones.
+  if (__int128{token} < token_floor(state)) return std::nullopt;
+  LockSpec::State next = state;
+  next.holder_token = token;
+  next.last = token;
+  next.unknown_grants = 0;
+  return next;
+}
+
+}  // namespace
+
+std::optional<LockSpec::State> LockSpec::step(const State& state, const Operation& op) {
+  const bool holds = state.holder == op.process;
+  switch (op.kind) {
+    case Kind::acquire:
+    case Kind::try_acquire:
+      if (op.answer == Answer::busy) return state.holder && !holds ? std::optional<State>(state) : std::nullopt;
+      if (op.answer == Answer::unknown) return grant(state, op.process, std::nullopt);
+      if (holds) return holder_token_is(state, op.token);
+      return grant(state, op.process, op.token);
+    case Kind::release: {
+      const std::optional<State> pinned = holds ? holder_token_is(state, op.token) : std::nullopt;
+      if (op.answer == Answer::not_holder) {
+        if (!holds || !state.holder_token || *state.holder_token != op.token) return state;
+        return std::nullopt;
+      }
+      if (!pinned) return std::nullopt;  // "released" (or unknown) needs the holder's own token
+      State next = *pinned;
+      next.holder.reset();
+      next.holder_token.reset();
+      return next;
+    }
+    case Kind::expire: {
+      if (state.holder != op.process) {
+        if (op.answer == Answer::unknown) return std::nullopt;  // no effect: "never" covers it
+        return state;
+      }
+      State next = state;
+      next.holder.reset();
+      next.holder_token.reset();
+      return next;
+    }
+  }
+  return std::nullopt;
+}
+
+LockSpec::Operation LockSpec::parse_input(const RawCall& raw, History& history) {
+  Operation op;
+  op.key = raw.key;
+  op.process = raw.process;
+  if (raw.f == "acquire") {
+    op.kind = Kind::acquire;
+  } else if (raw.f == "try_acquire") {
+    op.kind = Kind::try_acquire;
+  } else if (raw.f == "release") {
+    op.kind = Kind::release;
+    op.token = json_int64(raw.input, "a release's value (the token released)");
+  } else if (raw.f == "expire") {
+    op.kind = Kind::expire;
+    if (raw.input.is_null()) throw HistoryError("an expire's value must be the process whose session expired");
+    op.process = history.intern_process(raw.input, raw.invoke_index);
+    return op;  // no key: every lock
+  } else {
+    unknown_f(raw, name, "acquire, try_acquire, release or expire");
+  }
+  if (!op.key) op.key = "";  // one unnamed lock
+  return op;
+}
+
+void LockSpec::parse_output(Operation& op, const RawCall& raw) {
+  const Json& out = raw.output;
+  switch (op.kind) {
+    case Kind::acquire:
+      op.token = json_int64(out, "an acquire's ok value (the token granted)");
+      op.answer = Answer::token;
+      return;
+    case Kind::try_acquire:
+      if (out.is_string() && out.get<std::string>() == "busy") {
+        op.answer = Answer::busy;
+        return;
+      }
+      op.token = json_int64(out, "a try_acquire's ok value (a token, or \"busy\")");
+      op.answer = Answer::token;
+      return;
+    case Kind::release:
+      if (out.is_string() && out.get<std::string>() == "released") op.answer = Answer::released;
+      else if (out.is_string() && out.get<std::string>() == "not_holder") op.answer = Answer::not_holder;
+      else throw HistoryError(fmt::format("a release's ok value must be \"released\" or \"not_holder\", not {}", out.dump()));
+      return;
+    case Kind::expire:
+      op.answer = Answer::done;
+      return;
+  }
+}
+
+std::string LockSpec::describe(const State& state, const History& history) {
+  const std::string last = state.last ? std::to_string(*state.last) : "none";
+  const std::string symbolic = state.unknown_grants ? fmt::format(" + {} unseen", state.unknown_grants) : "";
+  if (!state.holder) return fmt::format("free (last token {}{})", last, symbolic);
+  return fmt::format("held by {} with token {} (last token {}{})", history.process_names[*state.holder],
+                     state.holder_token ? std::to_string(*state.holder_token) : "unseen", last, symbolic);
+}
+
+std::string LockSpec::describe(const Operation& op, const History& history) {
+  const std::string& process = history.process_names[op.process];
+  switch (op.answer) {
+    case Answer::unknown:
+      if (op.kind == Kind::release) return fmt::format("{} release {} -> ?", process, op.token);
+      break;
+    case Answer::token: return fmt::format("{} {} -> {}", process, op.kind == Kind::acquire ? "acquire" : "try_acquire", op.token);
+    case Answer::busy: return process + " try_acquire -> busy";
+    case Answer::released: return fmt::format("{} release {} -> released", process, op.token);
+    case Answer::not_holder: return fmt::format("{} release {} -> not_holder", process, op.token);
+    case Answer::done: return "expire " + process;
+  }
+  if (op.kind == Kind::expire) return "expire " + process + " -> ?";
+  return fmt::format("{} {} -> ?", process, op.kind == Kind::acquire ? "acquire" : "try_acquire");
+}
+
+}  // namespace lockstep::linearizability

@@ -1,0 +1,356 @@
+// The linearizability checker (spec/linearizability/): hand-made histories for the register and
+// the lock, generated histories that must be linearizable, and a brute-force checker (every
+// order consistent with real time) that must agree with the WGL search on small histories.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "spec/linearizability/check.hpp"
+#include "spec/linearizability/generate.hpp"
+#include "spec/linearizability/lock_spec.hpp"
+#include "spec/linearizability/register_spec.hpp"
+
+namespace lockstep::linearizability {
+namespace {
+
+Json event(const Json& process, const char* type, const char* f, const Json& value = nullptr, const Json& key = nullptr) {
+  Json e{{"process", process}, {"type", type}, {"f", f}, {"value", value}};
+  if (!key.is_null()) e["key"] = key;
+  return e;
+}
+
+struct Checked {
+  History history;
+  Verdict verdict;
+};
+
+Checked check(const std::string& model, const Json& events) {
+  Checked checked{read_history(events), {}};
+  checked.verdict = check_history(checked.history, model, CheckOptions{});
+  return checked;
+}
+
+Result result_of(const std::string& model, const Json& events) { return check(model, events).verdict.result; }
+
+// The window's calls as "f@invoke_index".
+std::vector<std::string> window_of(const Checked& checked) {
+  std::vector<std::string> calls;
+  for (const std::size_t raw : checked.verdict.window) {
+    const RawCall& call = checked.history.calls[raw];
+    calls.push_back(call.f + "@" + std::to_string(call.invoke_index));
+  }
+  return calls;
+}
+
+// --- register --------------------------------------------------------------------------------
+
+TEST(Register, sequential_write_then_read_is_linearizable) {
+  const Json h = {event(0, "invoke", "write", 1), event(0, "ok", "write", 1), event(1, "invoke", "read"),
+                  event(1, "ok", "read", 1)};
+  EXPECT_EQ(result_of("register", h), Result::linearizable);
+}
+
+TEST(Register, reading_null_before_any_write_is_linearizable_and_after_one_is_not) {
+  EXPECT_EQ(result_of("register", Json{event(1, "invoke", "read"), event(1, "ok", "read", nullptr)}), Result::linearizable);
+  const Json h = {event(0, "invoke", "write", 1), event(0, "ok", "write", 1), event(1, "invoke", "read"),
+                  event(1, "ok", "read", nullptr)};
+  EXPECT_EQ(result_of("register", h), Result::not_linearizable);
+}
+
+TEST(Register, stale_read_is_not_linearizable_and_the_window_is_the_overwrite_and_the_read) {
+  const Json h = {event(0, "invoke", "write", 1), event(0, "ok", "write", 1), event(1, "invoke", "write", 2),
+                  event(1, "ok", "write", 2),     event(2, "invoke", "read"),  event(2, "ok", "read", 1)};
+  const Checked checked = check("register", h);
+  ASSERT_EQ(checked.verdict.result, Result::not_linearizable);
+  EXPECT_EQ(window_of(checked), (std::vector<std::string>{"write@2", "read@4"}));
+  EXPECT_TRUE(checked.verdict.window_minimal);
+  EXPECT_EQ(checked.verdict.prefix_events, 5u);
+}
+
+TEST(Register, a_read_overlapping_a_write_may_see_either_value) {
+  for (const Json& seen : {Json(nullptr), Json(1)}) {
+    const Json h = {event(0, "invoke", "write", 1), event(1, "invoke", "read"), event(1, "ok", "read", seen),
+                    event(0, "ok", "write", 1)};
+    EXPECT_EQ(result_of("register", h), Result::linearizable) << seen;
+  }
+}
+
+TEST(Register, a_write_that_never_returned_may_take_effect_but_not_be_undone) {
+  const Json seen = {event(0, "invoke", "write", 1), event(1, "invoke", "read"), event(1, "ok", "read", 1)};
+  EXPECT_EQ(result_of("register", seen), Result::linearizable);
+  Json unseen = seen;
+  unseen.push_back(event(1, "invoke", "read"));
+  unseen.push_back(event(1, "ok", "read", nullptr));
+  EXPECT_EQ(result_of("register", unseen), Result::not_linearizable);
+}
+
+TEST(Register, an_info_write_may_take_effect_long_after_or_never) {
+  const Json h = {event(0, "invoke", "write", 1), event(0, "info", "write", 1), event(1, "invoke", "read"),
+                  event(1, "ok", "read", nullptr), event(1, "invoke", "write", 2), event(1, "ok", "write", 2),
+                  event(1, "invoke", "read"),      event(1, "ok", "read", 1)};
+  EXPECT_EQ(result_of("register", h), Result::linearizable);
+}
+
+TEST(Register, concurrent_cas_must_be_ordered_by_their_values) {
+  Json h = {event(0, "invoke", "cas", Json::array({1, 2})), event(1, "invoke", "cas", Json::array({nullptr, 1})),
+            event(0, "ok", "cas", Json::array({1, 2})),     event(1, "ok", "cas", Json::array({nullptr, 1})),
+            event(2, "invoke", "read")};
+  Json ordered = h;
+  ordered.push_back(event(2, "ok", "read", 2));
+  EXPECT_EQ(result_of("register", ordered), Result::linearizable);
+  h.push_back(event(2, "ok", "read", 1));
+  EXPECT_EQ(result_of("register", h), Result::not_linearizable);
+}
+
+TEST(Register, a_failed_cas_took_no_effect) {
+  const Json h = {event(0, "invoke", "cas", Json::array({nullptr, 5})), event(0, "fail", "cas", Json::array({nullptr, 5})),
+                  event(1, "invoke", "read"), event(1, "ok", "read", nullptr)};
+  EXPECT_EQ(result_of("register", h), Result::linearizable);
+}
+
+TEST(Register, keys_are_independent_and_the_failing_key_is_named) {
+  const Json h = {event(0, "invoke", "write", 1, "x"), event(0, "ok", "write", 1, "x"), event(1, "invoke", "read", nullptr, "y"),
+                  event(1, "ok", "read", 1, "y")};
+  const Checked checked = check("register", h);
+  ASSERT_EQ(checked.verdict.result, Result::not_linearizable);
+  EXPECT_EQ(checked.verdict.key, "y");
+  EXPECT_EQ(checked.verdict.partitions, 2u);
+}
+
+// --- bad histories ---------------------------------------------------------------------------
+
+std::string error_of(const std::string& model, const std::string& text) {
+  try {
+    History history = parse_history(text);
+    check_history(history, model, CheckOptions{});
+  } catch (const HistoryError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(History, errors_name_the_event_index) {
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"ok","f":"read"}])"),
+            "event 0: a completion (ok) by process 1 without an outstanding invocation");
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"invoke","f":"read"},{"process":1,"type":"invoke","f":"read"}])"),
+            "event 1: process 1 invokes while its operation invoked at event 0 is outstanding");
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"invoke","f":"read"},{"process":2,"type":"invoke","f":"frob"}])"),
+            "event 1: unknown f \"frob\" for the register model (expected read, write or cas)");
+  EXPECT_EQ(error_of("lock", R"([{"process":1,"type":"invoke","f":"acquire"},{"process":1,"type":"ok","f":"acquire","value":"x"}])"),
+            "event 1: an acquire's ok value (the token granted) must be an integer, not \"x\"");
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"invoke","f":"write","value":1e400}])").substr(0, 10), "not JSON: ");
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"invoke","f":"write","value":99999999999999999999}])"),
+            "event 0: a write's value must be an integer (64-bit), not 1e+20");
+  EXPECT_EQ(error_of("register", R"([{"process":1.5,"type":"invoke","f":"read"}])"),
+            "event 0: a process must be an integer or a string");
+  EXPECT_EQ(error_of("register", R"({"history": 3})").substr(0, 14), "not a history:");
+  EXPECT_EQ(error_of("register", std::string(100000, '[')).substr(0, 14), "not a history:");
+  EXPECT_EQ(error_of("register", R"([{"process":1,"type":"invoke","f":"wri)").substr(0, 10), "not JSON: ");
+}
+
+TEST(History, truncated_files_are_errors_never_crashes) {
+  const std::string text = generate_history(GenerateOptions{"lock", 4, 2, 40, 3}).dump();
+  for (std::size_t length = 0; length < text.size(); length += 7) {
+    const std::string message = error_of("lock", text.substr(0, length));
+    EXPECT_FALSE(message.empty()) << length;
+  }
+}
+
+// --- lock ------------------------------------------------------------------------------------
+
+TEST(Lock, two_holders_at_once_is_not_linearizable) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                  event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 2, "L")};
+  const Checked checked = check("lock", h);
+  ASSERT_EQ(checked.verdict.result, Result::not_linearizable);
+  EXPECT_EQ(checked.verdict.key, "L");
+  EXPECT_EQ(window_of(checked), (std::vector<std::string>{"acquire@0", "acquire@2"}));
+}
+
+TEST(Lock, an_expiry_frees_the_lock_for_another_client) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                  event("service", "invoke", "expire", "a"),     event("service", "ok", "expire", "a"),
+                  event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 2, "L"),
+                  event("a", "invoke", "release", 1, "L"),       event("a", "ok", "release", "not_holder", "L")};
+  EXPECT_EQ(result_of("lock", h), Result::linearizable);
+}
+
+TEST(Lock, a_token_going_backwards_is_not_linearizable) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 5, "L"),
+                  event("a", "invoke", "release", 5, "L"),       event("a", "ok", "release", "released", "L"),
+                  event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 3, "L")};
+  EXPECT_EQ(result_of("lock", h), Result::not_linearizable);
+}
+
+TEST(Lock, a_release_by_a_non_holder_answered_released_is_not_linearizable) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                  event("b", "invoke", "release", 1, "L"),       event("b", "ok", "release", "released", "L")};
+  EXPECT_EQ(result_of("lock", h), Result::not_linearizable);
+}
+
+TEST(Lock, busy_needs_another_holder_and_reacquire_keeps_the_token) {
+  const Json held = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                     event("b", "invoke", "try_acquire", nullptr, "L"), event("b", "ok", "try_acquire", "busy", "L"),
+                     event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L")};
+  EXPECT_EQ(result_of("lock", held), Result::linearizable);
+  const Json free = {event("b", "invoke", "try_acquire", nullptr, "L"), event("b", "ok", "try_acquire", "busy", "L")};
+  EXPECT_EQ(result_of("lock", free), Result::not_linearizable);
+  Json moved = held;
+  moved[5]["value"] = 2;
+  EXPECT_EQ(result_of("lock", moved), Result::not_linearizable);
+}
+
+TEST(Lock, an_unseen_grant_is_pinned_by_a_later_release_and_bounds_later_tokens) {
+  // a's acquire timed out, yet a releases token 4: it was granted 4.
+  const Json pinned = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "info", "acquire", nullptr, "L"),
+                       event("a", "invoke", "release", 4, "L"),       event("a", "ok", "release", "released", "L"),
+                       event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 5, "L")};
+  EXPECT_EQ(result_of("lock", pinned), Result::linearizable);
+  Json backwards = pinned;
+  backwards[5]["value"] = 4;
+  EXPECT_EQ(result_of("lock", backwards), Result::not_linearizable);
+  // An expiry frees an unseen grant; the next grant needs room above it: 1 < unseen < 3.
+  const Json expired = {event("c", "invoke", "acquire", nullptr, "L"), event("c", "ok", "acquire", 1, "L"),
+                        event("c", "invoke", "release", 1, "L"),       event("c", "ok", "release", "released", "L"),
+                        event("a", "invoke", "acquire", nullptr, "L"), event("a", "info", "acquire", nullptr, "L"),
+                        event("s", "invoke", "expire", "a"),           event("s", "ok", "expire", "a"),
+                        event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 3, "L"),
+                        event("a", "invoke", "release", 2, "L"),       event("a", "ok", "release", "not_holder", "L")};
+  EXPECT_EQ(result_of("lock", expired), Result::linearizable);
+}
+
+TEST(Lock, an_expiry_without_a_key_belongs_to_every_lock) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                  event("a", "invoke", "acquire", nullptr, "M"), event("a", "ok", "acquire", 1, "M"),
+                  event("s", "invoke", "expire", "a"),           event("s", "ok", "expire", "a"),
+                  event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 2, "L"),
+                  event("b", "invoke", "acquire", nullptr, "M"), event("b", "ok", "acquire", 2, "M")};
+  EXPECT_EQ(result_of("lock", h), Result::linearizable);
+}
+
+// --- generated histories ---------------------------------------------------------------------
+
+RC_GTEST_PROP(Generated, histories_of_a_real_execution_are_linearizable, ()) {
+  GenerateOptions options;
+  options.model = *rc::gen::element<std::string>("lock", "register");
+  options.clients = *rc::gen::inRange<std::uint32_t>(1, 9);
+  options.keys = *rc::gen::inRange<std::uint32_t>(1, 4);
+  options.operations = *rc::gen::inRange<std::size_t>(0, 300);
+  options.seed = *rc::gen::arbitrary<std::uint64_t>();
+  options.info_probability = *rc::gen::element(0.0, 0.05, 0.2);
+  options.expire_probability = *rc::gen::element(0.0, 0.01, 0.05);
+  History history = read_history(generate_history(options));
+  const Verdict verdict = check_history(history, options.model, CheckOptions{});
+  RC_ASSERT(verdict.result == Result::linearizable);
+}
+
+// Every order of the calls (and every choice of optional calls taking effect) consistent with
+// real time, for histories of at most 7 calls: independent of the WGL search.
+template <SequentialSpec S>
+bool brute_force_linearizable(History& history) {
+  struct Call {
+    typename S::Operation op;
+    EventIndex invoke_index;
+    std::optional<EventIndex> return_index;
+  };
+  std::vector<Call> calls;
+  for (const RawCall& raw : history.calls) {
+    if (raw.outcome == Outcome::fail) continue;
+    auto op = S::parse_input(raw, history);
+    if (raw.outcome == Outcome::ok) S::parse_output(op, raw);
+    calls.push_back(Call{op, raw.invoke_index, raw.outcome == Outcome::ok ? raw.complete_index : std::nullopt});
+  }
+  const std::size_t n = calls.size();
+  for (std::uint32_t mask = 0; mask < (1u << n); ++mask) {
+    std::vector<std::size_t> order;
+    bool complete = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (mask & (1u << i)) order.push_back(i);
+      else complete = complete && !calls[i].return_index;
+    }
+    if (!complete) continue;
+    do {
+      bool possible = true;
+      auto state = S::init();
+      for (std::size_t i = 0; i < order.size() && possible; ++i) {
+        for (std::size_t j = i + 1; j < order.size(); ++j) {
+          const auto& later = calls[order[j]];
+          possible = possible && !(later.return_index && *later.return_index < calls[order[i]].invoke_index);
+        }
+        auto next = possible ? S::step(state, calls[order[i]].op) : std::nullopt;
+        possible = next.has_value();
+        if (possible) state = *next;
+      }
+      if (possible) return true;
+    } while (std::next_permutation(order.begin(), order.end()));
+  }
+  return false;
+}
+
+// Changes one output at random (a read's value, a token, a release's answer), or none.
+void corrupt(Json& events, std::mt19937_64& random) {
+  std::vector<std::size_t> completions;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i]["type"] == "ok" && events[i]["f"] != "write" && events[i]["f"] != "expire") completions.push_back(i);
+  }
+  if (completions.empty() || random() % 4 == 0) return;
+  Json& completion = events[completions[random() % completions.size()]];
+  Json& value = completion["value"];
+  if (completion["f"] == "release") value = value == "released" ? "not_holder" : "released";
+  else if (completion["f"] == "try_acquire" && random() % 2) value = "busy";
+  else if (completion["f"] != "cas") value = static_cast<std::int64_t>(random() % 5);
+}
+
+TEST(BruteForce, agrees_with_the_search_on_small_possibly_corrupted_histories) {
+  std::mt19937_64 random(20240611);
+  int disagreements = 0;
+  int violations = 0;
+  int compared = 0;
+  for (int round = 0; round < 1000; ++round) {
+    GenerateOptions options;
+    options.model = round % 2 ? "lock" : "register";
+    options.clients = 1 + random() % 4;
+    options.keys = 1;
+    options.operations = 1 + random() % 6;
+    options.seed = random();
+    options.info_probability = 0.15;
+    options.expire_probability = 0.02;
+    Json document = generate_history(options);
+    corrupt(document["history"], random);
+    History history = read_history(document);
+    if (history.calls.size() > 7) continue;
+    History copy = history;
+    const bool expected = options.model == "lock" ? brute_force_linearizable<LockSpec>(copy)
+                                                  : brute_force_linearizable<RegisterSpec>(copy);
+    const Result result = check_history(history, options.model, CheckOptions{}).result;
+    violations += !expected;
+    ++compared;
+    if ((result == Result::linearizable) != expected) {
+      ++disagreements;
+      ADD_FAILURE() << "seed " << options.seed << " model " << options.model << ": brute force says " << expected
+                    << "\n" << document.dump();
+    }
+  }
+  EXPECT_EQ(disagreements, 0);
+  EXPECT_GT(compared, 800);
+  EXPECT_GT(violations, 100);  // the corruptions do break histories: the comparison is not vacuous
+  EXPECT_LT(violations, compared - 100);
+}
+
+// --- smoke: the scale the benchmark measures ---------------------------------------------------
+
+TEST(Smoke, ten_thousand_lock_operations_are_checked_in_seconds) {
+  History history = read_history(generate_history(GenerateOptions{"lock", 16, 16, 10000, 7}));
+  const auto start = std::chrono::steady_clock::now();
+  const Verdict verdict = check_history(history, "lock", CheckOptions{});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(verdict.result, Result::linearizable);
+  EXPECT_EQ(verdict.partitions, 16u);
+  EXPECT_LT(seconds, 20.0);
+}
+
+}  // namespace
+}  // namespace lockstep::linearizability

@@ -79,9 +79,13 @@ ProtocolEntry multipaxos_protocol() {
   // Where each seeded bug is found: the smallest bounds that contain its scenario, the invariant
   // it breaks there, the shortest trace's length.
   const std::vector<BugFound> found{
-      {{}, "MULTIPAXOS-Agreement", 1},
-      {{}, "MULTIPAXOS-Agreement", 1},
-      {{"--snapshot-every", "1"}, "MULTIPAXOS-AppliedMonotone", 1},
+      // Two commands, one slot, one round each: a second leader proposes over a chosen slot.
+      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-Agreement", 10},
+      // The same, with a crash that erases one vote of the chosen slot's majority.
+      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-Agreement", 12},
+      // Two slots, each applied and snapshotted: the older snapshot arrives after the newer one.
+      {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0"},
+       "MULTIPAXOS-AppliedMonotone", 16},
   };
   ProtocolEntry entry;
   entry.name = "multipaxos";

@@ -11,8 +11,8 @@ namespace lockstep {
 struct MultiPaxosCheckOptions {
   int nodes = 3;
   int round_max = 2;
-  int slot_max = 2;
-  int requests = 2;        // client commands write(1), write(2), ... each sent once, to any node
+  int slot_max = 1;
+  int requests = 1;        // client commands write(1), write(2), ... each sent once, to any node
   int snapshot_every = 0;  // a replica snapshots every this many applied slots (0 = never)
   int crashes = 1;
   int drops = 0;

@@ -17,6 +17,7 @@ namespace {
 using sm::Register;
 using testing::effects_of;
 using testing::persists_first_and_exactly;
+using testing::sent;
 
 constexpr NodeId n1{1}, n2{2}, n3{3};
 
@@ -60,17 +61,6 @@ struct Kit {
     return receive(c, n1, node, n2, typename M::Promise{node.volatile_state.ballot, {}, reported}).node;
   }
 };
-
-template <class M, class P>
-std::vector<std::pair<NodeId, M>> sent(const lockstep::Step<P>& step) {
-  std::vector<std::pair<NodeId, M>> out;
-  for (const auto& effect : step.effects) {
-    if (const auto* send = std::get_if<Send<typename P::Message>>(&effect)) {
-      if (const auto* m = std::get_if<M>(&send->message)) out.emplace_back(send->to, *m);
-    }
-  }
-  return out;
-}
 
 template <class S>
 class MultiPaxosStep : public ::testing::Test {};

@@ -50,13 +50,7 @@ struct MultiPaxosStep {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
 
-  void send(NodeId to, Message message) {
-    if (to == self) {
-      inbox.push_back(std::move(message));
-    } else {
-      out.send(to, std::move(message));
-    }
-  }
+  void send(NodeId to, Message message) { paxos::send_or_queue(self, out, inbox, to, std::move(message)); }
   void broadcast(const Message& message) {
     for (std::size_t i = 0; i < config.node_count; ++i) send(NodeId::at(i), message);
   }

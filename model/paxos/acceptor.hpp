@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <string>
+#include <utility>
 
 #include "model/core/ids.hpp"
 #include "model/core/reflect.hpp"
@@ -71,6 +72,17 @@ constexpr void keep_highest_vote(Ballot& highest_ballot, Value& highest_value, c
   if (!(ballot > highest_ballot)) return;
   highest_ballot = ballot;
   highest_value = value;
+}
+
+// A proposer's message to its own acceptor (or back) is a function call within the node's step,
+// not a trip over the network: it is queued in `inbox`, which the step drains before it ends.
+template <class Out, class Inbox, class Message>
+void send_or_queue(NodeId self, Out& out, Inbox& inbox, NodeId to, Message message) {
+  if (to == self) {
+    inbox.push_back(std::move(message));
+  } else {
+    out.send(to, std::move(message));
+  }
 }
 
 }  // namespace lockstep::paxos

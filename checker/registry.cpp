@@ -8,11 +8,13 @@ namespace lockstep {
 // Each protocol's entry, defined in checker/protocols/<name>.cpp.
 ProtocolEntry paxos_protocol();
 ProtocolEntry raft_protocol();
+ProtocolEntry multipaxos_protocol();
 ProtocolEntry lock_protocol();
 ProtocolEntry paxos_tla_protocol();
 
 const std::vector<ProtocolEntry>& protocols() {
-  static const std::vector<ProtocolEntry> registry{paxos_protocol(), paxos_tla_protocol(), raft_protocol(), lock_protocol()};
+  static const std::vector<ProtocolEntry> registry{paxos_protocol(), paxos_tla_protocol(), raft_protocol(),
+                                                   multipaxos_protocol(), lock_protocol()};
   return registry;
 }
 

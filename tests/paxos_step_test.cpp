@@ -46,17 +46,7 @@ struct Kit {
   }
 };
 
-template <class M, class P>
-std::vector<std::pair<NodeId, M>> sent(const lockstep::Step<P>& step) {
-  std::vector<std::pair<NodeId, M>> out;
-  for (const auto& effect : step.effects) {
-    if (const auto* send = std::get_if<Send<typename P::Message>>(&effect)) {
-      if (const auto* m = std::get_if<M>(&send->message)) out.emplace_back(send->to, *m);
-    }
-  }
-  return out;
-}
-
+using testing::sent;
 
 using testing::effects_of;
 using testing::persists_first_and_exactly;

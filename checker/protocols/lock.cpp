@@ -63,6 +63,8 @@ const std::vector<LockBugSpec>& lock_bugs() {
        "LOCK-MutualExclusion", 0},
       {"local-expiry", "the leader expires a session on its own clock, in its local table, not through consensus", {},
        "LOCK-MutualExclusion", 0},
+      {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
+       {"--snapshot-every", "1"}, "LOCK-FencingMonotone", 0},
   };
   return list;
 }
@@ -85,10 +87,9 @@ sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
 }
 
 RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
-  const auto config = raft::model_config<sm::ModelLock>(static_cast<std::size_t>(o.nodes),
-                                                        static_cast<raft::Term>(o.term_max),
-                                                        static_cast<raft::Index>(o.log_max), raft::Bug::none,
-                                                        lock_config(o));
+  const auto config = raft::model_config<sm::ModelLock>(
+      static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(o.log_max),
+      bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every));
   RaftLockWorld world(config, world_bounds(o), lock::LockClients<RaftLock>{client_params(o)});
   if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) throw std::invalid_argument("--symmetry: " + error);

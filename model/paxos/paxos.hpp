@@ -22,6 +22,7 @@
 #include "model/core/reflect.hpp"
 #include "model/core/sizes.hpp"
 #include "model/core/step.hpp"
+#include "model/paxos/acceptor.hpp"
 
 namespace lockstep::paxos {
 
@@ -59,23 +60,6 @@ struct BasicValue {
     } else {
       out += 'v';
       out += std::to_string(v.value);
-    }
-  }
-};
-
-// A ballot: a round and the node that owns it, ordered by round then node, so that ballots are
-// unique per proposer. Round 0 is "no ballot" (-1 in Paxos.tla).
-template <class Round>
-struct BasicBallot {
-  LOCKSTEP_STRUCT(BasicBallot, (Round, round), (NodeId, node));
-  constexpr bool is_none() const { return round == 0; }
-  friend void lockstep_print(std::string& out, const BasicBallot& ballot) {
-    if (ballot.is_none()) {
-      out += "none";
-    } else {
-      out += std::to_string(ballot.round);
-      out += '.';
-      out += std::to_string(ballot.node.value);
     }
   }
 };

@@ -36,13 +36,7 @@ struct PaxosStep {
     return false;
   }
 
-  void send(NodeId to, Message message) {
-    if (to == self) {
-      inbox.push_back(std::move(message));
-    } else {
-      out.send(to, std::move(message));
-    }
-  }
+  void send(NodeId to, Message message) { send_or_queue(self, out, inbox, to, std::move(message)); }
   void broadcast(const Message& message) {
     for (std::size_t i = 0; i < config.node_count; ++i) send(NodeId::at(i), message);
   }
@@ -53,7 +47,7 @@ struct PaxosStep {
     Volatile& proposer = node.volatile_state;
     const auto highest_round = std::max(proposer.ballot.round, node.durable.promised_ballot.round);
     if (round_bound_reached(highest_round)) return;  // the model's bound on rounds: stop proposing
-    proposer.ballot = Ballot{static_cast<typename P::Round>(highest_round + 1), self};
+    proposer.ballot = next_ballot(highest_round, self);
     proposer.phase = Phase::preparing;
     proposer.promises = NodeSet{};
     proposer.highest_accepted_ballot = Ballot{};
@@ -85,7 +79,7 @@ struct PaxosStep {
   // Phase 1b: promise a higher ballot, durably, and report the latest vote.
   void on_prepare(NodeId from, const typename P::Prepare& prepare) {
     Durable& acceptor = out.node.durable;
-    if (prepare.ballot <= acceptor.promised_ballot) return;
+    if (!may_promise(acceptor.promised_ballot, prepare.ballot)) return;
     acceptor.promised_ballot = prepare.ballot;
     if (!bug(Bug::promise_not_durable)) out.mark_persist();
     send(from, typename P::Promise{prepare.ballot, acceptor.accepted_ballot, acceptor.accepted_value});
@@ -96,13 +90,10 @@ struct PaxosStep {
   void on_promise(NodeId from, const typename P::Promise& promise) {
     Volatile& proposer = out.node.volatile_state;
     if (proposer.phase != Phase::preparing || promise.ballot != proposer.ballot) return;
-    if (proposer.promises.contains(from)) return;
-    proposer.promises.insert(from);
-    if (promise.accepted_ballot > proposer.highest_accepted_ballot) {
-      proposer.highest_accepted_ballot = promise.accepted_ballot;
-      proposer.highest_accepted_value = promise.accepted_value;
-    }
-    if (proposer.promises.size() < majority(config.node_count)) return;
+    if (!count_once(proposer.promises, from)) return;
+    keep_highest_vote(proposer.highest_accepted_ballot, proposer.highest_accepted_value, promise.accepted_ballot,
+                      promise.accepted_value);
+    if (!is_quorum(proposer.promises, config.node_count)) return;
     const bool free_choice = proposer.highest_accepted_value.is_none() || bug(Bug::ignore_accepted_value);
     const Value value = free_choice ? proposer.proposal : proposer.highest_accepted_value;
     proposer.phase = Phase::accepting;
@@ -113,7 +104,7 @@ struct PaxosStep {
   // proposer, the distinguished learner of its ballot ("Paxos Made Simple", section 2.3).
   void on_accept(const typename P::Accept& accept) {
     Durable& acceptor = out.node.durable;
-    if (accept.ballot < acceptor.promised_ballot && !bug(Bug::accept_below_promise)) return;
+    if (!may_accept(acceptor.promised_ballot, accept.ballot) && !bug(Bug::accept_below_promise)) return;
     if (accept.ballot == acceptor.accepted_ballot && accept.value == acceptor.accepted_value) return;
     acceptor.promised_ballot = std::max(acceptor.promised_ballot, accept.ballot);
     acceptor.accepted_ballot = accept.ballot;
@@ -130,9 +121,8 @@ struct PaxosStep {
       learner.learning_ballot = accepted.ballot;
       learner.accepted_by = NodeSet{};
     }
-    if (learner.accepted_by.contains(from)) return;
-    learner.accepted_by.insert(from);
-    if (learner.accepted_by.size() < majority(config.node_count)) return;
+    if (!count_once(learner.accepted_by, from)) return;
+    if (!is_quorum(learner.accepted_by, config.node_count)) return;
     learner.learned = accepted.value;
     out.applied(typename P::Chosen{accepted.value});
     if (!learner.proposal.is_none()) {
@@ -184,9 +174,9 @@ template <class S>
 bool PaxosOf<S>::obsolete(const Config&, const Node& receiver, NodeId, const Message& message) {
   const Durable& acceptor = receiver.durable;
   const Volatile& proposer = receiver.volatile_state;
-  if (const auto* prepare = std::get_if<Prepare>(&message)) return prepare->ballot <= acceptor.promised_ballot;
+  if (const auto* prepare = std::get_if<Prepare>(&message)) return !may_promise(acceptor.promised_ballot, prepare->ballot);
   if (const auto* accept = std::get_if<Accept>(&message)) {
-    return accept->ballot < acceptor.promised_ballot ||
+    return !may_accept(acceptor.promised_ballot, accept->ballot) ||
            (accept->ballot == acceptor.accepted_ballot && accept->value == acceptor.accepted_value);
   }
   if (const auto* promise = std::get_if<Promise>(&message)) {

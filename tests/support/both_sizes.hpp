@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,18 @@ std::vector<E> effects_of(const lockstep::Step<P>& step) {
   std::vector<E> out;
   for (const auto& effect : step.effects) {
     if (const auto* e = std::get_if<E>(&effect)) out.push_back(*e);
+  }
+  return out;
+}
+
+// The messages of type M a step sends, with their receivers, in order.
+template <class M, class P>
+std::vector<std::pair<NodeId, M>> sent(const lockstep::Step<P>& step) {
+  std::vector<std::pair<NodeId, M>> out;
+  for (const auto& effect : step.effects) {
+    if (const auto* send = std::get_if<Send<typename P::Message>>(&effect)) {
+      if (const auto* m = std::get_if<M>(&send->message)) out.emplace_back(send->to, *m);
+    }
   }
   return out;
 }

@@ -1,0 +1,105 @@
+// `lockstep check multipaxos`: Multi-Paxos replicating a register, in a World with faults; its
+// registry entry.
+#include "checker/protocols/multipaxos.hpp"
+
+#include "checker/protocols/entry.hpp"
+#include "checker/world/world_setup.hpp"
+#include "model/sm/register.hpp"
+#include "spec/multipaxos/invariants.hpp"
+
+namespace lockstep {
+
+namespace {
+
+using MultiPaxosRegister = multipaxos::MultiPaxos<sm::Register>;
+using MultiPaxosWorld = World<MultiPaxosRegister>;
+
+const std::vector<IntField<MultiPaxosCheckOptions>>& fields() {
+  static const std::vector<IntField<MultiPaxosCheckOptions>> list = [] {
+    std::vector<IntField<MultiPaxosCheckOptions>> f{
+        {"--nodes", "Nodes (each proposes, accepts and learns)", &MultiPaxosCheckOptions::nodes, 1,
+         static_cast<int>(node_count_max)},
+        {"--max-round", "Highest ballot round", &MultiPaxosCheckOptions::round_max, 1, 30},
+        {"--max-slot", "Highest slot a leader proposes a client command in", &MultiPaxosCheckOptions::slot_max, 0,
+         static_cast<int>(multipaxos::slot_capacity)},
+        {"--requests", "Client commands, each sent once to any node", &MultiPaxosCheckOptions::requests, 0,
+         static_cast<int>(requests_max)},
+        {"--snapshot-every", "A replica snapshots every this many applied slots (0 = never)",
+         &MultiPaxosCheckOptions::snapshot_every, 0, static_cast<int>(multipaxos::slot_capacity)}};
+    add_fault_fields(f);
+    return f;
+  }();
+  return list;
+}
+
+MultiPaxosCheckOptions options_of(const ProtocolArgs& args) {
+  MultiPaxosCheckOptions o = options_from(args, fields());
+  o.bug = bug_from<multipaxos::Bug>(args.bug);
+  return o;
+}
+
+MultiPaxosWorld make_world(const MultiPaxosCheckOptions& o, bool symmetry) {
+  const auto config = multipaxos::model_config<sm::Register>(
+      static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.round_max),
+      static_cast<multipaxos::Slot>(o.slot_max), o.bug, static_cast<multipaxos::Slot>(o.snapshot_every));
+  std::vector<PendingRequest<MultiPaxosRegister>> requests;
+  for (int r = 1; r <= o.requests; ++r) {
+    requests.push_back({NodeId{}, multipaxos::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
+  }
+  return checked_world(config, o, std::move(requests), symmetry);
+}
+
+Json bounds_json(const MultiPaxosCheckOptions& o, const MultiPaxosWorld& world) {
+  return with_world_bounds(Json{{"nodes", o.nodes},
+                                {"max_round", o.round_max},
+                                {"max_slot", o.slot_max},
+                                {"requests", o.requests},
+                                {"snapshot_every", o.snapshot_every}},
+                           o, world);
+}
+
+}  // namespace
+
+std::string validate(const MultiPaxosCheckOptions& o) {
+  ProtocolArgs args = args_from(o, fields());
+  return find_protocol("multipaxos")->check_args(args);
+}
+
+CheckReport check_multipaxos(const MultiPaxosCheckOptions& o) {
+  const MultiPaxosWorld world = make_world(o, o.explore.symmetry);
+  return make_report(world, explore(world, o.explore), bounds_json(o, world));
+}
+
+CheckReport simulate_multipaxos(const MultiPaxosCheckOptions& o, const SimulateOptions& simulation) {
+  const MultiPaxosWorld world = make_world(o, false);
+  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+}
+
+ProtocolEntry multipaxos_protocol() {
+  // Where each seeded bug is found: the smallest bounds that contain its scenario, the invariant
+  // it breaks there, the shortest trace's length.
+  const std::vector<BugFound> found{
+      // Two commands, one slot, one round each: a second leader proposes over a chosen slot.
+      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-Agreement", 10},
+      // The same, with a crash that erases one vote of the chosen slot's majority.
+      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-Agreement", 12},
+      // Two slots, each applied and snapshotted: the older snapshot arrives after the newer one.
+      {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0"},
+       "MULTIPAXOS-AppliedMonotone", 16},
+  };
+  ProtocolEntry entry;
+  entry.name = "multipaxos";
+  entry.description = "Multi-Paxos replicating a register, with crashes, drops, duplicates and snapshots";
+  entry.options = option_specs(fields());
+  entry.bugs = bug_specs<multipaxos::Bug>(MultiPaxosRegister::bug_description, found);
+  entry.check = [](const ProtocolArgs& args) { return check_multipaxos(options_of(args)); };
+  entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
+    return simulate_multipaxos(options_of(args), s);
+  };
+  entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<MultiPaxosWorld>>(MultiPaxosWorld::from_model_json(model));
+  };
+  return entry;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,30 @@
+// `lockstep check multipaxos`: Multi-Paxos replicating a register, in a World with faults.
+#pragma once
+
+#include <string>
+
+#include "checker/report.hpp"
+#include "model/multipaxos/multipaxos.hpp"
+
+namespace lockstep {
+
+struct MultiPaxosCheckOptions {
+  int nodes = 3;
+  int round_max = 2;
+  int slot_max = 1;
+  int requests = 1;        // client commands write(1), write(2), ... each sent once, to any node
+  int snapshot_every = 0;  // a replica snapshots every this many applied slots (0 = never)
+  int crashes = 1;
+  int drops = 0;
+  int duplicates = 0;
+  int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
+  multipaxos::Bug bug = multipaxos::Bug::none;
+  ExploreOptions explore;
+};
+
+// An error message for options out of range (the registry's ranges), or "" when they are fine.
+std::string validate(const MultiPaxosCheckOptions& options);
+CheckReport check_multipaxos(const MultiPaxosCheckOptions& options);
+CheckReport simulate_multipaxos(const MultiPaxosCheckOptions& options, const SimulateOptions& simulation);
+
+}  // namespace lockstep

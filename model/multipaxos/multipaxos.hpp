@@ -1,0 +1,232 @@
+// Multi-Paxos (Lamport, "Paxos Made Simple" section 3; van Renesse & Altinbuken, "Paxos Made
+// Moderately Complex") as one pure step function, generic over the replicated state machine SM
+// (model/sm/machine.hpp) and the size policy: MultiPaxos<SM> is what the checker explores,
+// MultiPaxos<SM, RuntimeSizes> what a node runs, from the same step code (model/multipaxos/step.hpp).
+//
+// Every node is a proposer, an acceptor and a replica (learner). A node whose election timer
+// fires runs phase 1 once for every slot from its first unchosen one (Prepare/Promise) with a
+// ballot above any it has seen; the promises carry the acceptors' votes for those slots. With a
+// majority of promises the node leads: it first RECOVERS every slot up to the highest voted one,
+// re-proposing the highest-ballot vote reported (a no-op where none is), then proposes client
+// commands in the slots after. Phase 2 runs per slot (Accept/Accepted); a majority of Accepted
+// in the leader's ballot chooses the slot. The leader applies chosen slots in order and answers
+// clients; its heartbeat tells the other replicas the chosen slots they lack (Decided), or its
+// snapshot when it has compacted them (InstallSnapshot); they acknowledge what they applied
+// (Learned). The ballot, the acceptor's rules, quorums and the highest vote are single-decree
+// Paxos's own (model/paxos/acceptor.hpp).
+//
+// Durable: the promise (the hard state), the votes per slot and the snapshot (the slot it covers
+// and the machine's state there; votes at or below it are dropped). Volatile: the rest — the
+// proposer's ballot and progress, the chosen entries applied since the snapshot and the
+// machine's state, rebuilt after a restart from the snapshot and the current leader.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "model/core/ids.hpp"
+#include "model/core/names.hpp"
+#include "model/core/reflect.hpp"
+#include "model/core/sizes.hpp"
+#include "model/core/small_vec.hpp"
+#include "model/core/step.hpp"
+#include "model/paxos/acceptor.hpp"
+
+namespace lockstep::multipaxos {
+
+using Slot = ModelSizes::Index;  // the model size's slots, 1-based; 0 is "none"
+using Round = ModelSizes::Round;
+
+inline constexpr std::size_t slot_capacity = ModelSizes::log_capacity;
+
+// Seeded bugs: small deviations inside the step function that the checker must find. They exist
+// only at model size (ModelChecks); the runtime instantiation cannot name one.
+LOCKSTEP_ENUM(Bug, none, skip_recovery, votes_not_durable, snapshot_over_newer)
+
+// idle: a replica following whoever leads; preparing: phase 1 of `ballot` is running; leading:
+// phase 1 of `ballot` succeeded, so this node proposes in every slot from its first unchosen one.
+LOCKSTEP_ENUM(Phase, idle, preparing, leading)
+
+// housekeeping: the leader's period for the state machine's own proposals (model/sm/machine.hpp);
+// armed only for machines that have it.
+LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping)
+
+// Timer delays (the runtime's; the checker fires any timer at any time).
+struct Timing {
+  LOCKSTEP_STRUCT(Timing, (std::uint32_t, election_min_ms), (std::uint32_t, election_max_ms),
+                  (std::uint32_t, heartbeat_ms));
+};
+inline constexpr Timing default_timing{150, 300, 50};
+
+// The checker's knobs, at model size only: no ballot beyond round_max, no client command proposed
+// beyond slot_max, and the seeded bug.
+struct ModelChecks {
+  LOCKSTEP_STRUCT(ModelChecks, (Round, round_max), (Slot, slot_max), (Bug, bug));
+};
+
+template <class SM, class S = ModelSizes>
+struct MultiPaxos {
+  using Sizes = S;
+  using Index = typename Sizes::Index;  // a slot
+  using Round = typename Sizes::Round;
+  using Sequence = typename Sizes::Sequence;
+  using Ballot = paxos::BasicBallot<Round>;
+  using Command = typename SM::Command;
+  using Machine = typename SM::State;
+  using Watch = typename SM::Watch;
+  using Output = typename SM::Output;
+  using Checks = std::conditional_t<Sizes::checked, ModelChecks, NoChecks>;
+
+  // snapshot_every: a replica snapshots its machine every this many applied slots (0: never).
+  struct Config {
+    LOCKSTEP_STRUCT(Config, (std::uint8_t, node_count), (Timing, timing), (Checks, checks), (Index, snapshot_every),
+                    (typename SM::Config, machine));
+  };
+
+  // What a slot holds: a client's command (client none: the leader's housekeeping), or a no-op
+  // (a recovered slot that no promise reported a vote for).
+  struct Entry {
+    LOCKSTEP_STRUCT(Entry, (ClientId, client), (Sequence, sequence), (Command, command), (bool, noop));
+  };
+  // An acceptor's vote in one slot.
+  struct Vote {
+    LOCKSTEP_STRUCT(Vote, (Index, slot), (Ballot, ballot), (Entry, entry));
+  };
+  // The machine's state after applying every slot through `slot` (slot 0: no snapshot).
+  struct Snapshot {
+    LOCKSTEP_STRUCT(Snapshot, (Index, slot), (Machine, machine));
+  };
+  using Votes = typename Sizes::template Seq<Vote, slot_capacity>;  // sorted by slot, one per slot
+  using Entries = typename Sizes::template Seq<Entry, slot_capacity>;
+
+  // Phase 1a for every slot from first_slot on.
+  struct Prepare {
+    LOCKSTEP_STRUCT(Prepare, (Ballot, ballot), (Index, first_slot));
+  };
+  // Phase 1b: the acceptor promised `ballot`; its votes from the prepared first slot on, and its
+  // snapshot when that covers the first slot (the votes it compacted are chosen slots).
+  struct Promise {
+    LOCKSTEP_STRUCT(Promise, (Ballot, ballot), (Snapshot, snapshot), (Votes, votes));
+  };
+  // Phase 2a in one slot.
+  struct Accept {
+    LOCKSTEP_STRUCT(Accept, (Ballot, ballot), (Index, slot), (Entry, entry));
+  };
+  // Phase 2b: the acceptor voted for the ballot's proposal in `slot`; sent to the ballot's leader.
+  struct Accepted {
+    LOCKSTEP_STRUCT(Accepted, (Ballot, ballot), (Index, slot));
+  };
+  // The leader's heartbeat: the chosen entries of the slots from first_slot on.
+  struct Decided {
+    LOCKSTEP_STRUCT(Decided, (Ballot, ballot), (Index, first_slot), (Entries, entries));
+  };
+  // The leader's snapshot, for a replica that lacks slots the leader has compacted.
+  struct InstallSnapshot {
+    LOCKSTEP_STRUCT(InstallSnapshot, (Ballot, ballot), (Snapshot, snapshot));
+  };
+  // A replica's answer to the leader of `ballot`: it has applied every slot through `applied`.
+  struct Learned {
+    LOCKSTEP_STRUCT(Learned, (Ballot, ballot), (Index, applied));
+  };
+  using Message = std::variant<Prepare, Promise, Accept, Accepted, Decided, InstallSnapshot, Learned>;
+
+  struct Durable {
+    LOCKSTEP_STRUCT(Durable, (Ballot, promised_ballot), (Snapshot, snapshot), (Votes, votes));
+  };
+  // What a Persist writes whole: the promise. The votes and the snapshot go as edits (VoteEdit).
+  struct HardState {
+    LOCKSTEP_STRUCT(HardState, (Ballot, promised_ballot));
+  };
+  // A step's edit of the votes and snapshot: the new snapshot if it changed, then drop every vote
+  // at or below the snapshot's slot, then write `written` (each replacing the vote in its slot).
+  struct VoteEdit {
+    using NewSnapshot = std::optional<Snapshot>;
+    LOCKSTEP_STRUCT(VoteEdit, (NewSnapshot, snapshot), (Votes, written));
+  };
+  using LogEdit = VoteEdit;
+
+  // A slot this leader proposed in its ballot, and the acceptors that voted for it.
+  struct Proposal {
+    LOCKSTEP_STRUCT(Proposal, (Index, slot), (Entry, entry), (NodeSet, accepted_by));
+  };
+  using Proposals = typename Sizes::template Seq<Proposal, slot_capacity>;
+  using Indexes = PerNode<Index>;
+  using LeaderHint = typename Sizes::template Hint<NodeId>;
+
+  struct Volatile {
+    // Proposer: the phase of `ballot`, the promises counted and the highest vote per slot they
+    // reported (`recovered`); while leading, the open proposals, the next slot for a new command,
+    // and what each replica said it applied. Replica: `applied`, the chosen entries applied after
+    // the snapshot (`learned`, what the leader serves to replicas behind it), the machine.
+    LOCKSTEP_STRUCT(Volatile, (Phase, phase), (Ballot, ballot), (NodeSet, promises), (Votes, recovered),
+                    (Proposals, proposals), (Index, next_slot), (Indexes, learned_through), (Index, applied),
+                    (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Watch, watch));
+  };
+  struct Node {
+    LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
+  };
+
+  struct MessageReceived {
+    LOCKSTEP_STRUCT(MessageReceived, (NodeId, from), (Message, message));
+  };
+  struct TimerFired {
+    LOCKSTEP_STRUCT(TimerFired, (multipaxos::Timer, timer));
+  };
+  struct ClientRequest {
+    LOCKSTEP_STRUCT(ClientRequest, (ClientId, client), (Sequence, sequence), (Command, command));
+  };
+  struct Restarted {
+    LOCKSTEP_EMPTY_STRUCT(Restarted);
+  };
+  using Event = std::variant<MessageReceived, TimerFired, ClientRequest, Restarted>;
+
+  // The answer to a client once its command is applied on the leader (as Raft's).
+  struct Committed {
+    LOCKSTEP_STRUCT(Committed, (Index, index), (Output, output));
+  };
+  // What every replica reports for each slot it applies, in slot order (as Raft's AppliedEntry;
+  // noop: a recovered empty slot, which the machine never sees).
+  struct AppliedSlot {
+    LOCKSTEP_STRUCT(AppliedSlot, (Index, index), (ClientId, client), (Sequence, sequence), (Command, command),
+                    (bool, took_effect), (bool, noop));
+  };
+
+  static constexpr std::string_view name = "multipaxos";
+  static constexpr std::size_t network_capacity = 48;
+  // Ballots order proposers by node id (as single-decree Paxos's): no symmetry over node ids.
+  static constexpr bool node_symmetric = false;
+  static constexpr bool has_obsolete = true;
+  using Timer = multipaxos::Timer;
+  using Bug = multipaxos::Bug;
+  using ReplyPayload = Committed;
+  using AppliedCommand = AppliedSlot;
+
+  static Node init(const Config& config, NodeId self);
+  // A message that can never matter to its receiver again: a Prepare not above the promise, an
+  // Accept below it (or already voted, or in a compacted slot), a phase-1 or phase-2 answer or a
+  // Learned for a ballot the receiver no longer runs (it never runs a ballot twice). Decided and
+  // InstallSnapshot are never obsolete: a replica that restarts needs them again.
+  static bool obsolete(const Config& config, const Node& receiver, NodeId from, const Message& message);
+  static lockstep::Step<MultiPaxos> step(const Config& config, NodeId self, const Node& node, const Event& event);
+  static void apply_persist(Durable& durable, const PersistOf<MultiPaxos>& persist);
+  static std::string_view bug_description(Bug bug);
+};
+
+// A model-size configuration for the checker and the tests.
+template <class SM>
+typename MultiPaxos<SM>::Config model_config(std::size_t nodes, Round round_max, Slot slot_max, Bug bug = Bug::none,
+                                             Slot snapshot_every = 0, typename SM::Config machine = {}) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{round_max, slot_max, bug}, snapshot_every,
+          machine};
+}
+
+// The model's client request of client `r`, its first: the command built from r.
+template <class SM>
+typename MultiPaxos<SM>::ClientRequest request_for(std::uint8_t r) {
+  return {ClientId{r}, 1, typename SM::Command{r}};
+}
+
+}  // namespace lockstep::multipaxos

@@ -1,0 +1,321 @@
+// The Multi-Paxos step function, rule by rule, at both sizes: the model the checker explores
+// (8-bit slots and rounds, inline vote lists, seeded bugs and bounds) and the runtime a node runs
+// (64-bit, heap vectors, neither), from the same step code. Tests of the seeded bugs are the
+// model size's alone.
+#include <gtest/gtest.h>
+
+#include <variant>
+#include <vector>
+
+#include "model/core/print.hpp"
+#include "model/multipaxos/multipaxos.hpp"
+#include "model/sm/register.hpp"
+#include "tests/support/both_sizes.hpp"
+
+namespace lockstep::multipaxos {
+namespace {
+using sm::Register;
+using testing::effects_of;
+using testing::persists_first_and_exactly;
+using testing::sent;
+
+constexpr NodeId n1{1}, n2{2}, n3{3};
+
+template <class S>
+struct Kit {
+  using M = MultiPaxos<Register, S>;
+  using Step = lockstep::Step<M>;
+  using Index = typename M::Index;
+  using Ballot = typename M::Ballot;
+  using Entry = typename M::Entry;
+  using Vote = typename M::Vote;
+  using Node = typename M::Node;
+  using Config = typename M::Config;
+
+  static Config config(Index snapshot_every = 0) {
+    if constexpr (S::checked) {
+      return model_config<Register>(3, 9, 8, Bug::none, snapshot_every);
+    } else {
+      return Config{3, default_timing, NoChecks{}, snapshot_every, {}};
+    }
+  }
+  static Entry entry(std::uint8_t value) { return Entry{ClientId{value}, 1, Register::Command{value}, false}; }
+  static Entry noop() { return Entry{ClientId{}, {}, {}, true}; }
+  static typename M::Votes votes(std::vector<Vote> list) {
+    typename M::Votes out{};
+    for (const auto& v : list) out.push_back(v);
+    return out;
+  }
+  static typename M::Entries entries(std::vector<Entry> list) {
+    typename M::Entries out{};
+    for (const auto& e : list) out.push_back(e);
+    return out;
+  }
+  static Step receive(const Config& c, NodeId self, const Node& node, NodeId from, typename M::Message message) {
+    return M::step(c, self, node, typename M::MessageReceived{from, std::move(message)});
+  }
+  // n1 leading ballot (1, n1) with promises from itself and n2 (reporting `reported` votes), over
+  // `node` (applied state and all).
+  static Node leader(const Config& c, Node node, typename M::Votes reported = {}) {
+    node = M::step(c, n1, node, typename M::TimerFired{Timer::election}).node;
+    return receive(c, n1, node, n2, typename M::Promise{node.volatile_state.ballot, {}, reported}).node;
+  }
+};
+
+template <class S>
+class MultiPaxosStep : public ::testing::Test {};
+TYPED_TEST_SUITE(MultiPaxosStep, testing::BothSizes, testing::SizeName);
+
+#define LOCKSTEP_MULTIPAXOS_TYPES                                        \
+  using K [[maybe_unused]] = Kit<TypeParam>;                             \
+  using M [[maybe_unused]] = typename K::M;                              \
+  using Step [[maybe_unused]] = typename K::Step;                        \
+  using Ballot [[maybe_unused]] = typename K::Ballot;                    \
+  using Vote [[maybe_unused]] = typename K::Vote;                        \
+  using Node [[maybe_unused]] = typename K::Node;                        \
+  using Prepare [[maybe_unused]] = typename M::Prepare;                  \
+  using Promise [[maybe_unused]] = typename M::Promise;                  \
+  using Accept [[maybe_unused]] = typename M::Accept;                    \
+  using Accepted [[maybe_unused]] = typename M::Accepted;                \
+  using Decided [[maybe_unused]] = typename M::Decided;                  \
+  using InstallSnapshot [[maybe_unused]] = typename M::InstallSnapshot;  \
+  using Learned [[maybe_unused]] = typename M::Learned;                  \
+  using Snapshot [[maybe_unused]] = typename M::Snapshot;                \
+  using AppliedT [[maybe_unused]] = Applied<typename M::AppliedSlot>;    \
+  using ReplyT [[maybe_unused]] = Reply<typename M::Sequence, typename M::Committed>; \
+  [[maybe_unused]] const auto config = K::config()
+
+TYPED_TEST(MultiPaxosStep, election_timer_prepares_every_slot_from_the_first_unapplied_one_durably) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node before{};
+  before.volatile_state.applied = 2;
+  before.durable.promised_ballot = Ballot{3, n2};
+  const Step step = M::step(config, n1, before, typename M::TimerFired{Timer::election});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::preparing);
+  EXPECT_EQ(step.node.volatile_state.ballot, (Ballot{4, n1}));  // above every ballot seen
+  EXPECT_EQ(step.node.durable.promised_ballot, (Ballot{4, n1}));  // its own acceptor promised
+  EXPECT_TRUE(persists_first_and_exactly(before, step));
+  const auto prepares = sent<Prepare>(step);
+  ASSERT_EQ(prepares.size(), 2u);
+  EXPECT_EQ(prepares[0].second, (Prepare{Ballot{4, n1}, 3}));
+}
+
+TYPED_TEST(MultiPaxosStep, an_acceptor_promises_a_higher_ballot_reporting_its_votes_from_the_first_slot) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node acceptor{};
+  acceptor.durable.promised_ballot = Ballot{1, n3};
+  acceptor.durable.votes = K::votes({Vote{1, Ballot{1, n3}, K::entry(1)}, Vote{2, Ballot{1, n3}, K::entry(2)}});
+  const Step step = K::receive(config, n2, acceptor, n1, Prepare{Ballot{2, n1}, 2});
+  EXPECT_TRUE(persists_first_and_exactly(acceptor, step));
+  const auto promises = sent<Promise>(step);
+  ASSERT_EQ(promises.size(), 1u);
+  EXPECT_EQ(promises[0].first, n1);
+  EXPECT_EQ(promises[0].second.votes, K::votes({Vote{2, Ballot{1, n3}, K::entry(2)}}));
+  EXPECT_EQ(promises[0].second.snapshot.slot, 0u);
+  // A ballot not above the promise is ignored.
+  EXPECT_TRUE(K::receive(config, n2, step.node, n3, Prepare{Ballot{2, n1}, 1}).is_noop(step.node));
+  EXPECT_TRUE(K::receive(config, n2, step.node, n3, Prepare{Ballot{1, n3}, 1}).is_noop(step.node));
+}
+
+TYPED_TEST(MultiPaxosStep, a_new_leader_recovers_the_highest_vote_per_slot_and_fills_gaps_with_noops) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node other{};
+  other.durable.promised_ballot = Ballot{1, n3};
+  other = M::step(config, n1, other, typename M::TimerFired{Timer::election}).node;
+  const Ballot ballot = other.volatile_state.ballot;
+  ASSERT_EQ(ballot, (Ballot{2, n1}));
+  // n2 voted e1 in slot 1 and e3 in slot 3, nothing in slot 2: with n1, a majority.
+  const Step step = K::receive(config, n1, other, n2,
+                               Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n2}, K::entry(1)},
+                                                             Vote{3, Ballot{1, n3}, K::entry(3)}})});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::leading);
+  EXPECT_EQ(step.node.volatile_state.next_slot, 4u);
+  std::vector<Accept> to_n3;
+  for (const auto& [to, accept] : sent<Accept>(step)) {
+    if (to == n3) to_n3.push_back(accept);
+  }
+  ASSERT_EQ(to_n3.size(), 3u);
+  EXPECT_EQ(to_n3[0], (Accept{ballot, 1, K::entry(1)}));
+  EXPECT_EQ(to_n3[1], (Accept{ballot, 2, K::noop()}));
+  EXPECT_EQ(to_n3[2], (Accept{ballot, 3, K::entry(3)}));
+  // Its own acceptor voted for each, durably, in the same step.
+  EXPECT_TRUE(persists_first_and_exactly(other, step));
+  EXPECT_EQ(step.node.durable.votes.size(), 3u);
+}
+
+TYPED_TEST(MultiPaxosStep, the_highest_ballot_vote_wins_whatever_the_order_of_the_promises) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const typename M::Config five{5, default_timing, config.checks, 0, {}};
+  Node node{};
+  node.durable.promised_ballot = Ballot{2, n3};
+  node = M::step(five, n1, node, typename M::TimerFired{Timer::election}).node;
+  const Ballot ballot = node.volatile_state.ballot;
+  node = K::receive(five, n1, node, n2, Promise{ballot, {}, K::votes({Vote{1, Ballot{2, n3}, K::entry(2)}})}).node;
+  const Step step = K::receive(five, n1, node, n3, Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n3}, K::entry(1)}})});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::leading);
+  EXPECT_EQ(sent<Accept>(step)[0].second, (Accept{ballot, 1, K::entry(2)}));
+}
+
+TYPED_TEST(MultiPaxosStep, an_acceptor_votes_durably_at_or_above_its_promise_and_tells_the_leader) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node acceptor{};
+  acceptor.durable.promised_ballot = Ballot{2, n1};
+  EXPECT_TRUE(K::receive(config, n2, acceptor, n3, Accept{Ballot{1, n3}, 1, K::entry(1)}).is_noop(acceptor));
+  const Step step = K::receive(config, n2, acceptor, n3, Accept{Ballot{2, n3}, 1, K::entry(1)});
+  EXPECT_TRUE(persists_first_and_exactly(acceptor, step));
+  EXPECT_EQ(step.node.durable.promised_ballot, (Ballot{2, n3}));
+  EXPECT_EQ(step.node.durable.votes, K::votes({Vote{1, Ballot{2, n3}, K::entry(1)}}));
+  const auto accepted = sent<Accepted>(step);
+  ASSERT_EQ(accepted.size(), 1u);
+  EXPECT_EQ(accepted[0], std::make_pair(n3, Accepted{Ballot{2, n3}, 1}));
+}
+
+TYPED_TEST(MultiPaxosStep, a_majority_of_accepted_chooses_the_slot_and_the_leader_applies_and_answers) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node leader = K::leader(config, Node{});
+  ASSERT_EQ(leader.volatile_state.phase, Phase::leading);
+  const typename M::ClientRequest request{ClientId{7}, 3, Register::Command{7}};
+  leader = M::step(config, n1, leader, request).node;
+  EXPECT_EQ(leader.volatile_state.applied, 0u);  // only its own vote so far
+  const Step step = K::receive(config, n1, leader, n2, Accepted{leader.volatile_state.ballot, 1});
+  EXPECT_EQ(step.node.volatile_state.applied, 1u);
+  EXPECT_EQ(step.node.volatile_state.machine.value, 7);
+  EXPECT_EQ(effects_of<ReplyT>(step), (std::vector<ReplyT>{{ClientId{7}, 3, {1, {7}}}}));
+  EXPECT_EQ(effects_of<AppliedT>(step),
+            (std::vector<AppliedT>{{{1, ClientId{7}, 3, Register::Command{7}, true, false}}}));
+  // A non-leader redirects the client instead.
+  const auto redirect = M::step(config, n2, Node{}, request);
+  EXPECT_EQ(effects_of<Redirect<typename M::Sequence>>(redirect).size(), 1u);
+}
+
+TYPED_TEST(MultiPaxosStep, replicas_learn_chosen_slots_in_order_and_acknowledge) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const Ballot ballot{1, n1};
+  Step step = K::receive(config, n2, Node{}, n1, Decided{ballot, 1, K::entries({K::entry(4), K::noop()})});
+  EXPECT_EQ(step.node.volatile_state.applied, 2u);
+  EXPECT_EQ(step.node.volatile_state.machine.value, 4);
+  EXPECT_EQ(effects_of<AppliedT>(step).size(), 2u);
+  EXPECT_TRUE(effects_of<ReplyT>(step).empty());  // only the leader answers clients
+  EXPECT_EQ(sent<Learned>(step), (std::vector<std::pair<NodeId, Learned>>{{n1, Learned{ballot, 2}}}));
+  // A gap: it says where it is, so the leader resends from there.
+  step = K::receive(config, n3, Node{}, n1, Decided{ballot, 2, K::entries({K::noop()})});
+  EXPECT_EQ(step.node.volatile_state.applied, 0u);
+  EXPECT_EQ(sent<Learned>(step), (std::vector<std::pair<NodeId, Learned>>{{n1, Learned{ballot, 0}}}));
+}
+
+TYPED_TEST(MultiPaxosStep, a_leader_preempted_by_a_higher_ballot_steps_down) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const Node leader = K::leader(config, Node{});
+  const Step step = K::receive(config, n1, leader, n3, Prepare{Ballot{5, n3}, 1});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::idle);
+  EXPECT_TRUE(step.node.volatile_state.proposals.empty());
+  EXPECT_EQ(sent<Promise>(step).size(), 1u);
+}
+
+TYPED_TEST(MultiPaxosStep, snapshots_every_n_slots_drop_the_votes_they_cover_durably) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const auto every = K::config(2);
+  Node replica{};
+  replica.durable.votes = K::votes({Vote{1, Ballot{1, n1}, K::entry(1)}, Vote{3, Ballot{1, n1}, K::entry(3)}});
+  const Step step = K::receive(every, n2, replica, n1, Decided{Ballot{1, n1}, 1, K::entries({K::entry(1), K::entry(2)})});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{2, {2, 2}}));
+  EXPECT_EQ(step.node.durable.votes, K::votes({Vote{3, Ballot{1, n1}, K::entry(3)}}));
+  EXPECT_TRUE(step.node.volatile_state.learned.empty());
+  EXPECT_TRUE(persists_first_and_exactly(replica, step));
+  // A restart rebuilds the machine from the snapshot.
+  const Step restarted = M::step(every, n2, step.node, typename M::Restarted{});
+  EXPECT_EQ(restarted.node.volatile_state.applied, 2u);
+  EXPECT_EQ(restarted.node.volatile_state.machine, (typename M::Machine{2, 2}));
+}
+
+TYPED_TEST(MultiPaxosStep, a_replica_installs_a_newer_snapshot_only) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node replica{};
+  replica.volatile_state.applied = 1;
+  replica.volatile_state.learned = K::entries({K::entry(1)});
+  replica.durable.votes = K::votes({Vote{1, Ballot{1, n1}, K::entry(1)}, Vote{6, Ballot{1, n1}, K::entry(6)}});
+  const Snapshot snapshot{5, {9, 5}};
+  const Step step = K::receive(config, n2, replica, n1, InstallSnapshot{Ballot{1, n1}, snapshot});
+  EXPECT_EQ(step.node.volatile_state.applied, 5u);
+  EXPECT_EQ(step.node.volatile_state.machine, snapshot.machine);
+  EXPECT_EQ(step.node.durable.snapshot, snapshot);
+  EXPECT_EQ(step.node.durable.votes, K::votes({Vote{6, Ballot{1, n1}, K::entry(6)}}));
+  EXPECT_TRUE(persists_first_and_exactly(replica, step));
+  EXPECT_EQ(sent<Learned>(step).at(0).second, (Learned{Ballot{1, n1}, 5}));
+  // An older one changes nothing it has applied.
+  const Step older = K::receive(config, n2, step.node, n1, InstallSnapshot{Ballot{1, n1}, Snapshot{3, {1, 3}}});
+  EXPECT_EQ(older.node.volatile_state.applied, 5u);
+  EXPECT_EQ(older.node.durable, step.node.durable);
+}
+
+TEST(MultiPaxosRuntime, a_leader_proposes_and_applies_slots_past_255) {
+  using M = MultiPaxos<Register, RuntimeSizes>;
+  using K = Kit<RuntimeSizes>;
+  const auto config = K::config(100);
+  M::Node node{};
+  node.durable.snapshot = M::Snapshot{300, {3, 200}};
+  node.durable.promised_ballot = {1, n3};
+  node = M::step(config, n1, node, M::Restarted{}).node;
+  ASSERT_EQ(node.volatile_state.applied, 300u);
+  node = M::step(config, n1, node, M::TimerFired{Timer::election}).node;
+  EXPECT_EQ(sent<M::Prepare>(M::step(config, n3, M::Node{}, M::TimerFired{Timer::election})).size(), 2u);
+  node = K::receive(config, n1, node, n2, M::Promise{node.volatile_state.ballot, {}, K::votes({M::Vote{301, {1, n3}, K::entry(1)}})})
+             .node;
+  ASSERT_EQ(node.volatile_state.phase, Phase::leading);
+  EXPECT_EQ(node.volatile_state.next_slot, 302u);
+  node = M::step(config, n1, node, M::ClientRequest{ClientId{9}, (1ull << 40) + 1, Register::Command{9}}).node;
+  EXPECT_EQ(node.volatile_state.proposals.back().slot, 302u);
+  node = K::receive(config, n1, node, n2, M::Accepted{node.volatile_state.ballot, 301}).node;
+  const auto step = K::receive(config, n1, node, n2, M::Accepted{node.volatile_state.ballot, 302});
+  EXPECT_EQ(step.node.volatile_state.applied, 302u);
+  using ReplyT = Reply<M::Sequence, M::Committed>;
+  const auto replies = effects_of<ReplyT>(step);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].sequence, (1ull << 40) + 1);
+  EXPECT_EQ(replies[0].payload.index, 302u);
+  // Its heartbeat sends a replica that knows nothing the snapshot, then the slots after it.
+  const auto heartbeat = M::step(config, n1, step.node, M::TimerFired{Timer::heartbeat});
+  const auto snapshots = sent<M::InstallSnapshot>(heartbeat);
+  ASSERT_EQ(snapshots.size(), 2u);
+  EXPECT_EQ(snapshots[0].second.snapshot.slot, 300u);
+  const auto decided = sent<M::Decided>(heartbeat);
+  ASSERT_EQ(decided.size(), 2u);
+  EXPECT_EQ(decided[0].second.first_slot, 301u);
+  EXPECT_EQ(decided[0].second.entries.size(), 2u);
+}
+
+// --- The seeded bugs (model size only). ---
+
+TEST(MultiPaxosBugs, skip_recovery_proposes_nothing_for_the_voted_slots) {
+  using K = Kit<ModelSizes>;
+  using M = K::M;
+  const auto config = model_config<Register>(3, 9, 8, Bug::skip_recovery);
+  M::Node node{};
+  node.durable.promised_ballot = {1, n2};
+  const M::Node leader = K::leader(config, node, K::votes({M::Vote{1, {1, n2}, K::entry(1)}}));
+  EXPECT_EQ(leader.volatile_state.phase, Phase::leading);
+  EXPECT_EQ(leader.volatile_state.next_slot, 1u);  // slot 1 is free for a new command: wrong
+  EXPECT_TRUE(leader.volatile_state.proposals.empty());
+}
+
+TEST(MultiPaxosBugs, votes_not_durable_votes_without_a_persist) {
+  using K = Kit<ModelSizes>;
+  using M = K::M;
+  const auto config = model_config<Register>(3, 9, 8, Bug::votes_not_durable);
+  const auto step = K::receive(config, n2, M::Node{}, n1, M::Accept{{1, n1}, 1, K::entry(1)});
+  EXPECT_EQ(step.node.durable.votes.size(), 1u);
+  EXPECT_FALSE(step.persists());
+}
+
+TEST(MultiPaxosBugs, snapshot_over_newer_rolls_a_replica_back) {
+  using K = Kit<ModelSizes>;
+  using M = K::M;
+  const auto config = model_config<Register>(3, 9, 8, Bug::snapshot_over_newer);
+  M::Node replica{};
+  replica.volatile_state.applied = 4;
+  const auto step = K::receive(config, n2, replica, n1, M::InstallSnapshot{{1, n1}, M::Snapshot{2, {1, 2}}});
+  EXPECT_EQ(step.node.volatile_state.applied, 2u);
+}
+
+}  // namespace
+}  // namespace lockstep::multipaxos

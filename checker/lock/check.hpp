@@ -16,13 +16,13 @@ struct LockCheckOptions {
   int pauses = 1;
   int retries = 0;
   bool try_acquire = false;
-  int term_max = 2;      // Raft: highest term; Multi-Paxos: highest ballot round
-  int log_max = 6;       // log entries (Raft) / slots (Multi-Paxos)
+  int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
+  int log_max = 5;       // log entries (Raft) / slots (Multi-Paxos)
   int snapshot_every = 0;
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;
-  int messages_max = 3;
+  int messages_max = 2;
   std::string bug;       // "" or a bug's flag name
   ExploreOptions explore;
 };

@@ -9,6 +9,7 @@
 #include "checker/lock/clients.hpp"
 #include "checker/protocols/entry.hpp"
 #include "checker/world/world_setup.hpp"
+#include "model/multipaxos/multipaxos.hpp"
 #include "model/raft/raft.hpp"
 #include "model/sm/lock.hpp"
 #include "spec/lock/invariants.hpp"
@@ -19,6 +20,8 @@ namespace {
 
 using RaftLock = raft::Raft<sm::ModelLock>;
 using RaftLockWorld = World<RaftLock>;
+using PaxosLock = multipaxos::MultiPaxos<sm::ModelLock>;
+using PaxosLockWorld = World<PaxosLock>;
 
 constexpr const char* consensus_flag = "--consensus";
 constexpr const char* try_flag = "--try-acquire";
@@ -53,18 +56,31 @@ struct LockBugSpec {
   std::size_t trace_steps;
 };
 const std::vector<LockBugSpec>& lock_bugs() {
+  // Each at the smallest bounds found that reach it (on top of the defaults). The lock's own bugs
+  // need one replica (a follower answering needs two); the consensus bugs need their scenario:
+  // a leader change for Multi-Paxos's, snapshots and a lagging follower for both rollbacks.
   static const std::vector<LockBugSpec> list{
       {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
-       {}, "LOCK-ResourceSafety", 0},
-      {"no-dedup", "retried requests are executed again (no deduplication table)", {"--retries", "1"},
-       "LOCK-ExactlyOnce", 0},
+       {"--nodes", "1", "--crashes", "0"}, "LOCK-ResourceSafety", 12},
+      {"no-dedup", "retried requests are executed again (no deduplication table)",
+       {"--nodes", "1", "--crashes", "0", "--retries", "1"}, "LOCK-ExactlyOnce", 7},
       {"follower-answers-locally",
-       "a replica that is not the leader answers acquire from its own table instead of redirecting", {},
-       "LOCK-MutualExclusion", 0},
-      {"local-expiry", "the leader expires a session on its own clock, in its local table, not through consensus", {},
-       "LOCK-MutualExclusion", 0},
+       "a replica that is not the leader answers acquire from its own table instead of redirecting",
+       {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 11},
+      {"local-expiry", "the leader expires a session on its own clock, in its local table, not through consensus",
+       {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 8},
       {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
-       {"--snapshot-every", "1"}, "LOCK-FencingMonotone", 0},
+       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+       "LOCK-FencingMonotone", 24},
+      {"skip-recovery",
+       "(Multi-Paxos) a new leader skips recovery of accepted-but-unlearned slots and proposes new commands there",
+       {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0"}, "LOCK-MutualExclusion", 23},
+      {"votes-not-durable", "(Multi-Paxos) an acceptor's votes are kept only in memory, so a crash forgets them",
+       {"--consensus", "multipaxos", "--max-term", "2", "--clients", "1", "--pauses", "0"}, "LOCK-Linearizable", 25},
+      {"paxos-snapshot-over-newer",
+       "(Multi-Paxos) a replica installs a snapshot older than what it has applied, rolling it back",
+       {"--consensus", "multipaxos", "--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+       "LOCK-FencingMonotone", 18},
   };
   return list;
 }
@@ -97,6 +113,20 @@ RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
   return world;
 }
 
+PaxosLockWorld make_paxos_world(const LockCheckOptions& o, bool symmetry) {
+  multipaxos::Bug bug = bug_from<multipaxos::Bug>(o.bug);
+  if (o.bug == "paxos-snapshot-over-newer") bug = multipaxos::Bug::snapshot_over_newer;
+  if (o.bug == "snapshot-over-newer") bug = multipaxos::Bug::none;  // Raft's
+  const auto config = multipaxos::model_config<sm::ModelLock>(
+      static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.term_max),
+      static_cast<multipaxos::Slot>(o.log_max), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o));
+  PaxosLockWorld world(config, world_bounds(o), lock::LockClients<PaxosLock>{client_params(o)});
+  if (symmetry) {
+    if (const std::string error = world.enable_symmetry(); !error.empty()) throw std::invalid_argument("--symmetry: " + error);
+  }
+  return world;
+}
+
 template <class W>
 Json bounds_json(const LockCheckOptions& o, const W& world) {
   return with_world_bounds(Json{{"consensus", o.consensus},
@@ -121,13 +151,32 @@ LockCheckOptions options_of(const ProtocolArgs& args) {
 }
 
 CheckReport simulate_lock(const LockCheckOptions& o, const SimulateOptions& simulation) {
+  if (o.consensus == "multipaxos") {
+    const PaxosLockWorld world = make_paxos_world(o, false);
+    return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+  }
   const RaftLockWorld world = make_raft_world(o, false);
   return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+}
+
+// A bug of one consensus protocol asked of the other.
+std::string validate_lock(const ProtocolArgs& args) {
+  const std::string& consensus = args.choice(consensus_flag);
+  const std::string& bug = args.bug;
+  const bool raft_only = bug == "snapshot-over-newer";
+  const bool paxos_only = bug == "skip-recovery" || bug == "votes-not-durable" || bug == "paxos-snapshot-over-newer";
+  if (raft_only && consensus != "raft") return "--bug " + bug + " is a bug of Raft (use --consensus raft)";
+  if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
+  return "";
 }
 
 }  // namespace
 
 CheckReport check_lock(const LockCheckOptions& o) {
+  if (o.consensus == "multipaxos") {
+    const PaxosLockWorld world = make_paxos_world(o, o.explore.symmetry);
+    return make_report(world, explore(world, o.explore), bounds_json(o, world));
+  }
   const RaftLockWorld world = make_raft_world(o, o.explore.symmetry);
   return make_report(world, explore(world, o.explore), bounds_json(o, world));
 }
@@ -137,14 +186,20 @@ LockCheckOptions lock_options(const ProtocolArgs& args) { return options_of(args
 ProtocolEntry lock_protocol() {
   ProtocolEntry entry;
   entry.name = "lock";
-  entry.description = "The distributed lock (sessions, fencing tokens) replicated by Raft, with pausing clients";
+  entry.description =
+      "The distributed lock (sessions, fencing tokens) replicated by Raft or Multi-Paxos, with pausing clients";
   entry.options = option_specs(fields());
   entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"}};
-  entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft"}}};
+  entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
+  entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   entry.check = [](const ProtocolArgs& args) { return check_lock(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_lock(options_of(args), s); };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
+    const auto consensus = model.find("consensus");
+    if (consensus != model.end() && *consensus == "multipaxos") {
+      return std::make_unique<AnyModelFor<PaxosLockWorld>>(PaxosLockWorld::from_model_json(model));
+    }
     return std::make_unique<AnyModelFor<RaftLockWorld>>(RaftLockWorld::from_model_json(model));
   };
   return entry;

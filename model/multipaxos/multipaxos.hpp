@@ -75,6 +75,7 @@ struct MultiPaxos {
   using Sequence = typename Sizes::Sequence;
   using Ballot = paxos::BasicBallot<Round>;
   using Command = typename SM::Command;
+  using StateMachine = SM;
   using Machine = typename SM::State;
   using Watch = typename SM::Watch;
   using Output = typename SM::Output;

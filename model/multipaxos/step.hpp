@@ -292,18 +292,22 @@ struct MultiPaxosStep {
   void apply(Index slot, const Entry& entry) {
     assert(slot == state().applied + 1);
     bool took_effect = false;
+    // The leader answers every client the slot answers, after reporting the slot applied:
+    // observers see a slot's effect before its answers (as Raft's do).
+    typename Sizes::template Seq<Reply<typename M::Sequence, typename M::Committed>, 8> replies{};
     if (!entry.noop) {
       const bool leader = state().phase == Phase::leading;
       took_effect = SM::apply(config.machine, state().machine, slot, entry.client, entry.sequence, entry.command,
                               [&](ClientId client, typename M::Sequence sequence, const typename M::Output& output) {
                                 if (leader && !client.is_none()) {
-                                  out.reply(client, sequence, typename M::Committed{slot, output});
+                                  replies.push_back({client, sequence, typename M::Committed{slot, output}});
                                 }
                               });
     }
     state().applied = slot;
     state().learned.push_back(entry);
     out.applied(typename M::AppliedSlot{slot, entry.client, entry.sequence, entry.command, took_effect, entry.noop});
+    for (const auto& r : replies) out.reply(r.client, r.sequence, r.payload);
     if (config.snapshot_every > 0 && state().applied - durable().snapshot.slot >= config.snapshot_every) {
       take_snapshot(Snapshot{state().applied, state().machine});
     }

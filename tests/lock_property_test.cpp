@@ -94,23 +94,23 @@ void expect_safe(const std::string& name, const M& world, std::size_t length_max
 }
 
 TEST(LockSchedules, every_property_holds_over_raft_on_three_nodes) {
-  expect_safe("lock-raft-safety-3", raft_lock({}), 250, 20000);
+  expect_safe("lock-raft-safety-3", raft_lock({}), 250, 12000);
 }
 
 TEST(LockSchedules, every_property_holds_over_raft_on_five_nodes) {
   LockWorldSpec w;
   w.nodes = 5;
-  expect_safe("lock-raft-safety-5", raft_lock(w), 250, 6000);
+  expect_safe("lock-raft-safety-5", raft_lock(w), 250, 4000);
 }
 
 TEST(LockSchedules, every_property_holds_over_multipaxos_on_three_nodes) {
-  expect_safe("lock-multipaxos-safety-3", paxos_lock({}), 250, 20000);
+  expect_safe("lock-multipaxos-safety-3", paxos_lock({}), 250, 12000);
 }
 
 TEST(LockSchedules, every_property_holds_over_multipaxos_on_five_nodes) {
   LockWorldSpec w;
   w.nodes = 5;
-  expect_safe("lock-multipaxos-safety-5", paxos_lock(w), 250, 6000);
+  expect_safe("lock-multipaxos-safety-5", paxos_lock(w), 250, 4000);
 }
 
 // Each seeded bug is caught by the generated schedules: the shrunk run violates the invariant

@@ -106,11 +106,7 @@ RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(o.log_max),
       bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every));
-  RaftLockWorld world(config, world_bounds(o), lock::LockClients<RaftLock>{client_params(o)});
-  if (symmetry) {
-    if (const std::string error = world.enable_symmetry(); !error.empty()) throw std::invalid_argument("--symmetry: " + error);
-  }
-  return world;
+  return checked_world<RaftLock>(config, o, lock::LockClients<RaftLock>{client_params(o)}, symmetry);
 }
 
 PaxosLockWorld make_paxos_world(const LockCheckOptions& o, bool symmetry) {
@@ -120,11 +116,7 @@ PaxosLockWorld make_paxos_world(const LockCheckOptions& o, bool symmetry) {
   const auto config = multipaxos::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.term_max),
       static_cast<multipaxos::Slot>(o.log_max), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o));
-  PaxosLockWorld world(config, world_bounds(o), lock::LockClients<PaxosLock>{client_params(o)});
-  if (symmetry) {
-    if (const std::string error = world.enable_symmetry(); !error.empty()) throw std::invalid_argument("--symmetry: " + error);
-  }
-  return world;
+  return checked_world<PaxosLock>(config, o, lock::LockClients<PaxosLock>{client_params(o)}, symmetry);
 }
 
 template <class W>

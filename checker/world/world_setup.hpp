@@ -20,17 +20,22 @@ WorldBounds world_bounds(const Options& o) {
                      static_cast<std::uint8_t>(o.duplicates), static_cast<std::uint32_t>(o.messages_max)};
 }
 
-// The World to check; with `symmetry`, renamings enabled, or a usage error saying why not.
-template <class P, class Options>
-World<P> checked_world(const typename P::Config& config, const Options& o, std::vector<PendingRequest<P>> requests,
-                       bool symmetry) {
-  World<P> world(config, world_bounds(o), std::move(requests));
+// The World to check, with its environment (by default its fixed client requests); with
+// `symmetry`, renamings enabled, or a usage error saying why not.
+template <class P, class Options, class Env>
+World<P> checked_world(const typename P::Config& config, const Options& o, Env env, bool symmetry) {
+  World<P> world(config, world_bounds(o), std::move(env));
   if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) {
       throw std::invalid_argument("--symmetry: " + error);
     }
   }
   return world;
+}
+template <class P, class Options>
+World<P> checked_world(const typename P::Config& config, const Options& o, std::vector<PendingRequest<P>> requests,
+                       bool symmetry) {
+  return checked_world<P>(config, o, FixedRequests<P>{std::move(requests)}, symmetry);
 }
 
 // Appends the budgets, the message bound in effect, the depth bound and symmetry to `bounds`.

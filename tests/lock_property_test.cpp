@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "checker/lock/clients.hpp"
+#include "checker/lock/world.hpp"
 #include "checker/world/world.hpp"
 #include "model/multipaxos/multipaxos.hpp"
 #include "model/raft/raft.hpp"

@@ -1,5 +1,5 @@
 // `lockstep check lock`: the lock service (model/sm/lock.hpp) replicated by a consensus protocol,
-// with its clients (checker/lock/clients.hpp) and the spec of spec/lock/.
+// with its clients (spec/lock/clients.hpp) and the spec of spec/lock/.
 #pragma once
 
 #include <string>

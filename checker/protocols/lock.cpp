@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-#include "checker/lock/clients.hpp"
+#include "checker/lock/world.hpp"
 #include "checker/protocols/entry.hpp"
 #include "checker/world/world_setup.hpp"
 #include "model/multipaxos/multipaxos.hpp"

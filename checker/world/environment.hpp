@@ -4,7 +4,7 @@
 //   FixedRequests<P>  (this file, the default) a fixed multiset of client requests, each issued
 //                     once to some node; answers are only observed by the spec (a consensus
 //                     check needs no more);
-//   LockClients<P>    (checker/lock/clients.hpp) clients of the lock service that open sessions,
+//   LockClients<P>    (spec/lock/clients.hpp) clients of the lock service that open sessions,
 //                     acquire, write to a fenced resource, release, retry, pause; answers travel
 //                     back to them.
 //

@@ -1,5 +1,5 @@
 // What must hold of the lock service, over a World of a consensus protocol replicating sm::Lock
-// with the lock's clients around it (checker/lock/clients.hpp):
+// with the lock's clients around it (spec/lock/clients.hpp):
 //   LOCK-MutualExclusion   no replica's applied table has a lock held by a session that is not
 //                          open or that also waits for it; and no two clients that may still
 //                          believe it (not paused past their session's expiry) hold one lock.
@@ -17,7 +17,7 @@
 #include <variant>
 #include <vector>
 
-#include "checker/lock/clients.hpp"
+#include "spec/lock/clients.hpp"
 #include "spec/property.hpp"
 #include "spec/world_state.hpp"
 

@@ -1,5 +1,6 @@
-// The lock service's clients, as a World environment (checker/world/environment.hpp), generic
-// over the consensus protocol that replicates the lock (Raft or Multi-Paxos over sm::Lock).
+// The lock service's clients, as a World environment (checker/world/environment.hpp says what one
+// provides; checker/lock/world.hpp makes it the lock's), generic over the consensus protocol that
+// replicates the lock (Raft or Multi-Paxos over sm::Lock).
 //
 // Each client runs the classic script: open a session, acquire its lock (client i wants lock
 // i mod locks; with --try-acquire it asks once and gives up when busy), write to the resource
@@ -23,7 +24,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -34,7 +37,6 @@
 #include "model/core/small_vec.hpp"
 #include "model/sm/lock.hpp"
 #include "spec/lock/linearization.hpp"
-#include "checker/world/environment.hpp"
 #include "spec/world_state.hpp"
 
 namespace lockstep::lock {
@@ -354,10 +356,3 @@ template <class P>
 concept LockProtocol = requires { typename P::StateMachine; } && std::is_same_v<typename P::StateMachine, sm::ModelLock>;
 
 }  // namespace lockstep::lock
-
-namespace lockstep {
-template <lock::LockProtocol P>
-struct EnvFor<P> {
-  using type = lock::LockClients<P>;
-};
-}  // namespace lockstep

@@ -47,10 +47,11 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
   return list;
 }
 
-// Every seeded bug of `check lock`: where it lives, and where the checker finds it.
+// Every seeded bug of `check lock`: where it lives, and where the checker finds it (the lock's own
+// bugs described by the lock, model/sm/lock.hpp).
 struct LockBugSpec {
   const char* name;
-  const char* description;
+  std::string description;
   std::vector<std::string> bounds;
   const char* invariant;
   std::size_t trace_steps;
@@ -62,12 +63,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
   static const std::vector<LockBugSpec> list{
       {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
        {"--nodes", "1", "--crashes", "0"}, "LOCK-ResourceSafety", 11},
-      {"no-dedup", "retried requests are executed again (no deduplication table)",
+      {"no-dedup", std::string(sm::ModelLock::bug_description(sm::LockBug::no_dedup)),
        {"--nodes", "1", "--crashes", "0", "--retries", "1"}, "LOCK-ExactlyOnce", 6},
-      {"follower-answers-locally",
-       "a replica that is not the leader answers acquire from its own table instead of redirecting",
+      {"follower-answers-locally", std::string(sm::ModelLock::bug_description(sm::LockBug::follower_answers_locally)),
        {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 10},
-      {"local-expiry", "the leader expires a session on its own clock, in its local table, not through consensus",
+      {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
        {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
       {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
        {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},

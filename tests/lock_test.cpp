@@ -40,19 +40,19 @@ struct Table {
                            [&](ClientId c, typename L::Sequence s, const Output& o) { answers.push_back({c, s, o}); });
     return answers.empty() ? Output{} : answers.front().output;
   }
-  static Command open() { return Command{LockOp::open, 0, 0, 0}; }
+  static Command open() { return Command{LockOp::open, 0, 0, 0, 0}; }
   static Command acquire(std::uint64_t session, std::uint32_t lock = 0) {
-    return Command{LockOp::acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0};
+    return Command{LockOp::acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0, 0};
   }
   static Command try_acquire(std::uint64_t session, std::uint32_t lock = 0) {
-    return Command{LockOp::try_acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0};
+    return Command{LockOp::try_acquire, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock), 0, 0};
   }
   static Command release(std::uint64_t session, std::uint64_t token, std::uint32_t lock = 0) {
     return Command{LockOp::release, static_cast<typename L::SessionId>(session), static_cast<typename L::LockId>(lock),
-                   static_cast<typename L::Token>(token)};
+                   static_cast<typename L::Token>(token), 0};
   }
   static Command expire(std::uint64_t session) {
-    return Command{LockOp::expire, static_cast<typename L::SessionId>(session), 0, 0};
+    return Command{LockOp::expire, static_cast<typename L::SessionId>(session), 0, 0, 0};
   }
 };
 
@@ -164,6 +164,60 @@ TYPED_TEST(LockMachine, housekeeping_proposes_an_expiry_after_a_whole_quiet_peri
   house();  // proposed once only
   EXPECT_EQ(proposed.size(), 1u);
   EXPECT_EQ(t.state.sessions.size(), 1u);  // nothing changed locally: the expiry goes through the log
+}
+
+// A session opened with a time-to-live of several housekeeping periods survives that many
+// minus one quiet periods (config.ttl_ms = 1000: 2500 ms rounds up to 3 periods).
+TEST(RuntimeLockMachine, a_session_ttl_counts_whole_housekeeping_periods) {
+  using L = sm::RuntimeLock;
+  Table<L> t;
+  L::Watch watch{};
+  std::vector<L::Command> proposed;
+  const auto house = [&] { L::housekeeping(t.config, t.state, watch, [&](const auto& c) { proposed.push_back(c); }); };
+  L::Command open = t.open();
+  open.ttl_ms = 2500;
+  t.apply(1, 1, 1, open);
+  ASSERT_EQ(t.state.sessions.size(), 1u);
+  EXPECT_EQ(t.state.sessions[0].ttl_periods, 3u);
+  house();  // the first period starts
+  house();
+  house();
+  EXPECT_TRUE(proposed.empty());  // two quiet periods
+  house();
+  ASSERT_EQ(proposed.size(), 1u);  // the third
+  EXPECT_EQ(proposed[0], t.expire(1));
+  house();
+  EXPECT_EQ(proposed.size(), 1u);
+  EXPECT_EQ(L::ttl_periods(t.config, 0), 1u);
+  EXPECT_EQ(L::ttl_periods(t.config, 1000), 1u);
+  EXPECT_EQ(L::ttl_periods(t.config, 1001), 2u);
+}
+
+// release(0, lock, token): another process holding the token releases the lock; the lock passes
+// to its waiter; a wrong or spent token is answered not_holder.
+TYPED_TEST(LockMachine, the_token_alone_releases_a_lock) {
+  Table<TypeParam> t;
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 2, 1, t.open());
+  EXPECT_EQ(t.apply(3, 1, 2, t.acquire(1)).token, 3u);
+  EXPECT_EQ(t.apply(4, 2, 2, t.acquire(2)).answer, LockAnswer::queued);
+  EXPECT_EQ(t.apply(5, 9, 1, t.release(0, 4)).answer, LockAnswer::not_holder);
+  EXPECT_FALSE(t.took_effect);
+  EXPECT_EQ(t.apply(6, 9, 2, t.release(0, 3)).answer, LockAnswer::released);
+  EXPECT_TRUE(t.took_effect);
+  ASSERT_EQ(t.answers.size(), 2u);
+  EXPECT_EQ(t.answers[1].client, ClientId{2});
+  EXPECT_EQ(t.answers[1].output.token, 6u);
+  EXPECT_EQ(t.apply(7, 9, 3, t.release(0, 3)).answer, LockAnswer::not_holder);
+}
+
+TYPED_TEST(LockMachine, clients_may_not_send_expiries_or_name_locks_outside_the_table) {
+  Table<TypeParam> t(2);
+  EXPECT_TRUE(TypeParam::client_may_send(t.config, t.open()));
+  EXPECT_TRUE(TypeParam::client_may_send(t.config, t.acquire(1, 1)));
+  EXPECT_FALSE(TypeParam::client_may_send(t.config, t.acquire(1, 2)));
+  EXPECT_FALSE(TypeParam::client_may_send(t.config, t.release(1, 5, 2)));
+  EXPECT_FALSE(TypeParam::client_may_send(t.config, t.expire(1)));
 }
 
 TYPED_TEST(LockMachine, answers_nothing_locally) {

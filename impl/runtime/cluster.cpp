@@ -8,6 +8,10 @@
 
 namespace lockstep::runtime {
 
+std::uint32_t lock_slot(std::string_view name) {
+  return static_cast<std::uint32_t>(XXH3_64bits(name.data(), name.size()) % lock_slots);
+}
+
 std::string Cluster::spec() const {
   std::string out;
   for (const Member& m : members) {

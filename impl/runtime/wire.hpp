@@ -88,6 +88,23 @@ struct ErrorFrame {
 inline constexpr std::uint8_t error_bad_request = 1;  // the command is not one a client may send
 inline constexpr std::uint8_t error_overloaded = 2;
 
+// Lock names: a node's table has lock_slots locks (numbered 0..lock_slots-1); a client maps a
+// name to its slot by hashing (XXH3). Two names that share a slot exclude each other (safe, never
+// the reverse): with 100 names in use the chance of any sharing is about 3 in 10,000.
+inline constexpr std::uint32_t lock_slots = 1u << 24;
+std::uint32_t lock_slot(std::string_view name);
+
+// The status frame's JSON (impl/runtime/node.hpp writes it; `lockstep status` prints it):
+//   {"node": 1, "protocol": "raft", "role": "leader", "term": 3, "leader": 1, "commit": 120,
+//    "applied": 120, "log_entries": 20, "snapshot_index": 100, "wal_bytes": 4096,
+//    "checkpoint_bytes": 512, "sessions": 2, "locks_held": 1, "uptime_ms": 5123,
+//    "peers": [{"node": 2, "connected": true, "suspected": false, "suspected_for_ms": 0,
+//               "last_heard_ms": 12}, ...]}
+// role is the protocol's own word (Raft: follower/candidate/leader; Multi-Paxos: idle/preparing/
+// leading); term is Raft's term or Multi-Paxos's ballot round; leader 0 = none known. A peer is
+// suspected when the connection to it failed or nothing was heard from it for longer than
+// suspect_after_ms; suspected_for_ms says since when.
+
 struct WireError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -4,8 +4,10 @@
 // (small inline tables; what the checker explores) and at runtime size (what a node serves).
 //
 // Commands (each carries the issuing client and its request's sequence number in the log entry):
-//   open                      a new session for the client; answered opened(session), where the
-//                             session id is the log position of the open;
+//   open(ttl_ms)              a new session for the client; answered opened(session), where the
+//                             session id is the log position of the open. Its time-to-live is
+//                             ttl_ms rounded up to whole housekeeping periods (config.ttl_ms
+//                             each), at least one (0: one period);
 //   keep_alive(session)       the session's client is alive (so is any other request of the
 //                             session, a retry included); answered alive;
 //   acquire(session, lock)    granted(token) when the lock is free (or already the session's), else
@@ -13,9 +15,13 @@
 //                             answered later, to the same request, when the lock is handed over);
 //   try_acquire(session, lock) granted(token), or busy instead of waiting;
 //   release(session, lock, token)  released when the session holds the lock with that token (the
-//                             lock passes to the first waiter, answered granted), else not_holder;
+//                             lock passes to the first waiter, answered granted), else not_holder.
+//                             With session 0, the token alone proves the holder (released when the
+//                             lock's holder has that token): how another process releases a lock
+//                             it was handed the token of (as `etcdctl lock`'s key does); no
+//                             deduplication applies (a retry after success is answered not_holder);
 //   expire(session)           proposed by the leader's housekeeping when the session's time-to-live
-//                             ran out (no keep-alive applied during a whole period): the session
+//                             ran out (no keep-alive applied during its ttl's whole periods): the session
 //                             ends, its locks pass to their waiters, its waits are dropped
 //                             (answered no_session), its deduplication record is cleared.
 // A command of a session that does not exist (expired, or never opened) is answered no_session.
@@ -93,12 +99,15 @@ struct Lock {
   static constexpr bool has_housekeeping = true;
 
   struct Config {
-    // lock_count: locks are numbered 0..lock_count-1; ttl_ms: the leader's housekeeping period
-    // (a session with no keep-alive applied during a whole period expires).
+    // lock_count: locks are numbered 0..lock_count-1; ttl_ms: the leader's housekeeping period,
+    // the unit of a session's time-to-live (a session of ttl k periods with no keep-alive applied
+    // during k whole periods expires).
     LOCKSTEP_STRUCT(Config, (LockId, lock_count), (std::uint32_t, ttl_ms), (Checks, checks));
   };
+  using Ttl = std::conditional_t<S::checked, std::uint8_t, std::uint32_t>;  // ms at runtime; periods
   struct Command {
-    LOCKSTEP_STRUCT(Command, (LockOp, op), (SessionId, session), (LockId, lock), (Token, token));
+    // ttl_ms: open's requested time-to-live (0 elsewhere).
+    LOCKSTEP_STRUCT(Command, (LockOp, op), (SessionId, session), (LockId, lock), (Token, token), (Ttl, ttl_ms));
     friend void lockstep_print(std::string& out, const Command& c) {
       print_lock_command(out, c.op, c.session, c.lock, c.token);
     }
@@ -109,8 +118,9 @@ struct Lock {
   };
 
   struct Session {
+    // ttl_periods: housekeeping periods without a keep-alive after which the session expires.
     LOCKSTEP_STRUCT(Session, (SessionId, id), (ClientId, client), (std::uint8_t, keep_alives),
-                    (Sequence, last_sequence), (Output, last_answer));
+                    (Sequence, last_sequence), (Output, last_answer), (Ttl, ttl_periods));
   };
   struct Waiter {
     LOCKSTEP_STRUCT(Waiter, (SessionId, session), (ClientId, client), (Sequence, sequence));
@@ -132,9 +142,10 @@ struct Lock {
   };
 
   // The leader's memory for housekeeping: each session's keep-alive count at the last period,
-  // and whether its expiry was already proposed.
+  // the whole periods since it changed (counted up to the session's ttl), and whether its expiry
+  // was already proposed.
   struct Seen {
-    LOCKSTEP_STRUCT(Seen, (SessionId, session), (std::uint8_t, keep_alives), (bool, proposed));
+    LOCKSTEP_STRUCT(Seen, (SessionId, session), (std::uint8_t, keep_alives), (Ttl, quiet), (bool, proposed));
   };
   struct Watch {
     using List = typename S::template Seq<Seen, lock_sessions_max>;
@@ -242,7 +253,7 @@ struct Lock {
           }
         }
         const Output out = answer(LockAnswer::opened, position);
-        state.sessions.push_back(Session{position, client, 0, sequence, out});
+        state.sessions.push_back(Session{position, client, 0, sequence, out, ttl_periods(config, command.ttl_ms)});
         if (opened != state.opens.end()) {
           *opened = Opened{client, sequence, position};
         } else {
@@ -256,6 +267,9 @@ struct Lock {
         end_session(config, state, command.session, position, reply);
         return true;
       }
+      case LockOp::release:
+        if (command.session == 0) return release_by_token(config, state, position, client, sequence, command, reply);
+        break;
       default: break;
     }
     Session* session = find_session(state, command.session);
@@ -320,10 +334,42 @@ struct Lock {
     return took_effect;
   }
 
+  // A requested time-to-live in whole housekeeping periods (rounded up; at least one).
+  static Ttl ttl_periods(const Config& config, Ttl ttl_ms) {
+    if (config.ttl_ms == 0 || ttl_ms <= config.ttl_ms) return 1;
+    return static_cast<Ttl>((static_cast<std::uint64_t>(ttl_ms) + config.ttl_ms - 1) / config.ttl_ms);
+  }
+
+  // release(0, lock, token): the token alone proves the holder.
+  template <class ReplyFn>
+  static bool release_by_token(const Config& config, State& state, Position position, ClientId client,
+                               Sequence sequence, const Command& command, ReplyFn& reply) {
+    const LockState* found = find_lock(state, command.lock);
+    if (!found || found->holder == 0 || found->token != command.token) {
+      reply(client, sequence, answer(LockAnswer::not_holder));
+      return false;
+    }
+    reply(client, sequence, answer(LockAnswer::released, found->holder, command.token));
+    hand_over(config, state, lock_entry(state, command.lock), token_at(config, position, command.lock), reply);
+    return true;
+  }
+
+  // Whether a client may send this command at all (a node refuses the others before they reach
+  // the log): expire is the leader's own; a lock must be one of the table's.
+  static bool client_may_send(const Config& config, const Command& command) {
+    switch (command.op) {
+      case LockOp::expire: return false;
+      case LockOp::acquire:
+      case LockOp::try_acquire:
+      case LockOp::release: return command.lock < config.lock_count;
+      default: return true;
+    }
+  }
+
   static Delay housekeeping_delay(const Config& config) { return Delay::fixed(config.ttl_ms); }
 
-  // On the leader, every period: a session whose keep-alive count has not changed since the
-  // last period (a whole period without one) is proposed for expiry, once.
+  // On the leader, every period: a session whose keep-alive count has not changed during its
+  // ttl's whole periods is proposed for expiry, once.
   template <class Propose>
   static void housekeeping(const Config& config, State& state, Watch& watch, Propose&& propose) {
     typename Watch::List next{};
@@ -331,17 +377,22 @@ struct Lock {
     for (const Session& s : state.sessions) {
       const auto seen = std::find_if(watch.seen.begin(), watch.seen.end(), [&](const Seen& w) { return w.session == s.id; });
       if (seen == watch.seen.end() || seen->keep_alives != s.keep_alives) {
-        next.push_back(Seen{s.id, s.keep_alives, false});
+        next.push_back(Seen{s.id, s.keep_alives, 0, false});
+        continue;
+      }
+      const Ttl quiet = static_cast<Ttl>(std::min<std::uint64_t>(seen->quiet + 1u, std::max<Ttl>(s.ttl_periods, 1)));
+      if (quiet < s.ttl_periods) {
+        next.push_back(Seen{s.id, s.keep_alives, quiet, false});
         continue;
       }
       if (!seen->proposed) {
         if (bug(config, LockBug::local_expiry)) {
           local_expiry = s.id;
         } else {
-          propose(Command{LockOp::expire, s.id, 0, 0});
+          propose(Command{LockOp::expire, s.id, 0, 0, 0});
         }
       }
-      next.push_back(Seen{s.id, s.keep_alives, true});
+      next.push_back(Seen{s.id, s.keep_alives, quiet, true});
     }
     watch.seen = std::move(next);
     if (local_expiry) {

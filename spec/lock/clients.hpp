@@ -124,10 +124,10 @@ struct LockClients {
   // The request client c would send now, if it has one.
   std::optional<Command> outstanding(const Client& client, std::size_t c) const {
     switch (client.phase) {
-      case Phase::open: return Command{sm::LockOp::open, 0, 0, 0};
+      case Phase::open: return Command{sm::LockOp::open, 0, 0, 0, 0};
       case Phase::acquire:
-        return Command{params.try_acquire ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0};
-      case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token};
+        return Command{params.try_acquire ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
+      case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token, 0};
       default: return std::nullopt;
     }
   }

@@ -15,7 +15,7 @@ FrameBody body_of(const Bytes& frame, std::uint32_t limit = frame_limit_default)
 
 TEST(Wire, RequestRoundTrips) {
   Bytes frame;
-  const Request request{ClientId{7}, 42, LockCommand{LockOp::acquire, 3, 5, 0}};
+  const Request request{ClientId{7}, 42, LockCommand{LockOp::acquire, 3, 5, 0, 0}};
   append_frame(frame, FrameKind::request, request);
   const FrameBody body = body_of(frame);
   EXPECT_EQ(body.kind, FrameKind::request);
@@ -40,7 +40,7 @@ TEST(Wire, OtherVersionAndUnknownKindAreRefused) {
 
 TEST(Wire, TruncatedOrTrailingPayloadIsRefused) {
   Bytes frame;
-  append_frame(frame, FrameKind::request, Request{ClientId{7}, 1u << 20, LockCommand{LockOp::open, 0, 0, 0}});
+  append_frame(frame, FrameKind::request, Request{ClientId{7}, 1u << 20, LockCommand{LockOp::open, 0, 0, 0, 0}});
   const FrameBody body = body_of(frame);
   EXPECT_THROW(decode_payload<Request>(FrameBody{body.kind, body.payload, body.size - 1}), WireError);
   std::string longer(body.payload, body.size);

@@ -38,4 +38,8 @@ std::vector<Command> add_trace_commands(CLI::App& root);
 // gave up at --timeout-s.
 Command add_linearizable_command(CLI::App& root);
 
+// The lock service's client commands: lock acquire|release|hold, status, cluster up
+// (impl/cli/lock_commands.cpp).
+std::vector<Command> add_lock_commands(CLI::App& root);
+
 }  // namespace lockstep::cli

@@ -1,5 +1,13 @@
 // The lock service's client library (impl/runtime/client.hpp): connections, the retry loop
 // that finds the leader and re-sends the same (client, sequence), and the typed calls.
+// Temporary: impl/runtime/cluster.cpp calls xxHash's XXH3_64bits (lock_slot, Cluster::id) but
+// nothing links libxxhash and cluster.cpp does not inline it, so the first program to use the
+// cluster code fails to link. Until main fixes that there, the function is compiled here.
+// REMOVE when cluster.cpp defines XXH_INLINE_ALL (or the runtime links xxHash).
+#define XXH_STATIC_LINKING_ONLY
+#define XXH_IMPLEMENTATION
+#include <xxhash.h>
+
 #include "impl/runtime/client.hpp"
 
 #include <fmt/core.h>
@@ -469,7 +477,9 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
           last_error = connection_->name() + ": " + connection_->error;
           give_up_on(target);
         } else if (Clock::now() >= deadline) {
-          last_error = connection_->name() + (queued ? ": still queued for the lock" : ": no answer");
+          last_error = queued ? connection_->name() + ": queued for the lock, not granted yet"
+                              : fmt::format("{}: no answer within {}", connection_->name(),
+                                            describe_duration(std::chrono::duration_cast<Milliseconds>(Clock::now() - sent)));
         } else if (queued) {
           // Re-send the queued acquire on the same connection: the session's keep-alive.
         } else {

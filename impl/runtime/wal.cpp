@@ -97,10 +97,11 @@ class Fd {
 };
 
 void write_all(int fd, const fs::path& path, std::string_view bytes) {
+  const std::size_t total = bytes.size();
   while (!bytes.empty()) {
     const ssize_t n = ::write(fd, bytes.data(), bytes.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(path, fmt::format("write of {} bytes", bytes.size()));
+    if (n < 0) throw_errno(path, fmt::format("write ({} of {} bytes written)", total - bytes.size(), total));
     bytes.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -150,7 +151,7 @@ void remove_file(const fs::path& path) {
 std::string wal_header(std::uint64_t generation) {
   std::string header(wal_magic);
   put_u64(header, generation);
-  put_u32(header, crc32c(header.substr(wal_magic.size())));
+  put_u32(header, crc32c(header));
   assert(header.size() == wal_header_bytes);
   return header;
 }
@@ -203,6 +204,17 @@ std::string read_checkpoint(const fs::path& path, std::uint64_t generation) {
   return std::string(state);
 }
 
+// A record's checksum covers its length field too: a corrupt length is caught when the record
+// fits in the file, and a zeroed header (length 0, CRC 0) is not a valid empty record.
+std::uint32_t record_crc(std::uint32_t length, std::string_view payload) {
+  std::string length_bytes;
+  put_u32(length_bytes, length);
+  Crc32c crc;
+  crc.process_bytes(length_bytes.data(), length_bytes.size());
+  crc.process_bytes(payload.data(), payload.size());
+  return crc.checksum();
+}
+
 bool all_zero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
@@ -228,7 +240,7 @@ RecordCheck check_record(std::string_view file, std::uint64_t offset) {
                         remaining - wal_record_header_bytes),
             length, true};
   }
-  const std::uint32_t computed = crc32c(file.substr(offset + wal_record_header_bytes, length));
+  const std::uint32_t computed = record_crc(length, file.substr(offset + wal_record_header_bytes, length));
   if (computed != stored_crc) {
     return {fmt::format("fails its checksum (CRC-32C stored {:08x}, computed {:08x})", stored_crc, computed), length,
             wal_record_header_bytes + length == remaining};
@@ -389,7 +401,7 @@ std::uint64_t Wal::append(std::string_view record) {
     throw StorageError(fmt::format("{}: a record of {} bytes exceeds the limit of {}", dir_.string(), record.size(),
                                    wal_record_bytes_max));
   }
-  const std::uint32_t crc = crc32c(record);
+  const std::uint32_t crc = record_crc(static_cast<std::uint32_t>(record.size()), record);
   std::uint64_t ticket = 0;
   {
     std::lock_guard lock(mutex_);
@@ -507,13 +519,14 @@ void Wal::write_checkpoint(const CheckpointRequest& request) {
   if (old_generation > 0) remove_file(dir_ / file_name(checkpoint_prefix, old_generation));
 }
 
+// The owner hears of the failure (on_error) before flush() can return with it.
 void Wal::fail(const std::string& message) {
+  if (on_error_) on_error_(message);
   {
     std::lock_guard lock(mutex_);
     if (!failure_) failure_ = message;
   }
   idle_.notify_all();
-  if (on_error_) on_error_(message);
 }
 
 }  // namespace lockstep::runtime

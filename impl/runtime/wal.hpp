@@ -4,7 +4,7 @@
 //
 // Files in DIR, every number little-endian, every checksum CRC-32C (Castagnoli):
 //   wal-<generation>          header: "LKSTWAL1" | u64 generation | u32 CRC of the 16 bytes before;
-//                             then records: u32 length | u32 CRC of the payload | payload.
+//                             then records: u32 length | u32 CRC of (length, payload) | payload.
 //   checkpoint-<generation>   "LKSTCKP1" | u64 generation | u64 length | u32 CRC of (generation,
 //                             length, payload) | payload: the owner's whole durable state before
 //                             wal-<generation>'s first record. Generation 0 has no checkpoint file:

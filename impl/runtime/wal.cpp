@@ -5,6 +5,7 @@
 #include "impl/runtime/wal.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ constexpr std::string_view checkpoint_magic = "LKSTCKP1";
 constexpr std::string_view wal_prefix = "wal-";
 constexpr std::string_view checkpoint_prefix = "checkpoint-";
 constexpr std::string_view tmp_suffix = ".tmp";
+constexpr std::string_view lock_name = "lock";
 constexpr std::size_t generation_digits = 20;  // every u64 fits
 
 void put_u32(std::string& out, std::uint32_t v) {
@@ -271,6 +273,7 @@ Wal::~Wal() {
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
   if (fd_ >= 0) ::close(fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
 Wal::Recovered Wal::recover() {
@@ -280,8 +283,19 @@ Wal::Recovered Wal::recover() {
   }
   std::vector<std::string> notes;
   std::error_code error;
-  fs::create_directories(dir_, error);
+  const bool created = fs::create_directories(dir_, error);
   if (error) throw StorageError(fmt::format("{}: cannot create the directory: {}", dir_.string(), error.message()));
+  if (created && options_.fsync) sync_dir(fs::absolute(dir_).parent_path());
+  // One owner at a time: two nodes (or two Wal objects) appending to one log would corrupt it.
+  Fd lock(dir_ / lock_name, O_RDWR | O_CREAT);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      throw StorageError(fmt::format("{}: is in use by another process or Wal (flock on {} is held)", dir_.string(),
+                                     lock_name));
+    }
+    throw_errno(dir_ / lock_name, "flock");
+  }
+  lock_fd_ = lock.release();
 
   // What the directory holds.
   std::map<std::uint64_t, fs::path> checkpoints;

@@ -10,11 +10,14 @@
 //                             wal-<generation>'s first record. Generation 0 has no checkpoint file:
 //                             its state is the owner's initial one.
 // Generations are 20 zero-padded digits, so `ls` sorts them. At any moment the live files are the
-// newest checkpoint (none in generation 0) and the wal of the same generation.
+// newest checkpoint (none in generation 0) and the wal of the same generation. DIR/lock is flock'd
+// while a Wal owns the directory, so a second owner (another node given the same directory) is
+// refused instead of interleaving its records.
 //
 // The rules it keeps:
 //   - A record is durable (on_durable, durable_ticket) only after the write of its batch and the
-//     fdatasync after it returned. A failed write or fsync calls on_error and stops the writer:
+//     fdatasync after it returned. A failed write or fsync calls on_error and stops the writer for
+//     good (a failed fsync is never retried: the kernel may have dropped the dirty pages), so
 //     nothing appended after it is ever reported durable.
 //   - Checkpoint g+1 is written to checkpoint-<g+1>.tmp, fsync'd, renamed into place and the
 //     directory fsync'd, only after every record appended before it is durable in wal-g; wal-<g+1>
@@ -136,6 +139,8 @@ class Wal {
   WalOptions options_;
   std::function<void(std::uint64_t)> on_durable_;
   std::function<void(std::string)> on_error_;
+
+  int lock_fd_ = -1;  // DIR/lock, flock'd from recover() to the destructor
 
   // The writer thread's own (no lock): the open wal file and its generation.
   int fd_ = -1;

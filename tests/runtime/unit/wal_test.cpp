@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -100,7 +101,7 @@ TEST(Wal, fresh_directory_is_created_and_recovers_empty) {
   EXPECT_TRUE(recovered.records.empty());
   EXPECT_EQ(recovered.truncated_bytes, 0u);
   EXPECT_EQ(recovered.notes, "");
-  EXPECT_EQ(files_in(nested), std::set<std::string>{"wal-00000000000000000000"});
+  EXPECT_EQ(files_in(nested), (std::set<std::string>{"lock", "wal-00000000000000000000"}));
   EXPECT_EQ(wal.wal_bytes(), wal_header_bytes);
   EXPECT_EQ(wal.checkpoint_bytes(), 0u);
   EXPECT_EQ(wal.generation(), 0u);
@@ -149,7 +150,7 @@ TEST(Wal, checkpoint_replaces_the_older_files) {
     EXPECT_EQ(wal.durable_ticket(), 3u);
   }
   EXPECT_EQ(files_in(dir.path),
-            (std::set<std::string>{"checkpoint-00000000000000000001", "wal-00000000000000000001"}));
+            (std::set<std::string>{"lock", "checkpoint-00000000000000000001", "wal-00000000000000000001"}));
   {
     Wal wal(dir.path, quiet(), nullptr, nullptr);
     const Wal::Recovered recovered = wal.recover();
@@ -161,7 +162,7 @@ TEST(Wal, checkpoint_replaces_the_older_files) {
     wal.append("d");
   }
   EXPECT_EQ(files_in(dir.path),
-            (std::set<std::string>{"checkpoint-00000000000000000002", "wal-00000000000000000002"}));
+            (std::set<std::string>{"lock", "checkpoint-00000000000000000002", "wal-00000000000000000002"}));
   EXPECT_EQ(state_of(recover_dir(dir.path)), "abcd");
 }
 
@@ -217,7 +218,7 @@ TEST(Wal, every_crash_layout_during_a_checkpoint_recovers_the_same_state) {
     EXPECT_EQ(recovered.checkpoint, "ab");
     EXPECT_TRUE(recovered.records.empty());
     EXPECT_EQ(files_in(dir.path),
-              (std::set<std::string>{"checkpoint-00000000000000000001", "wal-00000000000000000001"}));
+              (std::set<std::string>{"lock", "checkpoint-00000000000000000001", "wal-00000000000000000001"}));
   }
   {  // crashed while creating the new wal
     TempDir dir;
@@ -233,7 +234,7 @@ TEST(Wal, every_crash_layout_during_a_checkpoint_recovers_the_same_state) {
     write_bytes(wal_file(dir.path, 1), sides.wal1());
     expect_recovers_to(dir.path, "abc", "wal-00000000000000000000: removed, superseded");
     EXPECT_EQ(files_in(dir.path),
-              (std::set<std::string>{"checkpoint-00000000000000000001", "wal-00000000000000000001"}));
+              (std::set<std::string>{"lock", "checkpoint-00000000000000000001", "wal-00000000000000000001"}));
   }
   {  // the finished checkpoint
     const Wal::Recovered recovered = recover_dir(sides.after.path);
@@ -378,7 +379,9 @@ TEST(Wal, group_commit_covers_records_appended_while_the_writer_syncs) {
     changed.wait(lock, [&] { return released; });
   };
   std::vector<std::uint64_t> durable;
-  Wal wal(dir.path, options, [&](std::uint64_t ticket) { durable.push_back(ticket); }, nullptr);
+  auto wal_owner = std::make_unique<Wal>(dir.path, options, [&](std::uint64_t ticket) { durable.push_back(ticket); },
+                                         nullptr);
+  Wal& wal = *wal_owner;
   wal.recover();
   wal.append("first");
   {
@@ -402,6 +405,7 @@ TEST(Wal, group_commit_covers_records_appended_while_the_writer_syncs) {
   EXPECT_EQ(wal.durable_ticket(), 201u);
   EXPECT_EQ(wal.fsyncs(), 2u);  // 201 records, two fdatasyncs
   EXPECT_EQ(durable, (std::vector<std::uint64_t>{1, 201}));
+  wal_owner.reset();
 
   const Wal::Recovered recovered = recover_dir(dir.path);
   ASSERT_EQ(recovered.records.size(), 201u);
@@ -449,6 +453,19 @@ TEST(Wal, a_failed_write_reaches_on_error_and_is_never_durable) {
   const Wal::Recovered recovered = recover_dir(dir.path);
   EXPECT_TRUE(recovered.records.empty());
   EXPECT_EQ(recovered.truncated_bytes, 64 - wal_header_bytes);
+}
+
+TEST(Wal, a_directory_has_one_owner_at_a_time) {
+  TempDir dir;
+  Wal first(dir.path, quiet(), nullptr, nullptr);
+  first.recover();
+  Wal second(dir.path, quiet(), nullptr, nullptr);
+  try {
+    second.recover();
+    ADD_FAILURE() << "a second owner recovered";
+  } catch (const StorageError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.path.string() + ": is in use by another process or Wal (flock on lock is held)");
+  }
 }
 
 TEST(Wal, append_before_recover_is_a_programming_error) {

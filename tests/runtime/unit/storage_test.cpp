@@ -48,6 +48,15 @@ WalOptions options(std::uint64_t checkpoint_bytes = 8u << 20) {
 }
 
 sm::RuntimeLock::Config lock_config() { return {3, 1000, NoChecks{}}; }
+// By field name, so fields the command may grow (e.g. open's time-to-live) keep their defaults.
+sm::RuntimeLock::Command command(LockOp op, std::uint64_t session = 0, std::uint32_t lock = 0, std::uint64_t token = 0) {
+  sm::RuntimeLock::Command c{};
+  c.op = op;
+  c.session = session;
+  c.lock = lock;
+  c.token = token;
+  return c;
+}
 RaftLock::Config config_for(RaftLock*, std::uint64_t snapshot_every) {
   return {1, raft::default_timing, NoChecks{}, lock_config(), snapshot_every};
 }
@@ -108,12 +117,12 @@ struct Driver {
     feed(typename P::Restarted{});
     feed(typename P::TimerFired{P::Timer::election});
     for (std::uint32_t c = 1; c <= clients; ++c) {
-      const auto opened = request(c, 1, {LockOp::open, 0, 0, 0});
+      const auto opened = request(c, 1, command(LockOp::open));
       ASSERT_EQ(opened.answer, LockAnswer::opened);
-      const auto acquired = request(c, 2, {LockOp::acquire, opened.session, c % 3, 0});
+      const auto acquired = request(c, 2, command(LockOp::acquire, opened.session, c % 3));
       ASSERT_TRUE(acquired.answer == LockAnswer::granted || acquired.answer == LockAnswer::queued);
       if (acquired.answer == LockAnswer::granted && c % 2 == 0) {
-        EXPECT_EQ(request(c, 3, {LockOp::release, opened.session, c % 3, acquired.token}).answer, LockAnswer::released);
+        EXPECT_EQ(request(c, 3, command(LockOp::release, opened.session, c % 3, acquired.token)).answer, LockAnswer::released);
       }
       if (c % 4 == 0) feed(typename P::TimerFired{P::Timer::heartbeat});
     }

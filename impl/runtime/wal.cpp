@@ -250,6 +250,99 @@ RecordCheck check_record(std::string_view file, std::uint64_t offset) {
   return {"", length, false};
 }
 
+// One owner at a time: two nodes (or two Wal objects) appending to one log would corrupt it.
+// Returns the descriptor holding the flock on DIR/lock.
+int lock_directory(const fs::path& dir) {
+  Fd lock(dir / lock_name, O_RDWR | O_CREAT);
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      throw StorageError(
+          fmt::format("{}: is in use by another process or Wal (flock on {} is held)", dir.string(), lock_name));
+    }
+    throw_errno(dir / lock_name, "flock");
+  }
+  return lock.release();
+}
+
+// The storage files a directory holds, by generation (other files are ignored).
+struct Listing {
+  std::map<std::uint64_t, fs::path> checkpoints;
+  std::map<std::uint64_t, fs::path> wals;
+  std::vector<fs::path> temporaries;  // checkpoint or wal files never renamed into place
+};
+Listing list_directory(const fs::path& dir) {
+  Listing listing;
+  std::error_code error;
+  for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (auto g = parse_name(name, checkpoint_prefix, false)) listing.checkpoints[*g] = it->path();
+    if (auto g = parse_name(name, wal_prefix, false)) listing.wals[*g] = it->path();
+    if (parse_name(name, checkpoint_prefix, true) || parse_name(name, wal_prefix, true)) {
+      listing.temporaries.push_back(it->path());
+    }
+  }
+  if (error) throw StorageError(fmt::format("{}: cannot list the directory: {}", dir.string(), error.message()));
+  std::sort(listing.temporaries.begin(), listing.temporaries.end());
+  return listing;
+}
+
+// Removes what a crash during a checkpoint can leave besides the live generation's files: .tmp
+// files and superseded checkpoints and wals. Returns one note per file removed.
+std::vector<std::string> remove_leftovers(const Listing& listing, std::uint64_t generation) {
+  std::vector<std::string> notes;
+  for (const fs::path& tmp : listing.temporaries) {
+    remove_file(tmp);
+    notes.push_back(
+        fmt::format("{}: removed a leftover of an unfinished checkpoint or log creation", tmp.filename().string()));
+  }
+  for (const auto* files : {&listing.checkpoints, &listing.wals}) {
+    for (const auto& [g, path] : *files) {
+      if (g >= generation) continue;
+      remove_file(path);
+      notes.push_back(
+          fmt::format("{}: removed, superseded by checkpoint generation {}", path.filename().string(), generation));
+    }
+  }
+  return notes;
+}
+
+// Reads the records of recovered.wal_file (of `generation`) into `recovered`, truncating a torn
+// tail; returns the file's size after.
+std::uint64_t replay_wal(Wal::Recovered& recovered, std::uint64_t generation, std::vector<std::string>& notes) {
+  const fs::path& path = recovered.wal_file;
+  const std::string file = read_all(path);
+  if (file.size() < wal_header_bytes || std::string_view(file).substr(0, wal_header_bytes) != wal_header(generation)) {
+    throw StorageError(fmt::format("{}: the file header is missing or garbled (expected magic {}, generation {}, and "
+                                   "its checksum); the log cannot be replayed safely",
+                                   path.string(), wal_magic, generation));
+  }
+  std::uint64_t offset = wal_header_bytes;
+  while (offset < file.size()) {
+    const RecordCheck check = check_record(file, offset);
+    if (check.problem.empty()) {
+      recovered.records.emplace_back(file, offset + wal_record_header_bytes, check.length);
+      recovered.record_offsets.push_back(offset);
+      offset += wal_record_header_bytes + check.length;
+      continue;
+    }
+    const bool torn = check.past_end || all_zero(std::string_view(file).substr(offset));
+    if (!torn) {
+      throw StorageError(fmt::format(
+          "{}: record at offset {} {}; the log is corrupt in the middle and cannot be replayed safely", path.string(),
+          offset, check.problem));
+    }
+    Fd fd(path, O_WRONLY);
+    if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) throw_errno(path, "ftruncate");
+    if (::fsync(fd.get()) != 0) throw_errno(path, "fsync");
+    fd.close();
+    recovered.truncated_bytes = file.size() - offset;
+    notes.push_back(fmt::format("{}: truncated a torn tail of {} bytes at offset {} (the record there {})",
+                                path.filename().string(), recovered.truncated_bytes, offset, check.problem));
+    return offset;
+  }
+  return offset;
+}
+
 }  // namespace
 
 std::uint32_t crc32c(std::string_view bytes) {
@@ -281,73 +374,33 @@ Wal::Recovered Wal::recover() {
     std::lock_guard lock(mutex_);
     if (recovered_) throw std::logic_error("Wal::recover called twice");
   }
-  std::vector<std::string> notes;
   std::error_code error;
   const bool created = fs::create_directories(dir_, error);
   if (error) throw StorageError(fmt::format("{}: cannot create the directory: {}", dir_.string(), error.message()));
   if (created && options_.fsync) sync_dir(fs::absolute(dir_).parent_path());
-  // One owner at a time: two nodes (or two Wal objects) appending to one log would corrupt it.
-  Fd lock(dir_ / lock_name, O_RDWR | O_CREAT);
-  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
-      throw StorageError(fmt::format("{}: is in use by another process or Wal (flock on {} is held)", dir_.string(),
-                                     lock_name));
-    }
-    throw_errno(dir_ / lock_name, "flock");
-  }
-  lock_fd_ = lock.release();
-
-  // What the directory holds.
-  std::map<std::uint64_t, fs::path> checkpoints;
-  std::map<std::uint64_t, fs::path> wals;
-  std::vector<fs::path> temporaries;
-  for (fs::directory_iterator it(dir_, error), end; !error && it != end; it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (auto g = parse_name(name, checkpoint_prefix, false)) checkpoints[*g] = it->path();
-    if (auto g = parse_name(name, wal_prefix, false)) wals[*g] = it->path();
-    if (parse_name(name, checkpoint_prefix, true) || parse_name(name, wal_prefix, true)) temporaries.push_back(it->path());
-  }
-  if (error) throw StorageError(fmt::format("{}: cannot list the directory: {}", dir_.string(), error.message()));
-  std::sort(temporaries.begin(), temporaries.end());
+  lock_fd_ = lock_directory(dir_);
+  const Listing listing = list_directory(dir_);
 
   // The live generation: the newest checkpoint's (0: none, the owner's initial state).
-  const std::uint64_t generation = checkpoints.empty() ? 0 : checkpoints.rbegin()->first;
-  if (!wals.empty() && wals.rbegin()->first > generation) {
+  const std::uint64_t generation = listing.checkpoints.empty() ? 0 : listing.checkpoints.rbegin()->first;
+  if (!listing.wals.empty() && listing.wals.rbegin()->first > generation) {
     throw StorageError(fmt::format(
         "{}: is newer than the newest checkpoint (generation {}); its checkpoint is missing, so the log cannot be "
         "replayed safely",
-        wals.rbegin()->second.string(), generation));
+        listing.wals.rbegin()->second.string(), generation));
   }
-
   Recovered recovered;
   recovered.wal_file = dir_ / file_name(wal_prefix, generation);
   if (generation > 0) {
-    recovered.checkpoint_file = checkpoints.at(generation);
+    recovered.checkpoint_file = listing.checkpoints.at(generation);
     recovered.checkpoint = read_checkpoint(recovered.checkpoint_file, generation);
   }
 
-  // Repairs, from here on: leftovers of an unfinished checkpoint, superseded files.
-  bool dir_changed = false;
-  for (const fs::path& tmp : temporaries) {
-    remove_file(tmp);
-    notes.push_back(fmt::format("{}: removed a leftover of an unfinished checkpoint or log creation", tmp.filename().string()));
-    dir_changed = true;
-  }
-  for (const auto& [g, path] : checkpoints) {
-    if (g >= generation) continue;
-    remove_file(path);
-    notes.push_back(fmt::format("{}: removed, superseded by checkpoint generation {}", path.filename().string(), generation));
-    dir_changed = true;
-  }
-  for (const auto& [g, path] : wals) {
-    if (g >= generation) continue;
-    remove_file(path);
-    notes.push_back(fmt::format("{}: removed, superseded by checkpoint generation {}", path.filename().string(), generation));
-    dir_changed = true;
-  }
-
+  // Repairs, from here on (each idempotent, so a crash during recovery is recovered again).
+  std::vector<std::string> notes = remove_leftovers(listing, generation);
+  if (!notes.empty() && options_.fsync) sync_dir(dir_);
   std::uint64_t size = wal_header_bytes;
-  if (wals.count(generation) == 0) {
+  if (listing.wals.count(generation) == 0) {
     // A fresh directory, or a crash after the checkpoint's rename and before its wal's: empty.
     write_file_atomically(dir_, file_name(wal_prefix, generation), wal_header(generation), options_.fsync);
     if (generation > 0) {
@@ -355,42 +408,8 @@ Wal::Recovered Wal::recover() {
                                   recovered.wal_file.filename().string()));
     }
   } else {
-    const fs::path& path = recovered.wal_file;
-    const std::string file = read_all(path);
-    const std::string header = wal_header(generation);
-    if (file.size() < wal_header_bytes || std::string_view(file).substr(0, wal_header_bytes) != header) {
-      throw StorageError(fmt::format("{}: the file header is missing or garbled (expected magic {}, generation {}, "
-                                     "and its checksum); the log cannot be replayed safely",
-                                     path.string(), wal_magic, generation));
-    }
-    std::uint64_t offset = wal_header_bytes;
-    while (offset < file.size()) {
-      const RecordCheck check = check_record(file, offset);
-      if (check.problem.empty()) {
-        recovered.records.emplace_back(file, offset + wal_record_header_bytes, check.length);
-        recovered.record_offsets.push_back(offset);
-        offset += wal_record_header_bytes + check.length;
-        continue;
-      }
-      const bool torn = check.past_end || all_zero(std::string_view(file).substr(offset));
-      if (!torn) {
-        throw StorageError(fmt::format("{}: record at offset {} {}; the log is corrupt in the middle and cannot be "
-                                       "replayed safely",
-                                       path.string(), offset, check.problem));
-      }
-      Fd fd(path, O_WRONLY);
-      if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) throw_errno(path, "ftruncate");
-      if (::fsync(fd.get()) != 0) throw_errno(path, "fsync");
-      fd.close();
-      recovered.truncated_bytes = file.size() - offset;
-      notes.push_back(fmt::format("{}: truncated a torn tail of {} bytes at offset {} (the record there {})",
-                                  path.filename().string(), recovered.truncated_bytes, offset, check.problem));
-      break;
-    }
-    size = offset;
+    size = replay_wal(recovered, generation, notes);
   }
-  if (dir_changed && options_.fsync) sync_dir(dir_);
-
   for (const std::string& note : notes) {
     if (!recovered.notes.empty()) recovered.notes += '\n';
     recovered.notes += note;

@@ -37,7 +37,9 @@
 //     Any other bad record is corruption in the middle: StorageError naming the file and offset.
 //     Data is never silently dropped. (A torn write whose sectors landed out of order can leave a
 //     bad record followed by good bytes of the same batch; that too is refused, conservatively,
-//     for an operator to look at.)
+//     for an operator to look at. The rule's one blind spot: a length field corrupted to point
+//     past the end of the file reads as a torn tail, so the records after it would be cut; the
+//     checksum covers the length, so a corrupt length that stays inside the file is caught.)
 #pragma once
 
 #include <condition_variable>

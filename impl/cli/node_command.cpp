@@ -62,8 +62,8 @@ Command add_node_command(CLI::App& root) {
   app->add_option("--election-timeout", *election, "The randomized election timeout's range MIN-MAX")->capture_default_str();
   app->add_option("--heartbeat", *heartbeat, "The leader's heartbeat period")->capture_default_str();
   app->add_option("--expiry-period", *expiry,
-                  "How often the leader checks sessions for expiry (a session's TTL is rounded up to whole periods)",
-                  true);
+                  "How often the leader checks sessions for expiry (a session's TTL is rounded up to whole periods)")
+      ->capture_default_str();
   app->add_option("--snapshot-every", *snapshot_every, "Applied entries between snapshots (log compaction)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 30));

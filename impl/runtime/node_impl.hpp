@@ -71,19 +71,14 @@ class NodeLogger {
   Clock::time_point start_;
 };
 
-// The data directory: locked for this process, and tied to one node of one cluster.
+// The data directory, tied to one node of one cluster (the write-ahead log locks it for this
+// process).
 class DataDir {
  public:
   DataDir(const NodeOptions& options) {
     std::error_code ec;
     std::filesystem::create_directories(options.data, ec);
     if (ec) throw NodeError("--data " + options.data.string() + ": cannot create it: " + ec.message());
-    const std::string lock_path = (options.data / "LOCK").string();
-    fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw NodeError("--data " + options.data.string() + ": cannot open " + lock_path);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      throw NodeError("--data " + options.data.string() + " is in use by another process (its LOCK is held)");
-    }
     const Json identity = {{"cluster", options.cluster.spec()},
                            {"node", options.id},
                            {"protocol", std::string(enum_name(options.protocol))}};
@@ -114,9 +109,6 @@ class DataDir {
       sync_file(options.data);
     }
   }
-  ~DataDir() {
-    if (fd_ >= 0) ::close(fd_);
-  }
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;
 
@@ -128,7 +120,6 @@ class DataDir {
       ::close(fd);
     }
   }
-  int fd_ = -1;
 };
 
 template <class P>

@@ -1,0 +1,770 @@
+// The lock service's client commands, over the client library (impl/runtime/client.hpp):
+//
+//   lockstep lock acquire NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--json]
+//       opens a session of that ttl, acquires, prints the fencing token; the session (and the
+//       lock) then lives until its ttl runs out without keep-alives, unless released.
+//   lockstep lock release NAME --token T --cluster SPEC [--json]
+//       release by the token alone: 0 released, 1 not held with that token.
+//   lockstep lock hold NAME --cluster SPEC [--ttl 10s] [--timeout 30s] -- COMMAND ARGS...
+//       acquires, runs COMMAND with LOCKSTEP_FENCING_TOKEN and LOCKSTEP_LOCK in its environment,
+//       keeps the session alive while it runs, releases when it ends, exits with its status (as
+//       `etcdctl lock` does); SIGINT/SIGTERM are forwarded to it; a lost session stops it
+//       (SIGTERM) and exits 1.
+//   lockstep status --cluster SPEC [--json] [--timeout 1s]
+//       every member's status (a table, or a JSON array); 0 when a majority answered, else 1.
+//   lockstep cluster up [--nodes 3] [--protocol raft|multipaxos] [--dir D] [--base-port P]
+//       starts a local cluster of `lockstep node`s on 127.0.0.1 and stops it on Ctrl-C/SIGTERM.
+//
+// Exit codes (impl/cli/commands.hpp): 0 ok; 1 the operation failed (not held, session expired,
+// another cluster, a node died); 2 bad usage (one line); 3 no answer before the deadline.
+// `lock hold` exits with the command's status (128 + signal when a signal ended it; 127 when it
+// could not be started).
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "impl/cli/commands.hpp"
+#include "impl/runtime/client.hpp"
+
+extern char** environ;
+
+namespace lockstep::cli {
+
+namespace {
+
+using namespace lockstep::runtime;
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Shared helpers.
+
+Cluster parse_cluster(const std::string& spec) {
+  try {
+    return Cluster::parse(spec);
+  } catch (const ClusterError& e) {
+    throw UsageError(e.what());
+  }
+}
+
+Milliseconds parse_duration(const std::string& flag, const std::string& text, std::uint64_t min_ms = 1) {
+  std::uint64_t ms = 0;
+  try {
+    ms = parse_duration_ms(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(flag + ": " + e.what());
+  }
+  if (ms < min_ms) throw UsageError(fmt::format("{}: must be at least {}", flag, describe_duration(Milliseconds(min_ms))));
+  if (ms > 0xffffffffu) throw UsageError(flag + ": " + text + " is too long (at most 49 days)");
+  return Milliseconds(ms);
+}
+
+int exit_for(const ClientError& e) { return e.kind == ClientErrorKind::unavailable ? exit_incomplete : exit_violation; }
+
+int fail(const std::string& what, const ClientError& e) {
+  fmt::print(stderr, "lockstep: {}: {}\n", what, e.what());
+  return exit_for(e);
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  const fs::path path = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("lockstep") : path.string();
+}
+
+// Blocks signals for this scope (so that sigtimedwait receives them); restores the mask after.
+class BlockedSignals {
+ public:
+  explicit BlockedSignals(std::initializer_list<int> signals) {
+    sigemptyset(&set_);
+    for (int s : signals) sigaddset(&set_, s);
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~BlockedSignals() {
+    // Drop what is still pending (a SIGCHLD of a reaped child) before unblocking.
+    timespec zero{0, 0};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+  // The next blocked signal, or 0 when `timeout` passed first.
+  int wait(Milliseconds timeout) const {
+    if (timeout.count() < 0) timeout = Milliseconds{0};
+    timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>((timeout.count() % 1000) * 1000000)};
+    while (true) {
+      const int s = sigtimedwait(&set_, nullptr, &ts);
+      if (s > 0) return s;
+      if (errno == EAGAIN) return 0;
+      if (errno != EINTR) return 0;
+    }
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+};
+
+// posix_spawn attributes for a child that should not inherit our blocked signals.
+struct SpawnAttributes {
+  posix_spawnattr_t attr{};
+  explicit SpawnAttributes(bool own_process_group) {
+    posix_spawnattr_init(&attr);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attr, &none);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGPIPE}) sigaddset(&defaults, s);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (own_process_group) {
+      flags |= POSIX_SPAWN_SETPGROUP;
+      posix_spawnattr_setpgroup(&attr, 0);
+    }
+    posix_spawnattr_setflags(&attr, flags);
+  }
+  ~SpawnAttributes() { posix_spawnattr_destroy(&attr); }
+};
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  return "stopped";
+}
+
+// ---------------------------------------------------------------------------------------------
+// lock acquire / release.
+
+struct LockFlags {
+  std::string name;
+  std::string cluster;
+  std::string ttl = "10s";
+  std::string timeout = "30s";
+  std::uint64_t token = 0;
+  bool json = false;
+  std::vector<std::string> command;
+};
+
+void add_cluster_flag(CLI::App* app, std::string& cluster) {
+  app->add_option("--cluster", cluster, "The members: 1=HOST:PORT,2=HOST:PORT,...")->required();
+}
+
+// Opens a session and acquires; returns {client, token}. Prints and returns an exit code on
+// failure through `failed`.
+struct Held {
+  std::unique_ptr<LockClient> client;
+  std::uint64_t token = 0;
+};
+
+std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, int& exit_code) {
+  const Cluster cluster = parse_cluster(flags.cluster);
+  const Milliseconds ttl = parse_duration("--ttl", flags.ttl, 10);
+  const Milliseconds timeout = parse_duration("--timeout", flags.timeout);
+  const auto deadline = Clock::now() + timeout;
+  ClientOptions options;
+  options.call_timeout = std::min(timeout, Milliseconds{10000});
+  Held held{std::make_unique<LockClient>(cluster, options), 0};
+  try {
+    held.client->open(ttl, options.call_timeout);
+  } catch (const ClientError& e) {
+    exit_code = fail(fmt::format("{}: opening a session", what), e);
+    return std::nullopt;
+  }
+  const auto left = std::chrono::duration_cast<Milliseconds>(deadline - Clock::now());
+  try {
+    held.token = held.client->acquire(flags.name, std::max(left, Milliseconds{1}));
+  } catch (const ClientError& e) {
+    if (e.kind == ClientErrorKind::unavailable) {
+      fmt::print(stderr,
+                 "lockstep: {}: lock '{}' not acquired within {} ({}); session {} may stay queued for it until its ttl "
+                 "of {} runs out\n",
+                 what, flags.name, describe_duration(timeout), e.what(), held.client->session(), describe_duration(ttl));
+    } else {
+      fmt::print(stderr, "lockstep: {}: {}\n", what, e.what());
+    }
+    exit_code = exit_for(e);
+    return std::nullopt;
+  }
+  return held;
+}
+
+int run_acquire(const LockFlags& flags) {
+  int exit_code = exit_ok;
+  const auto held = open_and_acquire(flags, "lock acquire", exit_code);
+  if (!held) return exit_code;
+  if (flags.json) {
+    Json out = Json::object();
+    out["lock"] = flags.name;
+    out["token"] = held->token;
+    out["session"] = held->client->session();
+    out["client"] = held->client->client_id();
+    out["ttl_ms"] = held->client->ttl().count();
+    out["leader"] = held->client->leader();
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print("{}\n", held->token);
+  }
+  return exit_ok;
+}
+
+int run_release(const LockFlags& flags) {
+  const Cluster cluster = parse_cluster(flags.cluster);
+  const Milliseconds timeout = parse_duration("--timeout", flags.timeout);
+  ClientOptions options;
+  options.call_timeout = timeout;
+  LockClient client(cluster, options);
+  bool released = false;
+  try {
+    released = client.release_by_token(flags.name, flags.token);
+  } catch (const ClientError& e) {
+    return fail("lock release", e);
+  }
+  if (flags.json) {
+    Json out = Json::object();
+    out["lock"] = flags.name;
+    out["token"] = flags.token;
+    out["released"] = released;
+    if (!released && client.last_call_retried()) out["uncertain"] = true;
+    fmt::print("{}\n", out.dump());
+  }
+  if (!released) {
+    fmt::print(stderr, "lockstep: lock release: lock '{}' is not held with token {} ({})\n", flags.name, flags.token,
+               client.last_call_retried()
+                   ? "the request had to be re-sent: an earlier attempt may have released it"
+                   : "released already, expired, or held now with a later token");
+    return exit_violation;
+  }
+  if (!flags.json) fmt::print("released lock '{}' (token {})\n", flags.name, flags.token);
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// lock hold.
+
+std::vector<std::string> child_environment(const std::string& name, std::uint64_t token) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.starts_with("LOCKSTEP_FENCING_TOKEN=") || entry.starts_with("LOCKSTEP_LOCK=")) continue;
+    env.emplace_back(entry);
+  }
+  env.push_back("LOCKSTEP_FENCING_TOKEN=" + std::to_string(token));
+  env.push_back("LOCKSTEP_LOCK=" + name);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (std::string& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Stops the child: SIGTERM, then SIGKILL if it has not exited after `grace`. Returns its status.
+int stop_child(pid_t pid, const BlockedSignals& signals, Milliseconds grace) {
+  kill(pid, SIGTERM);
+  const auto deadline = Clock::now() + grace;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    signals.wait(std::chrono::duration_cast<Milliseconds>(deadline - Clock::now()));
+  }
+  if (waitpid(pid, &status, WNOHANG) == pid) return status;
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+int run_hold(const LockFlags& flags) {
+  if (flags.command.empty()) throw UsageError("lock hold: give the command to run after --");
+  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
+  int exit_code = exit_ok;
+  auto held = open_and_acquire(flags, "lock hold", exit_code);
+  if (!held) return exit_code;
+  LockClient& client = *held->client;
+
+  std::vector<std::string> env = child_environment(flags.name, held->token);
+  std::vector<std::string> argv = flags.command;
+  auto env_c = c_strings(env);
+  auto argv_c = c_strings(argv);
+  SpawnAttributes attributes(/*own_process_group=*/false);
+  pid_t pid = 0;
+  const int spawn_error = posix_spawnp(&pid, argv[0].c_str(), nullptr, &attributes.attr, argv_c.data(), env_c.data());
+  if (spawn_error != 0) {
+    fmt::print(stderr, "lockstep: lock hold: cannot run '{}': {}\n", argv[0], std::strerror(spawn_error));
+    try {
+      client.release(flags.name, held->token);
+    } catch (const ClientError&) {
+    }
+    return 127;
+  }
+
+  const Milliseconds period = client.keep_alive_period();
+  const Milliseconds ttl = client.ttl();
+  auto next_keep_alive = Clock::now() + period;
+  auto last_confirmed = Clock::now();
+  std::optional<int> status;
+  std::string lost;
+  while (!status) {
+    const int s = signals.wait(std::chrono::duration_cast<Milliseconds>(next_keep_alive - Clock::now()));
+    if (s == SIGCHLD) {
+      int child_status = 0;
+      if (waitpid(pid, &child_status, WNOHANG) == pid) status = child_status;
+      continue;
+    }
+    if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
+      kill(pid, s);  // the command decides what to do; we release when it ends
+      continue;
+    }
+    if (Clock::now() < next_keep_alive) continue;
+    next_keep_alive = Clock::now() + period;
+    try {
+      if (!client.keep_alive(period)) {
+        lost = fmt::format("session {} expired", held->client->session());
+      } else {
+        last_confirmed = Clock::now();
+      }
+    } catch (const ClientError& e) {
+      if (Clock::now() - last_confirmed > ttl) {
+        lost = fmt::format("no keep-alive was answered for the session's whole ttl of {} ({})", describe_duration(ttl),
+                           e.what());
+      }
+    }
+    if (!lost.empty()) {
+      fmt::print(stderr,
+                 "lockstep: lock hold: {} while '{}' ran: lock '{}' (token {}) may be held by another now; stopping "
+                 "the command (SIGTERM)\n",
+                 lost, argv[0], flags.name, held->token);
+      const int child_status = stop_child(pid, signals, Milliseconds{10000});
+      fmt::print(stderr, "lockstep: lock hold: '{}' {}\n", argv[0], describe_status(child_status));
+      return exit_violation;
+    }
+  }
+  try {
+    if (!client.release(flags.name, held->token)) {
+      fmt::print(stderr, "lockstep: lock hold: lock '{}' was no longer held with token {} when '{}' ended\n", flags.name,
+                 held->token, argv[0]);
+    }
+  } catch (const ClientError& e) {
+    fmt::print(stderr, "lockstep: lock hold: could not release lock '{}' ({}); it stays held until the session's ttl of {} "
+                       "runs out\n",
+               flags.name, e.what(), describe_duration(ttl));
+  }
+  if (WIFEXITED(*status)) return WEXITSTATUS(*status);
+  if (WIFSIGNALED(*status)) return 128 + WTERMSIG(*status);
+  return exit_violation;
+}
+
+// ---------------------------------------------------------------------------------------------
+// status.
+
+struct StatusFlags {
+  std::string cluster;
+  std::string timeout = "1s";
+  bool json = false;
+};
+
+std::string human_bytes(std::uint64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < 1024ull * 1024 * 1024) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024));
+  return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
+}
+
+std::string field(const Json& j, const char* key) {
+  if (!j.contains(key) || j[key].is_null()) return "-";
+  if (j[key].is_string()) return j[key].get<std::string>();
+  return j[key].dump();
+}
+
+std::string suspected_peers(const Json& status) {
+  std::string out;
+  if (!status.contains("peers") || !status["peers"].is_array()) return "-";
+  for (const Json& peer : status["peers"]) {
+    if (!peer.value("suspected", false)) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("{} ({})", field(peer, "node"),
+                       describe_duration(Milliseconds(peer.value("suspected_for_ms", std::int64_t{0}))));
+  }
+  return out.empty() ? "-" : out;
+}
+
+void print_status_table(const std::vector<MemberStatus>& statuses) {
+  fmt::print("{:<5} {:<10} {:>5} {:>6} {:>15} {:>6} {:>9} {:>10}  {}\n", "node", "role", "term", "leader", "commit/applied",
+             "log", "snapshot", "wal", "suspected peers (for)");
+  for (const MemberStatus& m : statuses) {
+    if (!m.status) {
+      fmt::print("{:<5} unreachable: {}\n", m.member, m.error);
+      continue;
+    }
+    const Json& s = *m.status;
+    const std::string leader = s.value("leader", 0) == 0 ? std::string("none") : field(s, "leader");
+    fmt::print("{:<5} {:<10} {:>5} {:>6} {:>15} {:>6} {:>9} {:>10}  {}\n", m.member, field(s, "role"), field(s, "term"),
+               leader, field(s, "commit") + "/" + field(s, "applied"), field(s, "log_entries"), field(s, "snapshot_index"),
+               s.contains("wal_bytes") && s["wal_bytes"].is_number() ? human_bytes(s["wal_bytes"].get<std::uint64_t>()) : "-",
+               suspected_peers(s));
+  }
+}
+
+int run_status(const StatusFlags& flags) {
+  const Cluster cluster = parse_cluster(flags.cluster);
+  const Milliseconds timeout = parse_duration("--timeout", flags.timeout);
+  const auto statuses = query_status(cluster, timeout);
+  std::size_t answered = 0;
+  for (const MemberStatus& m : statuses) answered += m.status ? 1 : 0;
+  if (flags.json) {
+    Json out = Json::array();
+    for (const MemberStatus& m : statuses) {
+      if (m.status) out.push_back(*m.status);
+      else out.push_back(Json{{"node", m.member}, {"error", m.error}});
+    }
+    fmt::print("{}\n", out.dump());
+  } else {
+    print_status_table(statuses);
+  }
+  if (answered * 2 <= cluster.size()) {
+    fmt::print(stderr, "lockstep: status: only {} of {} members answered (no majority)\n", answered, cluster.size());
+    return exit_violation;
+  }
+  return exit_ok;
+}
+
+// ---------------------------------------------------------------------------------------------
+// cluster up.
+
+struct ClusterFlags {
+  int nodes = 3;
+  std::string protocol = "raft";
+  std::string dir;
+  int base_port = 0;
+  std::string ready_timeout = "10s";
+};
+
+// n free TCP ports on 127.0.0.1: from `base` upwards (probing), or chosen by the kernel (all
+// bound at once so that they differ, then released for the nodes).
+std::vector<std::uint16_t> free_ports(int n, int base) {
+  std::vector<std::uint16_t> ports;
+  std::vector<int> sockets;
+  auto try_bind = [&](int port) -> int {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      ::close(fd);
+      return -1;
+    }
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    sockets.push_back(fd);
+    return ntohs(address.sin_port);
+  };
+  for (int port = base; static_cast<int>(ports.size()) < n;) {
+    if (base == 0) {
+      const int got = try_bind(0);
+      if (got < 0) throw std::runtime_error("no free port on 127.0.0.1");
+      ports.push_back(static_cast<std::uint16_t>(got));
+      continue;
+    }
+    if (port > 65535) throw UsageError(fmt::format("--base-port {}: not {} free ports from there up to 65535", base, n));
+    if (try_bind(port) >= 0) ports.push_back(static_cast<std::uint16_t>(port));
+    ++port;
+  }
+  for (int fd : sockets) ::close(fd);
+  return ports;
+}
+
+struct NodeProcess {
+  std::uint8_t id = 0;
+  pid_t pid = 0;
+  fs::path log;
+  std::optional<int> status;  // set once reaped
+  bool stopped_by_us = false;
+};
+
+pid_t spawn_node(const std::string& exe, std::uint8_t id, const std::string& spec, const fs::path& data,
+                 const std::string& protocol, const fs::path& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 2, 1);
+  // Each node in its own process group: a terminal's Ctrl-C reaches `cluster up` only, which
+  // stops the nodes in order (and tells a node that died on its own from one it stopped).
+  SpawnAttributes attributes(/*own_process_group=*/true);
+  std::vector<std::string> args = {"lockstep", "node",        "--id",       std::to_string(id), "--cluster",
+                                   spec,       "--data",      data.string(), "--protocol",       protocol};
+  auto argv = c_strings(args);
+  pid_t pid = 0;
+  const int error = posix_spawn(&pid, exe.c_str(), &actions, &attributes.attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) throw std::runtime_error(fmt::format("cannot start node {}: {}", id, std::strerror(error)));
+  return pid;
+}
+
+// Reaps every node that exited; returns those newly found dead.
+std::vector<NodeProcess*> reap(std::vector<NodeProcess>& nodes) {
+  std::vector<NodeProcess*> dead;
+  for (NodeProcess& node : nodes) {
+    if (node.status) continue;
+    int status = 0;
+    if (waitpid(node.pid, &status, WNOHANG) == node.pid) {
+      node.status = status;
+      dead.push_back(&node);
+    }
+  }
+  return dead;
+}
+
+std::string last_lines(const fs::path& file, std::size_t count) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  std::string out;
+  for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
+  return out;
+}
+
+void stop_nodes(std::vector<NodeProcess>& nodes, const BlockedSignals& signals) {
+  for (NodeProcess& node : nodes) {
+    if (node.status) continue;
+    node.stopped_by_us = true;
+    kill(node.pid, SIGTERM);
+  }
+  const auto deadline = Clock::now() + Milliseconds{3000};
+  while (Clock::now() < deadline) {
+    reap(nodes);
+    if (std::all_of(nodes.begin(), nodes.end(), [](const NodeProcess& n) { return n.status.has_value(); })) return;
+    signals.wait(std::chrono::duration_cast<Milliseconds>(deadline - Clock::now()));
+  }
+  reap(nodes);
+  for (NodeProcess& node : nodes) {
+    if (node.status) continue;
+    fmt::print(stderr, "lockstep: node {} (pid {}) did not stop within 3 s of SIGTERM: SIGKILL\n", node.id, node.pid);
+    kill(node.pid, SIGKILL);
+    int status = 0;
+    waitpid(node.pid, &status, 0);
+    node.status = status;
+  }
+}
+
+void report_death(const NodeProcess& node) {
+  fmt::print(stderr, "lockstep: node {} (pid {}) {} on its own; its log ({}) ends:\n{}", node.id, node.pid,
+             describe_status(*node.status), node.log.string(), last_lines(node.log, 5));
+}
+
+// Waits (bounded) until a majority answers status and one of them names a leader. Returns the
+// leader (0 when not ready in time) and its term.
+std::pair<std::uint8_t, std::uint64_t> wait_ready(const Cluster& cluster, std::vector<NodeProcess>& nodes,
+                                                  const BlockedSignals& signals, Milliseconds timeout, bool& interrupted) {
+  const auto deadline = Clock::now() + timeout;
+  while (Clock::now() < deadline) {
+    for (NodeProcess* dead : reap(nodes)) report_death(*dead);
+    const auto statuses = query_status(cluster, Milliseconds{300});
+    std::size_t answered = 0;
+    std::uint8_t leader = 0;
+    std::uint64_t term = 0;
+    for (const MemberStatus& m : statuses) {
+      if (!m.status) continue;
+      ++answered;
+      const auto named = m.status->value("leader", 0);
+      if (named != 0 && named == m.member) {  // a node that says it leads
+        leader = static_cast<std::uint8_t>(named);
+        term = m.status->value("term", std::uint64_t{0});
+      }
+    }
+    if (answered * 2 > cluster.size() && leader != 0) return {leader, term};
+    const int s = signals.wait(Milliseconds{100});
+    if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
+      interrupted = true;
+      return {0, 0};
+    }
+  }
+  return {0, 0};
+}
+
+int run_cluster_up(const ClusterFlags& flags) {
+  if (flags.nodes % 2 == 0) {
+    fmt::print(stderr, "lockstep: cluster up: warning: {} nodes tolerate no more failures than {} (an odd count is "
+                       "better)\n",
+               flags.nodes, flags.nodes - 1);
+  }
+  fs::path dir = flags.dir;
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = (fs::path(tmp && *tmp ? tmp : "/tmp") / "lockstep-cluster-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw std::runtime_error(fmt::format("cannot create a directory like {}: {}", pattern, std::strerror(errno)));
+    }
+    dir = pattern;
+  } else {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw UsageError(fmt::format("--dir {}: {}", dir.string(), ec.message()));
+  }
+  dir = fs::absolute(dir);
+
+  // A directory that held a cluster before keeps its members (the nodes' data names them).
+  const fs::path spec_file = dir / "cluster";
+  std::string spec;
+  if (fs::exists(spec_file)) {
+    std::ifstream in(spec_file);
+    std::getline(in, spec);
+    const Cluster previous = parse_cluster(spec);
+    if (previous.size() != static_cast<std::size_t>(flags.nodes)) {
+      throw UsageError(fmt::format("--dir {} holds a cluster of {} nodes ({}): use another --dir, or --nodes {}",
+                                   dir.string(), previous.size(), spec_file.string(), previous.size()));
+    }
+  } else {
+    const auto ports = free_ports(flags.nodes, flags.base_port);
+    for (int i = 0; i < flags.nodes; ++i) spec += fmt::format("{}{}=127.0.0.1:{}", i ? "," : "", i + 1, ports[i]);
+  }
+  const Cluster cluster = parse_cluster(spec);
+  const Milliseconds ready_timeout = parse_duration("--ready-timeout", flags.ready_timeout);
+  const std::string exe = self_exe();
+
+  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
+  std::vector<NodeProcess> nodes;
+  for (const Member& m : cluster.members) {
+    const fs::path log = dir / fmt::format("node-{}.log", m.id);
+    const pid_t pid = spawn_node(exe, m.id, spec, dir / fmt::format("node-{}", m.id), flags.protocol, log);
+    nodes.push_back(NodeProcess{m.id, pid, log, std::nullopt, false});
+    std::ofstream(dir / fmt::format("node-{}.pid", m.id)) << pid << "\n";
+  }
+  bool interrupted = false;
+  const auto [leader, term] = wait_ready(cluster, nodes, signals, ready_timeout, interrupted);
+  if (leader == 0) {
+    if (!interrupted) {
+      fmt::print(stderr, "lockstep: cluster up: no leader with a majority answering within {}; stopping (logs in {})\n",
+                 describe_duration(ready_timeout), dir.string());
+    }
+    stop_nodes(nodes, signals);
+    return interrupted ? exit_ok : exit_violation;
+  }
+  {
+    std::ofstream(dir / "cluster.tmp") << spec << "\n";
+    fs::rename(dir / "cluster.tmp", spec_file);
+  }
+  fmt::print("lockstep: {} {} node{} on 127.0.0.1; data and logs in {}\n", flags.nodes, flags.protocol,
+             flags.nodes == 1 ? "" : "s", dir.string());
+  fmt::print("cluster: {}\n", spec);
+  fmt::print("leader: node {} (term {})\n", leader, term);
+  for (const NodeProcess& node : nodes) {
+    fmt::print("  node {}: {}, pid {}, log {}\n", node.id, cluster.member(node.id).address(), node.pid, node.log.string());
+  }
+  fmt::print("try:\n  {0} lock acquire demo --cluster {1}\n  {0} lock hold demo --cluster {1} -- sh -c 'echo token "
+             "$LOCKSTEP_FENCING_TOKEN'\n  {0} status --cluster {1}\nCtrl-C stops the cluster.\n",
+             exe, spec);
+  std::fflush(stdout);
+
+  while (true) {
+    const int s = signals.wait(Milliseconds{1000});
+    for (NodeProcess* dead : reap(nodes)) report_death(*dead);
+    if (s == SIGINT || s == SIGTERM || s == SIGHUP) break;
+    if (std::all_of(nodes.begin(), nodes.end(), [](const NodeProcess& n) { return n.status.has_value(); })) {
+      fmt::print(stderr, "lockstep: cluster up: every node has exited\n");
+      return exit_violation;
+    }
+  }
+  fmt::print(stderr, "lockstep: cluster up: stopping the nodes\n");
+  stop_nodes(nodes, signals);
+  std::vector<std::string> died;
+  for (const NodeProcess& node : nodes) {
+    if (!node.stopped_by_us) died.push_back(fmt::format("node {} ({})", node.id, describe_status(*node.status)));
+  }
+  if (!died.empty()) fmt::print(stderr, "lockstep: cluster up: died on their own meanwhile: {}\n", fmt::join(died, ", "));
+  for (const NodeProcess& node : nodes) fs::remove(dir / fmt::format("node-{}.pid", node.id));
+  fmt::print(stderr, "lockstep: cluster up: stopped; data and logs remain in {}\n", dir.string());
+  return exit_ok;
+}
+
+}  // namespace
+
+std::vector<Command> add_lock_commands(CLI::App& root) {
+  std::vector<Command> commands;
+  CLI::App* lock = root.add_subcommand("lock", "Acquire, hold and release locks of a running lock cluster");
+  lock->require_subcommand(1);
+
+  {
+    auto flags = std::make_shared<LockFlags>();
+    CLI::App* app = lock->add_subcommand("acquire", "Open a session, acquire the lock and print its fencing token");
+    app->add_option("NAME", flags->name, "The lock's name")->required();
+    add_cluster_flag(app, flags->cluster);
+    app->add_option("--ttl", flags->ttl, "The session's time-to-live (it holds the lock until then unless released)")
+        ->capture_default_str();
+    app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();
+    app->add_flag("--json", flags->json, "Print {lock, token, session, client, ttl_ms, leader}");
+    commands.push_back(Command{app, [flags] { return run_acquire(*flags); }});
+  }
+  {
+    auto flags = std::make_shared<LockFlags>();
+    flags->timeout = "5s";
+    CLI::App* app = lock->add_subcommand("release", "Release a lock by its fencing token (exit 1 when not held with it)");
+    app->add_option("NAME", flags->name, "The lock's name")->required();
+    app->add_option("--token", flags->token, "The fencing token the lock was granted with")->required();
+    add_cluster_flag(app, flags->cluster);
+    app->add_option("--timeout", flags->timeout, "Give up (exit 3) when no answer within this")->capture_default_str();
+    app->add_flag("--json", flags->json, "Print {lock, token, released}");
+    commands.push_back(Command{app, [flags] { return run_release(*flags); }});
+  }
+  {
+    auto flags = std::make_shared<LockFlags>();
+    CLI::App* app = lock->add_subcommand(
+        "hold", "Acquire the lock, run a command while keeping it (LOCKSTEP_FENCING_TOKEN in its environment), release it");
+    app->add_option("NAME", flags->name, "The lock's name")->required();
+    add_cluster_flag(app, flags->cluster);
+    app->add_option("--ttl", flags->ttl, "The session's time-to-live (keep-alives every ttl/3)")->capture_default_str();
+    app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();
+    app->add_option("COMMAND", flags->command, "The command and its arguments, after --")->required();
+    commands.push_back(Command{app, [flags] { return run_hold(*flags); }});
+  }
+  {
+    auto flags = std::make_shared<StatusFlags>();
+    CLI::App* app = root.add_subcommand("status", "Every member's status: role, term, leader, log, WAL, suspected peers");
+    add_cluster_flag(app, flags->cluster);
+    app->add_option("--timeout", flags->timeout, "How long to wait for each member")->capture_default_str();
+    app->add_flag("--json", flags->json, "Print a JSON array of the members' status ({node, error} when unreachable)");
+    commands.push_back(Command{app, [flags] { return run_status(*flags); }});
+  }
+  {
+    auto flags = std::make_shared<ClusterFlags>();
+    CLI::App* cluster = root.add_subcommand("cluster", "Run a local lock cluster");
+    cluster->require_subcommand(1);
+    CLI::App* app = cluster->add_subcommand("up", "Start a lock cluster on 127.0.0.1; Ctrl-C stops it");
+    app->add_option("--nodes", flags->nodes, "How many nodes (1 to 9; odd is best)")
+        ->check(CLI::Range(1, static_cast<int>(node_count_max)))
+        ->capture_default_str();
+    app->add_option("--protocol", flags->protocol, "raft or multipaxos")
+        ->check(CLI::IsMember({"raft", "multipaxos"}))
+        ->capture_default_str();
+    app->add_option("--dir", flags->dir, "Data and logs here [default: a new directory under $TMPDIR]");
+    app->add_option("--base-port", flags->base_port, "Use the first free ports from this one [default: any free]")
+        ->check(CLI::Range(1, 65535));
+    app->add_option("--ready-timeout", flags->ready_timeout, "Give up when no leader is elected within this")
+        ->capture_default_str();
+    commands.push_back(Command{app, [flags] { return run_cluster_up(*flags); }});
+  }
+  return commands;
+}
+
+}  // namespace lockstep::cli

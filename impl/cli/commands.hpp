@@ -38,6 +38,9 @@ std::vector<Command> add_trace_commands(CLI::App& root);
 // gave up at --timeout-s.
 Command add_linearizable_command(CLI::App& root);
 
+// node: one lock-service node (impl/cli/node_command.cpp); and `replay --node-log FILE`.
+Command add_node_command(CLI::App& root);
+int replay_node_log_command(const std::string& file, bool json);
 // The lock service's client commands: lock acquire|release|hold, status, cluster up
 // (impl/cli/lock_commands.cpp).
 std::vector<Command> add_lock_commands(CLI::App& root);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
   commands.push_back(add_linearizable_command(app));
+  commands.push_back(add_node_command(app));
   for (Command& command : add_lock_commands(app)) commands.push_back(std::move(command));
 
   if (argc >= 3 && (std::string(argv[1]) == "check" || std::string(argv[1]) == "simulate") && argv[2][0] != '-') {

@@ -167,9 +167,17 @@ Command add_replay_command(CLI::App& root) {
   auto list_protocols = std::make_shared<bool>(false);
   CLI::Option* list_option =
       app->add_flag("--list-protocols", *list_protocols, "Print the protocols whose traces replay, one a line");
-  app->add_option("FILE", *file, "An ITF trace (e.g. from lockstep check)")->excludes(list_option);
+  CLI::Option* file_option =
+      app->add_option("FILE", *file, "An ITF trace (e.g. from lockstep check)")->excludes(list_option);
+  auto node_log = std::make_shared<std::string>();
+  app->add_option("--node-log", *node_log,
+                  "Instead of a trace: a lock node's event record (lockstep node --record FILE), re-executed through "
+                  "its step function; every state must reproduce (exit 1 at the first that does not)")
+      ->excludes(list_option)
+      ->excludes(file_option);
   app->add_flag("--json", *json, "Print the result as one JSON object");
   return {app, [=] {
+            if (!node_log->empty()) return replay_node_log_command(*node_log, *json);
             if (*list_protocols) {
               for (const auto& protocol : known_protocols()) fmt::print("{}\n", protocol);
               return exit_ok;

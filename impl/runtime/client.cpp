@@ -1,13 +1,5 @@
 // The lock service's client library (impl/runtime/client.hpp): connections, the retry loop
 // that finds the leader and re-sends the same (client, sequence), and the typed calls.
-// Temporary: impl/runtime/cluster.cpp calls xxHash's XXH3_64bits (lock_slot, Cluster::id) but
-// nothing links libxxhash and cluster.cpp does not inline it, so the first program to use the
-// cluster code fails to link. Until main fixes that there, the function is compiled here.
-// REMOVE when cluster.cpp defines XXH_INLINE_ALL (or the runtime links xxHash).
-#define XXH_STATIC_LINKING_ONLY
-#define XXH_IMPLEMENTATION
-#include <xxhash.h>
-
 #include "impl/runtime/client.hpp"
 
 #include <fmt/core.h>

@@ -1,5 +1,6 @@
 #include "impl/runtime/cluster.hpp"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>

@@ -87,6 +87,7 @@ struct ErrorFrame {
 // ErrorFrame codes.
 inline constexpr std::uint8_t error_bad_request = 1;  // the command is not one a client may send
 inline constexpr std::uint8_t error_overloaded = 2;
+inline constexpr std::uint8_t error_wrong_cluster = 3;  // the Hello named another cluster id
 
 // Lock names: a node's table has lock_slots locks (numbered 0..lock_slots-1); a client maps a
 // name to its slot by hashing (XXH3). Two names that share a slot exclude each other (safe, never

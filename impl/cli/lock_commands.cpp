@@ -105,12 +105,15 @@ class BlockedSignals {
   }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
-  // The next blocked signal, or 0 when `timeout` passed first.
-  int wait(Milliseconds timeout) const {
+  // The next blocked signal, or 0 when `timeout` passed first. from_process: sent by kill(2)
+  // (not by the kernel, e.g. a terminal's Ctrl-C, which reaches the whole process group).
+  int wait(Milliseconds timeout, bool* from_process = nullptr) const {
     if (timeout.count() < 0) timeout = Milliseconds{0};
     timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>((timeout.count() % 1000) * 1000000)};
     while (true) {
-      const int s = sigtimedwait(&set_, nullptr, &ts);
+      siginfo_t info{};
+      const int s = sigtimedwait(&set_, &info, &ts);
+      if (from_process) *from_process = info.si_code == SI_USER || info.si_code == SI_QUEUE;
       if (s > 0) return s;
       if (errno == EAGAIN) return 0;
       if (errno != EINTR) return 0;
@@ -324,14 +327,17 @@ int run_hold(const LockFlags& flags) {
   std::optional<int> status;
   std::string lost;
   while (!status) {
-    const int s = signals.wait(std::chrono::duration_cast<Milliseconds>(next_keep_alive - Clock::now()));
+    bool from_process = false;
+    const int s = signals.wait(std::chrono::duration_cast<Milliseconds>(next_keep_alive - Clock::now()), &from_process);
     if (s == SIGCHLD) {
       int child_status = 0;
       if (waitpid(pid, &child_status, WNOHANG) == pid) status = child_status;
       continue;
     }
     if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
-      kill(pid, s);  // the command decides what to do; we release when it ends
+      // Forward what was sent to us alone; a terminal's Ctrl-C reached the command already (it
+      // shares our process group). The command decides what to do; we release when it ends.
+      if (from_process) kill(pid, s);
       continue;
     }
     if (Clock::now() < next_keep_alive) continue;

@@ -245,13 +245,13 @@ int run_release(const LockFlags& flags) {
     out["lock"] = flags.name;
     out["token"] = flags.token;
     out["released"] = released;
-    if (!released && client.last_call_retried()) out["uncertain"] = true;
+    if (!released && client.last_call_uncertain()) out["uncertain"] = true;
     fmt::print("{}\n", out.dump());
   }
   if (!released) {
     fmt::print(stderr, "lockstep: lock release: lock '{}' is not held with token {} ({})\n", flags.name, flags.token,
-               client.last_call_retried()
-                   ? "the request had to be re-sent: an earlier attempt may have released it"
+               client.last_call_uncertain()
+                   ? "the request was re-sent after an unanswered attempt, which may have released it"
                    : "released already, expired, or held now with a later token");
     return exit_violation;
   }

@@ -388,7 +388,8 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
   const std::size_t n = cluster_.size();
   std::vector<bool> foreign(n + 1, false);
   std::string last_error;
-  std::uint32_t attempts = 0;
+  std::uint32_t unanswered = 0;
+  last_call_unanswered_ = 0;
   std::size_t misses = 0;  // consecutive attempts without an answer from a leader
   Milliseconds backoff = options_.backoff;
   const Milliseconds attempt_timeout =
@@ -423,7 +424,6 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       connection_member_ = target;
     }
     connection_->send(frame);
-    ++attempts;
     const Clock::time_point sent = Clock::now();
     if (command.session != 0) last_sent_ns_ = steady_ns(sent);
     bool queued = false;
@@ -465,6 +465,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
         connection_->fail(std::string("sent a malformed answer: ") + e.what());
       }
       if (!answer) {
+        if (!queued) ++unanswered;
         if (connection_->failed) {
           last_error = connection_->name() + ": " + connection_->error;
           give_up_on(target);
@@ -491,8 +492,8 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
             queued = true;  // keep waiting for the grant, re-sending every keep-alive period
             continue;
           }
-          last_call_attempts_ = attempts;
-          return CallResult{reply.output, attempts};
+          last_call_unanswered_ = unanswered;
+          return CallResult{reply.output, unanswered};
         }
         case FrameKind::redirect: {
           const auto redirect = decode_from<Redirect>(answer->payload);
@@ -530,7 +531,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       }
     }
   }
-  last_call_attempts_ = attempts;
+  last_call_unanswered_ = unanswered;
   throw_unavailable(started, last_error);
 }
 
@@ -690,7 +691,7 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
       emit(ClientEvent::Type::ok, "release", name, "released", sequence);
       return true;
     case LockAnswer::not_holder:
-      if (result.attempts > 1) {
+      if (result.unanswered > 0) {
         // Not deduplicated: an earlier attempt may have released it.
         emit(ClientEvent::Type::info, "release", name, nullptr, sequence, "re-sent: an earlier attempt may have released it");
       } else {

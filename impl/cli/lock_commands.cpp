@@ -320,6 +320,7 @@ int run_hold(const LockFlags& flags) {
     return 127;
   }
 
+  const std::uint64_t session = client.session();
   const Milliseconds period = client.keep_alive_period();
   const Milliseconds ttl = client.ttl();
   auto next_keep_alive = Clock::now() + period;
@@ -344,7 +345,7 @@ int run_hold(const LockFlags& flags) {
     next_keep_alive = Clock::now() + period;
     try {
       if (!client.keep_alive(period)) {
-        lost = fmt::format("session {} expired", held->client->session());
+        lost = fmt::format("session {} expired", session);
       } else {
         last_confirmed = Clock::now();
       }
@@ -575,7 +576,7 @@ void stop_nodes(std::vector<NodeProcess>& nodes, const BlockedSignals& signals) 
 }
 
 void report_death(const NodeProcess& node) {
-  fmt::print(stderr, "lockstep: node {} (pid {}) {} on its own; its log ({}) ends:\n{}", node.id, node.pid,
+  fmt::print(stderr, "lockstep: cluster up: node {} (pid {}) died: {}; the end of its log ({}):\n{}", node.id, node.pid,
              describe_status(*node.status), node.log.string(), last_lines(node.log, 5));
 }
 

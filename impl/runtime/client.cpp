@@ -58,8 +58,9 @@ std::string describe_answer(const LockOutput& output) {
 std::string describe_duration(Milliseconds duration) {
   const auto ms = duration.count();
   if (ms < 1000) return fmt::format("{} ms", ms);
-  if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
-  return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+  std::string text = fmt::format("{:.1f}", static_cast<double>(ms) / 1000.0);
+  if (text.ends_with(".0")) text.resize(text.size() - 2);
+  return text + " s";
 }
 
 std::string_view event_type_name(ClientEvent::Type type) {

@@ -595,7 +595,8 @@ std::pair<std::uint8_t, std::uint64_t> wait_ready(const Cluster& cluster, std::v
       if (!m.status) continue;
       ++answered;
       const auto named = m.status->value("leader", 0);
-      if (named != 0 && named == m.member) {  // a node that says it leads
+      const auto role = m.status->value("role", std::string());
+      if (named == m.member && (role == "leader" || role == "leading")) {  // Raft's word, Multi-Paxos's
         leader = static_cast<std::uint8_t>(named);
         term = m.status->value("term", std::uint64_t{0});
       }

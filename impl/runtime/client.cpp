@@ -204,7 +204,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (body.kind == FrameKind::error) {
       const auto refusal = decode_payload<ErrorFrame>(body);
       foreign = true;
-      return fail(fmt::format("refused our Hello (error code {}): is it a node of another cluster?", refusal.code));
+      if (refusal.code == error_wrong_cluster) {
+        return fail("belongs to another cluster: it refused our Hello (was it started with another --cluster spec?)");
+      }
+      return fail(fmt::format("refused our Hello (error code {})", refusal.code));
     }
     if (body.kind != FrameKind::hello) {
       throw WireError(fmt::format("expected its Hello, got a {} frame", enum_name(body.kind)));

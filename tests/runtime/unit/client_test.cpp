@@ -153,7 +153,7 @@ void Peer::on_frame(const FrameBody& body) {
   if (!greeted_) {
     const Hello hello = decode_payload<Hello>(body);
     if (hello.cluster_id != node_.cluster_id_ && node_.refuse_foreign_) {
-      send(FrameKind::error, ErrorFrame{ClientId{}, 0, 3});
+      send(FrameKind::error, ErrorFrame{ClientId{}, 0, error_wrong_cluster});
       close();
       return;
     }

@@ -298,11 +298,13 @@ int stop_child(pid_t pid, const BlockedSignals& signals, Milliseconds grace) {
 
 int run_hold(const LockFlags& flags) {
   if (flags.command.empty()) throw UsageError("lock hold: give the command to run after --");
-  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
   int exit_code = exit_ok;
-  auto held = open_and_acquire(flags, "lock hold", exit_code);
+  auto held = open_and_acquire(flags, "lock hold", exit_code);  // Ctrl-C still ends us here
   if (!held) return exit_code;
   LockClient& client = *held->client;
+  // From here on the signals are received by sigtimedwait (blocked before the child exists, so
+  // that its SIGCHLD cannot be missed).
+  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
 
   std::vector<std::string> env = child_environment(flags.name, held->token);
   std::vector<std::string> argv = flags.command;
@@ -613,9 +615,8 @@ std::pair<std::uint8_t, std::uint64_t> wait_ready(const Cluster& cluster, std::v
 
 int run_cluster_up(const ClusterFlags& flags) {
   if (flags.nodes % 2 == 0) {
-    fmt::print(stderr, "lockstep: cluster up: warning: {} nodes tolerate no more failures than {} (an odd count is "
-                       "better)\n",
-               flags.nodes, flags.nodes - 1);
+    fmt::print(stderr, "lockstep: cluster up: warning: {} nodes tolerate {} failure{}, as {} do (an odd count is better)\n",
+               flags.nodes, (flags.nodes - 1) / 2, (flags.nodes - 1) / 2 == 1 ? "" : "s", flags.nodes - 1);
   }
   fs::path dir = flags.dir;
   if (dir.empty()) {

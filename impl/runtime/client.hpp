@@ -151,7 +151,11 @@ class LockClient {
     std::uint32_t unanswered = 0;  // attempts sent that ended without an answer
   };
 
+  struct CallState;
   CallResult call(const LockCommand& command, Clock::time_point deadline, std::uint64_t sequence);
+  bool connect_to_target(CallState& state, std::uint8_t& target, Milliseconds attempt_timeout);
+  void give_up_on(CallState& state, std::uint8_t member);
+  void back_off(CallState& state);
   std::shared_ptr<Connection> connect(std::uint8_t member, Clock::time_point deadline, std::string& error,
                                       bool& foreign);
   void drop_connection();

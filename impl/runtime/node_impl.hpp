@@ -496,6 +496,11 @@ class NodeServer {
                        {"last_heard_ms", peer.heard ? ms(now - peer.last_heard) : -1},
                        {"dropped", peer.dropped}});
     }
+    Json locks = Json::array();
+    for (const auto& l : v.locks) {
+      if (locks.size() == 1000) break;
+      locks.push_back({{"lock", l.lock}, {"holder", l.holder}, {"token", l.token}, {"waiters", l.waiters}});
+    }
     return Json{{"node", options_.id},
                 {"protocol", std::string(enum_name(options_.protocol))},
                 {"role", v.role},
@@ -511,7 +516,8 @@ class NodeServer {
                 {"locks_held", v.locks_held},
                 {"steps", host_->steps()},
                 {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
-                {"peers", peers}};
+                {"peers", peers},
+                {"locks", locks}};
   }
 
   void fatal(const std::string& message) {

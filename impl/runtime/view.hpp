@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/core/reflect.hpp"
 #include "model/multipaxos/multipaxos.hpp"
@@ -26,6 +27,10 @@ struct NodeView {
   std::uint64_t snapshot_index = 0;
   std::uint64_t sessions = 0;
   std::uint64_t locks_held = 0;
+  struct LockRow {
+    std::uint64_t lock = 0, holder = 0, token = 0, waiters = 0;
+  };
+  std::vector<LockRow> locks;  // the lock table (every lock ever used), in lock order
 };
 
 template <class Machine>
@@ -33,6 +38,7 @@ void view_machine(NodeView& view, const Machine& machine) {
   view.sessions = machine.sessions.size();
   view.locks_held = static_cast<std::uint64_t>(
       std::count_if(machine.locks.begin(), machine.locks.end(), [](const auto& l) { return l.holder != 0; }));
+  for (const auto& l : machine.locks) view.locks.push_back({l.lock, l.holder, l.token, l.waiters.size()});
 }
 
 template <class SM, class S>

@@ -400,7 +400,7 @@ bool TestCluster::cut(int id, std::uint32_t mask, Milliseconds timeout) {
   auto left = [&] { return std::max(Milliseconds{1}, std::chrono::duration_cast<Milliseconds>(deadline - Clock::now())); };
   try {
     RawSocket socket(cluster_.member(static_cast<std::uint8_t>(id)).port, timeout);
-    runtime::Bytes frames;
+    lockstep::Bytes frames;
     runtime::append_frame(frames, runtime::FrameKind::hello, runtime::Hello{cluster_.id(), runtime::WireProtocol::raft, 0});
     runtime::append_frame(frames, runtime::FrameKind::fault, runtime::Fault{mask});
     if (!socket.write(std::string(frames.data(), frames.size()), left())) return false;

@@ -10,6 +10,8 @@
 #include "impl/runtime/client.hpp"
 #include "impl/runtime/wal.hpp"
 #include "impl/runtime/wire.hpp"
+#include <fmt/format.h>
+
 #include "tests/support/processes.hpp"
 
 namespace lockstep::testing {
@@ -62,7 +64,7 @@ std::string frame(std::uint32_t length, const std::string& body) {
 
 template <class T>
 std::string encoded_frame(runtime::FrameKind kind, const T& payload) {
-  runtime::Bytes bytes;
+  lockstep::Bytes bytes;
   runtime::append_frame(bytes, kind, payload);
   return std::string(bytes.data(), bytes.size());
 }
@@ -241,16 +243,16 @@ TEST(NodeWire, NodeAndClientOfAnotherClusterAreRefusedAtTheHandshake) {
 // ---------------------------------------------------------------------------------------------
 // Bad flags and data directories: exit 2 with one line.
 
-struct Run {
+struct NodeRun {
   std::optional<int> code;
   std::string err;
 };
 
-Run run_node(const fs::path& dir, const std::string& name, const std::vector<std::string>& args) {
+NodeRun run_node(const fs::path& dir, const std::string& name, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {lockstep_binary(), "node"};
   argv.insert(argv.end(), args.begin(), args.end());
   Process p = Process::spawn(argv, dir / (name + ".out"), dir / (name + ".err"));
-  Run run{p.wait_exit(10s), {}};
+  NodeRun run{p.wait_exit(10s), {}};
   run.err = read_text(dir / (name + ".err"));
   return run;
 }
@@ -261,17 +263,17 @@ TEST(NodeInput, BadFlagsAndAnotherNodesDataDirectoryExitTwoWithOneLine) {
   const std::string spec =
       fmt::format("1=127.0.0.1:{},2=127.0.0.1:{},3=127.0.0.1:{}", ports[0], ports[1], ports[2]);
 
-  const Run bad_cluster = run_node(dir.path(), "bad-cluster", {"--id", "1", "--cluster", "1=nowhere", "--data",
+  const NodeRun bad_cluster = run_node(dir.path(), "bad-cluster", {"--id", "1", "--cluster", "1=nowhere", "--data",
                                                                (dir / "a").string()});
   EXPECT_EQ(bad_cluster.code, 2) << bad_cluster.err;
   EXPECT_EQ(count_of(bad_cluster.err, "\n"), 1u) << bad_cluster.err;
 
-  const Run not_member = run_node(dir.path(), "not-member", {"--id", "4", "--cluster", spec, "--data", (dir / "b").string()});
+  const NodeRun not_member = run_node(dir.path(), "not-member", {"--id", "4", "--cluster", spec, "--data", (dir / "b").string()});
   EXPECT_EQ(not_member.code, 2) << not_member.err;
   EXPECT_EQ(count_of(not_member.err, "\n"), 1u) << not_member.err;
   EXPECT_NE(not_member.err.find("--id 4"), std::string::npos) << not_member.err;
 
-  const Run bad_protocol = run_node(dir.path(), "bad-protocol", {"--id", "1", "--cluster", spec, "--data",
+  const NodeRun bad_protocol = run_node(dir.path(), "bad-protocol", {"--id", "1", "--cluster", spec, "--data",
                                                                  (dir / "c").string(), "--protocol", "zab"});
   EXPECT_EQ(bad_protocol.code, 2) << bad_protocol.err;
   EXPECT_EQ(count_of(bad_protocol.err, "\n"), 1u) << bad_protocol.err;
@@ -285,14 +287,14 @@ TEST(NodeInput, BadFlagsAndAnotherNodesDataDirectoryExitTwoWithOneLine) {
     one.signal(SIGTERM);
     ASSERT_EQ(one.wait_exit(10s), 0) << read_text(dir / "n1.err");
   }
-  const Run other_node = run_node(dir.path(), "other-node", {"--id", "2", "--cluster", spec, "--data", (dir / "n1").string()});
+  const NodeRun other_node = run_node(dir.path(), "other-node", {"--id", "2", "--cluster", spec, "--data", (dir / "n1").string()});
   EXPECT_EQ(other_node.code, 2) << other_node.err;
   EXPECT_EQ(count_of(other_node.err, "\n"), 1u) << other_node.err;
   EXPECT_NE(other_node.err.find("belongs to node 1"), std::string::npos) << other_node.err;
 
   // The same directory, another cluster (node 1 of a cluster with other ports).
   const std::string other_spec = fmt::format("1=127.0.0.1:{},2=127.0.0.1:{},3=127.0.0.1:{}", ports[0], ports[1], ports[2] + 1);
-  const Run other_cluster =
+  const NodeRun other_cluster =
       run_node(dir.path(), "other-cluster", {"--id", "1", "--cluster", other_spec, "--data", (dir / "n1").string()});
   EXPECT_EQ(other_cluster.code, 2) << other_cluster.err;
   EXPECT_EQ(count_of(other_cluster.err, "\n"), 1u) << other_cluster.err;

@@ -20,6 +20,8 @@
 #include <thread>
 
 #include "impl/runtime/client.hpp"
+#include <fmt/format.h>
+
 #include "tests/support/processes.hpp"
 #include "tests/support/run_command.hpp"
 

@@ -416,20 +416,23 @@ bool TestCluster::cut(int id, std::uint32_t mask, Milliseconds timeout) {
 }
 
 std::vector<runtime::MemberStatus> TestCluster::statuses(Milliseconds timeout) {
-  runtime::Cluster live;
+  std::vector<runtime::MemberStatus> out;
   for (const runtime::Member& m : cluster_.members) {
-    if (running(m.id) && !paused(m.id)) live.members.push_back(m);
+    if (!running(m.id) || paused(m.id)) continue;
+    runtime::MemberStatus member{m.id, status(m.id, timeout), {}};
+    if (!member.status) member.error = "no status";
+    out.push_back(std::move(member));
   }
-  if (live.members.empty()) return {};
-  return runtime::query_status(live, timeout);
+  return out;
 }
 
 std::optional<Json> TestCluster::status(int id, Milliseconds timeout) {
-  runtime::Cluster one;
-  one.members.push_back(cluster_.member(static_cast<std::uint8_t>(id)));
-  auto result = runtime::query_status(one, timeout);
-  if (result.empty() || !result[0].status) return std::nullopt;
-  return result[0].status;
+  if (!status_client_) status_client_ = client();
+  try {
+    return status_client_->status(static_cast<std::uint8_t>(id), timeout);
+  } catch (const runtime::ClientError&) {
+    return std::nullopt;
+  }
 }
 
 std::uint8_t TestCluster::leader(Milliseconds timeout) {

@@ -144,7 +144,7 @@ class TestCluster {
   bool cut(int id, std::uint32_t mask, Milliseconds timeout = Milliseconds{1000});
   bool heal(int id) { return cut(id, 0); }
 
-  // One status poll of the given members (every node not known dead or paused by default).
+  // One status poll of every node not known dead or paused (one at a time).
   std::vector<runtime::MemberStatus> statuses(Milliseconds timeout = Milliseconds{300});
   std::optional<Json> status(int id, Milliseconds timeout = Milliseconds{500});
   // The node that says it leads and that a majority of the cluster (itself included) names as
@@ -164,6 +164,7 @@ class TestCluster {
   runtime::Cluster cluster_;
   std::vector<Process> nodes_;  // index id-1
   std::set<int> paused_;
+  std::unique_ptr<runtime::LockClient> status_client_;  // asks one member at a time
 };
 
 // A TCP connection to 127.0.0.1:port whose reads and writes are bounded by deadlines.

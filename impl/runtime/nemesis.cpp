@@ -235,6 +235,7 @@ struct Shared {
   std::vector<Grant> grants;
   std::map<std::string, bool> released;  // process -> its release answered "released"
   std::uint64_t sessions = 0, sessions_failed = 0;
+  std::vector<std::string> client_errors;  // a client thread that stopped on an exception
 
   void event(std::int64_t time, Json event) {
     std::lock_guard lock(mutex);
@@ -344,7 +345,14 @@ class Run {
                     options_.locks, options_.locks == 1 ? "" : "s", describe_duration(options_.time), options_.seed));
     std::vector<std::thread> clients;
     for (int k = 1; k <= options_.clients; ++k) {
-      clients.emplace_back([this, k, end] { client_loop(k, cluster_, options_, end, shared_); });
+      clients.emplace_back([this, k, end] {
+        try {
+          client_loop(k, cluster_, options_, end, shared_);
+        } catch (const std::exception& e) {
+          std::lock_guard lock(shared_.mutex);
+          shared_.client_errors.push_back(fmt::format("client {} stopped: {}", k, e.what()));
+        }
+      });
     }
     try {
       nemesis(end);
@@ -405,8 +413,7 @@ class Run {
                    std::string(enum_name(options_.protocol)),
                    "--expiry-period",
                    fmt::format("{}ms", options_.expiry_period.count()),
-                   "--allow-faults",
-                   "--quiet"};
+                   "--allow-faults"};
       nodes_.push_back(std::move(node));
     }
     for (NodeProcess& node : nodes_) node.spawn();
@@ -644,6 +651,10 @@ class Run {
         if (type == "ok" && f == "release" && event.value("value", Json()) == Json("released")) ++report_.released;
       }
       report_.history.push_back(std::move(event));
+    }
+    for (const std::string& e : shared_.client_errors) {
+      report_.nodes_ok = false;
+      report_.node_problems.push_back(e);
     }
     report_.sessions = shared_.sessions;
     report_.sessions_failed = shared_.sessions_failed;

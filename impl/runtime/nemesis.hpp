@@ -12,7 +12,9 @@
 //                release then succeeded (it held the lock all along: two holders at once);
 //   final state  for each lock, the final table's token is >= every token acknowledged for it;
 //                no two acknowledged grants share a token; the live replicas' tables agree;
-//   nodes        no node died on its own, every node stopped cleanly at the end.
+//   nodes        no node died on its own, the cluster settled (one leader, every node applied
+//                through its commit), every node stopped cleanly on SIGTERM at the end, and no
+//                client thread stopped on an unexpected exception.
 // The history's linearizability (against spec/linearizability/lock_spec.hpp) is checked by the
 // caller (impl/cli/nemesis_command.cpp): the runtime does not link the checker.
 //

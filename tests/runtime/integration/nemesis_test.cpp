@@ -50,7 +50,7 @@ TEST_P(NemesisTest, ShortRunUnderFaultsPassesEveryCheck) {
   EXPECT_TRUE(report["checks"]["fencing"]["ok"].get<bool>()) << report["checks"]["fencing"].dump(2);
   EXPECT_TRUE(report["checks"]["final_state"]["ok"].get<bool>()) << report["checks"]["final_state"].dump(2);
   EXPECT_TRUE(report["checks"]["nodes"]["ok"].get<bool>()) << report["checks"]["nodes"].dump(2);
-  EXPECT_GE(report["faults"]["total"].get<int>(), 2) << report["faults"].dump(2);
+  EXPECT_GE(report["faults"]["total"].get<int>(), 1) << report["faults"].dump(2);
   EXPECT_GE(report["operations"]["acquired"].get<int>(), 10) << report["operations"].dump(2);
   EXPECT_TRUE(fs::exists(dir / "history.json"));
   // The history it wrote is one `lockstep linearizable` accepts too.

@@ -441,5 +441,59 @@ TEST_P(NodeTest, RecordedRunReplaysAndACorruptFingerprintIsCaught) {
   EXPECT_NE(result.out.find("differs from the recorded one"), std::string::npos) << result.out;
 }
 
+// Raft: a leader that steps down on a higher term must still campaign when nobody leads. Here
+// the leader L meets a follower A that was cut off for a while (its term inflated by elections
+// it could not win, its log behind) while the third node B is cut off: A cannot win (its log is
+// stale), so L must. Found by the nemesis (unavailability windows of 3-5 s with a majority up):
+// a Raft leader's election timer is not armed while it leads (on_election_timer returns without
+// re-arming it) and stepping down (observe_term, become_follower) does not arm it, so the former
+// leader waits for a vote it grants or a leader it hears, neither of which comes while B is away.
+// Disabled until model/raft/step.hpp is fixed (reported).
+TEST(NodeRaft, DISABLED_LeaderThatStepsDownOnAHigherTermCampaignsAgain) {
+  TestCluster cluster;
+  const std::uint8_t l = cluster.wait_for_leader();
+  ASSERT_NE(l, 0) << logs(cluster);
+  const int a = l % 3 + 1;
+  const int b = a % 3 + 1;
+  auto client = cluster.client();
+  client->open(30s);
+  ASSERT_TRUE(client->release("s", client->acquire("s")));
+  // A cut off: it campaigns alone, its term climbs; L and B go on without it.
+  ASSERT_TRUE(cluster.cut(a, 0b111));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto sa = cluster.status(a);
+        const auto sl = cluster.status(l);
+        return sa && sl && sa->value("term", std::uint64_t{0}) > sl->value("term", std::uint64_t{0}) + 2;
+      },
+      10s));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client->release("s", client->acquire("s")));
+  // B cut off, A back: L meets A's higher term.
+  ASSERT_TRUE(cluster.cut(b, 0b111));
+  const auto a_status = cluster.status(a);
+  ASSERT_TRUE(a_status);
+  const std::uint64_t a_term = a_status->value("term", std::uint64_t{0});
+  ASSERT_TRUE(cluster.heal(a));
+  // L steps down on A's higher term.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto sl = cluster.status(l);
+        return sl && sl->value("term", std::uint64_t{0}) >= a_term && sl->value("leader", 0) != l;
+      },
+      5s))
+      << logs(cluster);
+  // L and A are a majority, and L's log is the up-to-date one: L must lead again.
+  std::string last;
+  const bool led = wait_until(
+      [&] {
+        const auto sl = cluster.status(l);
+        if (sl) last = sl->dump();
+        return sl && sl->value("leader", 0) == l;
+      },
+      5s);
+  EXPECT_TRUE(led) << "node " << int(l) << " (up to date, with node " << a << " reachable) never led again: " << last
+                   << "\n" << logs(cluster);
+}
+
 }  // namespace
 }  // namespace lockstep::testing

@@ -6,6 +6,8 @@
 //                    [--time 30s] [--dir D] [--seed S] [--json] [--history-out FILE]
 //                    [--ttl 1500ms] [--check-timeout 120s]
 //
+// Faults: kill -9, SIGSTOP, link cuts of nodes (a minority at a time), and clients paused while
+// holding a lock (their session expires; their late write must be rejected by the fencing).
 // Prints the operations (ok / failed / indeterminate), the faults injected, the unavailability
 // windows (gaps with no successful operation over 1 s: their count and the longest) and the
 // verdicts: linearizable, fencing, final state, nodes. --json prints one object instead.
@@ -75,13 +77,13 @@ fs::path make_dir(const std::string& given) {
 
 Json faults_json(const runtime::NemesisReport& r) {
   Json list = Json::array();
-  std::map<std::string, int> counts = {{"kill", 0}, {"pause", 0}, {"cut", 0}};
+  std::map<std::string, int> counts = {{"kill", 0}, {"pause", 0}, {"cut", 0}, {"client", 0}};
   for (const auto& f : r.faults) {
     ++counts[f.kind];
     list.push_back({{"kind", f.kind}, {"node", f.node}, {"at_s", f.at_s}, {"healed_s", f.healed_s}});
   }
-  return Json{{"total", r.faults.size()}, {"kill", counts["kill"]}, {"pause", counts["pause"]}, {"cut", counts["cut"]},
-              {"list", list}};
+  return Json{{"total", r.faults.size()}, {"kill", counts["kill"]},     {"pause", counts["pause"]},
+              {"cut", counts["cut"]},      {"client", counts["client"]}, {"list", list}};
 }
 
 int run_nemesis_command(const NemesisFlags& flags) {
@@ -191,8 +193,9 @@ int run_nemesis_command(const NemesisFlags& flags) {
                "failed)\n",
                report.ok, report.failed, report.indeterminate, report.acquired, report.released, report.sessions,
                report.sessions_failed);
-    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts)\n", faults["total"].get<int>(), faults["kill"].get<int>(),
-               faults["pause"].get<int>(), faults["cut"].get<int>());
+    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} client pauses while holding a lock)\n",
+               faults["total"].get<int>(), faults["kill"].get<int>(), faults["pause"].get<int>(), faults["cut"].get<int>(),
+               faults["client"].get<int>());
     fmt::print("unavailability: {} window{} over {}, longest gap {:.2f} s", report.windows.size(),
                report.windows.size() == 1 ? "" : "s", describe_duration(options.gap_threshold), report.longest_gap_s);
     for (std::size_t i = 0; i < report.windows.size() && i < 5; ++i) {

@@ -236,6 +236,11 @@ struct Shared {
   std::map<std::string, bool> released;  // process -> its release answered "released"
   std::uint64_t sessions = 0, sessions_failed = 0;
   std::vector<std::string> client_errors;  // a client thread that stopped on an exception
+  // The nemesis asks client k to pause while it holds its next lock (before its fenced write),
+  // long enough for its session to expire: a stalled process with a stale token.
+  std::vector<std::atomic<bool>> pause_requests;
+  std::chrono::milliseconds client_pause{0};
+  explicit Shared(int clients) : pause_requests(static_cast<std::size_t>(clients) + 1) {}
 
   void event(std::int64_t time, Json event) {
     std::lock_guard lock(mutex);
@@ -310,6 +315,9 @@ void client_loop(int k, const Cluster& cluster, const NemesisOptions& options, C
       std::lock_guard lock(shared.mutex);
       shared.grants.push_back(Grant{lock_name, token, process});
     }
+    if (shared.pause_requests[static_cast<std::size_t>(k)].exchange(false)) {
+      std::this_thread::sleep_for(shared.client_pause);
+    }
     shared.write(lock_name, token, process);
     try {
       const bool released = client.release(lock_name, token, std::chrono::milliseconds{5000});
@@ -330,7 +338,9 @@ void client_loop(int k, const Cluster& cluster, const NemesisOptions& options, C
 
 class Run {
  public:
-  explicit Run(const NemesisOptions& options) : options_(options), random_(options.seed) {}
+  explicit Run(const NemesisOptions& options) : options_(options), random_(options.seed), shared_(options.clients) {
+    shared_.client_pause = 2 * options.ttl + 2 * options.expiry_period;
+  }
 
   ~Run() {
     for (NodeProcess& node : nodes_) node.kill9();
@@ -472,7 +482,13 @@ class Run {
         }
       }
       if (now >= next_fault) {
-        if (active_.size() < max_faulty) inject(now + std::chrono::milliseconds(hold_ms(random_)));
+        // One of four: a node killed, stopped or cut off (while a majority stays healthy), or a
+        // client paused while it holds a lock.
+        if (std::uniform_int_distribution<int>(0, 3)(random_) == 3) {
+          pause_client();
+        } else if (active_.size() < max_faulty) {
+          inject(now + std::chrono::milliseconds(hold_ms(random_)));
+        }
         next_fault = now + std::chrono::milliseconds(gap_ms(random_));
       }
       auto wake = std::min(next_fault, end);
@@ -480,6 +496,14 @@ class Run {
       wake = std::min(wake, Clock::now() + std::chrono::milliseconds{100});
       std::this_thread::sleep_until(wake);
     }
+  }
+
+  void pause_client() {
+    const int k = std::uniform_int_distribution<int>(1, options_.clients)(random_);
+    shared_.pause_requests[static_cast<std::size_t>(k)] = true;
+    report_.faults.push_back(NemesisFault{since_start(), since_start(), "client", k});
+    say(fmt::format("{:7.2f}s  client {} to pause for {} while it holds its next lock", since_start(), k,
+                    describe_duration(shared_.client_pause)));
   }
 
   void inject(Clock::time_point heal_at) {
@@ -490,7 +514,7 @@ class Run {
     }
     if (healthy.empty()) return;
     const int node = healthy[std::uniform_int_distribution<std::size_t>(0, healthy.size() - 1)(random_)];
-    static const char* const kinds[] = {"kill", "pause", "cut"};
+    static const char* const kinds[] = {"kill", "pause", "cut"};  // a node's faults
     const std::string kind = kinds[std::uniform_int_distribution<int>(0, 2)(random_)];
     NodeProcess& p = nodes_[static_cast<std::size_t>(node - 1)];
     if (kind == "kill") {

@@ -2,9 +2,10 @@
 // cluster of `lockstep node`s (--allow-faults), runs client threads that loop
 //     open a session -> acquire a lock -> write to a fenced resource with the token -> release
 // recording a history through the client library's ClientEvent hook, while a seeded nemesis
-// injects one fault at a time every 1-3 s (kill -9 and a later restart, SIGSTOP and a later
-// SIGCONT, a node's links cut by a Fault frame and later healed; never more than a minority of
-// the nodes faulty at once). Then it heals everything, lets the cluster settle, reads the final
+// injects a fault every 1-3 s (kill -9 and a later restart, SIGSTOP and a later SIGCONT, a
+// node's links cut by a Fault frame and later healed: never more than a minority of the nodes
+// faulty at once; or a client told to pause while it holds its next lock, before its fenced
+// write, for twice its session's ttl: a stalled process whose token goes stale). Then it heals everything, lets the cluster settle, reads the final
 // lock table and checks:
 //   fencing      the fenced resource never accepted a write whose token was below one it had
 //                accepted for that lock, every accepted write's token was granted to its writer
@@ -58,8 +59,8 @@ struct NemesisOptions {
 struct NemesisFault {
   double at_s = 0;       // since the start of the run
   double healed_s = 0;   // 0: never healed (it should not happen)
-  std::string kind;      // kill | pause | cut
-  int node = 0;
+  std::string kind;      // kill | pause | cut (a node's), client (a client paused while holding)
+  int node = 0;          // the node, or the client for "client"
 };
 
 struct NemesisWindow {

@@ -13,8 +13,8 @@ TEST(MultiPaxosCheck, correct_protocol_passes_at_the_defaults_with_a_pinned_stat
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 493007u);
-  EXPECT_EQ(report.stats.depth, 35u);
+  EXPECT_EQ(report.stats.distinct_states, 927677u);
+  EXPECT_EQ(report.stats.depth, 39u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 
@@ -24,11 +24,13 @@ TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
   o.slot_max = 2;
   o.requests = 2;
   o.snapshot_every = 1;
+  o.messages_max = 4;  // the leader's heartbeat reaches both replicas: room for a third message
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 236915u);
-  EXPECT_EQ(report.stats.depth, 31u);
+  EXPECT_EQ(report.stats.distinct_states, 743255u);
+  EXPECT_EQ(report.stats.depth, 38u);
+  EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 
 struct BugCase {
@@ -37,6 +39,7 @@ struct BugCase {
   int requests;
   int snapshot_every;
   int crashes;
+  int max_messages;
   const char* invariant;
   std::size_t trace_steps;
 };
@@ -51,6 +54,7 @@ TEST_P(MultiPaxosSeededBug, is_found_with_a_shortest_trace) {
   o.requests = b.requests;
   o.snapshot_every = b.snapshot_every;
   o.crashes = b.crashes;
+  o.messages_max = b.max_messages;
   o.bug = b.bug;
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
@@ -62,9 +66,9 @@ TEST_P(MultiPaxosSeededBug, is_found_with_a_shortest_trace) {
 
 INSTANTIATE_TEST_SUITE_P(
     Bugs, MultiPaxosSeededBug,
-    ::testing::Values(BugCase{multipaxos::Bug::skip_recovery, 1, 2, 0, 0, "MULTIPAXOS-Agreement", 10},
-                      BugCase{multipaxos::Bug::votes_not_durable, 1, 2, 0, 1, "MULTIPAXOS-Agreement", 12},
-                      BugCase{multipaxos::Bug::snapshot_over_newer, 2, 2, 1, 0, "MULTIPAXOS-AppliedMonotone", 16}),
+    ::testing::Values(BugCase{multipaxos::Bug::skip_recovery, 1, 2, 0, 0, 3, "MULTIPAXOS-Agreement", 10},
+                      BugCase{multipaxos::Bug::votes_not_durable, 1, 2, 0, 1, 3, "MULTIPAXOS-Agreement", 12},
+                      BugCase{multipaxos::Bug::snapshot_over_newer, 2, 2, 1, 0, 5, "MULTIPAXOS-AppliedMonotone", 17}),
     [](const auto& info) { return std::string(enum_name(info.param.bug)); });
 
 TEST(MultiPaxosCheck, votes_that_survive_a_crash_keep_agreement_where_the_bug_breaks_it) {

@@ -80,7 +80,7 @@ const std::vector<LockBugSpec>& lock_bugs() {
       {"paxos-snapshot-over-newer",
        "(Multi-Paxos) a replica installs a snapshot older than what it has applied, rolling it back",
        {"--consensus", "multipaxos", "--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
-       "LOCK-FencingMonotone", 17},
+       "LOCK-FencingMonotone", 21},
   };
   return list;
 }

@@ -243,6 +243,9 @@ class NodeServer {
     } catch (const ContractError& e) {
       fatal(std::string("effect contract broken: ") + e.what());
       return;
+    } catch (const std::exception& e) {
+      fatal(std::string("the step function failed: ") + e.what());
+      return;
     }
     if (recorder_) recorder_->event(event, host_->node());
     note_role();

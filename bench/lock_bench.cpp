@@ -910,6 +910,12 @@ class ZkService : public Service {
   bool clients_talk_to_leader() const override { return false; }
   void start() override {
     fs::create_directories(dir_);
+#ifdef LOCK_BENCH_ZOOKEEPER
+    // The C client's own log (connection losses during failover) goes to a file, not stderr.
+    client_log_ = std::fopen((dir_ / "client.log").c_str(), "a");
+    if (client_log_) zoo_set_log_stream(client_log_);
+    zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
+#endif
     const auto ports = free_ports(9);
     std::string servers;
     for (int i = 0; i < 3; ++i) {
@@ -986,6 +992,7 @@ class ZkService : public Service {
 
  private:
   fs::path log(int member) const { return dir_ / fmt::format("zk{}.log", member); }
+  std::FILE* client_log_ = nullptr;  // left open: the C client may log until every handle is closed
   std::string jar_;
   fs::path dir_;
   std::vector<std::uint16_t> client_ports_;

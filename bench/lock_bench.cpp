@@ -120,13 +120,6 @@ void forget_child(pid_t pid) {
   }
 }
 
-extern "C" void on_fatal_signal(int signal) {
-  for (auto& slot : children) {
-    const pid_t pid = slot.load();
-    if (pid > 0) kill(pid, SIGKILL);
-  }
-  _exit(128 + signal);
-}
 
 // Waits (bounded) for a child to exit; SIGKILL when it outlives `grace`. Always reaps it.
 void stop_child(pid_t pid, int signal, Milliseconds grace) {
@@ -1506,12 +1499,6 @@ int main(int argc, char** argv) {
   }
 #endif
 
-  struct sigaction action {};
-  action.sa_handler = on_fatal_signal;
-  sigemptyset(&action.sa_mask);
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  std::atexit(kill_all_children);
 
   fs::path parent = dir_parent;
   if (parent.empty()) {
@@ -1524,6 +1511,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   const fs::path dir = pattern;
+
+  // SIGINT/SIGTERM/SIGHUP: blocked in every thread (set before any starts) and taken by one
+  // that kills every child, removes the data dir (unless --keep) and exits 128 + signal.
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&stop_signals, s);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::thread([stop_signals, dir, keep] {
+    int signal = 0;
+    if (sigwait(&stop_signals, &signal) != 0) return;
+    fmt::print(stderr, "lock_bench: signal {}: killing the processes started here\n", signal);
+    kill_all_children();
+    std::error_code ec;
+    if (!keep) fs::remove_all(dir, ec);
+    std::fflush(stdout);
+    _exit(128 + signal);
+  }).detach();
+  std::atexit(kill_all_children);
 
   int exit_code = 0;
   Json out = Json::object();

@@ -105,12 +105,15 @@ class BlockedSignals {
   }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
-  // The next blocked signal, or 0 when `timeout` passed first.
-  int wait(Milliseconds timeout) const {
+  // The next blocked signal, or 0 when `timeout` passed first. from_process: sent by kill(2)
+  // (not by the kernel, e.g. a terminal's Ctrl-C, which reaches the whole process group).
+  int wait(Milliseconds timeout, bool* from_process = nullptr) const {
     if (timeout.count() < 0) timeout = Milliseconds{0};
     timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>((timeout.count() % 1000) * 1000000)};
     while (true) {
-      const int s = sigtimedwait(&set_, nullptr, &ts);
+      siginfo_t info{};
+      const int s = sigtimedwait(&set_, &info, &ts);
+      if (from_process) *from_process = info.si_code == SI_USER || info.si_code == SI_QUEUE;
       if (s > 0) return s;
       if (errno == EAGAIN) return 0;
       if (errno != EINTR) return 0;
@@ -242,13 +245,13 @@ int run_release(const LockFlags& flags) {
     out["lock"] = flags.name;
     out["token"] = flags.token;
     out["released"] = released;
-    if (!released && client.last_call_retried()) out["uncertain"] = true;
+    if (!released && client.last_call_uncertain()) out["uncertain"] = true;
     fmt::print("{}\n", out.dump());
   }
   if (!released) {
     fmt::print(stderr, "lockstep: lock release: lock '{}' is not held with token {} ({})\n", flags.name, flags.token,
-               client.last_call_retried()
-                   ? "the request had to be re-sent: an earlier attempt may have released it"
+               client.last_call_uncertain()
+                   ? "the request was re-sent after an unanswered attempt, which may have released it"
                    : "released already, expired, or held now with a later token");
     return exit_violation;
   }
@@ -295,11 +298,13 @@ int stop_child(pid_t pid, const BlockedSignals& signals, Milliseconds grace) {
 
 int run_hold(const LockFlags& flags) {
   if (flags.command.empty()) throw UsageError("lock hold: give the command to run after --");
-  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
   int exit_code = exit_ok;
-  auto held = open_and_acquire(flags, "lock hold", exit_code);
+  auto held = open_and_acquire(flags, "lock hold", exit_code);  // Ctrl-C still ends us here
   if (!held) return exit_code;
   LockClient& client = *held->client;
+  // From here on the signals are received by sigtimedwait (blocked before the child exists, so
+  // that its SIGCHLD cannot be missed).
+  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
 
   std::vector<std::string> env = child_environment(flags.name, held->token);
   std::vector<std::string> argv = flags.command;
@@ -317,6 +322,7 @@ int run_hold(const LockFlags& flags) {
     return 127;
   }
 
+  const std::uint64_t session = client.session();
   const Milliseconds period = client.keep_alive_period();
   const Milliseconds ttl = client.ttl();
   auto next_keep_alive = Clock::now() + period;
@@ -324,21 +330,24 @@ int run_hold(const LockFlags& flags) {
   std::optional<int> status;
   std::string lost;
   while (!status) {
-    const int s = signals.wait(std::chrono::duration_cast<Milliseconds>(next_keep_alive - Clock::now()));
+    bool from_process = false;
+    const int s = signals.wait(std::chrono::duration_cast<Milliseconds>(next_keep_alive - Clock::now()), &from_process);
     if (s == SIGCHLD) {
       int child_status = 0;
       if (waitpid(pid, &child_status, WNOHANG) == pid) status = child_status;
       continue;
     }
     if (s == SIGINT || s == SIGTERM || s == SIGHUP) {
-      kill(pid, s);  // the command decides what to do; we release when it ends
+      // Forward what was sent to us alone; a terminal's Ctrl-C reached the command already (it
+      // shares our process group). The command decides what to do; we release when it ends.
+      if (from_process) kill(pid, s);
       continue;
     }
     if (Clock::now() < next_keep_alive) continue;
     next_keep_alive = Clock::now() + period;
     try {
       if (!client.keep_alive(period)) {
-        lost = fmt::format("session {} expired", held->client->session());
+        lost = fmt::format("session {} expired", session);
       } else {
         last_confirmed = Clock::now();
       }
@@ -569,7 +578,7 @@ void stop_nodes(std::vector<NodeProcess>& nodes, const BlockedSignals& signals) 
 }
 
 void report_death(const NodeProcess& node) {
-  fmt::print(stderr, "lockstep: node {} (pid {}) {} on its own; its log ({}) ends:\n{}", node.id, node.pid,
+  fmt::print(stderr, "lockstep: cluster up: node {} (pid {}) died: {}; the end of its log ({}):\n{}", node.id, node.pid,
              describe_status(*node.status), node.log.string(), last_lines(node.log, 5));
 }
 
@@ -588,7 +597,8 @@ std::pair<std::uint8_t, std::uint64_t> wait_ready(const Cluster& cluster, std::v
       if (!m.status) continue;
       ++answered;
       const auto named = m.status->value("leader", 0);
-      if (named != 0 && named == m.member) {  // a node that says it leads
+      const auto role = m.status->value("role", std::string());
+      if (named == m.member && (role == "leader" || role == "leading")) {  // Raft's word, Multi-Paxos's
         leader = static_cast<std::uint8_t>(named);
         term = m.status->value("term", std::uint64_t{0});
       }
@@ -605,9 +615,8 @@ std::pair<std::uint8_t, std::uint64_t> wait_ready(const Cluster& cluster, std::v
 
 int run_cluster_up(const ClusterFlags& flags) {
   if (flags.nodes % 2 == 0) {
-    fmt::print(stderr, "lockstep: cluster up: warning: {} nodes tolerate no more failures than {} (an odd count is "
-                       "better)\n",
-               flags.nodes, flags.nodes - 1);
+    fmt::print(stderr, "lockstep: cluster up: warning: {} nodes tolerate {} failure{}, as {} do (an odd count is better)\n",
+               flags.nodes, (flags.nodes - 1) / 2, (flags.nodes - 1) / 2 == 1 ? "" : "s", flags.nodes - 1);
   }
   fs::path dir = flags.dir;
   if (dir.empty()) {

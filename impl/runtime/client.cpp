@@ -58,8 +58,9 @@ std::string describe_answer(const LockOutput& output) {
 std::string describe_duration(Milliseconds duration) {
   const auto ms = duration.count();
   if (ms < 1000) return fmt::format("{} ms", ms);
-  if (ms % 1000 == 0) return fmt::format("{} s", ms / 1000);
-  return fmt::format("{:.1f} s", static_cast<double>(ms) / 1000.0);
+  std::string text = fmt::format("{:.1f}", static_cast<double>(ms) / 1000.0);
+  if (text.ends_with(".0")) text.resize(text.size() - 2);
+  return text + " s";
 }
 
 std::string_view event_type_name(ClientEvent::Type type) {
@@ -203,7 +204,10 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (body.kind == FrameKind::error) {
       const auto refusal = decode_payload<ErrorFrame>(body);
       foreign = true;
-      return fail(fmt::format("refused our Hello (error code {}): is it a node of another cluster?", refusal.code));
+      if (refusal.code == error_wrong_cluster) {
+        return fail("belongs to another cluster: it refused our Hello (was it started with another --cluster spec?)");
+      }
+      return fail(fmt::format("refused our Hello (error code {})", refusal.code));
     }
     if (body.kind != FrameKind::hello) {
       throw WireError(fmt::format("expected its Hello, got a {} frame", enum_name(body.kind)));
@@ -377,6 +381,88 @@ void LockClient::throw_unavailable(Clock::time_point started, const std::string&
                                 last_error.empty() ? "" : " (last: " + last_error + ")"));
 }
 
+namespace {
+
+// Finds the answer to (client, sequence) among the frames received, dropping those that answer
+// an earlier request (a late grant, a duplicate). An ErrorFrame naming no client is about the
+// connection: ours too. Throws CodecError on a malformed frame.
+std::optional<Frame> take_answer(Connection& connection, ClientId client, std::uint64_t sequence) {
+  auto& frames = connection.frames;
+  while (!frames.empty()) {
+    Frame f = std::move(frames.front());
+    frames.pop_front();
+    ClientId who;
+    std::uint64_t theirs = 0;
+    if (f.kind == FrameKind::reply) {
+      const auto r = decode_from<Reply>(f.payload);
+      who = r.client;
+      theirs = r.sequence;
+    } else if (f.kind == FrameKind::redirect) {
+      const auto r = decode_from<Redirect>(f.payload);
+      who = r.client;
+      theirs = r.sequence;
+    } else if (f.kind == FrameKind::error) {
+      const auto r = decode_from<ErrorFrame>(f.payload);
+      who = r.client;
+      theirs = who.value == 0 ? sequence : r.sequence;
+    } else {
+      continue;
+    }
+    if ((who == client || who.value == 0) && theirs == sequence) return f;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+// One call's retry state.
+struct LockClient::CallState {
+  Clock::time_point deadline;
+  std::vector<bool> foreign;     // members that refused our Hello during this call
+  std::string last_error;        // the latest reason an attempt failed, for the final message
+  std::uint32_t unanswered = 0;  // attempts sent that ended without an answer
+  std::size_t misses = 0;        // consecutive attempts without an answer
+  Milliseconds backoff{0};
+};
+
+void LockClient::back_off(CallState& state) {
+  pause(state.backoff, state.deadline);
+  state.backoff = std::min(state.backoff * 2, Milliseconds{1000});
+}
+
+// Forgets `member` as the leader and moves on to the next member; backs off after a whole
+// round of misses.
+void LockClient::give_up_on(CallState& state, std::uint8_t member) {
+  if (leader_.load() == member) leader_ = 0;
+  next_member_ = static_cast<std::uint8_t>(member % cluster_.size() + 1);
+  drop_connection();
+  if (++state.misses % cluster_.size() == 0) back_off(state);
+}
+
+// The member to send to: the leader if known, else the next one in turn (not one of another
+// cluster); connects to it. false: the connection failed (state updated; try again).
+bool LockClient::connect_to_target(CallState& state, std::uint8_t& target, Milliseconds attempt_timeout) {
+  const std::size_t n = cluster_.size();
+  target = leader_.load() != 0 ? leader_.load() : next_member_;
+  for (std::size_t i = 0; i < n && state.foreign[target]; ++i) target = static_cast<std::uint8_t>(target % n + 1);
+  if (state.foreign[target]) {
+    throw ClientError(ClientErrorKind::wrong_cluster,
+                      fmt::format("no member of {} accepted our Hello (last: {})", cluster_.spec(), state.last_error));
+  }
+  if (connection_ && connection_member_ == target && !connection_->failed) return true;
+  drop_connection();
+  bool is_foreign = false;
+  auto c = connect(target, std::min(state.deadline, Clock::now() + attempt_timeout), state.last_error, is_foreign);
+  if (!c) {
+    if (is_foreign) state.foreign[target] = true;
+    give_up_on(state, target);
+    return false;
+  }
+  connection_ = c;
+  connection_member_ = target;
+  return true;
+}
+
 // Sends the request (client, sequence) until it is answered, following redirects, moving to
 // another member after a silence or a lost connection, re-sending to the same one while an
 // acquire is queued. Returns the answer; throws ClientError when the deadline passes.
@@ -385,153 +471,88 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
   const ClientId client{client_id_.load()};
   Bytes frame;
   append_frame(frame, FrameKind::request, Request{client, sequence, command});
-  const std::size_t n = cluster_.size();
-  std::vector<bool> foreign(n + 1, false);
-  std::string last_error;
-  std::uint32_t attempts = 0;
-  std::size_t misses = 0;  // consecutive attempts without an answer from a leader
-  Milliseconds backoff = options_.backoff;
+  CallState state{deadline, std::vector<bool>(cluster_.size() + 1, false), {}, 0, 0, options_.backoff};
+  last_call_unanswered_ = 0;
   const Milliseconds attempt_timeout =
       session_.load() != 0 ? std::min(options_.attempt_timeout, keep_alive_period()) : options_.attempt_timeout;
-  auto give_up_on = [&](std::uint8_t member) {
-    if (leader_.load() == member) leader_ = 0;
-    next_member_ = static_cast<std::uint8_t>(member % n + 1);
-    drop_connection();
-    if (++misses % n == 0) {
-      pause(backoff, deadline);
-      backoff = std::min(backoff * 2, Milliseconds{1000});
-    }
-  };
 
   while (Clock::now() < deadline) {
-    std::uint8_t target = leader_.load() != 0 ? leader_.load() : next_member_;
-    for (std::size_t i = 0; i < n && foreign[target]; ++i) target = static_cast<std::uint8_t>(target % n + 1);
-    if (foreign[target]) {
-      throw ClientError(ClientErrorKind::wrong_cluster,
-                        fmt::format("no member of {} accepted our Hello (last: {})", cluster_.spec(), last_error));
-    }
-    if (!connection_ || connection_member_ != target || connection_->failed) {
-      drop_connection();
-      bool is_foreign = false;
-      auto c = connect(target, std::min(deadline, Clock::now() + attempt_timeout), last_error, is_foreign);
-      if (!c) {
-        if (is_foreign) foreign[target] = true;
-        give_up_on(target);
-        continue;
-      }
-      connection_ = c;
-      connection_member_ = target;
-    }
+    std::uint8_t target = 0;
+    if (!connect_to_target(state, target, attempt_timeout)) continue;
     connection_->send(frame);
-    ++attempts;
     const Clock::time_point sent = Clock::now();
     if (command.session != 0) last_sent_ns_ = steady_ns(sent);
     bool queued = false;
-    bool resend = false;
-    while (!resend) {
+    while (true) {
       const Clock::time_point wake = std::min(deadline, sent + (queued ? keep_alive_period() : attempt_timeout));
       std::optional<Frame> answer;
-      auto find_answer = [&] {
-        auto& frames = connection_->frames;
-        while (!frames.empty() && !answer) {
-          Frame f = std::move(frames.front());
-          frames.pop_front();
-          ClientId who;
-          std::uint64_t their_sequence = 0;
-          if (f.kind == FrameKind::reply) {
-            const auto r = decode_from<Reply>(f.payload);
-            who = r.client;
-            their_sequence = r.sequence;
-          } else if (f.kind == FrameKind::redirect) {
-            const auto r = decode_from<Redirect>(f.payload);
-            who = r.client;
-            their_sequence = r.sequence;
-          } else if (f.kind == FrameKind::error) {
-            const auto r = decode_from<ErrorFrame>(f.payload);
-            who = r.client;
-            their_sequence = r.sequence;
-            if (who.value == 0) their_sequence = sequence;  // about the connection: ours too
-          } else {
-            continue;
-          }
-          if ((who == client || who.value == 0) && their_sequence == sequence) answer = std::move(f);
-          // Anything else answers an earlier request (a late grant, a duplicate): not ours now.
-        }
-        return answer.has_value() || connection_->failed;
-      };
       try {
-        run_io_until(io_, wake, find_answer);
+        run_io_until(io_, wake, [&] {
+          answer = take_answer(*connection_, client, sequence);
+          return answer.has_value() || connection_->failed;
+        });
       } catch (const CodecError& e) {
         connection_->fail(std::string("sent a malformed answer: ") + e.what());
       }
       if (!answer) {
+        if (!queued) ++state.unanswered;
+        const auto silent = std::chrono::duration_cast<Milliseconds>(Clock::now() - sent);
         if (connection_->failed) {
-          last_error = connection_->name() + ": " + connection_->error;
-          give_up_on(target);
-        } else if (Clock::now() >= deadline) {
-          last_error = queued ? connection_->name() + ": queued for the lock, not granted yet"
-                              : fmt::format("{}: no answer within {}", connection_->name(),
-                                            describe_duration(std::chrono::duration_cast<Milliseconds>(Clock::now() - sent)));
+          state.last_error = connection_->name() + ": " + connection_->error;
+          give_up_on(state, target);
         } else if (queued) {
           // Re-send the queued acquire on the same connection: the session's keep-alive.
+          state.last_error = connection_->name() + ": queued for the lock, not granted yet";
         } else {
-          last_error = fmt::format("{}: no answer within {}", connection_->name(), describe_duration(attempt_timeout));
-          give_up_on(target);
+          state.last_error = fmt::format("{}: no answer within {}", connection_->name(), describe_duration(silent));
+          if (Clock::now() < deadline) give_up_on(state, target);
         }
         break;
       }
-      switch (answer->kind) {
-        case FrameKind::reply: {
-          const auto reply = decode_from<Reply>(answer->payload);
-          leader_ = target;
-          misses = 0;
-          backoff = options_.backoff;
-          if (command.session != 0 && reply.output.answer != LockAnswer::no_session) last_alive_ns_ = steady_ns();
-          if (reply.output.answer == LockAnswer::queued && command.op == LockOp::acquire) {
-            queued = true;  // keep waiting for the grant, re-sending every keep-alive period
-            continue;
-          }
-          last_call_attempts_ = attempts;
-          return CallResult{reply.output, attempts};
+      if (answer->kind == FrameKind::reply) {
+        const auto reply = decode_from<Reply>(answer->payload);
+        leader_ = target;
+        state.misses = 0;
+        state.backoff = options_.backoff;
+        if (command.session != 0 && reply.output.answer != LockAnswer::no_session) last_alive_ns_ = steady_ns();
+        if (reply.output.answer == LockAnswer::queued && command.op == LockOp::acquire) {
+          queued = true;  // keep waiting for the grant, re-sending every keep-alive period
+          continue;
         }
-        case FrameKind::redirect: {
-          const auto redirect = decode_from<Redirect>(answer->payload);
-          if (redirect.leader != 0 && cluster_.has(redirect.leader) && redirect.leader != target &&
-              !foreign[redirect.leader]) {
-            last_error = fmt::format("{}: redirected to member {}", connection_->name(), redirect.leader);
-            leader_ = redirect.leader;
-            if (++misses % (2 * n) == 0) pause(backoff, deadline);  // stale views pointing at each other
-          } else {
-            last_error = fmt::format("{}: knows no leader", connection_->name());
-            leader_ = 0;
-            next_member_ = static_cast<std::uint8_t>(target % n + 1);
-            pause(backoff, deadline);
-            backoff = std::min(backoff * 2, Milliseconds{1000});
-          }
-          resend = true;
-          break;
-        }
-        default: {
-          const auto error = decode_from<ErrorFrame>(answer->payload);
-          if (error.code == error_overloaded) {
-            last_error = connection_->name() + ": overloaded";
-            pause(backoff, deadline);
-            backoff = std::min(backoff * 2, Milliseconds{1000});
-            resend = true;
-            break;
-          }
-          std::string text;
-          sm::print_lock_command(text, command.op, command.session, command.lock, command.token);
-          throw ClientError(ClientErrorKind::refused,
-                            fmt::format("{} refused {}: {}", connection_->name(), text,
-                                        error.code == error_bad_request ? "not a request a client may send"
-                                                                        : fmt::format("error code {}", error.code)));
-        }
+        last_call_unanswered_ = state.unanswered;
+        return CallResult{reply.output, state.unanswered};
       }
+      if (answer->kind == FrameKind::redirect) {
+        const auto redirect = decode_from<Redirect>(answer->payload);
+        if (redirect.leader != 0 && cluster_.has(redirect.leader) && redirect.leader != target &&
+            !state.foreign[redirect.leader]) {
+          state.last_error = fmt::format("{}: redirected to member {}", connection_->name(), redirect.leader);
+          leader_ = redirect.leader;
+          if (++state.misses % (2 * cluster_.size()) == 0) back_off(state);  // stale views pointing at each other
+        } else {
+          state.last_error = fmt::format("{}: knows no leader", connection_->name());
+          leader_ = 0;
+          next_member_ = static_cast<std::uint8_t>(target % cluster_.size() + 1);
+          back_off(state);
+        }
+        break;
+      }
+      const auto error = decode_from<ErrorFrame>(answer->payload);
+      if (error.code == error_overloaded) {
+        state.last_error = connection_->name() + ": overloaded";
+        back_off(state);
+        break;
+      }
+      std::string text;
+      sm::print_lock_command(text, command.op, command.session, command.lock, command.token);
+      throw ClientError(ClientErrorKind::refused,
+                        fmt::format("{} refused {}: {}", connection_->name(), text,
+                                    error.code == error_bad_request ? "not a request a client may send"
+                                                                    : fmt::format("error code {}", error.code)));
     }
   }
-  last_call_attempts_ = attempts;
-  throw_unavailable(started, last_error);
+  last_call_unanswered_ = state.unanswered;
+  throw_unavailable(started, state.last_error);
 }
 
 void LockClient::emit(ClientEvent::Type type, const char* f, std::string_view key, Json value, std::uint64_t sequence,
@@ -690,7 +711,7 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
       emit(ClientEvent::Type::ok, "release", name, "released", sequence);
       return true;
     case LockAnswer::not_holder:
-      if (result.attempts > 1) {
+      if (result.unanswered > 0) {
         // Not deduplicated: an earlier attempt may have released it.
         emit(ClientEvent::Type::info, "release", name, nullptr, sequence, "re-sent: an earlier attempt may have released it");
       } else {

@@ -118,7 +118,7 @@ class LockClient {
   bool release(std::string_view name, std::uint64_t token, std::optional<Milliseconds> timeout = {});
   // Release by the token alone (no session needed; session 0 on the wire). false: the lock's
   // holder does not have that token; when the request had to be re-sent, an earlier attempt may
-  // have released it (release by token is not deduplicated): last_call_retried() says so.
+  // have released it (release by token is not deduplicated): last_call_uncertain() says so.
   bool release_by_token(std::string_view name, std::uint64_t token, std::optional<Milliseconds> timeout = {});
   // true: the session is alive; false: it expired (the session is forgotten). Throws
   // ClientError (unavailable) when no node answered in time.
@@ -127,8 +127,9 @@ class LockClient {
   Json status(std::uint8_t member, Milliseconds timeout = Milliseconds{1000});
 
   // A background thread sends keep-alives every keep_alive_period() while no other request of
-  // the session went out; on_lost is called (from that thread) once when the session is found
-  // expired, or no keep-alive was answered for a whole ttl (it may have expired).
+  // the session went out; on_lost is called (from that thread, which then ends; it must not call
+  // stop_keep_alive) once when the session is found expired, or no keep-alive was answered for a
+  // whole ttl (it may have expired). Start it after open().
   void start_keep_alive(std::function<void(const std::string& why)> on_lost = {});
   void stop_keep_alive();
 
@@ -137,17 +138,24 @@ class LockClient {
   Milliseconds ttl() const { return ttl_; }
   Milliseconds keep_alive_period() const;
   std::uint8_t leader() const { return leader_.load(); }  // 0: none known
-  bool last_call_retried() const { return last_call_attempts_ > 1; }
+  // Whether the last call's request was re-sent after an attempt whose fate is unknown (no
+  // answer in time, or the connection lost after sending): an earlier attempt may have taken
+  // effect. A redirect is no such attempt (the node that redirects does not propose).
+  bool last_call_uncertain() const { return last_call_unanswered_ > 0; }
   const Cluster& cluster() const { return cluster_; }
 
  private:
   using Connection = detail::Connection;
   struct CallResult {
     LockOutput output;
-    std::uint32_t attempts = 0;
+    std::uint32_t unanswered = 0;  // attempts sent that ended without an answer
   };
 
+  struct CallState;
   CallResult call(const LockCommand& command, Clock::time_point deadline, std::uint64_t sequence);
+  bool connect_to_target(CallState& state, std::uint8_t& target, Milliseconds attempt_timeout);
+  void give_up_on(CallState& state, std::uint8_t member);
+  void back_off(CallState& state);
   std::shared_ptr<Connection> connect(std::uint8_t member, Clock::time_point deadline, std::string& error,
                                       bool& foreign);
   void drop_connection();
@@ -171,7 +179,7 @@ class LockClient {
   std::atomic<std::uint8_t> leader_{0};
   std::uint8_t next_member_ = 1;  // the member to try when no leader is known
   std::vector<bool> foreign_;     // members found to belong to another cluster
-  std::uint32_t last_call_attempts_ = 0;
+  std::uint32_t last_call_unanswered_ = 0;
   std::atomic<std::int64_t> last_sent_ns_{0};  // steady clock: the session's last request sent
   std::atomic<std::int64_t> last_alive_ns_{0}; // steady clock: the session last confirmed alive
 

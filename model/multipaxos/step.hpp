@@ -365,8 +365,13 @@ struct MultiPaxosStep {
           if constexpr (std::is_same_v<T, typename M::Learned>) on_learned(from, m);
         },
         message);
-    // A leader or candidate whose acceptor promised a higher ballot has been preempted.
-    if (state().phase != Phase::idle && durable().promised_ballot > state().ballot) become_follower();
+    // A leader or candidate whose acceptor promised a higher ballot has been preempted. A leader
+    // has no election timer running: it arms one, or it would never prepare again should its
+    // successor fail before leading (a candidate's is armed already).
+    if (state().phase != Phase::idle && durable().promised_ballot > state().ballot) {
+      if (state().phase == Phase::leading) out.set_timer(Timer::election, election_delay());
+      become_follower();
+    }
   }
 
   typename M::VoteEdit vote_edit() {

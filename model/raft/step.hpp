@@ -73,7 +73,13 @@ struct RaftStep {
     durable().voted_for = NodeId{};
     state().leader_hint.set(NodeId{});
     out.mark_persist();
-    if (!bug(Bug::ignore_higher_term)) become_follower();
+    if (bug(Bug::ignore_higher_term)) return;
+    // A leader has no election timer running (it ignores it and lets it lapse): a leader that
+    // steps down arms one, or it would never campaign again (found by the node tests: a deposed
+    // leader whose successor then failed stayed a follower forever). Candidates and followers
+    // have theirs armed already.
+    if (state().role == Role::leader) out.set_timer(Timer::election, election_delay());
+    become_follower();
   }
 
   void become_follower() {

@@ -153,7 +153,7 @@ void Peer::on_frame(const FrameBody& body) {
   if (!greeted_) {
     const Hello hello = decode_payload<Hello>(body);
     if (hello.cluster_id != node_.cluster_id_ && node_.refuse_foreign_) {
-      send(FrameKind::error, ErrorFrame{ClientId{}, 0, 3});
+      send(FrameKind::error, ErrorFrame{ClientId{}, 0, error_wrong_cluster});
       close();
       return;
     }
@@ -219,6 +219,7 @@ TEST(LockClient, follows_a_redirect_to_the_leader_and_remembers_it) {
   LockClient client(nodes.cluster, fast(starting_at(1, 3)));
   EXPECT_EQ(client.open(3s), 7u);
   EXPECT_EQ(client.leader(), 3);
+  EXPECT_FALSE(client.last_call_uncertain());  // a redirected request was not proposed
   EXPECT_EQ(client.acquire("orders"), 100u);
   EXPECT_TRUE(client.release("orders", 100));
   EXPECT_EQ(nodes[1].requests().size(), 1u);  // only the first request went there
@@ -252,7 +253,7 @@ TEST(LockClient, resends_the_same_request_after_a_dropped_connection) {
   LockClient client(nodes.cluster, fast());
   client.open(3s);
   EXPECT_EQ(client.acquire("a"), 100u);
-  EXPECT_TRUE(client.last_call_retried());
+  EXPECT_TRUE(client.last_call_uncertain());
   const auto requests = nodes[1].requests();
   ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[1].client, requests[2].client);
@@ -420,7 +421,7 @@ TEST(LockClient, try_acquire_and_release_by_token) {
   LockClient other(nodes.cluster, fast());  // no session needed
   EXPECT_TRUE(other.release_by_token("a", 100));
   EXPECT_FALSE(other.release_by_token("a", 99));
-  EXPECT_FALSE(other.last_call_retried());
+  EXPECT_FALSE(other.last_call_uncertain());
   const auto requests = nodes[1].requests();
   EXPECT_EQ(requests.back().command.session, 0u);
   EXPECT_EQ(requests.back().command.lock, lock_slot("a"));

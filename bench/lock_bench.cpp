@@ -403,6 +403,13 @@ class LockstepClient : public BenchClient {
   LockClient client_;
 };
 
+// A member's status says it leads: it names itself and its role is Raft's "leader" or
+// Multi-Paxos's "leading" (an idle Multi-Paxos node names itself too).
+bool leads(const Json& status, std::uint8_t member) {
+  const auto role = status.value("role", std::string());
+  return status.value("leader", 0) == member && (role == "leader" || role == "leading");
+}
+
 class LockstepService : public Service {
  public:
   LockstepService(std::string exe, std::string protocol, fs::path dir)
@@ -431,7 +438,7 @@ class LockstepService : public Service {
       if (!m.status) continue;
       const int named = m.status->value("leader", 0);
       const auto t = m.status->value("term", std::uint64_t{0});
-      if (named == m.member && (leader == 0 || t > term)) {
+      if (leads(*m.status, m.member) && (leader == 0 || t > term)) {
         leader = named;
         term = t;
       }
@@ -462,7 +469,7 @@ class LockstepService : public Service {
       for (const MemberStatus& m : statuses) {
         if (!m.status) continue;
         ++answered;
-        if (m.status->value("leader", 0) == m.member) leader = true;
+        if (leads(*m.status, m.member)) leader = true;
       }
       if (answered == 3 && leader) return true;
       sleep_ms(50);

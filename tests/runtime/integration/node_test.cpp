@@ -201,19 +201,24 @@ TEST_P(NodeTest, PausedLeaderIsReplacedAndRejoinsAsFollowerAfterSigcont) {
   const std::uint64_t applied = leader_status->value("applied", std::uint64_t{0});
 
   cluster.resume(first);
-  // It follows the new leader and catches up with what was applied while it was stopped.
+  // It follows the new leader and catches up with what was applied while it was stopped. (A
+  // Multi-Paxos node may also take the leadership back with a higher ballot: any node may lead
+  // there; a Raft node steps down on the new term and follows.)
   std::string last;
+  std::uint8_t leader_seen = 0;
   const bool rejoined = wait_until(
       [&] {
         const auto status = cluster.status(first);
         const std::uint8_t leader = cluster.leader();
+        leader_seen = leader;
         if (!status) return false;
         last = status->dump();
-        return leader != 0 && leader != first && status->value("leader", 0) == leader &&
+        return leader != 0 && (leader != first || GetParam() == "multipaxos") && status->value("leader", 0) == leader &&
                status->value("applied", std::uint64_t{0}) >= applied;
       },
       10s);
-  EXPECT_TRUE(rejoined) << "node " << int(first) << " after SIGCONT: " << last << "\n" << logs(cluster);
+  EXPECT_TRUE(rejoined) << "node " << int(first) << " after SIGCONT (the leader: " << int(leader_seen)
+                        << "; applied before: " << applied << "): " << last << "\n" << logs(cluster);
 
   // The cluster serves requests.
   const std::uint64_t t3 = b->acquire("p");
@@ -493,6 +498,49 @@ TEST(NodeRaft, LeaderThatStepsDownOnAHigherTermCampaignsAgain) {
   EXPECT_TRUE(led) << "node " << int(l) << " (up to date, with node " << a << " reachable) never led again: " << last
                    << "\n" << logs(cluster);
 }
+
+// Raft: a follower that missed a few hundred entries catches up quickly, so that when it is the
+// leader's only live peer the cluster serves again within about a second. Found by the nemesis
+// (windows of 15 s with all three nodes up and a leader elected): a refused AppendEntries backs
+// next_index off by one entry per round trip (model/raft/step.hpp on_append_entries_response),
+// and every probe carries the whole suffix from next_index (on_heartbeat_timer), so catching up
+// on k entries takes k heartbeats and O(k^2) bytes (a stopped follower's queue passes 64 MiB
+// within a second: "link to nN down: more than 64 MiB waiting to be written"). Disabled until
+// model/raft/step.hpp is fixed (reported).
+void lagging_follower_catches_up(const std::string& protocol) {
+  ClusterOptions o;
+  o.protocol = protocol;
+  TestCluster cluster(o);
+  const std::uint8_t l = cluster.wait_for_leader();
+  ASSERT_NE(l, 0) << logs(cluster);
+  const int b = l % 3 + 1;  // falls behind
+  const int c = b % 3 + 1;  // then dies
+  auto client = cluster.client();
+  client->open(30s);
+  ASSERT_TRUE(cluster.cut(b, 0b111));
+  // A few hundred entries that B does not get.
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(client->release("g", client->acquire("g")));
+  ASSERT_TRUE(cluster.heal(b));
+  cluster.kill9(c);
+  // L and B are a majority: a request commits once B holds L's log.
+  const auto started = Clock::now();
+  std::string error;
+  bool served = false;
+  try {
+    served = client->release("g", client->acquire("g", 15s));
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+  EXPECT_TRUE(served) << error << "\n" << logs(cluster);
+  EXPECT_LT(took.count(), 1500) << "the first request after the lagging follower came back took " << took.count()
+                                << " ms\n" << logs(cluster);
+}
+
+TEST(NodeRaft, DISABLED_LaggingFollowerCatchesUpWithinASecond) { lagging_follower_catches_up("raft"); }
+
+// The same for Multi-Paxos.
+TEST(NodeMultiPaxos, LaggingFollowerCatchesUpWithinASecond) { lagging_follower_catches_up("multipaxos"); }
 
 }  // namespace
 }  // namespace lockstep::testing

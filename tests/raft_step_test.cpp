@@ -688,7 +688,9 @@ TEST(RaftStepRuntime, a_log_with_a_base_index_matches_at_the_base_and_beyond_and
        {RR::AppendEntries{4, 999, 3, RT::entries({e1001}), 0}, RR::AppendEntries{4, 0, 0, {}, 0},
         RR::AppendEntries{4, 1000, 2, {}, 0}, RR::AppendEntries{4, 1003, 4, {}, 0}}) {
     step = RT::receive(config, n2, f, n1, request);
-    EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second, (RR::AppendEntriesResponse{4, false, 0}))
+    // The refusal names the end of the follower's log (the leader backs off to it at once).
+    EXPECT_EQ(sent<RR::AppendEntriesResponse>(step)[0].second,
+              (RR::AppendEntriesResponse{4, false, f.durable.log.last_index()}))
         << to_string(request);
     EXPECT_EQ(step.node.durable, f.durable) << to_string(request);
     EXPECT_FALSE(step.persists()) << to_string(request);
@@ -722,8 +724,9 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_sends_its_s
   // A follower that keeps rejecting walks next_index back to just after the base, where it gets
   // every entry the leader holds, then to the base and no further: the leader has no entry (or
   // term) below its base to send, and sends its snapshot instead.
+  // (Its refusals name a log end past next_index, so each backs off one entry.)
   for (int rejection = 0; rejection < 2; ++rejection) {
-    l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 0}).node;
+    l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 2000}).node;
   }
   ASSERT_EQ(l.volatile_state.next_index[n2], 1001u);
   step = RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat});

@@ -537,7 +537,7 @@ void lagging_follower_catches_up(const std::string& protocol) {
                                 << " ms\n" << logs(cluster);
 }
 
-TEST(NodeRaft, DISABLED_LaggingFollowerCatchesUpWithinASecond) { lagging_follower_catches_up("raft"); }
+TEST(NodeRaft, LaggingFollowerCatchesUpWithinASecond) { lagging_follower_catches_up("raft"); }
 
 // The same for Multi-Paxos.
 TEST(NodeMultiPaxos, LaggingFollowerCatchesUpWithinASecond) { lagging_follower_catches_up("multipaxos"); }

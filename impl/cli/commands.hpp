@@ -44,5 +44,7 @@ int replay_node_log_command(const std::string& file, bool json);
 // The lock service's client commands: lock acquire|release|hold, status, cluster up
 // (impl/cli/lock_commands.cpp).
 std::vector<Command> add_lock_commands(CLI::App& root);
+// nemesis: a local lock cluster under injected faults, its history checked (impl/cli/nemesis_command.cpp).
+Command add_nemesis_command(CLI::App& root);
 
 }  // namespace lockstep::cli

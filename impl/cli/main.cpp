@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   commands.push_back(add_linearizable_command(app));
   commands.push_back(add_node_command(app));
   for (Command& command : add_lock_commands(app)) commands.push_back(std::move(command));
+  commands.push_back(add_nemesis_command(app));
 
   if (argc >= 3 && (std::string(argv[1]) == "check" || std::string(argv[1]) == "simulate") && argv[2][0] != '-') {
     const auto known = lockstep::protocol_names();

@@ -1,5 +1,7 @@
 #include "impl/runtime/connection.hpp"
 
+#include <cstring>
+
 namespace lockstep::runtime {
 
 Connection::Connection(tcp::socket socket, std::uint32_t frame_limit)
@@ -10,46 +12,57 @@ Connection::Connection(tcp::socket socket, std::uint32_t frame_limit)
   remote_ = ec ? std::string("?") : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
-void Connection::start() { read_header(); }
-
-void Connection::read_header() {
-  auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(header_, sizeof header_),
-                   [this, self](const boost::system::error_code& ec, std::size_t) {
-                     if (!open_) return;
-                     if (ec) {
-                       close(ec == asio::error::eof ? "closed by the other side" : "read failed: " + ec.message());
-                       return;
-                     }
-                     std::uint32_t length = 0;
-                     try {
-                       length = frame_body_length(header_, frame_limit_);
-                     } catch (const WireError& e) {
-                       close(e.what());
-                       return;
-                     }
-                     read_body(length);
-                   });
+void Connection::start() {
+  in_.resize(64u << 10);
+  read_more();
 }
 
-void Connection::read_body(std::uint32_t length) {
-  body_.resize(length);
+void Connection::read_more() {
+  // Keep the unread part at the front, with room for a whole frame when its length is known.
+  if (in_start_ > 0) {
+    std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+    in_end_ -= in_start_;
+    in_start_ = 0;
+  }
+  if (in_end_ == in_.size()) in_.resize(in_.size() * 2);
   auto self = shared_from_this();
-  asio::async_read(socket_, asio::buffer(body_), [this, self](const boost::system::error_code& ec, std::size_t) {
-    if (!open_) return;
-    if (ec) {
-      close(ec == asio::error::eof ? "truncated frame: the other side closed mid-frame" : "read failed: " + ec.message());
+  socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                          [this, self](const boost::system::error_code& ec, std::size_t n) {
+                            if (!open_) return;
+                            if (ec) {
+                              if (ec != asio::error::eof) {
+                                close("read failed: " + ec.message());
+                              } else if (in_end_ > in_start_) {
+                                close("truncated frame: the other side closed mid-frame");
+                              } else {
+                                close("closed by the other side");
+                              }
+                              return;
+                            }
+                            in_end_ += n;
+                            try {
+                              take_frames();
+                            } catch (const WireError& e) {
+                              close(e.what());
+                              return;
+                            }
+                            if (open_) read_more();
+                          });
+}
+
+// Hands every whole frame read so far to the handler.
+void Connection::take_frames() {
+  while (open_ && in_end_ - in_start_ >= frame_header_bytes) {
+    const std::uint32_t length = frame_body_length(in_.data() + in_start_, frame_limit_);
+    const std::size_t whole = frame_header_bytes + length;
+    if (in_end_ - in_start_ < whole) {
+      if (in_.size() < whole) in_.resize(whole);
       return;
     }
-    try {
-      const FrameBody body = parse_body(body_.data(), body_.size());
-      if (on_frame_) on_frame_(body);
-    } catch (const WireError& e) {
-      close(e.what());
-      return;
-    }
-    if (open_) read_header();
-  });
+    const FrameBody body = parse_body(in_.data() + in_start_ + frame_header_bytes, length);
+    in_start_ += whole;
+    if (const auto handler = on_frame_) (*handler)(body);
+  }
 }
 
 void Connection::send(const Bytes& frames) {

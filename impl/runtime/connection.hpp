@@ -1,5 +1,6 @@
-// One TCP connection carrying frames (impl/runtime/wire.hpp), either way: it reads frames and
-// hands each body to on_frame, and writes frames queued with send(), coalescing everything
+// One TCP connection carrying frames (impl/runtime/wire.hpp), either way: it reads what the
+// socket has (up to 64 KiB a call), cuts it into frames and hands each body to on_frame, and
+// writes frames queued with send(), coalescing everything
 // queued while a write is in flight into the next write (so a burst of messages to one peer
 // costs one system call). A malformed, oversized or truncated frame, or a handler that throws
 // WireError, closes the connection with one reason, given to on_close once.
@@ -27,7 +28,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using CloseHandler = std::function<void(const std::string& reason)>;
 
   Connection(tcp::socket socket, std::uint32_t frame_limit);
-  void on_frame(FrameHandler handler) { on_frame_ = std::move(handler); }
+  // May be called from inside a frame handler (the handler in use stays alive until it returns).
+  void on_frame(FrameHandler handler) { on_frame_ = std::make_shared<FrameHandler>(std::move(handler)); }
   void on_close(CloseHandler handler) { on_close_ = std::move(handler); }
 
   // Starts reading frames (call once, after the handlers are set).
@@ -49,17 +51,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static constexpr std::size_t backlog_limit = 64u << 20;
 
  private:
-  void read_header();
-  void read_body(std::uint32_t length);
+  void read_more();
+  void take_frames();
   void write_more();
 
   tcp::socket socket_;
   std::uint32_t frame_limit_;
   std::string remote_;
-  FrameHandler on_frame_;
+  std::shared_ptr<FrameHandler> on_frame_;
   CloseHandler on_close_;
-  char header_[frame_header_bytes];
-  std::vector<char> body_;
+  // What was read and not yet cut into frames: in_[in_start_, in_end_).
+  std::vector<char> in_;
+  std::size_t in_start_ = 0;
+  std::size_t in_end_ = 0;
   Bytes pending_;
   Bytes writing_;
   bool write_active_ = false;

@@ -268,6 +268,14 @@ class NodeServer {
   void arm(Timer timer, std::uint32_t delay_ms) {
     TimerSlot& slot = *timers_.at(static_cast<std::size_t>(timer));
     const std::uint64_t generation = ++slot.generation;
+    if (delay_ms == 0) {
+      // Due at once (e.g. Raft's heartbeat after a client request): after the events already
+      // queued, without a timer system call per request; only the last re-arm fires.
+      asio::post(io_, [this, timer, generation, &slot] {
+        if (generation == slot.generation) feed(typename P::TimerFired{timer});
+      });
+      return;
+    }
     slot.timer.expires_after(std::chrono::milliseconds(delay_ms));
     slot.timer.async_wait([this, timer, generation, &slot](const boost::system::error_code& ec) {
       if (ec || generation != slot.generation) return;
@@ -518,6 +526,9 @@ class NodeServer {
                 {"sessions", v.sessions},
                 {"locks_held", v.locks_held},
                 {"steps", host_->steps()},
+                {"wal_fsyncs", storage_.wal().fsyncs()},
+                {"wal_records", storage_.wal().durable_ticket()},
+                {"held_outputs", host_->held()},
                 {"uptime_ms", std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count()},
                 {"peers", peers},
                 {"locks", locks}};

@@ -99,10 +99,13 @@ std::uint32_t lock_slot(std::string_view name);
 //   {"node": 1, "protocol": "raft", "role": "leader", "term": 3, "leader": 1, "commit": 120,
 //    "applied": 120, "log_entries": 20, "snapshot_index": 100, "wal_bytes": 4096,
 //    "checkpoint_bytes": 512, "sessions": 2, "locks_held": 1, "uptime_ms": 5123,
+//    "steps": 812, "wal_fsyncs": 240, "wal_records": 310, "held_outputs": 0,
 //    "peers": [{"node": 2, "connected": true, "suspected": false, "suspected_for_ms": 0,
 //               "last_heard_ms": 12, "dropped": 0}, ...],
 //    "locks": [{"lock": 123, "holder": 7, "token": 2063597691, "waiters": 0}, ...]}
-// (locks: the node's applied lock table, the first 1,000 locks by slot; holder is a session id,
+// (steps: events fed to the step function; wal_fsyncs and wal_records: batches made durable
+// and records in them since the node started (records per fsync: the group commit at work);
+// held_outputs: messages and replies waiting for a Persist to be durable. locks: the node's applied lock table, the first 1,000 locks by slot; holder is a session id,
 // 0 when free; token the holder's or the last holder's fencing token.)
 // role is the protocol's own word (Raft: follower/candidate/leader; Multi-Paxos: idle/preparing/
 // leading); term is Raft's term or Multi-Paxos's ballot round; leader 0 = none known. A peer is

@@ -1,0 +1,498 @@
+// Integration tests of the lock service: real `lockstep node` processes on loopback (raft and
+// multipaxos, TEST_P), driven through the client library and by signals (kill -9, SIGSTOP,
+// SIGCONT), fault frames and hand-made TCP frames. Every wait is bounded (wait_until polls a
+// condition with a deadline; no sleep stands for synchronization).
+//
+// Covered: acquire/release across 3 nodes (a waiter gets the lock with a higher token); kill -9
+// of the leader (a new leader, a higher token); SIGSTOP/SIGCONT of the leader (a new leader; the
+// old one rejoins as a follower); a restart of every node from its write-ahead log (the lock
+// table and a live session's token survive); a cut leader (Fault frame) replaced, then healed;
+// fencing (an expired holder's stale write is rejected).
+// Bad input and files (tests/runtime/integration/node_input_test.cpp) and the nemesis
+// (nemesis_test.cpp) have their own files.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "impl/runtime/client.hpp"
+#include <fmt/format.h>
+
+#include "tests/support/processes.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace lockstep::testing {
+namespace {
+
+using runtime::ClientError;
+using runtime::ClientErrorKind;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+// The row of lock `name` in a status JSON's lock table (nullopt when absent).
+std::optional<Json> lock_row(const Json& status, const std::string& name) {
+  const std::uint32_t slot = runtime::lock_slot(name);
+  if (!status.contains("locks")) return std::nullopt;
+  for (const Json& row : status["locks"]) {
+    if (row.value("lock", std::uint64_t{0}) == slot) return row;
+  }
+  return std::nullopt;
+}
+
+// Every node's log, for failure messages.
+std::string logs(const TestCluster& cluster) {
+  std::string out;
+  for (int id = 1; id <= cluster.size(); ++id) {
+    std::string text = cluster.log(id);
+    if (text.size() > 3000) text = "...\n" + text.substr(text.size() - 3000);
+    out += fmt::format("--- node {} ---\n{}", id, text);
+  }
+  return out;
+}
+
+// A resource that accepts a write only with a token at least the highest it accepted.
+class FencedResource {
+ public:
+  bool write(std::uint64_t token, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    if (token < highest_) return false;
+    highest_ = token;
+    value_ = value;
+    return true;
+  }
+  std::string value() {
+    std::lock_guard lock(mutex_);
+    return value_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::uint64_t highest_ = 0;
+  std::string value_;
+};
+
+class NodeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  ClusterOptions options() const {
+    ClusterOptions o;
+    o.protocol = GetParam();
+    return o;
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Protocols, NodeTest, ::testing::Values("raft", "multipaxos"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(NodeTest, SecondClientWaitsThenGetsTheLockWithAHigherToken) {
+  TestCluster cluster(options());
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
+  auto a = cluster.client();
+  auto b = cluster.client();
+  a->open(10s);
+  b->open(10s);
+  const std::uint64_t t1 = a->acquire("x");
+
+  std::optional<std::uint64_t> t2;
+  std::string b_error;
+  std::jthread waiter([&] {
+    try {
+      t2 = b->acquire("x", 15s);
+    } catch (const std::exception& e) {
+      b_error = e.what();
+    }
+  });
+  // B waits: the leader's lock table shows it queued behind A.
+  const bool queued = wait_until(
+      [&] {
+        const std::uint8_t leader = cluster.leader();
+        if (leader == 0) return false;
+        const auto status = cluster.status(leader);
+        const auto row = status ? lock_row(*status, "x") : std::nullopt;
+        return row && row->value("waiters", 0) >= 1 && row->value("token", std::uint64_t{0}) == t1;
+      },
+      10s);
+  EXPECT_TRUE(queued) << logs(cluster);
+  EXPECT_FALSE(t2.has_value()) << "B was granted the lock while A held it";
+  EXPECT_TRUE(a->release("x", t1));
+  waiter.join();
+  ASSERT_TRUE(t2.has_value()) << b_error << "\n" << logs(cluster);
+  EXPECT_GT(*t2, t1);
+
+  // The table agrees: B's session holds x with t2 (on every node, once applied).
+  const bool agreed = wait_until(
+      [&] {
+        for (int id = 1; id <= cluster.size(); ++id) {
+          const auto status = cluster.status(id);
+          const auto row = status ? lock_row(*status, "x") : std::nullopt;
+          if (!row || row->value("holder", std::uint64_t{0}) != b->session() ||
+              row->value("token", std::uint64_t{0}) != *t2) {
+            return false;
+          }
+        }
+        return true;
+      },
+      10s);
+  EXPECT_TRUE(agreed) << logs(cluster);
+  EXPECT_TRUE(b->release("x", *t2));
+  EXPECT_FALSE(a->release("x", t1)) << "a second release with the old token";
+}
+
+TEST_P(NodeTest, KillingTheLeaderElectsAnotherAndTokensKeepGrowing) {
+  TestCluster cluster(options());
+  const std::uint8_t first = cluster.wait_for_leader();
+  ASSERT_NE(first, 0) << logs(cluster);
+  auto a = cluster.client();
+  a->open(10s);
+  const std::uint64_t tx1 = a->acquire("x");
+  ASSERT_TRUE(a->release("x", tx1));
+  const std::uint64_t ty = a->acquire("y");
+  const std::uint64_t tx2 = a->acquire("x");
+  EXPECT_GT(ty, tx1);
+  EXPECT_GT(tx2, ty);
+
+  cluster.kill9(first);
+  const std::uint8_t second = cluster.wait_for_leader(10s, first);
+  ASSERT_NE(second, 0) << "no new leader after kill -9 of node " << int(first) << "\n" << logs(cluster);
+
+  auto b = cluster.client();
+  b->open(10s);
+  const std::uint64_t t = b->acquire("z");
+  EXPECT_GT(t, tx2);
+  // A's session survived the leader's death: it still holds y and x.
+  EXPECT_TRUE(a->release("y", ty)) << logs(cluster);
+  EXPECT_TRUE(a->release("x", tx2));
+  EXPECT_GT(b->acquire("x"), t);
+
+  // The killed node comes back from its log and follows.
+  cluster.restart(first);
+  const bool rejoined = wait_until(
+      [&] {
+        const auto status = cluster.status(first);
+        const std::uint8_t leader = cluster.leader();
+        return status && leader != 0 && leader != first && status->value("leader", 0) == leader;
+      },
+      10s);
+  EXPECT_TRUE(rejoined) << logs(cluster);
+}
+
+TEST_P(NodeTest, PausedLeaderIsReplacedAndRejoinsAsFollowerAfterSigcont) {
+  TestCluster cluster(options());
+  const std::uint8_t first = cluster.wait_for_leader();
+  ASSERT_NE(first, 0) << logs(cluster);
+  auto a = cluster.client();
+  a->open(10s);
+  const std::uint64_t t1 = a->acquire("p");
+  ASSERT_TRUE(a->release("p", t1));
+
+  cluster.pause(first);
+  const std::uint8_t second = cluster.wait_for_leader(10s, first);
+  ASSERT_NE(second, 0) << "no new leader while node " << int(first) << " is stopped\n" << logs(cluster);
+  auto b = cluster.client();
+  b->open(10s);
+  const std::uint64_t t2 = b->acquire("p");
+  EXPECT_GT(t2, t1);
+  ASSERT_TRUE(b->release("p", t2));
+  const auto leader_status = cluster.status(second);
+  ASSERT_TRUE(leader_status);
+  const std::uint64_t applied = leader_status->value("applied", std::uint64_t{0});
+
+  cluster.resume(first);
+  // It follows the new leader and catches up with what was applied while it was stopped.
+  std::string last;
+  const bool rejoined = wait_until(
+      [&] {
+        const auto status = cluster.status(first);
+        const std::uint8_t leader = cluster.leader();
+        if (!status) return false;
+        last = status->dump();
+        return leader != 0 && leader != first && status->value("leader", 0) == leader &&
+               status->value("applied", std::uint64_t{0}) >= applied;
+      },
+      10s);
+  EXPECT_TRUE(rejoined) << "node " << int(first) << " after SIGCONT: " << last << "\n" << logs(cluster);
+
+  // The cluster serves requests.
+  const std::uint64_t t3 = b->acquire("p");
+  EXPECT_GT(t3, t2);
+  EXPECT_TRUE(b->release("p", t3));
+}
+
+TEST_P(NodeTest, CutLeaderIsReplacedAndHeals) {
+  TestCluster cluster(options());
+  const std::uint8_t first = cluster.wait_for_leader();
+  ASSERT_NE(first, 0) << logs(cluster);
+  auto a = cluster.client();
+  a->open(10s);
+  const std::uint64_t t1 = a->acquire("c");
+  ASSERT_TRUE(a->release("c", t1));
+
+  const std::uint32_t everyone = (1u << cluster.size()) - 1;
+  ASSERT_TRUE(cluster.cut(first, everyone)) << logs(cluster);
+  // The others elect one of themselves (the cut node may still believe it leads: ask them).
+  std::uint8_t second = 0;
+  const bool replaced = wait_until(
+      [&] {
+        for (const auto& m : cluster.statuses()) {
+          if (m.member == first || !m.status) continue;
+          const int named = m.status->value("leader", 0);
+          if (named != 0 && named != first) {
+            const auto theirs = cluster.status(named);
+            if (theirs && theirs->value("leader", 0) == named) second = static_cast<std::uint8_t>(named);
+          }
+        }
+        return second != 0;
+      },
+      10s);
+  ASSERT_TRUE(replaced) << logs(cluster);
+  const std::uint64_t t2 = a->acquire("c");
+  EXPECT_GT(t2, t1);
+  EXPECT_TRUE(a->release("c", t2));
+  EXPECT_NE(cluster.log(first).find("fault injection"), std::string::npos);
+
+  ASSERT_TRUE(cluster.heal(first));
+  const bool healed = wait_until(
+      [&] {
+        const std::uint8_t leader = cluster.leader();
+        const auto status = cluster.status(first);
+        return leader != 0 && status && status->value("leader", 0) == leader;
+      },
+      10s);
+  EXPECT_TRUE(healed) << logs(cluster);
+}
+
+// A cluster with some locks taken (x and y by A's session, z released by B), stopped (SIGTERM)
+// and started again from the write-ahead logs, with a leader elected.
+struct Restarted {
+  std::unique_ptr<TestCluster> cluster;
+  std::unique_ptr<runtime::LockClient> a, b;
+  std::uint64_t tx = 0, ty = 0, tz = 0;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> before;  // lock -> (holder, token)
+
+  bool table_is(const Json& status) const {
+    for (const auto& [name, expected] : before) {
+      const auto row = lock_row(status, name);
+      if (!row || row->value("holder", std::uint64_t{0}) != expected.first ||
+          row->value("token", std::uint64_t{0}) != expected.second) {
+        return false;
+      }
+    }
+    return true;
+  }
+  // Waits for the leader's status to show the table as before; `last` gets the status seen.
+  bool leader_shows_the_table(std::chrono::milliseconds timeout, std::string& last) const {
+    return wait_until(
+        [&] {
+          const std::uint8_t l = cluster->leader();
+          const auto status = l ? cluster->status(l) : std::nullopt;
+          if (status) last = status->dump();
+          return status && table_is(*status);
+        },
+        timeout);
+  }
+};
+
+void restart_with_locks(const std::string& protocol, Restarted& r) {
+  ClusterOptions o;
+  o.protocol = protocol;
+  r.cluster = std::make_unique<TestCluster>(o);
+  TestCluster& cluster = *r.cluster;
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
+  r.a = cluster.client();
+  r.b = cluster.client();
+  r.a->open(60s);
+  r.b->open(60s);
+  r.tx = r.a->acquire("x");
+  r.ty = r.a->acquire("y");
+  r.tz = r.b->acquire("z");
+  ASSERT_TRUE(r.b->release("z", r.tz));
+  r.before = {{"x", {r.a->session(), r.tx}}, {"y", {r.a->session(), r.ty}}, {"z", {0, r.tz}}};
+  // Every node applied it before the stop.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (int id = 1; id <= cluster.size(); ++id) {
+          const auto status = cluster.status(id);
+          if (!status || !r.table_is(*status)) return false;
+        }
+        return true;
+      },
+      10s))
+      << logs(cluster);
+
+  cluster.stop_all();
+  for (int id = 1; id <= cluster.size(); ++id) {
+    ASSERT_FALSE(cluster.running(id)) << "node " << id << " did not stop on SIGTERM";
+    EXPECT_EQ(cluster.wait_exit(id, 0ms), 0) << "node " << id << " after SIGTERM";
+  }
+  for (int id = 1; id <= cluster.size(); ++id) cluster.start(id);
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
+}
+
+TEST_P(NodeTest, RestartFromTheWalKeepsTheLockTableAndSessions) {
+  Restarted r;
+  ASSERT_NO_FATAL_FAILURE(restart_with_locks(GetParam(), r));
+  // A new session: an entry of the new leader's term, committed (and everything before it).
+  auto c = r.cluster->client();
+  c->open(10s);
+  // The table as before (holders and tokens), read from the new leader's status.
+  std::string last;
+  EXPECT_TRUE(r.leader_shows_the_table(10s, last)) << "after the restart: " << last << "\n" << logs(*r.cluster);
+  // The session lives on: a release with the old token succeeds, and it still holds y.
+  EXPECT_TRUE(r.a->release("x", r.tx)) << logs(*r.cluster);
+  EXPECT_TRUE(r.a->release("y", r.ty));
+  EXPECT_GT(r.b->acquire("x"), r.tz);
+}
+
+// After a restart of every node, the new leader serves the recovered table without waiting for a
+// client's request. Multi-Paxos does (its new leader re-proposes what it recovered). Raft does
+// not: its new leader commits nothing of its predecessors' terms until an entry of its own term
+// is committed (it appends no no-op on election), so status shows commit 0, an empty table, for
+// as long as no client writes (found by this test; reported, disabled until Raft is fixed).
+TEST(NodeRestart, MultiPaxosServesTheRecoveredTableWithoutNewRequests) {
+  Restarted r;
+  ASSERT_NO_FATAL_FAILURE(restart_with_locks("multipaxos", r));
+  std::string last;
+  EXPECT_TRUE(r.leader_shows_the_table(5s, last)) << "after the restart: " << last << "\n" << logs(*r.cluster);
+}
+
+TEST(NodeRestart, DISABLED_RaftServesTheRecoveredTableWithoutNewRequests) {
+  Restarted r;
+  ASSERT_NO_FATAL_FAILURE(restart_with_locks("raft", r));
+  std::string last;
+  EXPECT_TRUE(r.leader_shows_the_table(5s, last)) << "after the restart: " << last << "\n" << logs(*r.cluster);
+}
+
+TEST_P(NodeTest, FencingRejectsTheStaleWriteOfAnExpiredHolder) {
+  ClusterOptions o = options();
+  o.extra_args = {"--expiry-period", "100ms"};
+  TestCluster cluster(o);
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
+  FencedResource resource;
+
+  // A acquires with a short ttl and then stops keeping its session alive (as a paused process).
+  auto a = cluster.client();
+  a->open(300ms);
+  const std::uint64_t t1 = a->acquire("f");
+  ASSERT_TRUE(resource.write(t1, "A1"));
+
+  // B waits for the lock: it is granted when A's session expires.
+  auto b = cluster.client();
+  b->open(10s);
+  const std::uint64_t t2 = b->acquire("f", 15s);
+  EXPECT_GT(t2, t1);
+  EXPECT_TRUE(resource.write(t2, "B"));
+
+  // A wakes up and writes with its old token: rejected.
+  EXPECT_FALSE(resource.write(t1, "A2"));
+  EXPECT_EQ(resource.value(), "B");
+  // And the service agrees that A's session is gone.
+  try {
+    EXPECT_FALSE(a->release("f", t1));
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.kind, ClientErrorKind::session_expired) << e.what();
+  }
+  EXPECT_TRUE(b->release("f", t2));
+}
+
+TEST_P(NodeTest, RecordedRunReplaysAndACorruptFingerprintIsCaught) {
+  ClusterOptions o = options();
+  o.record = true;
+  TestCluster cluster(o);
+  const std::uint8_t first = cluster.wait_for_leader();
+  ASSERT_NE(first, 0) << logs(cluster);
+  auto a = cluster.client();
+  a->open(10s);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->release("r", a->acquire("r")));
+  // A second segment: a follower killed and restarted.
+  const int follower = first % cluster.size() + 1;
+  cluster.kill9(follower);
+  cluster.restart(follower);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->release("r", a->acquire("r")));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto status = cluster.status(follower);
+        return status && status->value("leader", 0) != 0;
+      },
+      10s));
+  cluster.stop_all();
+
+  for (int id = 1; id <= cluster.size(); ++id) {
+    const auto result = run_command(fmt::format("{} replay --node-log {}", lockstep_binary(), cluster.record_path(id).string()));
+    EXPECT_EQ(result.exit_code, 0) << "node " << id << ": " << result.out << result.err;
+    EXPECT_NE(result.out.find("every state reproduced"), std::string::npos) << result.out;
+  }
+  const std::string segments = read_text(cluster.record_path(follower));
+  EXPECT_EQ(count_of(segments, "{\"start\":"), 2u);
+
+  // One recorded fingerprint changed: the replay stops there, exit 1.
+  std::string text = read_text(cluster.record_path(first));
+  std::size_t at = 0;
+  for (int skip = 0; skip < 10; ++skip) at = text.find("\"fp\":\"", at + 1);
+  ASSERT_NE(at, std::string::npos);
+  char& digit = text[at + 6];
+  digit = digit == '0' ? '1' : '0';
+  const fs::path corrupt = cluster.dir() / "corrupt.ndjson";
+  std::ofstream(corrupt, std::ios::binary) << text;
+  const auto result = run_command(fmt::format("{} replay --node-log {}", lockstep_binary(), corrupt.string()));
+  EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
+  EXPECT_NE(result.out.find("differs from the recorded one"), std::string::npos) << result.out;
+}
+
+// Raft: a leader that steps down on a higher term must still campaign when nobody leads. Here
+// the leader L meets a follower A that was cut off for a while (its term inflated by elections
+// it could not win, its log behind) while the third node B is cut off: A cannot win (its log is
+// stale), so L must. Found by the nemesis (unavailability windows of 3-5 s with a majority up):
+// a deposed leader's election timer had lapsed while it led, so it waited for a vote it granted
+// or a leader it heard, neither of which came while B was away (fixed on main in
+// model/raft/step.hpp and model/multipaxos/step.hpp; this is its regression test).
+TEST(NodeRaft, LeaderThatStepsDownOnAHigherTermCampaignsAgain) {
+  TestCluster cluster;
+  const std::uint8_t l = cluster.wait_for_leader();
+  ASSERT_NE(l, 0) << logs(cluster);
+  const int a = l % 3 + 1;
+  const int b = a % 3 + 1;
+  auto client = cluster.client();
+  client->open(30s);
+  ASSERT_TRUE(client->release("s", client->acquire("s")));
+  // A cut off: it campaigns alone, its term climbs; L and B go on without it.
+  ASSERT_TRUE(cluster.cut(a, 0b111));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto sa = cluster.status(a);
+        const auto sl = cluster.status(l);
+        return sa && sl && sa->value("term", std::uint64_t{0}) > sl->value("term", std::uint64_t{0}) + 2;
+      },
+      10s));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client->release("s", client->acquire("s")));
+  // B cut off, A back: L meets A's higher term.
+  ASSERT_TRUE(cluster.cut(b, 0b111));
+  const auto a_status = cluster.status(a);
+  ASSERT_TRUE(a_status);
+  const std::uint64_t a_term = a_status->value("term", std::uint64_t{0});
+  ASSERT_TRUE(cluster.heal(a));
+  // L steps down on A's higher term.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto sl = cluster.status(l);
+        return sl && sl->value("term", std::uint64_t{0}) >= a_term && sl->value("leader", 0) != l;
+      },
+      5s))
+      << logs(cluster);
+  // L and A are a majority, and L's log is the up-to-date one: L must lead again.
+  std::string last;
+  const bool led = wait_until(
+      [&] {
+        const auto sl = cluster.status(l);
+        if (sl) last = sl->dump();
+        return sl && sl->value("leader", 0) == l;
+      },
+      5s);
+  EXPECT_TRUE(led) << "node " << int(l) << " (up to date, with node " << a << " reachable) never led again: " << last
+                   << "\n" << logs(cluster);
+}
+
+}  // namespace
+}  // namespace lockstep::testing

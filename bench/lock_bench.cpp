@@ -376,6 +376,13 @@ class Service {
   virtual void restart_member(int member) = 0;
   virtual bool ready(Milliseconds timeout) = 0;             // every member up and a leader
   virtual void stop() = 0;
+  // Per member: {member, leader, wal_fsyncs, wal_records} when the service reports them.
+  struct WalCounters {
+    int member = 0;
+    bool leader = false;
+    std::uint64_t fsyncs = 0, records = 0;
+  };
+  virtual std::vector<WalCounters> wal_counters() { return {}; }
   // Whether a client's requests go to the leader (lockstep, etcd as driven here): then a failover
   // round counts only when the member killed answered the client's last grant before the kill.
   // A ZooKeeper client stays on whichever member it connected to.
@@ -444,6 +451,15 @@ class LockstepService : public Service {
       }
     }
     return leader;
+  }
+  std::vector<WalCounters> wal_counters() override {
+    std::vector<WalCounters> out;
+    for (const MemberStatus& m : query_status(cluster_, Milliseconds{1000})) {
+      if (!m.status || !m.status->contains("wal_fsyncs")) return {};
+      out.push_back(WalCounters{m.member, leads(*m.status, m.member), m.status->value("wal_fsyncs", std::uint64_t{0}),
+                                m.status->value("wal_records", std::uint64_t{0})});
+    }
+    return out;
   }
   pid_t pid(int member) const override { return pids_[member - 1]; }
   void kill_member(int member) override {
@@ -1026,6 +1042,15 @@ struct LoadResult {
   std::size_t errors = 0;
   std::string first_error;
   bool ok = true;
+  // The members' WAL counters over the whole load (warm-up and drain included), per cycle
+  // completed in that time (lockstep nodes that report wal_fsyncs in status; else empty).
+  std::size_t all_cycles = 0;
+  struct Wal {
+    int member = 0;
+    bool leader = false;
+    double fsyncs_per_cycle = 0, records_per_cycle = 0;
+  };
+  std::vector<Wal> wal;
 };
 
 // `clients` threads, each its own client and session, loop acquire -> release on lock_of(i).
@@ -1054,6 +1079,8 @@ LoadResult run_load(Service& service, const std::string& workload, int clients,
   };
   std::vector<PerThread> per(static_cast<std::size_t>(clients));
   std::atomic<int> started{0};
+  std::atomic<std::size_t> all_cycles{0};
+  const auto wal_before = service.wal_counters();
   const Nanos begin = now_ns() + 100'000'000;  // every thread connected and waiting by then
   const Nanos window_start = begin + static_cast<Nanos>(timing.warmup_s * 1e9);
   const Nanos window_end = window_start + static_cast<Nanos>(timing.seconds * 1e9);
@@ -1072,6 +1099,7 @@ LoadResult run_load(Service& service, const std::string& workload, int clients,
           const Nanos t1 = now_ns();
           client.release(lock, held);
           const Nanos t2 = now_ns();
+          ++all_cycles;
           if (t2 >= window_start && t2 <= window_end) {
             mine.cycle.push_back(t2 - t0);
             mine.acquire.push_back(t1 - t0);
@@ -1085,6 +1113,16 @@ LoadResult run_load(Service& service, const std::string& workload, int clients,
     });
   }
   for (auto& t : threads) t.join();
+  result.all_cycles = all_cycles.load();
+  const auto wal_after = service.wal_counters();
+  if (!wal_before.empty() && wal_after.size() == wal_before.size() && result.all_cycles > 0) {
+    const double n = static_cast<double>(result.all_cycles);
+    for (std::size_t i = 0; i < wal_after.size(); ++i) {
+      result.wal.push_back(LoadResult::Wal{wal_after[i].member, wal_after[i].leader,
+                                           static_cast<double>(wal_after[i].fsyncs - wal_before[i].fsyncs) / n,
+                                           static_cast<double>(wal_after[i].records - wal_before[i].records) / n});
+    }
+  }
   std::vector<Nanos> cycles, acquires;
   for (PerThread& p : per) {
     cycles.insert(cycles.end(), p.cycle.begin(), p.cycle.end());
@@ -1294,6 +1332,14 @@ void print_load(const LoadResult& l, std::size_t index, bool compare) {
   fmt::print("  {}. {:<24} {:>9} {:<10}  cycle p50 {} p99 {} max {}  | acquire p50 {} p99 {} max {}\n", index + 1,
              l.workload, thousands(l.per_second), unit, ms(l.cycle.p50_ms), ms(l.cycle.p99_ms), ms(l.cycle.max_ms),
              ms(l.acquire.p50_ms), ms(l.acquire.p99_ms), ms(l.acquire.max_ms));
+  if (!l.wal.empty()) {
+    std::vector<std::string> members;
+    for (const auto& w : l.wal) {
+      members.push_back(fmt::format("{} {}: {:.2f} fsyncs, {:.2f} records", w.leader ? "leader" : "member", w.member,
+                                    w.fsyncs_per_cycle, w.records_per_cycle));
+    }
+    fmt::print("     WAL per cycle: {}\n", fmt::join(members, "; "));
+  }
   if (!l.ok) {
     fmt::print("     FAILED: {} error(s){}\n", l.errors, l.first_error.empty() ? "" : ": " + l.first_error);
   } else if (l.errors) {
@@ -1346,6 +1392,14 @@ Json load_json(const LoadResult& l, std::size_t index, bool compare) {
          {"errors", l.errors},
          {"ok", l.ok}};
   if (!l.first_error.empty()) j["first_error"] = l.first_error;
+  if (!l.wal.empty()) {
+    Json wal = Json::array();
+    for (const auto& w : l.wal) {
+      wal.push_back({{"member", w.member}, {"leader", w.leader}, {"fsyncs_per_cycle", w.fsyncs_per_cycle},
+                     {"records_per_cycle", w.records_per_cycle}});
+    }
+    j["wal"] = wal;
+  }
   if (compare) {
     const Reference& ref = references[index];
     const double best = std::max(ref.etcd_hi, ref.zk_hi);

@@ -423,6 +423,7 @@ struct LockClient::CallState {
   std::uint32_t unanswered = 0;  // attempts sent that ended without an answer
   std::size_t misses = 0;        // consecutive attempts without an answer
   Milliseconds backoff{0};
+  std::vector<bool> unreachable;  // members whose connection failed during this call
 };
 
 void LockClient::back_off(CallState& state) {
@@ -455,6 +456,7 @@ bool LockClient::connect_to_target(CallState& state, std::uint8_t& target, Milli
   auto c = connect(target, std::min(state.deadline, Clock::now() + attempt_timeout), state.last_error, is_foreign);
   if (!c) {
     if (is_foreign) state.foreign[target] = true;
+    state.unreachable[target] = true;
     give_up_on(state, target);
     return false;
   }
@@ -471,7 +473,8 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
   const ClientId client{client_id_.load()};
   Bytes frame;
   append_frame(frame, FrameKind::request, Request{client, sequence, command});
-  CallState state{deadline, std::vector<bool>(cluster_.size() + 1, false), {}, 0, 0, options_.backoff};
+  CallState state{deadline, std::vector<bool>(cluster_.size() + 1, false), {}, 0, 0, options_.backoff,
+                  std::vector<bool>(cluster_.size() + 1, false)};
   last_call_unanswered_ = 0;
   const Milliseconds attempt_timeout =
       session_.load() != 0 ? std::min(options_.attempt_timeout, keep_alive_period()) : options_.attempt_timeout;
@@ -524,8 +527,11 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       }
       if (answer->kind == FrameKind::redirect) {
         const auto redirect = decode_from<Redirect>(answer->payload);
+        // A redirect to a member this call could not reach (a leader that just crashed, which
+        // the follower still names until its election timeout) is treated as "no leader known":
+        // try the others, soon, rather than redialling the dead one.
         if (redirect.leader != 0 && cluster_.has(redirect.leader) && redirect.leader != target &&
-            !state.foreign[redirect.leader]) {
+            !state.foreign[redirect.leader] && !state.unreachable[redirect.leader]) {
           state.last_error = fmt::format("{}: redirected to member {}", connection_->name(), redirect.leader);
           leader_ = redirect.leader;
           if (++state.misses % (2 * cluster_.size()) == 0) back_off(state);  // stale views pointing at each other

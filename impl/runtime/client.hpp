@@ -92,7 +92,7 @@ struct ClientOptions {
   Milliseconds attempt_timeout{1000};   // an unanswered request is re-sent (to another node) after this
   Milliseconds call_timeout{5000};      // the whole call's deadline unless the call gives its own
   Milliseconds acquire_timeout{30000};  // acquire's deadline unless the call gives its own
-  Milliseconds backoff{50};             // pause before re-trying when no leader is known (doubles, max 1 s)
+  Milliseconds backoff{25};             // pause before re-trying when no leader is known (doubles, max 1 s)
   std::uint32_t client_id = 0;          // 0: a random nonzero id
   std::uint64_t first_sequence = 0;     // 0: microseconds since the epoch
   std::function<void(const ClientEvent&)> on_event;  // history hook (called with the mutex held)

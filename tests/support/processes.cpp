@@ -9,7 +9,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,13 +33,53 @@ namespace lockstep::testing {
 
 std::string lockstep_binary() { return LOCKSTEP_BINARY; }
 
+namespace {
+
+// The running test's directory (TestDir sets it): where its processes write their logs and their
+// data (each node's WAL, in a subdirectory).
+fs::path current_test_dir;
+
+// An inotify descriptor watching `dir` and its subdirectories for writes and new files: what the
+// processes of a test do whenever their state changes (a node logs a role change, appends to its
+// WAL). -1 when there is nothing to watch.
+int watch_tree(const fs::path& dir) {
+  if (dir.empty()) return -1;
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return -1;
+  constexpr std::uint32_t events = IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE;
+  ::inotify_add_watch(fd, dir.c_str(), events);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_directory(ec)) ::inotify_add_watch(fd, entry.path().c_str(), events);
+  }
+  return fd;
+}
+
+// Blocks until `fd` is readable (an event) or `wait` passed, then drains what it holds.
+void await_event(int fd, Clock::duration wait) {
+  const auto ms = std::max<long>(0, std::chrono::duration_cast<Milliseconds>(wait).count());
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, fd >= 0 ? 1 : 0, static_cast<int>(ms)) > 0) {
+    char buffer[4096];
+    while (::read(fd, buffer, sizeof buffer) > 0) {
+    }
+  }
+}
+
+}  // namespace
+
 bool wait_until(const std::function<bool()>& condition, Milliseconds timeout, Milliseconds poll) {
   const auto deadline = Clock::now() + timeout;
-  while (Clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::min<Clock::duration>(poll, deadline - Clock::now()));
+  const int fd = watch_tree(current_test_dir);
+  bool held = condition();
+  while (!held && Clock::now() < deadline) {
+    // Woken by the next write of the test's processes, or re-checked after `poll` at the latest
+    // (a condition read over the network, e.g. a follower's applied index, changes without one).
+    await_event(fd, std::min<Clock::duration>(poll, deadline - Clock::now()));
+    held = condition();
   }
-  return condition();
+  if (fd >= 0) ::close(fd);
+  return held;
 }
 
 std::string read_text(const fs::path& file) {
@@ -98,9 +140,11 @@ TestDir::TestDir() {
   path_ = fs::path(::testing::TempDir()) / fmt::format("lockstep-{}-{}-{}", name, ::getpid(), ++counter);
   fs::remove_all(path_);
   fs::create_directories(path_);
+  current_test_dir = path_;
 }
 
 TestDir::~TestDir() {
+  if (current_test_dir == path_) current_test_dir.clear();
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   if (info && info->result()->Failed()) {
     std::fprintf(stderr, "[ kept     ] %s\n", path_.c_str());
@@ -185,7 +229,17 @@ void Process::signal(int signal) const {
 }
 
 std::optional<int> Process::wait_exit(Milliseconds timeout) {
-  wait_until([&] { return !running(); }, timeout, Milliseconds{5});
+  if (!running()) return exit_code_;
+  // The exit itself is the event: a pidfd becomes readable when the process ends.
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (fd < 0) {  // no pidfd (a kernel before 5.3): re-check on the test's writes and every 5 ms
+    wait_until([&] { return !running(); }, timeout, Milliseconds{5});
+    return exit_code_;
+  }
+  pollfd p{fd, POLLIN, 0};
+  ::poll(&p, 1, static_cast<int>(timeout.count()));
+  ::close(fd);
+  reap_if_exited(WNOHANG);
   return exit_code_;
 }
 

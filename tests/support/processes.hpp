@@ -14,7 +14,8 @@
 //                        dirs and logs under a TestDir): wait_for_leader, leader, kill9,
 //                        restart, pause/resume (SIGSTOP/SIGCONT), cut (a Fault frame), stop;
 //                        every node killed in the destructor, whatever the test did;
-//   wait_until           polls a condition with a deadline (the only way these tests wait);
+//   wait_until           waits for a condition, woken by the test's processes' writes, with a
+//                        deadline (the only way these tests wait);
 //   RawSocket            a blocking-with-deadline TCP socket for hand-made frames.
 //
 // LOCKSTEP_BINARY (a compile definition) is the lockstep binary under test.
@@ -48,8 +49,10 @@ std::string lockstep_binary();
 // n distinct free ports on 127.0.0.1 (consecutive from a random base in [20000, 32000)).
 std::vector<std::uint16_t> free_ports(int n);
 
-// Polls `condition` every `poll` until it holds (true) or `timeout` passed (false; the condition
-// is tried once more at the deadline).
+// Waits until `condition` holds (true) or `timeout` passed (false). The condition is re-checked
+// whenever a process of the running test writes in its TestDir (a log line, a WAL append) and at
+// least every `poll` (for what changes without a write: a follower's applied index read over the
+// network); never a blind sleep.
 bool wait_until(const std::function<bool()>& condition, Milliseconds timeout, Milliseconds poll = Milliseconds{20});
 
 std::string read_text(const fs::path& file);

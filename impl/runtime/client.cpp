@@ -605,20 +605,27 @@ std::uint64_t LockClient::open(Milliseconds ttl, std::optional<Milliseconds> tim
   throw ClientError(ClientErrorKind::refused, "open answered stale four times (client ids in use?)");
 }
 
+// call(), recorded in the history: the invocation, and a call that ends without an answer as
+// info (it may yet take effect) or fail (it certainly did not). The caller records the answer.
+LockClient::CallResult LockClient::recorded_call(const char* f, std::string_view name, Json value,
+                                                 const LockCommand& command, Clock::time_point deadline,
+                                                 std::uint64_t sequence) {
+  emit(ClientEvent::Type::invoke, f, name, std::move(value), sequence);
+  try {
+    return call(command, deadline, sequence);
+  } catch (const ClientError& e) {
+    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, f, name, nullptr,
+         sequence, e.what());
+    throw;
+  }
+}
+
 std::uint64_t LockClient::acquire(std::string_view name, std::optional<Milliseconds> timeout) {
   std::lock_guard lock(mutex_);
   const std::uint64_t session = require_session("acquire");
   const Clock::time_point deadline = deadline_of(timeout, options_.acquire_timeout);
   const std::uint64_t sequence = next_sequence();
-  emit(ClientEvent::Type::invoke, "acquire", name, nullptr, sequence);
-  CallResult result;
-  try {
-    result = call(LockCommand{LockOp::acquire, session, lock_slot(name), 0, 0}, deadline, sequence);
-  } catch (const ClientError& e) {
-    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, "acquire", name,
-         nullptr, sequence, e.what());
-    throw;
-  }
+  const CallResult result = recorded_call("acquire", name, nullptr, LockCommand{LockOp::acquire, session, lock_slot(name), 0, 0}, deadline, sequence);
   switch (result.output.answer) {
     case LockAnswer::granted:
       emit(ClientEvent::Type::ok, "acquire", name, result.output.token, sequence);
@@ -639,15 +646,7 @@ std::optional<std::uint64_t> LockClient::try_acquire(std::string_view name, std:
   const std::uint64_t session = require_session("try_acquire");
   const Clock::time_point deadline = deadline_of(timeout, options_.call_timeout);
   const std::uint64_t sequence = next_sequence();
-  emit(ClientEvent::Type::invoke, "try_acquire", name, nullptr, sequence);
-  CallResult result;
-  try {
-    result = call(LockCommand{LockOp::try_acquire, session, lock_slot(name), 0, 0}, deadline, sequence);
-  } catch (const ClientError& e) {
-    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, "try_acquire",
-         name, nullptr, sequence, e.what());
-    throw;
-  }
+  const CallResult result = recorded_call("try_acquire", name, nullptr, LockCommand{LockOp::try_acquire, session, lock_slot(name), 0, 0}, deadline, sequence);
   switch (result.output.answer) {
     case LockAnswer::granted:
       emit(ClientEvent::Type::ok, "try_acquire", name, result.output.token, sequence);
@@ -671,15 +670,7 @@ bool LockClient::release(std::string_view name, std::uint64_t token, std::option
   const std::uint64_t session = require_session("release");
   const Clock::time_point deadline = deadline_of(timeout, options_.call_timeout);
   const std::uint64_t sequence = next_sequence();
-  emit(ClientEvent::Type::invoke, "release", name, token, sequence);
-  CallResult result;
-  try {
-    result = call(LockCommand{LockOp::release, session, lock_slot(name), token, 0}, deadline, sequence);
-  } catch (const ClientError& e) {
-    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, "release", name,
-         nullptr, sequence, e.what());
-    throw;
-  }
+  const CallResult result = recorded_call("release", name, token, LockCommand{LockOp::release, session, lock_slot(name), token, 0}, deadline, sequence);
   switch (result.output.answer) {
     case LockAnswer::released:
       emit(ClientEvent::Type::ok, "release", name, "released", sequence);
@@ -703,15 +694,7 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
   std::lock_guard lock(mutex_);
   const Clock::time_point deadline = deadline_of(timeout, options_.call_timeout);
   const std::uint64_t sequence = next_sequence();
-  emit(ClientEvent::Type::invoke, "release", name, token, sequence);
-  CallResult result;
-  try {
-    result = call(LockCommand{LockOp::release, 0, lock_slot(name), token, 0}, deadline, sequence);
-  } catch (const ClientError& e) {
-    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, "release", name,
-         nullptr, sequence, e.what());
-    throw;
-  }
+  const CallResult result = recorded_call("release", name, token, LockCommand{LockOp::release, 0, lock_slot(name), token, 0}, deadline, sequence);
   switch (result.output.answer) {
     case LockAnswer::released:
       emit(ClientEvent::Type::ok, "release", name, "released", sequence);

@@ -153,6 +153,8 @@ class LockClient {
 
   struct CallState;
   CallResult call(const LockCommand& command, Clock::time_point deadline, std::uint64_t sequence);
+  CallResult recorded_call(const char* f, std::string_view name, Json value, const LockCommand& command,
+                           Clock::time_point deadline, std::uint64_t sequence);
   bool connect_to_target(CallState& state, std::uint8_t& target, Milliseconds attempt_timeout);
   void give_up_on(CallState& state, std::uint8_t member);
   void back_off(CallState& state);

@@ -134,7 +134,7 @@ class NodeServer {
         log_(options.id, options.quiet),
         data_dir_(options),
         storage_(options.data,
-                 WalOptions{options.fsync, options.checkpoint_bytes},
+                 wal_options(options),
                  [this](std::uint64_t ticket) { asio::post(io_, [this, ticket] { on_durable(ticket); }); },
                  [this](std::string message) { asio::post(io_, [this, message] { fatal("storage: " + message); }); }),
         acceptor_(io_),
@@ -167,7 +167,7 @@ class NodeServer {
 
     const Member& me = options_.cluster.member(options_.id);
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(me.host == "localhost" ? "127.0.0.1" : me.host, ec);
+    const auto address = address_of(me, ec);
     if (ec) throw NodeError("node " + std::to_string(options_.id) + " address " + me.host + " is not an IP address");
     const tcp::endpoint endpoint(address, me.port);
     acceptor_.open(endpoint.protocol(), ec);
@@ -213,7 +213,16 @@ class NodeServer {
     std::uint64_t dropped = 0;
   };
 
+  static WalOptions wal_options(const NodeOptions& options) {
+    WalOptions wal;
+    wal.fsync = options.fsync;
+    wal.checkpoint_bytes = options.checkpoint_bytes;
+    return wal;
+  }
   NodeId self() const { return NodeId{options_.id}; }
+  static asio::ip::address address_of(const Member& m, boost::system::error_code& ec) {
+    return asio::ip::make_address(m.host == "localhost" ? "127.0.0.1" : m.host, ec);
+  }
 
   typename Host<P>::Io host_io() {
     typename Host<P>::Io io;
@@ -231,7 +240,6 @@ class NodeServer {
                 Redirect{redirect.client, static_cast<std::uint64_t>(redirect.sequence), redirect.leader.value});
     };
     io.set_timer = [this](Timer timer, std::uint32_t delay_ms) { arm(timer, delay_ms); };
-    io.applied = [this](const typename Host<P>::AppliedEffect&) { ++applied_; };
     return io;
   }
 
@@ -252,7 +260,7 @@ class NodeServer {
   }
 
   void note_role() {
-    const NodeView v = view<P>(host_->node());
+    const NodeView v = view<P>(host_->node(), ViewDepth::role);
     if (v.role != last_role_ || v.term != last_term_) {
       log_.info(fmt::format("{} in {} {}", v.role, options_.protocol == WireProtocol::raft ? "term" : "round", v.term));
       last_role_ = v.role;
@@ -312,7 +320,7 @@ class NodeServer {
     const Member& m = options_.cluster.member(id);
     auto socket = std::make_shared<tcp::socket>(io_);
     boost::system::error_code ec;
-    const auto address = asio::ip::make_address(m.host == "localhost" ? "127.0.0.1" : m.host, ec);
+    const auto address = address_of(m, ec);
     if (ec) {
       log_.warn("n" + std::to_string(id) + ": " + m.host + " is not an IP address");
       return;
@@ -563,7 +571,6 @@ class NodeServer {
   std::vector<Peer> peers_;
   std::map<ClientId, std::weak_ptr<Connection>> clients_;
   std::uint32_t blocked_ = 0;
-  std::uint64_t applied_ = 0;
   std::string last_role_;
   std::uint64_t last_term_ = 0;
   bool stopping_ = false;

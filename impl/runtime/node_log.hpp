@@ -37,8 +37,7 @@ typename P::Config node_config(const NodeOptions& o) {
 template <class P>
 class NodeRecorder {
  public:
-  NodeRecorder(const std::filesystem::path& path, const NodeOptions& o, const typename P::Durable& durable)
-      : path_(path) {
+  NodeRecorder(const std::filesystem::path& path, const NodeOptions& o, const typename P::Durable& durable) {
     file_ = std::fopen(path.c_str(), "a");
     if (!file_) throw NodeError("--record " + path.string() + ": cannot open it for appending");
     const Json start = {{"start",
@@ -70,7 +69,6 @@ class NodeRecorder {
     std::fputc('\n', file_);
     std::fflush(file_);  // a node killed with -9 keeps every line it wrote
   }
-  std::filesystem::path path_;
   std::FILE* file_ = nullptr;
 };
 

@@ -33,6 +33,10 @@ struct NodeView {
   std::vector<LockRow> locks;  // the lock table (every lock ever used), in lock order
 };
 
+// What the view includes: everything (status), or the role and term alone (read after every
+// step, to log role changes: no lock table built on the hot path).
+enum class ViewDepth : std::uint8_t { role, full };
+
 template <class Machine>
 void view_machine(NodeView& view, const Machine& machine) {
   view.sessions = machine.sessions.size();
@@ -42,10 +46,11 @@ void view_machine(NodeView& view, const Machine& machine) {
 }
 
 template <class SM, class S>
-NodeView view_of(const typename raft::Raft<SM, S>::Node& node, const raft::Raft<SM, S>*) {
+NodeView view_of(const typename raft::Raft<SM, S>::Node& node, const raft::Raft<SM, S>*, ViewDepth depth) {
   NodeView v;
   v.role = std::string(enum_name(node.volatile_state.role));
   v.term = node.durable.current_term;
+  if (depth == ViewDepth::role) return v;
   v.leading = node.volatile_state.role == raft::Role::leader;
   v.leader = node.volatile_state.leader_hint.get().value;
   v.commit = node.volatile_state.commit_index;
@@ -57,10 +62,12 @@ NodeView view_of(const typename raft::Raft<SM, S>::Node& node, const raft::Raft<
 }
 
 template <class SM, class S>
-NodeView view_of(const typename multipaxos::MultiPaxos<SM, S>::Node& node, const multipaxos::MultiPaxos<SM, S>*) {
+NodeView view_of(const typename multipaxos::MultiPaxos<SM, S>::Node& node, const multipaxos::MultiPaxos<SM, S>*,
+                 ViewDepth depth) {
   NodeView v;
   v.role = std::string(enum_name(node.volatile_state.phase));
   v.term = std::max<std::uint64_t>(node.durable.promised_ballot.round, node.volatile_state.ballot.round);
+  if (depth == ViewDepth::role) return v;
   v.leading = node.volatile_state.phase == multipaxos::Phase::leading;
   v.leader = node.volatile_state.leader_hint.get().value;
   v.commit = node.volatile_state.applied;
@@ -72,8 +79,8 @@ NodeView view_of(const typename multipaxos::MultiPaxos<SM, S>::Node& node, const
 }
 
 template <class P>
-NodeView view(const typename P::Node& node) {
-  return view_of<typename P::StateMachine, typename P::Sizes>(node, static_cast<const P*>(nullptr));
+NodeView view(const typename P::Node& node, ViewDepth depth = ViewDepth::full) {
+  return view_of<typename P::StateMachine, typename P::Sizes>(node, static_cast<const P*>(nullptr), depth);
 }
 
 }  // namespace lockstep::runtime

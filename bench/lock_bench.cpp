@@ -71,6 +71,7 @@
 #include <vector>
 
 #include "impl/runtime/client.hpp"
+#include "impl/runtime/local.hpp"
 #include "model/core/json.hpp"
 
 #ifdef LOCK_BENCH_ZOOKEEPER
@@ -188,37 +189,6 @@ pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
   }
   register_child(pid);
   return pid;
-}
-
-// n distinct free TCP ports on 127.0.0.1 (bound together, released for the servers).
-std::vector<std::uint16_t> free_ports(int n) {
-  std::vector<std::uint16_t> ports;
-  std::vector<int> sockets;
-  for (int i = 0; i < n; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      throw std::runtime_error("no free port on 127.0.0.1");
-    }
-    socklen_t length = sizeof address;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-    sockets.push_back(fd);
-    ports.push_back(ntohs(address.sin_port));
-  }
-  for (int fd : sockets) ::close(fd);
-  return ports;
-}
-
-std::string last_lines(const fs::path& file, std::size_t count) {
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  std::string out;
-  for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -426,13 +396,13 @@ class LockstepService : public Service {
 
   void start() override {
     fs::create_directories(dir_);
-    const auto ports = free_ports(3);
+    const auto ports = lockstep::runtime::free_loopback_ports(3);
     for (int i = 0; i < 3; ++i) spec_ += fmt::format("{}{}=127.0.0.1:{}", i ? "," : "", i + 1, ports[i]);
     cluster_ = Cluster::parse(spec_);
     for (int m = 1; m <= 3; ++m) restart_member(m);
     if (!ready(Milliseconds{15000})) {
       std::string logs;
-      for (int m = 1; m <= 3; ++m) logs += fmt::format("  node {}:\n{}", m, last_lines(log(m), 5));
+      for (int m = 1; m <= 3; ++m) logs += fmt::format("  node {}:\n{}", m, lockstep::runtime::last_lines(log(m), 5));
       throw std::runtime_error(fmt::format("{}: no leader with every node answering within 15 s; logs end:\n{}",
                                            protocol_, logs));
     }
@@ -476,7 +446,7 @@ class LockstepService : public Service {
     while (Clock::now() < deadline) {
       for (int m = 1; m <= 3; ++m) {
         if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("{} node {} exited; its log ends:\n{}", protocol_, m, last_lines(log(m), 5)));
+          throw std::runtime_error(fmt::format("{} node {} exited; its log ends:\n{}", protocol_, m, lockstep::runtime::last_lines(log(m), 5)));
         }
       }
       const auto statuses = query_status(cluster_, Milliseconds{300});
@@ -665,7 +635,7 @@ class EtcdService : public Service {
   std::string name() const override { return "etcd"; }
   void start() override {
     fs::create_directories(dir_);
-    const auto ports = free_ports(6);
+    const auto ports = lockstep::runtime::free_loopback_ports(6);
     for (int i = 0; i < 3; ++i) {
       client_ports_.push_back(ports[i]);
       peer_ports_.push_back(ports[3 + i]);
@@ -674,7 +644,7 @@ class EtcdService : public Service {
     for (int m = 1; m <= 3; ++m) restart_member(m);
     if (!ready(Milliseconds{30000})) {
       throw std::runtime_error(fmt::format("etcd: no leader with every member answering within 30 s; {} ends:\n{}",
-                                           log(1).string(), last_lines(log(1), 5)));
+                                           log(1).string(), lockstep::runtime::last_lines(log(1), 5)));
     }
   }
   std::unique_ptr<BenchClient> client() override { return std::make_unique<EtcdClient>(client_ports_, leader()); }
@@ -709,7 +679,7 @@ class EtcdService : public Service {
     while (Clock::now() < deadline) {
       for (int m = 1; m <= 3; ++m) {
         if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("etcd member {} exited; its log ends:\n{}", m, last_lines(log(m), 5)));
+          throw std::runtime_error(fmt::format("etcd member {} exited; its log ends:\n{}", m, lockstep::runtime::last_lines(log(m), 5)));
         }
       }
       int answered = 0;
@@ -939,7 +909,7 @@ class ZkService : public Service {
     if (client_log_) zoo_set_log_stream(client_log_);
     zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
 #endif
-    const auto ports = free_ports(9);
+    const auto ports = lockstep::runtime::free_loopback_ports(9);
     std::string servers;
     for (int i = 0; i < 3; ++i) {
       client_ports_.push_back(ports[i]);
@@ -960,7 +930,7 @@ class ZkService : public Service {
     for (int m = 1; m <= 3; ++m) restart_member(m);
     if (!ready(Milliseconds{60000})) {
       throw std::runtime_error(fmt::format("zookeeper: no leader with every member serving within 60 s; {} ends:\n{}",
-                                           log(1).string(), last_lines(log(1), 5)));
+                                           log(1).string(), lockstep::runtime::last_lines(log(1), 5)));
     }
   }
   std::unique_ptr<BenchClient> client() override {
@@ -991,7 +961,7 @@ class ZkService : public Service {
     while (Clock::now() < deadline) {
       for (int m = 1; m <= 3; ++m) {
         if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("zookeeper member {} exited; its log ends:\n{}", m, last_lines(log(m), 8)));
+          throw std::runtime_error(fmt::format("zookeeper member {} exited; its log ends:\n{}", m, lockstep::runtime::last_lines(log(m), 8)));
         }
       }
       int serving = 0;

@@ -42,6 +42,7 @@
 
 #include "impl/cli/commands.hpp"
 #include "impl/runtime/client.hpp"
+#include "impl/runtime/local.hpp"
 
 extern char** environ;
 
@@ -545,15 +546,6 @@ std::vector<NodeProcess*> reap(std::vector<NodeProcess>& nodes) {
   return dead;
 }
 
-std::string last_lines(const fs::path& file, std::size_t count) {
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  std::string out;
-  for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
-  return out;
-}
-
 void stop_nodes(std::vector<NodeProcess>& nodes, const BlockedSignals& signals) {
   for (NodeProcess& node : nodes) {
     if (node.status) continue;
@@ -579,7 +571,7 @@ void stop_nodes(std::vector<NodeProcess>& nodes, const BlockedSignals& signals) 
 
 void report_death(const NodeProcess& node) {
   fmt::print(stderr, "lockstep: cluster up: node {} (pid {}) died: {}; the end of its log ({}):\n{}", node.id, node.pid,
-             describe_status(*node.status), node.log.string(), last_lines(node.log, 5));
+             describe_status(*node.status), node.log.string(), runtime::last_lines(node.log, 5));
 }
 
 // Waits (bounded) until a majority answers status and one of them names a leader. Returns the

@@ -26,6 +26,7 @@
 
 #include "impl/runtime/client.hpp"
 #include "impl/runtime/cluster.hpp"
+#include "impl/runtime/local.hpp"
 
 namespace lockstep::runtime {
 
@@ -40,32 +41,6 @@ std::int64_t wall_ns() {
 
 // ---------------------------------------------------------------------------------------------
 // Ports and node processes.
-
-bool port_free(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// n consecutive free ports from a random base below the kernel's ephemeral range (an outbound
-// connection cannot take one of them between this check and a node's bind).
-std::vector<std::uint16_t> free_ports(int n) {
-  std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> base_of(20000, 32000 - 16);
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    const int base = base_of(random);
-    std::vector<std::uint16_t> ports;
-    for (int p = base; p < base + n && port_free(p); ++p) ports.push_back(static_cast<std::uint16_t>(p));
-    if (static_cast<int>(ports.size()) == n) return ports;
-  }
-  throw NemesisError(fmt::format("no {} consecutive free ports in [20000, 32000) on 127.0.0.1", n));
-}
 
 struct NodeProcess {
   int id = 0;
@@ -403,7 +378,12 @@ class Run {
                                        options_.dir.string(), id));
       }
     }
-    const auto ports = free_ports(options_.nodes);
+    std::vector<std::uint16_t> ports;
+    try {
+      ports = free_loopback_ports(options_.nodes);
+    } catch (const std::runtime_error& e) {
+      throw NemesisError(e.what());
+    }
     std::string spec;
     for (int i = 0; i < options_.nodes; ++i) spec += fmt::format("{}{}=127.0.0.1:{}", i ? "," : "", i + 1, ports[i]);
     cluster_ = Cluster::parse(spec);

@@ -55,6 +55,8 @@ struct CheckReport {
   std::uint64_t violations = 0;
   std::uint64_t transitions_pruned = 0;
   bool depth_bounded = false;
+  std::vector<RankFigures> ranks;        // a distributed run's ranks (empty for one process)
+  std::vector<LevelFigures> levels;      // a distributed run's levels
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
@@ -106,6 +108,8 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.violations = result.violations;
   report.transitions_pruned = result.transitions_pruned;
   report.depth_bounded = result.depth_bounded;
+  report.ranks = result.ranks;
+  report.levels = result.levels;
   report.bounds = std::move(bounds);
   add_trace(model, result.trace, report, "lockstep check " + report.protocol);
   return report;

@@ -9,10 +9,22 @@
 // final state do not depend on the number of workers. (With several workers, which of several
 // equally short paths leads there may vary: parent links go to whichever worker reached a state
 // first.)
+//
+// Distributed (options.partition, `mpirun ... --distributed`): every rank runs this search over
+// the states it owns (Partition::owner of their fingerprint). A successor owned elsewhere is
+// shipped to its owner: each level is expanded in rounds of a few blocks per rank, and after each
+// round the ranks exchange what they shipped (one collective), insert what they received, and
+// agree whether any rank has work left. A parent link is then the parent's fingerprint (it may
+// live on another rank), and a trace is rebuilt by asking each link's owner for the next one.
+// Levels end together, violations are chosen among every rank's by the same rule, and the counts
+// are summed: the same figures and trace as one process.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cstring>
+#include <memory>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -43,7 +55,10 @@ class BreadthFirst {
   BreadthFirst(const M& model, const ExploreOptions& options)
       : model_(model),
         options_(options),
-        table_(options.memory_bytes_max),
+        partition_(options.partition),
+        // Distributed, a slot also keeps an 8-byte parent fingerprint: the bound covers both.
+        table_(partition_ == nullptr ? options.memory_bytes_max : options.memory_bytes_max / 20 * 12,
+               partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth),
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
     const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
@@ -51,20 +66,21 @@ class BreadthFirst {
     const bool hard = options.memory_bytes_max != 0;
     for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_, hard);
     for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
+    if (distributed()) {
+      for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
+      parents_ = std::make_unique<std::uint64_t[]>(table_.capacity());
+    }
   }
 
   ExploreResult<M> run() {
     {
       Worker& w = workers_.front();
-      for (State& state : model_.initial_states()) {
-        ++w.generated;
-        add(w, state, FingerprintTable::no_parent);
-      }
+      for (State& state : model_.initial_states()) add(w, state);
     }
     std::uint32_t depth = 1;
     collect_next_level();
     resolve_violations();
-    while (!stopped() && level_size_ > 0) {
+    while (!stopped() && global_level_size_ > 0) {
       if (options_.depth_max != 0 && depth >= options_.depth_max) {
         result_.depth_bounded = true;
         break;
@@ -72,7 +88,7 @@ class BreadthFirst {
       expand_level(depth);
       collect_next_level();
       resolve_violations();
-      if (level_size_ > 0 && !memory_exhausted_) ++depth;
+      if (global_level_size_ > 0 && !memory_exhausted_) ++depth;
     }
     return finish(depth);
   }
@@ -86,6 +102,7 @@ class BreadthFirst {
     std::uint64_t fingerprint;
     std::string property;
     std::uint32_t slot;  // the violating state, or for a transition property the state before
+    std::uint64_t source_fingerprint;  // for a transition property, the state before
     std::optional<TraceStep<State, Action>> transition;
   };
 
@@ -114,7 +131,7 @@ class BreadthFirst {
     std::vector<Action> sleep_scratch;
     std::uint64_t pruned = 0;
     Worker(std::size_t budget, std::atomic<std::size_t>* resident, bool hard)
-        : next(budget, resident, hard), budget(budget), resident(resident), hard(hard) {}
+        : next(budget, resident, hard), budget(budget), hard(hard), resident(resident) {}
     Frontier next;
     std::size_t budget;
     bool hard;
@@ -126,6 +143,9 @@ class BreadthFirst {
     std::vector<State> batch_states;
     std::vector<Found> found;
     std::vector<char> sometimes_seen;
+    std::vector<Bytes> outbox;  // distributed: successors for each rank, as ship() writes them
+    std::uint64_t states_sent = 0;
+    std::uint64_t bytes_sent = 0;
     std::uint64_t generated = 0;
     std::uint64_t distinct = 0;
     std::uint64_t reported_generated = 0;
@@ -139,8 +159,46 @@ class BreadthFirst {
     cursor_.store(0);
     expanded_.store(0);
     distinct_at_level_start_ = distinct_.load();
-    active_ = static_cast<int>(workers_.size());
     depth_ = depth;
+    if (!distributed()) {
+      expand_items(work_.size());
+      return;
+    }
+    // In rounds: a few blocks per worker, then the exchange, until no rank has blocks left.
+    const std::size_t per_round = 4 * workers_.size();
+    std::size_t end = 0;
+    LevelFigures level{depth + 1, 0, 0, 0, 0};
+    const std::uint64_t distinct_before = global_distinct_;
+    const std::uint64_t sent_before = bytes_sent(), states_sent_before = states_sent();
+    for (;;) {
+      cursor_.store(end);
+      end = std::min(work_.size(), end + per_round);
+      expand_items(end);
+      exchange_and_insert();
+      ++level.rounds;
+      std::array<std::uint64_t, 5> agreed{end < work_.size() ? 1u : 0u, abort_.load() ? 1u : 0u, generated_.load(),
+                                          distinct_.load(), expanded_.load()};
+      partition_->sum(agreed);
+      ExploreStats stats{agreed[2], agreed[3], depth, global_level_size_ - std::min(global_level_size_, agreed[4])};
+      progress_.tick_now(stats);
+      if (agreed[1] != 0) {
+        stop_for_memory();
+        break;
+      }
+      if (agreed[0] == 0) break;
+    }
+    std::array<std::uint64_t, 2> sent{bytes_sent() - sent_before, states_sent() - states_sent_before};
+    partition_->sum(sent);
+    level.bytes_sent = sent[0];
+    level.states_sent = sent[1];
+    level_figures_ = level;
+    level_distinct_before_ = distinct_before;
+  }
+
+  // The workers expand the level's blocks from cursor_ up to `end`.
+  void expand_items(std::size_t end) {
+    items_end_ = end;
+    active_ = static_cast<int>(workers_.size());
     std::vector<std::thread> threads;
     std::vector<std::exception_ptr> errors(workers_.size());
     for (std::size_t i = 1; i < workers_.size(); ++i) {
@@ -159,7 +217,7 @@ class BreadthFirst {
       while (!abort_.load(std::memory_order_relaxed)) {
         pause_for_growth();
         const std::size_t item = cursor_.fetch_add(1);
-        if (item >= work_.size()) break;
+        if (item >= items_end_) break;
         const auto [segment, block] = work_[item];
         // The frontier's states are looked up in the table (for their slot, the successors'
         // parent link) a few states ahead of their expansion, their buckets prefetched.
@@ -169,7 +227,7 @@ class BreadthFirst {
           w.ahead_first = (w.ahead_first + 1) % lookahead;
           --ahead;
           expand(w, a.data, a.size, a.fingerprint);
-          if (index == 0) report_progress();
+          if (index == 0 && !distributed()) report_progress();
           pause_for_growth();
         };
         level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
@@ -192,7 +250,7 @@ class BreadthFirst {
 
   void expand(Worker& w, const char* data, std::size_t size, std::uint64_t state_fp) {
     const State state = decode_from<State>(data, size);
-    const auto found = table_.find(state_fp);
+    const auto found = table_.find(state_fp);  // (distributed, the slot serves transition violations only)
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
     const std::uint32_t source = *found;
     const auto sleeping = por() ? sleep_.current(state_fp) : std::nullopt;
@@ -211,7 +269,7 @@ class BreadthFirst {
       ++w.generated;
       if (const auto p = first_violated_transition(model_.transition_properties(), state, next)) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
-                           std::string(model_.transition_properties()[*p].name), source,
+                           std::string(model_.transition_properties()[*p].name), source, state_fp,
                            TraceStep<State, Action>{action, next}});
         return;
       }
@@ -219,6 +277,10 @@ class BreadthFirst {
       const std::size_t begin = w.batch_bytes.size();
       encode_to(w.batch_bytes, next);
       const std::uint64_t fp = fingerprint_bytes(w.batch_bytes.data() + begin, w.batch_bytes.size() - begin);
+      if (distributed() && !partition_->owns(fp)) {
+        ship(w, fp, state_fp, begin);
+        return;
+      }
       table_.prefetch(fp);
       if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
       w.batch_states[w.batch.size()] = std::move(next);
@@ -234,6 +296,7 @@ class BreadthFirst {
       const bool expands = model_.within_bounds(w.batch_states[k]);
       if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
+      if (distributed()) parents_[inserted.slot] = state_fp;
       ++w.distinct;
       if (++w.uncounted == 32) {  // the table's size, for its growth, lags by a few states only
         table_.count_inserted(w.uncounted);
@@ -288,14 +351,17 @@ class BreadthFirst {
     return fingerprint(canonical);
   }
 
-  // Records a state reached from `parent`; checks it if new.
-  void add(Worker& w, State state, std::uint32_t parent) {
+  // Records an initial state (distributed: on the rank that owns it); checks it if new.
+  void add(Worker& w, State state) {
     to_representative(model_, options_, state);
     w.encoded.clear();
     encode_to(w.encoded, state);
     const std::uint64_t fp = fingerprint_bytes(w.encoded.data(), w.encoded.size());
-    const auto inserted = table_.insert(fp, parent);
+    if (distributed() && !partition_->owns(fp)) return;
+    ++w.generated;
+    const auto inserted = table_.insert(fp, FingerprintTable::no_parent);
     if (!inserted.is_new) return;
+    if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
     ++w.distinct;
     check(w, state, inserted.slot, fp);
     if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size());
@@ -303,7 +369,7 @@ class BreadthFirst {
 
   void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
     if (const auto p = first_violated(model_.properties(), state, w.sometimes_seen)) {
-      w.found.push_back({*p, fp, std::string(model_.properties()[*p].name), slot, std::nullopt});
+      w.found.push_back({*p, fp, std::string(model_.properties()[*p].name), slot, 0, std::nullopt});
     }
   }
 
@@ -312,6 +378,7 @@ class BreadthFirst {
     level_.clear();
     work_.clear();
     level_size_ = 0;
+    publish(workers_.front());  // what insertions outside the workers (initial states, received ones) found
     for (Worker& w : workers_) {
       w.next.seal();
       if (!w.next.spill_error().empty() && result_.warning.empty()) {
@@ -326,6 +393,18 @@ class BreadthFirst {
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();
+    global_level_size_ = level_size_;
+    if (distributed()) {
+      std::array<std::uint64_t, 2> sizes{level_size_, distinct_.load()};
+      partition_->sum(sizes);
+      global_level_size_ = sizes[0];
+      global_distinct_ = sizes[1];
+      if (level_figures_) {
+        level_figures_->distinct_states = global_distinct_ - level_distinct_before_;
+        result_.levels.push_back(*level_figures_);
+        level_figures_.reset();
+      }
+    }
   }
 
   void resolve_violations() {
@@ -334,6 +413,7 @@ class BreadthFirst {
       for (Found& f : w.found) level_found.push_back(std::move(f));
       w.found.clear();
     }
+    if (distributed()) return resolve_distributed(level_found);
     if (level_found.empty()) return;
     result_.violations += level_found.size();
     if (have_violation_) return;  // keep going: the first (shortest) one stays the one reported
@@ -369,6 +449,13 @@ class BreadthFirst {
     if (table_.can_grow()) {
       frontier_peak_ = std::max(frontier_peak_, resident_.load());
       const std::vector<std::uint32_t> moved = table_.grow(static_cast<unsigned>(workers_.size()));
+      if (distributed()) {
+        auto parents = std::make_unique<std::uint64_t[]>(table_.capacity());
+        for (std::size_t slot = 0; slot < moved.size(); ++slot) {
+          if (moved[slot] != FingerprintTable::no_parent) parents[moved[slot]] = parents_[slot];
+        }
+        parents_ = std::move(parents);
+      }
       for (Worker& w : workers_) {
         for (Found& f : w.found) f.slot = moved[f.slot];
       }
@@ -411,6 +498,7 @@ class BreadthFirst {
 
   // The shortest trace to the reported violation: walk parents to the root, then re-execute.
   void rebuild_trace() {
+    if (distributed()) return rebuild_distributed_trace();
     std::vector<std::uint32_t> path;
     for (std::uint32_t slot = violation_.slot; slot != FingerprintTable::no_parent; slot = table_.parent(slot)) {
       path.push_back(slot);
@@ -431,6 +519,186 @@ class BreadthFirst {
     if (violation_.transition) result_.trace.push_back(std::move(*violation_.transition));
   }
 
+  // ---- distributed (partition_ != nullptr) ----
+
+  bool distributed() const { return partition_ != nullptr; }
+  static constexpr std::uint64_t no_parent_fingerprint = 0;
+
+  // A successor owned by another rank: [fingerprint u64][parent fingerprint u64][length u16]
+  // [its encoding], appended to that rank's outbox; its encoding leaves the batch.
+  void ship(Worker& w, std::uint64_t fp, std::uint64_t parent_fp, std::size_t begin) {
+    const std::size_t size = w.batch_bytes.size() - begin;
+    Bytes& out = w.outbox[static_cast<std::size_t>(partition_->owner(fp))];
+    const std::size_t at = out.size();
+    const auto length = static_cast<std::uint16_t>(size);
+    out.resize(at + 18 + size);
+    std::memcpy(out.data() + at, &fp, 8);
+    std::memcpy(out.data() + at + 8, &parent_fp, 8);
+    std::memcpy(out.data() + at + 16, &length, 2);
+    std::memcpy(out.data() + at + 18, w.batch_bytes.data() + begin, size);
+    w.batch_bytes.resize(begin);
+    ++w.states_sent;
+    w.bytes_sent += 18 + size;
+  }
+
+  std::uint64_t bytes_sent() const {
+    std::uint64_t n = 0;
+    for (const Worker& w : workers_) n += w.bytes_sent;
+    return n;
+  }
+  std::uint64_t states_sent() const {
+    std::uint64_t n = 0;
+    for (const Worker& w : workers_) n += w.states_sent;
+    return n;
+  }
+
+  // After a round: every rank gets what the others shipped to it, and inserts it (on this
+  // thread: the workers are between rounds).
+  void exchange_and_insert() {
+    std::vector<Bytes> out(workers_.front().outbox.size());
+    for (Worker& w : workers_) {
+      for (std::size_t r = 0; r < out.size(); ++r) {
+        out[r].append(w.outbox[r].data(), w.outbox[r].size());
+        w.outbox[r].clear();
+      }
+    }
+    const std::vector<Bytes> in = partition_->exchange(out);
+    Worker& w = workers_.front();
+    for (const Bytes& from : in) {
+      const char* p = from.data();
+      const char* end = p + from.size();
+      while (p < end && !memory_exhausted_) {
+        std::uint64_t fp, parent_fp;
+        std::uint16_t size;
+        std::memcpy(&fp, p, 8);
+        std::memcpy(&parent_fp, p + 8, 8);
+        std::memcpy(&size, p + 16, 2);
+        receive(w, fp, parent_fp, p + 18, size);
+        p += 18 + size;
+      }
+    }
+    publish(w);
+  }
+
+  // A state shipped here by its parent's rank: inserted, and if new checked and queued.
+  void receive(Worker& w, std::uint64_t fp, std::uint64_t parent_fp, const char* data, std::size_t size) {
+    if (table_.needs_grow()) {
+      std::unique_lock lock(growth_mutex_);
+      grow();
+      if (memory_exhausted_) return;
+    }
+    const auto inserted = table_.insert(fp, 0);
+    if (!inserted.is_new) return;
+    parents_[inserted.slot] = parent_fp;
+    ++w.distinct;
+    const State state = decode_from<State>(data, size);
+    check(w, state, inserted.slot, fp);
+    if (model_.within_bounds(state)) w.next.push(data, size);
+  }
+
+  // Some rank's table could not grow: every rank stops, incomplete.
+  void stop_for_memory() {
+    memory_exhausted_ = true;
+    abort_.store(true);
+    result_.stop_reason = memory_bound_reached;
+  }
+
+  // The level's first violation over all ranks, by the rule of one process: the least
+  // (property, fingerprint). Every rank learns which one it is.
+  void resolve_distributed(std::vector<Found>& level_found) {
+    const auto first = std::min_element(level_found.begin(), level_found.end(), [](const Found& a, const Found& b) {
+      return std::tie(a.property_index, a.fingerprint) < std::tie(b.property_index, b.fingerprint);
+    });
+    const bool has = first != level_found.end();
+    const std::array<std::uint64_t, 5> mine{has ? 1u : 0u, has ? first->property_index : 0, has ? first->fingerprint : 0,
+                                            has ? first->source_fingerprint : 0, level_found.size()};
+    const std::vector<std::uint64_t> all = partition_->gather_all(mine);
+    std::optional<std::array<std::uint64_t, 5>> best;
+    std::uint64_t count = 0;
+    for (std::size_t r = 0; r < all.size(); r += 5) {
+      count += all[r + 4];
+      if (all[r] == 0) continue;
+      const std::array<std::uint64_t, 5> theirs{all[r], all[r + 1], all[r + 2], all[r + 3], all[r + 4]};
+      if (!best || std::tie(theirs[1], theirs[2]) < std::tie((*best)[1], (*best)[2])) best = theirs;
+    }
+    if (!best) return;
+    result_.violations += count;
+    if (have_violation_) return;
+    const std::size_t invariants = model_.properties().size();
+    violation_ = Found{(*best)[1], (*best)[2], "", 0, (*best)[3], std::nullopt};
+    violation_.property = (*best)[1] < invariants
+                              ? std::string(model_.properties()[(*best)[1]].name)
+                              : std::string(model_.transition_properties()[(*best)[1] - invariants].name);
+    have_violation_ = true;
+  }
+
+  // The path of fingerprints from an initial state to the violation (to the state before it, for
+  // a transition property), each parent link asked of the rank that owns it; then rank 0
+  // re-executes it.
+  void rebuild_distributed_trace() {
+    const bool transition = violation_.property_index >= model_.properties().size();
+    std::uint64_t fp = transition ? violation_.source_fingerprint : violation_.fingerprint;
+    std::vector<std::uint64_t> path{fp};
+    for (;;) {
+      const int owner = partition_->owner(fp);
+      std::uint64_t parent = no_parent_fingerprint;
+      if (owner == partition_->rank()) {
+        const auto slot = table_.find(fp);
+        if (!slot) throw std::logic_error("a state on the counterexample's path is missing from its rank's table");
+        parent = parents_[*slot];
+      }
+      parent = partition_->broadcast(parent, owner);
+      if (parent == no_parent_fingerprint) break;
+      path.push_back(fp = parent);
+    }
+    if (partition_->rank() != 0) return;
+    std::reverse(path.begin(), path.end());
+    for (State& state : model_.initial_states()) {
+      if (result_.trace.empty() && stored_fingerprint(state) == path.front()) {
+        result_.trace.push_back({std::nullopt, std::move(state)});
+      }
+    }
+    for (std::size_t i = 1; i < path.size() && !result_.trace.empty(); ++i) {
+      auto found = first_successor(model_, result_.trace.back().state,
+                                   [&](const Action&, const State& next) { return stored_fingerprint(next) == path[i]; });
+      if (!found) break;  // cannot happen for a deterministic model
+      result_.trace.push_back({std::move(found->first), std::move(found->second)});
+    }
+    if (transition && !result_.trace.empty()) {
+      const std::size_t p = violation_.property_index - model_.properties().size();
+      const State& before = result_.trace.back().state;
+      auto found = first_successor(model_, before, [&](const Action&, const State& next) {
+        return fingerprint(next) == violation_.fingerprint &&
+               first_violated_transition(model_.transition_properties(), before, next) == p;
+      });
+      if (found) result_.trace.push_back({std::move(found->first), std::move(found->second)});
+    }
+  }
+
+  // The figures of every rank, summed (and each rank's kept, in rank order).
+  void sum_over_ranks(ExploreStats& stats, std::vector<char>& reached) {
+    const std::size_t table_bytes = table_.bytes() + table_.capacity() * sizeof(std::uint64_t);
+    const std::array<std::uint64_t, 7> mine{stats.distinct_states, stats.states_generated, table_bytes, frontier_peak_,
+                                            spilled_, states_sent(), bytes_sent()};
+    const std::vector<std::uint64_t> all = partition_->gather_all(mine);
+    result_.ranks.clear();
+    for (std::size_t r = 0; r < all.size(); r += mine.size()) {
+      result_.ranks.push_back({all[r], all[r + 1], all[r + 2], all[r + 3], all[r + 4], all[r + 5], all[r + 6]});
+    }
+    std::array<std::uint64_t, 7> sums{stats.states_generated, stats.distinct_states, result_.transitions_pruned,
+                                      table_bytes, frontier_peak_, spilled_, 0};
+    partition_->sum(sums);
+    stats.states_generated = sums[0];
+    stats.distinct_states = sums[1];
+    result_.transitions_pruned = sums[2];
+    result_.table_bytes = sums[3];
+    result_.frontier_bytes_peak = sums[4];
+    result_.frontier_spilled_bytes = sums[5];
+    std::vector<std::uint64_t> seen(reached.begin(), reached.end());
+    partition_->max(seen);
+    for (std::size_t p = 0; p < reached.size(); ++p) reached[p] = static_cast<char>(seen[p]);
+  }
+
   ExploreResult<M> finish(std::uint32_t depth) {
     ExploreStats stats;
     for (const Worker& w : workers_) {
@@ -439,10 +707,7 @@ class BreadthFirst {
       result_.transitions_pruned += w.pruned;
     }
     stats.depth = depth;
-    stats.queue = level_size_;
-    progress_.finish(stats);
-    result_.stats = stats;
-    result_.seconds = progress_.seconds();
+    stats.queue = global_level_size_;
     result_.table_bytes = table_.bytes();
     result_.frontier_bytes_peak = frontier_peak_;
     result_.frontier_spilled_bytes = spilled_;
@@ -450,6 +715,10 @@ class BreadthFirst {
     for (const Worker& w : workers_) {
       for (std::size_t p = 0; p < reached.size(); ++p) reached[p] |= w.sometimes_seen[p];
     }
+    if (distributed()) sum_over_ranks(stats, reached);
+    progress_.finish(stats);
+    result_.stats = stats;
+    result_.seconds = progress_.seconds();
     result_.sometimes_unreached = sometimes_unreached(model_.properties(), reached);
     if (have_violation_) {
       result_.property = violation_.property;
@@ -463,13 +732,20 @@ class BreadthFirst {
 
   const M& model_;
   ExploreOptions options_;
+  Partition* partition_;
   FingerprintTable table_;
+  std::unique_ptr<std::uint64_t[]> parents_;  // distributed: per slot, the parent's fingerprint
   Progress progress_;
   std::vector<Worker> workers_;
 
   std::vector<Frontier> level_;  // the states of the level being expanded
   std::vector<std::pair<std::size_t, std::size_t>> work_;  // (frontier, block) still to expand
-  std::size_t level_size_ = 0;
+  std::size_t level_size_ = 0;         // states of the level on this rank
+  std::uint64_t global_level_size_ = 0;  // on every rank
+  std::size_t items_end_ = 0;          // the workers expand blocks below this
+  std::uint64_t global_distinct_ = 0;  // distributed: distinct states over every rank, as of the last level
+  std::optional<LevelFigures> level_figures_;  // of the level just expanded, until its states are counted
+  std::uint64_t level_distinct_before_ = 0;
   std::atomic<std::size_t> resident_ = 0;  // frontier bytes in memory
   std::size_t frontier_peak_ = 0;
   std::size_t spilled_ = 0;

@@ -28,6 +28,10 @@ class Progress {
     if (mode_ == Mode::quiet || (++calls_ & 0xfff) != 0) return;
     report(stats, false);
   }
+  // For callers that call rarely (a distributed search, once a round): looks at the clock now.
+  void tick_now(const ExploreStats& stats) {
+    if (mode_ != Mode::quiet) report(stats, false);
+  }
   void finish(const ExploreStats& stats);
   double seconds() const;
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "checker/model.hpp"
+#include "checker/engine/partition.hpp"
 #include "checker/engine/progress.hpp"
 
 namespace lockstep {
@@ -40,6 +41,29 @@ struct ExploreOptions {
   // change (as all of spec/'s do): a transition skipped from one state is taken from another with
   // the same change at its node.
   bool por = false;
+  // A search spread over ranks (checker/engine/partition.hpp; `--distributed`): breadth-first,
+  // each rank owning its share of the states; nullptr = this process alone.
+  Partition* partition = nullptr;
+};
+
+// What each rank of a distributed search held and sent (ExploreResult::ranks).
+struct RankFigures {
+  std::uint64_t distinct_states = 0;   // states this rank owns
+  std::uint64_t states_generated = 0;  // successors it generated
+  std::size_t table_bytes = 0;         // its fingerprint table and parent links
+  std::size_t frontier_bytes_peak = 0;
+  std::size_t frontier_spilled_bytes = 0;
+  std::uint64_t states_sent = 0;       // successors sent to the rank owning them
+  std::uint64_t bytes_sent = 0;
+};
+
+// One level of a distributed search: its new states and what the ranks sent each other.
+struct LevelFigures {
+  std::uint32_t depth = 0;
+  std::uint64_t distinct_states = 0;
+  std::uint64_t states_sent = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint32_t rounds = 0;  // exchanges between the ranks during the level
 };
 
 template <class M>
@@ -58,6 +82,8 @@ struct ExploreResult {
   std::uint64_t violations = 0;
   std::uint64_t transitions_pruned = 0;      // by partial-order reduction
   bool depth_bounded = false;                // states beyond depth_max were not explored
+  std::vector<RankFigures> ranks;            // distributed only: per rank, in rank order
+  std::vector<LevelFigures> levels;          // distributed only: per level
 };
 
 namespace detail {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <thread>
 
+#include "checker/engine/partition.hpp"
 #include "checker/registry.hpp"
 #include "impl/cli/commands.hpp"
 
@@ -35,6 +36,7 @@ struct CommonFlags {
   bool symmetry = false;
   std::string strategy = "bfs";
   bool por = false;
+  bool distributed = false;
 };
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
@@ -59,6 +61,9 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  command->add_flag("--distributed", flags.distributed,
+                    "Spread the search over the processes of `mpirun -n N` (Open MPI), each owning a share of the "
+                    "states; --workers and --memory are per process");
 }
 
 // "512M", "4G", "1.5G", "100000" (bytes). Throws UsageError otherwise.
@@ -93,6 +98,8 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   options.por = flags.por;
   if (flags.por && flags.symmetry) throw UsageError("--por and --symmetry cannot be combined yet");
   if (flags.por && options.strategy == Strategy::dfs) throw UsageError("--por works with --strategy bfs");
+  if (flags.distributed && options.strategy == Strategy::dfs) throw UsageError("--distributed works with --strategy bfs");
+  if (flags.distributed && flags.por) throw UsageError("--distributed and --por cannot be combined yet");
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   if (options.strategy == Strategy::dfs && flags.depth_max == 0) options.depth_max = 100;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
@@ -113,6 +120,72 @@ std::string bounds_text(const Json& bounds) {
     text += key + '=' + (value.is_null() ? std::string("none") : value.dump());
   }
   return text;
+}
+
+int exit_code_of(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok: return exit_ok;
+    case Outcome::violation:
+    case Outcome::vacuous: return exit_violation;
+    case Outcome::incomplete: return exit_incomplete;
+  }
+  return exit_violation;
+}
+
+// A distributed run's figures: per rank (what it owns, its memory, what it sent) and per level.
+Json distributed_json(const CheckReport& report) {
+  Json ranks = Json::array();
+  std::uint64_t states_sent = 0, bytes_sent = 0;
+  for (const RankFigures& r : report.ranks) {
+    const double distinct = static_cast<double>(std::max<std::uint64_t>(r.distinct_states, 1));
+    ranks.push_back({{"distinct_states", r.distinct_states},
+                     {"states_generated", r.states_generated},
+                     {"table_bytes", r.table_bytes},
+                     {"frontier_bytes_peak", r.frontier_bytes_peak},
+                     {"frontier_spilled_bytes", r.frontier_spilled_bytes},
+                     {"bytes_per_state", static_cast<double>(r.table_bytes + r.frontier_bytes_peak) / distinct},
+                     {"states_sent", r.states_sent},
+                     {"bytes_sent", r.bytes_sent}});
+    states_sent += r.states_sent;
+    bytes_sent += r.bytes_sent;
+  }
+  Json levels = Json::array();
+  for (const LevelFigures& l : report.levels) {
+    levels.push_back({{"depth", l.depth},
+                      {"distinct_states", l.distinct_states},
+                      {"states_sent", l.states_sent},
+                      {"bytes_sent", l.bytes_sent},
+                      {"rounds", l.rounds}});
+  }
+  const double generated = static_cast<double>(std::max<std::uint64_t>(report.stats.states_generated, 1));
+  return {{"ranks", report.ranks.size()},
+          {"states_sent", states_sent},
+          {"bytes_sent", bytes_sent},
+          {"bytes_sent_per_state_generated", static_cast<double>(bytes_sent) / generated},
+          {"per_rank", std::move(ranks)},
+          {"levels", std::move(levels)}};
+}
+
+void print_distributed(const CheckReport& report) {
+  std::uint64_t states_sent = 0, bytes_sent = 0;
+  std::uint32_t rounds = 0;
+  for (const RankFigures& r : report.ranks) {
+    states_sent += r.states_sent;
+    bytes_sent += r.bytes_sent;
+  }
+  for (const LevelFigures& l : report.levels) rounds += l.rounds;
+  const double generated = static_cast<double>(std::max<std::uint64_t>(report.stats.states_generated, 1));
+  fmt::print("  ranks      {} processes; {} states sent to their owners ({:.1f} MiB, {:.1f} bytes per state generated), "
+             "{} exchanges\n",
+             report.ranks.size(), group(states_sent), bytes_sent / 1048576.0, static_cast<double>(bytes_sent) / generated,
+             rounds);
+  for (std::size_t i = 0; i < report.ranks.size(); ++i) {
+    const RankFigures& r = report.ranks[i];
+    const double distinct = static_cast<double>(std::max<std::uint64_t>(r.distinct_states, 1));
+    fmt::print("    rank {:<3} {} distinct, {:.1f} bytes/state ({:.1f} MiB), sent {} states\n", i, group(r.distinct_states),
+               static_cast<double>(r.table_bytes + r.frontier_bytes_peak) / distinct,
+               (r.table_bytes + r.frontier_bytes_peak) / 1048576.0, group(r.states_sent));
+  }
 }
 
 int report_and_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
@@ -153,6 +226,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"sometimes_unreached", report.sometimes_unreached},
              {"depth_bounded", report.depth_bounded},
              {"bounds", report.bounds}};
+    if (!report.ranks.empty()) out["distributed"] = distributed_json(report);
     if (!report.stop_reason.empty()) out["stop_reason"] = report.stop_reason;
     if (!report.warning.empty()) out["warning"] = report.warning;
     if (!trace_error.empty()) out["trace_error"] = trace_error;
@@ -185,6 +259,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
                report.frontier_spilled_bytes == 0
                    ? std::string()
                    : fmt::format(", {:.1f} MiB of frontier spilled to disk", report.frontier_spilled_bytes / 1048576.0));
+    if (!report.ranks.empty()) print_distributed(report);
     fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
                collision_probability(report));
     if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
@@ -200,13 +275,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
     }
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
   }
-  switch (report.outcome) {
-    case Outcome::ok: return exit_ok;
-    case Outcome::violation:
-    case Outcome::vacuous: return exit_violation;
-    case Outcome::incomplete: return exit_incomplete;
-  }
-  return exit_violation;
+  return exit_code_of(report.outcome);
 }
 
 
@@ -299,14 +368,16 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
 
 // --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
 // options). Returns an exit code to stop with, or nothing to go on.
-std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args) {
+std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args, bool speak = true) {
   if (args.bug == "list") {
-    if (entry.bugs.empty()) fmt::print("{} has no seeded bugs\n", entry.name);
-    for (const BugSpec& bug : entry.bugs) fmt::print("{}  {}\n", bug.name, bug.description);
+    if (speak && entry.bugs.empty()) fmt::print("{} has no seeded bugs\n", entry.name);
+    for (const BugSpec& bug : entry.bugs) {
+      if (speak) fmt::print("{}  {}\n", bug.name, bug.description);
+    }
     return exit_ok;
   }
   if (const std::string error = entry.check_args(args); !error.empty()) {
-    fmt::print(stderr, "lockstep: {}\n", error);
+    if (speak) fmt::print(stderr, "lockstep: {}\n", error);
     return exit_usage;
   }
   return std::nullopt;
@@ -334,6 +405,37 @@ std::string run_title(const std::string& verb, const ProtocolArgs& args, const s
 }
 std::string bug_suffix(const ProtocolArgs& args) { return args.bug.empty() ? "" : "-" + args.bug; }
 
+// `check ... --distributed`, on every rank of `mpirun -n N`: the same search, each rank owning
+// its share of the states; rank 0 prints the figures and writes the trace, every rank returns
+// the same exit code. Bad usage is said once (by rank 0); a rank that fails mid-run says why
+// and stops every rank (MPI_Abort), so none waits forever for it.
+int check_distributed(const ProtocolEntry& entry, ProtocolArgs& args, const CommonFlags& flags) {
+  std::unique_ptr<Partition> partition = start_distributed();
+  const bool first = partition->rank() == 0;
+  try {
+    if (auto stop = handle_bug(entry, args, first)) return *stop;
+    args.explore = explore_options(flags);
+  } catch (const UsageError& e) {
+    if (first) fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_usage;
+  }
+  args.explore.partition = partition.get();
+  if (!first) args.explore.progress = Progress::Mode::quiet;
+  try {
+    const CheckReport report = entry.check(args);
+    if (first) {
+      return report_and_exit(report, run_title("check", args, entry.name) + " --distributed", flags,
+                             entry.name + bug_suffix(args) + ".itf.json");
+    }
+    return exit_code_of(report.outcome);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "lockstep: rank {} of {}: {}; stopping every rank\n", partition->rank(), partition->ranks(), e.what());
+    std::fflush(stderr);
+    partition->abort(exit_incomplete);
+  }
+  return exit_incomplete;  // not reached: abort() does not return
+}
+
 // Declares `check <name>` and `simulate <name>` for one registry entry, and what each runs.
 void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& commands, const ProtocolEntry& entry) {
   {
@@ -343,6 +445,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     add_protocol_options(command, entry, *args);
     add_common_flags(command, *flags);
     commands.push_back({command, [=, &entry]() -> int {
+                          if (flags->distributed) return check_distributed(entry, *args, *flags);
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           args->explore = explore_options(*flags);
                           return report_and_exit(entry.check(*args), run_title("check", *args, entry.name), *flags,

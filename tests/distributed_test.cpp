@@ -48,7 +48,7 @@ struct CheckRun {
 };
 
 // `lockstep check ARGS --json` alone (ranks == 0) or under `mpirun -n ranks ... --distributed`.
-CheckRun check(const TestDir& dir, const std::string& args, int ranks, const std::string& tag) {
+CheckRun check(const TestDir& dir, const std::string& args, int ranks, const std::string& tag, int workers = 1) {
   static int runs = 0;  // every run its own files (a Process appends to its output files)
   const std::string name = tag + "-" + std::to_string(++runs);
   std::vector<std::string> argv;
@@ -66,7 +66,7 @@ CheckRun check(const TestDir& dir, const std::string& args, int ranks, const std
   if (ranks > 0) {
     argv.push_back("--distributed");
     argv.push_back("--workers");
-    argv.push_back("1");
+    argv.push_back(std::to_string(workers));
   } else {
     argv.push_back("--workers");
     argv.push_back("2");
@@ -176,6 +176,18 @@ TEST(Distributed, options_that_shape_a_run_give_the_same_result) {
     const CheckRun one = check(dir, args, 0, "one");
     const CheckRun many = check(dir, args, 2, "many");
     expect_same_result(one, many, args);
+  }
+}
+
+// Ranks with several threads each: successors received from the other ranks are inserted by
+// every thread at once (and the table grows under them).
+TEST(Distributed, ranks_with_several_threads_give_the_same_result) {
+  TestDir dir;
+  for (const std::string args : {"raft --max-term 2 --max-log 1 --requests 1 --crashes 1 --max-messages 3",
+                                 "raft --bug commit-previous-term --max-term 4 --max-log 1 --requests 2 --crashes 0 --max-messages 3"}) {
+    const CheckRun one = check(dir, args, 0, "one");
+    const CheckRun many = check(dir, args, 2, "many", 2);
+    expect_same_result(one, many, args + " (2 threads per rank)");
   }
 }
 

@@ -198,54 +198,62 @@ class BreadthFirst {
   // The workers expand the level's blocks from cursor_ up to `end`.
   void expand_items(std::size_t end) {
     items_end_ = end;
+    on_workers([this](Worker& w, std::size_t index) { work(w, index); });
+  }
+
+  // Runs body(worker, index) on every worker at once (worker 0 on this thread). The first
+  // exception stops the others and is rethrown here.
+  template <class Body>
+  void on_workers(Body&& body) {
     active_ = static_cast<int>(workers_.size());
-    std::vector<std::thread> threads;
     std::vector<std::exception_ptr> errors(workers_.size());
-    for (std::size_t i = 1; i < workers_.size(); ++i) {
-      threads.emplace_back([this, i, &errors] { work(i, errors[i]); });
-    }
-    work(0, errors[0]);
+    const auto run = [&](std::size_t index) {
+      Worker& w = workers_[index];
+      try {
+        body(w, index);
+      } catch (...) {
+        errors[index] = std::current_exception();
+        abort_.store(true);
+      }
+      publish(w);
+      leave();
+    };
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < workers_.size(); ++i) threads.emplace_back(run, i);
+    run(0);
     for (auto& thread : threads) thread.join();
     for (const auto& error : errors) {
       if (error) std::rethrow_exception(error);
     }
   }
 
-  void work(std::size_t index, std::exception_ptr& error) {
-    Worker& w = workers_[index];
-    try {
-      while (!abort_.load(std::memory_order_relaxed)) {
+  void work(Worker& w, std::size_t index) {
+    while (!abort_.load(std::memory_order_relaxed)) {
+      pause_for_growth();
+      const std::size_t item = cursor_.fetch_add(1);
+      if (item >= items_end_) break;
+      const auto [segment, block] = work_[item];
+      // The frontier's states are looked up in the table (for their slot, the successors'
+      // parent link) a few states ahead of their expansion, their buckets prefetched.
+      std::size_t ahead = 0;
+      const auto expand_oldest = [&] {
+        const Ahead& a = w.ahead[w.ahead_first];
+        w.ahead_first = (w.ahead_first + 1) % lookahead;
+        --ahead;
+        expand(w, a.data, a.size, a.fingerprint);
+        if (index == 0 && !distributed()) report_progress();
         pause_for_growth();
-        const std::size_t item = cursor_.fetch_add(1);
-        if (item >= items_end_) break;
-        const auto [segment, block] = work_[item];
-        // The frontier's states are looked up in the table (for their slot, the successors'
-        // parent link) a few states ahead of their expansion, their buckets prefetched.
-        std::size_t ahead = 0;
-        const auto expand_oldest = [&] {
-          const Ahead& a = w.ahead[w.ahead_first];
-          w.ahead_first = (w.ahead_first + 1) % lookahead;
-          --ahead;
-          expand(w, a.data, a.size, a.fingerprint);
-          if (index == 0 && !distributed()) report_progress();
-          pause_for_growth();
-        };
-        level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
-          if (abort_.load(std::memory_order_relaxed)) return;
-          const std::uint64_t fp = fingerprint_bytes(data, size);
-          table_.prefetch(fp);
-          w.ahead[(w.ahead_first + ahead) % lookahead] = Ahead{data, size, fp};
-          if (++ahead == lookahead) expand_oldest();
-        });
-        while (ahead > 0 && !abort_.load(std::memory_order_relaxed)) expand_oldest();
-        w.ahead_first = 0;
-      }
-    } catch (...) {
-      error = std::current_exception();
-      abort_.store(true);
+      };
+      level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
+        if (abort_.load(std::memory_order_relaxed)) return;
+        const std::uint64_t fp = fingerprint_bytes(data, size);
+        table_.prefetch(fp);
+        w.ahead[(w.ahead_first + ahead) % lookahead] = Ahead{data, size, fp};
+        if (++ahead == lookahead) expand_oldest();
+      });
+      while (ahead > 0 && !abort_.load(std::memory_order_relaxed)) expand_oldest();
+      w.ahead_first = 0;
     }
-    publish(w);
-    leave();
   }
 
   void expand(Worker& w, const char* data, std::size_t size, std::uint64_t state_fp) {
@@ -563,34 +571,52 @@ class BreadthFirst {
       }
     }
     const std::vector<Bytes> in = partition_->exchange(out);
-    Worker& w = workers_.front();
+    // What arrived, cut at record boundaries into pieces that the workers insert side by side.
+    constexpr std::size_t piece_bytes = 64 * 1024;
+    std::vector<std::pair<const char*, const char*>> pieces;
     for (const Bytes& from : in) {
       const char* p = from.data();
-      const char* end = p + from.size();
-      while (p < end && !memory_exhausted_) {
-        std::uint64_t fp, parent_fp;
+      const char* const end = p + from.size();
+      const char* piece = p;
+      while (p < end) {
         std::uint16_t size;
-        std::memcpy(&fp, p, 8);
-        std::memcpy(&parent_fp, p + 8, 8);
         std::memcpy(&size, p + 16, 2);
-        receive(w, fp, parent_fp, p + 18, size);
         p += 18 + size;
+        if (p - piece >= static_cast<std::ptrdiff_t>(piece_bytes) || p == end) {
+          pieces.emplace_back(piece, p);
+          piece = p;
+        }
       }
     }
-    publish(w);
+    std::atomic<std::size_t> next_piece = 0;
+    on_workers([&](Worker& w, std::size_t) {
+      while (!abort_.load(std::memory_order_relaxed)) {
+        const std::size_t item = next_piece.fetch_add(1);
+        if (item >= pieces.size()) break;
+        for (const char* p = pieces[item].first; p < pieces[item].second && !abort_.load(std::memory_order_relaxed);) {
+          pause_for_growth();
+          std::uint64_t fp, parent_fp;
+          std::uint16_t size;
+          std::memcpy(&fp, p, 8);
+          std::memcpy(&parent_fp, p + 8, 8);
+          std::memcpy(&size, p + 16, 2);
+          receive(w, fp, parent_fp, p + 18, size);
+          p += 18 + size;
+        }
+      }
+    });
   }
 
   // A state shipped here by its parent's rank: inserted, and if new checked and queued.
   void receive(Worker& w, std::uint64_t fp, std::uint64_t parent_fp, const char* data, std::size_t size) {
-    if (table_.needs_grow()) {
-      std::unique_lock lock(growth_mutex_);
-      grow();
-      if (memory_exhausted_) return;
-    }
-    const auto inserted = table_.insert(fp, 0);
+    const auto inserted = table_.insert_uncounted(fp, 0);
     if (!inserted.is_new) return;
     parents_[inserted.slot] = parent_fp;
     ++w.distinct;
+    if (++w.uncounted == 32) {
+      table_.count_inserted(w.uncounted);
+      w.uncounted = 0;
+    }
     const State state = decode_from<State>(data, size);
     check(w, state, inserted.slot, fp);
     if (model_.within_bounds(state)) w.next.push(data, size);

@@ -512,19 +512,23 @@ class BreadthFirst {
       path.push_back(slot);
     }
     std::reverse(path.begin(), path.end());
-    auto slot_of = [&](const State& s) { return table_.find(stored_fingerprint(s)); };
+    re_execute(path.size(), [&](std::size_t i, const State& s) { return table_.find(stored_fingerprint(s)) == path[i]; });
+    if (violation_.transition) result_.trace.push_back(std::move(*violation_.transition));
+  }
+
+  // The trace of a path of `length` states: the initial state, then each step's first successor,
+  // for which on_path(i, state) holds.
+  template <class OnPath>
+  void re_execute(std::size_t length, OnPath&& on_path) {
     for (State& state : model_.initial_states()) {
-      if (result_.trace.empty() && slot_of(state) == path.front()) {
-        result_.trace.push_back({std::nullopt, std::move(state)});
-      }
+      if (result_.trace.empty() && on_path(0, state)) result_.trace.push_back({std::nullopt, std::move(state)});
     }
-    for (std::size_t i = 1; i < path.size() && !result_.trace.empty(); ++i) {
+    for (std::size_t i = 1; i < length && !result_.trace.empty(); ++i) {
       auto found = first_successor(model_, result_.trace.back().state,
-                                   [&](const Action&, const State& next) { return slot_of(next) == path[i]; });
+                                   [&](const Action&, const State& next) { return on_path(i, next); });
       if (!found) break;  // cannot happen for a deterministic model
       result_.trace.push_back({std::move(found->first), std::move(found->second)});
     }
-    if (violation_.transition) result_.trace.push_back(std::move(*violation_.transition));
   }
 
   // ---- distributed (partition_ != nullptr) ----
@@ -679,17 +683,7 @@ class BreadthFirst {
     }
     if (partition_->rank() != 0) return;
     std::reverse(path.begin(), path.end());
-    for (State& state : model_.initial_states()) {
-      if (result_.trace.empty() && stored_fingerprint(state) == path.front()) {
-        result_.trace.push_back({std::nullopt, std::move(state)});
-      }
-    }
-    for (std::size_t i = 1; i < path.size() && !result_.trace.empty(); ++i) {
-      auto found = first_successor(model_, result_.trace.back().state,
-                                   [&](const Action&, const State& next) { return stored_fingerprint(next) == path[i]; });
-      if (!found) break;  // cannot happen for a deterministic model
-      result_.trace.push_back({std::move(found->first), std::move(found->second)});
-    }
+    re_execute(path.size(), [&](std::size_t i, const State& s) { return stored_fingerprint(s) == path[i]; });
     if (transition && !result_.trace.empty()) {
       const std::size_t p = violation_.property_index - model_.properties().size();
       const State& before = result_.trace.back().state;

@@ -68,7 +68,7 @@ class BreadthFirst {
     for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
     if (distributed()) {
       for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
-      parents_ = std::make_unique<std::uint64_t[]>(table_.capacity());
+      parents_ = unset_parents(table_.capacity());
     }
   }
 
@@ -168,6 +168,7 @@ class BreadthFirst {
     const std::size_t per_round = 4 * workers_.size();
     std::size_t end = 0;
     LevelFigures level{depth + 1, 0, 0, 0, 0};
+    insert_level_ = depth;  // the level of the states it finds (the initial states' is 0)
     const std::uint64_t distinct_before = global_distinct_;
     const std::uint64_t sent_before = bytes_sent(), states_sent_before = states_sent();
     for (;;) {
@@ -300,11 +301,13 @@ class BreadthFirst {
       const Pending& p = w.batch[k];
       bool this_level = false;
       const auto inserted =
-          por() ? insert_with_sleep(w, p.fingerprint, source, k, this_level) : table_.insert_uncounted(p.fingerprint, source);
+          por()           ? insert_with_sleep(w, p.fingerprint, source, k, this_level)
+          : distributed() ? table_.insert_uncounted(p.fingerprint, insert_level_)
+                          : table_.insert_uncounted(p.fingerprint, source);
+      if (distributed()) offer_parent(inserted, state_fp);
       const bool expands = model_.within_bounds(w.batch_states[k]);
       if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
-      if (distributed()) parents_[inserted.slot] = state_fp;
       ++w.distinct;
       if (++w.uncounted == 32) {  // the table's size, for its growth, lags by a few states only
         table_.count_inserted(w.uncounted);
@@ -367,7 +370,7 @@ class BreadthFirst {
     const std::uint64_t fp = fingerprint_bytes(w.encoded.data(), w.encoded.size());
     if (distributed() && !partition_->owns(fp)) return;
     ++w.generated;
-    const auto inserted = table_.insert(fp, FingerprintTable::no_parent);
+    const auto inserted = table_.insert(fp, distributed() ? 0 : FingerprintTable::no_parent);
     if (!inserted.is_new) return;
     if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
     ++w.distinct;
@@ -458,7 +461,7 @@ class BreadthFirst {
       frontier_peak_ = std::max(frontier_peak_, resident_.load());
       const std::vector<std::uint32_t> moved = table_.grow(static_cast<unsigned>(workers_.size()));
       if (distributed()) {
-        auto parents = std::make_unique<std::uint64_t[]>(table_.capacity());
+        auto parents = unset_parents(table_.capacity());
         for (std::size_t slot = 0; slot < moved.size(); ++slot) {
           if (moved[slot] != FingerprintTable::no_parent) parents[moved[slot]] = parents_[slot];
         }
@@ -535,6 +538,24 @@ class BreadthFirst {
 
   bool distributed() const { return partition_ != nullptr; }
   static constexpr std::uint64_t no_parent_fingerprint = 0;
+  static constexpr std::uint64_t unset_parent = UINT64_MAX;
+
+  static std::unique_ptr<std::uint64_t[]> unset_parents(std::size_t count) {
+    auto parents = std::make_unique_for_overwrite<std::uint64_t[]>(count);
+    std::fill_n(parents.get(), count, unset_parent);
+    return parents;
+  }
+
+  // A state's parent is the least fingerprint among its predecessors of the level before it
+  // (the table's value is the level a state was found at). So a trace's path depends on nothing
+  // but the state space: not on the ranks, the workers, nor which reached a state first.
+  void offer_parent(FingerprintTable::Inserted inserted, std::uint64_t parent_fp) {
+    if (!inserted.is_new && table_.written_value(inserted.slot) != insert_level_) return;
+    std::atomic_ref<std::uint64_t> parent(parents_[inserted.slot]);
+    std::uint64_t current = parent.load(std::memory_order_relaxed);
+    while (parent_fp < current && !parent.compare_exchange_weak(current, parent_fp, std::memory_order_relaxed)) {
+    }
+  }
 
   // A successor owned by another rank: [fingerprint u64][parent fingerprint u64][length u16]
   // [its encoding], appended to that rank's outbox; its encoding leaves the batch.
@@ -613,9 +634,9 @@ class BreadthFirst {
 
   // A state shipped here by its parent's rank: inserted, and if new checked and queued.
   void receive(Worker& w, std::uint64_t fp, std::uint64_t parent_fp, const char* data, std::size_t size) {
-    const auto inserted = table_.insert_uncounted(fp, 0);
+    const auto inserted = table_.insert_uncounted(fp, insert_level_);
+    offer_parent(inserted, parent_fp);
     if (!inserted.is_new) return;
-    parents_[inserted.slot] = parent_fp;
     ++w.distinct;
     if (++w.uncounted == 32) {
       table_.count_inserted(w.uncounted);
@@ -763,6 +784,7 @@ class BreadthFirst {
   std::size_t level_size_ = 0;         // states of the level on this rank
   std::uint64_t global_level_size_ = 0;  // on every rank
   std::size_t items_end_ = 0;          // the workers expand blocks below this
+  std::uint32_t insert_level_ = 0;     // distributed: the level of the states being found
   std::uint64_t global_distinct_ = 0;  // distributed: distinct states over every rank, as of the last level
   std::optional<LevelFigures> level_figures_;  // of the level just expanded, until its states are counted
   std::uint64_t level_distinct_before_ = 0;

@@ -30,6 +30,7 @@ void FingerprintTable::allocate(std::size_t bucket_count) {
   buckets_.reset(new Bucket[bucket_count]);
   std::memset(static_cast<void*>(buckets_.get()), 0, bucket_count * sizeof(Bucket));
   values_.reset(new std::uint32_t[bucket_count * bucket_slots]);
+  std::fill_n(values_.get(), bucket_count * bucket_slots, unwritten);
   bucket_count_ = bucket_count;
   grow_at_ = static_cast<std::size_t>(static_cast<double>(capacity()) * load_max);
   size_.store(0, std::memory_order_relaxed);
@@ -45,7 +46,7 @@ FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fing
       if (current == 0) {
         if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
           const std::size_t slot = bucket * bucket_slots + i;
-          values_[slot] = value;
+          std::atomic_ref<std::uint32_t>(values_[slot]).store(value, std::memory_order_release);
           return {static_cast<std::uint32_t>(slot), true};
         }
         // Another thread claimed this slot first; `current` now holds what it wrote.

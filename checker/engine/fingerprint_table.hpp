@@ -27,6 +27,7 @@ namespace lockstep {
 class FingerprintTable {
  public:
   static constexpr std::uint32_t no_parent = UINT32_MAX;
+  static constexpr std::uint32_t unwritten = UINT32_MAX;  // a slot's value before its insert stores it
   static constexpr std::size_t bucket_slots = 8;
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
   static constexpr double load_max = 0.92;
@@ -73,6 +74,16 @@ class FingerprintTable {
   std::uint32_t depth(std::uint32_t slot) const {
     assert(kept_ == SlotValue::depth);
     return values_[slot];
+  }
+  // The value of a slot that another thread may be inserting right now: a slot's fingerprint is
+  // claimed before its value is stored, so this waits (a few instructions) for the store. For
+  // tables whose values are never UINT32_MAX (depths).
+  std::uint32_t written_value(std::uint32_t slot) const {
+    std::atomic_ref<std::uint32_t> value(values_[slot]);
+    std::uint32_t v;
+    while ((v = value.load(std::memory_order_acquire)) == unwritten) {
+    }
+    return v;
   }
   // Single-threaded use only (depth-first search).
   void set_depth(std::uint32_t slot, std::uint32_t depth) {

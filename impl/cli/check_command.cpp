@@ -410,7 +410,13 @@ std::string bug_suffix(const ProtocolArgs& args) { return args.bug.empty() ? "" 
 // the same exit code. Bad usage is said once (by rank 0); a rank that fails mid-run says why
 // and stops every rank (MPI_Abort), so none waits forever for it.
 int check_distributed(const ProtocolEntry& entry, ProtocolArgs& args, const CommonFlags& flags) {
-  std::unique_ptr<Partition> partition = start_distributed();
+  std::unique_ptr<Partition> partition;
+  try {
+    partition = start_distributed();
+  } catch (const std::exception& e) {  // built without MPI, or not started by mpirun as it needs
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_usage;
+  }
   const bool first = partition->rank() == 0;
   try {
     if (auto stop = handle_bug(entry, args, first)) return *stop;

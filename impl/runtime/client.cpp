@@ -620,6 +620,17 @@ LockClient::CallResult LockClient::recorded_call(const char* f, std::string_view
   }
 }
 
+void LockClient::refused(const char* f, std::string_view name, std::uint64_t sequence, const LockOutput& output) {
+  emit(ClientEvent::Type::fail, f, name, nullptr, sequence, describe_answer(output));
+  throw ClientError(ClientErrorKind::refused, std::string(f) + " answered " + describe_answer(output));
+}
+
+void LockClient::session_lapsed(const char* f, std::string_view name, std::uint64_t sequence, std::string message) {
+  emit(ClientEvent::Type::fail, f, name, nullptr, sequence, "session expired");
+  session_ = 0;
+  throw ClientError(ClientErrorKind::session_expired, std::move(message));
+}
+
 std::uint64_t LockClient::acquire(std::string_view name, std::optional<Milliseconds> timeout) {
   std::lock_guard lock(mutex_);
   const std::uint64_t session = require_session("acquire");
@@ -631,13 +642,9 @@ std::uint64_t LockClient::acquire(std::string_view name, std::optional<Milliseco
       emit(ClientEvent::Type::ok, "acquire", name, result.output.token, sequence);
       return result.output.token;
     case LockAnswer::no_session:
-      emit(ClientEvent::Type::fail, "acquire", name, nullptr, sequence, "session expired");
-      session_ = 0;
-      throw ClientError(ClientErrorKind::session_expired,
-                        fmt::format("session {} expired: lock '{}' was not acquired", session, name));
+      session_lapsed("acquire", name, sequence, fmt::format("session {} expired: lock '{}' was not acquired", session, name));
     default:
-      emit(ClientEvent::Type::fail, "acquire", name, nullptr, sequence, describe_answer(result.output));
-      throw ClientError(ClientErrorKind::refused, "acquire answered " + describe_answer(result.output));
+      refused("acquire", name, sequence, result.output);
   }
 }
 
@@ -655,13 +662,10 @@ std::optional<std::uint64_t> LockClient::try_acquire(std::string_view name, std:
       emit(ClientEvent::Type::ok, "try_acquire", name, "busy", sequence);
       return std::nullopt;
     case LockAnswer::no_session:
-      emit(ClientEvent::Type::fail, "try_acquire", name, nullptr, sequence, "session expired");
-      session_ = 0;
-      throw ClientError(ClientErrorKind::session_expired,
-                        fmt::format("session {} expired: lock '{}' was not acquired", session, name));
+      session_lapsed("try_acquire", name, sequence,
+                     fmt::format("session {} expired: lock '{}' was not acquired", session, name));
     default:
-      emit(ClientEvent::Type::fail, "try_acquire", name, nullptr, sequence, describe_answer(result.output));
-      throw ClientError(ClientErrorKind::refused, "try_acquire answered " + describe_answer(result.output));
+      refused("try_acquire", name, sequence, result.output);
   }
 }
 
@@ -680,13 +684,10 @@ bool LockClient::release(std::string_view name, std::uint64_t token, std::option
       return false;
     case LockAnswer::no_session:
       // The session expired: whatever it held passed on already.
-      emit(ClientEvent::Type::fail, "release", name, nullptr, sequence, "session expired");
-      session_ = 0;
-      throw ClientError(ClientErrorKind::session_expired,
-                        fmt::format("session {} expired (lock '{}' was released when it did)", session, name));
+      session_lapsed("release", name, sequence,
+                     fmt::format("session {} expired (lock '{}' was released when it did)", session, name));
     default:
-      emit(ClientEvent::Type::fail, "release", name, nullptr, sequence, describe_answer(result.output));
-      throw ClientError(ClientErrorKind::refused, "release answered " + describe_answer(result.output));
+      refused("release", name, sequence, result.output);
   }
 }
 
@@ -708,8 +709,7 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
       }
       return false;
     default:
-      emit(ClientEvent::Type::fail, "release", name, nullptr, sequence, describe_answer(result.output));
-      throw ClientError(ClientErrorKind::refused, "release answered " + describe_answer(result.output));
+      refused("release", name, sequence, result.output);
   }
 }
 

@@ -169,6 +169,10 @@ class LockClient {
   void emit(ClientEvent::Type type, const char* f, std::string_view key, Json value, std::uint64_t sequence,
             std::string error = {});
   [[noreturn]] void throw_unavailable(Clock::time_point started, const std::string& last_error) const;
+  // A call's answer that none of its cases expects: recorded as the call's failure, thrown.
+  [[noreturn]] void refused(const char* f, std::string_view name, std::uint64_t sequence, const LockOutput& output);
+  // The node no longer knows the session: recorded as the call's failure, forgotten here, thrown.
+  [[noreturn]] void session_lapsed(const char* f, std::string_view name, std::uint64_t sequence, std::string message);
   void keep_alive_loop(std::function<void(const std::string&)> on_lost);
 
   const Cluster cluster_;

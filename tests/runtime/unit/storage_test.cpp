@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "impl/runtime/storage.hpp"
+#include "tests/runtime/unit/temp_dir.hpp"
 #include "model/multipaxos/multipaxos.hpp"
 #include "model/raft/raft.hpp"
 #include "model/sm/lock.hpp"
@@ -27,18 +28,11 @@ using PaxosLock = multipaxos::MultiPaxos<sm::RuntimeLock, RuntimeSizes>;
 using sm::LockAnswer;
 using sm::LockOp;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path = fs::temp_directory_path() / fmt::format("lockstep-storage-{}-{}-{}", ::getpid(), test->name(), counter++);
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
+// A fresh directory per test (tests/runtime/unit/temp_dir.hpp).
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("storage") {}
 };
-
-fs::path wal_file(const fs::path& dir, std::uint64_t generation) { return dir / fmt::format("wal-{:020}", generation); }
+using testing::wal_file;
 
 WalOptions options(std::uint64_t checkpoint_bytes = 8u << 20) {
   WalOptions options;

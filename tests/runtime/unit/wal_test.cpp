@@ -19,23 +19,18 @@
 #include <fmt/format.h>
 
 #include "impl/runtime/wal.hpp"
+#include "tests/runtime/unit/temp_dir.hpp"
 
 namespace lockstep::runtime {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory path for one test (not created: recover() creates it), removed after.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path = fs::temp_directory_path() / fmt::format("lockstep-wal-{}-{}-{}", ::getpid(), test->name(), counter++);
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int counter = 0;
+// A fresh directory per test (tests/runtime/unit/temp_dir.hpp).
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("wal") {}
 };
+using testing::wal_file;
 
 WalOptions quiet() {
   WalOptions options;
@@ -43,7 +38,6 @@ WalOptions quiet() {
   return options;
 }
 
-fs::path wal_file(const fs::path& dir, std::uint64_t generation) { return dir / fmt::format("wal-{:020}", generation); }
 fs::path checkpoint_file(const fs::path& dir, std::uint64_t generation) {
   return dir / fmt::format("checkpoint-{:020}", generation);
 }

@@ -499,4 +499,14 @@ std::unique_ptr<runtime::LockClient> TestCluster::client(runtime::ClientOptions 
   return std::make_unique<runtime::LockClient>(cluster_, std::move(options));
 }
 
+std::string logs(const TestCluster& cluster) {
+  std::string out;
+  for (int id = 1; id <= cluster.size(); ++id) {
+    std::string text = cluster.log(id);
+    if (text.size() > 3000) text = "...\n" + text.substr(text.size() - 3000);
+    out += fmt::format("--- node {} ---\n{}", id, text);
+  }
+  return out;
+}
+
 }  // namespace lockstep::testing

@@ -170,6 +170,9 @@ class TestCluster {
   std::unique_ptr<runtime::LockClient> status_client_;  // asks one member at a time
 };
 
+// Every node's log (the last 3000 bytes of each), for failure messages.
+std::string logs(const TestCluster& cluster);
+
 // A TCP connection to 127.0.0.1:port whose reads and writes are bounded by deadlines.
 class RawSocket {
  public:

@@ -21,16 +21,6 @@ using namespace std::chrono_literals;
 using runtime::ClientError;
 using runtime::ClientErrorKind;
 
-std::string logs(const TestCluster& cluster) {
-  std::string out;
-  for (int id = 1; id <= cluster.size(); ++id) {
-    std::string text = cluster.log(id);
-    if (text.size() > 3000) text = "...\n" + text.substr(text.size() - 3000);
-    out += fmt::format("--- node {} ---\n{}", id, text);
-  }
-  return out;
-}
-
 // Some lock traffic, so that every node's WAL holds a few records.
 void traffic(TestCluster& cluster, int rounds) {
   auto client = cluster.client();

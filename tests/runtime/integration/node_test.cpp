@@ -43,17 +43,6 @@ std::optional<Json> lock_row(const Json& status, const std::string& name) {
   return std::nullopt;
 }
 
-// Every node's log, for failure messages.
-std::string logs(const TestCluster& cluster) {
-  std::string out;
-  for (int id = 1; id <= cluster.size(); ++id) {
-    std::string text = cluster.log(id);
-    if (text.size() > 3000) text = "...\n" + text.substr(text.size() - 3000);
-    out += fmt::format("--- node {} ---\n{}", id, text);
-  }
-  return out;
-}
-
 // A resource that accepts a write only with a token at least the highest it accepted.
 class FencedResource {
  public:

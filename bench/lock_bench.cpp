@@ -361,6 +361,56 @@ class Service {
   virtual double warmup_seconds() const { return 0; }
 };
 
+// A service of three child processes, one per member: their pids, kill -9, stop, and readiness
+// (every member answering and one leading), polled; a member that exits meanwhile is an error
+// quoting the end of its log.
+class MemberProcesses : public Service {
+ public:
+  // `member`: how a member is named in errors ("etcd member"); `grace`: how long a SIGTERM'd
+  // member may take to exit; `poll`: the interval between two looks; `log_lines`: quoted.
+  MemberProcesses(std::string member, Milliseconds grace, Milliseconds poll, int log_lines)
+      : member_(std::move(member)), grace_(grace), poll_(poll), log_lines_(log_lines) {}
+  ~MemberProcesses() override { stop(); }
+  pid_t pid(int member) const override { return pids_[member - 1]; }
+  void kill_member(int member) override {
+    stop_child(pids_[member - 1], SIGKILL, Milliseconds{5000});
+    pids_[member - 1] = 0;
+  }
+  bool ready(Milliseconds timeout) override {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      for (int m = 1; m <= 3; ++m) {
+        if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
+          throw std::runtime_error(fmt::format("{} {} exited; its log ends:\n{}", member_, m,
+                                               lockstep::runtime::last_lines(log(m), log_lines_)));
+        }
+      }
+      const auto [answering, leader] = look();
+      if (answering == 3 && leader) return true;
+      sleep_ms(static_cast<int>(poll_.count()));
+    }
+    return false;
+  }
+  void stop() override {
+    for (pid_t& p : pids_) {
+      if (p > 0) stop_child(p, SIGTERM, grace_);
+      p = 0;
+    }
+  }
+  virtual fs::path log(int member) const = 0;
+
+ protected:
+  // How many members answer now, and whether one of them leads.
+  virtual std::pair<int, bool> look() = 0;
+  std::array<pid_t, 3> pids_{};
+
+ private:
+  std::string member_;
+  Milliseconds grace_;
+  Milliseconds poll_;
+  int log_lines_;
+};
+
 // ---------------------------------------------------------------------------------------------
 // lockstep.
 
@@ -387,11 +437,13 @@ bool leads(const Json& status, std::uint8_t member) {
   return status.value("leader", 0) == member && (role == "leader" || role == "leading");
 }
 
-class LockstepService : public Service {
+class LockstepService : public MemberProcesses {
  public:
   LockstepService(std::string exe, std::string protocol, fs::path dir)
-      : exe_(std::move(exe)), protocol_(std::move(protocol)), dir_(std::move(dir)) {}
-  ~LockstepService() override { stop(); }
+      : MemberProcesses(protocol + " node", Milliseconds{3000}, Milliseconds{50}, 5),
+        exe_(std::move(exe)),
+        protocol_(std::move(protocol)),
+        dir_(std::move(dir)) {}
   std::string name() const override { return protocol_; }
 
   void start() override {
@@ -431,45 +483,25 @@ class LockstepService : public Service {
     }
     return out;
   }
-  pid_t pid(int member) const override { return pids_[member - 1]; }
-  void kill_member(int member) override {
-    stop_child(pids_[member - 1], SIGKILL, Milliseconds{5000});
-    pids_[member - 1] = 0;
-  }
   void restart_member(int member) override {
     pids_[member - 1] = spawn({exe_, "node", "--id", std::to_string(member), "--cluster", spec_, "--data",
                                (dir_ / fmt::format("node-{}", member)).string(), "--protocol", protocol_},
                               log(member));
   }
-  bool ready(Milliseconds timeout) override {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      for (int m = 1; m <= 3; ++m) {
-        if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("{} node {} exited; its log ends:\n{}", protocol_, m, lockstep::runtime::last_lines(log(m), 5)));
-        }
-      }
-      const auto statuses = query_status(cluster_, Milliseconds{300});
-      std::size_t answered = 0;
-      bool leader = false;
-      for (const MemberStatus& m : statuses) {
-        if (!m.status) continue;
-        ++answered;
-        if (leads(*m.status, m.member)) leader = true;
-      }
-      if (answered == 3 && leader) return true;
-      sleep_ms(50);
-    }
-    return false;
-  }
-  void stop() override {
-    for (pid_t& p : pids_) {
-      if (p > 0) stop_child(p, SIGTERM, Milliseconds{3000});
-      p = 0;
-    }
-  }
-  fs::path log(int member) const { return dir_ / fmt::format("node-{}.log", member); }
+  fs::path log(int member) const override { return dir_ / fmt::format("node-{}.log", member); }
   const Cluster& cluster() const { return cluster_; }
+
+ protected:
+  std::pair<int, bool> look() override {
+    int answered = 0;
+    bool leader = false;
+    for (const MemberStatus& m : query_status(cluster_, Milliseconds{300})) {
+      if (!m.status) continue;
+      ++answered;
+      if (leads(*m.status, m.member)) leader = true;
+    }
+    return {answered, leader};
+  }
 
  private:
   std::string exe_;
@@ -477,7 +509,6 @@ class LockstepService : public Service {
   fs::path dir_;
   std::string spec_;
   Cluster cluster_;
-  std::array<pid_t, 3> pids_{};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -628,10 +659,10 @@ class EtcdClient : public BenchClient {
   std::string lease_;
 };
 
-class EtcdService : public Service {
+class EtcdService : public MemberProcesses {
  public:
-  EtcdService(std::string exe, fs::path dir) : exe_(std::move(exe)), dir_(std::move(dir)) {}
-  ~EtcdService() override { stop(); }
+  EtcdService(std::string exe, fs::path dir)
+      : MemberProcesses("etcd member", Milliseconds{5000}, Milliseconds{100}, 5), exe_(std::move(exe)), dir_(std::move(dir)) {}
   std::string name() const override { return "etcd"; }
   void start() override {
     fs::create_directories(dir_);
@@ -658,11 +689,6 @@ class EtcdService : public Service {
     }
     return 0;
   }
-  pid_t pid(int member) const override { return pids_[member - 1]; }
-  void kill_member(int member) override {
-    stop_child(pids_[member - 1], SIGKILL, Milliseconds{5000});
-    pids_[member - 1] = 0;
-  }
   void restart_member(int member) override {
     const auto c = client_ports_[member - 1];
     const auto p = peer_ports_[member - 1];
@@ -674,32 +700,19 @@ class EtcdService : public Service {
                "--initial-cluster-token", "lock-bench", "--initial-cluster-state", "new", "--log-level", "warn"},
               log(member));
   }
-  bool ready(Milliseconds timeout) override {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      for (int m = 1; m <= 3; ++m) {
-        if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("etcd member {} exited; its log ends:\n{}", m, lockstep::runtime::last_lines(log(m), 5)));
-        }
-      }
-      int answered = 0;
-      bool leader = false;
-      for (int m = 1; m <= 3; ++m) {
-        const auto s = status(m);
-        if (!s) continue;
-        ++answered;
-        if (s->contains("leader") && (*s)["leader"] != "0" && (*s)["leader"] != 0) leader = true;
-      }
-      if (answered == 3 && leader) return true;
-      sleep_ms(100);
+  fs::path log(int member) const override { return dir_ / fmt::format("m{}.log", member); }
+
+ protected:
+  std::pair<int, bool> look() override {
+    int answered = 0;
+    bool leader = false;
+    for (int m = 1; m <= 3; ++m) {
+      const auto s = status(m);
+      if (!s) continue;
+      ++answered;
+      if (s->contains("leader") && (*s)["leader"] != "0" && (*s)["leader"] != 0) leader = true;
     }
-    return false;
-  }
-  void stop() override {
-    for (pid_t& p : pids_) {
-      if (p > 0) stop_child(p, SIGTERM, Milliseconds{5000});
-      p = 0;
-    }
+    return {answered, leader};
   }
 
  private:
@@ -709,12 +722,10 @@ class EtcdService : public Service {
     bool failed = false;
     return http.post("/v3/maintenance/status", Json::object(), Milliseconds{500}, error, failed);
   }
-  fs::path log(int member) const { return dir_ / fmt::format("m{}.log", member); }
   std::string exe_;
   fs::path dir_;
   std::vector<std::uint16_t> client_ports_, peer_ports_;
   std::string initial_;
-  std::array<pid_t, 3> pids_{};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -894,10 +905,10 @@ class ZkClient : public BenchClient {
 };
 #endif
 
-class ZkService : public Service {
+class ZkService : public MemberProcesses {
  public:
-  ZkService(std::string jar, fs::path dir) : jar_(std::move(jar)), dir_(std::move(dir)) {}
-  ~ZkService() override { stop(); }
+  ZkService(std::string jar, fs::path dir)
+      : MemberProcesses("zookeeper member", Milliseconds{5000}, Milliseconds{200}, 8), jar_(std::move(jar)), dir_(std::move(dir)) {}
   std::string name() const override { return "zookeeper"; }
   bool clients_talk_to_leader() const override { return false; }
   double warmup_seconds() const override { return 10; }
@@ -946,51 +957,31 @@ class ZkService : public Service {
     }
     return 0;
   }
-  pid_t pid(int member) const override { return pids_[member - 1]; }
-  void kill_member(int member) override {
-    stop_child(pids_[member - 1], SIGKILL, Milliseconds{5000});
-    pids_[member - 1] = 0;
-  }
   void restart_member(int member) override {
     pids_[member - 1] = spawn({"java", "-Xms64m", "-Xmx256m", "-cp", jar_, "org.apache.zookeeper.server.quorum.QuorumPeerMain",
                                (dir_ / fmt::format("zk{}.cfg", member)).string()},
                               log(member));
   }
-  bool ready(Milliseconds timeout) override {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      for (int m = 1; m <= 3; ++m) {
-        if (pids_[m - 1] && !child_alive(pids_[m - 1])) {
-          throw std::runtime_error(fmt::format("zookeeper member {} exited; its log ends:\n{}", m, lockstep::runtime::last_lines(log(m), 8)));
-        }
-      }
-      int serving = 0;
-      bool leader = false;
-      for (int m = 1; m <= 3; ++m) {
-        const std::string s = four_letter_word(client_ports_[m - 1], "srvr");
-        if (s.find("Mode: leader") != std::string::npos) leader = true;
-        if (s.find("Mode: leader") != std::string::npos || s.find("Mode: follower") != std::string::npos) ++serving;
-      }
-      if (serving == 3 && leader) return true;
-      sleep_ms(200);
+  fs::path log(int member) const override { return dir_ / fmt::format("zk{}.log", member); }
+
+ protected:
+  std::pair<int, bool> look() override {
+    int serving = 0;
+    bool leader = false;
+    for (int m = 1; m <= 3; ++m) {
+      const std::string s = four_letter_word(client_ports_[m - 1], "srvr");
+      if (s.find("Mode: leader") != std::string::npos) leader = true;
+      if (s.find("Mode: leader") != std::string::npos || s.find("Mode: follower") != std::string::npos) ++serving;
     }
-    return false;
-  }
-  void stop() override {
-    for (pid_t& p : pids_) {
-      if (p > 0) stop_child(p, SIGTERM, Milliseconds{5000});
-      p = 0;
-    }
+    return {serving, leader};
   }
 
  private:
-  fs::path log(int member) const { return dir_ / fmt::format("zk{}.log", member); }
   std::FILE* client_log_ = nullptr;  // left open: the C client may log until every handle is closed
   std::string jar_;
   fs::path dir_;
   std::vector<std::uint16_t> client_ports_;
   std::string hosts_;
-  std::array<pid_t, 3> pids_{};
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -32,7 +32,9 @@ using sm::LockOp;
 struct TempDir : testing::TempDir {
   TempDir() : testing::TempDir("storage") {}
 };
+using testing::read_bytes;
 using testing::wal_file;
+using testing::write_bytes;
 
 WalOptions options(std::uint64_t checkpoint_bytes = 8u << 20) {
   WalOptions options;
@@ -175,15 +177,6 @@ void recovers_across_checkpoints_and_snapshots() {
 TEST(Storage, raft_recovers_across_checkpoints_and_snapshots) { recovers_across_checkpoints_and_snapshots<RaftLock>(); }
 TEST(Storage, multipaxos_recovers_across_checkpoints_and_snapshots) {
   recovers_across_checkpoints_and_snapshots<PaxosLock>();
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
 }
 
 template <class P>

@@ -1,5 +1,6 @@
 // Test support for the storage tests (wal_test.cpp, storage_test.cpp): a fresh directory path per
-// test (not created: recovery creates it), removed after; and the name of a WAL generation file.
+// test (not created: recovery creates it), removed after; the name of a WAL generation file; a
+// file's bytes, read and written whole.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -7,6 +8,8 @@
 
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace lockstep::runtime::testing {
@@ -27,6 +30,15 @@ struct TempDir {
 
 inline std::filesystem::path wal_file(const std::filesystem::path& dir, std::uint64_t generation) {
   return dir / fmt::format("wal-{:020}", generation);
+}
+
+inline std::string read_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+inline void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
 }
 
 }  // namespace lockstep::runtime::testing

@@ -30,7 +30,9 @@ namespace fs = std::filesystem;
 struct TempDir : testing::TempDir {
   TempDir() : testing::TempDir("wal") {}
 };
+using testing::read_bytes;
 using testing::wal_file;
+using testing::write_bytes;
 
 WalOptions quiet() {
   WalOptions options;
@@ -42,14 +44,6 @@ fs::path checkpoint_file(const fs::path& dir, std::uint64_t generation) {
   return dir / fmt::format("checkpoint-{:020}", generation);
 }
 
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 std::set<std::string> files_in(const fs::path& dir) {
   std::set<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir)) names.insert(entry.path().filename().string());

@@ -52,8 +52,8 @@ class MpiPartition final : public Partition {
     std::vector<Bytes> in(n);
     in[static_cast<std::size_t>(rank_)] = std::move(out[static_cast<std::size_t>(rank_)]);
     out[static_cast<std::size_t>(rank_)].clear();
-    // Counts travel first; then every buffer, as bytes, at most INT_MAX at a time per pair
-    // (MPI's counts are ints), in as many rounds as the largest buffer needs.
+    // Counts travel first; then every buffer, as bytes, in pieces (MPI's counts and
+    // displacements are ints), in as many rounds as the largest buffer needs.
     std::vector<unsigned long long> send_sizes(n), receive_sizes(n);
     for (std::size_t r = 0; r < n; ++r) send_sizes[r] = r == static_cast<std::size_t>(rank_) ? 0 : out[r].size();
     check(MPI_Alltoall(send_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG, receive_sizes.data(), 1, MPI_UNSIGNED_LONG_LONG,
@@ -62,7 +62,8 @@ class MpiPartition final : public Partition {
     for (std::size_t r = 0; r < n; ++r) {
       if (r != static_cast<std::size_t>(rank_)) in[r].resize(receive_sizes[r]);
     }
-    constexpr unsigned long long piece = 1ull << 30;
+    // A round's displacements are ints too: every rank's piece together stays under INT_MAX.
+    const unsigned long long piece = static_cast<unsigned long long>(INT_MAX) / n;
     unsigned long long done = 0;
     for (;;) {
       std::vector<int> send_counts(n), send_offsets(n), receive_counts(n), receive_offsets(n);

@@ -169,16 +169,19 @@ class BreadthFirst {
     std::size_t end = 0;
     LevelFigures level{depth + 1, 0, 0, 0, 0};
     insert_level_ = depth;  // the level of the states it finds (the initial states' is 0)
-    const std::uint64_t distinct_before = global_distinct_;
     const std::uint64_t sent_before = bytes_sent(), states_sent_before = states_sent();
+    // Summed over the ranks after each round: whether any has blocks left, or stopped; the
+    // counters (progress); and this level's new states and shipments so far.
+    std::array<std::uint64_t, 8> agreed{};
     for (;;) {
       cursor_.store(end);
       end = std::min(work_.size(), end + per_round);
       expand_items(end);
       exchange_and_insert();
       ++level.rounds;
-      std::array<std::uint64_t, 5> agreed{end < work_.size() ? 1u : 0u, abort_.load() ? 1u : 0u, generated_.load(),
-                                          distinct_.load(), expanded_.load()};
+      agreed = {end < work_.size() ? 1u : 0u, abort_.load() ? 1u : 0u, generated_.load(), distinct_.load(),
+                expanded_.load(), distinct_.load() - distinct_at_level_start_, bytes_sent() - sent_before,
+                states_sent() - states_sent_before};
       partition_->sum(agreed);
       ExploreStats stats{agreed[2], agreed[3], depth, global_level_size_ - std::min(global_level_size_, agreed[4])};
       progress_.tick_now(stats);
@@ -188,12 +191,10 @@ class BreadthFirst {
       }
       if (agreed[0] == 0) break;
     }
-    std::array<std::uint64_t, 2> sent{bytes_sent() - sent_before, states_sent() - states_sent_before};
-    partition_->sum(sent);
-    level.bytes_sent = sent[0];
-    level.states_sent = sent[1];
-    level_figures_ = level;
-    level_distinct_before_ = distinct_before;
+    level.distinct_states = agreed[5];
+    level.bytes_sent = agreed[6];
+    level.states_sent = agreed[7];
+    result_.levels.push_back(level);
   }
 
   // The workers expand the level's blocks from cursor_ up to `end`.
@@ -404,18 +405,7 @@ class BreadthFirst {
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();
-    global_level_size_ = level_size_;
-    if (distributed()) {
-      std::array<std::uint64_t, 2> sizes{level_size_, distinct_.load()};
-      partition_->sum(sizes);
-      global_level_size_ = sizes[0];
-      global_distinct_ = sizes[1];
-      if (level_figures_) {
-        level_figures_->distinct_states = global_distinct_ - level_distinct_before_;
-        result_.levels.push_back(*level_figures_);
-        level_figures_.reset();
-      }
-    }
+    global_level_size_ = distributed() ? partition_->sum(level_size_) : level_size_;
   }
 
   void resolve_violations() {
@@ -785,9 +775,6 @@ class BreadthFirst {
   std::uint64_t global_level_size_ = 0;  // on every rank
   std::size_t items_end_ = 0;          // the workers expand blocks below this
   std::uint32_t insert_level_ = 0;     // distributed: the level of the states being found
-  std::uint64_t global_distinct_ = 0;  // distributed: distinct states over every rank, as of the last level
-  std::optional<LevelFigures> level_figures_;  // of the level just expanded, until its states are counted
-  std::uint64_t level_distinct_before_ = 0;
   std::atomic<std::size_t> resident_ = 0;  // frontier bytes in memory
   std::size_t frontier_peak_ = 0;
   std::size_t spilled_ = 0;

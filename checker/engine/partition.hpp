@@ -46,11 +46,6 @@ class Partition {
     sum(std::span<std::uint64_t>(&value, 1));
     return value;
   }
-  bool any(bool value) {
-    std::uint64_t v = value ? 1 : 0;
-    max(std::span<std::uint64_t>(&v, 1));
-    return v != 0;
-  }
 };
 
 // Joins the run started by mpirun (MPI_Init_thread); the run ends (MPI_Finalize) when the

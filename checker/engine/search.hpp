@@ -55,6 +55,11 @@ struct RankFigures {
   std::size_t frontier_spilled_bytes = 0;
   std::uint64_t states_sent = 0;       // successors sent to the rank owning them
   std::uint64_t bytes_sent = 0;
+
+  std::size_t memory_bytes() const { return table_bytes + frontier_bytes_peak; }
+  double bytes_per_state() const {
+    return static_cast<double>(memory_bytes()) / static_cast<double>(distinct_states == 0 ? 1 : distinct_states);
+  }
 };
 
 // One level of a distributed search: its new states and what the ranks sent each other.

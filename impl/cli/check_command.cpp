@@ -133,21 +133,33 @@ int exit_code_of(Outcome outcome) {
 }
 
 // A distributed run's figures: per rank (what it owns, its memory, what it sent) and per level.
+// What every rank sent, together; per state generated.
+struct Shipped {
+  std::uint64_t states = 0, bytes = 0;
+  double bytes_per_state_generated = 0;
+};
+Shipped shipped(const CheckReport& report) {
+  Shipped out;
+  for (const RankFigures& r : report.ranks) {
+    out.states += r.states_sent;
+    out.bytes += r.bytes_sent;
+  }
+  out.bytes_per_state_generated =
+      static_cast<double>(out.bytes) / static_cast<double>(std::max<std::uint64_t>(report.stats.states_generated, 1));
+  return out;
+}
+
 Json distributed_json(const CheckReport& report) {
   Json ranks = Json::array();
-  std::uint64_t states_sent = 0, bytes_sent = 0;
   for (const RankFigures& r : report.ranks) {
-    const double distinct = static_cast<double>(std::max<std::uint64_t>(r.distinct_states, 1));
     ranks.push_back({{"distinct_states", r.distinct_states},
                      {"states_generated", r.states_generated},
                      {"table_bytes", r.table_bytes},
                      {"frontier_bytes_peak", r.frontier_bytes_peak},
                      {"frontier_spilled_bytes", r.frontier_spilled_bytes},
-                     {"bytes_per_state", static_cast<double>(r.table_bytes + r.frontier_bytes_peak) / distinct},
+                     {"bytes_per_state", r.bytes_per_state()},
                      {"states_sent", r.states_sent},
                      {"bytes_sent", r.bytes_sent}});
-    states_sent += r.states_sent;
-    bytes_sent += r.bytes_sent;
   }
   Json levels = Json::array();
   for (const LevelFigures& l : report.levels) {
@@ -157,34 +169,26 @@ Json distributed_json(const CheckReport& report) {
                       {"bytes_sent", l.bytes_sent},
                       {"rounds", l.rounds}});
   }
-  const double generated = static_cast<double>(std::max<std::uint64_t>(report.stats.states_generated, 1));
+  const Shipped sent = shipped(report);
   return {{"ranks", report.ranks.size()},
-          {"states_sent", states_sent},
-          {"bytes_sent", bytes_sent},
-          {"bytes_sent_per_state_generated", static_cast<double>(bytes_sent) / generated},
+          {"states_sent", sent.states},
+          {"bytes_sent", sent.bytes},
+          {"bytes_sent_per_state_generated", sent.bytes_per_state_generated},
           {"per_rank", std::move(ranks)},
           {"levels", std::move(levels)}};
 }
 
 void print_distributed(const CheckReport& report) {
-  std::uint64_t states_sent = 0, bytes_sent = 0;
   std::uint32_t rounds = 0;
-  for (const RankFigures& r : report.ranks) {
-    states_sent += r.states_sent;
-    bytes_sent += r.bytes_sent;
-  }
   for (const LevelFigures& l : report.levels) rounds += l.rounds;
-  const double generated = static_cast<double>(std::max<std::uint64_t>(report.stats.states_generated, 1));
+  const Shipped sent = shipped(report);
   fmt::print("  ranks      {} processes; {} states sent to their owners ({:.1f} MiB, {:.1f} bytes per state generated), "
              "{} exchanges\n",
-             report.ranks.size(), group(states_sent), bytes_sent / 1048576.0, static_cast<double>(bytes_sent) / generated,
-             rounds);
+             report.ranks.size(), group(sent.states), sent.bytes / 1048576.0, sent.bytes_per_state_generated, rounds);
   for (std::size_t i = 0; i < report.ranks.size(); ++i) {
     const RankFigures& r = report.ranks[i];
-    const double distinct = static_cast<double>(std::max<std::uint64_t>(r.distinct_states, 1));
     fmt::print("    rank {:<3} {} distinct, {:.1f} bytes/state ({:.1f} MiB), sent {} states\n", i, group(r.distinct_states),
-               static_cast<double>(r.table_bytes + r.frontier_bytes_peak) / distinct,
-               (r.table_bytes + r.frontier_bytes_peak) / 1048576.0, group(r.states_sent));
+               r.bytes_per_state(), r.memory_bytes() / 1048576.0, group(r.states_sent));
   }
 }
 

@@ -107,22 +107,4 @@ ItfTrace read_itf_file(const std::string& path) {
   }
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + reason);
-  }
-}
-
-void write_json_file(const std::string& path, const Json& json) { write_text_file(path, json.dump(1) + "\n"); }
-
 }  // namespace lockstep

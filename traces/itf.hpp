@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/core/json.hpp"
+#include "traces/output.hpp"  // write_json_file, write_text_file
 
 namespace lockstep {
 
@@ -40,10 +41,5 @@ struct TraceError : std::runtime_error {
 ItfTrace parse_itf(const Json& json);
 // Reads and parses a trace file; TraceError when it cannot be read, is not JSON or not a trace.
 ItfTrace read_itf_file(const std::string& path);
-
-// Writes `json` to `path`, atomically (a temporary file renamed into place). Throws
-// std::runtime_error with the path and the reason when it cannot.
-void write_json_file(const std::string& path, const Json& json);
-void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace lockstep

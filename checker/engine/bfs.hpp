@@ -6,9 +6,10 @@
 // (transition properties on every step). Levels are explored in order, each by all the workers
 // at once; a level is finished before its violations are looked at, so the trace is a shortest
 // one, and the violation reported is chosen by (property, fingerprint), so the property and the
-// final state do not depend on the number of workers. (With several workers, which of several
-// equally short paths leads there may vary: parent links go to whichever worker reached a state
-// first.)
+// final state do not depend on the number of workers. Nor does the path: a state's parent link
+// goes to its predecessor of least fingerprint in the level before (every predecessor offers
+// itself; table.offer_parent keeps the least), so the trace is the same whichever worker reached a
+// state first.
 //
 // Distributed (options.partition, `mpirun ... --distributed`): every rank runs this search over
 // the states it owns (Partition::owner of their fingerprint). A successor owned elsewhere is
@@ -56,8 +57,9 @@ class BreadthFirst {
       : model_(model),
         options_(options),
         partition_(options.partition),
-        // Distributed, a slot also keeps an 8-byte parent fingerprint: the bound covers both.
-        table_(partition_ == nullptr ? options.memory_bytes_max : options.memory_bytes_max / 20 * 12,
+        // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, two bits
+        // (level_bits_, next_bits_): the bound covers them too.
+        table_(partition_ == nullptr ? options.memory_bytes_max / 49 * 48 : options.memory_bytes_max / 20 * 12,
                partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth),
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
@@ -69,6 +71,9 @@ class BreadthFirst {
     if (distributed()) {
       for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
       parents_ = unset_parents(table_.capacity());
+    } else {
+      level_bits_.assign(bit_words(), 0);
+      next_bits_.assign(bit_words(), 0);
     }
   }
 
@@ -305,7 +310,13 @@ class BreadthFirst {
           por()           ? insert_with_sleep(w, p.fingerprint, source, k, this_level)
           : distributed() ? table_.insert_uncounted(p.fingerprint, insert_level_)
                           : table_.insert_uncounted(p.fingerprint, source);
-      if (distributed()) offer_parent(inserted, state_fp);
+      if (distributed()) {
+        offer_parent(inserted, state_fp);
+      } else if (inserted.is_new) {
+        mark(next_bits_, inserted.slot);
+      } else {
+        offer_parent_slot(inserted.slot, source);
+      }
       const bool expands = model_.within_bounds(w.batch_states[k]);
       if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
@@ -373,7 +384,11 @@ class BreadthFirst {
     ++w.generated;
     const auto inserted = table_.insert(fp, distributed() ? 0 : FingerprintTable::no_parent);
     if (!inserted.is_new) return;
-    if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
+    if (distributed()) {
+      parents_[inserted.slot] = no_parent_fingerprint;
+    } else {
+      mark(next_bits_, inserted.slot);
+    }
     ++w.distinct;
     check(w, state, inserted.slot, fp);
     if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size());
@@ -405,6 +420,10 @@ class BreadthFirst {
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();
+    if (!distributed()) {
+      std::swap(level_bits_, next_bits_);
+      next_bits_.assign(bit_words(), 0);
+    }
     global_level_size_ = distributed() ? partition_->sum(level_size_) : level_size_;
   }
 
@@ -419,7 +438,8 @@ class BreadthFirst {
     result_.violations += level_found.size();
     if (have_violation_) return;  // keep going: the first (shortest) one stays the one reported
     const auto first = std::min_element(level_found.begin(), level_found.end(), [](const Found& a, const Found& b) {
-      return std::tie(a.property_index, a.fingerprint) < std::tie(b.property_index, b.fingerprint);
+      return std::tie(a.property_index, a.fingerprint, a.source_fingerprint) <
+             std::tie(b.property_index, b.fingerprint, b.source_fingerprint);
     });
     violation_ = std::move(*first);
     have_violation_ = true;
@@ -456,6 +476,9 @@ class BreadthFirst {
           if (moved[slot] != FingerprintTable::no_parent) parents[moved[slot]] = parents_[slot];
         }
         parents_ = std::move(parents);
+      } else {
+        level_bits_ = remapped(level_bits_, moved);
+        next_bits_ = remapped(next_bits_, moved);
       }
       for (Worker& w : workers_) {
         for (Found& f : w.found) f.slot = moved[f.slot];
@@ -522,6 +545,32 @@ class BreadthFirst {
       if (!found) break;  // cannot happen for a deterministic model
       result_.trace.push_back({std::move(found->first), std::move(found->second)});
     }
+  }
+
+  // ---- one process: the level bits that decide parents ----
+
+  // A state's parent is its predecessor of least fingerprint in the level before it. Whether an
+  // existing successor belongs to the next level is told by its current parent: a state of the
+  // level being expanded (level_bits_, written during the level before and read only now) has
+  // only children in the next level. Every predecessor of the level offers itself; the table
+  // keeps the least. So the trace's path depends on the state space alone.
+  void offer_parent_slot(std::uint32_t slot, std::uint32_t source) {
+    const std::uint32_t parent = table_.written_value(slot);
+    if (parent != FingerprintTable::no_parent && marked(level_bits_, parent)) table_.offer_parent(slot, source);
+  }
+  std::size_t bit_words() const { return table_.capacity() / 64 + 1; }
+  static void mark(std::vector<std::uint64_t>& bits, std::uint32_t slot) {
+    std::atomic_ref<std::uint64_t>(bits[slot / 64]).fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_relaxed);
+  }
+  static bool marked(const std::vector<std::uint64_t>& bits, std::uint32_t slot) {
+    return (bits[slot / 64] >> (slot % 64)) & 1;
+  }
+  std::vector<std::uint64_t> remapped(const std::vector<std::uint64_t>& bits, const std::vector<std::uint32_t>& moved) {
+    std::vector<std::uint64_t> out(bit_words(), 0);
+    for (std::size_t slot = 0; slot < moved.size(); ++slot) {
+      if (marked(bits, static_cast<std::uint32_t>(slot))) mark(out, moved[slot]);
+    }
+    return out;
   }
 
   // ---- distributed (partition_ != nullptr) ----
@@ -739,7 +788,7 @@ class BreadthFirst {
     }
     stats.depth = depth;
     stats.queue = global_level_size_;
-    result_.table_bytes = table_.bytes();
+    result_.table_bytes = table_.bytes() + (level_bits_.size() + next_bits_.size()) * sizeof(std::uint64_t);
     result_.frontier_bytes_peak = frontier_peak_;
     result_.frontier_spilled_bytes = spilled_;
     std::vector<char> reached(model_.properties().size(), 0);
@@ -766,6 +815,8 @@ class BreadthFirst {
   Partition* partition_;
   FingerprintTable table_;
   std::unique_ptr<std::uint64_t[]> parents_;  // distributed: per slot, the parent's fingerprint
+  std::vector<std::uint64_t> level_bits_;  // one process: per slot, whether in the level being expanded
+  std::vector<std::uint64_t> next_bits_;   // and whether found during this expansion (the next level)
   Progress progress_;
   std::vector<Worker> workers_;
 

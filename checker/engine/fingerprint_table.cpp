@@ -78,7 +78,7 @@ std::size_t FingerprintTable::next_bucket_count() const {
 
 bool FingerprintTable::can_grow() const {
   const std::size_t next = next_bucket_count();
-  if (next * bucket_slots > (std::size_t{1} << 32) - 1) return false;
+  if (next * bucket_slots > no_parent) return false;  // slots stay below no_parent and unwritten
   // During a rehash both tables and the slot map exist at once.
   const std::size_t peak = bytes() + next * bucket_slots * (bytes_per_slot + sizeof(std::uint32_t));
   return memory_bytes_max_ == 0 || peak <= memory_bytes_max_;

@@ -26,7 +26,7 @@ namespace lockstep {
 
 class FingerprintTable {
  public:
-  static constexpr std::uint32_t no_parent = UINT32_MAX;
+  static constexpr std::uint32_t no_parent = UINT32_MAX - 1;
   static constexpr std::uint32_t unwritten = UINT32_MAX;  // a slot's value before its insert stores it
   static constexpr std::size_t bucket_slots = 8;
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
@@ -76,14 +76,31 @@ class FingerprintTable {
     return values_[slot];
   }
   // The value of a slot that another thread may be inserting right now: a slot's fingerprint is
-  // claimed before its value is stored, so this waits (a few instructions) for the store. For
-  // tables whose values are never UINT32_MAX (depths).
+  // claimed before its value is stored, so this waits (a few instructions) for the store. (No
+  // value is ever `unwritten`: slots stop below it, and no_parent and depths differ from it.)
   std::uint32_t written_value(std::uint32_t slot) const {
     std::atomic_ref<std::uint32_t> value(values_[slot]);
     std::uint32_t v;
     while ((v = value.load(std::memory_order_acquire)) == unwritten) {
     }
     return v;
+  }
+  // The fingerprint kept in a slot that holds one (0 maps to 1, as stored).
+  std::uint64_t fingerprint_at(std::uint32_t slot) const {
+    return std::atomic_ref<std::uint64_t>(buckets_[slot / bucket_slots].fingerprints[slot % bucket_slots])
+        .load(std::memory_order_relaxed);
+  }
+  // Makes `candidate` the slot's parent if its fingerprint is less than the current parent's: with
+  // every predecessor of a level offered, the parent is the one of least fingerprint, whatever the
+  // order (and the threads) they were offered in. Safe to call from several threads at once.
+  void offer_parent(std::uint32_t slot, std::uint32_t candidate) {
+    assert(kept_ == SlotValue::parent);
+    std::atomic_ref<std::uint32_t> value(values_[slot]);
+    const std::uint64_t key = fingerprint_at(candidate);
+    std::uint32_t current = written_value(slot);
+    while (current != candidate && key < fingerprint_at(current) &&
+           !value.compare_exchange_weak(current, candidate, std::memory_order_acq_rel)) {
+    }
   }
   // Single-threaded use only (depth-first search).
   void set_depth(std::uint32_t slot, std::uint32_t depth) {

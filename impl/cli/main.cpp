@@ -16,6 +16,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -24,11 +28,59 @@
 #include "impl/cli/commands.hpp"
 #include "model/core/small_vec.hpp"
 #include "model/core/step.hpp"
+#include "traces/output.hpp"
 
-int main(int argc, char** argv) {
-  using namespace lockstep::cli;
+namespace {
+
+using namespace lockstep::cli;
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The subcommand the user typed (the deepest one parsed), or the root.
+const CLI::App* parsed_command(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return parsed_command(*sub);
+  return &app;
+}
+
+// "did you mean --nodes?" for an option the command does not know but nearly spells.
+std::string suggestion(const CLI::App& app, const std::string& message) {
+  const auto colon = message.rfind(": ");
+  if (colon == std::string::npos) return "";
+  std::istringstream words(message.substr(colon + 2));
+  std::string word;
+  while (words >> word) {
+    if (word.size() < 3 || word.rfind("--", 0) != 0) continue;
+    const std::string given = word.substr(0, word.find('='));
+    std::string best;
+    std::size_t best_distance = 3;  // at most two edits away
+    for (const CLI::Option* option : parsed_command(app)->get_options()) {
+      for (const std::string& name : option->get_lnames()) {
+        const std::size_t distance = edit_distance(given, "--" + name);
+        if (distance < best_distance) best_distance = distance, best = "--" + name;
+      }
+    }
+    if (!best.empty()) return fmt::format("; did you mean {} (for {})?", best, given);
+  }
+  return "";
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"lockstep: fault-tolerant protocols, model-checked before they run"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION);
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
   commands.push_back(add_linearizable_command(app));
@@ -49,8 +101,10 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "lockstep: {} (see --help)\n", e.what());
+    fmt::print(stderr, "lockstep: {}{} (see --help)\n", e.what(), suggestion(app, e.what()));
     return exit_usage;
   }
   try {
@@ -80,4 +134,17 @@ int main(int argc, char** argv) {
     return exit_incomplete;
   }
   return exit_usage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int code = run(argc, argv);
+  // What a command printed must have reached its reader: a full disk or /dev/full is an error.
+  if (!lockstep::stdout_written()) {
+    const int error = errno;
+    std::fprintf(stderr, "lockstep: cannot write standard output: %s\n", std::strerror(error));
+    return exit_usage;
+  }
+  return code;
 }

@@ -112,6 +112,7 @@ bool colour_wanted(const std::string& mode) {
 }
 
 int run_show(const std::string& file, const std::string& html_out, const std::string& colour) {
+  if (!html_out.empty()) refuse_overwriting_inputs(html_out, {file});
   const LoadedTrace trace = load_trace_file(file);
   const std::vector<StepView> steps = view_steps(trace);
   if (html_out.empty()) {
@@ -121,7 +122,9 @@ int run_show(const std::string& file, const std::string& html_out, const std::st
   write_text_file(html_out, show_html(trace, steps));
   std::size_t delivered = 0;
   for (const auto& flight : message_flights(trace, steps)) delivered += flight.delivered ? 1 : 0;
-  fmt::print("show {}: wrote {} ({} steps, {} messages delivered)\n", file, html_out, steps.size() - 1, delivered);
+  // With --html - the page is standard output, so the summary goes to standard error.
+  fmt::print(html_out == "-" ? stderr : stdout, "show {}: wrote {} ({} steps, {} messages delivered)\n", file,
+             html_out == "-" ? "the page to standard output" : html_out, steps.size() - 1, delivered);
   return exit_ok;
 }
 
@@ -134,6 +137,8 @@ std::string default_shrink_output(const std::string& file) {
 }
 
 int run_shrink(const std::string& file, std::string out, std::size_t tests_max) {
+  if (out.empty()) out = default_shrink_output(file);
+  refuse_overwriting_inputs(out, {file});
   const LoadedTrace trace = load_trace_file(file);
   const ShrinkItfResult result = shrink_itf(trace, ShrinkOptions{tests_max});
   if (result.status == ShrinkStatus::diverges) {
@@ -146,7 +151,6 @@ int run_shrink(const std::string& file, std::string out, std::size_t tests_max) 
                trace.invariant.empty() ? "violates no property" : "does not violate " + trace.invariant);
     return exit_violation;
   }
-  if (out.empty()) out = default_shrink_output(file);
   write_json_file(out, result.itf);
   fmt::print("shrink {}: {} -> {} steps, still violating {} ({} candidates replayed{}); written to {}\n", file,
              result.steps_before, result.steps_after, result.property, result.stats.tests,
@@ -198,7 +202,7 @@ Command add_show_command(CLI::App& root) {
   auto html_out = std::make_shared<std::string>();
   auto colour = std::make_shared<std::string>("auto");
   app->add_option("FILE", *file, "An ITF trace")->required();
-  app->add_option("--html", *html_out, "Write one self-contained HTML page here instead");
+  app->add_option("--html", *html_out, "Write one self-contained HTML page here instead (- for standard output)");
   app->add_option("--color", *colour, "Colour: auto (on a terminal), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();

@@ -1,0 +1,182 @@
+// What a hostile audit of the command line found (issue 14), each reproduction kept as a test:
+// outputs that are written, never replaced; output that cannot be written is an error; traces
+// that do not depend on the workers; figures in one vocabulary; every shaping option reported;
+// the command-line conveniences a user expects.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "model/core/json.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace {
+
+using lockstep::Json;
+using lockstep::testing::CommandResult;
+using lockstep::testing::lockstep;
+using lockstep::testing::read_file;
+namespace fs = std::filesystem;
+
+// A fresh folder for one test's files.
+std::string fresh_dir(const std::string& name) {
+  const fs::path dir = fs::path(::testing::TempDir()) / ("lockstep_audit_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+// A small counterexample trace, written by check.
+std::string small_trace(const std::string& dir) {
+  const std::string trace = dir + "/t.itf.json";
+  const CommandResult r = lockstep("check paxos --bug accept-below-promise --quiet --trace-out " + trace);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  return trace;
+}
+
+std::size_t leftovers(const std::string& dir) {
+  std::size_t n = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) n += entry.path().filename().string().front() == '.' ? 1 : 0;
+  return n;
+}
+
+TEST(AuditOutputs, a_device_is_written_through_never_replaced) {
+  const std::string dir = fresh_dir("device");
+  const std::string trace = small_trace(dir);
+  const CommandResult full = lockstep("show " + trace + " --html /dev/full");
+  EXPECT_EQ(full.exit_code, 2);
+  EXPECT_NE(full.err.find("/dev/full"), std::string::npos) << full.err;
+  struct stat st {};
+  ASSERT_EQ(stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "/dev/full was replaced by a regular file";
+  EXPECT_EQ(lockstep("show " + trace + " --html /dev/null").exit_code, 0);
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST(AuditOutputs, a_symlink_is_followed_and_kept) {
+  const std::string dir = fresh_dir("symlink");
+  const std::string trace = small_trace(dir);
+  fs::create_symlink("target.html", dir + "/link.html");
+  ASSERT_EQ(lockstep("show " + trace + " --html " + dir + "/link.html").exit_code, 0);
+  EXPECT_TRUE(fs::is_symlink(dir + "/link.html"));
+  EXPECT_NE(read_file(dir + "/target.html").find("<!DOCTYPE html>"), std::string::npos);
+}
+
+TEST(AuditOutputs, a_fifo_is_written_through) {
+  const std::string dir = fresh_dir("fifo");
+  const std::string trace = small_trace(dir);
+  const std::string fifo = dir + "/pipe";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // The reader (cat) and the writer meet at the FIFO; the page flows through it.
+  const CommandResult r = lockstep::testing::run_command("(cat " + fifo + " > " + dir + "/through.html &) ; " +
+                                                         LOCKSTEP_BINARY + " show " + trace + " --html " + fifo +
+                                                         " && wait");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the FIFO was replaced";
+}
+
+TEST(AuditOutputs, the_input_is_never_overwritten) {
+  const std::string dir = fresh_dir("input");
+  const std::string trace = small_trace(dir);
+  const std::string before = read_file(trace);
+  const CommandResult show = lockstep("show " + trace + " --html " + trace);
+  EXPECT_EQ(show.exit_code, 2);
+  EXPECT_NE(show.err.find("is the input"), std::string::npos) << show.err;
+  const CommandResult shrink = lockstep("shrink " + trace + " -o " + trace);
+  EXPECT_EQ(shrink.exit_code, 2);
+  fs::create_symlink("t.itf.json", dir + "/alias.json");
+  EXPECT_EQ(lockstep("show " + trace + " --html " + dir + "/alias.json").exit_code, 2);
+  EXPECT_EQ(read_file(trace), before);
+}
+
+TEST(AuditOutputs, a_failed_write_leaves_no_temporary_file_and_keeps_the_old_content) {
+  const std::string dir = fresh_dir("failed");
+  const std::string trace = small_trace(dir);
+  const std::string out = dir + "/readonly";
+  fs::create_directories(out);
+  { std::ofstream(out + "/page.html") << "old"; }
+  fs::permissions(out, fs::perms::owner_read | fs::perms::owner_exec);
+  const CommandResult r = lockstep("show " + trace + " --html " + out + "/page.html");
+  fs::permissions(out, fs::perms::owner_all);
+  if (geteuid() != 0) {  // root writes into a read-only folder anyway
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(read_file(out + "/page.html"), "old");
+  }
+  EXPECT_EQ(leftovers(out), 0u);
+  EXPECT_EQ(leftovers(dir), 0u);
+}
+
+TEST(AuditOutputs, two_writers_of_one_path_never_mix_their_temporary_files) {
+  const std::string dir = fresh_dir("race");
+  const std::string trace = small_trace(dir);
+  const std::string out = dir + "/same.html";
+  // Both write the same path at once; each must succeed, and the file must be one whole page.
+  const CommandResult r = lockstep::testing::run_command(
+      std::string(LOCKSTEP_BINARY) + " show " + trace + " --html " + out + " & " + LOCKSTEP_BINARY + " show " + trace +
+      " --html " + out + " & wait %1 && wait %2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = read_file(out);
+  EXPECT_EQ(page.find("<!DOCTYPE html>"), 0u);
+  EXPECT_EQ(page.rfind("</html>\n"), page.size() - 8);
+  EXPECT_EQ(leftovers(dir), 0u);
+}
+
+TEST(AuditOutputs, html_dash_writes_the_page_to_standard_output) {
+  const std::string dir = fresh_dir("dash");
+  const std::string trace = small_trace(dir);
+  const CommandResult r = lockstep("show " + trace + " --html -");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("<!DOCTYPE html>"), 0u);
+  EXPECT_FALSE(fs::exists("-"));
+}
+
+TEST(AuditStdout, output_that_cannot_be_written_is_an_error) {
+  const std::string dir = fresh_dir("stdout");
+  const std::string trace = small_trace(dir);
+  for (const std::string& args : {std::string("check paxos --max-round 1 --crashes 0 --json --quiet"),
+                                  "replay " + trace, "replay --json " + trace, "show " + trace,
+                                  std::string("protocols"), std::string("--version")}) {
+    const CommandResult r = lockstep::testing::run_command(std::string(LOCKSTEP_BINARY) + " " + args + " > /dev/full");
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_NE(r.err.find("cannot write standard output"), std::string::npos) << args << ": " << r.err;
+  }
+}
+
+TEST(AuditCli, version_names_the_release) {
+  const CommandResult r = lockstep("--version");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("lockstep ", 0), 0u) << r.out;
+}
+
+TEST(AuditCli, a_misspelt_option_gets_a_suggestion) {
+  const CommandResult r = lockstep("check raft --nodez 3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean --nodes"), std::string::npos) << r.err;
+  const CommandResult far = lockstep("check raft --zzzzzzzz 3");
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
+}
+
+// Item 4: the trace is the same whatever the number of workers and their timing.
+TEST(AuditDeterminism, traces_do_not_depend_on_the_workers) {
+  const std::string dir = fresh_dir("workers");
+  const std::string bounds = "check raft --bug commit-previous-term --max-term 4 --max-log 1 --crashes 0 --quiet";
+  const CommandResult one = lockstep(bounds + " --workers 1 --trace-out " + dir + "/w1.itf.json");
+  ASSERT_EQ(one.exit_code, 1) << one.err;
+  const std::string reference = read_file(dir + "/w1.itf.json");
+  for (int run = 0; run < 2; ++run) {
+    const std::string path = dir + "/w2_" + std::to_string(run) + ".itf.json";
+    const CommandResult two = lockstep(bounds + " --workers 2 --trace-out " + path);
+    ASSERT_EQ(two.exit_code, 1) << two.err;
+    EXPECT_EQ(read_file(path), reference) << "run " << run << " with 2 workers printed another trace";
+    EXPECT_EQ(two.out.substr(two.out.find("      0  Init")), one.out.substr(one.out.find("      0  Init")));
+  }
+}
+
+}  // namespace

@@ -2,6 +2,7 @@
 // prints (text or --json) and the trace it writes.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,10 @@ struct CheckReport {
   std::uint64_t violations = 0;
   std::uint64_t transitions_pruned = 0;
   bool depth_bounded = false;
+  std::uint64_t states_beyond_bounds = 0;   // checked but not expanded: beyond the model's bounds
+  std::uint64_t states_at_depth_bound = 0;  // not expanded: at --max-depth
+  std::map<std::string, std::uint64_t> coverage;  // --coverage: transitions per kind of action
+  Json search;                           // how the search ran (strategy, workers, reductions, bounds on memory)
   std::vector<RankFigures> ranks;        // a distributed run's ranks (empty for one process)
   std::vector<LevelFigures> levels;      // a distributed run's levels
   Json bounds;                           // printed with every result
@@ -108,6 +113,9 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.violations = result.violations;
   report.transitions_pruned = result.transitions_pruned;
   report.depth_bounded = result.depth_bounded;
+  report.states_beyond_bounds = result.states_beyond_bounds;
+  report.states_at_depth_bound = result.states_at_depth_bound;
+  report.coverage = result.coverage;
   report.ranks = result.ranks;
   report.levels = result.levels;
   report.bounds = std::move(bounds);

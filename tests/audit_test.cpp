@@ -180,3 +180,122 @@ TEST(AuditDeterminism, traces_do_not_depend_on_the_workers) {
 }
 
 }  // namespace
+
+namespace {
+
+Json json_of(const CommandResult& r) {
+  try {
+    return Json::parse(r.out);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not JSON: " << r.out << r.err;
+    return Json::object();
+  }
+}
+
+// Item 5: steps are actions, everywhere; depth is the steps of the longest shortest path.
+TEST(AuditVocabulary, steps_count_actions_in_every_output) {
+  const std::string dir = fresh_dir("steps");
+  const std::string trace = dir + "/t.itf.json";
+  const CommandResult check = lockstep("check paxos --bug accept-below-promise --quiet --json --trace-out " + trace);
+  ASSERT_EQ(check.exit_code, 1) << check.err;
+  const Json report = json_of(check);
+  const std::size_t states = Json::parse(read_file(trace))["states"].size();
+  EXPECT_EQ(report["trace_length"], states - 1);
+  EXPECT_EQ(report["depth"], states - 1);
+  const Json replay = json_of(lockstep("replay --json " + trace));
+  EXPECT_EQ(replay["steps"], states - 1);
+  EXPECT_EQ(replay["steps_reproduced"], states - 1);
+  const CommandResult text = lockstep("check paxos --bug accept-below-promise --quiet --trace-out " + trace);
+  EXPECT_NE(text.out.find("trace      " + std::to_string(states - 1) + " steps"), std::string::npos) << text.out;
+  // --max-depth D: states at most D steps away, so the depth reached is D.
+  const Json bounded = json_of(lockstep("check paxos --max-depth 3 --quiet --json"));
+  EXPECT_EQ(bounded["depth"], 3);
+  EXPECT_TRUE(bounded["depth_bounded"].get<bool>());
+}
+
+// Item 6: every option that shapes a run is reported; out of range is an error, not a clamp.
+TEST(AuditBounds, shaping_options_are_reported_in_text_json_and_trace) {
+  const std::string dir = fresh_dir("bounds");
+  const Json plain = json_of(lockstep("check paxos --max-round 1 --crashes 0 --quiet --json"));
+  const Json any = json_of(lockstep("check paxos --max-round 1 --crashes 0 --quiet --json --any-node --workers 1"));
+  EXPECT_EQ(plain["bounds"]["any_node"], false);
+  EXPECT_EQ(any["bounds"]["any_node"], true);
+  EXPECT_NE(plain["distinct_states"], any["distinct_states"]);
+  for (const char* key : {"strategy", "workers", "por", "symmetry", "memory_bytes", "max_depth", "spill_dir"}) {
+    EXPECT_TRUE(any["search"].contains(key)) << key;
+  }
+  EXPECT_EQ(any["search"]["workers"], 1);
+  const std::string trace = dir + "/any.itf.json";
+  const CommandResult text =
+      lockstep("check paxos --bug accept-below-promise --any-node --memory 64M --quiet --trace-out " + trace);
+  EXPECT_NE(text.out.find("any_node=true"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("memory at most 64.0 MiB"), std::string::npos) << text.out;
+  const Json meta = Json::parse(read_file(trace))["#meta"];
+  EXPECT_EQ(meta["bounds"]["any_node"], true);
+  EXPECT_EQ(meta["search"]["memory_bytes"], 64 << 20);
+  EXPECT_FALSE(meta["search"].contains("workers"));  // the trace does not depend on them
+  const CommandResult clamp = lockstep("check raft --max-messages 100000");
+  EXPECT_EQ(clamp.exit_code, 2);
+  EXPECT_NE(clamp.err.find("--max-messages must be between 0 and"), std::string::npos) << clamp.err;
+}
+
+// Item 7: memory figures named; sizes and seeds that would overflow are refused; the spill honours
+// TMPDIR and --spill-dir, and --spill-max bounds it.
+TEST(AuditMemory, figures_are_named_and_bad_sizes_refused) {
+  const Json report = json_of(lockstep("check paxos --max-round 1 --crashes 0 --quiet --json"));
+  for (const char* key : {"table_bytes", "frontier_bytes_peak", "frontier_spilled_bytes", "peak_resident_bytes"}) {
+    EXPECT_TRUE(report.contains(key)) << key;
+  }
+  EXPECT_GT(report["peak_resident_bytes"].get<double>(), report["table_bytes"].get<double>());
+  for (const std::string& bad : {std::string("check paxos --memory 17179869184G"), std::string("check paxos --memory -5M"),
+                                 std::string("check paxos --spill-max 1K"), std::string("simulate paxos --seed -1"),
+                                 std::string("simulate paxos --seed 123456789012345678901"),
+                                 std::string("check paxos --spill-dir /nonexistent-folder")}) {
+    const CommandResult r = lockstep(bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_EQ(lockstep::testing::line_count(r.err), 1) << bad << ": " << r.err;
+  }
+  EXPECT_EQ(lockstep("simulate paxos --seed 18446744073709551615 --runs 2 --quiet").exit_code, 0);
+}
+
+TEST(AuditMemory, the_spill_goes_where_asked_and_is_bounded) {
+  const std::string dir = fresh_dir("spill");
+  // 8M of memory leaves the frontier 1M: Paxos at its defaults spills.
+  const std::string bounds = "check paxos --memory 8M --workers 1 --quiet --json";
+  // TMPDIR names a folder that does not exist: the spill fails there (so TMPDIR is honoured), and
+  // under a hard --memory the run stops incomplete, with its figures, saying where.
+  const CommandResult in_tmpdir = lockstep::testing::run_command("TMPDIR=" + dir + "/absent " + LOCKSTEP_BINARY + " " + bounds);
+  EXPECT_EQ(in_tmpdir.exit_code, 3) << in_tmpdir.out << in_tmpdir.err;
+  const Json failed = json_of(in_tmpdir);
+  EXPECT_NE(failed.value("stop_reason", std::string()).find(dir + "/absent"), std::string::npos) << in_tmpdir.out;
+  EXPECT_GT(failed.value("distinct_states", 0), 0);
+  // --spill-dir is used (the spill succeeds there) and --spill-max bounds it.
+  const CommandResult bounded = lockstep(bounds + " --spill-dir " + dir + " --spill-max 1M");
+  EXPECT_EQ(bounded.exit_code, 3) << bounded.out << bounded.err;
+  const Json report = json_of(bounded);
+  EXPECT_NE(report.value("stop_reason", std::string()).find("--spill-max"), std::string::npos) << bounded.out;
+  EXPECT_GT(report.value("frontier_spilled_bytes", 0), 0);
+  EXPECT_LE(report.value("frontier_spilled_bytes", 0), 1 << 20);
+  EXPECT_EQ(report["search"]["spill_dir"], dir);
+}
+
+// Item 8: a vacuous result says which bound cut the states; --coverage counts each kind of action.
+TEST(AuditVacuous, the_bound_that_cut_the_states_is_named) {
+  const CommandResult r = lockstep("check raft --nodes 5 --max-term 2 --max-log 1 --requests 1 --crashes 0 --quiet");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("VACUOUS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("states not expanded: more than 3 messages in flight"), std::string::npos) << r.out;
+  const Json coverage = json_of(lockstep("check paxos --max-round 1 --crashes 0 --quiet --json --coverage"))["coverage"];
+  EXPECT_GT(coverage.value("Deliver Prepare", 0), 0) << coverage.dump();
+  EXPECT_GT(coverage.value("Request", 0), 0) << coverage.dump();
+}
+
+// Item 10: simulate's summary states the depth bound its walks had, and the seeds it used.
+TEST(AuditSimulate, summary_states_the_walk_bound_and_seeds) {
+  const CommandResult r = lockstep("simulate paxos --runs 10 --depth 40 --seed 7 --quiet");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("max_depth=40"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("seeds 7 to 16"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -39,7 +39,7 @@ TEST_P(PaxosSeededBug, is_found_with_a_shortest_itf_trace_at_default_bounds) {
   EXPECT_EQ(report.trace["states"].size(), GetParam().trace_steps + 1);
   EXPECT_EQ(report.trace["#meta"]["invariant"], GetParam().invariant);
   EXPECT_EQ(report.trace["vars"], Json::parse(R"(["nodes", "network", "budgets", "requests_pending", "ghost"])"));
-  EXPECT_EQ(report.stats.depth, GetParam().trace_steps + 1);
+  EXPECT_EQ(report.stats.depth, GetParam().trace_steps);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -54,14 +54,14 @@ TEST(PaxosCheck, correct_protocol_state_counts_are_pinned) {
   CheckReport report = check_paxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_EQ(report.stats.distinct_states, 288u);
-  EXPECT_EQ(report.stats.depth, 13u);
+  EXPECT_EQ(report.stats.depth, 12u);
 
   o.round_max = 2;
   o.crashes = 1;
   report = check_paxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_EQ(report.stats.distinct_states, 190620u);
-  EXPECT_EQ(report.stats.depth, 28u);
+  EXPECT_EQ(report.stats.depth, 27u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 
@@ -127,7 +127,7 @@ TEST(PaxosTlaCheck, matches_tlc_distinct_states_for_mcpaxos_constants) {
   const CheckReport report = check_paxos_tla(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_EQ(report.stats.distinct_states, 3921u);
-  EXPECT_EQ(report.stats.depth, 17u);
+  EXPECT_EQ(report.stats.depth, 16u);
 }
 
 TEST(PaxosTlaCheck, three_ballots_count_is_pinned) {
@@ -136,7 +136,7 @@ TEST(PaxosTlaCheck, three_ballots_count_is_pinned) {
   const CheckReport report = check_paxos_tla(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_EQ(report.stats.distinct_states, 185369u);
-  EXPECT_EQ(report.stats.depth, 25u);
+  EXPECT_EQ(report.stats.depth, 24u);
 }
 
 TEST(PaxosTlaCheck, rejects_constants_out_of_range) {
@@ -161,7 +161,7 @@ TEST(PaxosTlaCheck, symmetry_over_acceptors_and_values) {
   const CheckReport report = check_paxos_tla(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_EQ(report.stats.distinct_states, 17153u);  // of 185,369: 3! x 2! = 12 renamings at most
-  EXPECT_EQ(report.stats.depth, 25u);
+  EXPECT_EQ(report.stats.depth, 24u);
 }
 
 TEST(PaxosCheck, value_symmetry_needs_unbound_clients_and_keeps_every_bug) {

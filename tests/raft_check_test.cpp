@@ -49,17 +49,17 @@ CheckReport expect_passes(const RaftCheckOptions& o, std::size_t distinct_states
 }
 
 TEST(RaftCheck, correct_protocol_state_counts_are_pinned) {
-  expect_passes(small_bounds(1, 1, 2), 9953u, 26u);
-  EXPECT_TRUE(expect_passes(small_bounds(1, 1, 3), 298847u, 36u).sometimes_unreached.empty());
+  expect_passes(small_bounds(1, 1, 2), 9953u, 25u);
+  EXPECT_TRUE(expect_passes(small_bounds(1, 1, 3), 298847u, 35u).sometimes_unreached.empty());
 }
 
 // With snapshots (every applied entry, or every second), nodes snapshot and compact, leaders send
 // InstallSnapshot to lagging followers, and a crashed node restarts from its snapshot; every
 // property holds on every state (with snapshots off, the counts above are unchanged).
 TEST(RaftCheck, correct_protocol_with_snapshots_passes_exhaustively) {
-  EXPECT_TRUE(expect_passes(small_bounds(1, 1, 3, 1), 309377u, 36u).sometimes_unreached.empty());
-  expect_passes(small_bounds(2, 2, 2, 1), 68690u, 30u);
-  expect_passes(small_bounds(2, 2, 2, 2), 76406u, 31u);
+  EXPECT_TRUE(expect_passes(small_bounds(1, 1, 3, 1), 309377u, 35u).sometimes_unreached.empty());
+  expect_passes(small_bounds(2, 2, 2, 1), 68690u, 29u);
+  expect_passes(small_bounds(2, 2, 2, 2), 76406u, 30u);
 }
 
 TEST(RaftCheck, without_a_crash_no_leader_is_replaced_and_the_run_is_vacuous) {

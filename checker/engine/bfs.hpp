@@ -25,6 +25,7 @@
 #include <array>
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <condition_variable>
 #include <exception>
@@ -44,6 +45,7 @@
 #include "spec/property.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/fingerprint.hpp"
+#include "model/core/json.hpp"
 
 namespace lockstep::detail {
 
@@ -66,7 +68,9 @@ class BreadthFirst {
     const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
     // Under the user's --memory the frontier's budget is hard: a disk that refuses it stops the run.
     const bool hard = options.memory_bytes_max != 0;
-    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_, hard);
+    spill_.dir = options.spill_dir;
+    spill_.bytes_max = options.spill_bytes_max;
+    for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_, hard, &spill_);
     for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
     if (distributed()) {
       for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
@@ -86,12 +90,20 @@ class BreadthFirst {
     collect_next_level();
     resolve_violations();
     while (!stopped() && global_level_size_ > 0) {
-      if (options_.depth_max != 0 && depth >= options_.depth_max) {
+      // `depth` levels are known; expanding the last one finds states `depth` steps away.
+      if (options_.depth_max != 0 && depth > options_.depth_max) {
         result_.depth_bounded = true;
+        result_.states_at_depth_bound = global_level_size_;
         break;
       }
-      expand_level(depth);
-      collect_next_level();
+      try {
+        expand_level(depth);
+        collect_next_level();
+      } catch (const SpillBoundReached& e) {  // the figures so far stand; the run is incomplete
+        memory_exhausted_ = true;
+        result_.stop_reason = e.what();
+        break;
+      }
       resolve_violations();
       if (global_level_size_ > 0 && !memory_exhausted_) ++depth;
     }
@@ -135,12 +147,13 @@ class BreadthFirst {
     std::vector<Action> sleep_live;     // sleeping actions whose successor is within bounds
     std::vector<Action> sleep_scratch;
     std::uint64_t pruned = 0;
-    Worker(std::size_t budget, std::atomic<std::size_t>* resident, bool hard)
-        : next(budget, resident, hard), budget(budget), hard(hard), resident(resident) {}
+    Worker(std::size_t budget, std::atomic<std::size_t>* resident, bool hard, SpillPolicy* spill)
+        : next(budget, resident, hard, spill), budget(budget), hard(hard), resident(resident), spill(spill) {}
     Frontier next;
     std::size_t budget;
     bool hard;
     std::atomic<std::size_t>* resident;
+    SpillPolicy* spill;
     Bytes read_buffer;
     Bytes encoded;
     Bytes batch_bytes;
@@ -151,6 +164,8 @@ class BreadthFirst {
     std::vector<Bytes> outbox;  // distributed: successors for each rank, as ship() writes them
     std::uint64_t states_sent = 0;
     std::uint64_t bytes_sent = 0;
+    std::uint64_t beyond_bounds = 0;  // new states not expanded: beyond the model's bounds
+    std::map<std::string, std::uint64_t> coverage;
     std::uint64_t generated = 0;
     std::uint64_t distinct = 0;
     std::uint64_t reported_generated = 0;
@@ -164,7 +179,7 @@ class BreadthFirst {
     cursor_.store(0);
     expanded_.store(0);
     distinct_at_level_start_ = distinct_.load();
-    depth_ = depth;
+    depth_ = depth - 1;  // in steps: the states being expanded are this many steps away
     if (!distributed()) {
       expand_items(work_.size());
       return;
@@ -172,7 +187,7 @@ class BreadthFirst {
     // In rounds: a few blocks per worker, then the exchange, until no rank has blocks left.
     const std::size_t per_round = 4 * workers_.size();
     std::size_t end = 0;
-    LevelFigures level{depth + 1, 0, 0, 0, 0};
+    LevelFigures level{depth, 0, 0, 0, 0};  // the states found are `depth` steps away
     insert_level_ = depth;  // the level of the states it finds (the initial states' is 0)
     const std::uint64_t sent_before = bytes_sent(), states_sent_before = states_sent();
     // Summed over the ranks after each round: whether any has blocks left, or stopped; the
@@ -188,7 +203,7 @@ class BreadthFirst {
                 expanded_.load(), distinct_.load() - distinct_at_level_start_, bytes_sent() - sent_before,
                 states_sent() - states_sent_before};
       partition_->sum(agreed);
-      ExploreStats stats{agreed[2], agreed[3], depth, global_level_size_ - std::min(global_level_size_, agreed[4])};
+      ExploreStats stats{agreed[2], agreed[3], depth - 1, global_level_size_ - std::min(global_level_size_, agreed[4])};
       progress_.tick_now(stats);
       if (agreed[1] != 0) {
         stop_for_memory();
@@ -282,6 +297,7 @@ class BreadthFirst {
         return;
       }
       ++w.generated;
+      if (options_.coverage) ++w.coverage[action_kind_label(action)];
       if (const auto p = first_violated_transition(model_.transition_properties(), state, next)) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
                            std::string(model_.transition_properties()[*p].name), source, state_fp,
@@ -326,7 +342,11 @@ class BreadthFirst {
         w.uncounted = 0;
       }
       check(w, w.batch_states[k], inserted.slot, p.fingerprint);
-      if (expands) w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
+      if (expands) {
+        w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
+      } else {
+        ++w.beyond_bounds;
+      }
     }
     if (++w.unpublished == publish_every) publish(w);
   }
@@ -391,7 +411,11 @@ class BreadthFirst {
     }
     ++w.distinct;
     check(w, state, inserted.slot, fp);
-    if (model_.within_bounds(state)) w.next.push(w.encoded.data(), w.encoded.size());
+    if (model_.within_bounds(state)) {
+      w.next.push(w.encoded.data(), w.encoded.size());
+    } else {
+      ++w.beyond_bounds;
+    }
   }
 
   void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
@@ -416,7 +440,7 @@ class BreadthFirst {
       spilled_ += w.next.spilled_bytes();
       for (std::size_t b = 0; b < w.next.blocks(); ++b) work_.emplace_back(level_.size(), b);
       level_.push_back(std::move(w.next));
-      w.next = Frontier(w.budget, w.resident, w.hard);
+      w.next = Frontier(w.budget, w.resident, w.hard, w.spill);
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();
@@ -545,6 +569,27 @@ class BreadthFirst {
       if (!found) break;  // cannot happen for a deterministic model
       result_.trace.push_back({std::move(found->first), std::move(found->second)});
     }
+  }
+
+  // An action's kind for --coverage: its name, and for a message its type ("Deliver RequestVote").
+  static std::string action_kind_label(const Action& action) {
+    const Json json = to_json_value(action);
+    if (!json.is_object() || !json.contains("tag")) return json.dump();
+    std::string label = json["tag"].get<std::string>();
+    const Json& value = json.contains("value") ? json["value"] : json;
+    if (value.is_object()) {
+      for (const char* field : {"envelope", "timer", "request"}) {
+        if (!value.contains(field)) continue;
+        const Json& inner = value[field];
+        const Json& message = inner.is_object() && inner.contains("message") ? inner["message"] : inner;
+        if (message.is_object() && message.contains("tag") && message["tag"].is_string()) {
+          label += " " + message["tag"].get<std::string>();
+        } else if (message.is_string()) {
+          label += " " + message.get<std::string>();
+        }
+      }
+    }
+    return label;
   }
 
   // ---- one process: the level bits that decide parents ----
@@ -683,7 +728,11 @@ class BreadthFirst {
     }
     const State state = decode_from<State>(data, size);
     check(w, state, inserted.slot, fp);
-    if (model_.within_bounds(state)) w.next.push(data, size);
+    if (model_.within_bounds(state)) {
+      w.next.push(data, size);
+    } else {
+      ++w.beyond_bounds;
+    }
   }
 
   // Some rank's table could not grow: every rank stops, incomplete.
@@ -766,7 +815,7 @@ class BreadthFirst {
       result_.ranks.push_back({all[r], all[r + 1], all[r + 2], all[r + 3], all[r + 4], all[r + 5], all[r + 6]});
     }
     std::array<std::uint64_t, 7> sums{stats.states_generated, stats.distinct_states, result_.transitions_pruned,
-                                      table_bytes, frontier_peak_, spilled_, 0};
+                                      table_bytes, frontier_peak_, spilled_, result_.states_beyond_bounds};
     partition_->sum(sums);
     stats.states_generated = sums[0];
     stats.distinct_states = sums[1];
@@ -774,6 +823,7 @@ class BreadthFirst {
     result_.table_bytes = sums[3];
     result_.frontier_bytes_peak = sums[4];
     result_.frontier_spilled_bytes = sums[5];
+    result_.states_beyond_bounds = sums[6];
     std::vector<std::uint64_t> seen(reached.begin(), reached.end());
     partition_->max(seen);
     for (std::size_t p = 0; p < reached.size(); ++p) reached[p] = static_cast<char>(seen[p]);
@@ -785,8 +835,10 @@ class BreadthFirst {
       stats.states_generated += w.generated;
       stats.distinct_states += w.distinct;
       result_.transitions_pruned += w.pruned;
+      result_.states_beyond_bounds += w.beyond_bounds;
+      for (const auto& [kind, n] : w.coverage) result_.coverage[kind] += n;
     }
-    stats.depth = depth;
+    stats.depth = depth - 1;  // steps: `depth` levels, the first the initial states
     stats.queue = global_level_size_;
     result_.table_bytes = table_.bytes() + (level_bits_.size() + next_bits_.size()) * sizeof(std::uint64_t);
     result_.frontier_bytes_peak = frontier_peak_;
@@ -804,7 +856,9 @@ class BreadthFirst {
       result_.property = violation_.property;
       rebuild_trace();
       // The violating state lies one level below the level being expanded when it was met.
-      result_.stats.depth = std::max<std::uint32_t>(depth, static_cast<std::uint32_t>(result_.trace.size()));
+      if (!result_.trace.empty()) {  // (a distributed run's trace is rebuilt on rank 0 only)
+        result_.stats.depth = std::max<std::uint32_t>(depth - 1, static_cast<std::uint32_t>(result_.trace.size() - 1));
+      }
     }
     result_.outcome = outcome_of(have_violation_, memory_exhausted_, result_);
     return std::move(result_);
@@ -827,6 +881,7 @@ class BreadthFirst {
   std::size_t items_end_ = 0;          // the workers expand blocks below this
   std::uint32_t insert_level_ = 0;     // distributed: the level of the states being found
   std::atomic<std::size_t> resident_ = 0;  // frontier bytes in memory
+  SpillPolicy spill_;
   std::size_t frontier_peak_ = 0;
   std::size_t spilled_ = 0;
   std::uint64_t distinct_at_level_start_ = 0;

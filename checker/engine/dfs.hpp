@@ -82,10 +82,10 @@ class DepthFirst {
       ++stats_.distinct_states;
       if (check(action, state)) return false;
     }
-    stats_.depth = std::max(stats_.depth, depth + 1);
+    stats_.depth = std::max(stats_.depth, depth);
     if (!model_.within_bounds(state)) return false;
     Frame frame{std::move(action), std::move(state), depth, {}, 0};
-    if (options_.depth_max != 0 && depth + 1 >= options_.depth_max) {
+    if (options_.depth_max != 0 && depth >= options_.depth_max) {
       bool more = false;
       model_.for_each_successor(frame.state, [&](const Action&, State&&) { more = true; });
       result_.depth_bounded = result_.depth_bounded || more;

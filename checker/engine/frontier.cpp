@@ -1,6 +1,9 @@
 #include "checker/engine/frontier.hpp"
 
+#include <fcntl.h>
+
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -8,8 +11,9 @@
 
 namespace lockstep {
 
-Frontier::Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident, bool hard_budget)
-    : memory_budget_(memory_budget), resident_(resident), hard_budget_(hard_budget) {}
+Frontier::Frontier(std::size_t memory_budget, std::atomic<std::size_t>* resident, bool hard_budget,
+                   SpillPolicy* spill)
+    : memory_budget_(memory_budget), resident_(resident), spill_(spill), hard_budget_(hard_budget) {}
 
 Frontier::~Frontier() { release(); }
 
@@ -24,6 +28,7 @@ Frontier& Frontier::operator=(Frontier&& other) noexcept {
   in_memory_ = other.in_memory_;
   memory_budget_ = other.memory_budget_;
   resident_ = other.resident_;
+  spill_ = other.spill_;
   file_ = other.file_;
   file_size_ = other.file_size_;
   spilled_bytes_ = other.spilled_bytes_;
@@ -39,6 +44,8 @@ Frontier& Frontier::operator=(Frontier&& other) noexcept {
 void Frontier::release() {
   if (resident_ != nullptr && in_memory_ > 0) resident_->fetch_sub(in_memory_, std::memory_order_relaxed);
   in_memory_ = 0;
+  if (spill_ != nullptr && file_size_ > 0) spill_->on_disk.fetch_sub(file_size_, std::memory_order_relaxed);
+  file_size_ = 0;
   if (file_ != nullptr) std::fclose(file_);
   file_ = nullptr;
 }
@@ -66,7 +73,7 @@ void Frontier::close_block() {
       open_ = Bytes{};
       return;
     } else if (hard_budget_) {
-      throw std::runtime_error(error);
+      throw SpillBoundReached(error);  // under the user's --memory: stop, incomplete
     } else {
       spill_error_ = error;  // keep this block and the next ones in memory
     }
@@ -80,9 +87,25 @@ void Frontier::close_block() {
 
 // Writes the open block at the end of the temporary file; "" or what went wrong.
 std::string Frontier::spill(Block& block) {
+  if (spill_ != nullptr && spill_->bytes_max != 0 &&
+      spill_->on_disk.load(std::memory_order_relaxed) + open_.size() > spill_->bytes_max) {
+    throw SpillBoundReached("the frontier's disk bound (--spill-max) is reached");
+  }
   if (file_ == nullptr) {
-    file_ = std::tmpfile();
-    if (file_ == nullptr) return std::string("cannot create a temporary file for the frontier: ") + std::strerror(errno);
+    std::string dir = spill_ != nullptr ? spill_->dir : "";
+    if (dir.empty()) {
+      const char* tmpdir = std::getenv("TMPDIR");
+      dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+    }
+    std::string path = dir + "/lockstep-frontier-XXXXXX";
+    const int fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd < 0) return "cannot create a file for the frontier in " + dir + ": " + std::strerror(errno);
+    ::unlink(path.c_str());  // gone when closed, even if the process is killed
+    file_ = ::fdopen(fd, "w+b");
+    if (file_ == nullptr) {
+      ::close(fd);
+      return std::string("cannot open the frontier's file: ") + std::strerror(errno);
+    }
   }
   errno = 0;
   if (std::fwrite(open_.data(), 1, open_.size(), file_) != open_.size() || std::fflush(file_) != 0) {
@@ -94,6 +117,12 @@ std::string Frontier::spill(Block& block) {
   block.spilled = true;
   file_size_ += block.size;
   spilled_bytes_ += block.size;
+  if (spill_ != nullptr) {
+    const std::size_t now = spill_->on_disk.fetch_add(block.size, std::memory_order_relaxed) + block.size;
+    std::size_t peak = spill_->on_disk_peak.load(std::memory_order_relaxed);
+    while (now > peak && !spill_->on_disk_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
   return "";
 }
 

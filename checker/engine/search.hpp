@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,9 +31,12 @@ enum class Strategy { bfs, dfs };
 struct ExploreOptions {
   Strategy strategy = Strategy::bfs;
   bool keep_going = false;          // do not stop at the first violation (count them all)
-  std::uint32_t depth_max = 0;      // 0 = no bound
+  bool coverage = false;            // count the transitions of each kind of action (breadth-first)
+  std::uint32_t depth_max = 0;      // explore states at most this many steps from an initial one; 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
   std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
+  std::string spill_dir;            // where the frontier spills ("" = $TMPDIR, else /tmp)
+  std::size_t spill_bytes_max = 0;  // disk the spilled frontier may take at once; 0 = no bound
   Progress::Mode progress = Progress::Mode::quiet;
   unsigned workers = 1;             // threads exploring each level
   bool symmetry = false;            // store one state per orbit (a SymmetryModel's canonicalize)
@@ -87,6 +91,9 @@ struct ExploreResult {
   std::uint64_t violations = 0;
   std::uint64_t transitions_pruned = 0;      // by partial-order reduction
   bool depth_bounded = false;                // states beyond depth_max were not explored
+  std::uint64_t states_beyond_bounds = 0;    // distinct states checked but not expanded: !within_bounds
+  std::uint64_t states_at_depth_bound = 0;   // distinct states not expanded because of depth_max
+  std::map<std::string, std::uint64_t> coverage;  // with options.coverage: transitions per kind of action
   std::vector<RankFigures> ranks;            // distributed only: per rank, in rank order
   std::vector<LevelFigures> levels;          // distributed only: per level
 };

@@ -71,14 +71,15 @@ Bug bug_from(const std::string& name) {
   return Bug{};
 }
 
-// The budgets and bound every World takes.
+// The budgets and bound every World takes; more messages in flight than the network holds
+// (`messages_capacity`) is refused, not clamped.
 template <class Options>
-void add_fault_fields(std::vector<IntField<Options>>& fields) {
+void add_fault_fields(std::vector<IntField<Options>>& fields, std::size_t messages_capacity) {
   fields.push_back({"--crashes", "Crash budget", &Options::crashes, 0, 100});
   fields.push_back({"--drops", "Message drop budget", &Options::drops, 0, 100});
   fields.push_back({"--duplicates", "Message duplication budget", &Options::duplicates, 0, 100});
   fields.push_back({"--max-messages", "States with more messages in flight are not expanded (0 = up to the network's capacity)",
-                    &Options::messages_max, 0, 1000000});
+                    &Options::messages_max, 0, static_cast<int>(messages_capacity)});
 }
 
 }  // namespace lockstep

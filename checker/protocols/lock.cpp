@@ -41,7 +41,8 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          static_cast<int>(ModelSizes::log_capacity)},
         {"--snapshot-every", "A replica snapshots its table every N applied entries (0 = never)",
          &LockCheckOptions::snapshot_every, 0, 8}};
-    add_fault_fields(f);
+    static_assert(RaftLockWorld::messages_capacity == PaxosLockWorld::messages_capacity);
+    add_fault_fields(f, RaftLockWorld::messages_capacity);
     return f;
   }();
   return list;

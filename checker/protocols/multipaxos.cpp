@@ -26,7 +26,7 @@ const std::vector<IntField<MultiPaxosCheckOptions>>& fields() {
          static_cast<int>(requests_max)},
         {"--snapshot-every", "A replica snapshots every this many applied slots (0 = never)",
          &MultiPaxosCheckOptions::snapshot_every, 0, static_cast<int>(multipaxos::slot_capacity)}};
-    add_fault_fields(f);
+    add_fault_fields(f, MultiPaxosWorld::messages_capacity);
     return f;
   }();
   return list;

@@ -19,7 +19,7 @@ const std::vector<IntField<PaxosCheckOptions>>& fields() {
         {"--nodes", "Nodes (each proposes, accepts and learns)", &PaxosCheckOptions::nodes, 1, 9},
         {"--values", "Values that clients propose", &PaxosCheckOptions::values, 0, 9},
         {"--max-round", "Highest ballot round", &PaxosCheckOptions::round_max, 1, 100}};
-    add_fault_fields(f);
+    add_fault_fields(f, PaxosWorld::messages_capacity);
     return f;
   }();
   return list;

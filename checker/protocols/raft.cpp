@@ -25,7 +25,7 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
          static_cast<int>(requests_max)},
         {"--snapshot-every", "Applied entries between a node's snapshots (0: never)", &RaftCheckOptions::snapshot_every,
          0, static_cast<int>(raft::log_capacity)}};
-    add_fault_fields(f);
+    add_fault_fields(f, RaftWorld::messages_capacity);
     return f;
   }();
   return list;

@@ -11,6 +11,11 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -33,6 +38,9 @@ struct CommonFlags {
   int depth_max = 0;
   int workers = 0;
   std::string memory;
+  std::string spill_dir;
+  std::string spill_max;
+  bool coverage = false;
   bool symmetry = false;
   std::string strategy = "bfs";
   bool por = false;
@@ -44,7 +52,7 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--trace-out", flags.trace_out,
                       "Write the counterexample (ITF JSON) here [default: <protocol>[-<bug>].itf.json]");
   command->add_flag("--continue", flags.keep_going, "Keep exploring after the first violation and count them all");
-  command->add_option("--max-depth", flags.depth_max, "Do not explore beyond this depth (0 = no bound)")
+  command->add_option("--max-depth", flags.depth_max, "Explore only states at most this many steps from an initial state (0 = no bound)")
       ->check(CLI::Range(0, 1000000));
   command->add_flag("--quiet", flags.quiet, "No live progress on stderr");
   command->add_option("--strategy", flags.strategy,
@@ -58,6 +66,12 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--memory", flags.memory,
                       "Bound the memory for visited states and the frontier (e.g. 512M, 4G); when full, stop with the "
                       "figures so far (exit 3)");
+  command->add_option("--spill-dir", flags.spill_dir,
+                      "Where the frontier beyond its memory budget is written [default: $TMPDIR, else /tmp]");
+  command->add_option("--spill-max", flags.spill_max,
+                      "Bound the disk the spilled frontier takes (e.g. 20G); when full, stop with the figures so far "
+                      "(exit 3)");
+  command->add_flag("--coverage", flags.coverage, "Print how often each kind of action fired");
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
@@ -66,33 +80,45 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
                     "states; --workers and --memory are per process");
 }
 
-// "512M", "4G", "1.5G", "100000" (bytes). Throws UsageError otherwise.
-std::size_t parse_size(const std::string& text) {
+// "512M", "4G", "1.5G", "2T", "100000" (bytes), from 1M to 1P. Throws UsageError otherwise.
+std::size_t parse_size(const std::string& flag, const std::string& text) {
   std::size_t used = 0;
   double value = 0;
   try {
     value = std::stod(text, &used);
   } catch (const std::exception&) {
-    throw UsageError("--memory: expected a size such as 512M or 4G, got '" + text + "'");
+    throw UsageError(flag + ": expected a size such as 512M or 4G, got '" + text + "'");
   }
   const std::string unit = text.substr(used);
   double scale = 1;
   if (unit == "K" || unit == "k" || unit == "KiB") scale = 1024.0;
   else if (unit == "M" || unit == "m" || unit == "MiB") scale = 1024.0 * 1024;
   else if (unit == "G" || unit == "g" || unit == "GiB") scale = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw UsageError("--memory: unknown unit '" + unit + "' (use K, M or G)");
-  if (!(value > 0) || value * scale < 1024.0 * 1024) throw UsageError("--memory: must be at least 1M");
+  else if (unit == "T" || unit == "t" || unit == "TiB") scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty()) throw UsageError(flag + ": unknown unit '" + unit + "' (use K, M, G or T)");
+  if (!(value > 0) || value * scale < 1024.0 * 1024) throw UsageError(flag + ": must be at least 1M, got '" + text + "'");
+  // Past this a size means nothing on any machine (and would overflow the conversion).
+  if (!(value * scale <= 1024.0 * 1024 * 1024 * 1024 * 1024)) throw UsageError(flag + ": must be at most 1024T, got '" + text + "'");
   return static_cast<std::size_t>(value * scale);
 }
 
 ExploreOptions explore_options(const CommonFlags& flags) {
   ExploreOptions options;
   if (!flags.memory.empty()) {
-    const std::size_t memory = parse_size(flags.memory);
+    const std::size_t memory = parse_size("--memory", flags.memory);
     options.frontier_memory = std::min(options.frontier_memory, memory / 8);
     options.memory_bytes_max = memory - options.frontier_memory;
   }
+  if (!flags.spill_max.empty()) options.spill_bytes_max = parse_size("--spill-max", flags.spill_max);
+  if (!flags.spill_dir.empty()) {
+    struct stat st {};
+    if (::stat(flags.spill_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      throw UsageError("--spill-dir: " + flags.spill_dir + " is not a folder");
+    }
+    options.spill_dir = flags.spill_dir;
+  }
   options.keep_going = flags.keep_going;
+  options.coverage = flags.coverage;
   options.symmetry = flags.symmetry;
   options.strategy = flags.strategy == "dfs" ? Strategy::dfs : Strategy::bfs;
   options.por = flags.por;
@@ -100,6 +126,9 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   if (flags.por && options.strategy == Strategy::dfs) throw UsageError("--por works with --strategy bfs");
   if (flags.distributed && options.strategy == Strategy::dfs) throw UsageError("--distributed works with --strategy bfs");
   if (flags.distributed && flags.por) throw UsageError("--distributed and --por cannot be combined yet");
+  if (flags.coverage && (flags.distributed || options.strategy == Strategy::dfs)) {
+    throw UsageError("--coverage works with --strategy bfs in one process");
+  }
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   if (options.strategy == Strategy::dfs && flags.depth_max == 0) options.depth_max = 100;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
@@ -192,6 +221,78 @@ void print_distributed(const CheckReport& report) {
   }
 }
 
+// The option's key in the bounds: --any-node -> any_node.
+std::string bound_key(const std::string& flag) {
+  std::string key = flag.substr(flag.find_first_not_of('-'));
+  std::replace(key.begin(), key.end(), '-', '_');
+  return key;
+}
+
+std::string size_text(std::size_t bytes) {
+  if (bytes >= (std::size_t{1} << 30)) return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1 << 30));
+  if (bytes >= (std::size_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / (1 << 10));
+}
+
+// Every option that shapes a run, reported in the three places (the bounds line, the JSON, the
+// trace's #meta): the protocol's switches and choices beside its numbers, and how the search ran.
+// (The workers go to the JSON and the text only: the trace does not depend on them.)
+void complete_report(const ProtocolEntry& entry, const ProtocolArgs& args, const CommonFlags& flags,
+                     const ExploreOptions& explore, CheckReport& report) {
+  for (const SwitchSpec& flag : entry.switches) report.bounds[bound_key(flag.flag)] = args.on(flag.flag);
+  for (const ChoiceSpec& choice : entry.choices) report.bounds[bound_key(choice.flag)] = args.choice(choice.flag);
+  report.search = Json{{"strategy", explore.strategy == Strategy::dfs ? "dfs" : "bfs"},
+                       {"por", explore.por},
+                       {"symmetry", explore.symmetry},
+                       {"max_depth", explore.depth_max == 0 ? Json(nullptr) : Json(explore.depth_max)},
+                       {"continue", explore.keep_going},
+                       {"memory_bytes", flags.memory.empty() ? Json(nullptr) : Json(explore.memory_bytes_max + explore.frontier_memory)},
+                       {"spill_dir", explore.spill_dir.empty() ? Json(nullptr) : Json(explore.spill_dir)},
+                       {"spill_max_bytes", explore.spill_bytes_max == 0 ? Json(nullptr) : Json(explore.spill_bytes_max)}};
+  if (report.trace.is_object()) {
+    report.trace["#meta"]["bounds"] = report.bounds;
+    report.trace["#meta"]["search"] = report.search;
+  }
+  report.search["workers"] = explore.workers;
+  if (explore.partition != nullptr) report.search["ranks"] = explore.partition->ranks();
+}
+
+std::string search_text(const Json& search) {
+  std::string text = fmt::format("{}, {} worker{}", search["strategy"].get<std::string>(), search["workers"].get<unsigned>(),
+                                 search["workers"] == 1 ? "" : "s");
+  if (search.contains("ranks")) text += fmt::format(" on each of {} ranks", search["ranks"].get<int>());
+  text += search["por"].get<bool>() ? ", por on" : ", por off";
+  text += search["symmetry"].get<bool>() ? ", symmetry on" : ", symmetry off";
+  if (search["continue"].get<bool>()) text += ", continue after violations";
+  text += search["memory_bytes"].is_null() ? ", memory unbounded" : ", memory at most " + size_text(search["memory_bytes"]);
+  text += ", spill to " + (search["spill_dir"].is_null() ? std::string("$TMPDIR or /tmp") : search["spill_dir"].get<std::string>());
+  if (!search["spill_max_bytes"].is_null()) text += " (at most " + size_text(search["spill_max_bytes"]) + ")";
+  return text;
+}
+
+// The process's peak resident memory (Linux: ru_maxrss in KiB).
+std::size_t peak_resident_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<std::size_t>(usage.ru_maxrss) * 1024;
+}
+
+// Why states were not expanded, for the verdict: "3 states not expanded: more than 3 messages in flight".
+std::vector<std::string> cut_lines(const CheckReport& report) {
+  std::vector<std::string> lines;
+  if (report.states_beyond_bounds > 0) {
+    const std::string why = report.bounds.contains("max_messages")
+                                ? fmt::format("more than {} messages in flight (--max-messages)", report.bounds["max_messages"].dump())
+                                : "beyond the model's bounds";
+    lines.push_back(fmt::format("{} states not expanded: {}", group(report.states_beyond_bounds), why));
+  }
+  if (report.states_at_depth_bound > 0) {
+    lines.push_back(fmt::format("{} states not expanded: at the depth bound ({} steps, --max-depth)",
+                                group(report.states_at_depth_bound), report.search.value("max_depth", Json()).dump()));
+  }
+  return lines;
+}
+
 int report_and_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
                     const std::string& default_trace) {
   std::string trace_path;
@@ -209,6 +310,9 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
   const double per_second = static_cast<double>(report.stats.states_generated) / seconds;
   const double distinct_per_second = static_cast<double>(report.stats.distinct_states) / seconds;
   const double bytes_per_state = all_in_bytes_per_state(report);
+  const std::size_t peak_resident = peak_resident_bytes();
+  const double resident_per_state =
+      static_cast<double>(peak_resident) / static_cast<double>(std::max<std::uint64_t>(report.stats.distinct_states, 1));
   if (flags.json) {
     Json out{{"protocol", report.protocol},
              {"result", std::string(outcome_name(report.outcome))},
@@ -224,12 +328,21 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"frontier_spilled_bytes", report.frontier_spilled_bytes},
              {"collision_probability", collision_probability(report)},
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
-             {"trace_length", report.trace_lines.size()},
+             {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},  // steps
              {"violations", report.violations},
              {"transitions_pruned", report.transitions_pruned},
              {"sometimes_unreached", report.sometimes_unreached},
              {"depth_bounded", report.depth_bounded},
-             {"bounds", report.bounds}};
+             {"states_beyond_bounds", report.states_beyond_bounds},
+             {"states_at_depth_bound", report.states_at_depth_bound},
+             {"not_expanded", cut_lines(report)},
+             {"table_bytes", report.table_bytes},
+             {"frontier_bytes_peak", report.frontier_bytes_peak},
+             {"peak_resident_bytes", peak_resident},
+             {"resident_bytes_per_state", resident_per_state},
+             {"bounds", report.bounds},
+             {"search", report.search}};
+    if (flags.coverage) out["coverage"] = report.coverage;
     if (!report.ranks.empty()) out["distributed"] = distributed_json(report);
     if (!report.stop_reason.empty()) out["stop_reason"] = report.stop_reason;
     if (!report.warning.empty()) out["warning"] = report.warning;
@@ -253,22 +366,27 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
         break;
     }
     if (!report.warning.empty()) fmt::print("  warning    {}\n", report.warning);
+    for (const std::string& line : cut_lines(report)) fmt::print("  cut        {}\n", line);
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
-    fmt::print("  states     {} generated, {} distinct, depth {}\n", group(report.stats.states_generated),
+    fmt::print("  search     {}\n", search_text(report.search));
+    fmt::print("  states     {} generated, {} distinct, depth {} steps\n", group(report.stats.states_generated),
                group(report.stats.distinct_states), report.stats.depth);
     fmt::print("  time       {:.2f} s, {} states/s, {} distinct states/s\n", report.seconds,
                group(static_cast<std::uint64_t>(per_second)), group(static_cast<std::uint64_t>(distinct_per_second)));
-    fmt::print("  memory     {:.1f} bytes/state all-in ({:.1f} in the fingerprint table){}\n", bytes_per_state,
-               table_bytes_per_state(report),
-               report.frontier_spilled_bytes == 0
-                   ? std::string()
-                   : fmt::format(", {:.1f} MiB of frontier spilled to disk", report.frontier_spilled_bytes / 1048576.0));
+    fmt::print("  memory     fingerprint table {} ({:.1f} bytes/state), frontier in memory {} at its widest "
+               "({:.1f} bytes/state with the table), frontier spilled to disk {}; peak resident {} ({:.1f} bytes/state)\n",
+               size_text(report.table_bytes), table_bytes_per_state(report), size_text(report.frontier_bytes_peak),
+               bytes_per_state, size_text(report.frontier_spilled_bytes), size_text(peak_resident), resident_per_state);
     if (!report.ranks.empty()) print_distributed(report);
     fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
                collision_probability(report));
     if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
     if (report.transitions_pruned > 0) {
       fmt::print("  por        {} transitions not taken (their other order was)\n", group(report.transitions_pruned));
+    }
+    if (flags.coverage) {
+      fmt::print("  coverage   transitions per kind of action{}\n", report.coverage.empty() ? ": none" : "");
+      for (const auto& [kind, n] : report.coverage) fmt::print("    {:>14}  {}\n", group(n), kind);
     }
     if (!report.trace_lines.empty()) {
       fmt::print("  trace      {} steps{}\n", report.trace_lines.size() - 1,
@@ -286,7 +404,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
 struct SimulationFlags {
   std::uint64_t runs = 1000;
   std::uint32_t depth = 100;
-  std::uint64_t seed = 1;
+  std::string seed = "1";
   bool swarm = false;
   bool no_shrink = false;
 };
@@ -294,16 +412,26 @@ struct SimulationFlags {
 void add_simulation_flags(CLI::App* command, SimulationFlags& flags) {
   command->add_option("--runs", flags.runs, "Random walks")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))->capture_default_str();
   command->add_option("--depth", flags.depth, "Steps per walk at most")->check(CLI::Range(1u, 1000000u))->capture_default_str();
-  command->add_option("--seed", flags.seed, "Seed of run 0; run i uses seed+i")->capture_default_str();
+  command->add_option("--seed", flags.seed, "Seed of run 0 (0 to 2^64 - 1); run i uses seed+i")->capture_default_str();
   command->add_flag("--swarm", flags.swarm, "Swarm testing: each run draws its own mix of action kinds from its seed");
   command->add_flag("--no-shrink", flags.no_shrink, "Report a failing run as it is, without shrinking it");
+}
+
+// A seed: decimal digits only, within 64 bits (no sign, no wrap-around).
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (text.empty() || text[0] == '-' || text[0] == '+' || error != std::errc{} || end != text.data() + text.size()) {
+    throw UsageError("--seed: expected a whole number from 0 to 18446744073709551615, got '" + text + "'");
+  }
+  return seed;
 }
 
 SimulateOptions simulate_options(const CommonFlags& flags, const SimulationFlags& simulation) {
   SimulateOptions options;
   options.runs = simulation.runs;
   options.depth = simulation.depth;
-  options.seed = simulation.seed;
+  options.seed = parse_seed(simulation.seed);
   options.swarm = simulation.swarm;
   options.shrink = !simulation.no_shrink;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
@@ -354,8 +482,8 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
       fmt::print("{}: no violation in {} runs of up to {} steps\n", title, group(sim.runs), sim.depth);
     }
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
-    fmt::print("  runs       {} ({} steps), seeds {}..., {}\n", group(sim.runs), group(report.stats.states_generated), sim.seed,
-               sim.swarm ? "swarm" : "uniform action mix");
+    fmt::print("  runs       {} ({} steps), seeds {} to {}, {}\n", group(sim.runs), group(report.stats.states_generated),
+               sim.seed, sim.seed + std::max<std::uint64_t>(sim.runs, 1) - 1, sim.swarm ? "swarm" : "uniform action mix");
     fmt::print("  time       {:.2f} s, {} steps/s\n", report.seconds, group(static_cast<std::uint64_t>(steps_per_second)));
     if (report.outcome == Outcome::violation) {
       fmt::print("  trace      {} steps{} (the run had {}){}\n", report.trace_lines.size() - 1,
@@ -432,7 +560,8 @@ int check_distributed(const ProtocolEntry& entry, ProtocolArgs& args, const Comm
   args.explore.partition = partition.get();
   if (!first) args.explore.progress = Progress::Mode::quiet;
   try {
-    const CheckReport report = entry.check(args);
+    CheckReport report = entry.check(args);
+    complete_report(entry, args, flags, args.explore, report);
     if (first) {
       return report_and_exit(report, run_title("check", args, entry.name) + " --distributed", flags,
                              entry.name + bug_suffix(args) + ".itf.json");
@@ -458,7 +587,9 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           if (flags->distributed) return check_distributed(entry, *args, *flags);
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           args->explore = explore_options(*flags);
-                          return report_and_exit(entry.check(*args), run_title("check", *args, entry.name), *flags,
+                          CheckReport report = entry.check(*args);
+                          complete_report(entry, *args, *flags, args->explore, report);
+                          return report_and_exit(report, run_title("check", *args, entry.name), *flags,
                                                  entry.name + bug_suffix(*args) + ".itf.json");
                         }});
   }
@@ -477,8 +608,15 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
         ->check(CLI::Range(0, 256));
     commands.push_back({command, [=, &entry]() -> int {
                           if (auto stop = handle_bug(entry, *args)) return *stop;
-                          return simulation_exit(entry.simulate(*args, simulate_options(*flags, *simulation)),
-                                                 run_title("simulate", *args, entry.name), *flags,
+                          CheckReport report = entry.simulate(*args, simulate_options(*flags, *simulation));
+                          // A walk stops at --depth: that is the depth bound in effect.
+                          report.bounds["max_depth"] = simulation->depth;
+                          for (const SwitchSpec& flag : entry.switches) report.bounds[bound_key(flag.flag)] = args->on(flag.flag);
+                          for (const ChoiceSpec& choice : entry.choices) {
+                            report.bounds[bound_key(choice.flag)] = args->choice(choice.flag);
+                          }
+                          if (report.trace.is_object()) report.trace["#meta"]["bounds"] = report.bounds;
+                          return simulation_exit(report, run_title("simulate", *args, entry.name), *flags,
                                                  entry.name + bug_suffix(*args) + "-simulation.itf.json");
                         }});
   }

@@ -67,7 +67,7 @@ Json replay_json(const std::string& file, const LoadedTrace& trace, const Replay
   return Json{{"file", file},
               {"protocol", trace.model->protocol()},
               {"steps", trace.itf.steps.size() - 1},
-              {"steps_reproduced", result.steps_reproduced},
+              {"steps_reproduced", result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1},
               {"invariant", trace.invariant.empty() ? Json(nullptr) : Json(trace.invariant)},
               {"reproduces_record", result.reproduces_record(trace.invariant)},
               {"divergence", std::move(divergence)},

@@ -1,7 +1,12 @@
 // `lockstep replay`, `show` and `shrink` as a user runs them: exit codes, what they print, the
 // files they write, and one clear line on stderr (exit 2) for every kind of bad trace file.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "tests/support/random_walk.hpp"
@@ -133,6 +138,11 @@ TEST(ShowCommand, piped_it_shows_one_block_per_step_without_colour) {
 
 TEST(ShowCommand, on_a_terminal_it_is_coloured) {
   if (testing::run_command("command -v script >/dev/null").exit_code != 0) GTEST_SKIP() << "no `script` command";
+  // A container without /dev/pts cannot give `script` a pseudo-terminal: nothing to test there.
+  const int pty = posix_openpt(O_RDWR | O_NOCTTY);
+  if (pty < 0) GTEST_SKIP() << "no pseudo-terminal can be created here (" << std::strerror(errno) << ")";
+  close(pty);
+  if (testing::run_command("script -qec true /dev/null").exit_code != 0) GTEST_SKIP() << "`script` cannot open a pseudo-terminal here";
   const std::string command = std::string(LOCKSTEP_BINARY) + " show " + counterexample_path();
   const auto r = testing::run_command("script -qec '" + command + "' /dev/null");  // runs it on a pseudo-terminal
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -36,6 +36,7 @@ struct SimulateOptions {
   bool shrink = true;
   unsigned workers = 1;
   Progress::Mode progress = Progress::Mode::quiet;
+  const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C, SIGTERM): stop after the runs under way
 };
 
 template <class M>
@@ -77,7 +78,8 @@ class Simulator {
   void work(bool reports) {
     try {
       std::vector<Step> trace;
-      for (std::uint64_t run = next_run_++; run < options_.runs && run < first_failure_.load(); run = next_run_++) {
+      for (std::uint64_t run = next_run_++;
+           run < options_.runs && run < first_failure_.load() && !interrupted(options_.interrupt); run = next_run_++) {
         const std::uint64_t seed = options_.seed + run;
         if (auto property = walk(seed, trace)) record_failure(run, seed, *property, trace);
         runs_done_.fetch_add(1);
@@ -192,6 +194,8 @@ class Simulator {
     result_.sometimes_unreached = sometimes_unreached(model_.properties(), seen_);
     if (result_.outcome == Outcome::violation && options_.shrink) {
       if (auto shrunk = shrink_trace(model_, result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
+    } else if (result_.outcome == Outcome::ok && result_.runs < options_.runs && interrupted(options_.interrupt)) {
+      result_.outcome = Outcome::incomplete;  // interrupted: the runs done found nothing
     } else if (result_.outcome == Outcome::ok && !result_.sometimes_unreached.empty()) {
       result_.outcome = Outcome::vacuous;
     }

@@ -105,6 +105,11 @@ class BreadthFirst {
         break;
       }
       resolve_violations();
+      if (interrupted(options_.interrupt) && !distributed()) {  // the figures so far stand
+        memory_exhausted_ = true;
+        result_.stop_reason = interrupted_reason;
+        break;
+      }
       if (global_level_size_ > 0 && !memory_exhausted_) ++depth;
     }
     return finish(depth);
@@ -252,6 +257,10 @@ class BreadthFirst {
   void work(Worker& w, std::size_t index) {
     while (!abort_.load(std::memory_order_relaxed)) {
       pause_for_growth();
+      if (interrupted(options_.interrupt) && !distributed()) {
+        abort_.store(true);
+        break;
+      }
       const std::size_t item = cursor_.fetch_add(1);
       if (item >= items_end_) break;
       const auto [segment, block] = work_[item];

@@ -52,7 +52,9 @@ class DepthFirst {
     std::size_t next = 0;
   };
 
-  bool stopped() const { return memory_exhausted_ || (!result_.trace.empty() && !options_.keep_going); }
+  bool stopped() const {
+    return memory_exhausted_ || (!result_.trace.empty() && !options_.keep_going) || interrupted(options_.interrupt);
+  }
 
   void search() {
     while (!stack_.empty() && !stopped()) {
@@ -134,6 +136,10 @@ class DepthFirst {
   ExploreStats stats() const { return ExploreStats{stats_.states_generated, stats_.distinct_states, stats_.depth, stack_.size()}; }
 
   ExploreResult<M> finish() {
+    if (interrupted(options_.interrupt) && !stack_.empty() && !memory_exhausted_) {  // the figures so far stand
+      memory_exhausted_ = true;
+      result_.stop_reason = interrupted_reason;
+    }
     progress_.finish(stats());
     result_.stats = stats();
     result_.seconds = progress_.seconds();

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <atomic>
 #include <map>
 #include <string>
 #include <string_view>
@@ -32,6 +33,8 @@ struct ExploreOptions {
   Strategy strategy = Strategy::bfs;
   bool keep_going = false;          // do not stop at the first violation (count them all)
   bool coverage = false;            // count the transitions of each kind of action (breadth-first)
+  // Set (by a signal handler: Ctrl-C, SIGTERM) to stop soon with the figures so far, incomplete.
+  const std::atomic<bool>* interrupt = nullptr;
   std::uint32_t depth_max = 0;      // explore states at most this many steps from an initial one; 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
   std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
@@ -120,6 +123,9 @@ void to_representative(const M& model, const ExploreOptions& options, typename M
 }
 
 inline constexpr char memory_bound_reached[] = "the memory bound was reached";
+inline constexpr char interrupted_reason[] = "interrupted";
+
+inline bool interrupted(const std::atomic<bool>* flag) { return flag != nullptr && flag->load(std::memory_order_relaxed); }
 
 }  // namespace detail
 

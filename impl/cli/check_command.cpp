@@ -11,10 +11,12 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -80,6 +82,20 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
                     "states; --workers and --memory are per process");
 }
 
+// Ctrl-C and SIGTERM ask a run to stop with the figures so far (exit 3, "interrupted"); a second
+// one ends the process at once (SA_RESETHAND).
+std::atomic<bool> interrupt_requested{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+extern "C" void on_interrupt(int) { interrupt_requested.store(true); }
+void stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
 // "512M", "4G", "1.5G", "2T", "100000" (bytes), from 1M to 1P. Throws UsageError otherwise.
 std::size_t parse_size(const std::string& flag, const std::string& text) {
   std::size_t used = 0;
@@ -132,6 +148,8 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   options.depth_max = static_cast<std::uint32_t>(flags.depth_max);
   if (options.strategy == Strategy::dfs && flags.depth_max == 0) options.depth_max = 100;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
+  // (A distributed run is stopped by mpirun's own signal handling: every rank at once.)
+  if (!flags.distributed) options.interrupt = &interrupt_requested;
   options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
   return options;
 }
@@ -436,6 +454,7 @@ SimulateOptions simulate_options(const CommonFlags& flags, const SimulationFlags
   options.shrink = !simulation.no_shrink;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = explore_options(flags).workers;
+  options.interrupt = &interrupt_requested;
   return options;
 }
 
@@ -476,6 +495,9 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
   } else {
     if (report.outcome == Outcome::violation) {
       fmt::print("{}: VIOLATION of {} in run {} (seed {})\n", title, report.property, sim.failing_run, sim.failing_seed);
+    } else if (report.outcome == Outcome::incomplete) {
+      fmt::print("{}: INCOMPLETE: interrupted after {} of {} runs (no violation in them)\n", title, group(sim.runs),
+                 group(sim.runs_asked));
     } else if (report.outcome == Outcome::vacuous) {
       fmt::print("{}: VACUOUS: no violation, but no walk reaches {}\n", title, fmt::join(report.sometimes_unreached, ", "));
     } else {
@@ -494,8 +516,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
     }
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
   }
-  if (report.outcome == Outcome::ok) return exit_ok;
-  return exit_violation;
+  return exit_code_of(report.outcome);
 }
 
 // --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
@@ -587,6 +608,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           if (flags->distributed) return check_distributed(entry, *args, *flags);
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           args->explore = explore_options(*flags);
+                          stop_on_signals();
                           CheckReport report = entry.check(*args);
                           complete_report(entry, *args, *flags, args->explore, report);
                           return report_and_exit(report, run_title("check", *args, entry.name), *flags,
@@ -608,6 +630,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
         ->check(CLI::Range(0, 256));
     commands.push_back({command, [=, &entry]() -> int {
                           if (auto stop = handle_bug(entry, *args)) return *stop;
+                          stop_on_signals();
                           CheckReport report = entry.simulate(*args, simulate_options(*flags, *simulation));
                           // A walk stops at --depth: that is the depth bound in effect.
                           report.bounds["max_depth"] = simulation->depth;

@@ -49,6 +49,8 @@ class AnyModel {
   virtual std::vector<std::string> sometimes_reached(const Json& state) const = 0;
   // Every property's name, in the order the explorer checks them.
   virtual std::vector<std::string> property_names() const = 0;
+  // Every property: {"name", "kind": "always" | "sometimes" | "transition", "description"}.
+  virtual Json property_list() const = 0;
   // One readable line for an action.
   virtual std::string describe(const Json& action) const = 0;
 
@@ -110,6 +112,18 @@ class AnyModelFor final : public AnyModel {
     std::vector<std::string> out;
     for (const auto& property : model_.properties()) out.emplace_back(property.name);
     for (const auto& property : model_.transition_properties()) out.emplace_back(property.name);
+    return out;
+  }
+  Json property_list() const override {
+    Json out = Json::array();
+    for (const auto& property : model_.properties()) {
+      out.push_back({{"name", std::string(property.name)},
+                     {"kind", property.kind == PropertyKind::always ? "always" : "sometimes"},
+                     {"description", std::string(property.description)}});
+    }
+    for (const auto& property : model_.transition_properties()) {
+      out.push_back({{"name", std::string(property.name)}, {"kind", "transition"}, {"description", std::string(property.description)}});
+    }
     return out;
   }
   std::string describe(const Json& action) const override { return action_view(action).sentence; }

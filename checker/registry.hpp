@@ -78,6 +78,8 @@ struct ProtocolEntry {
   std::function<std::string(const ProtocolArgs&)> validate;
   std::function<CheckReport(const ProtocolArgs&)> check;
   std::function<CheckReport(const ProtocolArgs&, const SimulateOptions&)> simulate;
+  // The model a run with these args checks (for --list-properties).
+  std::function<std::unique_ptr<AnyModel>(const ProtocolArgs&)> model;
   // Rebuilds the model from a trace's #meta.model (JsonError when it does not decode).
   std::function<std::unique_ptr<AnyModel>(const Json&)> model_from_json;
 

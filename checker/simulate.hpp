@@ -37,6 +37,7 @@ struct SimulateOptions {
   unsigned workers = 1;
   Progress::Mode progress = Progress::Mode::quiet;
   const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C, SIGTERM): stop after the runs under way
+  std::vector<std::string> properties;           // the properties to check (--property); empty = all
 };
 
 template <class M>
@@ -63,7 +64,13 @@ class Simulator {
   using Step = TraceStep<State, Action>;
 
   Simulator(const M& model, const SimulateOptions& options)
-      : model_(model), options_(options), progress_(options.progress, true), seen_(model.properties().size()) {}
+      : model_(model),
+        options_(options),
+        progress_(options.progress, true),
+        seen_(model.properties().size()),
+        checked_(checked_properties(model, options.properties)) {
+    checked_.mark_unchecked(seen_);
+  }
 
   SimulateResult<M> run() {
     std::vector<std::thread> threads;
@@ -116,13 +123,13 @@ class Simulator {
 
   // The first "always" property `state` violates; marks the "sometimes" properties it reaches.
   std::optional<std::string> violated(const State& state) {
-    const auto p = first_violated(model_.properties(), state, seen_);
+    const auto p = first_violated(model_.properties(), state, seen_, checked_.always_or_all());
     if (!p) return std::nullopt;
     return std::string(model_.properties()[*p].name);
   }
   // The first property a step violates: a transition property, else one of the state it reaches.
   std::optional<std::string> violated(const State& before, const State& after) {
-    if (const auto p = first_violated_transition(model_.transition_properties(), before, after)) {
+    if (const auto p = first_violated_transition(model_.transition_properties(), before, after, checked_.transition_or_all())) {
       return std::string(model_.transition_properties()[*p].name);
     }
     return violated(after);
@@ -206,6 +213,7 @@ class Simulator {
   SimulateOptions options_;
   Progress progress_;
   std::vector<std::atomic<bool>> seen_;
+  CheckedProperties checked_;
   std::atomic<std::uint64_t> next_run_ = 0;
   std::atomic<std::uint64_t> first_failure_ = UINT64_MAX;
   std::atomic<std::uint64_t> runs_done_ = 0;

@@ -41,11 +41,14 @@ struct TransitionProperty {
 // property before it that is not yet marked in `reached` (flags indexed like `properties`: bool,
 // char or atomic<bool>) is evaluated, and marked when it holds; one already marked is not
 // evaluated again.
+// `checked` (flags indexed like `properties`; nullptr = all) leaves the others out: a run that
+// checks a chosen subset (--property).
 template <class State, class Flags>
 std::optional<std::size_t> first_violated(const std::vector<Property<State>>& properties, const State& state,
-                                          Flags& reached) {
+                                          Flags& reached, const std::vector<char>* checked = nullptr) {
   for (std::size_t p = 0; p < properties.size(); ++p) {
     const Property<State>& property = properties[p];
+    if (checked != nullptr && !(*checked)[p]) continue;
     if (property.kind == PropertyKind::sometimes) {
       if (!reached[p] && property.holds(state)) reached[p] = true;
     } else if (!property.holds(state)) {
@@ -66,8 +69,10 @@ void mark_reached(const std::vector<Property<State>>& properties, const State& s
 // The first transition property (its index) that the step from `before` to `after` violates.
 template <class State>
 std::optional<std::size_t> first_violated_transition(const std::vector<TransitionProperty<State>>& properties,
-                                                     const State& before, const State& after) {
+                                                     const State& before, const State& after,
+                                                     const std::vector<char>* checked = nullptr) {
   for (std::size_t p = 0; p < properties.size(); ++p) {
+    if (checked != nullptr && !(*checked)[p]) continue;
     if (!properties[p].holds(before, after)) return p;
   }
   return std::nullopt;

@@ -59,6 +59,7 @@ class BreadthFirst {
       : model_(model),
         options_(options),
         partition_(options.partition),
+        checked_(checked_properties(model, options.properties)),
         // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, two bits
         // (level_bits_, next_bits_): the bound covers them too.
         table_(partition_ == nullptr ? options.memory_bytes_max / 49 * 48 : options.memory_bytes_max / 20 * 12,
@@ -71,7 +72,10 @@ class BreadthFirst {
     spill_.dir = options.spill_dir;
     spill_.bytes_max = options.spill_bytes_max;
     for (std::size_t i = 0; i < count; ++i) workers_.emplace_back(budget, &resident_, hard, &spill_);
-    for (Worker& w : workers_) w.sometimes_seen.assign(model.properties().size(), 0);
+    for (Worker& w : workers_) {
+      w.sometimes_seen.assign(model.properties().size(), 0);
+      checked_.mark_unchecked(w.sometimes_seen);
+    }
     if (distributed()) {
       for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
       parents_ = unset_parents(table_.capacity());
@@ -307,7 +311,7 @@ class BreadthFirst {
       }
       ++w.generated;
       if (options_.coverage) ++w.coverage[action_kind_label(action)];
-      if (const auto p = first_violated_transition(model_.transition_properties(), state, next)) {
+      if (const auto p = first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
                            std::string(model_.transition_properties()[*p].name), source, state_fp,
                            TraceStep<State, Action>{action, next}});
@@ -428,7 +432,7 @@ class BreadthFirst {
   }
 
   void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
-    if (const auto p = first_violated(model_.properties(), state, w.sometimes_seen)) {
+    if (const auto p = first_violated(model_.properties(), state, w.sometimes_seen, checked_.always_or_all())) {
       w.found.push_back({*p, fp, std::string(model_.properties()[*p].name), slot, 0, std::nullopt});
     }
   }
@@ -807,7 +811,7 @@ class BreadthFirst {
       const State& before = result_.trace.back().state;
       auto found = first_successor(model_, before, [&](const Action&, const State& next) {
         return fingerprint(next) == violation_.fingerprint &&
-               first_violated_transition(model_.transition_properties(), before, next) == p;
+               first_violated_transition(model_.transition_properties(), before, next, checked_.transition_or_all()) == p;
       });
       if (found) result_.trace.push_back({std::move(found->first), std::move(found->second)});
     }
@@ -876,6 +880,7 @@ class BreadthFirst {
   const M& model_;
   ExploreOptions options_;
   Partition* partition_;
+  CheckedProperties checked_;
   FingerprintTable table_;
   std::unique_ptr<std::uint64_t[]> parents_;  // distributed: per slot, the parent's fingerprint
   std::vector<std::uint64_t> level_bits_;  // one process: per slot, whether in the level being expanded

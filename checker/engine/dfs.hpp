@@ -32,7 +32,10 @@ class DepthFirst {
         options_(options),
         table_(options.memory_bytes_max, FingerprintTable::SlotValue::depth),
         progress_(options.progress),
-        sometimes_seen_(model.properties().size(), false) {}
+        sometimes_seen_(model.properties().size(), false),
+        checked_(checked_properties(model, options.properties)) {
+    checked_.mark_unchecked(sometimes_seen_);
+  }
 
   ExploreResult<M> run() {
     for (State& initial : model_.initial_states()) {
@@ -112,14 +115,14 @@ class DepthFirst {
 
   // Checks a new state; on a violation records the path to it and returns true.
   bool check(const std::optional<Action>& action, const State& state) {
-    const auto p = first_violated(model_.properties(), state, sometimes_seen_);
+    const auto p = first_violated(model_.properties(), state, sometimes_seen_, checked_.always_or_all());
     if (!p) return false;
     violation(std::string(model_.properties()[*p].name), action, state);
     return true;
   }
 
   bool violates_transition(const State& before, const Action& action, const State& after) {
-    const auto p = first_violated_transition(model_.transition_properties(), before, after);
+    const auto p = first_violated_transition(model_.transition_properties(), before, after, checked_.transition_or_all());
     if (!p) return false;
     violation(std::string(model_.transition_properties()[*p].name), action, after);
     return true;
@@ -156,6 +159,7 @@ class DepthFirst {
   ExploreStats stats_;
   std::vector<Frame> stack_;
   std::vector<bool> sometimes_seen_;
+  CheckedProperties checked_;
   bool memory_exhausted_ = false;
   ExploreResult<M> result_;
 };

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <map>
 #include <string>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct ExploreOptions {
   Strategy strategy = Strategy::bfs;
   bool keep_going = false;          // do not stop at the first violation (count them all)
   bool coverage = false;            // count the transitions of each kind of action (breadth-first)
+  // The properties to check, by name (--property); empty = every one.
+  std::vector<std::string> properties;
   // Set (by a signal handler: Ctrl-C, SIGTERM) to stop soon with the figures so far, incomplete.
   const std::atomic<bool>* interrupt = nullptr;
   std::uint32_t depth_max = 0;      // explore states at most this many steps from an initial one; 0 = no bound
@@ -124,6 +127,47 @@ void to_representative(const M& model, const ExploreOptions& options, typename M
 
 inline constexpr char memory_bound_reached[] = "the memory bound was reached";
 inline constexpr char interrupted_reason[] = "interrupted";
+
+// Which of a model's properties a run checks (ExploreOptions::properties): per list, a flag per
+// property. Throws std::invalid_argument for a name the model does not have.
+struct CheckedProperties {
+  std::vector<char> always;      // indexed like model.properties()
+  std::vector<char> transition;  // indexed like model.transition_properties()
+  const std::vector<char>* always_or_all() const { return always.empty() ? nullptr : &always; }
+  const std::vector<char>* transition_or_all() const { return transition.empty() ? nullptr : &transition; }
+  // A "sometimes" property left out counts as reached: a run is not vacuous for it.
+  template <class Flags>
+  void mark_unchecked(Flags& reached) const {
+    for (std::size_t p = 0; p < always.size(); ++p) {
+      if (!always[p]) reached[p] = true;
+    }
+  }
+};
+
+template <class M>
+CheckedProperties checked_properties(const M& model, const std::vector<std::string>& names) {
+  CheckedProperties out;
+  if (names.empty()) return out;
+  out.always.assign(model.properties().size(), 0);
+  out.transition.assign(model.transition_properties().size(), 0);
+  for (const std::string& name : names) {
+    bool found = false;
+    for (std::size_t p = 0; p < model.properties().size(); ++p) {
+      if (model.properties()[p].name == name) out.always[p] = found = true;
+    }
+    for (std::size_t p = 0; p < model.transition_properties().size(); ++p) {
+      if (model.transition_properties()[p].name == name) out.transition[p] = found = true;
+    }
+    if (!found) {
+      std::string known;
+      for (const auto& p : model.properties()) known += (known.empty() ? "" : ", ") + std::string(p.name);
+      for (const auto& p : model.transition_properties()) known += (known.empty() ? "" : ", ") + std::string(p.name);
+      throw std::invalid_argument("--property: " + std::string(M::protocol) + " has no property '" + name +
+                                  "' (it has: " + known + ")");
+    }
+  }
+  return out;
+}
 
 inline bool interrupted(const std::atomic<bool>* flag) { return flag != nullptr && flag->load(std::memory_order_relaxed); }
 

@@ -188,6 +188,11 @@ ProtocolEntry lock_protocol() {
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   entry.check = [](const ProtocolArgs& args) { return check_lock(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_lock(options_of(args), s); };
+  entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
+    const LockCheckOptions o = options_of(args);
+    if (o.consensus == "multipaxos") return std::make_unique<AnyModelFor<PaxosLockWorld>>(make_paxos_world(o, false));
+    return std::make_unique<AnyModelFor<RaftLockWorld>>(make_raft_world(o, false));
+  };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     const auto consensus = model.find("consensus");
     if (consensus != model.end() && *consensus == "multipaxos") {

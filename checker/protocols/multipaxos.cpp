@@ -98,6 +98,9 @@ ProtocolEntry multipaxos_protocol() {
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
     return simulate_multipaxos(options_of(args), s);
   };
+  entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<MultiPaxosWorld>>(make_world(options_of(args), false));
+  };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<MultiPaxosWorld>>(MultiPaxosWorld::from_model_json(model));
   };

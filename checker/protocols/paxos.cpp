@@ -80,6 +80,9 @@ ProtocolEntry paxos_protocol() {
   entry.bugs = bug_specs<paxos::Bug>(paxos::Paxos::bug_description, found);
   entry.check = [](const ProtocolArgs& args) { return check_paxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_paxos(options_of(args), s); };
+  entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<PaxosWorld>>(make_world(options_of(args), false));
+  };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<PaxosWorld>>(PaxosWorld::from_model_json(model));
   };

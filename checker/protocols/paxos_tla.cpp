@@ -63,6 +63,9 @@ ProtocolEntry paxos_tla_protocol() {
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
     return simulate_paxos_tla(options_from(args, fields()), s);
   };
+  entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<PaxosTlaModel>>(make_model(options_from(args, fields()), false));
+  };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<PaxosTlaModel>>(PaxosTlaModel::from_model_json(model));
   };

@@ -102,6 +102,9 @@ ProtocolEntry raft_protocol() {
   entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
   entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };
+  entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
+    return std::make_unique<AnyModelFor<RaftWorld>>(make_world(options_of(args), false));
+  };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<RaftWorld>>(RaftWorld::from_model_json(model));
   };

@@ -43,11 +43,22 @@ struct CommonFlags {
   std::string spill_dir;
   std::string spill_max;
   bool coverage = false;
+  bool list_properties = false;
+  std::vector<std::string> properties;
   bool symmetry = false;
   std::string strategy = "bfs";
   bool por = false;
   bool distributed = false;
 };
+
+// --property NAME (repeatable) and --list-properties, on check and simulate.
+void add_property_flags(CLI::App* command, CommonFlags& flags) {
+  command->add_option("--property", flags.properties,
+                      "Check only this property (repeatable; see --list-properties) [default: every one]")
+      ->allow_extra_args(false);
+  command->add_flag("--list-properties", flags.list_properties,
+                    "List the model's properties (name, kind, description) and exit");
+}
 
 void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_flag("--json", flags.json, "Print the result as one JSON object");
@@ -74,6 +85,7 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
                       "Bound the disk the spilled frontier takes (e.g. 20G); when full, stop with the figures so far "
                       "(exit 3)");
   command->add_flag("--coverage", flags.coverage, "Print how often each kind of action fired");
+  add_property_flags(command, flags);
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
@@ -135,6 +147,7 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   }
   options.keep_going = flags.keep_going;
   options.coverage = flags.coverage;
+  options.properties = flags.properties;
   options.symmetry = flags.symmetry;
   options.strategy = flags.strategy == "dfs" ? Strategy::dfs : Strategy::bfs;
   options.por = flags.por;
@@ -455,6 +468,7 @@ SimulateOptions simulate_options(const CommonFlags& flags, const SimulationFlags
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = explore_options(flags).workers;
   options.interrupt = &interrupt_requested;
+  options.properties = flags.properties;
   return options;
 }
 
@@ -517,6 +531,20 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
   }
   return exit_code_of(report.outcome);
+}
+
+// --list-properties: the properties a run with these args checks, for people or (--json) scripts.
+int list_properties(const ProtocolEntry& entry, const ProtocolArgs& args, bool json) {
+  const Json list = entry.model(args)->property_list();
+  if (json) {
+    fmt::print("{}\n", list.dump());
+    return exit_ok;
+  }
+  for (const Json& p : list) {
+    fmt::print("{:<32} {:<10} {}\n", p["name"].get<std::string>(), p["kind"].get<std::string>(),
+               p["description"].get<std::string>());
+  }
+  return exit_ok;
 }
 
 // --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
@@ -607,6 +635,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     commands.push_back({command, [=, &entry]() -> int {
                           if (flags->distributed) return check_distributed(entry, *args, *flags);
                           if (auto stop = handle_bug(entry, *args)) return *stop;
+                          if (flags->list_properties) return list_properties(entry, *args, flags->json);
                           args->explore = explore_options(*flags);
                           stop_on_signals();
                           CheckReport report = entry.check(*args);
@@ -628,8 +657,10 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     command->add_flag("--quiet", flags->quiet, "No live progress on stderr");
     command->add_option("--workers", flags->workers, "Threads running walks in parallel (0 = every core)")
         ->check(CLI::Range(0, 256));
+    add_property_flags(command, *flags);
     commands.push_back({command, [=, &entry]() -> int {
                           if (auto stop = handle_bug(entry, *args)) return *stop;
+                          if (flags->list_properties) return list_properties(entry, *args, flags->json);
                           stop_on_signals();
                           CheckReport report = entry.simulate(*args, simulate_options(*flags, *simulation));
                           // A walk stops at --depth: that is the depth bound in effect.

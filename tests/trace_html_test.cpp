@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
+#include <unistd.h>
 
 #include "tests/support/run_command.hpp"
 #include "tests/support/trace_support.hpp"
@@ -22,7 +23,8 @@ bool chromium_installed() { return testing::run_command("command -v chromium >/d
 
 // The DOM after load, as headless Chromium dumps it.
 std::string rendered_dom(const std::string& html_path) {
-  const std::string profile = temp_path("chromium-profile");
+  // One profile per test process: another run of these tests (another checkout) may share TempDir.
+  const std::string profile = temp_path("chromium-profile-" + std::to_string(::getpid()));
   const std::string command =
       "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
       "--disable-background-networking --disable-component-update --disable-sync --disable-extensions "
@@ -80,6 +82,24 @@ TEST(HtmlView, renders_in_headless_chromium_with_one_arrow_per_delivered_message
     ++pages;
   }
   EXPECT_GE(pages, 8u);
+}
+
+TEST(HtmlView, a_trace_that_does_not_replay_shows_where_in_a_banner_and_on_the_diagram) {
+  if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
+  Json itf = testing::paxos_faults_trace();
+  itf["states"][4]["#meta"]["action"]["value"]["envelope"]["from"] = 99;  // a 3-node trace
+  const std::string trace_path = temp_path("n99.itf.json");
+  const std::string html_path = temp_path("n99.html");
+  write_json_file(trace_path, itf);
+  ASSERT_EQ(lockstep("show " + trace_path + " --html " + html_path).exit_code, 1);
+  const std::string dom = rendered_dom(html_path);
+  EXPECT_EQ(count(dom, "<body[^>]*data-status=\"ready\""), 1u) << "the script did not finish";
+  EXPECT_NE(dom.find("<pre id=\"errors\"></pre>"), std::string::npos) << "script errors";
+  EXPECT_EQ(count(dom, "class=\"divergence-banner\">This trace does not replay: at step 4 "), 1u);
+  EXPECT_EQ(count(dom, "class=\"divergence-mark\""), 1u);
+  EXPECT_EQ(count(dom, "class=\"divergence-label\">[^<]*does not replay from here: the action is not enabled"), 1u);
+  EXPECT_EQ(count(dom, "class=\"row unreplayed"), itf["states"].size() - 4);  // steps 4 to the end
+  EXPECT_NE(dom.find("Not a run of the model: the trace diverged at step 4"), std::string::npos);  // the last step's panel
 }
 
 TEST(HtmlView, a_script_error_is_visible_in_the_page) {

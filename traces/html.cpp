@@ -47,7 +47,33 @@ Json step_json(const StepView& view, const Json& state) {
               {"changes", std::move(changes)},
               {"violations", view.violations},
               {"summary", view.summary},
+              {"replayed", view.replayed},
               {"state", state}};
+}
+
+const Divergence* divergence_of(const std::vector<StepView>& steps) {
+  for (const auto& step : steps) {
+    if (step.divergence) return &*step.divergence;
+  }
+  return nullptr;
+}
+
+Json divergence_json(const Divergence* divergence) {
+  if (divergence == nullptr) return nullptr;
+  return Json{{"step", divergence->step},
+              {"action", divergence->action},
+              {"reason", divergence->reason},
+              {"changes", divergence_changes(*divergence)}};
+}
+
+// Said in the page itself (not only by its script): the drawing from that step on is the record,
+// not a run of the model.
+std::string divergence_banner(const Divergence* divergence) {
+  if (divergence == nullptr) return "";
+  return fmt::format(
+      "<p id=\"divergence\" class=\"divergence-banner\">This trace does not replay: at step {} ({}) {}. From step {} "
+      "on, the drawing is the recorded trace, not a run of the model.</p>",
+      divergence->step, escape_html(divergence->action), escape_html(divergence->reason), divergence->step);
 }
 
 Json trace_json(const LoadedTrace& trace, const std::vector<StepView>& steps) {
@@ -56,7 +82,9 @@ Json trace_json(const LoadedTrace& trace, const std::vector<StepView>& steps) {
   Json step_list = Json::array();
   for (std::size_t i = 0; i < steps.size(); ++i) step_list.push_back(step_json(steps[i], trace.itf.steps[i].state));
   Json flights = Json::array();
+  const auto is_node = [&](NodeId id) { return id.value >= 1 && id.value <= trace.model->node_count(); };
   for (const auto& flight : message_flights(trace, steps)) {
+    if (!is_node(flight.message.from) || !is_node(flight.message.to)) continue;  // a record that does not replay
     flights.push_back(Json{{"sent", flight.sent_step},
                            {"end", flight.end_step},
                            {"from", flight.message.from.value},
@@ -69,6 +97,7 @@ Json trace_json(const LoadedTrace& trace, const std::vector<StepView>& steps) {
               {"meta", trace.itf.meta},
               {"nodes", std::move(nodes)},
               {"steps", std::move(step_list)},
+              {"divergence", divergence_json(divergence_of(steps))},
               {"flights", std::move(flights)}};
 }
 
@@ -82,7 +111,8 @@ std::string show_html(const LoadedTrace& trace, const std::vector<StepView>& ste
   page += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   page += "<title>" + escape_html(title) + "</title>\n<style>\n" + std::string(html_style) + "</style>\n</head>\n";
   page += "<body>\n<pre id=\"errors\"></pre>\n<script>\n" + std::string(html_error_sink) + "</script>\n";
-  page += "<header><h1>" + escape_html(title) + "</h1><p id=\"summary\"></p></header>\n";
+  page += "<header><h1>" + escape_html(title) + "</h1><p id=\"summary\"></p>" + divergence_banner(divergence_of(steps)) +
+          "</header>\n";
   page += "<main><div id=\"diagram\"></div><aside id=\"panel\"></aside></main>\n";
   page += "<script id=\"trace\" type=\"application/json\">" + script_safe(trace_json(trace, steps)) + "</script>\n";
   page += "<script>\n" + std::string(html_script) + "</script>\n</body>\n</html>\n";

@@ -15,6 +15,13 @@ main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(320px, 2fr); 
          font-size: 13px; }
 #errors { color: #fff; background: var(--red); margin: 0; padding: 6px 16px; white-space: pre-wrap; }
 #errors:empty { display: none; }
+.divergence-banner { margin: 6px 0 0 0; padding: 6px 10px; background: #fdecea; color: var(--red); font-weight: 600;
+                     border-left: 4px solid var(--red); font-size: 13px; }
+svg .divergence-mark { stroke: var(--red); stroke-width: 2.5; }
+svg .divergence-label { fill: var(--red); font-weight: 700; }
+svg .row.unreplayed { fill: url(#unreplayed); }
+svg .row.unreplayed.selected { fill: var(--hi); }
+#panel .divergence-note { color: var(--red); font-weight: 600; }
 svg text { font-size: 12px; fill: var(--ink); }
 svg .node-name { font-weight: 600; text-anchor: middle; }
 svg .step-number { fill: var(--faint); text-anchor: end; }
@@ -64,6 +71,7 @@ const char html_script[] = R"js(
   const textX = left + column * nodeCount + 14;
   const x = (node) => left + column * (node - 1) + column / 2;
   const y = (step) => top + rowHeight * step;
+  const isNode = (node) => node >= 1 && node <= nodeCount;  // a record that does not replay may name others
   let selected = -1;
 
   function add(parent, name, attributes, text) {
@@ -85,8 +93,8 @@ const char html_script[] = R"js(
   function upAfterEachStep() {
     const up = new Array(nodeCount).fill(true);
     return data.steps.map((step) => {
-      if (step.kind === 'crash' && step.node > 0) up[step.node - 1] = false;
-      if (step.kind === 'recover' && step.node > 0) up[step.node - 1] = true;
+      if (step.kind === 'crash' && isNode(step.node)) up[step.node - 1] = false;
+      if (step.kind === 'recover' && isNode(step.node)) up[step.node - 1] = true;
       return up.slice();
     });
   }
@@ -143,17 +151,30 @@ const char html_script[] = R"js(
 
   function drawRows(svg, width) {
     data.steps.forEach((step, index) => {
-      const row = add(svg, 'rect', { class: 'row', x: 0, y: y(index) - rowHeight / 2, width: width, height: rowHeight,
+      const row = add(svg, 'rect', { class: step.replayed ? 'row' : 'row unreplayed', x: 0, y: y(index) - rowHeight / 2, width: width, height: rowHeight,
                                      'data-step': index });
       row.addEventListener('mouseenter', () => select(index));
       row.addEventListener('click', () => select(index));
       add(svg, 'text', { class: 'step-number', x: left - 14, y: y(index) + 4 }, String(index));
       const sentence = add(svg, 'text', { x: textX, y: y(index) + 4 }, step.sentence);
+      if (data.divergence && index === data.divergence.step) {
+        add(sentence, 'tspan', { class: 'divergence-label' },
+            '  \u2716 does not replay from here: ' + data.divergence.reason + ' (from here on: the record, not a run of the model)');
+      }
       if (step.violations.length > 0) {
         add(sentence, 'tspan', { class: 'violation' }, '  \u2716 violates ' + step.violations.join(', '));
       }
       sentence.style.pointerEvents = 'none';
     });
+  }
+
+  // Where the trace stops being a run of the model: a red line above the step that diverges.
+  function drawDivergence(svg, width) {
+    const divergence = data.divergence;
+    if (!divergence) return;
+    const top = y(divergence.step) - rowHeight / 2;
+    add(add(svg, 'line', { class: 'divergence-mark', x1: 0, y1: top, x2: width, y2: top }), 'title', {},
+        divergence.reason);
   }
 
   function drawDiagram() {
@@ -162,10 +183,15 @@ const char html_script[] = R"js(
     const marker = add(add(svg, 'defs'), 'marker', { id: 'head', viewBox: '0 0 10 10', refX: 9, refY: 5,
                                                      markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
     add(marker, 'path', { d: 'M0,0 L10,5 L0,10 z', fill: '#2357b5' });
+    const hatch = add(svg.querySelector('defs'), 'pattern', { id: 'unreplayed', width: 8, height: 8,
+                                                             patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' });
+    add(hatch, 'rect', { width: 8, height: 8, fill: '#fdf3f2' });
+    add(hatch, 'line', { x1: 0, y1: 0, x2: 0, y2: 8, stroke: '#f3cfcb', 'stroke-width': 3 });
     drawRows(svg, width);
     drawLifelines(svg);
-    data.steps.forEach((step, index) => { if (step.node > 0 && index > 0) drawMark(svg, step, index); });
+    data.steps.forEach((step, index) => { if (isNode(step.node) && index > 0) drawMark(svg, step, index); });
     drawFlights(svg);
+    drawDivergence(svg, width);
     svg.querySelectorAll('text:not(.crash):not(.lost-mark), line, path').forEach((e) => {
       e.style.pointerEvents = e.classList.contains('arrow') || e.classList.contains('lost') ? 'stroke' : 'none';
     });
@@ -213,6 +239,12 @@ const char html_script[] = R"js(
     panel.textContent = '';
     html(panel, 'h2', '', 'step ' + index + ' of ' + (data.steps.length - 1));
     html(panel, 'p', 'sentence', step.sentence);
+    if (data.divergence && index === data.divergence.step) {
+      html(panel, 'p', 'divergence-note', 'The model diverges here: ' + data.divergence.reason);
+      for (const line of data.divergence.changes) html(panel, 'p', 'divergence-note', line + ' (recorded \u2192 replayed)');
+    } else if (!step.replayed) {
+      html(panel, 'p', 'divergence-note', 'Not a run of the model: the trace diverged at step ' + data.divergence.step);
+    }
     for (const property of step.violations) html(panel, 'p', 'violates', 'violates ' + property);
     for (const line of (step.summary || [])) html(panel, 'p', 'summary', line);
     if (step.changes.length > 0) {

@@ -9,7 +9,7 @@
 
 namespace lockstep {
 
-std::vector<StepView> view_steps(const LoadedTrace& trace) {
+std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<Divergence>& divergence) {
   const AnyModel& model = *trace.model;
   const auto& steps = trace.itf.steps;
   std::vector<StepView> out;
@@ -23,6 +23,10 @@ std::vector<StepView> view_steps(const LoadedTrace& trace) {
     }
     view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
     view.summary = model.summary(steps[i].state);
+    if (divergence && i >= divergence->step) {
+      view.replayed = false;
+      if (i == divergence->step) view.divergence = divergence;
+    }
     out.push_back(std::move(view));
   }
   return out;
@@ -85,6 +89,16 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
   return flights;
 }
 
+std::vector<std::string> divergence_changes(const Divergence& divergence) {
+  std::vector<std::string> out;
+  for (const auto& change : divergence.changes) {
+    out.push_back(fmt::format("{}: {} -> {}", change.path.empty() ? "state" : change.path,
+                              change.before.empty() ? "(absent)" : change.before,
+                              change.after.empty() ? "(absent)" : change.after));
+  }
+  return out;
+}
+
 namespace {
 
 struct Style {
@@ -99,7 +113,7 @@ struct Style {
   std::string cyan(const std::string& text) const { return paint(text, "36"); }
 };
 
-std::string header(const LoadedTrace& trace, const Style& style) {
+std::string header(const LoadedTrace& trace, const std::vector<StepView>& steps, const Style& style) {
   const Json& meta = trace.itf.meta;
   std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), trace.itf.steps.size() - 1));
   out += trace.invariant.empty() ? "; it records no violation\n"
@@ -113,6 +127,12 @@ std::string header(const LoadedTrace& trace, const Style& style) {
   }
   if (meta.contains("source") && meta["source"].is_string()) {
     out += style.dim("  source  " + meta["source"].get<std::string>()) + "\n";
+  }
+  for (const auto& step : steps) {
+    if (step.divergence) {
+      out += style.bold(style.red(fmt::format("  it does not replay: the model diverges at step {}", step.divergence->step))) +
+             "\n";
+    }
   }
   return out;
 }
@@ -129,8 +149,18 @@ std::string change_line(const FieldChange& change, std::size_t width, const Styl
   return fmt::format("        {:<{}}  {}\n", change.path, width, what);
 }
 
+// The step where the replay diverges: why, and that what follows is not a run of the model.
+std::string divergence_lines(const Divergence& divergence, const Style& style) {
+  std::string out = "        " + style.bold(style.red("DIVERGES here: " + divergence.reason)) + "\n";
+  out += "        " + style.red("from this step on, this is the recorded trace, not a run of the model") + "\n";
+  if (!divergence.changes.empty()) out += "        recorded -> replayed:\n";
+  for (const auto& line : divergence_changes(divergence)) out += "          " + line + "\n";
+  return out;
+}
+
 std::string step_block(std::size_t index, const StepView& step, const Style& style) {
   std::string out = fmt::format("\n{} {}\n", style.bold(fmt::format("step {:<3}", index)), style.cyan(step.action.sentence));
+  if (step.divergence) out += divergence_lines(*step.divergence, style);
   std::size_t width = 0;
   for (const auto& change : step.changes) width = std::max(width, change.path.size());
   width = std::min<std::size_t>(width, 56);
@@ -144,7 +174,7 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
 
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour) {
   const Style style{colour};
-  std::string out = header(trace, style);
+  std::string out = header(trace, steps, style);
   for (std::size_t i = 0; i < steps.size(); ++i) out += step_block(i, steps[i], style);
   return out;
 }

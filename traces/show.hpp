@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,18 @@ struct StepView {
   std::vector<FieldChange> changes;     // from the previous recorded state
   std::vector<std::string> violations;  // properties this state (or the step into it) violates
   std::vector<std::string> summary;     // what the state means, where the model says (AnyModel::summary)
+  // Where the trace does not replay (traces/replay.hpp): the divergence at its step, and from
+  // that step on `replayed` is false (what is drawn is the record, not a run of the model).
+  std::optional<Divergence> divergence;
+  bool replayed = true;
 };
 
-std::vector<StepView> view_steps(const LoadedTrace& trace);
+// `divergence`: what replay(trace) found, if anything (the views say where the drawing stops
+// being a run of the model).
+std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<Divergence>& divergence = std::nullopt);
+
+// A divergence's field-by-field difference, one line a field: "path: recorded -> replayed".
+std::vector<std::string> divergence_changes(const Divergence& divergence);
 
 // The text view; `colour` adds ANSI colours (for a terminal).
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour);

@@ -13,6 +13,7 @@ std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<D
   const AnyModel& model = *trace.model;
   const auto& steps = trace.itf.steps;
   std::vector<StepView> out;
+  std::vector<std::string> decided;  // everything decided up to the step before
   for (std::size_t i = 0; i < steps.size(); ++i) {
     StepView view;
     if (i == 0) {
@@ -21,8 +22,20 @@ std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<D
       view.action = model.action_view(steps[i].action);
       view.changes = model.diff(steps[i - 1].state, steps[i].state);
     }
-    view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
+    const Json* before = i == 0 ? nullptr : &steps[i - 1].state;
+    view.violations = violations_at(model, before, steps[i].state);
+    for (const auto& property : view.violations) {
+      view.explained.push_back(
+          {property, model.property_description(property), model.explain(property, before, steps[i].state)});
+    }
     view.summary = model.summary(steps[i].state);
+    view.nodes = model.node_views(steps[i].state);
+    view.in_flight = model.in_flight(steps[i].state);
+    for (std::string& decision : model.decided(steps[i].state)) {
+      if (std::find(decided.begin(), decided.end(), decision) != decided.end()) continue;
+      view.decisions.push_back(decision);
+      decided.push_back(std::move(decision));
+    }
     if (divergence && i >= divergence->step) {
       view.replayed = false;
       if (i == divergence->step) view.divergence = divergence;
@@ -58,7 +71,7 @@ std::size_t take_oldest(SendSteps& in_flight, const MessageView& message, std::s
 
 }  // namespace
 
-std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps) {
+std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps, bool pending) {
   const AnyModel& model = *trace.model;
   std::vector<MessageFlight> flights;
   SendSteps in_flight;
@@ -72,7 +85,7 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
     for (const auto& message : minus(previous, current)) {
       const std::size_t sent = take_oldest(in_flight, message, i);
       if (ends_flight && !ended && action.message == message) {
-        flights.push_back({sent, i, message, action.kind == ActionKind::deliver});
+        flights.push_back({sent, i, message, action.kind == ActionKind::deliver, false});
         ended = true;
       }
     }
@@ -80,10 +93,15 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
     if (ends_flight && !ended && action.message) {
       // The step consumed one copy and sent an equal one (or the model shows no network).
       flights.push_back({take_oldest(in_flight, *action.message, i), i, *action.message,
-                         action.kind == ActionKind::deliver});
+                         action.kind == ActionKind::deliver, false});
       if (std::binary_search(current.begin(), current.end(), *action.message)) in_flight[*action.message].push_back(i);
     }
     previous = current;
+  }
+  if (pending) {
+    for (const auto& [message, sent_steps] : in_flight) {
+      for (const std::size_t sent : sent_steps) flights.push_back({sent, steps.size() - 1, message, false, true});
+    }
   }
   for (const auto& flight : flights) assert(flight.sent_step <= flight.end_step);
   return flights;
@@ -166,7 +184,12 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
   width = std::min<std::size_t>(width, 56);
   for (const auto& change : step.changes) out += change_line(change, width, style);
   for (const auto& line : step.summary) out += "        | " + line + "\n";
-  for (const auto& property : step.violations) out += "        " + style.bold(style.red("violates " + property)) + "\n";
+  for (const auto& decision : step.decisions) out += "        " + style.green("* " + decision) + "\n";
+  for (const auto& violation : step.explained) {
+    out += "        " + style.bold(style.red("violates " + violation.property)) +
+           (violation.description.empty() ? "" : ": " + violation.description) + "\n";
+    for (const auto& line : violation.because) out += "          " + style.red(line) + "\n";
+  }
   return out;
 }
 

@@ -14,10 +14,22 @@
 
 namespace lockstep {
 
+// A property a step violates, said in words: its description, and why this state breaks it,
+// naming the fields (AnyModel::explain; empty where the spec says nothing more).
+struct ViolationView {
+  std::string property;
+  std::string description;
+  std::vector<std::string> because;
+};
+
 struct StepView {
   ActionView action;                    // step 0: "initial state"
   std::vector<FieldChange> changes;     // from the previous recorded state
   std::vector<std::string> violations;  // properties this state (or the step into it) violates
+  std::vector<ViolationView> explained; // the same, explained
+  std::vector<NodeView> nodes;          // each node as its protocol draws it (role, term, log, commit)
+  std::vector<std::string> decisions;   // what is decided first at this step (a value chosen, an entry committed)
+  std::vector<MessageView> in_flight;   // the messages in flight after this step
   std::vector<std::string> summary;     // what the state means, where the model says (AnyModel::summary)
   // Where the trace does not replay (traces/replay.hpp): the divergence at its step, and from
   // that step on `replayed` is false (what is drawn is the record, not a run of the model).
@@ -42,11 +54,14 @@ struct MessageFlight {
   std::size_t sent_step;
   std::size_t end_step;
   MessageView message;
-  bool delivered;  // else lost (dropped)
+  bool delivered;  // else lost (dropped), or still in flight when the trace ends
+  bool pending;    // still in flight at the last step (end_step is the last step)
 };
 
-// One flight per delivered or dropped message, matched to the copy in flight longest.
-std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps);
+// One flight per delivered or dropped message, matched to the copy in flight longest; with
+// `pending`, also one per copy still in flight at the end.
+std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps,
+                                           bool pending = false);
 
 // The HTML page (no network access needed: styles, script and data inline).
 std::string show_html(const LoadedTrace& trace, const std::vector<StepView>& steps);

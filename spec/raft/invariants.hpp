@@ -19,6 +19,8 @@
 // the terms in which a leader crashed.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/property.hpp"
@@ -59,6 +61,12 @@ struct RaftSpec {
   static void observe_crash(const Config& config, Ghost& ghost, NodeId node, const Node& crashed);
   static std::vector<Property<State>> properties(const Config& config);
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+
+  // For the trace viewers: the entries committed (from the ghost), and why a state violates a
+  // property, naming the fields.
+  static std::vector<std::string> decided(const Config& config, const State& state);
+  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
+                                          const State& after);
 
   static bool election_safety(const State& state);
   static bool log_matching(const State& state);

@@ -1,8 +1,11 @@
 // `lockstep show`: a trace for a person. One block per step (its action as a sentence, then only
 // what changed), and a self-contained HTML page with a message-sequence diagram.
 //
-// Everything here comes from the model's views (checker/action_view.hpp) and diffs
-// (model/core/diff.hpp) through AnyModel, so every protocol is shown alike.
+// Everything here comes from the model's views (checker/action_view.hpp, model/core/node_view.hpp),
+// diffs (model/core/diff.hpp), decisions and explanations (the spec's) through AnyModel, so every
+// protocol is shown alike. `lockstep show` replays the trace first (traces/replay.hpp) and passes
+// the divergence, if any, to view_steps: the views say where the drawing stops being a run of
+// the model.
 #pragma once
 
 #include <cstddef>

@@ -19,6 +19,7 @@
 // the terms in which a leader crashed.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +71,13 @@ struct RaftSpec {
 
   static bool election_safety(const State& state);
   static bool log_matching(const State& state);
+  // The first place two logs break RAFT-LogMatching: nodes i < j agree on the term at index k
+  // but differ at index m <= k.
+  struct LogMismatch {
+    std::size_t i, j;
+    Index k, m;
+  };
+  static std::optional<LogMismatch> log_mismatch(const State& state);
   static bool leader_completeness(const State& state);
   static bool state_machine_safety(const State& state);
   static bool leader_append_only(const State& before, const State& after);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 
 #include "spec/raft/invariants.hpp"
 
@@ -71,7 +72,7 @@ bool RaftSpec<SM>::election_safety(const State& state) {
 }
 
 template <class SM>
-bool RaftSpec<SM>::log_matching(const State& state) {
+std::optional<typename RaftSpec<SM>::LogMismatch> RaftSpec<SM>::log_mismatch(const State& state) {
   const auto& nodes = state.nodes.items;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
@@ -84,13 +85,18 @@ bool RaftSpec<SM>::log_matching(const State& state) {
       for (Index k = std::min(a.last_index(), b.last_index()); k >= first; --k) {
         if (a.at(k).term != b.at(k).term) continue;
         for (Index m = first; m <= k; ++m) {
-          if (!(a.at(m) == b.at(m))) return false;
+          if (!(a.at(m) == b.at(m))) return LogMismatch{i, j, k, m};
         }
         break;
       }
     }
   }
-  return true;
+  return std::nullopt;
+}
+
+template <class SM>
+bool RaftSpec<SM>::log_matching(const State& state) {
+  return !log_mismatch(state);
 }
 
 template <class SM>
@@ -253,24 +259,14 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config&, std::string_view p
       }
     }
   } else if (property == "RAFT-LogMatching") {
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-      for (std::size_t j = i + 1; j < nodes.size(); ++j) {
-        const auto& a = nodes[i].node.durable.log;
-        const auto& b = nodes[j].node.durable.log;
-        const Index first = static_cast<Index>(std::max(a.base_index(), b.base_index()) + 1);
-        for (Index k = std::min(a.last_index(), b.last_index()); k >= first; --k) {
-          if (a.at(k).term != b.at(k).term) continue;
-          for (Index m = first; m <= k; ++m) {
-            if (a.at(m) == b.at(m)) continue;
-            out.push_back(name(i) + " and " + name(j) + " both hold an entry of term " + std::to_string(a.at(k).term) +
-                          " at index " + std::to_string(k) + ", but at index " + std::to_string(m) + " " + name(i) +
-                          " has " + detail::log_at(a, m) + " and " + name(j) + " has " + detail::log_at(b, m) + " (" +
-                          node_field(i, "durable.log") + ", " + node_field(j, "durable.log") + ")");
-            return out;
-          }
-          break;
-        }
-      }
+    if (const auto found = log_mismatch(after)) {
+      const auto& [i, j, k, m] = *found;
+      const auto& a = nodes[i].node.durable.log;
+      const auto& b = nodes[j].node.durable.log;
+      out.push_back(name(i) + " and " + name(j) + " both hold an entry of term " + std::to_string(a.at(k).term) +
+                    " at index " + std::to_string(k) + ", but at index " + std::to_string(m) + " " + name(i) + " has " +
+                    detail::log_at(a, m) + " and " + name(j) + " has " + detail::log_at(b, m) + " (" +
+                    node_field(i, "durable.log") + ", " + node_field(j, "durable.log") + ")");
     }
   } else if (property == "RAFT-LeaderCompleteness") {
     for (std::size_t i = 0; i < nodes.size(); ++i) {

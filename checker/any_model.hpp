@@ -18,7 +18,9 @@
 #include "checker/shrink.hpp"
 #include "model/core/diff.hpp"
 #include "model/core/json.hpp"
+#include "model/core/node_view.hpp"
 #include "model/core/print.hpp"
+#include "model/core/tree.hpp"
 
 namespace lockstep {
 
@@ -67,6 +69,20 @@ class AnyModel {
   // who holds which lock with which token at each replica, who is paused, what the resource
   // accepted); empty otherwise.
   virtual std::vector<std::string> summary(const Json& state) const = 0;
+  // Each node as its protocol draws it (model/core/node_view.hpp: role, term or ballot, log,
+  // commit); empty for a model without nodes or a protocol that gives no view.
+  virtual std::vector<NodeView> node_views(const Json& state) const = 0;
+  // What is decided in `state`, one sentence per decision ("v1 is chosen", "entry 1 (write(1),
+  // term 2) is committed"); the viewers mark the step where each first appears.
+  virtual std::vector<std::string> decided(const Json& state) const = 0;
+  // A property's description (its list's); "" for a name that is not one.
+  virtual std::string property_description(const std::string& property) const = 0;
+  // Why `state` (or the step into it from `before`, for a transition property) violates
+  // `property`, naming the fields; empty where the model's spec says nothing more.
+  virtual std::vector<std::string> explain(const std::string& property, const Json* before,
+                                           const Json& state) const = 0;
+  // The state as a tree printed as the text view prints values (model/core/tree.hpp).
+  virtual Json state_tree(const Json& state) const = 0;
   // Shrinks the run of `actions` from `initial` that violates `property` (checker/shrink.hpp);
   // empty when that run does not replay or does not violate it.
   virtual std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions,
@@ -156,6 +172,45 @@ class AnyModelFor final : public AnyModel {
       return model_.summary(model_.state_from_json(state));
     } else {
       return {};
+    }
+  }
+  std::vector<NodeView> node_views(const Json& state) const override {
+    if constexpr (requires(const State& s) { model_.node_views(s); }) {
+      return model_.node_views(model_.state_from_json(state));
+    } else {
+      return {};
+    }
+  }
+  std::vector<std::string> decided(const Json& state) const override {
+    if constexpr (requires(const State& s) { model_.decided(s); }) {
+      return model_.decided(model_.state_from_json(state));
+    } else {
+      return {};
+    }
+  }
+  std::string property_description(const std::string& property) const override {
+    for (const auto& p : model_.properties()) {
+      if (p.name == property) return std::string(p.description);
+    }
+    for (const auto& p : model_.transition_properties()) {
+      if (p.name == property) return std::string(p.description);
+    }
+    return "";
+  }
+  std::vector<std::string> explain(const std::string& property, const Json* before, const Json& state) const override {
+    if constexpr (requires(const State& s) { model_.explain(property, &s, s); }) {
+      const std::optional<State> earlier =
+          before == nullptr ? std::nullopt : std::optional<State>(model_.state_from_json(*before));
+      return model_.explain(property, earlier ? &*earlier : nullptr, model_.state_from_json(state));
+    } else {
+      return {};
+    }
+  }
+  Json state_tree(const Json& state) const override {
+    if constexpr (Reflected<State>) {
+      return print_tree(model_.state_from_json(state));
+    } else {
+      return json_tree(state);
     }
   }
   std::vector<FieldChange> diff(const Json& before, const Json& after) const override {

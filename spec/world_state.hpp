@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "model/core/ids.hpp"
+#include "model/core/print.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/step.hpp"
 
@@ -21,6 +23,29 @@ struct NodeSlot {
   // as of the last Persist. It is empty when every durable change has been persisted.
   LOCKSTEP_STRUCT(NodeSlot, (bool, up), (Node, node), (Disk, disk));
 };
+
+// The path of a node's field in a World state, as diffs and explanations name it:
+// node_field(1, "durable.log") is "nodes.n2.node.durable.log".
+inline std::string node_field(std::size_t index, const std::string& field) {
+  return "nodes.n" + std::to_string(index + 1) + ".node." + field;
+}
+
+// For explanations of the "never decreases within a node's life" properties: each node up in
+// both states whose `field` of its volatile state went down, in words that name the field.
+template <class State, class Field>
+std::vector<std::string> volatile_went_down(const State& before, const State& after, const char* name, Field field) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+    const auto& b = before.nodes.items[i];
+    const auto& a = after.nodes.items[i];
+    if (b.up && a.up && field(a.node.volatile_state) < field(b.node.volatile_state)) {
+      out.push_back(to_string(NodeId::at(i)) + "'s " + name + " went from " + std::to_string(field(b.node.volatile_state)) +
+                    " down to " + std::to_string(field(a.node.volatile_state)) + " without a restart (" +
+                    node_field(i, std::string("volatile_state.") + name) + ")");
+    }
+  }
+  return out;
+}
 
 // Faults the checker may still inject on this path.
 struct Budgets {

@@ -131,9 +131,87 @@ TEST(ShowCommand, piped_it_shows_one_block_per_step_without_colour) {
   }
   EXPECT_NE(r.out.find("\nstep 0   initial state\n"), std::string::npos);
   EXPECT_NE(r.out.find(" -> "), std::string::npos);
-  EXPECT_NE(r.out.find("violates PAXOS-Agreement\n"), std::string::npos);
+  EXPECT_NE(r.out.find("violates PAXOS-Agreement: at most one value is chosen\n"
+                       "          v1 is chosen: accepted by n1, n3 at ballot 2.1 (ghost.votes)\n"),
+            std::string::npos)
+      << r.out;
   const auto coloured = lockstep("show --color always " + counterexample_path());
   EXPECT_NE(coloured.out.find("\x1b[1m"), std::string::npos);
+}
+
+// Issue 14, item 9: a trace that does not replay is still drawn, but the view says, at the step
+// where it diverges, that from there on it is the record and not a run of the model; exit 1.
+Json with_sender_n99() {
+  Json json = counterexample();
+  json["states"][2]["#meta"]["action"]["value"]["envelope"]["from"] = 99;  // a 3-node trace
+  return json;
+}
+
+Json with_actions_4_and_5_swapped() {
+  Json json = counterexample();
+  std::swap(json["states"][4]["#meta"]["action"], json["states"][5]["#meta"]["action"]);
+  return json;
+}
+
+TEST(ShowCommand, a_trace_that_does_not_replay_is_shown_with_the_divergence_at_its_step_and_exits_1) {
+  const auto n99 = lockstep("show " + write_trace("n99.itf.json", with_sender_n99()));
+  EXPECT_EQ(n99.exit_code, 1) << n99.err;
+  EXPECT_NE(n99.out.find("it does not replay: the model diverges at step 2\n"), std::string::npos) << n99.out;
+  EXPECT_NE(n99.out.find("\nstep 2   n1 receives Prepare{ballot=1.2} from n99\n"
+                         "        DIVERGES here: the action is not enabled in the previous state\n"
+                         "        from this step on, this is the recorded trace, not a run of the model\n"),
+            std::string::npos)
+      << n99.out;
+  EXPECT_NE(n99.out.find("\nstep 8 "), std::string::npos) << "the whole trace is still shown";
+
+  const auto swapped = lockstep("show " + write_trace("swapped.itf.json", with_actions_4_and_5_swapped()));
+  EXPECT_EQ(swapped.exit_code, 1) << swapped.err;
+  const auto at = swapped.out.find("\nstep 4   a client sends n1 ClientRequest{client=c1, sequence=1, value=v1}\n"
+                                   "        DIVERGES here: the state the action leads to differs from the recorded one\n");
+  EXPECT_NE(at, std::string::npos) << swapped.out;
+  EXPECT_NE(swapped.out.find("        recorded -> replayed:\n", at), std::string::npos) << swapped.out;
+  const auto first = swapped.out.find("DIVERGES here");
+  EXPECT_EQ(swapped.out.find("DIVERGES here", first + 1), std::string::npos) << "said once, at its step";
+
+  EXPECT_EQ(lockstep("show " + counterexample_path()).exit_code, 0);  // one that replays
+}
+
+TEST(ShowCommand, html_of_a_trace_that_does_not_replay_is_written_carries_the_divergence_and_exits_1) {
+  const std::string html = temp_path("n99.html");
+  std::remove(html.c_str());
+  const auto r = lockstep("show " + write_trace("n99-html.itf.json", with_sender_n99()) + " --html " + html);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.out.find("the trace does not replay: from step 2 on, the page draws the record"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("DIVERGES at step 2: n1 receives Prepare{ballot=1.2} from n99"), std::string::npos) << r.out;
+  const std::string page = testing::read_file(html);
+  EXPECT_NE(page.find("class=\"divergence-banner\">This trace does not replay: at step 2 (n1 receives "
+                      "Prepare{ballot=1.2} from n99) the action is not enabled in the previous state."),
+            std::string::npos);
+  const auto start = page.find("<script id=\"trace\" type=\"application/json\">");
+  ASSERT_NE(start, std::string::npos);
+  const auto open = page.find('>', start) + 1;
+  const Json data = Json::parse(page.substr(open, page.find("</script>", open) - open));
+  EXPECT_EQ(data["divergence"]["step"], 2);
+  EXPECT_EQ(data["divergence"]["reason"], "the action is not enabled in the previous state");
+  EXPECT_EQ(data["steps"][1]["replayed"], true);
+  EXPECT_EQ(data["steps"][2]["replayed"], false);
+  for (const auto& flight : data["flights"]) EXPECT_NE(flight["from"], 99) << "no arrow from a node not drawn";
+}
+
+TEST(TraceCommands, requests_beyond_the_model_capacity_are_a_bad_trace_naming_the_field) {
+  Json json = counterexample();
+  Json requests = Json::array();
+  for (int i = 0; i < 30; ++i) requests.push_back(json["#meta"]["model"]["requests"][0]);
+  json["#meta"]["model"]["requests"] = requests;
+  const std::string path = write_trace("requests.itf.json", json);
+  for (const char* command : {"replay ", "show ", "shrink "}) {
+    const auto r = lockstep(command + path);
+    EXPECT_EQ(r.exit_code, 2) << command << r.err;  // was 3, "a model container is full", naming nothing
+    EXPECT_EQ(line_count(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("#meta.model.requests: 30 requests, more than the model's capacity of 16"), std::string::npos)
+        << r.err;
+  }
 }
 
 TEST(ShowCommand, on_a_terminal_it_is_coloured) {

@@ -9,10 +9,11 @@
 
 namespace lockstep {
 
-std::vector<StepView> view_steps(const LoadedTrace& trace) {
+std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<Divergence>& divergence) {
   const AnyModel& model = *trace.model;
   const auto& steps = trace.itf.steps;
   std::vector<StepView> out;
+  std::vector<std::string> decided;  // everything decided up to the step before
   for (std::size_t i = 0; i < steps.size(); ++i) {
     StepView view;
     if (i == 0) {
@@ -21,8 +22,24 @@ std::vector<StepView> view_steps(const LoadedTrace& trace) {
       view.action = model.action_view(steps[i].action);
       view.changes = model.diff(steps[i - 1].state, steps[i].state);
     }
-    view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
+    const Json* before = i == 0 ? nullptr : &steps[i - 1].state;
+    view.violations = violations_at(model, before, steps[i].state);
+    for (const auto& property : view.violations) {
+      view.explained.push_back(
+          {property, model.property_description(property), model.explain(property, before, steps[i].state)});
+    }
     view.summary = model.summary(steps[i].state);
+    view.nodes = model.node_views(steps[i].state);
+    view.in_flight = model.in_flight(steps[i].state);
+    for (std::string& decision : model.decided(steps[i].state)) {
+      if (std::find(decided.begin(), decided.end(), decision) != decided.end()) continue;
+      view.decisions.push_back(decision);
+      decided.push_back(std::move(decision));
+    }
+    if (divergence && i >= divergence->step) {
+      view.replayed = false;
+      if (i == divergence->step) view.divergence = divergence;
+    }
     out.push_back(std::move(view));
   }
   return out;
@@ -54,7 +71,7 @@ std::size_t take_oldest(SendSteps& in_flight, const MessageView& message, std::s
 
 }  // namespace
 
-std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps) {
+std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps, bool pending) {
   const AnyModel& model = *trace.model;
   std::vector<MessageFlight> flights;
   SendSteps in_flight;
@@ -68,7 +85,7 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
     for (const auto& message : minus(previous, current)) {
       const std::size_t sent = take_oldest(in_flight, message, i);
       if (ends_flight && !ended && action.message == message) {
-        flights.push_back({sent, i, message, action.kind == ActionKind::deliver});
+        flights.push_back({sent, i, message, action.kind == ActionKind::deliver, false});
         ended = true;
       }
     }
@@ -76,13 +93,28 @@ std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::
     if (ends_flight && !ended && action.message) {
       // The step consumed one copy and sent an equal one (or the model shows no network).
       flights.push_back({take_oldest(in_flight, *action.message, i), i, *action.message,
-                         action.kind == ActionKind::deliver});
+                         action.kind == ActionKind::deliver, false});
       if (std::binary_search(current.begin(), current.end(), *action.message)) in_flight[*action.message].push_back(i);
     }
     previous = current;
   }
+  if (pending) {
+    for (const auto& [message, sent_steps] : in_flight) {
+      for (const std::size_t sent : sent_steps) flights.push_back({sent, steps.size() - 1, message, false, true});
+    }
+  }
   for (const auto& flight : flights) assert(flight.sent_step <= flight.end_step);
   return flights;
+}
+
+std::vector<std::string> divergence_changes(const Divergence& divergence) {
+  std::vector<std::string> out;
+  for (const auto& change : divergence.changes) {
+    out.push_back(fmt::format("{}: {} -> {}", change.path.empty() ? "state" : change.path,
+                              change.before.empty() ? "(absent)" : change.before,
+                              change.after.empty() ? "(absent)" : change.after));
+  }
+  return out;
 }
 
 namespace {
@@ -99,7 +131,7 @@ struct Style {
   std::string cyan(const std::string& text) const { return paint(text, "36"); }
 };
 
-std::string header(const LoadedTrace& trace, const Style& style) {
+std::string header(const LoadedTrace& trace, const std::vector<StepView>& steps, const Style& style) {
   const Json& meta = trace.itf.meta;
   std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), trace.itf.steps.size() - 1));
   out += trace.invariant.empty() ? "; it records no violation\n"
@@ -113,6 +145,12 @@ std::string header(const LoadedTrace& trace, const Style& style) {
   }
   if (meta.contains("source") && meta["source"].is_string()) {
     out += style.dim("  source  " + meta["source"].get<std::string>()) + "\n";
+  }
+  for (const auto& step : steps) {
+    if (step.divergence) {
+      out += style.bold(style.red(fmt::format("  it does not replay: the model diverges at step {}", step.divergence->step))) +
+             "\n";
+    }
   }
   return out;
 }
@@ -129,14 +167,29 @@ std::string change_line(const FieldChange& change, std::size_t width, const Styl
   return fmt::format("        {:<{}}  {}\n", change.path, width, what);
 }
 
+// The step where the replay diverges: why, and that what follows is not a run of the model.
+std::string divergence_lines(const Divergence& divergence, const Style& style) {
+  std::string out = "        " + style.bold(style.red("DIVERGES here: " + divergence.reason)) + "\n";
+  out += "        " + style.red("from this step on, this is the recorded trace, not a run of the model") + "\n";
+  if (!divergence.changes.empty()) out += "        recorded -> replayed:\n";
+  for (const auto& line : divergence_changes(divergence)) out += "          " + line + "\n";
+  return out;
+}
+
 std::string step_block(std::size_t index, const StepView& step, const Style& style) {
   std::string out = fmt::format("\n{} {}\n", style.bold(fmt::format("step {:<3}", index)), style.cyan(step.action.sentence));
+  if (step.divergence) out += divergence_lines(*step.divergence, style);
   std::size_t width = 0;
   for (const auto& change : step.changes) width = std::max(width, change.path.size());
   width = std::min<std::size_t>(width, 56);
   for (const auto& change : step.changes) out += change_line(change, width, style);
   for (const auto& line : step.summary) out += "        | " + line + "\n";
-  for (const auto& property : step.violations) out += "        " + style.bold(style.red("violates " + property)) + "\n";
+  for (const auto& decision : step.decisions) out += "        " + style.green("* " + decision) + "\n";
+  for (const auto& violation : step.explained) {
+    out += "        " + style.bold(style.red("violates " + violation.property)) +
+           (violation.description.empty() ? "" : ": " + violation.description) + "\n";
+    for (const auto& line : violation.because) out += "          " + style.red(line) + "\n";
+  }
   return out;
 }
 
@@ -144,7 +197,7 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
 
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour) {
   const Style style{colour};
-  std::string out = header(trace, style);
+  std::string out = header(trace, steps, style);
   for (std::size_t i = 0; i < steps.size(); ++i) out += step_block(i, steps[i], style);
   return out;
 }

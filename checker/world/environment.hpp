@@ -83,6 +83,11 @@ struct FixedRequests {
     FixedRequests env;
     const Json& list = model.at("requests");
     if (!list.is_array()) throw JsonError("requests: expected a list");
+    // The world holds them inline (WorldState::Requests): more would overflow its initial state.
+    if (list.size() > requests_max) {
+      throw JsonError("requests: " + std::to_string(list.size()) + " requests, more than the model's capacity of " +
+                      std::to_string(requests_max));
+    }
     for (std::size_t i = 0; i < list.size(); ++i) {
       env.requests.push_back(from_json<PendingRequest<P>>(list[i], "requests[" + std::to_string(i) + "]"));
     }

@@ -43,6 +43,7 @@
 #include "checker/world/world_view.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/json.hpp"
+#include "model/core/node_view.hpp"
 #include "model/core/permute.hpp"
 #include "model/core/protocol.hpp"
 
@@ -215,6 +216,48 @@ class World {
   std::vector<std::string> summary(const State& state) const {
     if constexpr (requires { env_.summary(state); }) {
       return env_.summary(state);
+    } else {
+      return {};
+    }
+  }
+  // For the trace viewers: each node as its protocol draws it (model/core/node_view.hpp), and
+  // whether it is up.
+  std::vector<NodeView> node_views(const State& state) const {
+    std::vector<NodeView> out;
+    if constexpr (requires(const typename P::Node& node) {
+                    { lockstep_node_view(P{}, node) } -> std::same_as<NodeView>;
+                  }) {
+      for (const auto& slot : state.nodes.items) {
+        NodeView view = lockstep_node_view(P{}, slot.node);
+        view.up = slot.up;
+        out.push_back(std::move(view));
+      }
+    }
+    return out;
+  }
+  // What is decided in `state`, one sentence per decision (a value chosen, an entry committed):
+  // the spec's account where it keeps one (S::decided), else the entries the nodes hold committed.
+  std::vector<std::string> decided(const State& state) const {
+    if constexpr (requires { S::decided(config_, state); }) {
+      return S::decided(config_, state);
+    } else {
+      std::vector<std::string> out;
+      for (const NodeView& view : node_views(state)) {
+        for (const LogEntryView& entry : view.log) {
+          if (entry.index > view.committed || entry.text.empty()) continue;
+          std::string sentence = "entry " + std::to_string(entry.index) + " (" + entry.text +
+                                 (entry.term.empty() ? "" : ", " + view.term_name + " " + entry.term) + ") is committed";
+          if (std::find(out.begin(), out.end(), sentence) == out.end()) out.push_back(std::move(sentence));
+        }
+      }
+      return out;
+    }
+  }
+  // Why `after` (or the step into it from `before`, for a transition property) violates
+  // `property`, in words that name the fields (S::explain); empty where the spec says nothing.
+  std::vector<std::string> explain(std::string_view property, const State* before, const State& after) const {
+    if constexpr (requires { S::explain(config_, property, before, after); }) {
+      return S::explain(config_, property, before, after);
     } else {
       return {};
     }

@@ -10,7 +10,8 @@
 //             records (a counterexample that still fails), or, recording none, violates nothing;
 //           1 it does not: a step diverges (the diff is printed), the recorded invariant is no
 //             longer violated, or a property is violated that the trace does not record;
-//   show    0 shown;
+//   show    0 shown; 1 shown, but the trace does not replay: a step diverges (the view says so at
+//             that step, and from there on draws the record, not a run of the model);
 //   shrink  0 a shrunk trace was written (it still violates the same property);
 //           1 nothing to shrink: the trace does not replay, or violates no property;
 //   all     2 bad usage or a bad trace file (one line on stderr, naming the step and the field).
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "impl/cli/commands.hpp"
@@ -42,14 +44,10 @@ int guarded(const std::function<int()>& body) {
   return exit_usage;
 }
 
-void print_divergence(const Divergence& divergence) {
-  fmt::print("  DIVERGES at step {}: {}\n", divergence.step, divergence.action);
-  fmt::print("  {}{}\n", divergence.reason, divergence.changes.empty() ? "" : " (recorded -> replayed):");
-  for (const auto& change : divergence.changes) {
-    const std::string recorded = change.before.empty() ? "(absent)" : change.before;
-    const std::string replayed = change.after.empty() ? "(absent)" : change.after;
-    fmt::print("    {}: {} -> {}\n", change.path.empty() ? "state" : change.path, recorded, replayed);
-  }
+void print_divergence(const Divergence& divergence, std::FILE* out = stdout) {
+  fmt::print(out, "  DIVERGES at step {}: {}\n", divergence.step, divergence.action);
+  fmt::print(out, "  {}{}\n", divergence.reason, divergence.changes.empty() ? "" : " (recorded -> replayed):");
+  for (const auto& line : divergence_changes(divergence)) fmt::print(out, "    {}\n", line);
 }
 
 Json replay_json(const std::string& file, const LoadedTrace& trace, const ReplayResult& result) {
@@ -111,21 +109,30 @@ bool colour_wanted(const std::string& mode) {
   return isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr && !(term && std::string(term) == "dumb");
 }
 
+// The view is drawn whole either way; a trace that does not replay is said so at the step where
+// it diverges (and exits 1): what follows it is the record, not a run of the model.
 int run_show(const std::string& file, const std::string& html_out, const std::string& colour) {
   if (!html_out.empty()) refuse_overwriting_inputs(html_out, {file});
   const LoadedTrace trace = load_trace_file(file);
-  const std::vector<StepView> steps = view_steps(trace);
+  const std::optional<Divergence> divergence = replay(trace).divergence;
+  const std::vector<StepView> steps = view_steps(trace, divergence);
   if (html_out.empty()) {
     fmt::print("{}", show_text(trace, steps, colour_wanted(colour)));
-    return exit_ok;
+    return divergence ? exit_violation : exit_ok;
   }
   write_text_file(html_out, show_html(trace, steps));
   std::size_t delivered = 0;
   for (const auto& flight : message_flights(trace, steps)) delivered += flight.delivered ? 1 : 0;
-  // With --html - the page is standard output, so the summary goes to standard error.
-  fmt::print(html_out == "-" ? stderr : stdout, "show {}: wrote {} ({} steps, {} messages delivered)\n", file,
+  // With --html - the page is standard output, so what is said about it goes to standard error.
+  std::FILE* said = html_out == "-" ? stderr : stdout;
+  fmt::print(said, "show {}: wrote {} ({} steps, {} messages delivered)\n", file,
              html_out == "-" ? "the page to standard output" : html_out, steps.size() - 1, delivered);
-  return exit_ok;
+  if (divergence) {
+    fmt::print(said, "  the trace does not replay: from step {} on, the page draws the record, not a run of the model\n",
+               divergence->step);
+    print_divergence(*divergence, said);
+  }
+  return divergence ? exit_violation : exit_ok;
 }
 
 std::string default_shrink_output(const std::string& file) {
@@ -197,7 +204,10 @@ Command add_replay_command(CLI::App& root) {
 Command add_show_command(CLI::App& root) {
   CLI::App* app =
       root.add_subcommand("show", "Show a trace: each step's action and what changed, or an HTML sequence diagram");
-  app->footer("Exit codes: 0 shown; 2 a bad trace file or bad usage.");
+  app->footer(
+      "The trace is replayed first. Exit codes: 0 shown; 1 shown, but the trace does not replay: a step diverges (the "
+      "view says so at that step, with the reason, and what follows it is the record, not a run of the model); 2 a "
+      "bad trace file or bad usage.");
   auto file = std::make_shared<std::string>();
   auto html_out = std::make_shared<std::string>();
   auto colour = std::make_shared<std::string>("auto");

@@ -1,5 +1,7 @@
 #include "model/core/diff.hpp"
 
+#include "model/core/tree.hpp"
+
 namespace lockstep {
 
 namespace {
@@ -117,6 +119,35 @@ std::string itf_text(const Json& value) {
     out = value.dump();
   }
   return out;
+}
+
+Json json_tree(const Json& value) {
+  std::string type;
+  const Json* content = &value;
+  if (is_tagged(value)) {
+    type = value["tag"].get<std::string>();
+    content = &value["value"];
+  }
+  Json children = Json::array();
+  const auto elements = [&](const Json& items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      children.push_back(Json::array({detail::bracketed(std::to_string(i)), json_tree(items[i])}));
+    }
+  };
+  if (is_wrapper(*content, "#map")) {
+    for (const auto& item : (*content)["#map"]) {
+      if (item.is_array() && item.size() == 2) children.push_back(Json::array({detail::bracketed(itf_text(item[0])), json_tree(item[1])}));
+    }
+  } else if (is_wrapper(*content, "#set")) {
+    elements((*content)["#set"]);
+  } else if (is_wrapper(*content, "#tup")) {
+    elements((*content)["#tup"]);
+  } else if (content->is_array()) {
+    elements(*content);
+  } else if (content->is_object() && !content->contains("#bigint")) {
+    for (const auto& [key, field] : content->items()) children.push_back(Json::array({key, json_tree(field)}));
+  }
+  return detail::tree_node(itf_text(value), std::move(type), std::move(children));
 }
 
 std::vector<FieldChange> diff_json(const Json& before, const Json& after) {

@@ -21,6 +21,7 @@
 // machine's state, rebuilt after a restart from the snapshot and the current leader.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -29,6 +30,8 @@
 
 #include "model/core/ids.hpp"
 #include "model/core/names.hpp"
+#include "model/core/node_view.hpp"
+#include "model/core/print.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/sizes.hpp"
 #include "model/core/small_vec.hpp"
@@ -215,6 +218,41 @@ struct MultiPaxos {
   static void apply_persist(Durable& durable, const PersistOf<MultiPaxos>& persist);
   static std::string_view bug_description(Bug bug);
 };
+
+// A replica as the trace viewers draw it (model/core/node_view.hpp). Multi-Paxos has ballots
+// where Raft has terms, and no single log: per slot, the entry the replica learned was chosen
+// (committed: through `applied`), else the vote it cast (with the vote's ballot), else nothing.
+// Its role: leader while leading its ballot, candidate while preparing it, else replica.
+template <class SM, class S>
+NodeView lockstep_node_view(const MultiPaxos<SM, S>&, const typename MultiPaxos<SM, S>::Node& node) {
+  const auto& volatile_state = node.volatile_state;
+  NodeView view;
+  view.role = volatile_state.phase == Phase::leading     ? "leader"
+              : volatile_state.phase == Phase::preparing ? "candidate"
+                                                         : "replica";
+  view.term_name = "ballot";
+  view.term = to_string(node.durable.promised_ballot);
+  const auto& votes = node.durable.votes;
+  const std::uint64_t applied = volatile_state.applied;
+  const std::uint64_t first_learned = applied - volatile_state.learned.size();  // learned: the slots after it
+  view.log_base = std::min<std::uint64_t>(node.durable.snapshot.slot, first_learned);
+  std::uint64_t last = applied;
+  for (const auto& vote : votes) last = std::max<std::uint64_t>(last, vote.slot);
+  const auto text = [](const auto& entry) { return entry.noop ? std::string("no-op") : to_string(entry.command); };
+  for (std::uint64_t slot = view.log_base + 1; slot <= last; ++slot) {
+    const auto vote = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.slot == slot; });
+    LogEntryView entry{slot, vote == votes.end() ? "" : to_string(vote->ballot), ""};
+    if (slot > first_learned && slot <= applied) {
+      entry.text = text(volatile_state.learned[static_cast<std::size_t>(slot - first_learned - 1)]);
+    } else if (vote != votes.end()) {
+      entry.text = text(vote->entry);
+    }
+    view.log.push_back(std::move(entry));
+  }
+  view.committed = applied;
+  if (volatile_state.phase != Phase::idle) view.notes.push_back("runs ballot " + to_string(volatile_state.ballot));
+  return view;
+}
 
 // A model-size configuration for the checker and the tests.
 template <class SM>

@@ -19,6 +19,8 @@
 
 #include "model/core/ids.hpp"
 #include "model/core/names.hpp"
+#include "model/core/node_view.hpp"
+#include "model/core/print.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/sizes.hpp"
 #include "model/core/step.hpp"
@@ -160,6 +162,30 @@ struct PaxosOf {
   static void apply_persist(Durable& durable, const PersistOf<PaxosOf>& persist) { durable = persist.hard_state; }
   static std::string_view bug_description(Bug bug);
 };
+
+// A node as the trace viewers draw it (model/core/node_view.hpp). Single-decree Paxos has a
+// ballot where Raft has a term (the acceptor's promise), and no log: what it has instead is its
+// vote (the value it accepted, at which ballot) and what it learned, said in its notes. Its role:
+// proposer while it runs a ballot (preparing or accepting), else acceptor.
+template <class S>
+NodeView lockstep_node_view(const PaxosOf<S>&, const typename PaxosOf<S>::Node& node) {
+  const auto& durable = node.durable;
+  const auto& volatile_state = node.volatile_state;
+  NodeView view;
+  view.role = volatile_state.phase == Phase::idle ? "acceptor" : "proposer";
+  view.term_name = "ballot";
+  view.term = to_string(durable.promised_ballot);
+  view.has_log = false;
+  if (volatile_state.phase != Phase::idle) {
+    view.notes.push_back(std::string(enum_name(volatile_state.phase)) + " ballot " + to_string(volatile_state.ballot) +
+                         " for " + to_string(volatile_state.proposal));
+  }
+  if (!durable.accepted_ballot.is_none()) {
+    view.notes.push_back("accepted " + to_string(durable.accepted_value) + " at " + to_string(durable.accepted_ballot));
+  }
+  if (!volatile_state.learned.is_none()) view.notes.push_back("learned " + to_string(volatile_state.learned));
+  return view;
+}
 
 // The model size, which the checker, the spec and the tests speak of.
 using Paxos = PaxosOf<ModelSizes>;

@@ -29,6 +29,8 @@
 #include "model/core/ids.hpp"
 #include "model/core/log.hpp"
 #include "model/core/names.hpp"
+#include "model/core/node_view.hpp"
+#include "model/core/print.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/sizes.hpp"
 #include "model/core/small_vec.hpp"
@@ -197,6 +199,29 @@ struct Raft {
   static void apply_persist(Durable& durable, const PersistOf<Raft>& persist);
   static std::string_view bug_description(Bug bug);
 };
+
+// A node as the trace viewers draw it (model/core/node_view.hpp): its role, its term, its log
+// (each entry's term and command) and its commit index.
+template <class SM, class S>
+NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node& node) {
+  NodeView view;
+  view.role = std::string(enum_name(node.volatile_state.role));
+  view.term_name = "term";
+  view.term = std::to_string(node.durable.current_term);
+  const auto& log = node.durable.log;
+  view.log_base = log.base_index();
+  std::uint64_t index = log.base_index();
+  if (log.last_index() > log.base_index()) {
+    log.for_each_from(log.base_index() + 1, [&](const auto& entry) {
+      view.log.push_back({++index, std::to_string(entry.term), to_string(entry.command)});
+    });
+  }
+  view.committed = node.volatile_state.commit_index;
+  if (!node.durable.voted_for.is_none()) {
+    view.notes.push_back("voted for " + to_string(node.durable.voted_for) + " in term " + view.term);
+  }
+  return view;
+}
 
 // A model-size configuration for the checker and the tests.
 template <class SM>

@@ -13,6 +13,8 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -102,6 +104,47 @@ struct LockSpec {
       }
     }
     return true;
+  }
+
+  // For the trace viewers: why a state violates a property, naming the fields.
+  static std::vector<std::string> explain(const Config&, std::string_view property, const State*, const State& after) {
+    std::vector<std::string> out;
+    if (property == "LOCK-MutualExclusion") {
+      for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+        const auto& slot = after.nodes.items[i];
+        if (!slot.up || table_consistent(machine_of(slot.node))) continue;
+        out.push_back(to_string(NodeId::at(i)) + "'s table has a lock held by a session that is not open or also waits for it (" +
+                      node_field(i, "volatile_state.machine.locks") + " = " + to_string(machine_of(slot.node).locks) + ")");
+      }
+      const auto& clients = after.clients.clients;
+      const std::size_t locks = std::max<std::size_t>(after.clients.resources.size(), 1);
+      for (std::size_t a = 0; a < clients.size(); ++a) {
+        for (std::size_t b = a + 1; b < clients.size(); ++b) {
+          const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
+          if (!believes(a) || !believes(b) || a % locks != b % locks) continue;
+          out.push_back("clients c" + std::to_string(a + 1) + " and c" + std::to_string(b + 1) + " both hold lock " +
+                        std::to_string(a % locks) + " with a valid lease (clients.clients[" + std::to_string(a) +
+                        "].phase = hold, clients.clients[" + std::to_string(b) + "].phase = hold, tokens " +
+                        to_string(clients[a].token) + " and " + to_string(clients[b].token) + ")");
+        }
+      }
+    } else if (property == "LOCK-FencingMonotone") {
+      out.push_back("a replica granted a lock with a token not above the lock's previous one (ghost.token_regressed)");
+    } else if (property == "LOCK-ResourceSafety") {
+      for (std::size_t r = 0; r < after.clients.resources.size(); ++r) {
+        const auto& resource = after.clients.resources[r];
+        if (!resource.accepted_below) continue;
+        out.push_back("resource " + std::to_string(r) + " accepted a write with a token below " + to_string(resource.highest) +
+                      ", one it had accepted (clients.resources[" + std::to_string(r) + "].accepted_below)");
+      }
+    } else if (property == "LOCK-Linearizable") {
+      out.push_back("no order of the clients' calls and the service's expiries explains every answer they got "
+                    "(clients.history.violated: no linearization is left)");
+    } else if (property == "LOCK-ExactlyOnce") {
+      out.push_back("a request (client, sequence) took effect at a second log position (ghost.twice; ghost.effected = " +
+                    to_string(after.ghost.effected) + ")");
+    }
+    return out;
   }
 
   static std::vector<Property<State>> properties(const Config&) {

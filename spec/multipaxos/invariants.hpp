@@ -13,6 +13,8 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -90,6 +92,33 @@ struct MultiPaxosSpec {
       if (b.up && a.up && a.node.volatile_state.applied < b.node.volatile_state.applied) return false;
     }
     return true;
+  }
+
+  // For the trace viewers: the slots chosen, and why a state violates a property (naming fields).
+  static std::string entry_text(const Entry& entry) { return entry.noop ? "no-op" : to_string(entry.command); }
+  static std::vector<std::string> decided(const Config&, const State& state) {
+    std::vector<std::string> out;
+    for (const SlotEntry& chosen : state.ghost.chosen) {
+      out.push_back("slot " + std::to_string(chosen.slot) + " (" + entry_text(chosen.entry) + ") is chosen");
+    }
+    return out;
+  }
+  static std::vector<std::string> explain(const Config&, std::string_view property, const State* before,
+                                          const State& after) {
+    std::vector<std::string> out;
+    const auto twice = [&](const typename Ghost::Slots& slots, const char* what, const char* field) {
+      const auto at = std::adjacent_find(slots.begin(), slots.end(),
+                                         [](const SlotEntry& a, const SlotEntry& b) { return a.slot == b.slot; });
+      if (at == slots.end()) return;
+      out.push_back("slot " + std::to_string(at->slot) + " was " + what + " as " + entry_text(at->entry) + " and as " +
+                    entry_text((at + 1)->entry) + " (" + field + ")");
+    };
+    if (property == "MULTIPAXOS-Agreement") twice(after.ghost.chosen, "chosen", "ghost.chosen");
+    if (property == "MULTIPAXOS-StateMachineSafety") twice(after.ghost.applied, "applied", "ghost.applied");
+    if (property == "MULTIPAXOS-AppliedMonotone" && before != nullptr) {
+      out = volatile_went_down(*before, after, "applied", [](const auto& v) { return v.applied; });
+    }
+    return out;
   }
 
   static std::vector<Property<State>> properties(const Config&) {

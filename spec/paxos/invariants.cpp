@@ -65,6 +65,72 @@ bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& af
   return true;
 }
 
+namespace {
+
+// The acceptors that voted for `value` at one ballot, with a majority: "n1, n2 at ballot 1.2".
+std::string majority_for(const Config& config, const Ghost& ghost, Value value) {
+  const Vote* vote = ghost.votes.begin();
+  while (vote != ghost.votes.end()) {
+    const Ballot ballot = vote->ballot;
+    std::string voters;
+    std::size_t count = 0;
+    for (; vote != ghost.votes.end() && vote->ballot == ballot; ++vote) {
+      if (vote->value != value) continue;
+      voters += (count++ == 0 ? "" : ", ") + to_string(vote->acceptor);
+    }
+    if (count >= static_cast<std::size_t>(majority(config.node_count))) return voters + " at ballot " + to_string(ballot);
+  }
+  return "a majority";
+}
+
+}  // namespace
+
+std::vector<std::string> PaxosSpec::decided(const Config& config, const State& state) {
+  std::vector<std::string> out;
+  for (const Value& value : state.ghost.chosen) {
+    out.push_back(to_string(value) + " is chosen (accepted by " + majority_for(config, state.ghost, value) + ")");
+  }
+  return out;
+}
+
+std::vector<std::string> PaxosSpec::explain(const Config& config, std::string_view property, const State* before,
+                                            const State& after) {
+  std::vector<std::string> out;
+  const Ghost& ghost = after.ghost;
+  if (property == "PAXOS-Agreement") {
+    for (const Value& value : ghost.chosen) {
+      out.push_back(to_string(value) + " is chosen: accepted by " + majority_for(config, ghost, value) + " (ghost.votes)");
+    }
+  } else if (property == "PAXOS-Validity") {
+    for (const Value& value : ghost.chosen) {
+      if (!ghost.proposed.contains(value)) {
+        out.push_back(to_string(value) + " is chosen (ghost.chosen) but no client proposed it (ghost.proposed = " +
+                      to_string(ghost.proposed) + ")");
+      }
+    }
+  } else if (property == "PAXOS-LearnedIsChosen") {
+    for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+      const Value learned = after.nodes.items[i].node.volatile_state.learned;
+      if (!learned.is_none() && !ghost.chosen.contains(learned)) {
+        out.push_back(to_string(NodeId::at(i)) + " learned " + to_string(learned) + " (" +
+                      node_field(i, "volatile_state.learned") + "), which is not chosen (ghost.chosen = " +
+                      to_string(ghost.chosen) + ")");
+      }
+    }
+  } else if (property == "PAXOS-PromiseMonotone" && before != nullptr) {
+    for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+      const Ballot was = before->nodes.items[i].node.durable.promised_ballot;
+      const Ballot is = after.nodes.items[i].node.durable.promised_ballot;
+      if (is < was) {
+        out.push_back(to_string(NodeId::at(i)) + "'s promise went from " + to_string(was) + " down to " + to_string(is) +
+                      " (" + node_field(i, "durable.promised_ballot") + ")" +
+                      (after.nodes.items[i].up ? "" : ": its crash lost a promise it had not persisted"));
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<Property<PaxosSpec::State>> PaxosSpec::properties(const Config& config) {
   using S = PaxosSpec::State;
   return {

@@ -11,6 +11,8 @@
 // every 2b message in Paxos.tla) and every value a client proposed.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/property.hpp"
@@ -43,6 +45,10 @@ struct PaxosSpec {
                       const Step& step);
   static std::vector<Property<State>> properties(const Config& config);
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+  // For the trace viewers: the values chosen, and why a state violates a property (naming fields).
+  static std::vector<std::string> decided(const Config& config, const State& state);
+  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
+                                          const State& after);
 };
 
 // The values voted for by a majority at one ballot, as a bit set (bit v for value v),

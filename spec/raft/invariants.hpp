@@ -19,6 +19,9 @@
 // the terms in which a leader crashed.
 #pragma once
 
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "spec/property.hpp"
@@ -60,8 +63,21 @@ struct RaftSpec {
   static std::vector<Property<State>> properties(const Config& config);
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
 
+  // For the trace viewers: the entries committed (from the ghost), and why a state violates a
+  // property, naming the fields.
+  static std::vector<std::string> decided(const Config& config, const State& state);
+  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
+                                          const State& after);
+
   static bool election_safety(const State& state);
   static bool log_matching(const State& state);
+  // The first place two logs break RAFT-LogMatching: nodes i < j agree on the term at index k
+  // but differ at index m <= k.
+  struct LogMismatch {
+    std::size_t i, j;
+    Index k, m;
+  };
+  static std::optional<LogMismatch> log_mismatch(const State& state);
   static bool leader_completeness(const State& state);
   static bool state_machine_safety(const State& state);
   static bool leader_append_only(const State& before, const State& after);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 
 #include "spec/raft/invariants.hpp"
 
@@ -71,7 +72,7 @@ bool RaftSpec<SM>::election_safety(const State& state) {
 }
 
 template <class SM>
-bool RaftSpec<SM>::log_matching(const State& state) {
+std::optional<typename RaftSpec<SM>::LogMismatch> RaftSpec<SM>::log_mismatch(const State& state) {
   const auto& nodes = state.nodes.items;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
@@ -84,13 +85,18 @@ bool RaftSpec<SM>::log_matching(const State& state) {
       for (Index k = std::min(a.last_index(), b.last_index()); k >= first; --k) {
         if (a.at(k).term != b.at(k).term) continue;
         for (Index m = first; m <= k; ++m) {
-          if (!(a.at(m) == b.at(m))) return false;
+          if (!(a.at(m) == b.at(m))) return LogMismatch{i, j, k, m};
         }
         break;
       }
     }
   }
-  return true;
+  return std::nullopt;
+}
+
+template <class SM>
+bool RaftSpec<SM>::log_matching(const State& state) {
+  return !log_mismatch(state);
 }
 
 template <class SM>
@@ -198,6 +204,123 @@ std::vector<TransitionProperty<typename RaftSpec<SM>::State>> RaftSpec<SM>::tran
       {"RAFT-AppliedMonotone", "last_applied never decreases within a node's life", applied_monotone},
       {"RAFT-CommitIndexMonotone", "commit_index never decreases within a node's life", commit_index_monotone},
   };
+}
+
+}  // namespace lockstep::raft
+
+namespace lockstep::raft {
+
+template <class SM>
+std::vector<std::string> RaftSpec<SM>::decided(const Config&, const State& state) {
+  std::vector<std::string> out;
+  for (const CommittedEntry& c : state.ghost.committed) {
+    out.push_back("entry " + std::to_string(c.index) + " (" + to_string(c.command) + ", term " + std::to_string(c.term) +
+                  ") is committed");
+  }
+  return out;
+}
+
+namespace detail {
+
+// What a log holds at `index`, in words.
+template <class Log>
+std::string log_at(const Log& log, Index index) {
+  if (index > log.last_index()) return "nothing (its log ends at " + std::to_string(log.last_index()) + ")";
+  if (index <= log.base_index()) return "it in its snapshot";
+  return "an entry of term " + std::to_string(log.at(index).term) + " (" + to_string(log.at(index).command) + ")";
+}
+
+}  // namespace detail
+
+template <class SM>
+std::vector<std::string> RaftSpec<SM>::explain(const Config&, std::string_view property, const State* before,
+                                               const State& after) {
+  std::vector<std::string> out;
+  const auto& nodes = after.nodes.items;
+  const auto leads = [&](std::size_t i) { return nodes[i].up && nodes[i].node.volatile_state.role == Role::leader; };
+  const auto name = [](std::size_t i) { return to_string(NodeId::at(i)); };
+  if (property == "RAFT-ElectionSafety") {
+    struct Claim {
+      Term term;
+      NodeId leader;
+      std::string where;
+    };
+    std::vector<Claim> claims;  // who led each term, and where that is recorded
+    for (const Elected& e : after.ghost.leaders) claims.push_back({e.term, e.leader, "ghost.leaders"});
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (leads(i)) claims.push_back({nodes[i].node.durable.current_term, NodeId::at(i), node_field(i, "volatile_state.role")});
+    }
+    for (std::size_t a = 0; a < claims.size(); ++a) {
+      for (std::size_t b = a + 1; b < claims.size(); ++b) {
+        if (claims[a].term != claims[b].term || claims[a].leader == claims[b].leader) continue;
+        out.push_back("two leaders of term " + std::to_string(claims[a].term) + ": " + to_string(claims[a].leader) + " (" +
+                      claims[a].where + ") and " + to_string(claims[b].leader) + " (" + claims[b].where + ")");
+        return out;
+      }
+    }
+  } else if (property == "RAFT-LogMatching") {
+    if (const auto found = log_mismatch(after)) {
+      const auto& [i, j, k, m] = *found;
+      const auto& a = nodes[i].node.durable.log;
+      const auto& b = nodes[j].node.durable.log;
+      out.push_back(name(i) + " and " + name(j) + " both hold an entry of term " + std::to_string(a.at(k).term) +
+                    " at index " + std::to_string(k) + ", but at index " + std::to_string(m) + " " + name(i) + " has " +
+                    detail::log_at(a, m) + " and " + name(j) + " has " + detail::log_at(b, m) + " (" +
+                    node_field(i, "durable.log") + ", " + node_field(j, "durable.log") + ")");
+    }
+  } else if (property == "RAFT-LeaderCompleteness") {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (!leads(i)) continue;
+      const auto& node = nodes[i].node;
+      const auto& log = node.durable.log;
+      for (const CommittedEntry& c : after.ghost.committed) {
+        if (node.durable.current_term <= c.commit_term || c.index < log.base_index()) continue;
+        if (c.index <= log.last_index() && log.term_at(c.index) == c.term &&
+            (c.index == log.base_index() || log.at(c.index).command == c.command)) {
+          continue;
+        }
+        out.push_back("entry " + std::to_string(c.index) + " (" + to_string(c.command) + ", term " +
+                      std::to_string(c.term) + ") was committed in term " + std::to_string(c.commit_term) +
+                      " (ghost.committed)");
+        out.push_back("but " + name(i) + ", leader of the later term " + std::to_string(node.durable.current_term) + " (" +
+                      node_field(i, "volatile_state.role") + ", " + node_field(i, "durable.current_term") +
+                      "), has at index " + std::to_string(c.index) + " " + detail::log_at(log, c.index) + " (" +
+                      node_field(i, "durable.log") + ")");
+        return out;
+      }
+    }
+  } else if (property == "RAFT-StateMachineSafety") {
+    const auto& applied = after.ghost.applied;
+    for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
+      if (e + 1 == applied.end() || (e + 1)->index != e->index) continue;
+      out.push_back("index " + std::to_string(e->index) + " was applied as " + to_string(e->command) + " (term " +
+                    std::to_string(e->term) + ") and as " + to_string((e + 1)->command) + " (term " +
+                    std::to_string((e + 1)->term) + ") (ghost.applied)");
+      return out;
+    }
+  } else if (property == "RAFT-LeaderAppendOnly" && before != nullptr) {
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const auto& b = before->nodes.items[i];
+      if (!b.up || !leads(i) || b.node.volatile_state.role != Role::leader ||
+          b.node.durable.current_term != nodes[i].node.durable.current_term) {
+        continue;
+      }
+      const auto& old_log = b.node.durable.log;
+      const auto& new_log = nodes[i].node.durable.log;
+      for (Index k = static_cast<Index>(std::max(old_log.base_index(), new_log.base_index()) + 1); k <= old_log.last_index(); ++k) {
+        if (k <= new_log.last_index() && old_log.at(k) == new_log.at(k)) continue;
+        out.push_back(name(i) + ", leader of term " + std::to_string(b.node.durable.current_term) + ", had at index " +
+                      std::to_string(k) + " " + detail::log_at(old_log, k) + " and now has " + detail::log_at(new_log, k) +
+                      " (" + node_field(i, "durable.log") + ")");
+        return out;
+      }
+    }
+  } else if (property == "RAFT-AppliedMonotone" && before != nullptr) {
+    out = volatile_went_down(*before, after, "last_applied", [](const auto& v) { return v.last_applied; });
+  } else if (property == "RAFT-CommitIndexMonotone" && before != nullptr) {
+    out = volatile_went_down(*before, after, "commit_index", [](const auto& v) { return v.commit_index; });
+  }
+  return out;
 }
 
 }  // namespace lockstep::raft

@@ -9,21 +9,24 @@
 
 namespace lockstep {
 
+StepView view_step(const AnyModel& model, const ItfStep* previous, const ItfStep& step) {
+  StepView view;
+  if (previous == nullptr) {
+    view.action.sentence = "initial state";
+  } else {
+    view.action = model.action_view(step.action);
+    view.changes = model.diff(previous->state, step.state);
+  }
+  view.violations = violations_at(model, previous == nullptr ? nullptr : &previous->state, step.state);
+  view.summary = model.summary(step.state);
+  return view;
+}
+
 std::vector<StepView> view_steps(const LoadedTrace& trace) {
-  const AnyModel& model = *trace.model;
   const auto& steps = trace.itf.steps;
   std::vector<StepView> out;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    StepView view;
-    if (i == 0) {
-      view.action.sentence = "initial state";
-    } else {
-      view.action = model.action_view(steps[i].action);
-      view.changes = model.diff(steps[i - 1].state, steps[i].state);
-    }
-    view.violations = violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state);
-    view.summary = model.summary(steps[i].state);
-    out.push_back(std::move(view));
+    out.push_back(view_step(*trace.model, i == 0 ? nullptr : &steps[i - 1], steps[i]));
   }
   return out;
 }
@@ -99,9 +102,9 @@ struct Style {
   std::string cyan(const std::string& text) const { return paint(text, "36"); }
 };
 
-std::string header(const LoadedTrace& trace, const Style& style) {
+std::string header(const LoadedTrace& trace, std::size_t step_count, const Style& style) {
   const Json& meta = trace.itf.meta;
-  std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), trace.itf.steps.size() - 1));
+  std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), step_count));
   out += trace.invariant.empty() ? "; it records no violation\n"
                                  : "; it records a violation of " + style.bold(trace.invariant) + "\n";
   if (meta.contains("bounds") && meta["bounds"].is_object()) {
@@ -143,10 +146,17 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
 }  // namespace
 
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour) {
-  const Style style{colour};
-  std::string out = header(trace, style);
-  for (std::size_t i = 0; i < steps.size(); ++i) out += step_block(i, steps[i], style);
+  std::string out = show_text_header(trace, steps.size() - 1, colour);
+  for (std::size_t i = 0; i < steps.size(); ++i) out += show_text_step(i, steps[i], colour);
   return out;
+}
+
+std::string show_text_header(const LoadedTrace& trace, std::size_t step_count, bool colour) {
+  return header(trace, step_count, Style{colour});
+}
+
+std::string show_text_step(std::size_t index, const StepView& step, bool colour) {
+  return step_block(index, step, Style{colour});
 }
 
 }  // namespace lockstep

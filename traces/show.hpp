@@ -21,9 +21,15 @@ struct StepView {
 };
 
 std::vector<StepView> view_steps(const LoadedTrace& trace);
+// One step's view (`previous`: the step before; null for the initial state).
+StepView view_step(const AnyModel& model, const ItfStep* previous, const ItfStep& step);
 
 // The text view; `colour` adds ANSI colours (for a terminal).
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour);
+// show_text in parts, for a trace read a step at a time: the header (`trace`'s steps are not
+// looked at), then each step's block.
+std::string show_text_header(const LoadedTrace& trace, std::size_t step_count, bool colour);
+std::string show_text_step(std::size_t index, const StepView& step, bool colour);
 
 // A message's journey, for the diagram: sent by `from` at `sent_step` (the step that put this copy
 // in flight: its sender's step, or the network's duplication), and delivered to or lost on the way

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -37,6 +40,26 @@ inline CommandResult run_command(const std::string& command_line) {
   CommandResult result{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, read_file(err_path)};
   std::remove(err_path.c_str());
   return result;
+}
+
+// How a command ran: its exit code and its peak resident memory (wait4's ru_maxrss: the largest of
+// the process and the children it waited for, in KiB).
+struct MeasuredRun {
+  int exit_code;
+  long peak_rss_kib;
+};
+
+// Runs `command_line` with /bin/sh, which execs it (so that the peak is the command's own; put no
+// shell pipeline in it). Its output goes where the command line redirects it.
+inline MeasuredRun run_measured(const std::string& command_line) {
+  const std::string exec_line = "exec " + command_line;
+  const char* argv[] = {"/bin/sh", "-c", exec_line.c_str(), nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) return {-1, -1};
+  int status = 0;
+  struct rusage usage {};
+  if (wait4(pid, &status, 0, &usage) != pid) return {-1, -1};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, usage.ru_maxrss};
 }
 
 // Runs the lockstep binary under test with `args`.

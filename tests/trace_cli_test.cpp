@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -261,7 +262,10 @@ std::uintmax_t write_raft_walk(const std::string& path, std::size_t steps, std::
 // about ten times the file's size).
 TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_progress) {
   const std::string path = temp_path("long-raft.itf.json");
-  const std::size_t steps = 6000;
+  // By hand, a longer one: LOCKSTEP_LONG_TRACE_STEPS=40000 (about 200 MB) prints its figures.
+  const char* asked = std::getenv("LOCKSTEP_LONG_TRACE_STEPS");
+  const std::size_t steps = asked != nullptr ? std::stoul(asked) : 6000;
+  const std::string step_count = std::to_string(steps);
   const auto started = std::chrono::steady_clock::now();
   const std::uintmax_t bytes = write_raft_walk(path, steps, 7);
   const double written = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -273,7 +277,8 @@ TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_pro
   const auto long_run = testing::run_measured(binary + " replay " + path + " --progress-after 0 >" + out + " 2>" + err);
   const double replayed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() - written;
   ASSERT_EQ(long_run.exit_code, 0) << testing::read_file(out) << testing::read_file(err);
-  EXPECT_NE(testing::read_file(out).find("raft trace, 6000 of 6000 steps reproduced"), std::string::npos)
+  EXPECT_NE(testing::read_file(out).find("raft trace, " + step_count + " of " + step_count + " steps reproduced"),
+            std::string::npos)
       << testing::read_file(out);
   const std::string progress = testing::read_file(err);
   EXPECT_TRUE(progress.starts_with("progress: replay " + path + ": 1 states, ")) << progress;
@@ -285,10 +290,12 @@ TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_pro
   EXPECT_LT(growth_kib, static_cast<long>(bytes / 1024 / 10)) << "replay's peak grows with the trace";
 
   const auto shown = testing::run_measured(binary + " show " + path + " >" + out + " 2>" + err);
+  const double all = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("show: peak %ld KiB in %.1f s\n", shown.peak_rss_kib, all - written - replayed);
   ASSERT_EQ(shown.exit_code, 0) << testing::read_file(err);
   EXPECT_LT(shown.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
       << "show's peak grows with the trace";
-  EXPECT_NE(testing::read_file(out).find("\nstep 6000 "), std::string::npos);
+  EXPECT_NE(testing::read_file(out).find("\nstep " + step_count + " "), std::string::npos);
   for (const auto& file : {path, out, err}) std::remove(file.c_str());
 }
 

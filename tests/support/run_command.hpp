@@ -2,13 +2,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -42,24 +41,27 @@ inline CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
-// How a command ran: its exit code and its peak resident memory (wait4's ru_maxrss: the largest of
-// the process and the children it waited for, in KiB).
-struct MeasuredRun {
-  int exit_code;
-  long peak_rss_kib;
+// How a command ran, and its peak resident memory in KiB.
+struct MeasuredRun : CommandResult {
+  long peak_rss_kib;  // -1: not measured
 };
 
-// Runs `command_line` with /bin/sh, which execs it (so that the peak is the command's own; put no
-// shell pipeline in it). Its output goes where the command line redirects it.
+inline bool can_measure_memory() { return access("/usr/bin/time", X_OK) == 0; }
+
+// Runs `command_line` under GNU time, which reports the peak resident memory of the command and
+// of the children it waited for (ru_maxrss). Measured from here instead (wait4), the figure could
+// not be smaller than this process's own: a child starts its peak from its parent's.
 inline MeasuredRun run_measured(const std::string& command_line) {
-  const std::string exec_line = "exec " + command_line;
-  const char* argv[] = {"/bin/sh", "-c", exec_line.c_str(), nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char* const*>(argv), environ) != 0) return {-1, -1};
-  int status = 0;
-  struct rusage usage {};
-  if (wait4(pid, &status, 0, &usage) != pid) return {-1, -1};
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, usage.ru_maxrss};
+  static int runs = 0;
+  const std::string rss_path = ::testing::TempDir() + "lockstep_command_rss_" + std::to_string(++runs) + ".txt";
+  const CommandResult result = run_command("/usr/bin/time -f %M -o " + rss_path + " " + command_line);
+  // Its last line (a command that fails gets "Command exited with non-zero status N" first).
+  const std::string report = read_file(rss_path);
+  std::remove(rss_path.c_str());
+  const std::size_t last = report.find_last_not_of("\n");
+  const std::size_t line = last == std::string::npos ? 0 : report.find_last_of('\n', last) + 1;
+  const long rss = last == std::string::npos ? -1 : std::atol(report.substr(line, last + 1 - line).c_str());
+  return {result, rss};
 }
 
 // Runs the lockstep binary under test with `args`.

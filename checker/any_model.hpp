@@ -31,6 +31,25 @@ struct ShrunkTrace {
   ShrinkStats stats;
 };
 
+// JSON values kept compactly (CBOR, in one buffer): a long trace's actions, for shrinking (an
+// action as Json takes ten times its CBOR's bytes).
+class PackedJsonList {
+ public:
+  void push_back(const Json& value) {
+    offsets_.push_back(bytes_.size());
+    Json::to_cbor(value, bytes_);
+  }
+  std::size_t size() const { return offsets_.size(); }
+  Json operator[](std::size_t i) const {
+    const auto end = i + 1 < offsets_.size() ? bytes_.begin() + static_cast<std::ptrdiff_t>(offsets_[i + 1]) : bytes_.end();
+    return Json::from_cbor(bytes_.begin() + static_cast<std::ptrdiff_t>(offsets_[i]), end);
+  }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  std::vector<std::size_t> offsets_;
+};
+
 class AnyModel {
  public:
   virtual ~AnyModel() = default;
@@ -85,7 +104,7 @@ class AnyModel {
   virtual Json state_tree(const Json& state) const = 0;
   // Shrinks the run of `actions` from `initial` that violates `property` (checker/shrink.hpp);
   // empty when that run does not replay or does not violate it.
-  virtual std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions,
+  virtual std::optional<ShrunkTrace> shrink(const Json& initial, const PackedJsonList& actions,
                                             const std::string& property, const ShrinkOptions& options) const = 0;
 };
 
@@ -217,7 +236,7 @@ class AnyModelFor final : public AnyModel {
     if constexpr (Reflected<State>) return diff_values(model_.state_from_json(before), model_.state_from_json(after));
     return diff_json(before, after);
   }
-  std::optional<ShrunkTrace> shrink(const Json& initial, const std::vector<Json>& actions, const std::string& property,
+  std::optional<ShrunkTrace> shrink(const Json& initial, const PackedJsonList& actions, const std::string& property,
                                     const ShrinkOptions& options) const override {
     std::vector<Action> typed;
     for (std::size_t i = 0; i < actions.size(); ++i) {

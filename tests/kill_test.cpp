@@ -86,7 +86,9 @@ void expect_caught(const M& world, const Kill& kill) {
   std::cout << "  caught at case " << check.result.cases_passed + 1 << " of " << check.result.cases
             << "; shrunk to " << failure.schedule.size() << " choices, " << failure.trace.size() - 1 << " actions\n";
   EXPECT_EQ(failure.property, kill.invariant);
-  if (check.result.seed == testing::property_seed_default) EXPECT_EQ(check.result.cases_passed + 1, kill.caught_at);
+  if (check.result.seed == testing::property_seed_default) {
+    EXPECT_EQ(check.result.cases_passed + 1, kill.caught_at);
+  }
   EXPECT_LE(failure.trace.size() - 1, kill.shrunk_actions_max);
 
   // The shrunk schedule alone reproduces the run.

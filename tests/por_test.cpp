@@ -37,7 +37,6 @@ std::string key(const State& state) {
 template <class M>
 std::size_t check_diamonds(const M& model, std::size_t limit) {
   using State = typename M::State;
-  using Action = typename M::Action;
   std::unordered_set<std::string> seen;
   std::deque<State> queue;
   for (const State& s : model.initial_states()) {

@@ -598,7 +598,7 @@ TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
   static_assert(std::is_same_v<R::Checks, ModelChecks>);
   static_assert(std::is_same_v<RR::Term, std::uint64_t> && std::is_same_v<RR::Index, std::uint64_t>);
   static_assert(std::is_same_v<RR::Log, BasedLog<RR::Entry, std::uint64_t, std::uint64_t>>);
-  const RR::Config config{3, default_timing, NoChecks{}};
+  const RR::Config config{3, default_timing, NoChecks{}, {}, 0};
 
   // Elections far beyond 8-bit terms: a lone candidate's timer fires 300 times.
   RR::Node node = RT::follower(0);

@@ -1,14 +1,22 @@
 // `lockstep replay`, `show` and `shrink` as a user runs them: exit codes, what they print, the
 // files they write, and one clear line on stderr (exit 2) for every kind of bad trace file.
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
 
+#include "checker/engine/search.hpp"
+#include "model/sm/register.hpp"
+#include "spec/raft/invariants_impl.hpp"
 #include "tests/support/random_walk.hpp"
 #include "tests/support/run_command.hpp"
 #include "tests/support/trace_support.hpp"
@@ -257,6 +265,132 @@ TEST(ShrinkCommand, nothing_to_shrink_exits_1) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("the trace does not violate PAXOS-Agreement, so there is nothing to shrink"), std::string::npos)
       << r.out;
+}
+
+TEST(TraceCommands, values_nested_a_million_levels_deep_exit_2_with_one_line) {
+  using testing::DeepPlace;
+  const std::vector<std::pair<DeepPlace, std::string>> places = {
+      {DeepPlace::meta, "#meta"}, {DeepPlace::state, "step 1"}, {DeepPlace::vars, "vars"}};
+  for (const auto& [place, where] : places) {
+    const std::string path = temp_path("deep-" + where.substr(0, 4) + ".itf.json");  // "#met", "step", "vars"
+    std::ofstream(path) << testing::deep_trace_text(counterexample(), place, 1'000'000);
+    for (const char* command : {"replay ", "show ", "shrink ", "show --html /dev/null "}) {
+      const auto r = lockstep(command + path);
+      EXPECT_EQ(r.exit_code, 2) << command << where;  // not 139: no stack overflow
+      EXPECT_EQ(r.err, "lockstep: " + path + ": " + where + ": a value nested deeper than 256 levels\n") << command;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+  }
+}
+
+TEST(TraceCommands, a_directory_or_an_unreadable_file_is_named_exit_2) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {::testing::TempDir(), "lockstep: cannot read " + ::testing::TempDir() + ": it is a directory, not a trace file\n"},
+      {"/proc/self/mem", "lockstep: cannot read /proc/self/mem: Input/output error\n"}};
+  const std::string locked = temp_path("locked.itf.json");
+  if (geteuid() != 0) {  // root reads it anyway
+    std::ofstream(locked) << counterexample().dump();
+    ::chmod(locked.c_str(), 0);
+    cases.emplace_back(locked, "lockstep: cannot read " + locked + ": Permission denied\n");
+  }
+  for (const auto& [path, message] : cases) {
+    for (const char* command : {"replay ", "show ", "shrink "}) {
+      const auto r = lockstep(command + path);
+      EXPECT_EQ(r.exit_code, 2) << command << path;
+      EXPECT_EQ(r.err, message) << command;
+      EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+  }
+  std::remove(locked.c_str());
+}
+
+// A long legal run of Raft as `lockstep simulate raft` walks one (a seeded random step within the
+// bounds at each, for as long as asked: Raft's heartbeats never run out), written a state at a
+// time with make_itf's layout. Returns the file's size.
+std::uintmax_t write_raft_walk(const std::string& path, std::size_t steps, std::uint64_t seed) {
+  using RaftRegister = raft::Raft<sm::Register>;
+  std::vector<PendingRequest<RaftRegister>> requests;
+  for (std::uint8_t r = 1; r <= 2; ++r) requests.push_back({NodeId{}, raft::request_for<sm::Register>(r)});
+  const World<RaftRegister> world(raft::model_config<sm::Register>(3, 3, 2, raft::Bug::none, {}, 0),
+                                  WorldBounds{1, 0, 0, 3}, requests);
+  std::mt19937_64 random(seed);
+  auto state = world.initial_states().front();
+  Json action{{"tag", "Init"}, {"value", Json::object()}};
+  Json meta{{"source", "test: a random walk"}, {"protocol", "raft"}, {"model", world.model_json()}};
+  meta["format"] = "ITF";
+  Json vars = Json::array();
+  const Json initial = world.state_json(state);
+  for (const auto& [name, value] : initial.items()) vars.push_back(name);
+  std::ofstream out(path, std::ios::trunc);
+  out << "{\n \"#meta\": " << meta.dump() << ",\n \"vars\": " << vars.dump() << ",\n \"states\": [\n";
+  std::vector<Successor<World<RaftRegister>>> choices;
+  for (std::size_t i = 0; i <= steps; ++i) {
+    Json json = world.state_json(state);
+    json["#meta"] = Json{{"index", i}, {"action", action}};
+    out << (i == 0 ? "  " : ",\n  ") << json.dump(1);
+    if (i == steps) break;
+    choices.clear();
+    successors_within_bounds(world, state, choices);
+    if (choices.empty()) ADD_FAILURE() << "the walk ends at step " << i;
+    if (choices.empty()) break;
+    auto& [taken, next] = choices[std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(random)];
+    action = to_json_value(taken);
+    state = std::move(next);
+  }
+  out << "\n ]\n}\n";
+  out.close();
+  return std::filesystem::file_size(path);
+}
+
+// Issue 14: a 200 MB trace took 2.4-2.9 GB in every trace command. Read a state at a time, the
+// memory `replay`, `show` and `shrink` need hardly grows with the trace: on a long trace it stays
+// within a tenth of the file's size over what a short trace takes (the whole trace as Json took
+// about twelve times the file's size).
+TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_progress) {
+  if (!testing::can_measure_memory()) GTEST_SKIP() << "no /usr/bin/time to measure memory with (apt-get install time)";
+  const std::string path = temp_path("long-raft.itf.json");
+  // By hand, a longer one: LOCKSTEP_LONG_TRACE_STEPS=40000 (about 200 MB) prints its figures.
+  const char* asked = std::getenv("LOCKSTEP_LONG_TRACE_STEPS");
+  const std::size_t steps = asked != nullptr ? std::stoul(asked) : 6000;
+  const std::string step_count = std::to_string(steps);
+  const auto started = std::chrono::steady_clock::now();
+  const std::uintmax_t bytes = write_raft_walk(path, steps, 7);
+  const double written = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string binary = "timeout 120 " + std::string(LOCKSTEP_BINARY);
+  const auto short_run = testing::run_measured(binary + " replay " + counterexample_path());
+  ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
+  ASSERT_GT(short_run.peak_rss_kib, 0);
+  // --progress-after 0: progress from the first state, one line (ending in a newline) every ten seconds off a terminal.
+  const auto long_run = testing::run_measured(binary + " replay " + path + " --progress-after 0");
+  const double replayed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() - written;
+  ASSERT_EQ(long_run.exit_code, 0) << long_run.out << long_run.err;
+  EXPECT_NE(long_run.out.find("raft trace, " + step_count + " of " + step_count + " steps reproduced"), std::string::npos)
+      << long_run.out;
+  const std::string& progress = long_run.err;
+  EXPECT_TRUE(progress.starts_with("progress: replay " + path + ": 1 states, ")) << progress;
+  EXPECT_NE(progress.find("% of " + fmt::format("{:.1f} MB", static_cast<double>(bytes) / 1e6)), std::string::npos) << progress;
+  EXPECT_TRUE(progress.ends_with("s\n")) << progress;
+  std::printf("long trace: %zu steps, %.1f MB written in %.1f s; replay: peak %ld KiB (a short trace's: %ld KiB) in %.1f s\n",
+              steps, static_cast<double>(bytes) / 1e6, written, long_run.peak_rss_kib, short_run.peak_rss_kib, replayed);
+  EXPECT_LT(long_run.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+      << "replay's peak grows with the trace";
+
+  const auto shown = testing::run_measured(binary + " show " + path);
+  const double all = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("show: peak %ld KiB in %.1f s\n", shown.peak_rss_kib, all - written - replayed);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_LT(shown.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+      << "show's peak grows with the trace";
+  EXPECT_NE(shown.out.find("\nstep " + step_count + " "), std::string::npos);
+
+  // shrink keeps the actions (packed) to shrink them; this run violates nothing, so it stops there.
+  const auto shrunk = testing::run_measured(binary + " shrink " + path);
+  std::printf("shrink: peak %ld KiB\n", shrunk.peak_rss_kib);
+  EXPECT_EQ(shrunk.exit_code, 1) << shrunk.err;
+  EXPECT_NE(shrunk.out.find("the trace violates no property, so there is nothing to shrink"), std::string::npos);
+  EXPECT_LT(shrunk.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+      << "shrink's peak grows with the trace's states";
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -29,13 +29,54 @@ namespace {
 
 [[noreturn]] void fail(const std::string& where, const std::string& message) { throw TraceError(where + ": " + message); }
 
-std::vector<std::string> parse_vars(const Json& json) {
-  if (!json.contains("vars") || !json["vars"].is_array()) fail("vars", "expected a list of variable names");
+[[noreturn]] void fail_found(const std::string& where, const std::string& expected, const Json& found) {
+  fail(where, "expected " + expected + ", found " + json_kind(found));
+}
+
+// object[key] (an object), else TraceError naming `where`.`key` and what the object holds.
+const Json& member(const Json& object, const char* key, const std::string& where) {
+  const auto found = object.find(key);
+  if (found == object.end()) fail(where + key, "missing (found " + json_kind(object) + ")");
+  return *found;
+}
+
+// The action recorded in a state's "#meta", checked against the state's index.
+Json parse_action(const Json& state, std::size_t index, const std::string& where) {
+  const Json& meta = member(state, "#meta", where + ": ");
+  if (!meta.is_object()) fail_found(where + ": #meta", "an object recording the action", meta);
+  const Json& index_recorded = member(meta, "index", where + ": #meta.");
+  if (!index_recorded.is_number_unsigned() || index_recorded.get<std::size_t>() != index) {
+    fail_found(where + ": #meta.index", std::to_string(index), index_recorded);
+  }
+  const Json& action = member(meta, "action", where + ": #meta.");
+  if (!action.is_object()) fail_found(where + ": #meta.action", "an object {\"tag\": name, \"value\": {...}}", action);
+  const Json& tag = member(action, "tag", where + ": #meta.action.");
+  if (!tag.is_string()) fail_found(where + ": #meta.action.tag", "an action name", tag);
+  const bool init = tag == "Init";
+  if (index == 0 && !init) fail(where, "#meta.action.tag: the first state's action must be \"Init\"");
+  if (index > 0 && init) fail(where, "#meta.action.tag: \"Init\" is only the first state's action");
+  if (action.contains("value") && !action["value"].is_object()) {
+    fail_found(where + ": #meta.action.value", "an object", action["value"]);
+  }
+  return Json{{"tag", tag}, {"value", action.contains("value") ? action["value"] : Json::object()}};
+}
+
+}  // namespace
+
+Json parse_itf_meta(const Json* meta) {
+  if (meta == nullptr) return Json::object();
+  if (!meta->is_object()) fail_found("#meta", "an object", *meta);
+  return *meta;
+}
+
+std::vector<std::string> parse_itf_vars(const Json* json) {
+  if (json == nullptr) fail("vars", "missing (expected a list of variable names)");
+  if (!json->is_array()) fail_found("vars", "a list of variable names", *json);
   std::vector<std::string> vars;
-  for (std::size_t i = 0; i < json["vars"].size(); ++i) {
-    const Json& name = json["vars"][i];
+  for (std::size_t i = 0; i < json->size(); ++i) {
+    const Json& name = (*json)[i];
     const std::string where = "vars[" + std::to_string(i) + "]";
-    if (!name.is_string() || name.get<std::string>().empty()) fail(where, "expected a variable name");
+    if (!name.is_string() || name.get<std::string>().empty()) fail_found(where, "a variable name", name);
     if (name.get<std::string>()[0] == '#') fail(where, "a variable name cannot start with '#'");
     if (std::find(vars.begin(), vars.end(), name.get<std::string>()) != vars.end()) fail(where, "duplicate variable");
     vars.push_back(name.get<std::string>());
@@ -43,30 +84,14 @@ std::vector<std::string> parse_vars(const Json& json) {
   return vars;
 }
 
-// The action recorded in a state's "#meta", checked against the state's index.
-Json parse_action(const Json& state, std::size_t index, const std::string& where) {
-  if (!state.contains("#meta") || !state["#meta"].is_object()) fail(where, "#meta: missing (it records the action)");
-  const Json& meta = state["#meta"];
-  if (!meta.contains("index") || !meta["index"].is_number_unsigned() || meta["index"].get<std::size_t>() != index) {
-    fail(where, "#meta.index: expected " + std::to_string(index));
-  }
-  if (!meta.contains("action") || !meta["action"].is_object()) fail(where, "#meta.action: missing");
-  const Json& action = meta["action"];
-  if (!action.contains("tag") || !action["tag"].is_string()) fail(where, "#meta.action.tag: expected an action name");
-  const bool init = action["tag"] == "Init";
-  if (index == 0 && !init) fail(where, "#meta.action.tag: the first state's action must be \"Init\"");
-  if (index > 0 && init) fail(where, "#meta.action.tag: \"Init\" is only the first state's action");
-  if (action.contains("value") && !action["value"].is_object()) fail(where, "#meta.action.value: expected an object");
-  return Json{{"tag", action["tag"]}, {"value", action.contains("value") ? action["value"] : Json::object()}};
-}
-
-ItfStep parse_state(const Json& state, std::size_t index, const std::vector<std::string>& vars) {
+ItfStep parse_itf_state(Json state, std::size_t index, const std::vector<std::string>& vars) {
   const std::string where = "step " + std::to_string(index);
-  if (!state.is_object()) fail(where, "expected an object of variables");
+  if (!state.is_object()) fail_found(where, "an object of variables", state);
   ItfStep step{parse_action(state, index, where), Json::object()};
   for (const std::string& name : vars) {
-    if (!state.contains(name)) fail(where, "variable \"" + name + "\" is missing");
-    step.state[name] = state[name];
+    const auto found = state.find(name);
+    if (found == state.end()) fail(where, "variable \"" + name + "\" is missing (found " + json_kind(state) + ")");
+    step.state[name] = std::move(*found);
   }
   for (const auto& [key, value] : state.items()) {
     if (key != "#meta" && !step.state.contains(key)) fail(where, "\"" + key + "\" is not one of the trace's vars");
@@ -74,37 +99,18 @@ ItfStep parse_state(const Json& state, std::size_t index, const std::vector<std:
   return step;
 }
 
-}  // namespace
-
 ItfTrace parse_itf(const Json& json) {
-  if (!json.is_object()) fail("trace", "expected a JSON object with \"vars\" and \"states\"");
+  if (!json.is_object()) fail_found("trace", "a JSON object with \"vars\" and \"states\"", json);
+  const auto given = [&](const char* key) { return json.contains(key) ? &json[key] : nullptr; };
   ItfTrace trace;
-  trace.meta = json.contains("#meta") ? json["#meta"] : Json::object();
-  if (!trace.meta.is_object()) fail("#meta", "expected an object");
-  trace.vars = parse_vars(json);
-  if (!json.contains("states") || !json["states"].is_array()) fail("states", "expected a list of states");
+  trace.meta = parse_itf_meta(given("#meta"));
+  trace.vars = parse_itf_vars(given("vars"));
+  if (!json.contains("states")) fail("states", "missing (expected a list of states)");
   const Json& states = json["states"];
+  if (!states.is_array()) fail_found("states", "a list of states", states);
   if (states.empty()) fail("states", "a trace has at least its initial state");
-  for (std::size_t i = 0; i < states.size(); ++i) trace.steps.push_back(parse_state(states[i], i, trace.vars));
+  for (std::size_t i = 0; i < states.size(); ++i) trace.steps.push_back(parse_itf_state(states[i], i, trace.vars));
   return trace;
-}
-
-ItfTrace read_itf_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw TraceError("cannot read " + path + ": " + std::strerror(errno));
-  Json json;
-  try {
-    json = Json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string reason = e.what();  // "[json.exception.parse_error.101] parse error at line 1, ..."
-    if (const auto end = reason.find("] "); end != std::string::npos) reason = reason.substr(end + 2);
-    throw TraceError(path + ": not JSON (" + reason + ")");
-  }
-  try {
-    return parse_itf(json);
-  } catch (const TraceError& e) {
-    throw TraceError(path + ": " + e.what());
-  }
 }
 
 }  // namespace lockstep

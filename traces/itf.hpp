@@ -37,9 +37,14 @@ struct TraceError : std::runtime_error {
 
 // Checks the ITF shape: an object with "vars" (names) and "states" (a non-empty list of objects
 // that give exactly those variables), each state's "#meta" with its "index" and its action
-// {"tag": name, "value": {...}}; the first action is "Init". Throws TraceError.
+// {"tag": name, "value": {...}}; the first action is "Init". Throws TraceError, saying what it
+// found where it expected something else. (A trace file is read a state at a time instead:
+// traces/itf_reader.hpp.)
 ItfTrace parse_itf(const Json& json);
-// Reads and parses a trace file; TraceError when it cannot be read, is not JSON or not a trace.
-ItfTrace read_itf_file(const std::string& path);
+// parse_itf's parts, for a reader that takes a trace apart: the trace's "#meta" (null: absent,
+// giving {}), its "vars" (null: absent) and one state, `index` in "states".
+Json parse_itf_meta(const Json* meta);
+std::vector<std::string> parse_itf_vars(const Json* vars);
+ItfStep parse_itf_state(Json state, std::size_t index, const std::vector<std::string>& vars);
 
 }  // namespace lockstep

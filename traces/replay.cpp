@@ -39,51 +39,79 @@ std::unique_ptr<AnyModel> model_of(const Json& meta) {
     return model_from_trace_meta(meta);
   } catch (const JsonError& e) {
     throw TraceError(e.what());
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const std::exception& e) {  // nlohmann's errors, a container's CapacityError, ...
     throw TraceError(std::string("#meta.model: ") + e.what());
   }
 }
 
 }  // namespace
 
+TraceLoader::TraceLoader(const ItfHeader& header) {
+  trace_.itf.meta = header.meta;
+  trace_.itf.vars = header.vars;
+  const Json& meta = trace_.itf.meta;
+  trace_.model = model_of(meta);
+  if (meta.contains("invariant") && !meta["invariant"].is_null()) {  // null or "": records none
+    if (!meta["invariant"].is_string()) {
+      throw TraceError("#meta.invariant: expected a property name, found " + json_kind(meta["invariant"]));
+    }
+    trace_.invariant = meta["invariant"].get<std::string>();
+    const auto names = trace_.model->property_names();
+    if (!trace_.invariant.empty() && std::find(names.begin(), names.end(), trace_.invariant) == names.end()) {
+      throw TraceError("#meta.invariant: \"" + trace_.invariant + "\" is not a property of " +
+                       trace_.model->protocol() + " (its properties: " + joined(names) + ")");
+    }
+  }
+}
+
+ItfStep TraceLoader::load(ItfStep step, std::size_t index) const {
+  try {  // decoding fails with JsonError, or a container's CapacityError, or nlohmann's errors
+    step.state = trace_.model->canonical_state(step.state);
+  } catch (const std::exception& e) {
+    fail_at(index, e.what());
+  }
+  if (index == 0) {
+    check_vars(trace_.itf, step.state, trace_.model->protocol());
+    return step;
+  }
+  try {
+    step.action = trace_.model->canonical_action(step.action);
+  } catch (const std::exception& e) {
+    fail_at(index, std::string("#meta.") + e.what());
+  }
+  return step;
+}
+
 LoadedTrace load_trace(ItfTrace itf) {
-  LoadedTrace trace;
-  trace.model = model_of(itf.meta);
-  if (itf.meta.contains("invariant") && !itf.meta["invariant"].is_null()) {  // null or "": records none
-    if (!itf.meta["invariant"].is_string()) throw TraceError("#meta.invariant: expected a property name");
-    trace.invariant = itf.meta["invariant"].get<std::string>();
-    const auto names = trace.model->property_names();
-    if (!trace.invariant.empty() && std::find(names.begin(), names.end(), trace.invariant) == names.end()) {
-      throw TraceError("#meta.invariant: \"" + trace.invariant + "\" is not a property of " +
-                       trace.model->protocol() + " (its properties: " + joined(names) + ")");
-    }
-  }
-  for (std::size_t i = 0; i < itf.steps.size(); ++i) {
-    ItfStep& step = itf.steps[i];
-    try {  // decoding fails with JsonError, or a container's CapacityError, or nlohmann's errors
-      step.state = trace.model->canonical_state(step.state);
-    } catch (const std::exception& e) {
-      fail_at(i, e.what());
-    }
-    if (i == 0) continue;
-    try {
-      step.action = trace.model->canonical_action(step.action);
-    } catch (const std::exception& e) {
-      fail_at(i, std::string("#meta.") + e.what());
-    }
-  }
-  check_vars(itf, itf.steps.front().state, trace.model->protocol());
-  trace.itf = std::move(itf);
+  TraceLoader loader({std::move(itf.meta), std::move(itf.vars)});
+  for (std::size_t i = 0; i < itf.steps.size(); ++i) itf.steps[i] = loader.load(std::move(itf.steps[i]), i);
+  LoadedTrace trace = loader.take();
+  trace.itf.steps = std::move(itf.steps);
   return trace;
 }
 
-LoadedTrace load_trace_file(const std::string& path) {
-  ItfTrace itf = read_itf_file(path);
-  try {
-    return load_trace(std::move(itf));
-  } catch (const TraceError& e) {
-    throw TraceError(path + ": " + e.what());
-  }
+LoadedTrace stream_trace_file(const std::string& path, const std::function<void(const LoadedTrace&)>& head,
+                              const std::function<void(std::size_t, ItfStep)>& step, ReadProgress* progress) {
+  std::optional<TraceLoader> loader;
+  std::size_t index = 0;
+  const ItfVisitor visitor{[&](const ItfHeader& header) {
+                             loader.emplace(header);
+                             if (head) head(loader->trace());
+                           },
+                           [&](ItfStep read) {
+                             step(index, loader->load(std::move(read), index));
+                             ++index;
+                           }};
+  read_itf_file(path, visitor, progress);
+  return loader->take();
+}
+
+LoadedTrace load_trace_file(const std::string& path, ReadProgress* progress) {
+  std::vector<ItfStep> steps;
+  LoadedTrace trace = stream_trace_file(
+      path, nullptr, [&](std::size_t, ItfStep step) { steps.push_back(std::move(step)); }, progress);
+  trace.itf.steps = std::move(steps);
+  return trace;
 }
 
 std::vector<std::string> violations_at(const AnyModel& model, const Json* before, const Json& state) {
@@ -120,22 +148,28 @@ std::optional<Divergence> check_step(const AnyModel& model, const ItfStep& previ
 
 }  // namespace
 
-ReplayResult replay(const LoadedTrace& trace) {
-  const AnyModel& model = *trace.model;
-  const auto& steps = trace.itf.steps;
-  ReplayResult result;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    result.divergence = i == 0 ? check_initial(model, steps[i].state) : check_step(model, steps[i - 1], steps[i], i);
-    if (result.divergence) break;
-    result.steps_reproduced = i + 1;
-    assert(steps[i].state.is_object());  // load_trace gave every state in canonical form
-    for (const std::string& name : violations_at(model, i == 0 ? nullptr : &steps[i - 1].state, steps[i].state)) {
-      const bool seen = std::any_of(result.violations.begin(), result.violations.end(),
-                                    [&](const Violation& v) { return v.property == name; });
-      if (!seen) result.violations.push_back({name, i});
-    }
+void Replayer::add(ItfStep step) {
+  const std::size_t i = added_++;
+  if (result_.divergence) return;
+  result_.divergence = i == 0 ? check_initial(model_, step.state) : check_step(model_, *previous_, step, i);
+  if (result_.divergence) return;
+  result_.steps_reproduced = i + 1;
+  assert(step.state.is_object());  // loaded: every state in canonical form
+  for (const std::string& name : violations_at(model_, i == 0 ? nullptr : &previous_->state, step.state)) {
+    const bool seen = std::any_of(result_.violations.begin(), result_.violations.end(),
+                                  [&](const Violation& v) { return v.property == name; });
+    if (!seen) result_.violations.push_back({name, i});
   }
-  return result;
+  previous_ = std::move(step);
+}
+
+ReplayResult replay(const LoadedTrace& trace) {
+  Replayer replayer(*trace.model);
+  for (const ItfStep& step : trace.itf.steps) {
+    replayer.add(step);
+    if (replayer.result().divergence) break;
+  }
+  return replayer.result();
 }
 
 }  // namespace lockstep

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 #include "checker/any_model.hpp"
 #include "model/core/diff.hpp"
 #include "traces/itf.hpp"
+#include "traces/itf_reader.hpp"
 
 namespace lockstep {
 
@@ -29,7 +31,30 @@ struct LoadedTrace {
 // Throws TraceError naming the step and the field: an unknown protocol, parameters, a state or an
 // action that do not decode, variables that are not the model's.
 LoadedTrace load_trace(ItfTrace itf);
-LoadedTrace load_trace_file(const std::string& path);
+// The whole file in memory (as show --html needs it); see stream_trace_file for a step at a time.
+LoadedTrace load_trace_file(const std::string& path, ReadProgress* progress = nullptr);
+
+// What load_trace does, a step at a time: the model rebuilt from the trace's "#meta" and its
+// recorded invariant checked; then each step decoded and encoded again.
+class TraceLoader {
+ public:
+  explicit TraceLoader(const ItfHeader& header);
+  // The model, the invariant, "#meta" and "vars"; no steps.
+  const LoadedTrace& trace() const { return trace_; }
+  LoadedTrace take() { return std::move(trace_); }
+  // `step` (the trace's `index`th) in canonical form; the first also has its variables checked.
+  ItfStep load(ItfStep step, std::size_t index) const;
+
+ private:
+  LoadedTrace trace_;
+};
+
+// Reads a trace file a step at a time (traces/itf_reader.hpp), as load_trace would load it:
+// `head` (if given) gets the loaded trace without its steps, then `step` each step in canonical
+// form. Memory: a state or two. Returns the loaded trace without its steps. Throws TraceError
+// naming the file.
+LoadedTrace stream_trace_file(const std::string& path, const std::function<void(const LoadedTrace&)>& head,
+                              const std::function<void(std::size_t, ItfStep)>& step, ReadProgress* progress = nullptr);
 
 struct Divergence {
   std::size_t step;                  // the first step the model does not reproduce
@@ -51,6 +76,22 @@ struct ReplayResult {
 };
 
 ReplayResult replay(const LoadedTrace& trace);
+
+// replay, a step at a time: keeps only the step before. Once a step diverges, the later ones
+// are taken and ignored.
+class Replayer {
+ public:
+  explicit Replayer(const AnyModel& model) : model_(model) {}
+  void add(ItfStep step);
+  const ReplayResult& result() const { return result_; }
+  std::size_t steps_added() const { return added_; }
+
+ private:
+  const AnyModel& model_;
+  std::optional<ItfStep> previous_;
+  std::size_t added_ = 0;
+  ReplayResult result_;
+};
 
 // The properties a state violates, and those its transition from `before` violates.
 std::vector<std::string> violations_at(const AnyModel& model, const Json* before, const Json& state);

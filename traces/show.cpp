@@ -9,38 +9,41 @@
 
 namespace lockstep {
 
+StepView view_step(const AnyModel& model, const ItfStep* previous, const ItfStep& step, std::size_t index,
+                   std::vector<std::string>& decided, const std::optional<Divergence>& divergence) {
+  StepView view;
+  if (previous == nullptr) {
+    view.action.sentence = "initial state";
+  } else {
+    view.action = model.action_view(step.action);
+    view.changes = model.diff(previous->state, step.state);
+  }
+  const Json* before = previous == nullptr ? nullptr : &previous->state;
+  view.violations = violations_at(model, before, step.state);
+  for (const auto& property : view.violations) {
+    view.explained.push_back({property, model.property_description(property), model.explain(property, before, step.state)});
+  }
+  view.summary = model.summary(step.state);
+  view.nodes = model.node_views(step.state);
+  view.in_flight = model.in_flight(step.state);
+  for (std::string& decision : model.decided(step.state)) {
+    if (std::find(decided.begin(), decided.end(), decision) != decided.end()) continue;
+    view.decisions.push_back(decision);
+    decided.push_back(std::move(decision));
+  }
+  if (divergence && index >= divergence->step) {
+    view.replayed = false;
+    if (index == divergence->step) view.divergence = divergence;
+  }
+  return view;
+}
+
 std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<Divergence>& divergence) {
-  const AnyModel& model = *trace.model;
   const auto& steps = trace.itf.steps;
   std::vector<StepView> out;
   std::vector<std::string> decided;  // everything decided up to the step before
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    StepView view;
-    if (i == 0) {
-      view.action.sentence = "initial state";
-    } else {
-      view.action = model.action_view(steps[i].action);
-      view.changes = model.diff(steps[i - 1].state, steps[i].state);
-    }
-    const Json* before = i == 0 ? nullptr : &steps[i - 1].state;
-    view.violations = violations_at(model, before, steps[i].state);
-    for (const auto& property : view.violations) {
-      view.explained.push_back(
-          {property, model.property_description(property), model.explain(property, before, steps[i].state)});
-    }
-    view.summary = model.summary(steps[i].state);
-    view.nodes = model.node_views(steps[i].state);
-    view.in_flight = model.in_flight(steps[i].state);
-    for (std::string& decision : model.decided(steps[i].state)) {
-      if (std::find(decided.begin(), decided.end(), decision) != decided.end()) continue;
-      view.decisions.push_back(decision);
-      decided.push_back(std::move(decision));
-    }
-    if (divergence && i >= divergence->step) {
-      view.replayed = false;
-      if (i == divergence->step) view.divergence = divergence;
-    }
-    out.push_back(std::move(view));
+    out.push_back(view_step(*trace.model, i == 0 ? nullptr : &steps[i - 1], steps[i], i, decided, divergence));
   }
   return out;
 }
@@ -131,9 +134,10 @@ struct Style {
   std::string cyan(const std::string& text) const { return paint(text, "36"); }
 };
 
-std::string header(const LoadedTrace& trace, const std::vector<StepView>& steps, const Style& style) {
+std::string header(const LoadedTrace& trace, std::size_t step_count, const std::optional<Divergence>& divergence,
+                   const Style& style) {
   const Json& meta = trace.itf.meta;
-  std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), trace.itf.steps.size() - 1));
+  std::string out = style.bold(fmt::format("{} trace, {} steps", trace.model->protocol(), step_count));
   out += trace.invariant.empty() ? "; it records no violation\n"
                                  : "; it records a violation of " + style.bold(trace.invariant) + "\n";
   if (meta.contains("bounds") && meta["bounds"].is_object()) {
@@ -146,11 +150,8 @@ std::string header(const LoadedTrace& trace, const std::vector<StepView>& steps,
   if (meta.contains("source") && meta["source"].is_string()) {
     out += style.dim("  source  " + meta["source"].get<std::string>()) + "\n";
   }
-  for (const auto& step : steps) {
-    if (step.divergence) {
-      out += style.bold(style.red(fmt::format("  it does not replay: the model diverges at step {}", step.divergence->step))) +
-             "\n";
-    }
+  if (divergence) {
+    out += style.bold(style.red(fmt::format("  it does not replay: the model diverges at step {}", divergence->step))) + "\n";
   }
   return out;
 }
@@ -196,10 +197,22 @@ std::string step_block(std::size_t index, const StepView& step, const Style& sty
 }  // namespace
 
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour) {
-  const Style style{colour};
-  std::string out = header(trace, steps, style);
-  for (std::size_t i = 0; i < steps.size(); ++i) out += step_block(i, steps[i], style);
+  std::optional<Divergence> divergence;
+  for (const auto& step : steps) {
+    if (step.divergence) divergence = step.divergence;
+  }
+  std::string out = show_text_header(trace, steps.size() - 1, divergence, colour);
+  for (std::size_t i = 0; i < steps.size(); ++i) out += show_text_step(i, steps[i], colour);
   return out;
+}
+
+std::string show_text_header(const LoadedTrace& trace, std::size_t step_count,
+                             const std::optional<Divergence>& divergence, bool colour) {
+  return header(trace, step_count, divergence, Style{colour});
+}
+
+std::string show_text_step(std::size_t index, const StepView& step, bool colour) {
+  return step_block(index, step, Style{colour});
 }
 
 }  // namespace lockstep

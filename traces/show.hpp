@@ -43,12 +43,21 @@ struct StepView {
 // `divergence`: what replay(trace) found, if anything (the views say where the drawing stops
 // being a run of the model).
 std::vector<StepView> view_steps(const LoadedTrace& trace, const std::optional<Divergence>& divergence = std::nullopt);
+// One step's view, for a trace read a step at a time: `previous` is the step before (null for the
+// initial state); `decided` carries what the steps before decided (each decision is marked once).
+StepView view_step(const AnyModel& model, const ItfStep* previous, const ItfStep& step, std::size_t index,
+                   std::vector<std::string>& decided, const std::optional<Divergence>& divergence);
 
 // A divergence's field-by-field difference, one line a field: "path: recorded -> replayed".
 std::vector<std::string> divergence_changes(const Divergence& divergence);
 
 // The text view; `colour` adds ANSI colours (for a terminal).
 std::string show_text(const LoadedTrace& trace, const std::vector<StepView>& steps, bool colour);
+// show_text in parts, for a trace read a step at a time: the header (`trace`'s steps are not
+// looked at), then each step's block.
+std::string show_text_header(const LoadedTrace& trace, std::size_t step_count,
+                             const std::optional<Divergence>& divergence, bool colour);
+std::string show_text_step(std::size_t index, const StepView& step, bool colour);
 
 // A message's journey, for the diagram: sent by `from` at `sent_step` (the step that put this copy
 // in flight: its sender's step, or the network's duplication), and delivered to or lost on the way

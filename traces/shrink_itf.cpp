@@ -2,11 +2,11 @@
 
 namespace lockstep {
 
-ShrinkItfResult shrink_itf(const LoadedTrace& trace, const ShrinkOptions& options) {
+ShrinkItfResult shrink_replayed(const LoadedTrace& trace, const Json& initial, const PackedJsonList& actions,
+                                const ReplayResult& replayed, const ShrinkOptions& options) {
   ShrinkItfResult result;
-  const auto& steps = trace.itf.steps;
-  result.steps_before = steps.size() - 1;
-  result.replayed = replay(trace);
+  result.steps_before = actions.size();
+  result.replayed = replayed;
   if (result.replayed.divergence) {
     result.status = ShrinkStatus::diverges;
     return result;
@@ -15,10 +15,8 @@ ShrinkItfResult shrink_itf(const LoadedTrace& trace, const ShrinkOptions& option
   if (result.property.empty() && !result.replayed.violations.empty()) {
     result.property = result.replayed.violations.front().property;
   }
-  std::vector<Json> actions;
-  for (std::size_t i = 1; i < steps.size(); ++i) actions.push_back(steps[i].action);
   const auto shrunk =
-      result.property.empty() ? std::nullopt : trace.model->shrink(steps.front().state, actions, result.property, options);
+      result.property.empty() ? std::nullopt : trace.model->shrink(initial, actions, result.property, options);
   if (!shrunk) return result;  // violates_nothing
   result.status = ShrinkStatus::shrunk;
   result.stats = shrunk->stats;
@@ -34,6 +32,13 @@ ShrinkItfResult shrink_itf(const LoadedTrace& trace, const ShrinkOptions& option
   meta["shrunk_from"] = result.steps_before;
   result.itf = make_itf(std::move(meta), itf_steps);
   return result;
+}
+
+ShrinkItfResult shrink_itf(const LoadedTrace& trace, const ShrinkOptions& options) {
+  const auto& steps = trace.itf.steps;
+  PackedJsonList actions;
+  for (std::size_t i = 1; i < steps.size(); ++i) actions.push_back(steps[i].action);
+  return shrink_replayed(trace, steps.front().state, actions, replay(trace), options);
 }
 
 }  // namespace lockstep

@@ -27,5 +27,10 @@ struct ShrinkItfResult {
 };
 
 ShrinkItfResult shrink_itf(const LoadedTrace& trace, const ShrinkOptions& options = {});
+// The same from what shrinking needs of a trace: its model and "#meta" (`trace`'s steps are not
+// looked at), its initial state, its actions, and how it replayed (a trace file read a step at a
+// time: traces/trace_file.hpp).
+ShrinkItfResult shrink_replayed(const LoadedTrace& trace, const Json& initial, const PackedJsonList& actions,
+                                const ReplayResult& replayed, const ShrinkOptions& options = {});
 
 }  // namespace lockstep

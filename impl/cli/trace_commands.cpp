@@ -4,6 +4,9 @@
 //   lockstep replay FILE [--json]    (or --list-protocols: the protocols whose traces replay)
 //   lockstep show   FILE [--html OUT.html] [--color auto|always|never]
 //   lockstep shrink FILE [-o OUT] [--max-tests N]
+//   every one: [--quiet] (no progress on stderr; shown once reading a big trace takes 2 s)
+//
+// The trace file is read a step at a time (traces/trace_file.hpp), except for show --html.
 //
 // Exit codes (impl/cli/commands.hpp):
 //   replay  0 the trace replays exactly and reproduces its record: it violates the invariant it
@@ -29,6 +32,7 @@
 #include "traces/replay.hpp"
 #include "traces/show.hpp"
 #include "traces/shrink_itf.hpp"
+#include "traces/trace_file.hpp"
 
 namespace lockstep::cli {
 
@@ -38,7 +42,7 @@ namespace {
 int guarded(const std::function<int()>& body) {
   try {
     return body();
-  } catch (const std::runtime_error& e) {
+  } catch (const std::exception& e) {  // TraceError, an unwritable output, or what a model threw
     fmt::print(stderr, "lockstep: {}\n", e.what());
   }
   return exit_usage;
@@ -50,7 +54,23 @@ void print_divergence(const Divergence& divergence, std::FILE* out = stdout) {
   for (const auto& line : divergence_changes(divergence)) fmt::print(out, "    {}\n", line);
 }
 
-Json replay_json(const std::string& file, const LoadedTrace& trace, const ReplayResult& result) {
+// How the trace commands show progress on stderr (traces/itf_reader.hpp's ReadProgress).
+struct ProgressFlags {
+  bool quiet = false;
+  double after_seconds = 2.0;
+  ReadProgress make(const std::string& what) const {
+    return ReadProgress(Progress::mode_for_stderr(quiet), what, after_seconds);
+  }
+};
+
+void add_progress_flags(CLI::App* app, ProgressFlags& flags) {
+  app->add_flag("-q,--quiet", flags.quiet, "No progress on stderr (shown once reading a big trace takes 2 s)");
+  app->add_option("--progress-after", flags.after_seconds, "Seconds before progress is shown")->group("");  // tests
+}
+
+Json replay_json(const std::string& file, const ReplayedFile& replayed) {
+  const LoadedTrace& trace = replayed.trace;
+  const ReplayResult& result = replayed.result;
   Json violations = Json::array();
   for (const auto& v : result.violations) violations.push_back(Json{{"property", v.property}, {"step", v.step}});
   Json divergence = nullptr;
@@ -64,8 +84,8 @@ Json replay_json(const std::string& file, const LoadedTrace& trace, const Replay
   }
   return Json{{"file", file},
               {"protocol", trace.model->protocol()},
-              {"steps", trace.itf.steps.size() - 1},
-              {"steps_reproduced", result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1},
+              {"steps", replayed.steps},
+              {"steps_reproduced", result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1},  // actions
               {"invariant", trace.invariant.empty() ? Json(nullptr) : Json(trace.invariant)},
               {"reproduces_record", result.reproduces_record(trace.invariant)},
               {"divergence", std::move(divergence)},
@@ -86,16 +106,19 @@ void print_verdict(const LoadedTrace& trace, const ReplayResult& result) {
   }
 }
 
-int run_replay(const std::string& file, bool json) {
-  const LoadedTrace trace = load_trace_file(file);
-  const ReplayResult result = replay(trace);
+int run_replay(const std::string& file, bool json, const ProgressFlags& progress_flags) {
+  ReadProgress progress = progress_flags.make("replay " + file);
+  const ReplayedFile replayed = replay_file(file, &progress);
+  progress.finish();
+  const LoadedTrace& trace = replayed.trace;
+  const ReplayResult& result = replayed.result;
   const bool reproduces = result.reproduces_record(trace.invariant);
   if (json) {
-    fmt::print("{}\n", replay_json(file, trace, result).dump());
+    fmt::print("{}\n", replay_json(file, replayed).dump());
     return reproduces ? exit_ok : exit_violation;
   }
   fmt::print("replay {}: {} trace, {} of {} steps reproduced{}\n", file, trace.model->protocol(),
-             result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1, trace.itf.steps.size() - 1,
+             result.steps_reproduced == 0 ? 0 : result.steps_reproduced - 1, replayed.steps,
              reproduces ? "; it reproduces its record" : "");
   if (result.divergence) print_divergence(*result.divergence);
   print_verdict(trace, result);
@@ -111,15 +134,21 @@ bool colour_wanted(const std::string& mode) {
 
 // The view is drawn whole either way; a trace that does not replay is said so at the step where
 // it diverges (and exits 1): what follows it is the record, not a run of the model.
-int run_show(const std::string& file, const std::string& html_out, const std::string& colour) {
+int run_show(const std::string& file, const std::string& html_out, const std::string& colour,
+             const ProgressFlags& progress_flags) {
   if (!html_out.empty()) refuse_overwriting_inputs(html_out, {file});
-  const LoadedTrace trace = load_trace_file(file);
-  const std::optional<Divergence> divergence = replay(trace).divergence;
-  const std::vector<StepView> steps = view_steps(trace, divergence);
+  ReadProgress progress = progress_flags.make("show " + file);
   if (html_out.empty()) {
-    fmt::print("{}", show_text(trace, steps, colour_wanted(colour)));
+    // Progress while the steps are replayed; while they are shown, only if they go elsewhere than a terminal.
+    const std::optional<Divergence> divergence =
+        show_text_file(file, colour_wanted(colour), [](const std::string& text) { fmt::print("{}", text); }, &progress,
+                       isatty(STDOUT_FILENO) ? nullptr : &progress);
     return divergence ? exit_violation : exit_ok;
   }
+  const LoadedTrace trace = load_trace_file(file, &progress);
+  progress.finish();
+  const std::optional<Divergence> divergence = replay(trace).divergence;
+  const std::vector<StepView> steps = view_steps(trace, divergence);
   write_text_file(html_out, show_html(trace, steps));
   std::size_t delivered = 0;
   for (const auto& flight : message_flights(trace, steps)) delivered += flight.delivered ? 1 : 0;
@@ -143,11 +172,14 @@ std::string default_shrink_output(const std::string& file) {
   return file + ".shrunk.itf.json";
 }
 
-int run_shrink(const std::string& file, std::string out, std::size_t tests_max) {
+int run_shrink(const std::string& file, std::string out, std::size_t tests_max, const ProgressFlags& progress_flags) {
   if (out.empty()) out = default_shrink_output(file);
   refuse_overwriting_inputs(out, {file});
-  const LoadedTrace trace = load_trace_file(file);
-  const ShrinkItfResult result = shrink_itf(trace, ShrinkOptions{tests_max});
+  ReadProgress progress = progress_flags.make("shrink " + file);
+  const ShrunkFile shrunk = shrink_file(file, ShrinkOptions{tests_max}, &progress);
+  progress.finish();
+  const LoadedTrace& trace = shrunk.trace;
+  const ShrinkItfResult& result = shrunk.result;
   if (result.status == ShrinkStatus::diverges) {
     fmt::print("shrink {}: the trace does not replay, so there is nothing to shrink\n", file);
     print_divergence(*result.replayed.divergence);
@@ -187,6 +219,8 @@ Command add_replay_command(CLI::App& root) {
       ->excludes(list_option)
       ->excludes(file_option);
   app->add_flag("--json", *json, "Print the result as one JSON object");
+  auto progress = std::make_shared<ProgressFlags>();
+  add_progress_flags(app, *progress);
   return {app, [=] {
             if (!node_log->empty()) return replay_node_log_command(*node_log, *json);
             if (*list_protocols) {
@@ -197,7 +231,7 @@ Command add_replay_command(CLI::App& root) {
               fmt::print(stderr, "lockstep: replay: a trace FILE is required (see --help)\n");
               return exit_usage;
             }
-            return guarded([&] { return run_replay(*file, *json); });
+            return guarded([&] { return run_replay(*file, *json, *progress); });
           }};
 }
 
@@ -216,7 +250,9 @@ Command add_show_command(CLI::App& root) {
   app->add_option("--color", *colour, "Colour: auto (on a terminal), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
-  return {app, [=] { return guarded([&] { return run_show(*file, *html_out, *colour); }); }};
+  auto progress = std::make_shared<ProgressFlags>();
+  add_progress_flags(app, *progress);
+  return {app, [=] { return guarded([&] { return run_show(*file, *html_out, *colour, *progress); }); }};
 }
 
 Command add_shrink_command(CLI::App& root) {
@@ -235,7 +271,9 @@ Command add_shrink_command(CLI::App& root) {
   app->add_option("--max-tests", *tests_max, "Replay at most this many candidates")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000000}))
       ->capture_default_str();
-  return {app, [=] { return guarded([&] { return run_shrink(*file, *out, *tests_max); }); }};
+  auto progress = std::make_shared<ProgressFlags>();
+  add_progress_flags(app, *progress);
+  return {app, [=] { return guarded([&] { return run_shrink(*file, *out, *tests_max, *progress); }); }};
 }
 
 }  // namespace

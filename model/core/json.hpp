@@ -38,16 +38,52 @@ namespace detail {
   throw JsonError((path.empty() ? std::string("value") : path) + ": " + message);
 }
 
+}  // namespace detail
+
+// What a value is, for a message that says what was found instead: `null`, `true`, `the number
+// 7`, `a string "yes"` (long strings cut), `a list of 3`, `an object with "tag", "value"`.
+inline std::string json_kind(const Json& json) {
+  const auto cut = [](std::string text) { return text.size() > 40 ? text.substr(0, 37) + "..." : text; };
+  switch (json.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return json.get<bool>() ? "true" : "false";
+    case Json::value_t::string: return "a string " + cut(json.dump());
+    case Json::value_t::array: return json.empty() ? "an empty list" : "a list of " + std::to_string(json.size());
+    case Json::value_t::object: {
+      if (json.empty()) return "an empty object";
+      std::string keys;
+      std::size_t shown = 0;
+      for (const auto& [key, value] : json.items()) {
+        if (shown++ == 4) {
+          keys += ", ...";
+          break;
+        }
+        keys += (keys.empty() ? "\"" : ", \"") + cut(key) + "\"";
+      }
+      return "an object with " + keys;
+    }
+    case Json::value_t::binary: return "binary data";
+    default: return "the number " + cut(json.dump());
+  }
+}
+
+namespace detail {
+
+// `path: expected <what>, found <what json is>`.
+[[noreturn]] inline void json_fail_found(const std::string& path, const std::string& expected, const Json& json) {
+  json_fail(path, "expected " + expected + ", found " + json_kind(json));
+}
+
 inline const Json& json_member(const Json& json, const char* key, const std::string& path) {
-  if (!json.is_object()) json_fail(path, "expected an object");
+  if (!json.is_object()) json_fail_found(path, "an object", json);
   const auto it = json.find(key);
-  if (it == json.end()) json_fail(path, std::string("missing \"") + key + "\"");
+  if (it == json.end()) json_fail(path, std::string("missing \"") + key + "\" (found " + json_kind(json) + ")");
   return *it;
 }
 
 inline const Json& json_array(const Json& json, const char* wrapper, const std::string& path) {
   const Json& inner = wrapper ? json_member(json, wrapper, path) : json;
-  if (!inner.is_array()) json_fail(path, wrapper ? std::string("expected {\"") + wrapper + "\": [...]}" : "expected a list");
+  if (!inner.is_array()) json_fail_found(wrapper ? path + "." + wrapper : path, "a list", inner);
   return inner;
 }
 
@@ -60,7 +96,7 @@ inline std::int64_t json_integer(const Json& json, const std::string& path) {
       json_fail(path, "bad #bigint");
     }
   }
-  json_fail(path, "expected an integer");
+  json_fail_found(path, "an integer", json);
 }
 
 template <class V, std::size_t I = 0>
@@ -163,7 +199,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
   } else if constexpr (kind == Kind::scalar) {
     from_json_value(json, value.value, path);
   } else if constexpr (kind == Kind::boolean) {
-    if (!json.is_boolean()) json_fail(path, "expected true or false");
+    if (!json.is_boolean()) json_fail_found(path, "true or false", json);
     value = json.get<bool>();
   } else if constexpr (kind == Kind::integer) {
     const std::int64_t n = json_integer(json, path);
@@ -178,7 +214,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     }
     value = static_cast<T>(n);
   } else if constexpr (kind == Kind::enumeration) {
-    if (!json.is_string()) json_fail(path, "expected a name");
+    if (!json.is_string()) json_fail_found(path, "a name", json);
     const auto text = json.get<std::string>();
     const auto& names = lockstep_enum_names(T{});
     for (std::size_t i = 0; i < names.size(); ++i) {
@@ -203,7 +239,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     value.items = decltype(value.items)(items.size(), typename decltype(value.items)::value_type{});
     for (std::size_t i = 0; i < items.size(); ++i) {
       const std::string at = path + ".#map[" + std::to_string(i) + "]";
-      if (!items[i].is_array() || items[i].size() != 2) json_fail(at, "expected [node, value]");
+      if (!items[i].is_array() || items[i].size() != 2) json_fail_found(at, "[node, value]", items[i]);
       NodeId id;
       from_json_value(items[i][0], id, at + "[0]");
       if (id.value != i + 1) json_fail(at, "expected node " + std::to_string(i + 1));
@@ -218,11 +254,11 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
       from_json_value(json_member(json, "value", path), inner, path + ".Some");
       value = std::move(inner);
     } else {
-      json_fail(path, "expected tag Some or None");
+      json_fail_found(path + ".tag", "Some or None", tag);
     }
   } else if constexpr (kind == Kind::variant) {
     const Json& tag = json_member(json, "tag", path);
-    if (!tag.is_string()) json_fail(path, "tag must be a string");
+    if (!tag.is_string()) json_fail_found(path + ".tag", "a string", tag);
     const Json empty = Json::object();
     const auto it = json.find("value");
     variant_from_json(tag.get<std::string>(), it == json.end() ? empty : *it, value, path);
@@ -239,7 +275,9 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     }
   } else if constexpr (kind == Kind::array) {
     const Json& items = json_array(json, nullptr, path);
-    if (items.size() != value.size()) json_fail(path, "expected " + std::to_string(value.size()) + " items");
+    if (items.size() != value.size()) {
+      json_fail(path, "expected " + std::to_string(value.size()) + " items, found " + std::to_string(items.size()));
+    }
     for (std::size_t i = 0; i < items.size(); ++i) {
       from_json_value(items[i], value[i], path + "[" + std::to_string(i) + "]");
     }
@@ -259,7 +297,7 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     value.clear();
     for (std::size_t i = 0; i < items.size(); ++i) {
       const std::string at = path + ".#map[" + std::to_string(i) + "]";
-      if (!items[i].is_array() || items[i].size() != 2) json_fail(at, "expected [key, value]");
+      if (!items[i].is_array() || items[i].size() != 2) json_fail_found(at, "[key, value]", items[i]);
       typename T::key_type k{};
       typename T::mapped_type v{};
       from_json_value(items[i][0], k, at + "[0]");
@@ -268,11 +306,11 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     }
   } else if constexpr (kind == Kind::pair) {
     const Json& items = json_array(json, "#tup", path);
-    if (items.size() != 2) json_fail(path, "expected a pair");
+    if (items.size() != 2) json_fail(path, "expected a pair, found " + std::to_string(items.size()) + " items");
     from_json_value(items[0], value.first, path + ".#tup[0]");
     from_json_value(items[1], value.second, path + ".#tup[1]");
   } else if constexpr (kind == Kind::record) {
-    if (!json.is_object()) json_fail(path, "expected an object");
+    if (!json.is_object()) json_fail_found(path, "an object", json);
     for_each_field(value, [&](std::string_view name, auto& field) {
       const std::string key(name);
       from_json_value(json_member(json, key.c_str(), path), field, path.empty() ? key : path + "." + key);

@@ -20,6 +20,14 @@ struct InFlight {
   bool failed = false;  // applied, and the answer is "did not take effect" (a cas that missed)
 };
 
+InFlight in_flight(std::string f, std::string key, Json input) {
+  InFlight call;
+  call.f = std::move(f);
+  call.key = std::move(key);
+  call.input = std::move(input);
+  return call;
+}
+
 // The real objects, one operation at a time.
 struct World {
   struct Lock {
@@ -116,21 +124,21 @@ class Generator {
     if (options_.model == "register") {
       const int roll = static_cast<int>(random_() % 10);
       const std::string key = random_key();
-      if (roll < 5) return InFlight{"read", key, nullptr};
-      if (roll < 8) return InFlight{"write", key, ++next_value_};
+      if (roll < 5) return in_flight("read", key, nullptr);
+      if (roll < 8) return in_flight("write", key, ++next_value_);
       const std::int64_t old_value = static_cast<std::int64_t>(random_() % (next_value_ + 1));
-      return InFlight{"cas", key, Json::array({old_value == 0 ? Json(nullptr) : Json(old_value), ++next_value_})};
+      return in_flight("cas", key, Json::array({old_value == 0 ? Json(nullptr) : Json(old_value), ++next_value_}));
     }
     const int roll = static_cast<int>(random_() % 20);
     if (client.held) {
       const auto& [key, token] = *client.held;
-      if (roll < 14) return InFlight{"release", key, roll == 0 ? token + 1 : token};
-      if (roll < 17) return InFlight{"acquire", key, nullptr};
-      return InFlight{"try_acquire", key, nullptr};  // a client holds at most one lock
+      if (roll < 14) return in_flight("release", key, roll == 0 ? token + 1 : token);
+      if (roll < 17) return in_flight("acquire", key, nullptr);
+      return in_flight("try_acquire", key, nullptr);  // a client holds at most one lock
     }
-    if (roll < 11) return InFlight{"acquire", random_key(), nullptr};
-    if (roll < 19) return InFlight{"try_acquire", random_key(), nullptr};
-    return InFlight{"release", random_key(), static_cast<std::int64_t>(random_() % 8)};
+    if (roll < 11) return in_flight("acquire", random_key(), nullptr);
+    if (roll < 19) return in_flight("try_acquire", random_key(), nullptr);
+    return in_flight("release", random_key(), static_cast<std::int64_t>(random_() % 8));
   }
 
   void invoke(std::uint32_t c, InFlight call) {
@@ -155,7 +163,7 @@ class Generator {
   // The lock service expires a random client's session: invoke, take effect, complete at once.
   void service_step() {
     const auto victim = static_cast<std::uint32_t>(random_() % clients_.size());
-    InFlight call{"expire", "", victim};
+    InFlight call = in_flight("expire", "", victim);
     events_.push_back(Json{{"process", "service"}, {"type", "invoke"}, {"f", "expire"}, {"value", victim}});
     world_.apply(0, call, random_);
     events_.push_back(Json{{"process", "service"}, {"type", "ok"}, {"f", "expire"}, {"value", victim}});

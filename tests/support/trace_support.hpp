@@ -103,4 +103,20 @@ inline Json paxos_tla_trace(std::size_t steps) {
   return itf_of(model, trace, "");
 }
 
+// A trace's text with one value replaced by `depth` nested lists ([[[...]]]): in the trace's
+// "#meta", in step 1's variable "nodes", or in "vars" (spliced into the text: a Json that deep
+// could not even be printed).
+enum class DeepPlace { meta, state, vars };
+inline std::string deep_trace_text(Json trace, DeepPlace place, std::size_t depth) {
+  const std::string marker = "lockstep-deep-value";
+  switch (place) {
+    case DeepPlace::meta: trace["#meta"]["deep"] = marker; break;
+    case DeepPlace::state: trace["states"][1]["nodes"] = marker; break;
+    case DeepPlace::vars: trace["vars"][1] = marker; break;
+  }
+  std::string text = trace.dump();
+  text.replace(text.find('"' + marker + '"'), marker.size() + 2, std::string(depth, '[') + std::string(depth, ']'));
+  return text;
+}
+
 }  // namespace lockstep::testing

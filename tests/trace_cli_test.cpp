@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <tuple>
 
 #include "checker/engine/search.hpp"
 #include "model/sm/register.hpp"
@@ -159,6 +160,27 @@ Json with_actions_4_and_5_swapped() {
   Json json = counterexample();
   std::swap(json["states"][4]["#meta"]["action"], json["states"][5]["#meta"]["action"]);
   return json;
+}
+
+// Found by the fuzz test under AddressSanitizer: a state whose nodes or messages are not the
+// model's reached the properties, which index nodes by id (an assertion, abort). Bad input: exit 2.
+TEST(TraceCommands, a_state_with_other_nodes_than_the_model_is_a_bad_trace) {
+  Json fewer = counterexample();
+  Json& entries = fewer["states"][3]["nodes"]["#map"];  // [[1, node], [2, node], [3, node]]
+  entries.erase(entries.size() - 1);
+  Json stray = counterexample();
+  Json& network = stray["states"][3]["network"];
+  ASSERT_FALSE(network.empty()) << network.dump();
+  network[0]["to"] = 99;
+  for (const auto& [name, json, field] : {std::tuple{"fewer", fewer, "nodes: 2 nodes, but the model has 3"},
+                                          std::tuple{"stray", stray, "network[0]: a message between"}}) {
+    const std::string path = write_trace(std::string(name) + "-nodes.itf.json", json);
+    for (const char* command : {"replay ", "show ", "shrink "}) {
+      const auto r = lockstep(command + path);
+      EXPECT_EQ(r.exit_code, 2) << command << name << ": " << r.out << r.err;
+      EXPECT_NE(r.err.find(field), std::string::npos) << command << name << ": " << r.err;
+    }
+  }
 }
 
 TEST(ShowCommand, a_trace_that_does_not_replay_is_shown_with_the_divergence_at_its_step_and_exits_1) {

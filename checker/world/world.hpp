@@ -150,7 +150,24 @@ class World {
   // Trace variables and actions as JSON (model/core/json.hpp), and the model's parameters, from
   // which from_model_json rebuilds the same model (e.g. to replay a trace).
   Json state_json(const State& state) const { return to_json_value(state); }
-  State state_from_json(const Json& json) const { return from_json<State>(json, "state"); }
+  // A state read from a trace: it decodes, and it has this model's nodes, and its messages go
+  // between them (the step functions and the properties index nodes by id).
+  State state_from_json(const Json& json) const {
+    State state = from_json<State>(json, "state");
+    if (state.nodes.size() != node_count()) {
+      throw JsonError("nodes: " + std::to_string(state.nodes.size()) + " nodes, but the model has " +
+                      std::to_string(node_count()));
+    }
+    for (std::size_t i = 0; i < state.network.size(); ++i) {
+      const auto& envelope = state.network[i];
+      const auto valid = [&](NodeId id) { return id.value >= 1 && id.value <= node_count(); };
+      if (!valid(envelope.from) || !valid(envelope.to)) {
+        throw JsonError("network[" + std::to_string(i) + "]: a message between " + to_string(envelope.from) + " and " +
+                        to_string(envelope.to) + ", but the model has nodes n1..n" + std::to_string(node_count()));
+      }
+    }
+    return state;
+  }
   Json model_json() const {
     Json model{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}};
     env_.to_model_json(model);

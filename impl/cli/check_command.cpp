@@ -259,6 +259,12 @@ std::string bound_key(const std::string& flag) {
   return key;
 }
 
+// The protocol's switches and choices, beside its numbers in the bounds (`any_node=true`).
+void add_switches_and_choices(const ProtocolEntry& entry, const ProtocolArgs& args, Json& bounds) {
+  for (const SwitchSpec& flag : entry.switches) bounds[bound_key(flag.flag)] = args.on(flag.flag);
+  for (const ChoiceSpec& choice : entry.choices) bounds[bound_key(choice.flag)] = args.choice(choice.flag);
+}
+
 std::string size_text(std::size_t bytes) {
   if (bytes >= (std::size_t{1} << 30)) return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1 << 30));
   if (bytes >= (std::size_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
@@ -270,8 +276,7 @@ std::string size_text(std::size_t bytes) {
 // (The workers go to the JSON and the text only: the trace does not depend on them.)
 void complete_report(const ProtocolEntry& entry, const ProtocolArgs& args, const CommonFlags& flags,
                      const ExploreOptions& explore, CheckReport& report) {
-  for (const SwitchSpec& flag : entry.switches) report.bounds[bound_key(flag.flag)] = args.on(flag.flag);
-  for (const ChoiceSpec& choice : entry.choices) report.bounds[bound_key(choice.flag)] = args.choice(choice.flag);
+  add_switches_and_choices(entry, args, report.bounds);
   report.search = Json{{"strategy", explore.strategy == Strategy::dfs ? "dfs" : "bfs"},
                        {"por", explore.por},
                        {"symmetry", explore.symmetry},
@@ -665,10 +670,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           CheckReport report = entry.simulate(*args, simulate_options(*flags, *simulation));
                           // A walk stops at --depth: that is the depth bound in effect.
                           report.bounds["max_depth"] = simulation->depth;
-                          for (const SwitchSpec& flag : entry.switches) report.bounds[bound_key(flag.flag)] = args->on(flag.flag);
-                          for (const ChoiceSpec& choice : entry.choices) {
-                            report.bounds[bound_key(choice.flag)] = args->choice(choice.flag);
-                          }
+                          add_switches_and_choices(entry, *args, report.bounds);
                           if (report.trace.is_object()) report.trace["#meta"]["bounds"] = report.bounds;
                           return simulation_exit(report, run_title("simulate", *args, entry.name), *flags,
                                                  entry.name + bug_suffix(*args) + "-simulation.itf.json");

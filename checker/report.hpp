@@ -65,6 +65,7 @@ struct CheckReport {
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
+  CheckpointFigures checkpoint;          // --checkpoint / --resume: what was written and resumed
   SimulationFigures simulation;          // for `simulate`: runs, seeds, lengths before and after shrinking
 };
 
@@ -118,6 +119,7 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.coverage = result.coverage;
   report.ranks = result.ranks;
   report.levels = result.levels;
+  report.checkpoint = result.checkpoint;
   report.bounds = std::move(bounds);
   add_trace(model, result.trace, report, "lockstep check " + report.protocol);
   return report;

@@ -86,22 +86,34 @@ class BreadthFirst {
   }
 
   ExploreResult<M> run() {
-    {
+    std::uint32_t depth = 1;
+    if (checkpointing() && options_.checkpoint.resume) {
+      depth = restore();
+    } else {
       Worker& w = workers_.front();
       for (State& state : model_.initial_states()) add(w, state);
+      collect_next_level();
+      resolve_violations();
     }
-    std::uint32_t depth = 1;
-    collect_next_level();
-    resolve_violations();
-    while (!stopped() && global_level_size_ > 0) {
+    double last_checkpoint = progress_.seconds();
+    while (!stopped() && (global_level_size_ > 0 || level_partly_expanded_)) {
       // `depth` levels are known; expanding the last one finds states `depth` steps away.
       if (options_.depth_max != 0 && depth > options_.depth_max) {
         result_.depth_bounded = true;
         result_.states_at_depth_bound = global_level_size_;
         break;
       }
+      if (checkpointing() && progress_.seconds() - last_checkpoint >= options_.checkpoint.every_seconds) {
+        write_checkpoint(depth, 0);
+        last_checkpoint = progress_.seconds();
+      }
       try {
         expand_level(depth);
+        // Interrupted, the workers stop between blocks: the blocks before the cursor are expanded,
+        // the others not, and a checkpoint can say so.
+        if (checkpointing() && interrupted(options_.interrupt) && !abort_.load()) {
+          write_checkpoint(depth, std::min(cursor_.load(), work_.size()));
+        }
         collect_next_level();
       } catch (const SpillBoundReached& e) {  // the figures so far stand; the run is incomplete
         memory_exhausted_ = true;
@@ -261,10 +273,9 @@ class BreadthFirst {
   void work(Worker& w, std::size_t index) {
     while (!abort_.load(std::memory_order_relaxed)) {
       pause_for_growth();
-      if (interrupted(options_.interrupt) && !distributed()) {
-        abort_.store(true);
-        break;
-      }
+      // Interrupted, a worker finishes its block and takes no other (so a checkpoint knows which
+      // blocks are expanded: every one claimed).
+      if (interrupted(options_.interrupt) && !distributed()) break;
       const std::size_t item = cursor_.fetch_add(1);
       if (item >= items_end_) break;
       const auto [segment, block] = work_[item];
@@ -461,6 +472,7 @@ class BreadthFirst {
       std::swap(level_bits_, next_bits_);
       next_bits_.assign(bit_words(), 0);
     }
+    level_partly_expanded_ = false;
     global_level_size_ = distributed() ? partition_->sum(level_size_) : level_size_;
   }
 
@@ -566,7 +578,24 @@ class BreadthFirst {
     }
     std::reverse(path.begin(), path.end());
     re_execute(path.size(), [&](std::size_t i, const State& s) { return table_.find(stored_fingerprint(s)) == path[i]; });
-    if (violation_.transition) result_.trace.push_back(std::move(*violation_.transition));
+    if (violation_.transition) {
+      result_.trace.push_back(std::move(*violation_.transition));
+    } else {
+      append_violating_transition();  // (a violation read back from a checkpoint keeps no step)
+    }
+  }
+
+  // For a transition property's violation known by fingerprints only, the step from the trace's
+  // last state that violates it.
+  void append_violating_transition() {
+    if (violation_.property_index < model_.properties().size() || result_.trace.empty()) return;
+    const std::size_t p = violation_.property_index - model_.properties().size();
+    const State& before = result_.trace.back().state;
+    auto found = first_successor(model_, before, [&](const Action&, const State& next) {
+      return fingerprint(next) == violation_.fingerprint &&
+             first_violated_transition(model_.transition_properties(), before, next, checked_.transition_or_all()) == p;
+    });
+    if (found) result_.trace.push_back({std::move(found->first), std::move(found->second)});
   }
 
   // The trace of a path of `length` states: the initial state, then each step's first successor,
@@ -629,6 +658,224 @@ class BreadthFirst {
       if (marked(bits, static_cast<std::uint32_t>(slot))) mark(out, moved[slot]);
     }
     return out;
+  }
+
+  // ---- checkpoints (one process; checker/engine/checkpoint.hpp) ----
+
+  bool checkpointing() const { return !options_.checkpoint.dir.empty() && !distributed(); }
+
+  // What a resume must share with the run that wrote the checkpoint: what the caller says shapes
+  // the state space, and the fingerprints of the initial states (so a build that encodes or
+  // fingerprints states otherwise is refused).
+  Json checkpoint_identity() const {
+    Json identity = options_.checkpoint.identity.is_object() ? options_.checkpoint.identity : Json::object();
+    Json initial = Json::array();
+    for (State state : model_.initial_states()) initial.push_back(stored_fingerprint(state));
+    identity["initial_state_fingerprints"] = std::move(initial);
+    return identity;
+  }
+
+  static Json found_json(const Found& f) {
+    return Json::array({f.property_index, f.fingerprint, f.slot, f.source_fingerprint});
+  }
+  Found found_from_json(const Json& j) const {
+    const std::uint64_t index = j.at(0).get<std::uint64_t>();
+    const std::size_t invariants = model_.properties().size();
+    if (index >= invariants + model_.transition_properties().size() || j.at(2).get<std::uint64_t>() >= table_.capacity()) {
+      throw CheckpointError("--resume: the checkpoint names a violation this model cannot have");
+    }
+    Found f{index, j.at(1).get<std::uint64_t>(), "", j.at(2).get<std::uint32_t>(), j.at(3).get<std::uint64_t>(), std::nullopt};
+    f.property = index < invariants ? std::string(model_.properties()[index].name)
+                                    : std::string(model_.transition_properties()[index - invariants].name);
+    return f;
+  }
+
+  // Writes everything the search needs to go on: the level `depth` being expanded, of which the
+  // work items before `first_item` are expanded already (their successors are in the table and
+  // the workers' next frontiers). Called between levels, or after an interrupted level, with
+  // every worker stopped. A failure is reported, not fatal: the run goes on without it.
+  void write_checkpoint(std::uint32_t depth, std::size_t first_item) {
+    const double started = progress_.seconds();
+    CheckpointFigures& figures = result_.checkpoint;
+    const std::string& dir = options_.checkpoint.dir;
+    const std::string prefix = "lockstep-" + std::to_string(++checkpoint_generation_) + "-";
+    const auto write_records = [](CheckpointFileWriter& out, const Frontier& frontier, Bytes& buffer, std::size_t block,
+                                  std::uint64_t& count) {
+      frontier.for_each_in_block(block, buffer, [&](const char* data, std::size_t size) {
+        const auto length = static_cast<std::uint16_t>(size);
+        out.write_value(length);
+        out.write(data, size);
+        ++count;
+      });
+    };
+    try {
+      prepare_checkpoint_dir(dir);
+      Json files = Json::object();
+      {
+        CheckpointFileWriter out(dir, prefix + "table.bin");
+        table_.save([&](const void* data, std::size_t size) { out.write(data, size); });
+        files["table"] = out.finish();
+      }
+      {
+        CheckpointFileWriter out(dir, prefix + "level-bits.bin");
+        out.write(level_bits_.data(), level_bits_.size() * sizeof(std::uint64_t));
+        out.write(next_bits_.data(), next_bits_.size() * sizeof(std::uint64_t));
+        files["level_bits"] = out.finish();
+      }
+      Bytes buffer;
+      std::uint64_t to_expand = 0, found_next = 0;
+      {
+        CheckpointFileWriter out(dir, prefix + "frontier.bin");
+        for (std::size_t item = first_item; item < work_.size(); ++item) {
+          write_records(out, level_[work_[item].first], buffer, work_[item].second, to_expand);
+        }
+        files["frontier"] = out.finish();
+      }
+      {
+        CheckpointFileWriter out(dir, prefix + "next.bin");
+        for (Worker& w : workers_) {
+          w.next.seal();
+          for (std::size_t b = 0; b < w.next.blocks(); ++b) write_records(out, w.next, buffer, b, found_next);
+        }
+        files["next"] = out.finish();
+      }
+      std::uint64_t generated = 0, distinct = 0, beyond = 0;
+      std::vector<char> seen(model_.properties().size(), 0);
+      std::map<std::string, std::uint64_t> coverage;
+      Json found = Json::array();
+      for (const Worker& w : workers_) {
+        generated += w.generated;
+        distinct += w.distinct;
+        beyond += w.beyond_bounds;
+        for (std::size_t p = 0; p < seen.size(); ++p) seen[p] |= w.sometimes_seen[p];
+        for (const auto& [kind, n] : w.coverage) coverage[kind] += n;
+        for (const Found& f : w.found) found.push_back(found_json(f));
+      }
+      const bool mid_level = first_item > 0 || level_partly_expanded_;
+      Json search{{"depth", depth},
+                  {"mid_level", mid_level},
+                  {"states_generated", generated},
+                  {"distinct_states", distinct},
+                  {"states_beyond_bounds", beyond},
+                  {"violations", result_.violations},
+                  {"violation", have_violation_ ? found_json(violation_) : Json(nullptr)},
+                  {"found", std::move(found)},
+                  {"sometimes_reached", seen},
+                  {"coverage", coverage},
+                  {"frontier_bytes_peak", std::max(frontier_peak_, resident_.load())},
+                  {"frontier_spilled_bytes", spilled_},
+                  {"seconds", progress_.seconds()},
+                  {"table_buckets", table_.bucket_count()},
+                  {"table_size", table_.size()},
+                  {"level_bits_words", level_bits_.size()},
+                  {"frontier_states", to_expand},
+                  {"next_states", found_next},
+                  {"generation", checkpoint_generation_}};
+      std::size_t bytes = 0;
+      for (const auto& [role, entry] : files.items()) bytes += entry["bytes"].template get<std::size_t>();
+      commit_checkpoint(dir, Json{{"kind", "lockstep checkpoint"},
+                                  {"format", checkpoint_format},
+                                  {"identity", checkpoint_identity()},
+                                  {"search", std::move(search)},
+                                  {"files", std::move(files)}});
+      ++figures.written;
+      figures.last_depth = depth - 1;
+      figures.last_mid_level = mid_level;
+      figures.last_bytes = bytes;
+      figures.error.clear();
+    } catch (const std::exception& e) {
+      figures.error = e.what();
+      if (result_.warning.empty()) result_.warning = std::string("a checkpoint could not be written: ") + e.what();
+    }
+    figures.dir = dir;
+    figures.seconds_writing += progress_.seconds() - started;
+  }
+
+  // Reads the checkpoint back (options_.checkpoint.dir) and makes it the search's state: the level
+  // it was expanding and what is left of it, the next level found so far, the counters. Returns
+  // the level's number (`depth` in run()). Throws CheckpointError for anything amiss.
+  std::uint32_t restore() {
+    const std::string& dir = options_.checkpoint.dir;
+    const Json manifest = read_checkpoint_manifest(dir);
+    check_checkpoint_identity(manifest["identity"], checkpoint_identity(), dir);
+    const Json& s = manifest["search"];
+    const Json& files = manifest["files"];
+    Worker& w = workers_.front();
+    std::uint32_t depth = 0;
+    try {
+      depth = s.at("depth").get<std::uint32_t>();
+      const std::size_t buckets = s.at("table_buckets").get<std::size_t>();
+      if (buckets == 0 || buckets * FingerprintTable::bucket_slots >= FingerprintTable::no_parent || depth == 0) {
+        throw CheckpointError("--resume: the checkpoint in " + dir + " describes an impossible table or level");
+      }
+      if (!table_.fits(buckets)) {
+        throw CheckpointError("--resume: the checkpoint's fingerprint table takes " +
+                              std::to_string(buckets * FingerprintTable::bucket_slots * FingerprintTable::bytes_per_slot >> 20) +
+                              " MiB, more than --memory allows");
+      }
+      {
+        CheckpointFileReader in(dir, files.at("table"));
+        table_.restore(buckets, s.at("table_size").get<std::size_t>(), [&](void* data, std::size_t size) { in.read(data, size); });
+        in.finish();
+      }
+      {
+        CheckpointFileReader in(dir, files.at("level_bits"));
+        level_bits_.assign(bit_words(), 0);
+        next_bits_.assign(bit_words(), 0);
+        in.read(level_bits_.data(), level_bits_.size() * sizeof(std::uint64_t));
+        in.read(next_bits_.data(), next_bits_.size() * sizeof(std::uint64_t));
+        in.finish();
+      }
+      const auto read_records = [&](const char* role, Frontier& into) {
+        CheckpointFileReader in(dir, files.at(role));
+        Bytes state;
+        while (in.remaining() > 0) {
+          const auto length = in.read_value<std::uint16_t>();
+          state.resize(length);
+          in.read(state.data(), length);
+          into.push(state.data(), length);
+        }
+        in.finish();
+      };
+      Frontier level(w.budget, w.resident, w.hard, w.spill);
+      read_records("frontier", level);
+      level.seal();
+      read_records("next", w.next);
+      level_.clear();
+      work_.clear();
+      level_size_ = level.size();
+      spilled_ = s.at("frontier_spilled_bytes").get<std::size_t>() + level.spilled_bytes();
+      for (std::size_t b = 0; b < level.blocks(); ++b) work_.emplace_back(0, b);
+      level_.push_back(std::move(level));
+      global_level_size_ = level_size_;
+      level_partly_expanded_ = s.at("mid_level").get<bool>();
+      w.generated = w.reported_generated = s.at("states_generated").get<std::uint64_t>();
+      w.distinct = w.reported_distinct = s.at("distinct_states").get<std::uint64_t>();
+      generated_.store(w.generated);
+      distinct_.store(w.distinct);
+      w.beyond_bounds = s.at("states_beyond_bounds").get<std::uint64_t>();
+      const auto seen = s.at("sometimes_reached").get<std::vector<int>>();
+      if (seen.size() != w.sometimes_seen.size()) throw CheckpointError("--resume: the checkpoint's properties are not this model's");
+      for (std::size_t p = 0; p < seen.size(); ++p) w.sometimes_seen[p] = static_cast<char>(w.sometimes_seen[p] | (seen[p] != 0));
+      w.coverage = s.at("coverage").get<std::map<std::string, std::uint64_t>>();
+      for (const Json& f : s.at("found")) w.found.push_back(found_from_json(f));
+      result_.violations = s.at("violations").get<std::uint64_t>();
+      if (!s.at("violation").is_null()) {
+        violation_ = found_from_json(s.at("violation"));
+        have_violation_ = true;
+      }
+      frontier_peak_ = s.at("frontier_bytes_peak").get<std::size_t>();
+      checkpoint_generation_ = s.at("generation").get<std::uint64_t>();
+      progress_.add_elapsed(s.at("seconds").get<double>());
+    } catch (const Json::exception& e) {
+      throw CheckpointError("--resume: the checkpoint in " + dir + " is malformed: " + e.what());
+    }
+    CheckpointFigures& figures = result_.checkpoint;
+    figures.dir = dir;
+    figures.resumed = true;
+    figures.resumed_depth = depth - 1;
+    figures.resumed_distinct = w.distinct;
+    return depth;
   }
 
   // ---- distributed (partition_ != nullptr) ----
@@ -806,15 +1053,7 @@ class BreadthFirst {
     if (partition_->rank() != 0) return;
     std::reverse(path.begin(), path.end());
     re_execute(path.size(), [&](std::size_t i, const State& s) { return stored_fingerprint(s) == path[i]; });
-    if (transition && !result_.trace.empty()) {
-      const std::size_t p = violation_.property_index - model_.properties().size();
-      const State& before = result_.trace.back().state;
-      auto found = first_successor(model_, before, [&](const Action&, const State& next) {
-        return fingerprint(next) == violation_.fingerprint &&
-               first_violated_transition(model_.transition_properties(), before, next, checked_.transition_or_all()) == p;
-      });
-      if (found) result_.trace.push_back({std::move(found->first), std::move(found->second)});
-    }
+    if (transition) append_violating_transition();
   }
 
   // The figures of every rank, summed (and each rank's kept, in rank order).
@@ -905,6 +1144,8 @@ class BreadthFirst {
   std::atomic<bool> abort_ = false;
   std::atomic<std::uint64_t> generated_ = 0;
   std::atomic<std::uint64_t> distinct_ = 0;
+  bool level_partly_expanded_ = false;  // resumed inside a level: expand what is left of it
+  std::uint64_t checkpoint_generation_ = 0;
 
   std::mutex growth_mutex_;
   std::condition_variable growth_done_;

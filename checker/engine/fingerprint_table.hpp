@@ -120,6 +120,26 @@ class FingerprintTable {
   // links). Returns old slot -> new slot, so holders of slots can remap them.
   std::vector<std::uint32_t> grow(unsigned threads = 1);
 
+  // For checkpoints (checker/engine/checkpoint.hpp): the table's parts, written and read back
+  // verbatim, so that every slot keeps its number. write(data, bytes) / read(data, bytes).
+  std::size_t bucket_count() const { return bucket_count_; }
+  template <class Write>
+  void save(Write&& write) const {
+    write(buckets_.get(), bucket_count_ * sizeof(Bucket));
+    write(values_.get(), capacity() * sizeof(std::uint32_t));
+  }
+  // Whether a table of `bucket_count` buckets is within the memory bound.
+  bool fits(std::size_t bucket_count) const {
+    return memory_bytes_max_ == 0 || bucket_count * bucket_slots * bytes_per_slot <= memory_bytes_max_;
+  }
+  template <class Read>
+  void restore(std::size_t bucket_count, std::size_t size, Read&& read) {
+    allocate(bucket_count);
+    read(buckets_.get(), bucket_count_ * sizeof(Bucket));
+    read(values_.get(), capacity() * sizeof(std::uint32_t));
+    size_.store(size, std::memory_order_relaxed);
+  }
+
  private:
   struct alignas(64) Bucket {
     std::uint64_t fingerprints[bucket_slots];

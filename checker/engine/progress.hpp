@@ -34,6 +34,10 @@ class Progress {
   }
   void finish(const ExploreStats& stats);
   double seconds() const;
+  // Counts `seconds` spent before this process started (a run resumed from a checkpoint).
+  void add_elapsed(double seconds) {
+    start_ -= std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  }
 
  private:
   void report(const ExploreStats& stats, bool final);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "checker/model.hpp"
+#include "checker/engine/checkpoint.hpp"
 #include "checker/engine/partition.hpp"
 #include "checker/engine/progress.hpp"
 
@@ -54,6 +55,8 @@ struct ExploreOptions {
   // A search spread over ranks (checker/engine/partition.hpp; `--distributed`): breadth-first,
   // each rank owning its share of the states; nullptr = this process alone.
   Partition* partition = nullptr;
+  // Checkpoints (breadth-first, one process): written every so often, and read back by a resume.
+  CheckpointOptions checkpoint;
 };
 
 // What each rank of a distributed search held and sent (ExploreResult::ranks).
@@ -102,6 +105,7 @@ struct ExploreResult {
   std::map<std::string, std::uint64_t> coverage;  // with options.coverage: transitions per kind of action
   std::vector<RankFigures> ranks;            // distributed only: per rank, in rank order
   std::vector<LevelFigures> levels;          // distributed only: per level
+  CheckpointFigures checkpoint;              // with options.checkpoint: what was written, what resumed
 };
 
 namespace detail {

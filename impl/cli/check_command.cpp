@@ -49,6 +49,9 @@ struct CommonFlags {
   std::string strategy = "bfs";
   bool por = false;
   bool distributed = false;
+  std::string checkpoint;
+  std::string checkpoint_every;  // "" = 10m
+  std::string resume;
 };
 
 // --property NAME (repeatable) and --list-properties, on check and simulate.
@@ -85,6 +88,15 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
                       "Bound the disk the spilled frontier takes (e.g. 20G); when full, stop with the figures so far "
                       "(exit 3)");
   command->add_flag("--coverage", flags.coverage, "Print how often each kind of action fired");
+  command->add_option("--checkpoint", flags.checkpoint,
+                      "Write a checkpoint into this folder every --checkpoint-every, and when interrupted (Ctrl-C, "
+                      "SIGTERM); go on from it with --resume");
+  command->add_option("--checkpoint-every", flags.checkpoint_every,
+                      "How often to checkpoint: 30s, 10m, 2h (a bare number is minutes; 0 = every level); at the end "
+                      "of the first level after that long [default: 10m]");
+  command->add_option("--resume", flags.resume,
+                      "Go on from the checkpoint in this folder (same protocol, bounds and search options), and keep "
+                      "checkpointing there");
   add_property_flags(command, flags);
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
@@ -130,6 +142,77 @@ std::size_t parse_size(const std::string& flag, const std::string& text) {
   return static_cast<std::size_t>(value * scale);
 }
 
+// "30s", "10m", "2h", "1.5h"; a bare number is minutes (as TLC's -checkpoint). Throws UsageError.
+double parse_duration(const std::string& flag, const std::string& text) {
+  std::size_t used = 0;
+  double value = -1;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw UsageError(flag + ": expected a duration such as 30s, 10m or 2h, got '" + text + "'");
+  }
+  const std::string unit = text.substr(used);
+  double scale = 0;
+  if (unit == "s") scale = 1;
+  else if (unit == "m" || unit.empty()) scale = 60;
+  else if (unit == "h") scale = 3600;
+  else throw UsageError(flag + ": unknown unit '" + unit + "' (use s, m or h)");
+  if (!(value >= 0) || !(value * scale <= 366.0 * 24 * 3600)) {
+    throw UsageError(flag + ": must be from 0 to a year, got '" + text + "'");
+  }
+  return value * scale;
+}
+
+// --checkpoint DIR, --checkpoint-every, --resume DIR: breadth-first in one process, no --por.
+void checkpoint_options(const CommonFlags& flags, ExploreOptions& options) {
+  const bool any = !flags.checkpoint.empty() || !flags.resume.empty();
+  if (!flags.checkpoint_every.empty()) {
+    if (!any) throw UsageError("--checkpoint-every needs --checkpoint DIR (or --resume DIR)");
+    options.checkpoint.every_seconds = parse_duration("--checkpoint-every", flags.checkpoint_every);
+  }
+  if (!any) return;
+  const char* flag = flags.resume.empty() ? "--checkpoint" : "--resume";
+  if (options.strategy == Strategy::dfs) throw UsageError(std::string(flag) + " works with --strategy bfs");
+  if (flags.distributed) throw UsageError(std::string(flag) + " and --distributed cannot be combined yet");
+  if (flags.por) throw UsageError(std::string(flag) + " and --por cannot be combined yet");
+  if (!flags.checkpoint.empty() && !flags.resume.empty() && flags.checkpoint != flags.resume) {
+    throw UsageError("--resume goes on checkpointing into its own folder: give --checkpoint the same folder, or leave it out");
+  }
+  options.checkpoint.dir = flags.resume.empty() ? flags.checkpoint : flags.resume;
+  options.checkpoint.resume = !flags.resume.empty();
+  if (!options.checkpoint.resume) {
+    try {
+      prepare_checkpoint_dir(options.checkpoint.dir);
+    } catch (const std::exception& e) {
+      throw UsageError(std::string("--checkpoint: ") + e.what());
+    }
+    struct stat st {};
+    if (::stat((options.checkpoint.dir + "/checkpoint.json").c_str(), &st) == 0) {
+      throw UsageError("--checkpoint: " + options.checkpoint.dir +
+                       " holds a checkpoint already: go on from it with --resume, or give another folder");
+    }
+  }
+}
+
+// What shapes the state space, which a resumed run must share with the run that wrote the
+// checkpoint: the build, the protocol with its options and bug, the properties checked and the
+// search's reductions.
+Json checkpoint_identity(const ProtocolEntry& entry, const ProtocolArgs& args, const ExploreOptions& explore) {
+  Json switches = Json::array();
+  for (const std::string& s : args.switches) switches.push_back(s);
+  return Json{{"lockstep", LOCKSTEP_VERSION},
+              {"protocol", entry.name},
+              {"bug", args.bug},
+              {"options", args.values},
+              {"switches", std::move(switches)},
+              {"choices", args.choices},
+              {"properties", explore.properties},
+              {"symmetry", explore.symmetry},
+              {"max_depth", explore.depth_max},
+              {"continue", explore.keep_going},
+              {"coverage", explore.coverage}};
+}
+
 ExploreOptions explore_options(const CommonFlags& flags) {
   ExploreOptions options;
   if (!flags.memory.empty()) {
@@ -164,6 +247,7 @@ ExploreOptions explore_options(const CommonFlags& flags) {
   // (A distributed run is stopped by mpirun's own signal handling: every rank at once.)
   if (!flags.distributed) options.interrupt = &interrupt_requested;
   options.workers = flags.workers > 0 ? static_cast<unsigned>(flags.workers) : std::max(1u, std::thread::hardware_concurrency());
+  checkpoint_options(flags, options);
   return options;
 }
 
@@ -329,6 +413,42 @@ std::vector<std::string> cut_lines(const CheckReport& report) {
   return lines;
 }
 
+Json checkpoint_json(const CheckpointFigures& c) {
+  Json out{{"dir", c.dir},
+           {"written", c.written},
+           {"seconds_writing", c.seconds_writing},
+           {"resumed", c.resumed},
+           {"error", c.error.empty() ? Json(nullptr) : Json(c.error)}};
+  if (c.resumed) {
+    out["resumed_depth"] = c.resumed_depth;
+    out["resumed_distinct_states"] = c.resumed_distinct;
+  }
+  if (c.written > 0) {
+    out["last_depth"] = c.last_depth;
+    out["last_mid_level"] = c.last_mid_level;
+    out["last_bytes"] = c.last_bytes;
+  }
+  return out;
+}
+
+// "resumed at depth 12 (1,234 distinct states); 3 written to DIR (the last inside the level at
+// depth 14, 2.1 MiB), 0.4 s; go on with --resume DIR"
+std::string checkpoint_text(const CheckReport& report) {
+  const CheckpointFigures& c = report.checkpoint;
+  std::string text;
+  if (c.resumed) text = fmt::format("resumed at depth {} ({} distinct states); ", c.resumed_depth, group(c.resumed_distinct));
+  if (c.written == 0) {
+    text += "none written to " + c.dir;
+  } else {
+    text += fmt::format("{} written to {} (the last {} depth {}, {}), {:.2f} s", c.written, c.dir,
+                        c.last_mid_level ? "inside the level at" : "at the start of", c.last_depth, size_text(c.last_bytes),
+                        c.seconds_writing);
+  }
+  if (!c.error.empty()) text += "; the last attempt failed: " + c.error;
+  if (report.outcome == Outcome::incomplete && c.written > 0) text += "; go on with --resume " + c.dir;
+  return text;
+}
+
 int report_and_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
                     const std::string& default_trace) {
   std::string trace_path;
@@ -382,6 +502,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
     if (!report.ranks.empty()) out["distributed"] = distributed_json(report);
     if (!report.stop_reason.empty()) out["stop_reason"] = report.stop_reason;
     if (!report.warning.empty()) out["warning"] = report.warning;
+    if (!report.checkpoint.dir.empty()) out["checkpoint"] = checkpoint_json(report.checkpoint);
     if (!trace_error.empty()) out["trace_error"] = trace_error;
     fmt::print("{}\n", out.dump());
   } else {
@@ -414,6 +535,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
                size_text(report.table_bytes), table_bytes_per_state(report), size_text(report.frontier_bytes_peak),
                bytes_per_state, size_text(report.frontier_spilled_bytes), size_text(peak_resident), resident_per_state);
     if (!report.ranks.empty()) print_distributed(report);
+    if (!report.checkpoint.dir.empty()) fmt::print("  checkpoint {}\n", checkpoint_text(report));
     fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
                collision_probability(report));
     if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
@@ -642,6 +764,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           if (flags->list_properties) return list_properties(entry, *args, flags->json);
                           args->explore = explore_options(*flags);
+                          args->explore.checkpoint.identity = checkpoint_identity(entry, *args, args->explore);
                           stop_on_signals();
                           CheckReport report = entry.check(*args);
                           complete_report(entry, *args, *flags, args->explore, report);

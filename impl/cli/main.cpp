@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "checker/engine/checkpoint.hpp"
 #include "checker/registry.hpp"
 #include "impl/cli/commands.hpp"
 #include "model/core/small_vec.hpp"
@@ -115,6 +116,9 @@ int run(int argc, char** argv) {
     fmt::print(stderr, "lockstep: {}\n", e.what());
     return exit_usage;
   } catch (const UsageError& e) {
+    fmt::print(stderr, "lockstep: {}\n", e.what());
+    return exit_usage;
+  } catch (const lockstep::CheckpointError& e) {
     fmt::print(stderr, "lockstep: {}\n", e.what());
     return exit_usage;
   } catch (const lockstep::ContractError& e) {

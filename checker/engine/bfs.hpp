@@ -87,6 +87,7 @@ class BreadthFirst {
 
   ExploreResult<M> run() {
     std::uint32_t depth = 1;
+    if (checkpointing()) result_.checkpoint.dir = options_.checkpoint.dir;
     if (checkpointing() && options_.checkpoint.resume) {
       depth = restore();
     } else {

@@ -4,9 +4,11 @@
 //                             [--duplicates K] [--max-messages M] [--bug NAME|list] [common]
 //   lockstep check paxos-tla  [--acceptors A] [--ballots B] [--values V] [common]
 //   common: [--json] [--trace-out FILE] [--continue] [--max-depth D] [--workers K] [--quiet]
+//           [--checkpoint DIR [--checkpoint-every 10m]] [--resume DIR] ...
 //
 // Exit codes: 0 no violation; 1 violation (or vacuous: a "sometimes" property is never reached);
-// 2 bad usage or input; 3 incomplete (stopped by the memory bound before exhausting the space).
+// 2 bad usage or input (a bad checkpoint too); 3 incomplete (stopped by a memory or disk bound, or
+// interrupted, before exhausting the space).
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <fmt/format.h>

@@ -11,6 +11,12 @@
 // itself; table.offer_parent keeps the least), so the trace is the same whichever worker reached a
 // state first.
 //
+// Checkpoints (options.checkpoint; checker/engine/checkpoint.hpp): at the start of a level every
+// so often, and after an interrupted level, the table, the level bits, the work items not yet
+// expanded, the next level found so far and the counters go to disk; a resume makes them the
+// search's state again and expands what is left. Interrupted, the workers finish the block they
+// hold and claim no other, so the items before the cursor are exactly the expanded ones.
+//
 // Distributed (options.partition, `mpirun ... --distributed`): every rank runs this search over
 // the states it owns (Partition::owner of their fingerprint). A successor owned elsewhere is
 // shipped to its owner: each level is expanded in rounds of a few blocks per rank, and after each

@@ -38,6 +38,9 @@ std::vector<Command> add_trace_commands(CLI::App& root);
 // gave up at --timeout-s.
 Command add_linearizable_command(CLI::App& root);
 
+// prove: Z3 on the proof obligations (impl/cli/prove_command.cpp, spec/proofs/).
+Command add_prove_command(CLI::App& root);
+
 // node: one lock-service node (impl/cli/node_command.cpp); and `replay --node-log FILE`.
 Command add_node_command(CLI::App& root);
 int replay_node_log_command(const std::string& file, bool json);

@@ -85,6 +85,7 @@ int run(int argc, char** argv) {
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
   commands.push_back(add_linearizable_command(app));
+  commands.push_back(add_prove_command(app));
   commands.push_back(add_node_command(app));
   for (Command& command : add_lock_commands(app)) commands.push_back(std::move(command));
   commands.push_back(add_nemesis_command(app));

@@ -1,0 +1,176 @@
+#include "spec/proofs/voting.hpp"
+
+#include <optional>
+
+namespace lockstep::proofs {
+
+namespace {
+
+// Builds Voting (or its per-slot form) into `p`.
+class Builder {
+ public:
+  Builder(Protocol& p, bool per_slot) : p_(p), v_(p.vocabulary), per_slot_(per_slot) {
+    node_ = v_.sort("node");
+    ballot_ = v_.sort("ballot", true);
+    value_ = v_.sort("value");
+    quorum_ = v_.sort("quorum");
+    if (per_slot) slot_ = v_.sort("slot");
+    member_ = v_.relation("member", {node_, quorum_}, true);
+    voted_ = per_slot ? v_.relation("voted", {node_, *slot_, ballot_, value_}) : v_.relation("voted", {node_, ballot_, value_});
+    left_ = v_.relation("left", {node_, ballot_});
+  }
+
+  void build() {
+    const Var q1 = node_var("Q1", quorum_), q2 = node_var("Q2", quorum_), n = node_var("n", node_);
+    p_.axioms.push_back({"QuorumIntersection", forall({q1, q2}, exists({n}, member(n, q1) && member(n, q2))),
+                         "any two quorums share a member"});
+    {
+      const Var a = var("a", node_), b = var("b", ballot_), w = var("w", value_);
+      const auto s = slot_var();
+      p_.init = forall(with_slot({a, b, w}, s), !voted(a, s, b, w)) && forall({a, b}, !v_(left_, {a, b}));
+    }
+    increase_max_bal();
+    vote_for();
+    invariants();
+    agreement();
+  }
+
+ private:
+  Var var(const std::string& name, int sort) { return v_.var(name, sort); }
+  Var node_var(const std::string& name, int sort) { return v_.var(name, sort); }
+  std::optional<Var> slot_var(const std::string& name = "s") {
+    if (!per_slot_) return std::nullopt;
+    return v_.var(name, *slot_);
+  }
+  static std::vector<Var> with_slot(std::vector<Var> vars, const std::optional<Var>& s) {
+    if (s) vars.insert(vars.begin(), *s);
+    return vars;
+  }
+  F member(const Var& n, const Var& q) { return v_(member_, {n, q}); }
+  F voted(const Var& n, const std::optional<Var>& s, const Var& b, const Var& w, bool after = false) {
+    std::vector<Var> args{n, b, w};
+    if (s) args.insert(args.begin() + 1, *s);
+    return after ? v_.primed(voted_, args) : v_(voted_, args);
+  }
+  F left(const Var& n, const Var& b) { return v_(left_, {n, b}); }
+  // n has not voted at b (in slot s)
+  F did_not_vote_at(const Var& n, const std::optional<Var>& s, const Var& b) {
+    const Var w = var("w", value_);
+    return forall({w}, !voted(n, s, b, w));
+  }
+
+  // a's promise (maxBal) becomes b: left'(x, c) <-> (x = a ? c < b : left(x, c))
+  F promise_becomes(const Var& a, const Var& b) {
+    return v_.define_after(left_, [&](const std::vector<Var>& x) {
+      return (eq(x[0], a) && lt(x[1], b)) || (neq(x[0], a) && left(x[0], x[1]));
+    });
+  }
+
+  void increase_max_bal() {
+    const Var a = var("a", node_), b = var("b", ballot_);
+    p_.actions.push_back({"IncreaseMaxBal", {a, b}, !left(a, b) && promise_becomes(a, b) && v_.unchanged(voted_)});
+  }
+
+  // Some quorum shows v safe at b (in slot s): Voting.tla's ShowsSafeAt.
+  F shows_safe_at(const Var& q, const std::optional<Var>& s, const Var& b, const Var& v) {
+    const Var x = var("x", node_), c = var("c", ballot_), d = var("d", ballot_), y = var("y", node_), e = var("e", ballot_);
+    const F promised_b = forall({x, e}, implies(member(x, q) && lt(e, b), left(x, e)));
+    const F voted_v_at_c_none_between = exists(
+        {c}, lt(c, b) && exists({y}, member(y, q) && voted(y, s, c, v)) &&
+                 forall({x, d}, implies(member(x, q) && lt(c, d) && lt(d, b), did_not_vote_at(x, s, d))));
+    const F none_voted_below = forall({x, d}, implies(member(x, q) && lt(d, b), did_not_vote_at(x, s, d)));
+    return promised_b && (voted_v_at_c_none_between || none_voted_below);
+  }
+
+  void vote_for() {
+    const Var a = var("a", node_), b = var("b", ballot_), v = var("v", value_), q = var("Q", quorum_);
+    const auto s = slot_var();
+    const Var c = var("c", node_), w = var("w", value_);
+    const F guard = !left(a, b) && did_not_vote_at(a, s, b) &&
+                    forall({c, w}, implies(voted(c, s, b, w), eq(w, v))) && exists({q}, shows_safe_at(q, s, b, v));
+    const F votes_after = v_.define_after(voted_, [&](const std::vector<Var>& x) {
+      // x = (node, [slot,] ballot, value)
+      const std::size_t k = per_slot_ ? 1 : 0;
+      F here = eq(x[0], a) && eq(x[1 + k], b) && eq(x[2 + k], v);
+      if (s) here = here && eq(x[1], *s);
+      return v_(voted_, x) || here;
+    });
+    p_.actions.push_back({"VoteFor", with_slot({a, b, v}, s), guard && votes_after && promise_becomes(a, b)});
+  }
+
+  void invariants() {
+    {
+      const Var a1 = var("a1", node_), a2 = var("a2", node_), b = var("b", ballot_), v1 = var("v1", value_), v2 = var("v2", value_);
+      const auto s = slot_var();
+      p_.invariant.push_back({"OneValuePerBallot",
+                              forall(with_slot({a1, a2, b, v1, v2}, s), implies(voted(a1, s, b, v1) && voted(a2, s, b, v2), eq(v1, v2))),
+                              "no two acceptors vote for different values at one ballot"});
+    }
+    {
+      const Var a = var("a", node_), b = var("b", ballot_), v = var("v", value_), c = var("c", ballot_), q = var("Q", quorum_),
+                x = var("x", node_);
+      const auto s = slot_var();
+      // SafeAt(b, v): at every c < b, some quorum either voted v at c or can no longer vote at c
+      const F none_other_choosable_at_c =
+          exists({q}, forall({x}, implies(member(x, q), voted(x, s, c, v) || (left(x, c) && did_not_vote_at(x, s, c)))));
+      p_.invariant.push_back({"VotesSafe",
+                              forall(with_slot({a, b, v, c}, s), implies(voted(a, s, b, v) && lt(c, b), none_other_choosable_at_c)),
+                              "a vote for v at b means no other value is or can be chosen at a lower ballot"});
+    }
+    {
+      const Var a = var("a", node_), c = var("c", ballot_), d = var("d", ballot_);
+      p_.invariant.push_back({"LeftDownwardClosed", forall({a, c, d}, implies(left(a, d) && lt(c, d), left(a, c))),
+                              "a promise above d is above every ballot below d"});
+    }
+    {
+      const Var a = var("a", node_), b = var("b", ballot_), v = var("v", value_), c = var("c", ballot_);
+      const auto s = slot_var();
+      p_.invariant.push_back({"PromiseCoversVotes",
+                              forall(with_slot({a, b, v, c}, s), implies(voted(a, s, b, v) && lt(c, b), left(a, c))),
+                              "the durable promise is never below the accepted ballot"});
+    }
+  }
+
+  void agreement() {
+    const Var b1 = var("b1", ballot_), b2 = var("b2", ballot_), v1 = var("v1", value_), v2 = var("v2", value_),
+              q1 = var("Q1", quorum_), q2 = var("Q2", quorum_), x = var("x", node_), y = var("y", node_);
+    const auto s = slot_var();
+    const F chosen1 = exists({b1, q1}, forall({x}, implies(member(x, q1), voted(x, s, b1, v1))));
+    const F chosen2 = exists({b2, q2}, forall({y}, implies(member(y, q2), voted(y, s, b2, v2))));
+    p_.safety.push_back({per_slot_ ? "AgreementPerSlot" : "Agreement",
+                         forall(with_slot({v1, v2}, s), implies(chosen1 && chosen2, eq(v1, v2))),
+                         per_slot_ ? "at most one value is chosen in each slot" : "at most one value is chosen"});
+  }
+
+  Protocol& p_;
+  Vocabulary& v_;
+  bool per_slot_;
+  int node_ = -1, ballot_ = -1, value_ = -1, quorum_ = -1;
+  std::optional<int> slot_;
+  int member_ = -1, voted_ = -1, left_ = -1;
+};
+
+}  // namespace
+
+Protocol voting_protocol(bool per_slot) {
+  Protocol p;
+  p.name = per_slot ? "multipaxos-voting" : "paxos-voting";
+  p.description = per_slot ? "Voting per slot under one promise per acceptor: what Multi-Paxos refines"
+                           : "Lamport's Voting: what single-decree Paxos refines";
+  Builder(p, per_slot).build();
+  return p;
+}
+
+VotingVocabulary voting_vocabulary(const Protocol& protocol) {
+  const Vocabulary& v = protocol.vocabulary;
+  const auto sort = [&](const char* name) {
+    for (std::size_t s = 0; s < v.sorts().size(); ++s) {
+      if (v.sorts()[s].name == name) return static_cast<int>(s);
+    }
+    return -1;
+  };
+  return {sort("node"), sort("ballot"), sort("value"), sort("quorum"),
+          v.find_relation("member"), v.find_relation("voted"), v.find_relation("left")};
+}
+
+}  // namespace lockstep::proofs

@@ -10,6 +10,14 @@
 
 namespace lockstep {
 
+// `--refine`: the World also checks that every step refines the abstract protocol that `lockstep
+// prove` proves, and every state its inductive invariant (spec/proofs/refinement.hpp).
+inline SwitchSpec refine_switch() {
+  return {"--refine",
+          "Also check every step against the abstract protocol `lockstep prove` proves (a step of it, or no "
+          "change of it), and every state against its inductive invariant"};
+}
+
 template <class Options>
 struct IntField {
   const char* flag;

@@ -35,6 +35,7 @@ const std::vector<IntField<MultiPaxosCheckOptions>>& fields() {
 MultiPaxosCheckOptions options_of(const ProtocolArgs& args) {
   MultiPaxosCheckOptions o = options_from(args, fields());
   o.bug = bug_from<multipaxos::Bug>(args.bug);
+  o.refine = args.on(refine_switch().flag);
   return o;
 }
 
@@ -94,6 +95,7 @@ ProtocolEntry multipaxos_protocol() {
   entry.description = "Multi-Paxos replicating a register, with crashes, drops, duplicates and snapshots";
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<multipaxos::Bug>(MultiPaxosRegister::bug_description, found);
+  entry.switches = {refine_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_multipaxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
     return simulate_multipaxos(options_of(args), s);

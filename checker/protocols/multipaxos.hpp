@@ -19,6 +19,7 @@ struct MultiPaxosCheckOptions {
   int duplicates = 0;
   int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
   multipaxos::Bug bug = multipaxos::Bug::none;
+  bool refine = false;  // --refine: held to per-slot Voting (spec/multipaxos/refinement.hpp)
   ExploreOptions explore;
 };
 

@@ -29,6 +29,7 @@ constexpr const char* any_node_flag = "--any-node";
 PaxosCheckOptions options_of(const ProtocolArgs& args) {
   PaxosCheckOptions o = options_from(args, fields());
   o.any_node = args.on(any_node_flag);
+  o.refine = args.on(refine_switch().flag);
   o.bug = bug_from<paxos::Bug>(args.bug);
   return o;
 }
@@ -76,7 +77,8 @@ ProtocolEntry paxos_protocol() {
   entry.name = "paxos";
   entry.description = "Single-decree Paxos with crashes, drops and duplicates";
   entry.options = option_specs(fields());
-  entry.switches = {{any_node_flag, "Clients may send to any node (default: client i talks to node i; equal up to renaming)"}};
+  entry.switches = {{any_node_flag, "Clients may send to any node (default: client i talks to node i; equal up to renaming)"},
+                    refine_switch()};
   entry.bugs = bug_specs<paxos::Bug>(paxos::Paxos::bug_description, found);
   entry.check = [](const ProtocolArgs& args) { return check_paxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_paxos(options_of(args), s); };

@@ -23,6 +23,7 @@ struct PaxosCheckOptions {
   // With any_node, each client may talk to any node (a larger space: it adds the behaviours
   // where one node is asked to propose several values).
   bool any_node = false;
+  bool refine = false;  // --refine: held to Voting (spec/paxos/refinement.cpp)
   paxos::Bug bug = paxos::Bug::none;
   ExploreOptions explore;
 };

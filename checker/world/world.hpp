@@ -171,14 +171,41 @@ class World {
   Json model_json() const {
     Json model{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}};
     env_.to_model_json(model);
+    if (refines_) model["refine"] = true;
     return model;
   }
   static World from_model_json(const Json& json) {
     const auto config = from_json<Config>(json.at("config"), "config");
     if (config.node_count < 1 || config.node_count > node_count_max) throw JsonError("config.node_count: out of range");
     const auto bounds = from_json<WorldBounds>(json.at("world"), "world");
-    return World(config, bounds, E::from_model_json(json));
+    World world(config, bounds, E::from_model_json(json));
+    if (json.contains("refine")) {
+      if (!json["refine"].is_boolean()) throw JsonError("refine: expected true or false");
+      if (json["refine"].get<bool>()) {
+        if (const std::string error = world.enable_refinement(); !error.empty()) throw JsonError("refine: " + error);
+      }
+    }
+    return world;
   }
+
+  // `check --refine` (spec/proofs/): the spec's refinement properties join the model's: every
+  // step maps to a step of the abstract protocol that `lockstep prove` proves (or to none), and
+  // every state to one that satisfies its inductive invariant. "" or why this model cannot.
+  std::string enable_refinement() {
+    if constexpr (requires(const Config& c) {
+                    S::refinement_properties(c);
+                    S::refinement_transition_properties(c);
+                  }) {
+      if (refines_) return "";
+      for (auto& p : S::refinement_properties(config_)) properties_.push_back(std::move(p));
+      for (auto& p : S::refinement_transition_properties(config_)) transition_properties_.push_back(std::move(p));
+      refines_ = true;
+      return "";
+    } else {
+      return std::string(protocol) + " has no abstract protocol to be checked against yet";
+    }
+  }
+  bool refines() const { return refines_; }
   const WorldBounds& bounds() const { return bounds_; }
   const E& env() const { return env_; }
   // For the trace tools (checker/world/world_view.hpp): an action as a sentence, the messages in flight.
@@ -500,6 +527,7 @@ class World {
 
   Config config_;
   WorldBounds bounds_;
+  bool refines_ = false;
   E env_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;

@@ -25,6 +25,11 @@ WorldBounds world_bounds(const Options& o) {
 template <class P, class Options, class Env>
 World<P> checked_world(const typename P::Config& config, const Options& o, Env env, bool symmetry) {
   World<P> world(config, world_bounds(o), std::move(env));
+  if constexpr (requires { o.refine; }) {
+    if (o.refine) {
+      if (const std::string error = world.enable_refinement(); !error.empty()) throw std::invalid_argument("--refine: " + error);
+    }
+  }
   if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) {
       throw std::invalid_argument("--symmetry: " + error);

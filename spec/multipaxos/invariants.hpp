@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/multipaxos/multipaxos.hpp"
+#include "spec/multipaxos/refinement.hpp"
 #include "spec/property.hpp"
 #include "spec/world_state.hpp"
 
@@ -135,6 +136,21 @@ struct MultiPaxosSpec {
   }
   static std::vector<TransitionProperty<State>> transition_properties(const Config&) {
     return {{"MULTIPAXOS-AppliedMonotone", "a replica's applied slot never decreases within its life", applied_monotone}};
+  }
+
+  // `check --refine` (spec/multipaxos/refinement.hpp): held to per-slot Voting, which `lockstep
+  // prove` proves.
+  static std::vector<Property<State>> refinement_properties(const Config& config) {
+    auto r = per_slot_voting_refinement<MultiPaxosSpec>(config);
+    return {{"MULTIPAXOS-VotingInvariant", PropertyKind::always,
+             "the state maps to a per-slot Voting state satisfying the inductive invariant `lockstep prove` proves",
+             [r](const State& s) { return r->invariant_holds(s); }}};
+  }
+  static std::vector<TransitionProperty<State>> refinement_transition_properties(const Config& config) {
+    auto r = per_slot_voting_refinement<MultiPaxosSpec>(config);
+    return {{"MULTIPAXOS-RefinesVoting",
+             "every step maps to a step of per-slot Voting (IncreaseMaxBal, VoteFor) or changes nothing of it",
+             [r](const State& before, const State& after) { return r->step_refines(before, after); }}};
   }
 };
 

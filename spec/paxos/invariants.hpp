@@ -45,6 +45,9 @@ struct PaxosSpec {
                       const Step& step);
   static std::vector<Property<State>> properties(const Config& config);
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+  // `check --refine` (spec/paxos/refinement.cpp): held to Voting, which `lockstep prove` proves.
+  static std::vector<Property<State>> refinement_properties(const Config& config);
+  static std::vector<TransitionProperty<State>> refinement_transition_properties(const Config& config);
   // For the trace viewers: the values chosen, and why a state violates a property (naming fields).
   static std::vector<std::string> decided(const Config& config, const State& state);
   static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,

@@ -9,7 +9,7 @@ Structure::Structure(const Vocabulary& vocabulary, std::vector<int> sizes) : voc
   names_.resize(sizes_.size());
   for (std::size_t s = 0; s < sizes_.size(); ++s) {
     const char initial = vocabulary.sorts()[s].name.empty() ? 'e' : vocabulary.sorts()[s].name[0];
-    for (int e = 0; e < sizes_[s]; ++e) names_[s].push_back(std::string(1, initial) + std::to_string(e));
+    for (int e = 0; e < sizes_[s]; ++e) names_[s].push_back(std::string(1, initial) + std::to_string(e + 1));
   }
   for (std::size_t r = 0; r < vocabulary.relations().size(); ++r) {
     before_.emplace_back(tuple_count(static_cast<int>(r)), 0);
@@ -132,14 +132,13 @@ std::string Structure::describe(bool step) const {
   std::string out;
   for (std::size_t r = 0; r < before_.size(); ++r) {
     const Relation& relation = vocabulary_->relations()[r];
-    if (relation.fixed) continue;
     std::string tuples, added, removed;
     for (std::size_t i = 0; i < before_[r].size(); ++i) {
       if (before_[r][i]) tuples += (tuples.empty() ? "" : ", ") + tuple_text(static_cast<int>(r), i);
       if (step && after_[r][i] && !before_[r][i]) added += (added.empty() ? "" : ", ") + tuple_text(static_cast<int>(r), i);
       if (step && !after_[r][i] && before_[r][i]) removed += (removed.empty() ? "" : ", ") + tuple_text(static_cast<int>(r), i);
     }
-    out += "  " + relation.name + ": " + (tuples.empty() ? "none" : tuples) + "\n";
+    out += "  " + relation.name + (relation.fixed ? " (fixed)" : "") + ": " + (tuples.empty() ? "none" : tuples) + "\n";
     if (!added.empty()) out += "    after the step, added: " + added + "\n";
     if (!removed.empty()) out += "    after the step, removed: " + removed + "\n";
   }

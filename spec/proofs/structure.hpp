@@ -20,7 +20,7 @@ class Structure {
   Structure(const Vocabulary& vocabulary, std::vector<int> sizes);
 
   int size(int sort) const { return sizes_[static_cast<std::size_t>(sort)]; }
-  // Element names for printing (default: the sort's initial and the index: "n0", "b2").
+  // Element names for printing (default: the sort's initial and a number from 1: "n1", "b2").
   void name(int sort, int element, std::string name);
   const std::string& element_name(int sort, int element) const;
 
@@ -41,9 +41,11 @@ class Structure {
   // Whether some assignment of `params` makes `f` true; the first such one in `env`.
   bool satisfiable(const std::vector<Var>& params, const F& f, std::vector<int>& env) const;
 
-  // Every mutable relation's tuples before (and with `step`, the changes after), one line each:
+  // Every relation's tuples before (and with `step`, the changes after), one line each:
   //   voted: (n1, b1, v1), (n2, b1, v1)
   std::string describe(bool step) const;
+  // Nothing changed: every relation after as before.
+  bool stutters() const { return before_ == after_; }
   // A stable byte string of the relations' values (before, and after when `step`), for caches.
   std::string key(bool step) const;
 

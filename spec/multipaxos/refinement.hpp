@@ -1,0 +1,104 @@
+// `check multipaxos --refine`: World<MultiPaxos> held to per-slot Voting (spec/proofs/voting.hpp),
+// which `lockstep prove` proves (AgreementPerSlot). The abstraction:
+//   node     the acceptors n1..nN
+//   ballot   every ballot up to the highest round seen (at least --max-round), in the model's order
+//   value    the commands voted for (noops included), in their order
+//   slot     the slots voted in
+//   quorum   the smallest majorities of the nodes
+//   voted(n, s, b, v)  the ghost's record of every vote cast (a crash or a snapshot may erase it
+//                      from the acceptor, not from history)
+//   left(n, b)         b is below n's durable promise, which covers every slot
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "spec/proofs/refinement.hpp"
+#include "spec/proofs/registry.hpp"
+#include "spec/proofs/voting.hpp"
+
+namespace lockstep::multipaxos {
+
+template <class Spec>
+class PerSlotVotingAbstraction {
+ public:
+  using State = typename Spec::State;
+  using Config = typename Spec::Config;
+  using Entry = typename Spec::Entry;
+  using Ballot = typename Spec::Ballot;
+
+  explicit PerSlotVotingAbstraction(const Config& config)
+      : protocol_(proofs::find_abstract_protocol("multipaxos-voting")),
+        v_(proofs::voting_vocabulary(*protocol_)),
+        slot_sort_(protocol_->vocabulary.sorts().size() - 1),
+        nodes_(config.node_count),
+        rounds_(std::max<int>(1, config.checks.round_max)),
+        quorums_(proofs::subsets_of_size(static_cast<int>(config.node_count), majority(config.node_count))) {}
+
+  std::shared_ptr<const proofs::Protocol> protocol() const { return protocol_; }
+
+  proofs::Structure operator()(const State& before, const State& after) const {
+    int rounds = rounds_;
+    std::vector<Entry> entries;
+    std::vector<int> slots;
+    for (const State* s : {&before, &after}) {
+      for (const auto& vote : s->ghost.votes) {
+        rounds = std::max<int>(rounds, vote.ballot.round);
+        entries.push_back(vote.entry);
+        slots.push_back(static_cast<int>(vote.slot));
+      }
+      for (std::size_t i = 0; i < nodes_; ++i) rounds = std::max<int>(rounds, s->nodes[NodeId::at(i)].node.durable.promised_ballot.round);
+    }
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    std::sort(slots.begin(), slots.end());
+    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+    const int node_count = static_cast<int>(nodes_);
+    std::vector<int> sizes(protocol_->vocabulary.sorts().size(), 1);
+    sizes[static_cast<std::size_t>(v_.node)] = node_count;
+    sizes[static_cast<std::size_t>(v_.ballot)] = rounds * node_count;
+    sizes[static_cast<std::size_t>(v_.value)] = std::max<int>(1, static_cast<int>(entries.size()));
+    sizes[static_cast<std::size_t>(v_.quorum)] = static_cast<int>(quorums_.size());
+    sizes[slot_sort_] = std::max<int>(1, static_cast<int>(slots.size()));
+    proofs::Structure out(protocol_->vocabulary, sizes);
+    for (std::size_t q = 0; q < quorums_.size(); ++q) {
+      for (int n : quorums_[q]) out.set(v_.member, {n, static_cast<int>(q)}, true);
+    }
+    const auto ballot_index = [&](const Ballot& b) { return (static_cast<int>(b.round) - 1) * node_count + (b.node.value - 1); };
+    const auto index_in = [](const auto& list, const auto& item) {
+      return static_cast<int>(std::lower_bound(list.begin(), list.end(), item) - list.begin());
+    };
+    for (const bool after_step : {false, true}) {
+      const State& s = after_step ? after : before;
+      for (const auto& vote : s.ghost.votes) {
+        if (vote.ballot.is_none()) continue;
+        out.set(v_.voted,
+                {vote.acceptor.value - 1, index_in(slots, static_cast<int>(vote.slot)), ballot_index(vote.ballot), index_in(entries, vote.entry)},
+                true, after_step);
+      }
+      for (int n = 0; n < node_count; ++n) {
+        const Ballot& promised = s.nodes[NodeId::at(static_cast<std::size_t>(n))].node.durable.promised_ballot;
+        if (promised.is_none()) continue;
+        for (int b = 0; b < ballot_index(promised); ++b) out.set(v_.left, {n, b}, true, after_step);
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const proofs::Protocol> protocol_;
+  proofs::VotingVocabulary v_;
+  int slot_sort_;
+  std::size_t nodes_;
+  int rounds_;
+  std::vector<std::vector<int>> quorums_;
+};
+
+template <class Spec>
+std::shared_ptr<proofs::Refinement<typename Spec::State>> per_slot_voting_refinement(const typename Spec::Config& config) {
+  const PerSlotVotingAbstraction<Spec> alpha(config);
+  return std::make_shared<proofs::Refinement<typename Spec::State>>(alpha.protocol(), alpha);
+}
+
+}  // namespace lockstep::multipaxos

@@ -1,0 +1,100 @@
+// `check paxos --refine`: World<Paxos> held to Lamport's Voting (spec/proofs/voting.hpp), the
+// abstract protocol `lockstep prove` proves. The abstraction:
+//   node     the acceptors n1..nN
+//   ballot   every ballot of the bounds (rounds 1..R of every node), in the model's order
+//   value    the values voted for (v1..vV, the highest seen)
+//   quorum   every majority of the nodes (the smallest ones: any larger quorum holds one)
+//   voted(n, b, v)   the ghost's record of every vote cast (Paxos.tla's 2b messages)
+//   left(n, b)       b is below n's durable promise (promised_ballot): n will not vote at b
+#include <algorithm>
+#include <memory>
+
+#include "spec/paxos/invariants.hpp"
+#include "spec/proofs/refinement.hpp"
+#include "spec/proofs/registry.hpp"
+#include "spec/proofs/voting.hpp"
+
+namespace lockstep::paxos {
+
+namespace {
+
+using State = PaxosSpec::State;
+namespace proofs = lockstep::proofs;
+
+class VotingAbstraction {
+ public:
+  explicit VotingAbstraction(const Config& config)
+      : protocol_(proofs::find_abstract_protocol("paxos-voting")),
+        v_(proofs::voting_vocabulary(*protocol_)),
+        nodes_(config.node_count),
+        rounds_(std::max<int>(1, config.checks.round_max)),
+        quorums_(proofs::subsets_of_size(static_cast<int>(config.node_count), majority(config.node_count))) {}
+
+  std::shared_ptr<const proofs::Protocol> protocol() const { return protocol_; }
+
+  proofs::Structure operator()(const State& before, const State& after) const {
+    int rounds = rounds_, values = 1;
+    for (const State* s : {&before, &after}) {
+      for (const Vote& vote : s->ghost.votes) {
+        rounds = std::max<int>(rounds, vote.ballot.round);
+        values = std::max<int>(values, vote.value.value);
+      }
+      for (std::size_t i = 0; i < nodes_; ++i) rounds = std::max<int>(rounds, s->nodes[NodeId::at(i)].node.durable.promised_ballot.round);
+    }
+    const int node_count = static_cast<int>(nodes_);
+    std::vector<int> sizes(protocol_->vocabulary.sorts().size(), 1);
+    sizes[static_cast<std::size_t>(v_.node)] = node_count;
+    sizes[static_cast<std::size_t>(v_.ballot)] = rounds * node_count;
+    sizes[static_cast<std::size_t>(v_.value)] = values;
+    sizes[static_cast<std::size_t>(v_.quorum)] = static_cast<int>(quorums_.size());
+    proofs::Structure out(protocol_->vocabulary, sizes);
+    for (std::size_t q = 0; q < quorums_.size(); ++q) {
+      for (int n : quorums_[q]) out.set(v_.member, {n, static_cast<int>(q)}, true);
+    }
+    // Ballot (round r >= 1, node k) is element (r - 1) * N + (k - 1): the model's order.
+    const auto ballot_index = [&](const Ballot& b) { return (static_cast<int>(b.round) - 1) * node_count + (b.node.value - 1); };
+    for (const bool after_step : {false, true}) {
+      const State& s = after_step ? after : before;
+      for (const Vote& vote : s.ghost.votes) {
+        if (vote.ballot.is_none() || vote.value.is_none()) continue;
+        out.set(v_.voted, {vote.acceptor.value - 1, ballot_index(vote.ballot), vote.value.value - 1}, true, after_step);
+      }
+      for (int n = 0; n < node_count; ++n) {
+        const Ballot& promised = s.nodes[NodeId::at(static_cast<std::size_t>(n))].node.durable.promised_ballot;
+        if (promised.is_none()) continue;
+        for (int b = 0; b < ballot_index(promised); ++b) out.set(v_.left, {n, b}, true, after_step);
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const proofs::Protocol> protocol_;
+  proofs::VotingVocabulary v_;
+  std::size_t nodes_;
+  int rounds_;
+  std::vector<std::vector<int>> quorums_;
+};
+
+std::shared_ptr<proofs::Refinement<State>> refinement_for(const Config& config) {
+  const VotingAbstraction alpha(config);
+  return std::make_shared<proofs::Refinement<State>>(alpha.protocol(), alpha);
+}
+
+}  // namespace
+
+std::vector<Property<PaxosSpec::State>> PaxosSpec::refinement_properties(const Config& config) {
+  auto r = refinement_for(config);
+  return {{"PAXOS-VotingInvariant", PropertyKind::always,
+           "the state maps to a Voting state satisfying the inductive invariant that `lockstep prove` proves",
+           [r](const State& s) { return r->invariant_holds(s); }}};
+}
+
+std::vector<TransitionProperty<PaxosSpec::State>> PaxosSpec::refinement_transition_properties(const Config& config) {
+  auto r = refinement_for(config);
+  return {{"PAXOS-RefinesVoting",
+           "every step maps to a step of Voting (IncreaseMaxBal, VoteFor) or changes nothing of it",
+           [r](const State& before, const State& after) { return r->step_refines(before, after); }}};
+}
+
+}  // namespace lockstep::paxos

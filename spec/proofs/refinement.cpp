@@ -1,0 +1,56 @@
+#include "spec/proofs/refinement.hpp"
+
+#include <functional>
+
+namespace lockstep::proofs {
+
+bool RefinementCache::decide(const std::string& key, const std::function<bool()>& decide) {
+  Shard& shard = shards_[std::hash<std::string>{}(key) % shards];
+  {
+    std::lock_guard lock(shard.mutex);
+    if (const auto it = shard.known.find(key); it != shard.known.end()) return it->second;
+  }
+  const bool answer = decide();  // (outside the lock: another thread may decide it too, alike)
+  std::lock_guard lock(shard.mutex);
+  if (shard.known.size() < entries_max) shard.known.emplace(key, answer);
+  return answer;
+}
+
+std::string abstract_step_name(const Protocol& protocol, const Structure& pair) {
+  if (pair.stutters()) return "";
+  std::vector<int> env;
+  for (const Action& action : protocol.actions) {
+    if (pair.satisfiable(action.params, action.formula, env)) return action.name;
+  }
+  return "none";
+}
+
+bool is_abstract_step(const Protocol& protocol, const Structure& pair) {
+  const std::string name = abstract_step_name(protocol, pair);
+  return name != "none";
+}
+
+bool satisfies_invariant(const Protocol& protocol, const Structure& state) {
+  for (const NamedFormula& axiom : protocol.axioms) {
+    if (!state.holds(axiom.formula)) return false;
+  }
+  for (const NamedFormula& conjunct : protocol.invariant) {
+    if (!state.holds(conjunct.formula)) return false;
+  }
+  return true;
+}
+
+std::vector<std::vector<int>> subsets_of_size(int n, int size) {
+  std::vector<std::vector<int>> out;
+  for (int mask = 0; mask < (1 << n); ++mask) {
+    if (__builtin_popcount(static_cast<unsigned>(mask)) != size) continue;
+    std::vector<int> set;
+    for (int i = 0; i < n; ++i) {
+      if (mask & (1 << i)) set.push_back(i);
+    }
+    out.push_back(std::move(set));
+  }
+  return out;
+}
+
+}  // namespace lockstep::proofs

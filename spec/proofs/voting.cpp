@@ -83,19 +83,37 @@ class Builder {
   }
 
   void vote_for() {
+    if (per_slot_) return vote_for_slots();
     const Var a = var("a", node_), b = var("b", ballot_), v = var("v", value_), q = var("Q", quorum_);
-    const auto s = slot_var();
+    const std::optional<Var> s;
     const Var c = var("c", node_), w = var("w", value_);
     const F guard = !left(a, b) && did_not_vote_at(a, s, b) &&
                     forall({c, w}, implies(voted(c, s, b, w), eq(w, v))) && exists({q}, shows_safe_at(q, s, b, v));
     const F votes_after = v_.define_after(voted_, [&](const std::vector<Var>& x) {
-      // x = (node, [slot,] ballot, value)
-      const std::size_t k = per_slot_ ? 1 : 0;
-      F here = eq(x[0], a) && eq(x[1 + k], b) && eq(x[2 + k], v);
-      if (s) here = here && eq(x[1], *s);
-      return v_(voted_, x) || here;
+      return v_(voted_, x) || (eq(x[0], a) && eq(x[1], b) && eq(x[2], v));
     });
-    p_.actions.push_back({"VoteFor", with_slot({a, b, v}, s), guard && votes_after && promise_becomes(a, b)});
+    p_.actions.push_back({"VoteFor", {a, b, v}, guard && votes_after && promise_becomes(a, b)});
+  }
+
+  // Multi-Paxos's phase 2b: acceptor a votes at ballot b in any number of slots at once (a new
+  // leader's Accept for every slot it recovered arrives as one message; its own acceptor takes
+  // them in one step). Each new vote (s, w) is one Voting would allow in slot s, and a votes at
+  // most one value per slot.
+  void vote_for_slots() {
+    const Var a = var("a", node_), b = var("b", ballot_);
+    const Var s = var("s", *slot_), w = var("w", value_), w2 = var("w2", value_), q = var("Q", quorum_), c = var("c", node_),
+              u = var("u", value_);
+    const Var x = var("x", node_), t = var("t", *slot_), d = var("d", ballot_), y = var("y", value_);
+    const auto new_vote = [&](const Var& slot, const Var& value) { return voted(a, slot, b, value, true) && !voted(a, slot, b, value); };
+    const F each_new_vote_allowed = forall(
+        {s, w}, implies(new_vote(s, w), did_not_vote_at(a, s, b) && forall({c, u}, implies(voted(c, s, b, u), eq(u, w))) &&
+                                            exists({q}, shows_safe_at(q, s, b, w))));
+    const F one_value_per_slot = forall({s, w, w2}, implies(new_vote(s, w) && new_vote(s, w2), eq(w, w2)));
+    // Votes are only added, and only a's at b.
+    const F only_added = forall({x, t, d, y}, implies(voted(x, t, d, y), voted(x, t, d, y, true)) &&
+                                                  implies(voted(x, t, d, y, true) && !voted(x, t, d, y), eq(x, a) && eq(d, b)));
+    p_.actions.push_back({"VoteFor", {a, b},
+                          !left(a, b) && each_new_vote_allowed && one_value_per_slot && only_added && promise_becomes(a, b)});
   }
 
   void invariants() {

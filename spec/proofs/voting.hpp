@@ -31,7 +31,8 @@ struct VotingVocabulary {
 };
 
 // `per_slot`: Multi-Paxos's version, every vote and choice per slot (a slot sort; voted(n, s, b, v))
-// under one promise per acceptor for all slots.
+// under one promise per acceptor for all slots; VoteFor(a, b) then votes at b in any number of
+// slots at once, each vote one that Voting allows in its slot.
 Protocol voting_protocol(bool per_slot = false);
 // The vocabulary's indices in a protocol built by voting_protocol.
 VotingVocabulary voting_vocabulary(const Protocol& protocol);

@@ -75,7 +75,24 @@ Cluster Cluster::parse(std::string_view spec) {
                          (cluster.members[i].id < i + 1 ? "given twice" : "missing") + ")");
     }
   }
+  // The nodes decide with majorities of the members (model/core/ids.hpp). The same Z3 check that
+  // `lockstep prove` runs on quorum rules must find that any two of them meet.
+  const proofs::QuorumRule quorums = cluster.quorums();
+  require_intersecting(quorums, quorums);
   return cluster;
+}
+
+proofs::QuorumRule Cluster::quorums() const {
+  std::vector<int> ids;
+  for (const Member& m : members) ids.push_back(m.id);
+  return proofs::majority_of(ids);
+}
+
+void Cluster::require_intersecting(const proofs::QuorumRule& first, const proofs::QuorumRule& second) {
+  const proofs::QuorumCheck check = proofs::check_intersection(first, second);
+  if (check.intersect) return;
+  throw ClusterError("--cluster: quorums that need not meet (" + first.name + " against " + second.name + "): " + check.text() +
+                     "; two such quorums could decide differently");
 }
 
 std::uint64_t parse_duration_ms(std::string_view text) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "impl/runtime/wire.hpp"
+#include "spec/proofs/quorums.hpp"
 
 namespace lockstep::runtime {
 
@@ -36,8 +37,14 @@ struct Cluster {
   std::string spec() const;
   std::uint64_t id() const;
 
-  // Throws ClusterError with a message naming the bad part.
+  // Throws ClusterError with a message naming the bad part, or, should its quorums not all
+  // intersect, the two that do not (the check of spec/proofs/quorums.hpp, by Z3).
   static Cluster parse(std::string_view spec);
+  // The quorums the nodes decide with: majorities of the members.
+  proofs::QuorumRule quorums() const;
+  // Throws ClusterError naming two disjoint quorums unless every quorum of `first` meets every
+  // quorum of `second`.
+  static void require_intersecting(const proofs::QuorumRule& first, const proofs::QuorumRule& second);
 };
 
 // "10s", "250ms", "2m", "1.5s" or a bare number of seconds -> milliseconds; throws

@@ -62,6 +62,22 @@ TEST(Cluster, ParsesAndRefusesBadSpecs) {
   }
 }
 
+// The loader runs the quorum check `lockstep prove` runs (Z3): the members' majorities meet; a
+// configuration change straight from {1,2,3} to {3,4,5}, without the joint configuration, is
+// refused with two quorums that share no member.
+TEST(Cluster, QuorumsAreCheckedToIntersect) {
+  const Cluster c = Cluster::parse("1=a:1,2=a:2,3=a:3,4=a:4,5=a:5");
+  EXPECT_EQ(c.quorums().parts.front().at_least, 3);
+  EXPECT_NO_THROW(Cluster::require_intersecting(c.quorums(), c.quorums()));
+  try {
+    Cluster::require_intersecting(proofs::majority_of({1, 2, 3}), proofs::majority_of({3, 4, 5}));
+    ADD_FAILURE() << "disjoint quorums accepted";
+  } catch (const ClusterError& e) {
+    EXPECT_NE(std::string(e.what()).find("share no member"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(Cluster::require_intersecting(proofs::joint_majority({1, 2, 3}, {3, 4, 5}), proofs::majority_of({3, 4, 5})));
+}
+
 TEST(Duration, Parses) {
   EXPECT_EQ(parse_duration_ms("10s"), 10000u);
   EXPECT_EQ(parse_duration_ms("250ms"), 250u);

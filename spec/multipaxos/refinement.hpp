@@ -14,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "model/core/codec.hpp"
 #include "spec/proofs/refinement.hpp"
 #include "spec/proofs/registry.hpp"
 #include "spec/proofs/voting.hpp"
@@ -98,7 +99,14 @@ class PerSlotVotingAbstraction {
 template <class Spec>
 std::shared_ptr<proofs::Refinement<typename Spec::State>> per_slot_voting_refinement(const typename Spec::Config& config) {
   const PerSlotVotingAbstraction<Spec> alpha(config);
-  return std::make_shared<proofs::Refinement<typename Spec::State>>(alpha.protocol(), alpha);
+  // What alpha reads: the votes and the durable promises, as bytes.
+  const auto projection = [](const typename Spec::State& s) {
+    Bytes out;
+    encode_to(out, s.ghost.votes);
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) encode_to(out, s.nodes.items[i].node.durable.promised_ballot);
+    return std::string(out.data(), out.size());
+  };
+  return std::make_shared<proofs::Refinement<typename Spec::State>>(alpha.protocol(), alpha, projection);
 }
 
 }  // namespace lockstep::multipaxos

@@ -127,6 +127,8 @@ std::vector<std::string> PaxosSpec::explain(const Config& config, std::string_vi
                       (after.nodes.items[i].up ? "" : ": its crash lost a promise it had not persisted"));
       }
     }
+  } else if (property == "PAXOS-RefinesVoting" || property == "PAXOS-VotingInvariant") {
+    return explain_refinement(config, property, before, after);
   }
   return out;
 }

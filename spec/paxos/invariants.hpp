@@ -59,6 +59,9 @@ struct PaxosSpec {
 std::uint32_t chosen_values(const Config& config, const Ghost& ghost);
 
 bool agreement(const Config& config, const PaxosSpec::State& state);
+// Why a step is no step of Voting, or a state breaks its invariant (spec/paxos/refinement.cpp).
+std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const PaxosSpec::State* before,
+                                            const PaxosSpec::State& after);
 bool validity(const Config& config, const PaxosSpec::State& state);
 bool learned_is_chosen(const Config& config, const PaxosSpec::State& state);
 bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after);

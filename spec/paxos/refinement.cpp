@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "model/core/codec.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/proofs/refinement.hpp"
 #include "spec/proofs/registry.hpp"
@@ -31,6 +32,14 @@ class VotingAbstraction {
         quorums_(proofs::subsets_of_size(static_cast<int>(config.node_count), majority(config.node_count))) {}
 
   std::shared_ptr<const proofs::Protocol> protocol() const { return protocol_; }
+
+  // The model's names for the abstract elements: ballot r.k, value vN.
+  void name_elements(proofs::Structure& s) const {
+    const int node_count = static_cast<int>(nodes_);
+    for (int b = 0; b < s.size(v_.ballot); ++b) {
+      s.name(v_.ballot, b, std::to_string(b / node_count + 1) + "." + std::to_string(b % node_count + 1));
+    }
+  }
 
   proofs::Structure operator()(const State& before, const State& after) const {
     int rounds = rounds_, values = 1;
@@ -76,12 +85,29 @@ class VotingAbstraction {
   std::vector<std::vector<int>> quorums_;
 };
 
+// What alpha reads: the votes and the durable promises, as bytes.
+std::string votes_and_promises(const State& s) {
+  Bytes out;
+  encode_to(out, s.ghost.votes);
+  for (std::size_t i = 0; i < s.nodes.size(); ++i) encode_to(out, s.nodes.items[i].node.durable.promised_ballot);
+  return std::string(out.data(), out.size());
+}
+
 std::shared_ptr<proofs::Refinement<State>> refinement_for(const Config& config) {
   const VotingAbstraction alpha(config);
-  return std::make_shared<proofs::Refinement<State>>(alpha.protocol(), alpha);
+  return std::make_shared<proofs::Refinement<State>>(alpha.protocol(), alpha, votes_and_promises);
 }
 
 }  // namespace
+
+std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const State* before,
+                                            const State& after) {
+  const VotingAbstraction alpha(config);
+  proofs::Structure pair = property == "PAXOS-RefinesVoting" && before != nullptr ? alpha(*before, after) : alpha(after, after);
+  alpha.name_elements(pair);
+  if (property == "PAXOS-RefinesVoting" && before != nullptr) return proofs::explain_step(*alpha.protocol(), pair);
+  return proofs::explain_state(*alpha.protocol(), pair);
+}
 
 std::vector<Property<PaxosSpec::State>> PaxosSpec::refinement_properties(const Config& config) {
   auto r = refinement_for(config);

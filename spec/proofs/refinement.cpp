@@ -1,6 +1,7 @@
 #include "spec/proofs/refinement.hpp"
 
 #include <functional>
+#include <sstream>
 
 namespace lockstep::proofs {
 
@@ -38,6 +39,28 @@ bool satisfies_invariant(const Protocol& protocol, const Structure& state) {
     if (!state.holds(conjunct.formula)) return false;
   }
   return true;
+}
+
+std::vector<std::string> explain_step(const Protocol& protocol, const Structure& pair) {
+  std::vector<std::string> out;
+  std::string actions;
+  for (const Action& a : protocol.actions) actions += (actions.empty() ? "" : ", ") + a.name;
+  out.push_back("no step of " + protocol.name + " (" + actions + ") makes this change of its state:");
+  std::string line;
+  std::istringstream changes(pair.describe(true));
+  for (std::string text; std::getline(changes, text);) {
+    if (text.find("after the step") != std::string::npos) out.push_back(text.substr(text.find_first_not_of(' ')) + " (" + line + ")");
+    else line = text.substr(text.find_first_not_of(' '), text.find(':') - text.find_first_not_of(' '));
+  }
+  return out;
+}
+
+std::vector<std::string> explain_state(const Protocol& protocol, const Structure& state) {
+  std::vector<std::string> out;
+  for (const NamedFormula& conjunct : protocol.invariant) {
+    if (!state.holds(conjunct.formula)) out.push_back(protocol.name + "'s invariant conjunct " + conjunct.name + " fails: " + conjunct.description);
+  }
+  return out;
 }
 
 std::vector<std::vector<int>> subsets_of_size(int n, int size) {

@@ -50,17 +50,28 @@ class Refinement {
   // alpha(s, s)).
   using Abstraction = std::function<Structure(const State& before, const State& after)>;
 
-  Refinement(std::shared_ptr<const Protocol> protocol, Abstraction alpha)
-      : protocol_(std::move(protocol)), alpha_(std::move(alpha)) {}
+  // `projection(state)`, optional: the bytes of what alpha reads of a state. Equal bytes mean a
+  // stutter, with no structure built (most steps only move messages), and the bytes key the
+  // caches, so alpha runs once per distinct abstract pair or state.
+  using Projection = std::function<std::string(const State&)>;
+  Refinement(std::shared_ptr<const Protocol> protocol, Abstraction alpha, Projection projection = {})
+      : protocol_(std::move(protocol)), alpha_(std::move(alpha)), projection_(std::move(projection)) {}
 
   // Whether the step from `before` to `after` is a stutter or an abstract action.
   bool step_refines(const State& before, const State& after) const {
+    if (projection_) {
+      const std::string b = projection_(before), a = projection_(after);
+      if (a == b) return true;
+      return steps_.decide(std::to_string(b.size()) + ":" + b + a,
+                           [&] { return is_abstract_step(*protocol_, alpha_(before, after)); });
+    }
     const Structure pair = alpha_(before, after);
     if (pair.stutters()) return true;
     return steps_.decide(pair.key(true), [&] { return is_abstract_step(*protocol_, pair); });
   }
   // Whether alpha(state) satisfies every conjunct of the protocol's inductive invariant.
   bool invariant_holds(const State& state) const {
+    if (projection_) return states_.decide(projection_(state), [&] { return satisfies_invariant(*protocol_, alpha_(state, state)); });
     const Structure single = alpha_(state, state);
     return states_.decide(single.key(false), [&] { return satisfies_invariant(*protocol_, single); });
   }
@@ -69,10 +80,16 @@ class Refinement {
  private:
   std::shared_ptr<const Protocol> protocol_;
   Abstraction alpha_;
+  Projection projection_;
   mutable RefinementCache steps_;
   mutable RefinementCache states_;
 };
 
+
+// For the trace views: what the step changed of the abstract state, and that no action allows it.
+std::vector<std::string> explain_step(const Protocol& protocol, const Structure& pair);
+// Which invariant conjuncts the abstract state breaks.
+std::vector<std::string> explain_state(const Protocol& protocol, const Structure& state);
 
 // Every subset of {0..n-1} with exactly `size` members, as index lists (a quorum universe).
 std::vector<std::vector<int>> subsets_of_size(int n, int size);

@@ -6,11 +6,6 @@ namespace lockstep::proofs {
 
 Structure::Structure(const Vocabulary& vocabulary, std::vector<int> sizes) : vocabulary_(&vocabulary), sizes_(std::move(sizes)) {
   if (sizes_.size() != vocabulary.sorts().size()) throw std::logic_error("Structure: one size per sort");
-  names_.resize(sizes_.size());
-  for (std::size_t s = 0; s < sizes_.size(); ++s) {
-    const char initial = vocabulary.sorts()[s].name.empty() ? 'e' : vocabulary.sorts()[s].name[0];
-    for (int e = 0; e < sizes_[s]; ++e) names_[s].push_back(std::string(1, initial) + std::to_string(e + 1));
-  }
   for (std::size_t r = 0; r < vocabulary.relations().size(); ++r) {
     before_.emplace_back(tuple_count(static_cast<int>(r)), 0);
     after_.emplace_back(tuple_count(static_cast<int>(r)), 0);
@@ -18,11 +13,19 @@ Structure::Structure(const Vocabulary& vocabulary, std::vector<int> sizes) : voc
 }
 
 void Structure::name(int sort, int element, std::string name) {
-  names_.at(static_cast<std::size_t>(sort)).at(static_cast<std::size_t>(element)) = std::move(name);
+  if (names_.empty()) names_.resize(sizes_.size());  // (names are made only when asked for: alpha runs on every step)
+  auto& names = names_.at(static_cast<std::size_t>(sort));
+  if (names.size() < static_cast<std::size_t>(sizes_[static_cast<std::size_t>(sort)])) names.resize(static_cast<std::size_t>(sizes_[static_cast<std::size_t>(sort)]));
+  names.at(static_cast<std::size_t>(element)) = std::move(name);
 }
 
-const std::string& Structure::element_name(int sort, int element) const {
-  return names_.at(static_cast<std::size_t>(sort)).at(static_cast<std::size_t>(element));
+std::string Structure::element_name(int sort, int element) const {
+  if (!names_.empty() && !names_[static_cast<std::size_t>(sort)].empty() &&
+      !names_[static_cast<std::size_t>(sort)][static_cast<std::size_t>(element)].empty()) {
+    return names_[static_cast<std::size_t>(sort)][static_cast<std::size_t>(element)];
+  }
+  const std::string& sort_name = vocabulary_->sorts()[static_cast<std::size_t>(sort)].name;
+  return std::string(1, sort_name.empty() ? 'e' : sort_name[0]) + std::to_string(element + 1);
 }
 
 std::size_t Structure::tuple_count(int relation) const {

@@ -22,7 +22,7 @@ class Structure {
   int size(int sort) const { return sizes_[static_cast<std::size_t>(sort)]; }
   // Element names for printing (default: the sort's initial and a number from 1: "n1", "b2").
   void name(int sort, int element, std::string name);
-  const std::string& element_name(int sort, int element) const;
+  std::string element_name(int sort, int element) const;
 
   void set(int relation, const std::vector<int>& tuple, bool value, bool after = false);
   bool get(int relation, const std::vector<int>& tuple, bool after = false) const;

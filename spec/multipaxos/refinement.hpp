@@ -57,16 +57,9 @@ class PerSlotVotingAbstraction {
     slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
     const int node_count = static_cast<int>(nodes_);
     std::vector<int> sizes(protocol_->vocabulary.sorts().size(), 1);
-    sizes[static_cast<std::size_t>(v_.node)] = node_count;
-    sizes[static_cast<std::size_t>(v_.ballot)] = rounds * node_count;
     sizes[static_cast<std::size_t>(v_.value)] = std::max<int>(1, static_cast<int>(entries.size()));
-    sizes[static_cast<std::size_t>(v_.quorum)] = static_cast<int>(quorums_.size());
     sizes[slot_sort_] = std::max<int>(1, static_cast<int>(slots.size()));
-    proofs::Structure out(protocol_->vocabulary, sizes);
-    for (std::size_t q = 0; q < quorums_.size(); ++q) {
-      for (int n : quorums_[q]) out.set(v_.member, {n, static_cast<int>(q)}, true);
-    }
-    const auto ballot_index = [&](const Ballot& b) { return (static_cast<int>(b.round) - 1) * node_count + (b.node.value - 1); };
+    proofs::Structure out = proofs::voting_structure(*protocol_, v_, sizes, node_count, rounds * node_count, quorums_);
     const auto index_in = [](const auto& list, const auto& item) {
       return static_cast<int>(std::lower_bound(list.begin(), list.end(), item) - list.begin());
     };
@@ -75,14 +68,11 @@ class PerSlotVotingAbstraction {
       for (const auto& vote : s.ghost.votes) {
         if (vote.ballot.is_none()) continue;
         out.set(v_.voted,
-                {vote.acceptor.value - 1, index_in(slots, static_cast<int>(vote.slot)), ballot_index(vote.ballot), index_in(entries, vote.entry)},
+                {vote.acceptor.value - 1, index_in(slots, static_cast<int>(vote.slot)), proofs::ballot_index(vote.ballot, node_count),
+                 index_in(entries, vote.entry)},
                 true, after_step);
       }
-      for (int n = 0; n < node_count; ++n) {
-        const Ballot& promised = s.nodes[NodeId::at(static_cast<std::size_t>(n))].node.durable.promised_ballot;
-        if (promised.is_none()) continue;
-        for (int b = 0; b < ballot_index(promised); ++b) out.set(v_.left, {n, b}, true, after_step);
-      }
+      proofs::set_promises(out, v_, s, node_count, after_step);
     }
     return out;
   }

@@ -52,27 +52,15 @@ class VotingAbstraction {
     }
     const int node_count = static_cast<int>(nodes_);
     std::vector<int> sizes(protocol_->vocabulary.sorts().size(), 1);
-    sizes[static_cast<std::size_t>(v_.node)] = node_count;
-    sizes[static_cast<std::size_t>(v_.ballot)] = rounds * node_count;
     sizes[static_cast<std::size_t>(v_.value)] = values;
-    sizes[static_cast<std::size_t>(v_.quorum)] = static_cast<int>(quorums_.size());
-    proofs::Structure out(protocol_->vocabulary, sizes);
-    for (std::size_t q = 0; q < quorums_.size(); ++q) {
-      for (int n : quorums_[q]) out.set(v_.member, {n, static_cast<int>(q)}, true);
-    }
-    // Ballot (round r >= 1, node k) is element (r - 1) * N + (k - 1): the model's order.
-    const auto ballot_index = [&](const Ballot& b) { return (static_cast<int>(b.round) - 1) * node_count + (b.node.value - 1); };
+    proofs::Structure out = proofs::voting_structure(*protocol_, v_, sizes, node_count, rounds * node_count, quorums_);
     for (const bool after_step : {false, true}) {
       const State& s = after_step ? after : before;
       for (const Vote& vote : s.ghost.votes) {
         if (vote.ballot.is_none() || vote.value.is_none()) continue;
-        out.set(v_.voted, {vote.acceptor.value - 1, ballot_index(vote.ballot), vote.value.value - 1}, true, after_step);
+        out.set(v_.voted, {vote.acceptor.value - 1, proofs::ballot_index(vote.ballot, node_count), vote.value.value - 1}, true, after_step);
       }
-      for (int n = 0; n < node_count; ++n) {
-        const Ballot& promised = s.nodes[NodeId::at(static_cast<std::size_t>(n))].node.durable.promised_ballot;
-        if (promised.is_none()) continue;
-        for (int b = 0; b < ballot_index(promised); ++b) out.set(v_.left, {n, b}, true, after_step);
-      }
+      proofs::set_promises(out, v_, s, node_count, after_step);
     }
     return out;
   }

@@ -191,4 +191,16 @@ VotingVocabulary voting_vocabulary(const Protocol& protocol) {
           v.find_relation("member"), v.find_relation("voted"), v.find_relation("left")};
 }
 
+Structure voting_structure(const Protocol& protocol, const VotingVocabulary& v, std::vector<int> sizes, int nodes, int ballots,
+                           const std::vector<std::vector<int>>& quorums) {
+  sizes[static_cast<std::size_t>(v.node)] = nodes;
+  sizes[static_cast<std::size_t>(v.ballot)] = ballots;
+  sizes[static_cast<std::size_t>(v.quorum)] = static_cast<int>(quorums.size());
+  Structure out(protocol.vocabulary, std::move(sizes));
+  for (std::size_t q = 0; q < quorums.size(); ++q) {
+    for (int n : quorums[q]) out.set(v.member, {n, static_cast<int>(q)}, true);
+  }
+  return out;
+}
+
 }  // namespace lockstep::proofs

@@ -21,7 +21,11 @@
 // one ballot).
 #pragma once
 
+#include <vector>
+
+#include "model/core/ids.hpp"
 #include "spec/proofs/logic.hpp"
+#include "spec/proofs/structure.hpp"
 
 namespace lockstep::proofs {
 
@@ -36,5 +40,25 @@ struct VotingVocabulary {
 Protocol voting_protocol(bool per_slot = false);
 // The vocabulary's indices in a protocol built by voting_protocol.
 VotingVocabulary voting_vocabulary(const Protocol& protocol);
+
+// What the Paxos and Multi-Paxos abstractions share (spec/paxos/refinement.cpp,
+// spec/multipaxos/refinement.hpp). A structure over these universes (`sizes` by sort; nodes,
+// ballots and quorums set here) with member(n, q) for each quorum:
+Structure voting_structure(const Protocol& protocol, const VotingVocabulary& v, std::vector<int> sizes, int nodes, int ballots,
+                           const std::vector<std::vector<int>>& quorums);
+// A ballot (round r >= 1, node k) as its element: (r - 1) * nodes + (k - 1), the model's order.
+template <class Ballot>
+int ballot_index(const Ballot& b, int nodes) {
+  return (static_cast<int>(b.round) - 1) * nodes + (b.node.value - 1);
+}
+// left(n, b) for every ballot below each node's durable promise, in the state before or after.
+template <class State>
+void set_promises(Structure& out, const VotingVocabulary& v, const State& s, int nodes, bool after) {
+  for (int n = 0; n < nodes; ++n) {
+    const auto& promised = s.nodes[NodeId::at(static_cast<std::size_t>(n))].node.durable.promised_ballot;
+    if (promised.is_none()) continue;
+    for (int b = 0; b < ballot_index(promised, nodes); ++b) out.set(v.left, {n, b}, true, after);
+  }
+}
 
 }  // namespace lockstep::proofs

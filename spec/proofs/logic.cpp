@@ -26,7 +26,7 @@ F quantified(Node::Kind kind, const std::vector<Var>& vars, const F& body) {
 
 }  // namespace
 
-F constant(Node::Kind kind) {
+static F constant(Node::Kind kind) {
   Node node;
   node.kind = kind;
   return make(std::move(node));
@@ -35,23 +35,18 @@ F constant(Node::Kind kind) {
 F truth() { return constant(Node::truth); }
 F falsity() { return constant(Node::falsity); }
 
-F eq(const Var& a, const Var& b) {
-  if (a.sort != b.sort) throw std::logic_error("eq: " + a.name + " and " + b.name + " are of different sorts");
+// a = b or a < b: two variables of one sort.
+static F comparison(Node::Kind kind, const char* what, const Var& a, const Var& b) {
+  if (a.sort != b.sort) throw std::logic_error(std::string(what) + ": " + a.name + " and " + b.name + " are of different sorts");
   Node node;
-  node.kind = Node::eq;
+  node.kind = kind;
   node.args = {a, b};
   return make(std::move(node));
 }
 
+F eq(const Var& a, const Var& b) { return comparison(Node::eq, "eq", a, b); }
 F neq(const Var& a, const Var& b) { return !eq(a, b); }
-
-F lt(const Var& a, const Var& b) {
-  if (a.sort != b.sort) throw std::logic_error("lt: " + a.name + " and " + b.name + " are of different sorts");
-  Node node;
-  node.kind = Node::lt;
-  node.args = {a, b};
-  return make(std::move(node));
-}
+F lt(const Var& a, const Var& b) { return comparison(Node::lt, "lt", a, b); }
 
 F le(const Var& a, const Var& b) { return lt(a, b) || eq(a, b); }
 

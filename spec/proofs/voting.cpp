@@ -21,7 +21,7 @@ class Builder {
   }
 
   void build() {
-    const Var q1 = node_var("Q1", quorum_), q2 = node_var("Q2", quorum_), n = node_var("n", node_);
+    const Var q1 = var("Q1", quorum_), q2 = var("Q2", quorum_), n = var("n", node_);
     p_.axioms.push_back({"QuorumIntersection", forall({q1, q2}, exists({n}, member(n, q1) && member(n, q2))),
                          "any two quorums share a member"});
     {
@@ -37,7 +37,6 @@ class Builder {
 
  private:
   Var var(const std::string& name, int sort) { return v_.var(name, sort); }
-  Var node_var(const std::string& name, int sort) { return v_.var(name, sort); }
   std::optional<Var> slot_var(const std::string& name = "s") {
     if (!per_slot_) return std::nullopt;
     return v_.var(name, *slot_);

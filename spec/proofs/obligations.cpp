@@ -104,14 +104,12 @@ Protocol without_conjunct(const Protocol& protocol, const std::string& conjunct)
   return out;
 }
 
-std::vector<Obligation> protocol_obligations(std::shared_ptr<const Protocol> p, const std::string& prefix, bool expect_refuted,
-                                             CounterexamplePrinter print) {
+std::vector<Obligation> protocol_obligations(std::shared_ptr<const Protocol> p, const std::string& prefix, bool expect_refuted) {
   std::vector<Obligation> out;
-  const auto base = [p, print] {
+  const auto base = [p] {
     ValidityQuery q;
     q.vocabulary = &p->vocabulary;
     for (const NamedFormula& axiom : p->axioms) q.hypotheses.push_back(axiom.formula);
-    q.print = print;
     return q;
   };
   for (const NamedFormula& conjunct : p->invariant) {
@@ -153,14 +151,14 @@ const std::vector<Obligation>& all_obligations() {
     std::vector<Obligation> out;
     add_quorum_obligations(out);
     for (const AbstractProtocolEntry& entry : abstract_protocols()) {
-      for (Obligation& o : protocol_obligations(entry.protocol, entry.protocol->name, false, entry.print)) out.push_back(std::move(o));
+      for (Obligation& o : protocol_obligations(entry.protocol, entry.protocol->name)) out.push_back(std::move(o));
     }
     // Broken on purpose: an invariant without one of its strengthening conjuncts is not inductive,
     // and Z3 must say where, with a counterexample to induction.
     for (const AbstractProtocolEntry& entry : abstract_protocols()) {
       for (const std::string& conjunct : entry.removable) {
         auto broken = std::make_shared<const Protocol>(without_conjunct(*entry.protocol, conjunct));
-        std::vector<Obligation> parts = protocol_obligations(broken, broken->name, true, entry.print);
+        std::vector<Obligation> parts = protocol_obligations(broken, broken->name, true);
         out.push_back({"broken/" + broken->name, entry.protocol->name + " without its conjunct " + conjunct + " is not inductive", true,
                        [parts] {
                          Verdict total;

@@ -26,7 +26,7 @@ struct Obligation {
 // The obligations of one protocol, named "<prefix>/init/<conjunct>", "<prefix>/<action>/<conjunct>"
 // and "<prefix>/safety/<property>".
 std::vector<Obligation> protocol_obligations(std::shared_ptr<const Protocol> protocol, const std::string& prefix,
-                                             bool expect_refuted = false, CounterexamplePrinter print = {});
+                                             bool expect_refuted = false);
 
 // A copy of `protocol` without the invariant conjunct `conjunct`.
 Protocol without_conjunct(const Protocol& protocol, const std::string& conjunct);

@@ -12,10 +12,10 @@ std::vector<AbstractProtocolEntry> make_entries() {
   std::vector<AbstractProtocolEntry> out;
   for (const bool per_slot : {false, true}) {
     auto p = std::make_shared<const Protocol>(voting_protocol(per_slot));
-    out.push_back({p, {"OneValuePerBallot", "LeftDownwardClosed"}, {}});
+    out.push_back({p, {"OneValuePerBallot", "LeftDownwardClosed"}});
   }
-  out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm"}, {}});
-  out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}, {}});
+  out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm"}});
+  out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}});
   return out;
 }
 

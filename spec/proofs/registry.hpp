@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "spec/proofs/logic.hpp"
-#include "spec/proofs/z3_backend.hpp"
 
 namespace lockstep::proofs {
 
@@ -15,7 +14,6 @@ struct AbstractProtocolEntry {
   // Strengthening conjuncts whose removal must leave a non-inductive invariant (`prove` shows
   // the counterexample to induction; a test checks that one is found).
   std::vector<std::string> removable;
-  CounterexamplePrinter print;  // in the vocabulary of the model's own structs
 };
 
 const std::vector<AbstractProtocolEntry>& abstract_protocols();

@@ -68,7 +68,10 @@ TEST(Prove, a_subset_by_name_and_bad_names) {
 }
 
 TEST(Refine, correct_models_refine_their_abstract_protocols) {
-  for (const std::string check : {"check paxos --max-round 1", "check multipaxos --max-round 1 --requests 1"}) {
+  for (const std::string check : {"check paxos --max-round 1", "check multipaxos --max-round 1 --requests 1",
+                                  "check raft --max-term 2 --max-log 1 --requests 1 --crashes 1",
+                                  "check raft --nodes 1 --max-term 2 --max-log 2 --requests 2 --crashes 1",
+                                  "check raft --max-term 1 --max-log 2 --requests 2 --crashes 0 --snapshot-every 1"}) {
     const Json plain = json_of(lockstep(check + " --json --quiet"));
     const CommandResult r = lockstep(check + " --refine --json --quiet");
     ASSERT_EQ(r.exit_code, 0) << check << "\n" << r.out << r.err;
@@ -81,6 +84,10 @@ TEST(Refine, correct_models_refine_their_abstract_protocols) {
   const CommandResult listed = lockstep("check paxos --refine --list-properties");
   EXPECT_NE(listed.out.find("PAXOS-RefinesVoting"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("PAXOS-VotingInvariant"), std::string::npos) << listed.out;
+  const CommandResult raft = lockstep("check raft --refine --list-properties");
+  for (const char* name : {"RAFT-RefinesElection", "RAFT-RefinesLog", "RAFT-ElectionInvariant", "RAFT-LogInvariant"}) {
+    EXPECT_NE(raft.out.find(name), std::string::npos) << raft.out;
+  }
 }
 
 TEST(Refine, every_seeded_consensus_bug_breaks_the_refinement) {
@@ -88,28 +95,37 @@ TEST(Refine, every_seeded_consensus_bug_breaks_the_refinement) {
   fs::create_directories(dir);
   struct Case {
     std::string check;
-    std::string prefix;
+    std::string properties;  // the refinement's properties, alone
+    std::string expected;    // the one the bug breaks
   };
+  const std::string paxos = "--property PAXOS-RefinesVoting --property PAXOS-VotingInvariant";
+  const std::string multipaxos = "--property MULTIPAXOS-RefinesVoting --property MULTIPAXOS-VotingInvariant";
+  const std::string raft =
+      "--property RAFT-RefinesElection --property RAFT-RefinesLog --property RAFT-ElectionInvariant --property RAFT-LogInvariant";
   const std::vector<Case> cases{
-      {"check paxos --bug promise-not-durable", "PAXOS"},
-      {"check paxos --bug ignore-accepted-value", "PAXOS"},
-      {"check paxos --bug accept-below-promise", "PAXOS"},
-      {"check multipaxos --bug skip-recovery --max-round 1 --requests 2 --crashes 0", "MULTIPAXOS"},
-      {"check multipaxos --bug votes-not-durable --max-round 1 --requests 2", "MULTIPAXOS"},
+      {"check paxos --bug promise-not-durable", paxos, "PAXOS-RefinesVoting"},
+      {"check paxos --bug ignore-accepted-value", paxos, "PAXOS-RefinesVoting"},
+      {"check paxos --bug accept-below-promise", paxos, "PAXOS-RefinesVoting"},
+      {"check multipaxos --bug skip-recovery --max-round 1 --requests 2 --crashes 0", multipaxos, "MULTIPAXOS-RefinesVoting"},
+      {"check multipaxos --bug votes-not-durable --max-round 1 --requests 2", multipaxos, "MULTIPAXOS-RefinesVoting"},
+      {"check raft --bug vote-not-durable --max-term 3 --max-log 1 --requests 1 --crashes 1", raft, "RAFT-RefinesElection"},
+      {"check raft --bug vote-without-log-check --max-term 3 --max-log 1 --requests 1 --crashes 1", raft, "RAFT-RefinesElection"},
+      {"check raft --bug ignore-higher-term --max-term 3 --max-log 1 --requests 1 --crashes 1", raft, "RAFT-RefinesElection"},
+      {"check raft --bug append-without-truncate --max-term 3 --max-log 2 --requests 2 --crashes 1", raft, "RAFT-RefinesLog"},
+      {"check raft --bug commit-previous-term --max-term 4 --max-log 1 --requests 2 --crashes 0", raft, "RAFT-RefinesLog"},
   };
   int n = 0;
   for (const Case& c : cases) {
     const std::string trace = (dir / ("t" + std::to_string(++n) + ".itf.json")).string();
     // Only the refinement's two properties: the bug must break them, not just its own invariant.
-    const CommandResult r = lockstep(c.check + " --refine --property " + c.prefix + "-RefinesVoting --property " + c.prefix +
-                                     "-VotingInvariant --json --quiet --trace-out " + trace);
+    const CommandResult r = lockstep(c.check + " --refine " + c.properties + " --json --quiet --trace-out " + trace);
     EXPECT_EQ(r.exit_code, 1) << c.check << "\n" << r.out << r.err;
     const Json report = json_of(r);
-    EXPECT_EQ(report.value("invariant", ""), c.prefix + "-RefinesVoting") << c.check;
+    EXPECT_EQ(report.value("invariant", ""), c.expected) << c.check;
     // The trace replays to the same verdict: its #meta rebuilt the model with --refine.
     const CommandResult replay = lockstep("replay " + trace);
     EXPECT_EQ(replay.exit_code, 0) << c.check << "\n" << replay.out << replay.err;
-    EXPECT_NE(replay.out.find(c.prefix + "-RefinesVoting"), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find(c.expected), std::string::npos) << replay.out;
   }
   fs::remove_all(dir);
 }

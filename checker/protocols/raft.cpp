@@ -34,6 +34,7 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
 RaftCheckOptions options_of(const ProtocolArgs& args) {
   RaftCheckOptions o = options_from(args, fields());
   o.bug = bug_from<raft::Bug>(args.bug);
+  o.refine = args.on(refine_switch().flag);
   return o;
 }
 
@@ -100,6 +101,7 @@ ProtocolEntry raft_protocol() {
   entry.description = "Raft replicating a register, with crashes, drops and duplicates";
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
+  entry.switches = {refine_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {

@@ -19,6 +19,7 @@ struct RaftCheckOptions {
   int duplicates = 0;
   int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
   raft::Bug bug = raft::Bug::none;
+  bool refine = false;  // --refine: held to raft-election and raft-log (spec/raft/refinement.hpp)
   ExploreOptions explore;
 };
 

@@ -94,6 +94,13 @@ int Vocabulary::relation(std::string name, std::vector<int> sorts, bool fixed) {
 
 Var Vocabulary::var(const std::string& name, int sort) { return Var{next_var_++, sort, name}; }
 
+int Vocabulary::find_sort(const std::string& name) const {
+  for (std::size_t s = 0; s < sorts_.size(); ++s) {
+    if (sorts_[s].name == name) return static_cast<int>(s);
+  }
+  return -1;
+}
+
 int Vocabulary::find_relation(const std::string& name) const {
   for (std::size_t r = 0; r < relations_.size(); ++r) {
     if (relations_[r].name == name) return static_cast<int>(r);

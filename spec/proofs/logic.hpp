@@ -94,6 +94,7 @@ class Vocabulary {
   const std::vector<Sort>& sorts() const { return sorts_; }
   const std::vector<Relation>& relations() const { return relations_; }
   int variable_count() const { return next_var_; }
+  int find_sort(const std::string& name) const;      // -1 when none
   int find_relation(const std::string& name) const;  // -1 when none
 
  private:

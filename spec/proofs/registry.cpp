@@ -2,6 +2,7 @@
 
 #include "spec/proofs/lock_service.hpp"
 #include "spec/proofs/raft_election.hpp"
+#include "spec/proofs/raft_log.hpp"
 #include "spec/proofs/voting.hpp"
 
 namespace lockstep::proofs {
@@ -14,7 +15,8 @@ std::vector<AbstractProtocolEntry> make_entries() {
     auto p = std::make_shared<const Protocol>(voting_protocol(per_slot));
     out.push_back({p, {"OneValuePerBallot", "LeftDownwardClosed"}});
   }
-  out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm"}});
+  out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm", "LeftDownwardClosed"}});
+  out.push_back({std::make_shared<const Protocol>(raft_log_protocol()), {"SentMatchesLog", "LeaderHasItsEntries"}});
   out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}});
   return out;
 }

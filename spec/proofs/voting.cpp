@@ -180,12 +180,7 @@ Protocol voting_protocol(bool per_slot) {
 
 VotingVocabulary voting_vocabulary(const Protocol& protocol) {
   const Vocabulary& v = protocol.vocabulary;
-  const auto sort = [&](const char* name) {
-    for (std::size_t s = 0; s < v.sorts().size(); ++s) {
-      if (v.sorts()[s].name == name) return static_cast<int>(s);
-    }
-    return -1;
-  };
+  const auto sort = [&](const char* name) { return v.find_sort(name); };
   return {sort("node"), sort("ballot"), sort("value"), sort("quorum"),
           v.find_relation("member"), v.find_relation("voted"), v.find_relation("left")};
 }

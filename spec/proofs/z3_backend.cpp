@@ -259,7 +259,7 @@ Verdict check_validity(const ValidityQuery& query) {
     }
     case z3::unknown:
       verdict.result = Verdict::Result::unknown;
-      verdict.counterexample = "Z3 answered unknown: " + solver.reason_unknown();
+      verdict.counterexample = "  Z3 answered unknown: " + solver.reason_unknown() + "\n";
       break;
   }
   verdict.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -62,6 +62,12 @@ struct RaftSpec {
   static void observe_crash(const Config& config, Ghost& ghost, NodeId node, const Node& crashed);
   static std::vector<Property<State>> properties(const Config& config);
   static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+  // `check --refine` (spec/raft/refinement.hpp): held to raft-election, which `lockstep prove`
+  // proves; and, for the trace views, what a step or state does that the abstract protocol does not.
+  static std::vector<Property<State>> refinement_properties(const Config& config);
+  static std::vector<TransitionProperty<State>> refinement_transition_properties(const Config& config);
+  static std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const State* before,
+                                                     const State& after);
 
   // For the trace viewers: the entries committed (from the ghost), and why a state violates a
   // property, naming the fields.

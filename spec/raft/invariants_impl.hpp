@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "spec/raft/invariants.hpp"
+#include "spec/raft/refinement.hpp"
 
 namespace lockstep::raft {
 
@@ -233,8 +234,11 @@ std::string log_at(const Log& log, Index index) {
 }  // namespace detail
 
 template <class SM>
-std::vector<std::string> RaftSpec<SM>::explain(const Config&, std::string_view property, const State* before,
+std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string_view property, const State* before,
                                                const State& after) {
+  if (property.starts_with("RAFT-Refines") || property == "RAFT-ElectionInvariant" || property == "RAFT-LogInvariant") {
+    return explain_refinement(config, property, before, after);
+  }
   std::vector<std::string> out;
   const auto& nodes = after.nodes.items;
   const auto leads = [&](std::size_t i) { return nodes[i].up && nodes[i].node.volatile_state.role == Role::leader; };

@@ -11,6 +11,7 @@
 #include "spec/proofs/obligations.hpp"
 #include "spec/proofs/quorums.hpp"
 #include "spec/proofs/refinement.hpp"
+#include "spec/proofs/raft_log.hpp"
 #include "spec/proofs/registry.hpp"
 #include "spec/proofs/structure.hpp"
 #include "spec/proofs/voting.hpp"
@@ -176,6 +177,51 @@ TEST(Proofs, the_evaluator_decides_voting_steps) {
   u.copy_before_to_after();
   u.set(v.left, {0, 0}, false, true);
   EXPECT_EQ(abstract_step_name(*protocol, u), "none");
+}
+
+
+// raft-log's Replicate, in the evaluator: a follower whose entry at 2 conflicts with the
+// message's takes the message's entries and drops its own; keeping its conflicting entry while
+// appending after it (the append-without-truncate bug) is no step of raft-log.
+TEST(Proofs, the_evaluator_decides_raft_log_replication) {
+  const auto protocol = find_abstract_protocol("raft-log");
+  ASSERT_NE(protocol, nullptr);
+  const RaftLogVocabulary v = raft_log_vocabulary(*protocol);
+  // 2 nodes, terms 0..2, indexes 0..3, the one majority {n1, n2}.
+  std::vector<int> sizes(protocol->vocabulary.sorts().size(), 1);
+  sizes[static_cast<std::size_t>(v.node)] = 2;
+  sizes[static_cast<std::size_t>(v.term)] = 3;
+  sizes[static_cast<std::size_t>(v.index)] = 4;
+  Structure before(protocol->vocabulary, sizes);
+  const auto both = [&](int relation, const std::vector<int>& tuple) {
+    before.set(relation, tuple, true, false);
+    before.set(relation, tuple, true, true);
+  };
+  both(v.member, {0, 0});
+  both(v.member, {1, 0});
+  both(v.leader, {1, 0});  // n1 led term 1, n2 leads term 2; both are in term 2
+  both(v.leader, {2, 1});
+  for (int n : {0, 1}) {
+    both(v.left, {n, 0});
+    both(v.left, {n, 1});
+  }
+  both(v.log, {1, 1, 1});
+  both(v.log, {1, 2, 2});
+  both(v.log, {1, 3, 2});
+  before.set(v.log, {0, 1, 1}, true, false);
+  before.set(v.log, {0, 2, 1}, true, false);
+  // n2's AppendEntries after index 1 through 3, in flight before the step only
+  for (const auto& [j, u] : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 2}}) before.set(v.sent, {2, 1, 3, j, u}, true, false);
+  ASSERT_TRUE(satisfies_invariant(*protocol, before));
+
+  Structure truncated = before;
+  for (const auto& [i, u] : std::vector<std::pair<int, int>>{{1, 1}, {2, 2}, {3, 2}}) truncated.set(v.log, {0, i, u}, true, true);
+  EXPECT_EQ(abstract_step_name(*protocol, truncated), "Replicate");
+
+  Structure kept = before;
+  for (const auto& [i, u] : std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {3, 2}}) kept.set(v.log, {0, i, u}, true, true);
+  EXPECT_EQ(abstract_step_name(*protocol, kept), "none");
+  EXPECT_FALSE(explain_step(*protocol, kept).empty());
 }
 
 }  // namespace

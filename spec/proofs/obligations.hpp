@@ -24,9 +24,9 @@ struct Obligation {
 };
 
 // The obligations of one protocol, named "<prefix>/init/<conjunct>", "<prefix>/<action>/<conjunct>"
-// and "<prefix>/safety/<property>".
+// and "<prefix>/safety/<property>"; each query given up on after `timeout_ms`.
 std::vector<Obligation> protocol_obligations(std::shared_ptr<const Protocol> protocol, const std::string& prefix,
-                                             bool expect_refuted = false);
+                                             bool expect_refuted = false, unsigned timeout_ms = ValidityQuery{}.timeout_ms);
 
 // A copy of `protocol` without the invariant conjunct `conjunct`.
 Protocol without_conjunct(const Protocol& protocol, const std::string& conjunct);

@@ -209,13 +209,6 @@ class Builder {
                                      forall({t, p, k, i}, implies(sent(t, p, k, i, u), log(l, i, u))))),
           "a leader still in its term holds every entry of its term, in any log or message");
     }
-    {
-      const Var l = var("L", node_), t = var("t", term_), p = var("p", index_), k = var("k", index_), i = var("i", index_),
-                u = var("u", term_);
-      add("LeaderHoldsItsMessages",
-          forall({l, t}, implies(leader(t, l) && !left(l, t), forall({p, k, i, u}, implies(sent(t, p, k, i, u), log(l, i, u))))),
-          "a leader still in its term holds every entry its messages carry");
-    }
     add("LeftDownwardClosed", raft_terms::left_downward_closed(v_, left_, node_, term_), "a node that left term t left every term before t");
     {
       const Var l = var("L", node_), t = var("t", term_), u = var("u", term_);

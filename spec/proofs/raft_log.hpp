@@ -26,8 +26,9 @@
 //   Messages vanish whole in any step (delivered, dropped).
 //
 // Invariant: logs and messages hold one term per index and no gaps, every two of them that share
-// an entry agree before it, every entry's term had a leader, and a leader still in its term holds
-// every entry of its term and every entry its messages carry. Safety: LogMatching (Figure 3).
+// an entry agree before it, every entry's term had a leader, a leader still in its term holds
+// every entry of its term, and a leader has left every earlier term. Safety: LogMatching
+// (Figure 3).
 #pragma once
 
 #include "spec/proofs/logic.hpp"

@@ -16,7 +16,7 @@ std::vector<AbstractProtocolEntry> make_entries() {
     out.push_back({p, {"OneValuePerBallot", "LeftDownwardClosed"}});
   }
   out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm", "LeftDownwardClosed"}});
-  out.push_back({std::make_shared<const Protocol>(raft_log_protocol()), {"SentMatchesLog", "LeaderHasItsEntries"}});
+  out.push_back({std::make_shared<const Protocol>(raft_log_protocol()), {"EntriesHaveLeaders", "OneLeaderPerTerm"}});
   out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}});
   return out;
 }

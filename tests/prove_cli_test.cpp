@@ -71,7 +71,7 @@ TEST(Refine, correct_models_refine_their_abstract_protocols) {
   for (const std::string check : {"check paxos --max-round 1", "check multipaxos --max-round 1 --requests 1",
                                   "check raft --max-term 2 --max-log 1 --requests 1 --crashes 1",
                                   "check raft --nodes 1 --max-term 2 --max-log 2 --requests 2 --crashes 1",
-                                  "check raft --max-term 1 --max-log 2 --requests 2 --crashes 0 --snapshot-every 1"}) {
+                                  "check raft --max-term 2 --max-log 1 --requests 1 --crashes 1 --snapshot-every 1"}) {
     const Json plain = json_of(lockstep(check + " --json --quiet"));
     const CommandResult r = lockstep(check + " --refine --json --quiet");
     ASSERT_EQ(r.exit_code, 0) << check << "\n" << r.out << r.err;

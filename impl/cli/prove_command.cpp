@@ -13,6 +13,8 @@
 #include <cctype>
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "impl/cli/commands.hpp"
 #include "model/core/json.hpp"
@@ -47,11 +49,12 @@ int run_prove(const ProveOptions& options) {
   for (const std::string& w : options.obligations) {
     if (std::none_of(all.begin(), all.end(), [&](const proofs::Obligation& o) { return selected(o.name, {w}); })) {
       std::string groups;
-      std::string last;
+      std::vector<std::string> seen;
       for (const proofs::Obligation& o : all) {
         const std::string group = o.name.substr(0, o.name.find('/'));
-        if (group != last) groups += (groups.empty() ? "" : ", ") + group;
-        last = group;
+        if (std::find(seen.begin(), seen.end(), group) != seen.end()) continue;
+        groups += (groups.empty() ? "" : ", ") + group;
+        seen.push_back(group);
       }
       throw UsageError("--obligation: no obligation is named '" + w + "' or starts with it (the groups: " + groups +
                        "; `lockstep prove --list` lists them all)");

@@ -6,24 +6,15 @@ namespace lockstep::proofs {
 
 namespace {
 
-class Builder {
+class Builder : raft_terms::RaftBuilderBase {
  public:
-  explicit Builder(Protocol& p) : p_(p), v_(p.vocabulary) {
-    node_ = v_.sort("node");
-    term_ = v_.sort("term", true);
-    index_ = v_.sort("index", true);
-    quorum_ = v_.sort("quorum");
-    member_ = v_.relation("member", {node_, quorum_}, true);
+  explicit Builder(Protocol& p) : RaftBuilderBase(p) {
     voted_ = v_.relation("voted", {node_, term_, node_});
-    leader_ = v_.relation("leader", {term_, node_});
-    left_ = v_.relation("left", {node_, term_});
     asked_ = v_.relation("asked", {node_, term_, index_, term_});
     last_ = v_.relation("last", {node_, index_, term_});
   }
 
   void build() {
-    p_.axioms.push_back({"QuorumIntersection", raft_terms::quorum_intersection(v_, member_, node_, quorum_),
-                         "any two quorums share a member"});
     {
       const Var n = var("n", node_), t = var("t", term_), c = var("c", node_);
       p_.init = forall({n, t, c}, !voted(n, t, c)) && forall({t, c}, !v_(leader_, {t, c})) && forall({n, t}, !left(n, t));
@@ -35,10 +26,7 @@ class Builder {
   }
 
  private:
-  Var var(const std::string& name, int sort) { return v_.var(name, sort); }
-  F member(const Var& n, const Var& q) { return v_(member_, {n, q}); }
   F voted(const Var& n, const Var& t, const Var& c) { return v_(voted_, {n, t, c}); }
-  F left(const Var& n, const Var& t) { return v_(left_, {n, t}); }
   // n has no vote in t on record
   F no_vote_in(const Var& n, const Var& t) {
     const Var d = var("d", node_);
@@ -118,10 +106,7 @@ class Builder {
     p_.invariant.push_back({"OneLeaderPerTerm", raft_terms::one_leader_per_term(v_, leader_, node_, term_), "at most one leader per term"});
   }
 
-  Protocol& p_;
-  Vocabulary& v_;
-  int node_ = -1, term_ = -1, index_ = -1, quorum_ = -1;
-  int member_ = -1, voted_ = -1, leader_ = -1, left_ = -1, asked_ = -1, last_ = -1;
+  int voted_ = -1, asked_ = -1, last_ = -1;
 };
 
 }  // namespace
@@ -133,13 +118,6 @@ Protocol raft_election_protocol() {
                   "a quorum of votes in its term; a vote needs a log at least as up to date";
   Builder(p).build();
   return p;
-}
-
-RaftElectionVocabulary raft_election_vocabulary(const Protocol& protocol) {
-  const Vocabulary& v = protocol.vocabulary;
-  return {v.find_sort("node"),          v.find_sort("term"),         v.find_sort("index"),        v.find_sort("quorum"),
-          v.find_relation("member"),   v.find_relation("voted"),    v.find_relation("leader"),   v.find_relation("left"),
-          v.find_relation("asked"),    v.find_relation("last")};
 }
 
 }  // namespace lockstep::proofs

@@ -28,12 +28,6 @@
 
 namespace lockstep::proofs {
 
-struct RaftElectionVocabulary {
-  int node, term, index, quorum;
-  int member, voted, leader, left, asked, last;
-};
-
 Protocol raft_election_protocol();
-RaftElectionVocabulary raft_election_vocabulary(const Protocol& protocol);
 
 }  // namespace lockstep::proofs

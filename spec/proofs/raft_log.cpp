@@ -6,24 +6,15 @@ namespace lockstep::proofs {
 
 namespace {
 
-class Builder {
+class Builder : raft_terms::RaftBuilderBase {
  public:
-  explicit Builder(Protocol& p) : p_(p), v_(p.vocabulary) {
-    node_ = v_.sort("node");
-    term_ = v_.sort("term", true);
-    index_ = v_.sort("index", true);
-    quorum_ = v_.sort("quorum");
-    member_ = v_.relation("member", {node_, quorum_}, true);
+  explicit Builder(Protocol& p) : RaftBuilderBase(p) {
     log_ = v_.relation("log", {node_, index_, term_});
     sent_ = v_.relation("sent", {term_, index_, index_, index_, term_});
-    leader_ = v_.relation("leader", {term_, node_});
-    left_ = v_.relation("left", {node_, term_});
     committed_ = v_.relation("committed", {index_, term_});
   }
 
   void build() {
-    p_.axioms.push_back({"QuorumIntersection", raft_terms::quorum_intersection(v_, member_, node_, quorum_),
-                         "any two quorums share a member"});
     {
       const Var n = var("n", node_), i = var("i", index_), u = var("u", term_), t = var("t", term_), p = var("p", index_),
                 k = var("k", index_), c = var("c", node_);
@@ -36,13 +27,10 @@ class Builder {
   }
 
  private:
-  Var var(const std::string& name, int sort) { return v_.var(name, sort); }
   F log(const Var& n, const Var& i, const Var& u) { return v_(log_, {n, i, u}); }
   F sent(const Var& t, const Var& p, const Var& k, const Var& j, const Var& u, bool after = false) {
     return after ? v_.primed(sent_, {t, p, k, j, u}) : v_(sent_, {t, p, k, j, u});
   }
-  F leader(const Var& t, const Var& c) { return v_(leader_, {t, c}); }
-  F left(const Var& n, const Var& t) { return v_(left_, {n, t}); }
   // i is index 0, which holds no entry.
   F zero(const Var& i) {
     const Var j = var("j", index_);
@@ -218,10 +206,7 @@ class Builder {
     add("OneLeaderPerTerm", raft_terms::one_leader_per_term(v_, leader_, node_, term_), "at most one leader per term");
   }
 
-  Protocol& p_;
-  Vocabulary& v_;
-  int node_ = -1, term_ = -1, index_ = -1, quorum_ = -1;
-  int member_ = -1, log_ = -1, sent_ = -1, leader_ = -1, left_ = -1, committed_ = -1;
+  int log_ = -1, sent_ = -1, committed_ = -1;
 };
 
 }  // namespace

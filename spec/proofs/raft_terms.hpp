@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "spec/proofs/logic.hpp"
 
@@ -36,6 +37,30 @@ inline F some_quorum(Vocabulary& v, int member, int node_sort, int quorum_sort, 
   const Var q = v.var("Q", quorum_sort), x = v.var("x", node_sort);
   return exists({q}, forall({x}, implies(v(member, {x, q}), each(x))));
 }
+
+// What both Raft builders declare first: the sorts, member(node, quorum) (any two quorums
+// intersect, an axiom), leader(term, node) and left(node, term).
+class RaftBuilderBase {
+ protected:
+  explicit RaftBuilderBase(Protocol& p) : p_(p), v_(p.vocabulary) {
+    node_ = v_.sort("node");
+    term_ = v_.sort("term", true);
+    index_ = v_.sort("index", true);
+    quorum_ = v_.sort("quorum");
+    member_ = v_.relation("member", {node_, quorum_}, true);
+    leader_ = v_.relation("leader", {term_, node_});
+    left_ = v_.relation("left", {node_, term_});
+    p_.axioms.push_back({"QuorumIntersection", quorum_intersection(v_, member_, node_, quorum_), "any two quorums share a member"});
+  }
+  Var var(const std::string& name, int sort) { return v_.var(name, sort); }
+  F leader(const Var& t, const Var& c) { return v_(leader_, {t, c}); }
+  F left(const Var& n, const Var& t) { return v_(left_, {n, t}); }
+
+  Protocol& p_;
+  Vocabulary& v_;
+  int node_ = -1, term_ = -1, index_ = -1, quorum_ = -1;
+  int member_ = -1, leader_ = -1, left_ = -1;
+};
 
 // At most one leader per term.
 inline F one_leader_per_term(Vocabulary& v, int leader, int node_sort, int term_sort) {

@@ -171,7 +171,8 @@ const std::vector<Obligation>& all_obligations() {
                            total.seconds += v.seconds;
                            if (v.result == Verdict::Result::unknown) {
                              total.result = Verdict::Result::unknown;
-                             total.counterexample += "  " + part.name + ": " + v.counterexample.substr(v.counterexample.find_first_not_of(' '));
+                             const std::size_t text = v.counterexample.find_first_not_of(' ');
+                             total.counterexample += "  " + part.name + ": " + (text == std::string::npos ? "\n" : v.counterexample.substr(text));
                            } else if (v.result == Verdict::Result::refuted) {
                              v.seconds = total.seconds;
                              v.counterexample = "  " + part.name + " fails:\n" + v.counterexample;

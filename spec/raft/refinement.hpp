@@ -63,6 +63,11 @@ struct AbstractSummary {
 // index and quorum and which has left(node, term) and member(node, quorum).
 class RaftStructureBuilder {
  public:
+  // The relations the summaries write, looked up once (-1: not in this protocol).
+  struct Relations {
+    int leader, voted, asked, last, log, sent, committed;
+  };
+
   RaftStructureBuilder(std::shared_ptr<const proofs::Protocol> protocol, int nodes, int term_max, int log_max)
       : protocol_(std::move(protocol)),
         nodes_(nodes),
@@ -72,8 +77,11 @@ class RaftStructureBuilder {
     const proofs::Vocabulary& v = protocol_->vocabulary;
     node_ = v.find_sort("node"), term_ = v.find_sort("term"), index_ = v.find_sort("index"), quorum_ = v.find_sort("quorum");
     member_ = v.find_relation("member"), left_ = v.find_relation("left");
+    relations_ = {v.find_relation("leader"), v.find_relation("voted"), v.find_relation("asked"),    v.find_relation("last"),
+                  v.find_relation("log"),    v.find_relation("sent"),  v.find_relation("committed")};
   }
   const std::shared_ptr<const proofs::Protocol>& protocol() const { return protocol_; }
+  const Relations& relations() const { return relations_; }
   AbstractSummary summary() const { return AbstractSummary(protocol_->vocabulary.relations().size()); }
 
   proofs::Structure build(const AbstractSummary& before, const AbstractSummary& after) const {
@@ -122,6 +130,7 @@ class RaftStructureBuilder {
   int nodes_, terms_, indexes_;
   std::vector<std::vector<int>> quorums_;
   int node_ = -1, term_ = -1, index_ = -1, quorum_ = -1, member_ = -1, left_ = -1;
+  Relations relations_{};
 };
 
 template <class SM>
@@ -136,8 +145,7 @@ struct RaftAbstractions {
   }
 
   // What both protocols read: each node's term, and leader(t, c).
-  static void terms_and_leaders(const State& s, const proofs::Vocabulary& v, AbstractSummary& out) {
-    const int leader = v.find_relation("leader");
+  static void terms_and_leaders(const State& s, int leader, AbstractSummary& out) {
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
       const auto& slot = s.nodes.items[i];
       out.term.push_back(slot.node.durable.current_term);
@@ -149,10 +157,10 @@ struct RaftAbstractions {
   }
 
   static AbstractSummary election(const State& s, const RaftStructureBuilder& b) {
-    const proofs::Vocabulary& v = b.protocol()->vocabulary;
-    const int voted = v.find_relation("voted"), asked = v.find_relation("asked"), last = v.find_relation("last");
+    const auto& r = b.relations();
+    const int voted = r.voted, asked = r.asked, last = r.last;
     AbstractSummary out = b.summary();
-    terms_and_leaders(s, v, out);
+    terms_and_leaders(s, r.leader, out);
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
       const auto& slot = s.nodes.items[i];
       const auto& durable = slot.node.durable;
@@ -177,10 +185,10 @@ struct RaftAbstractions {
   }
 
   static AbstractSummary log(const State& s, const RaftStructureBuilder& b) {
-    const proofs::Vocabulary& v = b.protocol()->vocabulary;
-    const int log = v.find_relation("log"), sent = v.find_relation("sent"), committed = v.find_relation("committed");
+    const auto& r = b.relations();
+    const int log = r.log, sent = r.sent, committed = r.committed;
     AbstractSummary out = b.summary();
-    terms_and_leaders(s, v, out);
+    terms_and_leaders(s, r.leader, out);
     std::map<int, int> committed_term;  // index -> term, what snapshots cover
     for (const auto& c : s.ghost.committed) {
       out.add(committed, {c.index, c.term});

@@ -47,15 +47,25 @@ struct CheckRun {
   fs::path trace_path;
 };
 
+// `mpirun -n ranks`, as the tests start it. Under the sanitizers the ranks run without
+// LeakSanitizer: Open MPI's plugins (dlopen'd, then closed before exit) keep memory that LSan
+// reports from "<unknown module>", which no suppression can name. The same code's leaks are still
+// checked in every single-process run.
+std::vector<std::string> mpirun(int ranks) {
+  std::vector<std::string> argv = {LOCKSTEP_MPIEXEC, "-n", std::to_string(ranks)};
+  if (ranks > 2) argv.push_back("--oversubscribe");
+#ifdef LOCKSTEP_SANITIZED
+  for (const char* word : {"-x", "LSAN_OPTIONS=detect_leaks=0"}) argv.push_back(word);
+#endif
+  return argv;
+}
+
 // `lockstep check ARGS --json` alone (ranks == 0) or under `mpirun -n ranks ... --distributed`.
 CheckRun check(const TestDir& dir, const std::string& args, int ranks, const std::string& tag, int workers = 1) {
   static int runs = 0;  // every run its own files (a Process appends to its output files)
   const std::string name = tag + "-" + std::to_string(++runs);
   std::vector<std::string> argv;
-  if (ranks > 0) {
-    argv = {LOCKSTEP_MPIEXEC, "-n", std::to_string(ranks)};
-    if (ranks > 2) argv.push_back("--oversubscribe");
-  }
+  if (ranks > 0) argv = mpirun(ranks);
   argv.push_back(LOCKSTEP_BINARY);
   argv.push_back("check");
   for (std::string& word : split(args)) argv.push_back(std::move(word));
@@ -233,7 +243,7 @@ int rank_of(pid_t pid) {
 }
 
 // The lockstep processes that are ranks of this test's mpirun (its children).
-std::vector<pid_t> ranks_of(pid_t mpirun) {
+std::vector<pid_t> ranks_of(pid_t parent_pid) {
   std::vector<pid_t> pids;
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string name = entry.path().filename();
@@ -247,7 +257,7 @@ std::vector<pid_t> ranks_of(pid_t mpirun) {
     char state;
     pid_t parent;
     rest >> state >> parent;
-    if (parent == mpirun && line.find("(lockstep)") != std::string::npos) pids.push_back(std::stoi(name));
+    if (parent == parent_pid && line.find("(lockstep)") != std::string::npos) pids.push_back(std::stoi(name));
   }
   return pids;
 }
@@ -279,13 +289,13 @@ double cpu_seconds(pid_t pid) {
 TEST(Distributed, a_rank_killed_mid_run_stops_the_others_with_a_clear_error) {
   TestDir dir;
   // Raft at its default bounds: minutes of work, so the kill lands mid-run.
-  Process mpirun = Process::spawn(std::vector<std::string>{LOCKSTEP_MPIEXEC, "-n", "2", LOCKSTEP_BINARY, "check", "raft", "--distributed",
-                                   "--workers", "1", "--quiet"},
-                                  dir / "run.out", dir / "run.err");
+  std::vector<std::string> argv = mpirun(2);
+  for (const char* word : {LOCKSTEP_BINARY, "check", "raft", "--distributed", "--workers", "1", "--quiet"}) argv.push_back(word);
+  Process run = Process::spawn(argv, dir / "run.out", dir / "run.err");
   pid_t victim = -1;
   ASSERT_TRUE(wait_until(
       [&] {
-        for (pid_t pid : ranks_of(mpirun.pid())) {
+        for (pid_t pid : ranks_of(run.pid())) {
           if (rank_of(pid) == 1 && cpu_seconds(pid) >= 1.0) victim = pid;
         }
         return victim > 0;
@@ -293,11 +303,11 @@ TEST(Distributed, a_rank_killed_mid_run_stops_the_others_with_a_clear_error) {
       Milliseconds{60'000}, Milliseconds{50}))
       << "rank 1 never got to work";
   std::vector<pid_t> others;
-  for (pid_t pid : ranks_of(mpirun.pid())) {
+  for (pid_t pid : ranks_of(run.pid())) {
     if (pid != victim) others.push_back(pid);
   }
   ASSERT_EQ(::kill(victim, SIGKILL), 0);
-  const std::optional<int> code = mpirun.wait_exit(Milliseconds{60'000});
+  const std::optional<int> code = run.wait_exit(Milliseconds{60'000});
   ASSERT_TRUE(code.has_value()) << "the other rank hangs";
   EXPECT_NE(*code, 0);
   const std::string said = read_text(dir / "run.err") + read_text(dir / "run.out");

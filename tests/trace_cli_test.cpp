@@ -379,6 +379,13 @@ TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_pro
   const std::uintmax_t bytes = write_raft_walk(path, steps, 7);
   const double written = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const std::string binary = "timeout 120 " + std::string(LOCKSTEP_BINARY);
+#ifdef LOCKSTEP_SANITIZED
+  // AddressSanitizer's shadow memory and quarantine keep freed states resident (hundreds of MB on
+  // this trace), so peak memory says nothing about the reader here; the plain build checks it.
+  constexpr bool measure_memory = false;
+#else
+  constexpr bool measure_memory = true;
+#endif
   const auto short_run = testing::run_measured(binary + " replay " + counterexample_path());
   ASSERT_EQ(short_run.exit_code, 0) << short_run.err;
   ASSERT_GT(short_run.peak_rss_kib, 0);
@@ -394,15 +401,19 @@ TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_pro
   EXPECT_TRUE(progress.ends_with("s\n")) << progress;
   std::printf("long trace: %zu steps, %.1f MB written in %.1f s; replay: peak %ld KiB (a short trace's: %ld KiB) in %.1f s\n",
               steps, static_cast<double>(bytes) / 1e6, written, long_run.peak_rss_kib, short_run.peak_rss_kib, replayed);
-  EXPECT_LT(long_run.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
-      << "replay's peak grows with the trace";
+  if (measure_memory) {
+    EXPECT_LT(long_run.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+        << "replay's peak grows with the trace";
+  }
 
   const auto shown = testing::run_measured(binary + " show " + path);
   const double all = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf("show: peak %ld KiB in %.1f s\n", shown.peak_rss_kib, all - written - replayed);
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_LT(shown.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
-      << "show's peak grows with the trace";
+  if (measure_memory) {
+    EXPECT_LT(shown.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+        << "show's peak grows with the trace";
+  }
   EXPECT_NE(shown.out.find("\nstep " + step_count + " "), std::string::npos);
 
   // shrink keeps the actions (packed) to shrink them; this run violates nothing, so it stops there.
@@ -410,8 +421,10 @@ TEST(TraceCommands, a_long_trace_is_replayed_and_shown_in_little_memory_with_pro
   std::printf("shrink: peak %ld KiB\n", shrunk.peak_rss_kib);
   EXPECT_EQ(shrunk.exit_code, 1) << shrunk.err;
   EXPECT_NE(shrunk.out.find("the trace violates no property, so there is nothing to shrink"), std::string::npos);
-  EXPECT_LT(shrunk.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
-      << "shrink's peak grows with the trace's states";
+  if (measure_memory) {
+    EXPECT_LT(shrunk.peak_rss_kib - short_run.peak_rss_kib, static_cast<long>(bytes / 1024 / 10))
+        << "shrink's peak grows with the trace's states";
+  }
   std::remove(path.c_str());
 }
 

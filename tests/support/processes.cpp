@@ -57,6 +57,18 @@ int watch_tree(const fs::path& dir) {
 }
 
 // Blocks until `fd` is readable (an event) or `wait` passed, then drains what it holds.
+}  // namespace
+
+Milliseconds scaled(Milliseconds timeout) {
+#ifdef LOCKSTEP_TEST_TIMEOUT_FACTOR
+  return timeout * LOCKSTEP_TEST_TIMEOUT_FACTOR;
+#else
+  return timeout;
+#endif
+}
+
+namespace {
+
 void await_event(int fd, Clock::duration wait) {
   const auto ms = std::max<long>(0, std::chrono::duration_cast<Milliseconds>(wait).count());
   pollfd p{fd, POLLIN, 0};
@@ -70,7 +82,7 @@ void await_event(int fd, Clock::duration wait) {
 }  // namespace
 
 bool wait_until(const std::function<bool()>& condition, Milliseconds timeout, Milliseconds poll) {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Clock::now() + scaled(timeout);
   const int fd = watch_tree(current_test_dir);
   bool held = condition();
   while (!held && Clock::now() < deadline) {
@@ -211,7 +223,7 @@ std::optional<int> Process::wait_exit(Milliseconds timeout) {
     return exit_code_;
   }
   pollfd p{fd, POLLIN, 0};
-  ::poll(&p, 1, static_cast<int>(timeout.count()));
+  ::poll(&p, 1, static_cast<int>(scaled(timeout).count()));
   ::close(fd);
   reap_if_exited(WNOHANG);
   return exit_code_;

@@ -49,7 +49,12 @@ std::string lockstep_binary();
 // n distinct free ports on 127.0.0.1 (consecutive from a random base in [20000, 32000)).
 std::vector<std::uint16_t> free_ports(int n);
 
-// Waits until `condition` holds (true) or `timeout` passed (false). The condition is re-checked
+// A test's time bound as this build needs it: `timeout` times LOCKSTEP_TEST_TIMEOUT_FACTOR (10
+// under the sanitizers, which run everything several times slower; 1 otherwise). wait_until and
+// Process::wait_exit apply it themselves.
+Milliseconds scaled(Milliseconds timeout);
+
+// Waits until `condition` holds (true) or `timeout` (scaled) passed (false). The condition is re-checked
 // whenever a process of the running test writes in its TestDir (a log line, a WAL append) and at
 // least every `poll` (for what changes without a write: a follower's applied index read over the
 // network); never a blind sleep.

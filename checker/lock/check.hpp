@@ -24,6 +24,7 @@ struct LockCheckOptions {
   int duplicates = 0;
   int messages_max = 2;
   std::string bug;       // "" or a bug's flag name
+  bool refine = false;   // --refine: each lock held to lock-clients (spec/lock/refinement.hpp)
   ExploreOptions explore;
 };
 

@@ -317,6 +317,10 @@ class World {
     state.budgets = Budgets{bounds_.crashes, bounds_.drops, bounds_.duplicates};
     E::of(state) = env_.initial();
     state.ghost = S::initial_ghost(config_);
+    // A spec whose refinement needs history the plain check does not keep records it from here.
+    if constexpr (requires(typename S::Ghost& ghost) { S::start_refinement(ghost); }) {
+      if (refines_) S::start_refinement(state.ghost);
+    }
     return {state};
   }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "spec/lock/clients.hpp"
+#include "spec/lock/refinement.hpp"
 #include "spec/property.hpp"
 #include "spec/world_state.hpp"
 
@@ -37,10 +39,24 @@ struct LockSpec {
   struct Effected {
     LOCKSTEP_STRUCT(Effected, (ClientId, client), (Sequence, sequence), (Position, position));
   };
+  using Token = typename L::Token;
+  using SessionId = typename L::SessionId;
+  using LockId = typename L::LockId;
+  struct Grant {
+    LOCKSTEP_STRUCT(Grant, (LockId, lock), (SessionId, session), (Token, token));
+  };
+  // Under --refine only (spec/lock/refinement.hpp): the agreed log applied by the lock's own code
+  // in log order, each entry when the first replica applies it; every grant it made; every
+  // request that took effect, with its position (a second position is a second effect).
+  struct Agreed {
+    using Grants = SmallVec<Grant, 24>;
+    using Took = SmallVec<Effected, 24>;
+    LOCKSTEP_STRUCT(Agreed, (Machine, machine), (Position, at), (Grants, grants), (Took, took));
+  };
   struct Ghost {
     using Effects = SmallSet<Effected, 24>;
     LOCKSTEP_STRUCT(Ghost, (Effects, effected), (bool, twice), (bool, token_regressed), (bool, granted), (bool, handed),
-                    (bool, freed_by_expiry));
+                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed));
   };
   using State = ClientWorldState<P, LockSpec, typename LockClients<P>::State>;
 
@@ -49,8 +65,35 @@ struct LockSpec {
 
   static const Machine& machine_of(const Node& node) { return node.volatile_state.machine; }
 
-  static void observe(const Config&, Ghost& ghost, NodeId, const typename P::Event& event, const Node& before,
+  // `check --refine`: the ghost records the agreed log from the start.
+  static void start_refinement(Ghost& ghost) { ghost.agreed = Agreed{}; }
+
+  // An entry applied for the first time anywhere is applied to the agreed table, in log order.
+  static void advance_agreed(const Config& config, Agreed& agreed, const Step<P>& step) {
+    for (const auto& effect : step.effects) {
+      const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
+      if (!applied || applied->command.index != agreed.at + 1) continue;
+      const auto& a = applied->command;
+      agreed.at = static_cast<Position>(a.index);
+      if constexpr (requires { a.noop; }) {
+        if (a.noop) continue;
+      }
+      const Machine was = agreed.machine;
+      auto ignore = [](ClientId, Sequence, const typename L::Output&) {};
+      const bool took = L::apply(config.machine, agreed.machine, a.index, a.client, a.sequence, a.command, ignore);
+      if (took && !a.client.is_none()) agreed.took.push_back(Effected{a.client, a.sequence, static_cast<Position>(a.index)});
+      for (const auto& l : agreed.machine.locks) {
+        const auto* old = L::find_lock(was, l.lock);
+        if (l.holder != 0 && (!old || old->holder != l.holder || old->token != l.token)) {
+          agreed.grants.push_back(Grant{l.lock, l.holder, l.token});
+        }
+      }
+    }
+  }
+
+  static void observe(const Config& config, Ghost& ghost, NodeId, const typename P::Event& event, const Node& before,
                       const Step<P>& step) {
+    if (ghost.agreed) advance_agreed(config, *ghost.agreed, step);
     for (const auto& effect : step.effects) {
       const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
       if (!applied || !applied->command.took_effect) continue;
@@ -107,7 +150,9 @@ struct LockSpec {
   }
 
   // For the trace viewers: why a state violates a property, naming the fields.
-  static std::vector<std::string> explain(const Config&, std::string_view property, const State*, const State& after) {
+  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
+                                          const State& after) {
+    if (property == "LOCK-RefinesClients" || property == "LOCK-ClientsInvariant") return explain_refinement(config, property, before, after);
     std::vector<std::string> out;
     if (property == "LOCK-MutualExclusion") {
       for (std::size_t i = 0; i < after.nodes.size(); ++i) {
@@ -175,6 +220,80 @@ struct LockSpec {
     };
   }
   static std::vector<TransitionProperty<State>> transition_properties(const Config&) { return {}; }
+
+  // `check --refine` (spec/lock/refinement.hpp): every lock held to lock-clients, which `lockstep
+  // prove` proves.
+  static LockSummary summarize(const State& s, int lock) {
+    LockSummary out;
+    if (s.ghost.agreed) {
+      const Agreed& a = *s.ghost.agreed;
+      if (const auto* l = L::find_lock(a.machine, static_cast<LockId>(lock)); l && l->holder != 0) out.holder = l->holder;
+      for (const Grant& g : a.grants) {
+        if (g.lock == lock) out.granted.emplace_back(g.session, g.token);
+      }
+      for (const Effected& e : a.took) out.took.emplace_back(e.client.value, e.sequence, e.position);
+    }
+    const auto& clients = s.clients.clients;
+    const std::size_t locks = std::max<std::size_t>(s.clients.resources.size(), 1);
+    for (std::size_t c = 0; c < clients.size(); ++c) {
+      if (c % locks != static_cast<std::size_t>(lock) || clients[c].phase != Phase::hold) continue;
+      out.has.emplace_back(clients[c].session, clients[c].token);
+      if (!clients[c].expired) out.believes.emplace_back(clients[c].session, clients[c].token);
+    }
+    if (static_cast<std::size_t>(lock) < s.clients.resources.size()) {
+      const auto& r = s.clients.resources[static_cast<std::size_t>(lock)];
+      if (r.writes > 0) out.highest = r.highest;
+      out.below = r.accepted_below;
+    }
+    for (const auto& slot : s.nodes.items) {
+      const auto* l = L::find_lock(machine_of(slot.node), static_cast<LockId>(lock));
+      out.down.push_back(slot.up ? 0 : 1);
+      out.held.push_back(l ? l->holder : 0);
+      out.last.push_back(l ? l->token : 0);
+    }
+    std::sort(out.granted.begin(), out.granted.end());
+    std::sort(out.took.begin(), out.took.end());
+    std::sort(out.has.begin(), out.has.end());
+    std::sort(out.believes.begin(), out.believes.end());
+    return out;
+  }
+  static auto refinements(const Config& config) {
+    return lock_refinements<State>(static_cast<int>(config.node_count), std::max<int>(config.machine.lock_count, 1), summarize);
+  }
+  static std::vector<Property<State>> refinement_properties(const Config& config) {
+    auto locks = refinements(config);
+    return {{"LOCK-ClientsInvariant", PropertyKind::always,
+             "each lock maps to a lock-clients state satisfying the inductive invariant that `lockstep prove` proves",
+             [locks](const State& s) {
+               return std::all_of(locks.begin(), locks.end(), [&](const auto& r) { return r->invariant_holds(s); });
+             }}};
+  }
+  static std::vector<TransitionProperty<State>> refinement_transition_properties(const Config& config) {
+    auto locks = refinements(config);
+    return {{"LOCK-RefinesClients",
+             "every step maps, for each lock, to a step of lock-clients (Apply, Crash, Recover, WriteAccepted, "
+             "WriteRejected) or changes nothing of it",
+             [locks](const State& before, const State& after) {
+               return std::all_of(locks.begin(), locks.end(), [&](const auto& r) { return r->step_refines(before, after); });
+             }}};
+  }
+  static std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const State* before,
+                                                     const State& after) {
+    std::vector<std::string> out;
+    const LockClientsBuilder builder(static_cast<int>(config.node_count));
+    const bool step = property == "LOCK-RefinesClients" && before != nullptr;
+    for (int lock = 0; lock < std::max<int>(config.machine.lock_count, 1); ++lock) {
+      const LockSummary b = summarize(step ? *before : after, lock), a = summarize(after, lock);
+      const proofs::Structure pair = builder.build(b, a);
+      const bool fails = step ? !proofs::is_abstract_step(*builder.protocol(), pair) && !pair.stutters()
+                              : !proofs::satisfies_invariant(*builder.protocol(), pair);
+      if (!fails) continue;
+      const std::vector<std::string> lines =
+          step ? proofs::explain_step(*builder.protocol(), pair) : proofs::explain_state(*builder.protocol(), pair);
+      for (const std::string& line : lines) out.push_back("lock L" + std::to_string(lock) + ": " + line);
+    }
+    return out;
+  }
 };
 
 }  // namespace lockstep::lock

@@ -1,5 +1,6 @@
 #include "spec/proofs/registry.hpp"
 
+#include "spec/proofs/lock_clients.hpp"
 #include "spec/proofs/lock_service.hpp"
 #include "spec/proofs/raft_election.hpp"
 #include "spec/proofs/raft_log.hpp"
@@ -18,6 +19,7 @@ std::vector<AbstractProtocolEntry> make_entries() {
   out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm", "LeftDownwardClosed"}});
   out.push_back({std::make_shared<const Protocol>(raft_log_protocol()), {"EntriesHaveLeaders", "OneLeaderPerTerm"}});
   out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}});
+  out.push_back({std::make_shared<const Protocol>(lock_clients_protocol()), {"BelieverHolds", "TokensUnique"}});
   return out;
 }
 

@@ -4,7 +4,8 @@
 //   enums         -> their names; Scalars (NodeId, Value, ...) -> their integer;
 //   records       -> objects keyed by field name;
 //   variants      -> {"tag": "<alternative name>", "value": <record>} (Quint's sum types);
-//   optional      -> {"tag": "Some", "value": v} or {"tag": "None", "value": {"#tup": []}};
+//   optional      -> {"tag": "Some", "value": v} or {"tag": "None", "value": {"#tup": []}} (a record's
+//                    optional field may also be left out: None);
 //   vector, array -> lists; pair -> {"#tup": [a, b]};
 //   set, NodeSet  -> {"#set": [...]}; map, PerNode -> {"#map": [[k, v], ...]}.
 // Reading back checks every shape and throws JsonError naming the path of the bad field.
@@ -313,6 +314,13 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
     if (!json.is_object()) json_fail_found(path, "an object", json);
     for_each_field(value, [&](std::string_view name, auto& field) {
       const std::string key(name);
+      // An optional field may be left out (None): traces written before it existed still read.
+      if constexpr (is_optional<std::remove_cvref_t<decltype(field)>>::value) {
+        if (!json.contains(key)) {
+          field.reset();
+          return;
+        }
+      }
       from_json_value(json_member(json, key.c_str(), path), field, path.empty() ? key : path + "." + key);
     });
   } else {

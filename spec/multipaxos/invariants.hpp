@@ -104,8 +104,19 @@ struct MultiPaxosSpec {
     }
     return out;
   }
-  static std::vector<std::string> explain(const Config&, std::string_view property, const State* before,
+  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
                                           const State& after) {
+    // --refine's properties: the abstract change no action allows, or the conjuncts broken.
+    const auto abstractly = [&](const auto& alpha, bool step) {
+      if (step && before != nullptr) return proofs::explain_step(*alpha.protocol(), alpha(*before, after));
+      return proofs::explain_state(*alpha.protocol(), alpha(after, after));
+    };
+    if (property == "MULTIPAXOS-RefinesVoting" || property == "MULTIPAXOS-VotingInvariant") {
+      return abstractly(PerSlotVotingAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesVoting");
+    }
+    if (property == "MULTIPAXOS-RefinesApply" || property == "MULTIPAXOS-ApplyInvariant") {
+      return abstractly(ReplicaApplyAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesApply");
+    }
     std::vector<std::string> out;
     const auto twice = [&](const typename Ghost::Slots& slots, const char* what, const char* field) {
       const auto at = std::adjacent_find(slots.begin(), slots.end(),
@@ -142,15 +153,23 @@ struct MultiPaxosSpec {
   // prove` proves.
   static std::vector<Property<State>> refinement_properties(const Config& config) {
     auto r = per_slot_voting_refinement<MultiPaxosSpec>(config);
+    auto a = replica_apply_refinement<MultiPaxosSpec>(config);
     return {{"MULTIPAXOS-VotingInvariant", PropertyKind::always,
              "the state maps to a per-slot Voting state satisfying the inductive invariant `lockstep prove` proves",
-             [r](const State& s) { return r->invariant_holds(s); }}};
+             [r](const State& s) { return r->invariant_holds(s); }},
+            {"MULTIPAXOS-ApplyInvariant", PropertyKind::always,
+             "the state maps to a replica-apply state satisfying the inductive invariant `lockstep prove` proves",
+             [a](const State& s) { return a->invariant_holds(s); }}};
   }
   static std::vector<TransitionProperty<State>> refinement_transition_properties(const Config& config) {
     auto r = per_slot_voting_refinement<MultiPaxosSpec>(config);
+    auto a = replica_apply_refinement<MultiPaxosSpec>(config);
     return {{"MULTIPAXOS-RefinesVoting",
              "every step maps to a step of per-slot Voting (IncreaseMaxBal, VoteFor) or changes nothing of it",
-             [r](const State& before, const State& after) { return r->step_refines(before, after); }}};
+             [r](const State& before, const State& after) { return r->step_refines(before, after); }},
+            {"MULTIPAXOS-RefinesApply",
+             "every step maps to a step of replica-apply (Step, Crash, Recover) or changes nothing of it",
+             [a](const State& before, const State& after) { return a->step_refines(before, after); }}};
   }
 };
 

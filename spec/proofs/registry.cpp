@@ -4,6 +4,7 @@
 #include "spec/proofs/lock_service.hpp"
 #include "spec/proofs/raft_election.hpp"
 #include "spec/proofs/raft_log.hpp"
+#include "spec/proofs/replica_apply.hpp"
 #include "spec/proofs/voting.hpp"
 
 namespace lockstep::proofs {
@@ -18,6 +19,7 @@ std::vector<AbstractProtocolEntry> make_entries() {
   }
   out.push_back({std::make_shared<const Protocol>(raft_election_protocol()), {"OneVotePerTerm", "LeftDownwardClosed"}});
   out.push_back({std::make_shared<const Protocol>(raft_log_protocol()), {"EntriesHaveLeaders", "OneLeaderPerTerm"}});
+  out.push_back({std::make_shared<const Protocol>(replica_apply_protocol()), {"ChosenOnce"}});
   out.push_back({std::make_shared<const Protocol>(lock_service_protocol()), {"HolderHasNewestToken"}});
   out.push_back({std::make_shared<const Protocol>(lock_clients_protocol()), {"BelieverHolds", "TokensUnique"}});
   return out;

@@ -131,6 +131,19 @@ TEST(CoreReflection, json_errors_name_the_bad_field) {
   EXPECT_THROW(from_json<Sample>(json), JsonError);
 }
 
+// A record's optional field may be left out (None), so traces written before the field existed
+// still read; any other missing field is an error.
+TEST(CoreReflection, json_reads_a_left_out_optional_field_as_none) {
+  Json json = to_json_value(sample::make_sample());
+  ASSERT_TRUE(sample::make_sample().maybe.has_value());
+  json.erase("maybe");
+  const Sample read = from_json<Sample>(json);
+  EXPECT_FALSE(read.maybe.has_value());
+  EXPECT_EQ(read.count, sample::make_sample().count);
+  json.erase("flag");
+  EXPECT_THROW(from_json<Sample>(json), JsonError);
+}
+
 TEST(CoreReflection, decoding_truncated_or_corrupt_bytes_throws) {
   const std::string bytes = encode_string(sample::make_sample());
   for (std::size_t cut = 0; cut < bytes.size(); ++cut) {

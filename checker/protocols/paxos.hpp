@@ -37,6 +37,7 @@ struct PaxosTlaCheckOptions {
   int acceptors = 3;
   int ballots = 2;
   int values = 2;
+  bool refine = false;  // --refine: held to Voting (spec/paxos/tla_refinement.hpp)
   ExploreOptions explore;
 };
 

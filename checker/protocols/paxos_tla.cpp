@@ -23,7 +23,14 @@ paxos_tla::Config config_of(const PaxosTlaCheckOptions& o) {
 PaxosTlaModel make_model(const PaxosTlaCheckOptions& o, bool symmetry) {
   PaxosTlaModel model(config_of(o));
   if (symmetry) model.enable_symmetry();
+  if (o.refine) model.enable_refinement();
   return model;
+}
+
+PaxosTlaCheckOptions options_of(const ProtocolArgs& args) {
+  PaxosTlaCheckOptions o = options_from(args, fields());
+  o.refine = args.on(refine_switch().flag);
+  return o;
 }
 
 Json bounds_json(const PaxosTlaCheckOptions& o) {
@@ -31,7 +38,8 @@ Json bounds_json(const PaxosTlaCheckOptions& o) {
               {"ballots", o.ballots},
               {"values", o.values},
               {"max_depth", o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max)},
-              {"symmetry", o.explore.symmetry}};
+              {"symmetry", o.explore.symmetry},
+              {"refine", o.refine}};
 }
 
 }  // namespace
@@ -56,15 +64,16 @@ ProtocolEntry paxos_tla_protocol() {
   entry.name = "paxos-tla";
   entry.description = "Lamport's Paxos.tla, action for action (TLC's state count)";
   entry.options = option_specs(fields());
+  entry.switches = {refine_switch()};
   entry.validate = [](const ProtocolArgs& args) {
     return paxos_tla::validate(config_of(options_from(args, fields())));
   };
-  entry.check = [](const ProtocolArgs& args) { return check_paxos_tla(options_from(args, fields())); };
+  entry.check = [](const ProtocolArgs& args) { return check_paxos_tla(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
-    return simulate_paxos_tla(options_from(args, fields()), s);
+    return simulate_paxos_tla(options_of(args), s);
   };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
-    return std::make_unique<AnyModelFor<PaxosTlaModel>>(make_model(options_from(args, fields()), false));
+    return std::make_unique<AnyModelFor<PaxosTlaModel>>(make_model(options_of(args), false));
   };
   entry.model_from_json = [](const Json& model) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<PaxosTlaModel>>(PaxosTlaModel::from_model_json(model));

@@ -10,6 +10,7 @@
 #include "model/core/json.hpp"
 #include "model/paxos/tla.hpp"
 #include "spec/paxos/tla_invariants.hpp"
+#include "spec/paxos/tla_refinement.hpp"
 
 namespace lockstep {
 
@@ -59,6 +60,25 @@ class PaxosTlaModel {
       return paxos_tla::rename(config_, renaming, s);
     });
   }
+  // `check --refine`: every step held to Voting, every state to its inductive invariant
+  // (spec/paxos/tla_refinement.hpp).
+  std::string enable_refinement() {
+    if (refines_) return "";
+    auto r = paxos_tla::voting_refinement(config_);
+    properties_.push_back({"PAXOS-VotingInvariant", PropertyKind::always,
+                           "the state maps to a Voting state satisfying the inductive invariant that `lockstep prove` proves",
+                           [r](const State& s) { return r->invariant_holds(s); }});
+    transition_properties_.push_back({"PAXOS-RefinesVoting",
+                                      "every step maps to a step of Voting (IncreaseMaxBal, VoteFor) or changes nothing of it",
+                                      [r](const State& before, const State& after) { return r->step_refines(before, after); }});
+    refines_ = true;
+    return "";
+  }
+  bool refines() const { return refines_; }
+  std::vector<std::string> explain(const std::string& property, const State* before, const State& after) const {
+    return paxos_tla::explain_refinement(config_, property, before, after);
+  }
+
   bool within_bounds(const State&) const { return true; }
   const std::vector<Property<State>>& properties() const { return properties_; }
   const std::vector<TransitionProperty<State>>& transition_properties() const { return transition_properties_; }
@@ -66,11 +86,20 @@ class PaxosTlaModel {
   // Trace variables and actions as JSON (the shapes TLC and Apalache use).
   Json state_json(const State& s) const { return paxos_tla::state_to_json(config_, s); }
   State state_from_json(const Json& json) const { return paxos_tla::state_from_json(config_, json); }
-  Json model_json() const { return Json{{"config", to_json_value(config_)}}; }
+  Json model_json() const {
+    Json model{{"config", to_json_value(config_)}};
+    if (refines_) model["refine"] = true;
+    return model;
+  }
   static PaxosTlaModel from_model_json(const Json& json) {
     const auto config = from_json<paxos_tla::Config>(json.at("config"), "config");
     if (const std::string error = paxos_tla::validate(config); !error.empty()) throw JsonError("config: " + error);
-    return PaxosTlaModel(config);
+    PaxosTlaModel model(config);
+    if (json.contains("refine")) {
+      if (!json["refine"].is_boolean()) throw JsonError("refine: expected true or false");
+      if (json["refine"].get<bool>()) model.enable_refinement();
+    }
+    return model;
   }
 
   // For partial-order reduction: Phase1b and Phase2b of different acceptors commute (each
@@ -102,6 +131,7 @@ class PaxosTlaModel {
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;
   std::vector<paxos_tla::Renaming> renamings_;
+  bool refines_ = false;
 };
 
 static_assert(Model<PaxosTlaModel>);

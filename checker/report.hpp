@@ -54,6 +54,7 @@ struct CheckReport {
   std::size_t frontier_bytes_peak = 0;
   std::size_t frontier_spilled_bytes = 0;
   std::uint64_t violations = 0;
+  std::map<std::string, std::uint64_t> violations_by_property;  // each violation under the first property it breaks
   std::uint64_t transitions_pruned = 0;
   bool depth_bounded = false;
   std::uint64_t states_beyond_bounds = 0;   // checked but not expanded: beyond the model's bounds
@@ -112,6 +113,7 @@ CheckReport make_report(const M& model, const ExploreResult<M>& result, Json bou
   report.frontier_bytes_peak = result.frontier_bytes_peak;
   report.frontier_spilled_bytes = result.frontier_spilled_bytes;
   report.violations = result.violations;
+  report.violations_by_property = result.violations_by_property;
   report.transitions_pruned = result.transitions_pruned;
   report.depth_bounded = result.depth_bounded;
   report.states_beyond_bounds = result.states_beyond_bounds;

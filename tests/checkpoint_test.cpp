@@ -83,7 +83,7 @@ Json run_json(const std::string& args, int expected_exit) {
 
 void expect_same_figures(const Json& resumed, const Json& whole) {
   for (const char* key : {"result", "invariant", "states_generated", "distinct_states", "depth", "violations",
-                          "states_beyond_bounds", "trace_length", "sometimes_unreached"}) {
+                          "violations_by_property", "states_beyond_bounds", "trace_length", "sometimes_unreached"}) {
     EXPECT_EQ(resumed.value(key, Json()), whole.value(key, Json())) << key;
   }
 }

@@ -117,6 +117,30 @@ TEST(Cli, paxos_tla_reference_mode_reports_tlc_count) {
   EXPECT_EQ(json["depth"], 16);  // steps (TLC counts 17 states on that path)
 }
 
+// --continue counts the violations under each property (a state under the first it breaks), in
+// the JSON and the text, with either strategy; the counts add up to the total.
+TEST(Cli, continue_counts_the_violations_of_each_property) {
+  for (const std::string strategy : {"bfs", "dfs"}) {
+    const std::string check =
+        "check paxos --bug ignore-accepted-value --crashes 0 --continue --quiet --trace-out /dev/null --strategy " + strategy;
+    const Outcome r = run(check + " --json");
+    ASSERT_EQ(r.exit_code, 1) << r.err;
+    const auto json = lockstep::Json::parse(r.out.substr(0, r.out.find('\n')));
+    const auto& by = json["violations_by_property"];
+    ASSERT_TRUE(by.is_object()) << r.out;
+    std::uint64_t sum = 0;
+    for (const auto& [name, n] : by.items()) {
+      EXPECT_GT(n.get<std::uint64_t>(), 0u) << name;
+      sum += n.get<std::uint64_t>();
+    }
+    EXPECT_EQ(sum, json["violations"].get<std::uint64_t>()) << r.out;
+    EXPECT_TRUE(by.contains(json["invariant"].get<std::string>())) << r.out;
+    const Outcome text = run(check);
+    EXPECT_NE(text.out.find("(each under the first it breaks)"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("PAXOS-Agreement "), std::string::npos) << text.out;
+  }
+}
+
 TEST(Cli, por_reports_the_transitions_it_prunes_and_keeps_every_state) {
   const Outcome r = run("check paxos-tla --ballots 3 --por --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;

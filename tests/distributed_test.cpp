@@ -98,7 +98,7 @@ void expect_same_result(const CheckRun& one, const CheckRun& many, const std::st
   ASSERT_FALSE(many.json.is_null()) << what << ": " << many.err;
   EXPECT_EQ(many.exit_code, one.exit_code) << what << ": " << many.err;
   for (const char* key : {"result", "invariant", "distinct_states", "states_generated", "depth", "trace_length",
-                          "violations", "sometimes_unreached", "depth_bounded", "bounds"}) {
+                          "violations", "violations_by_property", "sometimes_unreached", "depth_bounded", "bounds"}) {
     EXPECT_EQ(many.json[key], one.json[key]) << what << ": " << key;
   }
   if (one.trace.is_null()) {

@@ -489,6 +489,7 @@ class BreadthFirst {
       for (Found& f : w.found) level_found.push_back(std::move(f));
       w.found.clear();
     }
+    count_by_property(level_found);
     if (distributed()) return resolve_distributed(level_found);
     if (level_found.empty()) return;
     result_.violations += level_found.size();
@@ -499,6 +500,24 @@ class BreadthFirst {
     });
     violation_ = std::move(*first);
     have_violation_ = true;
+  }
+
+  // Each violating state (or transition) under the property it breaks first, in the order the
+  // properties are listed; a distributed run sums the ranks' own at the end.
+  void count_by_property(const std::vector<Found>& level_found) {
+    if (violation_counts_.empty()) violation_counts_.assign(model_.properties().size() + model_.transition_properties().size(), 0);
+    for (const Found& f : level_found) ++violation_counts_[f.property_index];
+  }
+  void report_counts_by_property() {
+    if (violation_counts_.empty()) violation_counts_.assign(model_.properties().size() + model_.transition_properties().size(), 0);
+    if (distributed()) partition_->sum(violation_counts_);
+    const std::size_t invariants = model_.properties().size();
+    for (std::size_t p = 0; p < violation_counts_.size(); ++p) {
+      if (violation_counts_[p] == 0) continue;
+      const std::string name = p < invariants ? std::string(model_.properties()[p].name)
+                                              : std::string(model_.transition_properties()[p - invariants].name);
+      result_.violations_by_property[name] = violation_counts_[p];
+    }
   }
 
   // Growth of the fingerprint table happens with every worker paused between two states.
@@ -765,6 +784,7 @@ class BreadthFirst {
                   {"distinct_states", distinct},
                   {"states_beyond_bounds", beyond},
                   {"violations", result_.violations},
+                  {"violations_by_property", violation_counts_},
                   {"violation", have_violation_ ? found_json(violation_) : Json(nullptr)},
                   {"found", std::move(found)},
                   {"sometimes_reached", seen},
@@ -867,6 +887,13 @@ class BreadthFirst {
       w.coverage = s.at("coverage").get<std::map<std::string, std::uint64_t>>();
       for (const Json& f : s.at("found")) w.found.push_back(found_from_json(f));
       result_.violations = s.at("violations").get<std::uint64_t>();
+      if (s.contains("violations_by_property")) {
+        violation_counts_ = s.at("violations_by_property").get<std::vector<std::uint64_t>>();
+        if (!violation_counts_.empty() &&
+            violation_counts_.size() != model_.properties().size() + model_.transition_properties().size()) {
+          throw CheckpointError("--resume: the checkpoint's properties are not this model's");
+        }
+      }
       if (!s.at("violation").is_null()) {
         violation_ = found_from_json(s.at("violation"));
         have_violation_ = true;
@@ -1107,6 +1134,7 @@ class BreadthFirst {
       for (std::size_t p = 0; p < reached.size(); ++p) reached[p] |= w.sometimes_seen[p];
     }
     if (distributed()) sum_over_ranks(stats, reached);
+    report_counts_by_property();
     progress_.finish(stats);
     result_.stats = stats;
     result_.seconds = progress_.seconds();
@@ -1165,6 +1193,7 @@ class BreadthFirst {
   Found violation_{};
   SleepSets<Action> sleep_;
   ExploreResult<M> result_;
+  std::vector<std::uint64_t> violation_counts_;  // by property index (invariants, then transition properties)
 };
 
 }  // namespace lockstep::detail

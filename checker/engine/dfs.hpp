@@ -130,6 +130,7 @@ class DepthFirst {
 
   void violation(std::string property, const std::optional<Action>& action, const State& state) {
     ++result_.violations;
+    ++result_.violations_by_property[property];
     if (!result_.trace.empty()) return;
     result_.property = std::move(property);
     for (const Frame& frame : stack_) result_.trace.push_back({frame.action, frame.state});

@@ -98,6 +98,8 @@ struct ExploreResult {
   std::size_t frontier_bytes_peak = 0;       // frontier bytes held in memory at the widest point
   std::size_t frontier_spilled_bytes = 0;    // frontier bytes written to disk, all levels together
   std::uint64_t violations = 0;
+  // With --continue: violating states (transitions) by the property each breaks first.
+  std::map<std::string, std::uint64_t> violations_by_property;
   std::uint64_t transitions_pruned = 0;      // by partial-order reduction
   bool depth_bounded = false;                // states beyond depth_max were not explored
   std::uint64_t states_beyond_bounds = 0;    // distinct states checked but not expanded: !within_bounds

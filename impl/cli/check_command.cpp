@@ -488,6 +488,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},  // steps
              {"violations", report.violations},
+             {"violations_by_property", report.violations_by_property},
              {"transitions_pruned", report.transitions_pruned},
              {"sometimes_unreached", report.sometimes_unreached},
              {"depth_bounded", report.depth_bounded},
@@ -540,7 +541,14 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
     if (!report.checkpoint.dir.empty()) fmt::print("  checkpoint {}\n", checkpoint_text(report));
     fmt::print("  collision  probability of a fingerprint collision: {:.1e} (optimistic, as TLC computes it)\n",
                collision_probability(report));
-    if (report.violations > 1) fmt::print("  violations {} states violate a property\n", group(report.violations));
+    if (report.violations > 1) {
+      // --continue: how many under each property (a state under the first it breaks, in the
+      // order --list-properties gives).
+      std::string by;
+      for (const auto& [name, n] : report.violations_by_property) by += (by.empty() ? "" : "; ") + name + " " + group(n);
+      fmt::print("  violations {} states violate a property{}\n", group(report.violations),
+                 by.empty() ? "" : ": " + by + " (each under the first it breaks)");
+    }
     if (report.transitions_pruned > 0) {
       fmt::print("  por        {} transitions not taken (their other order was)\n", group(report.transitions_pruned));
     }

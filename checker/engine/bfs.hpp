@@ -504,12 +504,13 @@ class BreadthFirst {
 
   // Each violating state (or transition) under the property it breaks first, in the order the
   // properties are listed; a distributed run sums the ranks' own at the end.
+  std::size_t property_count() const { return model_.properties().size() + model_.transition_properties().size(); }
   void count_by_property(const std::vector<Found>& level_found) {
-    if (violation_counts_.empty()) violation_counts_.assign(model_.properties().size() + model_.transition_properties().size(), 0);
+    if (violation_counts_.empty()) violation_counts_.assign(property_count(), 0);
     for (const Found& f : level_found) ++violation_counts_[f.property_index];
   }
   void report_counts_by_property() {
-    if (violation_counts_.empty()) violation_counts_.assign(model_.properties().size() + model_.transition_properties().size(), 0);
+    if (violation_counts_.empty()) violation_counts_.assign(property_count(), 0);
     if (distributed()) partition_->sum(violation_counts_);
     const std::size_t invariants = model_.properties().size();
     for (std::size_t p = 0; p < violation_counts_.size(); ++p) {
@@ -889,8 +890,7 @@ class BreadthFirst {
       result_.violations = s.at("violations").get<std::uint64_t>();
       if (s.contains("violations_by_property")) {
         violation_counts_ = s.at("violations_by_property").get<std::vector<std::uint64_t>>();
-        if (!violation_counts_.empty() &&
-            violation_counts_.size() != model_.properties().size() + model_.transition_properties().size()) {
+        if (!violation_counts_.empty() && violation_counts_.size() != property_count()) {
           throw CheckpointError("--resume: the checkpoint's properties are not this model's");
         }
       }

@@ -65,6 +65,17 @@ struct LockSpec {
 
   static const Machine& machine_of(const Node& node) { return node.volatile_state.machine; }
 
+  // Each lock that `is` grants and `was` did not (a new holder or token): f(lock, its entry in
+  // `was` or nullptr).
+  template <class F>
+  static void for_each_grant(const Machine& was, const Machine& is, F&& f) {
+    for (const auto& l : is.locks) {
+      if (l.holder == 0) continue;
+      const auto* old = L::find_lock(was, l.lock);
+      if (!old || old->holder != l.holder || old->token != l.token) f(l, old);
+    }
+  }
+
   // `check --refine`: the ghost records the agreed log from the start.
   static void start_refinement(Ghost& ghost) { ghost.agreed = Agreed{}; }
 
@@ -82,12 +93,7 @@ struct LockSpec {
       auto ignore = [](ClientId, Sequence, const typename L::Output&) {};
       const bool took = L::apply(config.machine, agreed.machine, a.index, a.client, a.sequence, a.command, ignore);
       if (took && !a.client.is_none()) agreed.took.push_back(Effected{a.client, a.sequence, static_cast<Position>(a.index)});
-      for (const auto& l : agreed.machine.locks) {
-        const auto* old = L::find_lock(was, l.lock);
-        if (l.holder != 0 && (!old || old->holder != l.holder || old->token != l.token)) {
-          agreed.grants.push_back(Grant{l.lock, l.holder, l.token});
-        }
-      }
+      for_each_grant(was, agreed.machine, [&](const auto& l, const auto*) { agreed.grants.push_back(Grant{l.lock, l.holder, l.token}); });
     }
   }
 
@@ -113,15 +119,11 @@ struct LockSpec {
     }
     // A restart rebuilds the table from the start (or a snapshot): not a grant.
     if (std::holds_alternative<typename P::Restarted>(event)) return;
-    const Machine& was = machine_of(before);
-    for (const auto& l : machine_of(step.node).locks) {
-      if (l.holder == 0) continue;
-      const auto* old = L::find_lock(was, l.lock);
-      if (old && old->holder == l.holder && old->token == l.token) continue;
+    for_each_grant(machine_of(before), machine_of(step.node), [&](const auto& l, const auto* old) {
       ghost.granted = true;
       if (old && l.token <= old->token) ghost.token_regressed = true;
       if (old && old->holder != 0 && old->holder != l.holder) ghost.handed = true;
-    }
+    });
   }
 
   static bool table_consistent(const Machine& m) {

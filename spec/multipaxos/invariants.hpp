@@ -108,8 +108,7 @@ struct MultiPaxosSpec {
                                           const State& after) {
     // --refine's properties: the abstract change no action allows, or the conjuncts broken.
     const auto abstractly = [&](const auto& alpha, bool step) {
-      if (step && before != nullptr) return proofs::explain_step(*alpha.protocol(), alpha(*before, after));
-      return proofs::explain_state(*alpha.protocol(), alpha(after, after));
+      return proofs::explain_through(*alpha.protocol(), alpha, step, before, after);
     };
     if (property == "MULTIPAXOS-RefinesVoting" || property == "MULTIPAXOS-VotingInvariant") {
       return abstractly(PerSlotVotingAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesVoting");

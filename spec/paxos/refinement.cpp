@@ -91,10 +91,12 @@ std::shared_ptr<proofs::Refinement<State>> refinement_for(const Config& config) 
 std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const State* before,
                                             const State& after) {
   const VotingAbstraction alpha(config);
-  proofs::Structure pair = property == "PAXOS-RefinesVoting" && before != nullptr ? alpha(*before, after) : alpha(after, after);
-  alpha.name_elements(pair);
-  if (property == "PAXOS-RefinesVoting" && before != nullptr) return proofs::explain_step(*alpha.protocol(), pair);
-  return proofs::explain_state(*alpha.protocol(), pair);
+  const auto named = [&](const State& b, const State& a) {
+    proofs::Structure pair = alpha(b, a);
+    alpha.name_elements(pair);
+    return pair;
+  };
+  return proofs::explain_through(*alpha.protocol(), named, property == "PAXOS-RefinesVoting", before, after);
 }
 
 std::vector<Property<PaxosSpec::State>> PaxosSpec::refinement_properties(const Config& config) {

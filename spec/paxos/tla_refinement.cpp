@@ -72,10 +72,9 @@ std::shared_ptr<proofs::Refinement<State>> voting_refinement(const Config& confi
 
 std::vector<std::string> explain_refinement(const Config& config, std::string_view property, const State* before,
                                             const State& after) {
+  if (property != "PAXOS-RefinesVoting" && property != "PAXOS-VotingInvariant") return {};
   const VotingAbstraction alpha(config);
-  if (property == "PAXOS-RefinesVoting" && before != nullptr) return proofs::explain_step(*alpha.protocol(), alpha(*before, after));
-  if (property == "PAXOS-VotingInvariant") return proofs::explain_state(*alpha.protocol(), alpha(after, after));
-  return {};
+  return proofs::explain_through(*alpha.protocol(), alpha, property == "PAXOS-RefinesVoting", before, after);
 }
 
 }  // namespace lockstep::paxos_tla

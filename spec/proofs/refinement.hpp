@@ -90,6 +90,14 @@ class Refinement {
 std::vector<std::string> explain_step(const Protocol& protocol, const Structure& pair);
 // Which invariant conjuncts the abstract state breaks.
 std::vector<std::string> explain_state(const Protocol& protocol, const Structure& state);
+// Either, through an abstraction alpha(before, after): for a step property (`step`, with a state
+// before) the abstract change no action allows, else the conjuncts alpha(after) breaks.
+template <class Alpha, class State>
+std::vector<std::string> explain_through(const Protocol& protocol, const Alpha& alpha, bool step, const State* before,
+                                         const State& after) {
+  if (step && before != nullptr) return explain_step(protocol, alpha(*before, after));
+  return explain_state(protocol, alpha(after, after));
+}
 
 // Every subset of {0..n-1} with exactly `size` members, as index lists (a quorum universe).
 std::vector<std::vector<int>> subsets_of_size(int n, int size);

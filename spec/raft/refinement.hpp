@@ -266,9 +266,9 @@ std::vector<std::string> RaftSpec<SM>::explain_refinement(const Config& config, 
   const bool log = property == "RAFT-RefinesLog" || property == "RAFT-LogInvariant";
   const RaftStructureBuilder b = A::builder(log ? "raft-log" : "raft-election", config);
   const auto summarize = [&](const State& s) { return log ? A::log(s, b) : A::election(s, b); };
-  const bool step = (property == "RAFT-RefinesLog" || property == "RAFT-RefinesElection") && before != nullptr;
-  if (step) return proofs::explain_step(*b.protocol(), b.build(summarize(*before), summarize(after)));
-  return proofs::explain_state(*b.protocol(), b.build(summarize(after), summarize(after)));
+  const auto alpha = [&](const State& x, const State& y) { return b.build(summarize(x), summarize(y)); };
+  return proofs::explain_through(*b.protocol(), alpha, property == "RAFT-RefinesLog" || property == "RAFT-RefinesElection",
+                                 before, after);
 }
 
 }  // namespace lockstep::raft

@@ -56,7 +56,6 @@ int watch_tree(const fs::path& dir) {
   return fd;
 }
 
-// Blocks until `fd` is readable (an event) or `wait` passed, then drains what it holds.
 }  // namespace
 
 Milliseconds scaled(Milliseconds timeout) {
@@ -69,6 +68,7 @@ Milliseconds scaled(Milliseconds timeout) {
 
 namespace {
 
+// Blocks until `fd` is readable (an event) or `wait` passed, then drains what it holds.
 void await_event(int fd, Clock::duration wait) {
   const auto ms = std::max<long>(0, std::chrono::duration_cast<Milliseconds>(wait).count());
   pollfd p{fd, POLLIN, 0};

@@ -11,10 +11,11 @@ ProtocolEntry raft_protocol();
 ProtocolEntry multipaxos_protocol();
 ProtocolEntry lock_protocol();
 ProtocolEntry paxos_tla_protocol();
+ProtocolEntry raft_tla_protocol();
 
 const std::vector<ProtocolEntry>& protocols() {
   static const std::vector<ProtocolEntry> registry{paxos_protocol(), paxos_tla_protocol(), raft_protocol(),
-                                                   multipaxos_protocol(), lock_protocol()};
+                                                   raft_tla_protocol(), multipaxos_protocol(), lock_protocol()};
   return registry;
 }
 

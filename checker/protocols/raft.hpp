@@ -5,6 +5,7 @@
 
 #include "checker/report.hpp"
 #include "model/raft/raft.hpp"
+#include "model/raft/tla.hpp"
 
 namespace lockstep {
 
@@ -31,5 +32,21 @@ CheckReport simulate_raft(const RaftCheckOptions& options, const SimulateOptions
 // The typed options that registry args stand for (e.g. a bug's bounds, for the tests).
 struct ProtocolArgs;
 RaftCheckOptions raft_options(const ProtocolArgs& args);
+
+// `lockstep check raft-tla`: raft.tla's constants and TLC's state constraint (model/raft/tla.hpp).
+// The defaults are the reference bounds: TLC finds 705,532 distinct states.
+struct RaftTlaCheckOptions {
+  int servers = 3;
+  int values = 1;
+  int max_term = 2;
+  int max_log = 0;
+  int max_dup = 1;
+  int max_msgs = 1;
+  ExploreOptions explore;
+};
+
+std::string validate(const RaftTlaCheckOptions& options);
+CheckReport check_raft_tla(const RaftTlaCheckOptions& options);
+CheckReport simulate_raft_tla(const RaftTlaCheckOptions& options, const SimulateOptions& simulation);
 
 }  // namespace lockstep

@@ -1,0 +1,744 @@
+#include "model/raft/tla.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace lockstep::raft_tla {
+
+// ---- Names, printing and the codec of the parts ----
+
+void lockstep_print(std::string& out, const Server& s) {
+  out += s.value == 0 ? "Nil" : "s" + std::to_string(s.value);
+}
+Json lockstep_to_json(const Server& s) { return s.value == 0 ? Json("Nil") : Json("s" + std::to_string(s.value)); }
+
+namespace {
+
+// "<prefix>N" with 1 <= N <= 255, or -1.
+int numbered(const Json& json, char prefix) {
+  if (!json.is_string()) return -1;
+  const std::string text = json.get<std::string>();
+  if (text.size() < 2 || text.size() > 4 || text[0] != prefix) return -1;
+  int n = 0;
+  for (std::size_t k = 1; k < text.size(); ++k) {
+    if (text[k] < '0' || text[k] > '9') return -1;
+    n = n * 10 + (text[k] - '0');
+  }
+  return n >= 1 && n <= 255 && text[1] != '0' ? n : -1;
+}
+
+}  // namespace
+
+void lockstep_from_json(const Json& json, Server& s, const std::string& path) {
+  if (json == "Nil") {
+    s.value = 0;
+    return;
+  }
+  const int n = numbered(json, 's');
+  if (n < 0) throw JsonError(path + ": expected a server s1, s2, ... or Nil");
+  s.value = static_cast<std::uint8_t>(n);
+}
+
+void lockstep_print(std::string& out, const Value& v) { out += "v" + std::to_string(v.value); }
+Json lockstep_to_json(const Value& v) { return Json("v" + std::to_string(v.value)); }
+void lockstep_from_json(const Json& json, Value& v, const std::string& path) {
+  const int n = numbered(json, 'v');
+  if (n < 0 || n > values_max) throw JsonError(path + ": expected a value v1, v2, ...");
+  v.value = static_cast<std::uint8_t>(n);
+}
+
+void lockstep_print(std::string& out, const Log& log) {
+  out += "<<";
+  for (int n = 1; n <= log.len; ++n) {
+    if (n > 1) out += ", ";
+    const std::uint8_t e = log.e[static_cast<std::size_t>(n - 1)];
+    out += std::to_string(entry_term(e)) + ":v" + std::to_string(entry_value(e));
+  }
+  out += ">>";
+}
+
+namespace {
+
+Json entry_json(std::uint8_t e) {
+  return Json{{"term", entry_term(e)}, {"value", "v" + std::to_string(entry_value(e))}};
+}
+
+std::uint8_t entry_from_json(const Json& json, const std::string& path) {
+  if (!json.is_object() || !json.contains("term") || !json.contains("value")) {
+    throw JsonError(path + ": expected an entry {\"term\": t, \"value\": \"vN\"}");
+  }
+  if (!json["term"].is_number_integer() || json["term"].get<int>() < 1 || json["term"].get<int>() > term_max) {
+    throw JsonError(path + ".term: expected a term 1.." + std::to_string(term_max));
+  }
+  Value v;
+  lockstep_from_json(json["value"], v, path + ".value");
+  return make_entry(json["term"].get<int>(), v.value);
+}
+
+}  // namespace
+
+Json lockstep_to_json(const Log& log) {
+  Json out = Json::array();
+  for (int n = 0; n < log.len; ++n) out.push_back(entry_json(log.e[static_cast<std::size_t>(n)]));
+  return out;
+}
+
+void lockstep_from_json(const Json& json, Log& log, const std::string& path) {
+  if (!json.is_array()) throw JsonError(path + ": expected a sequence of entries");
+  if (json.size() > static_cast<std::size_t>(log_max)) {
+    throw JsonError(path + ": a log longer than " + std::to_string(log_max) + " entries");
+  }
+  log = Log{};
+  log.len = static_cast<std::uint8_t>(json.size());
+  for (std::size_t n = 0; n < json.size(); ++n) {
+    log.e[n] = entry_from_json(json[n], path + "[" + std::to_string(n) + "]");
+  }
+}
+
+void lockstep_encode(ByteWriter& w, const Log& log) {
+  w.byte(log.len);
+  w.raw(log.e.data(), log.len);
+}
+
+void lockstep_decode(ByteReader& r, Log& log) {
+  log = Log{};
+  log.len = r.byte();
+  if (log.len > log.e.size()) throw CodecError("a log longer than its capacity");
+  r.raw(log.e.data(), log.len);
+  for (int n = 0; n < log.len; ++n) {
+    if (log.e[static_cast<std::size_t>(n)] == 0) throw CodecError("a log entry with no value");
+  }
+}
+
+namespace {
+
+bool has_log(MType type) { return type == MType::RequestVoteResponse || type == MType::AppendEntriesRequest; }
+
+Json server_json(int index) { return lockstep_to_json(Server{static_cast<std::uint8_t>(index + 1)}); }
+
+}  // namespace
+
+void lockstep_print(std::string& out, const Message& m) {
+  out += enum_name(m.mtype);
+  out += "{mterm=" + std::to_string(m.mterm);
+  switch (m.mtype) {
+    case MType::RequestVoteRequest:
+      out += ", mlastLogTerm=" + std::to_string(m.a) + ", mlastLogIndex=" + std::to_string(m.b);
+      break;
+    case MType::RequestVoteResponse:
+      out += std::string(", mvoteGranted=") + (m.a ? "TRUE" : "FALSE") + ", mlog=";
+      lockstep_print(out, m.mlog);
+      break;
+    case MType::AppendEntriesRequest:
+      out += ", mprevLogIndex=" + std::to_string(m.a) + ", mprevLogTerm=" + std::to_string(m.b) + ", mentries=";
+      if (m.c == 0) {
+        out += "<<>>";
+      } else {
+        Log one;
+        one.len = 1;
+        one.e[0] = m.c;
+        lockstep_print(out, one);
+      }
+      out += ", mcommitIndex=" + std::to_string(m.d) + ", mlog=";
+      lockstep_print(out, m.mlog);
+      break;
+    case MType::AppendEntriesResponse:
+      out += std::string(", msuccess=") + (m.a ? "TRUE" : "FALSE") + ", mmatchIndex=" + std::to_string(m.b);
+      break;
+  }
+  out += ", msource=s" + std::to_string(m.msource + 1) + ", mdest=s" + std::to_string(m.mdest + 1) + "}";
+}
+
+Json lockstep_to_json(const Message& m) {
+  Json out{{"mtype", std::string(enum_name(m.mtype))}, {"mterm", m.mterm}};
+  switch (m.mtype) {
+    case MType::RequestVoteRequest:
+      out["mlastLogTerm"] = m.a;
+      out["mlastLogIndex"] = m.b;
+      break;
+    case MType::RequestVoteResponse:
+      out["mvoteGranted"] = m.a != 0;
+      out["mlog"] = lockstep_to_json(m.mlog);
+      break;
+    case MType::AppendEntriesRequest: {
+      out["mprevLogIndex"] = m.a;
+      out["mprevLogTerm"] = m.b;
+      out["mentries"] = m.c == 0 ? Json::array() : Json::array({entry_json(m.c)});
+      out["mcommitIndex"] = m.d;
+      out["mlog"] = lockstep_to_json(m.mlog);
+      break;
+    }
+    case MType::AppendEntriesResponse:
+      out["msuccess"] = m.a != 0;
+      out["mmatchIndex"] = m.b;
+      break;
+  }
+  out["msource"] = server_json(m.msource);
+  out["mdest"] = server_json(m.mdest);
+  return out;
+}
+
+void lockstep_from_json(const Json& json, Message& m, const std::string& path) {
+  if (!json.is_object()) throw JsonError(path + ": expected a message record");
+  auto field = [&](const char* key) -> const Json& {
+    if (!json.contains(key)) throw JsonError(path + ": missing \"" + key + "\"");
+    return json[key];
+  };
+  auto small = [&](const char* key, int max) {
+    const Json& v = field(key);
+    if (!v.is_number_integer() || v.get<int>() < 0 || v.get<int>() > max) {
+      throw JsonError(path + "." + key + ": expected an integer 0.." + std::to_string(max));
+    }
+    return static_cast<std::uint8_t>(v.get<int>());
+  };
+  auto flag = [&](const char* key) {
+    const Json& v = field(key);
+    if (!v.is_boolean()) throw JsonError(path + "." + key + ": expected TRUE or FALSE (true/false)");
+    return static_cast<std::uint8_t>(v.get<bool>() ? 1 : 0);
+  };
+  auto server = [&](const char* key) {
+    Server s;
+    lockstep_from_json(field(key), s, path + "." + key);
+    if (s.value == 0 || s.value > servers_max) throw JsonError(path + "." + key + ": expected a server s1..s5");
+    return static_cast<std::uint8_t>(s.value - 1);
+  };
+  m = Message{};
+  const Json& type = field("mtype");
+  const auto& names = lockstep_enum_names(MType{});
+  bool known = false;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    if (type == std::string(names[k])) {
+      m.mtype = static_cast<MType>(k);
+      known = true;
+    }
+  }
+  if (!known) {
+    throw JsonError(path + ".mtype: expected RequestVoteRequest, RequestVoteResponse, AppendEntriesRequest or "
+                           "AppendEntriesResponse");
+  }
+  m.mterm = small("mterm", 255);
+  m.msource = server("msource");
+  m.mdest = server("mdest");
+  switch (m.mtype) {
+    case MType::RequestVoteRequest:
+      m.a = small("mlastLogTerm", term_max);
+      m.b = small("mlastLogIndex", log_max + 1);
+      break;
+    case MType::RequestVoteResponse:
+      m.a = flag("mvoteGranted");
+      lockstep_from_json(field("mlog"), m.mlog, path + ".mlog");
+      break;
+    case MType::AppendEntriesRequest: {
+      m.a = small("mprevLogIndex", log_max + 1);
+      m.b = small("mprevLogTerm", term_max);
+      const Json& entries = field("mentries");
+      if (!entries.is_array() || entries.size() > 1) {
+        throw JsonError(path + ".mentries: expected a sequence of at most one entry");
+      }
+      if (!entries.empty()) m.c = entry_from_json(entries[0], path + ".mentries[0]");
+      m.d = small("mcommitIndex", log_max + 1);
+      lockstep_from_json(field("mlog"), m.mlog, path + ".mlog");
+      break;
+    }
+    case MType::AppendEntriesResponse:
+      m.a = flag("msuccess");
+      m.b = small("mmatchIndex", log_max + 1);
+      break;
+  }
+}
+
+void lockstep_encode(ByteWriter& w, const Message& m) {
+  const std::uint8_t head[8] = {static_cast<std::uint8_t>(m.mtype), m.mterm, m.msource, m.mdest, m.a, m.b, m.c, m.d};
+  w.raw(head, sizeof head);
+  if (has_log(m.mtype)) lockstep_encode(w, m.mlog);
+}
+
+void lockstep_decode(ByteReader& r, Message& m) {
+  std::uint8_t head[8];
+  r.raw(head, sizeof head);
+  if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
+  if (head[2] >= servers_max || head[3] >= servers_max) throw CodecError("a message names no server");
+  m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
+  if (has_log(m.mtype)) lockstep_decode(r, m.mlog);
+}
+
+// ---- The state's codec: only the servers in use, only the logs a domain holds ----
+
+namespace {
+
+int servers_in_use(const State& s) {
+  int n = 0;
+  while (n < static_cast<int>(servers_max) && s.servers[static_cast<std::size_t>(n)].current_term != 0) ++n;
+  return n;
+}
+
+void encode_voter_logs(ByteWriter& w, std::uint8_t domain, const std::array<Log, servers_max>& logs) {
+  for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) lockstep_encode(w, logs[std::countr_zero(bits)]);
+}
+
+void decode_voter_logs(ByteReader& r, std::uint8_t domain, std::array<Log, servers_max>& logs) {
+  if (domain >> servers_max) throw CodecError("a set of servers names no server");
+  logs.fill(Log{});
+  for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) lockstep_decode(r, logs[std::countr_zero(bits)]);
+}
+
+template <class Vec>
+std::size_t decode_size(ByteReader& r) {
+  const std::size_t n = r.byte();
+  if (n > Vec::capacity()) throw CodecError("a set larger than its capacity");
+  return n;
+}
+
+}  // namespace
+
+void lockstep_encode(ByteWriter& w, const State& s) {
+  const int n = servers_in_use(s);
+  w.byte(static_cast<std::uint8_t>(n));
+  for (int i = 0; i < n; ++i) {
+    const ServerVars& v = s.servers[static_cast<std::size_t>(i)];
+    const std::uint8_t head[6] = {v.current_term, static_cast<std::uint8_t>(v.state), v.voted_for, v.commit_index,
+                                  v.votes_responded, v.votes_granted};
+    w.raw(head, sizeof head);
+    lockstep_encode(w, v.log);
+    encode_voter_logs(w, v.votes_granted, v.voter_log);
+    w.raw(v.next_index.data(), static_cast<std::size_t>(n));
+    w.raw(v.match_index.data(), static_cast<std::size_t>(n));
+  }
+  w.byte(static_cast<std::uint8_t>(s.messages.size()));
+  for (const BagItem& item : s.messages) {
+    lockstep_encode(w, item.m);
+    w.byte(item.count);
+  }
+  w.byte(static_cast<std::uint8_t>(s.elections.size()));
+  for (const Election& e : s.elections) {
+    w.byte(e.eterm);
+    w.byte(e.eleader);
+    w.byte(e.evotes);
+    lockstep_encode(w, e.elog);
+    encode_voter_logs(w, e.evotes, e.evoter_log);
+  }
+  w.byte(static_cast<std::uint8_t>(s.all_logs.size()));
+  for (const Log& log : s.all_logs) lockstep_encode(w, log);
+}
+
+void lockstep_decode(ByteReader& r, State& s) {
+  s = State{};
+  const int n = r.byte();
+  if (n > static_cast<int>(servers_max)) throw CodecError("more servers than the reference mode holds");
+  for (int i = 0; i < n; ++i) {
+    ServerVars& v = s.servers[static_cast<std::size_t>(i)];
+    std::uint8_t head[6];
+    r.raw(head, sizeof head);
+    if (head[0] == 0 || head[1] > static_cast<std::uint8_t>(Role::Leader) || head[2] > n) {
+      throw CodecError("a server's term, state or vote is out of range");
+    }
+    v.current_term = head[0];
+    v.state = static_cast<Role>(head[1]);
+    v.voted_for = head[2];
+    v.commit_index = head[3];
+    v.votes_responded = head[4];
+    v.votes_granted = head[5];
+    lockstep_decode(r, v.log);
+    decode_voter_logs(r, v.votes_granted, v.voter_log);
+    r.raw(v.next_index.data(), static_cast<std::size_t>(n));
+    r.raw(v.match_index.data(), static_cast<std::size_t>(n));
+  }
+  const std::size_t messages = decode_size<decltype(s.messages)>(r);
+  for (std::size_t k = 0; k < messages; ++k) {
+    BagItem item;
+    lockstep_decode(r, item.m);
+    item.count = r.byte();
+    if (item.count == 0) throw CodecError("a message in the bag with no copy");
+    s.messages.push_back(item);
+  }
+  const std::size_t elections = decode_size<decltype(s.elections)>(r);
+  for (std::size_t k = 0; k < elections; ++k) {
+    Election e;
+    e.eterm = r.byte();
+    e.eleader = r.byte();
+    e.evotes = r.byte();
+    if (e.eleader >= servers_max) throw CodecError("an election names no leader");
+    lockstep_decode(r, e.elog);
+    decode_voter_logs(r, e.evotes, e.evoter_log);
+    s.elections.push_back(e);
+  }
+  const std::size_t logs = decode_size<decltype(s.all_logs)>(r);
+  for (std::size_t k = 0; k < logs; ++k) {
+    Log log;
+    lockstep_decode(r, log);
+    s.all_logs.push_back(log);
+  }
+}
+
+// ---- Constants, Init and the constraint ----
+
+std::string validate(const Config& c) {
+  if (c.servers < 1 || c.servers > servers_max) {
+    return "--servers must be between 1 and " + std::to_string(servers_max);
+  }
+  if (c.values < 1 || c.values > values_max) return "--values must be between 1 and " + std::to_string(values_max);
+  if (c.max_term < 1 || c.max_term > term_max) return "--max-term must be between 1 and " + std::to_string(term_max);
+  if (c.max_log > log_max) return "--max-log must be between 0 and " + std::to_string(log_max);
+  if (c.max_dup < 1) return "--max-dup must be at least 1";
+  if (c.max_msgs < 1 || c.max_msgs > messages_max) {
+    return "--max-msgs must be between 1 and " + std::to_string(messages_max);
+  }
+  return "";
+}
+
+State initial_state(const Config& c) {
+  State s;
+  for (std::size_t i = 0; i < c.servers; ++i) {
+    ServerVars& v = s.servers[i];
+    v.current_term = 1;
+    v.state = Role::Follower;
+    for (std::size_t j = 0; j < c.servers; ++j) v.next_index[j] = 1;
+  }
+  return s;
+}
+
+bool within_constraint(const Config& c, const State& s) {
+  for (std::size_t i = 0; i < c.servers; ++i) {
+    if (s.servers[i].current_term > c.max_term || s.servers[i].log.len > c.max_log) return false;
+  }
+  if (s.messages.size() > c.max_msgs) return false;
+  for (const BagItem& item : s.messages) {
+    if (item.count > c.max_dup) return false;
+  }
+  return true;
+}
+
+// ---- Next ----
+
+namespace {
+
+// WithMessage(m, msgs): one more copy of m.
+void with_message(State& s, const Message& m) {
+  auto at = std::lower_bound(s.messages.begin(), s.messages.end(), m,
+                             [](const BagItem& item, const Message& x) { return item.m < x; });
+  if (at != s.messages.end() && at->m == m) {
+    if (at->count == 255) throw CapacityError("a message has 255 copies in the bag");
+    ++at->count;
+    return;
+  }
+  s.messages.insert(at, BagItem{m, 1});
+}
+
+// WithoutMessage(m, msgs): one copy less (m leaves the bag's domain with its last copy).
+void without_message(State& s, const Message& m) {
+  auto at = std::lower_bound(s.messages.begin(), s.messages.end(), m,
+                             [](const BagItem& item, const Message& x) { return item.m < x; });
+  if (at == s.messages.end() || !(at->m == m)) return;
+  if (at->count <= 1) {
+    s.messages.erase(at);
+  } else {
+    --at->count;
+  }
+}
+
+template <class T, std::size_t N>
+void insert_sorted(SmallVec<T, N>& set, const T& value) {
+  const T* at = std::lower_bound(set.begin(), set.end(), value);
+  if (at != set.end() && *at == value) return;
+  set.insert(at, value);
+}
+
+Server server(int i) { return Server{static_cast<std::uint8_t>(i + 1)}; }
+
+bool is_quorum(const Config& c, std::uint32_t mask) { return std::popcount(mask) * 2 > c.servers; }
+
+class Next {
+ public:
+  Next(const Config& c, const State& s, std::vector<Successor>& out) : c_(c), s_(s), base_(s), out_(out) {
+    // allLogs' = allLogs \cup {log[i] : i \in Server}: the same in every step, from this state's logs.
+    for (std::size_t i = 0; i < c.servers; ++i) insert_sorted(base_.all_logs, s.servers[i].log);
+  }
+
+  void all() {
+    const int n = c_.servers;
+    for (int i = 0; i < n; ++i) restart(i);
+    for (int i = 0; i < n; ++i) timeout(i);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) request_vote(i, j);
+    }
+    for (int i = 0; i < n; ++i) become_leader(i);
+    for (int i = 0; i < n; ++i) {
+      for (int v = 1; v <= c_.values; ++v) client_request(i, v);
+    }
+    for (int i = 0; i < n; ++i) advance_commit_index(i);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) append_entries(i, j);
+    }
+    for (const BagItem& item : s_.messages) receive(item.m);
+    for (const BagItem& item : s_.messages) {
+      State next = base_;
+      with_message(next, item.m);
+      emit(DuplicateMessage{item.m}, std::move(next));
+    }
+    for (const BagItem& item : s_.messages) {
+      State next = base_;
+      without_message(next, item.m);
+      emit(DropMessage{item.m}, std::move(next));
+    }
+  }
+
+ private:
+  const ServerVars& at(int i) const { return s_.servers[static_cast<std::size_t>(i)]; }
+  static ServerVars& at(State& s, int i) { return s.servers[static_cast<std::size_t>(i)]; }
+
+  void emit(Action action, State&& next) {
+    if (within_constraint(c_, next)) out_.push_back({std::move(action), std::move(next)});
+  }
+
+  void restart(int i) {
+    State next = base_;
+    ServerVars& v = at(next, i);
+    v.state = Role::Follower;
+    v.votes_responded = 0;
+    v.votes_granted = 0;
+    v.voter_log.fill(Log{});
+    for (int j = 0; j < c_.servers; ++j) {
+      v.next_index[static_cast<std::size_t>(j)] = 1;
+      v.match_index[static_cast<std::size_t>(j)] = 0;
+    }
+    v.commit_index = 0;
+    emit(Restart{server(i)}, std::move(next));
+  }
+
+  void timeout(int i) {
+    if (at(i).state == Role::Leader) return;
+    State next = base_;
+    ServerVars& v = at(next, i);
+    v.state = Role::Candidate;
+    v.current_term = static_cast<std::uint8_t>(v.current_term + 1);
+    v.voted_for = 0;
+    v.votes_responded = 0;
+    v.votes_granted = 0;
+    v.voter_log.fill(Log{});
+    emit(Timeout{server(i)}, std::move(next));
+  }
+
+  void request_vote(int i, int j) {
+    const ServerVars& v = at(i);
+    if (v.state != Role::Candidate || ((v.votes_responded >> j) & 1u)) return;
+    Message m{MType::RequestVoteRequest, v.current_term, static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(j),
+              static_cast<std::uint8_t>(v.log.last_term()), v.log.len, 0, 0, Log{}};
+    State next = base_;
+    with_message(next, m);
+    emit(RequestVote{server(i), server(j)}, std::move(next));
+  }
+
+  void append_entries(int i, int j) {
+    const ServerVars& v = at(i);
+    if (i == j || v.state != Role::Leader) return;
+    const int next_index = v.next_index[static_cast<std::size_t>(j)];
+    const int prev_index = next_index - 1;
+    const int prev_term = prev_index > 0 ? v.log.term_at(prev_index) : 0;
+    const int last_entry = std::min<int>(v.log.len, next_index);
+    // SubSeq(log[i], nextIndex[i][j], lastEntry): one entry, or none past the log's end.
+    const std::uint8_t entry = last_entry >= next_index ? v.log.e[static_cast<std::size_t>(next_index - 1)] : 0;
+    Message m{MType::AppendEntriesRequest,
+              v.current_term,
+              static_cast<std::uint8_t>(i),
+              static_cast<std::uint8_t>(j),
+              static_cast<std::uint8_t>(prev_index),
+              static_cast<std::uint8_t>(prev_term),
+              entry,
+              static_cast<std::uint8_t>(std::min<int>(v.commit_index, last_entry)),
+              v.log};
+    State next = base_;
+    with_message(next, m);
+    emit(AppendEntries{server(i), server(j)}, std::move(next));
+  }
+
+  void become_leader(int i) {
+    const ServerVars& v = at(i);
+    if (v.state != Role::Candidate || !is_quorum(c_, v.votes_granted)) return;
+    State next = base_;
+    ServerVars& w = at(next, i);
+    w.state = Role::Leader;
+    for (int j = 0; j < c_.servers; ++j) {
+      w.next_index[static_cast<std::size_t>(j)] = static_cast<std::uint8_t>(v.log.len + 1);
+      w.match_index[static_cast<std::size_t>(j)] = 0;
+    }
+    Election e;
+    e.eterm = v.current_term;
+    e.eleader = static_cast<std::uint8_t>(i);
+    e.evotes = v.votes_granted;
+    e.elog = v.log;
+    e.evoter_log = v.voter_log;
+    insert_sorted(next.elections, e);
+    emit(BecomeLeader{server(i)}, std::move(next));
+  }
+
+  void client_request(int i, int value) {
+    const ServerVars& v = at(i);
+    if (v.state != Role::Leader) return;
+    State next = base_;
+    Log& log = at(next, i).log;
+    if (log.len >= log.e.size()) return;  // beyond MaxLogLen + 1: the constraint would drop it anyway
+    log.e[log.len++] = make_entry(v.current_term, value);
+    emit(ClientRequest{server(i), Value{static_cast<std::uint8_t>(value)}}, std::move(next));
+  }
+
+  void advance_commit_index(int i) {
+    const ServerVars& v = at(i);
+    if (v.state != Role::Leader) return;
+    // Agree(index) = {i} \cup {k : matchIndex[i][k] >= index}; the largest index a quorum agrees
+    // on, if its entry is of the leader's term.
+    int agreed = 0;
+    for (int index = v.log.len; index >= 1 && agreed == 0; --index) {
+      std::uint32_t agree = 1u << i;
+      for (int k = 0; k < c_.servers; ++k) {
+        if (v.match_index[static_cast<std::size_t>(k)] >= index) agree |= 1u << k;
+      }
+      if (is_quorum(c_, agree)) agreed = index;
+    }
+    State next = base_;
+    if (agreed > 0 && v.log.term_at(agreed) == v.current_term) {
+      at(next, i).commit_index = static_cast<std::uint8_t>(agreed);
+    }
+    emit(AdvanceCommitIndex{server(i)}, std::move(next));
+  }
+
+  // Receive(m): i = m.mdest, j = m.msource; at most one of the handlers is enabled.
+  void receive(const Message& m) {
+    const int i = m.mdest;
+    const int j = m.msource;
+    const ServerVars& v = at(i);
+    if (m.mterm > v.current_term) {  // UpdateTerm: messages unchanged, so m is handled next
+      State next = base_;
+      ServerVars& w = at(next, i);
+      w.current_term = m.mterm;
+      w.state = Role::Follower;
+      w.voted_for = 0;
+      emit(Receive{Handler::UpdateTerm, m}, std::move(next));
+      return;
+    }
+    switch (m.mtype) {
+      case MType::RequestVoteRequest:
+        handle_request_vote_request(m, i, j);
+        break;
+      case MType::RequestVoteResponse:
+      case MType::AppendEntriesResponse:
+        if (m.mterm < v.current_term) {  // DropStaleResponse
+          State next = base_;
+          without_message(next, m);
+          emit(Receive{Handler::DropStaleResponse, m}, std::move(next));
+        } else if (m.mtype == MType::RequestVoteResponse) {
+          handle_request_vote_response(m, i, j);
+        } else {
+          handle_append_entries_response(m, i, j);
+        }
+        break;
+      case MType::AppendEntriesRequest:
+        handle_append_entries_request(m, i, j);
+        break;
+    }
+  }
+
+  // Reply(response, request): the response in, then one copy of the request out.
+  static void reply(State& next, const Message& response, const Message& request) {
+    with_message(next, response);
+    without_message(next, request);
+  }
+
+  void handle_request_vote_request(const Message& m, int i, int j) {
+    const ServerVars& v = at(i);
+    const bool log_ok = m.a > v.log.last_term() || (m.a == v.log.last_term() && m.b >= v.log.len);
+    const bool grant = m.mterm == v.current_term && log_ok && (v.voted_for == 0 || v.voted_for == j + 1);
+    State next = base_;
+    if (grant) at(next, i).voted_for = static_cast<std::uint8_t>(j + 1);
+    reply(next,
+          Message{MType::RequestVoteResponse, v.current_term, static_cast<std::uint8_t>(i),
+                  static_cast<std::uint8_t>(j), static_cast<std::uint8_t>(grant ? 1 : 0), 0, 0, 0, v.log},
+          m);
+    emit(Receive{Handler::HandleRequestVoteRequest, m}, std::move(next));
+  }
+
+  void handle_request_vote_response(const Message& m, int i, int j) {
+    State next = base_;
+    ServerVars& w = at(next, i);
+    w.votes_responded = static_cast<std::uint8_t>(w.votes_responded | 1u << j);
+    if (m.a != 0) {
+      // voterLog[i] @@ (j :> m.mlog): the left side wins, so a voter already counted keeps its log.
+      if (!((w.votes_granted >> j) & 1u)) w.voter_log[static_cast<std::size_t>(j)] = m.mlog;
+      w.votes_granted = static_cast<std::uint8_t>(w.votes_granted | 1u << j);
+    }
+    without_message(next, m);
+    emit(Receive{Handler::HandleRequestVoteResponse, m}, std::move(next));
+  }
+
+  void handle_append_entries_request(const Message& m, int i, int j) {
+    const ServerVars& v = at(i);
+    const int prev_index = m.a;
+    const int prev_term = m.b;
+    const bool log_ok = prev_index == 0 || (prev_index > 0 && prev_index <= v.log.len && prev_term == v.log.term_at(prev_index));
+    const auto response = [&](bool success, int match_index) {
+      return Message{MType::AppendEntriesResponse, v.current_term, static_cast<std::uint8_t>(i),
+                     static_cast<std::uint8_t>(j), static_cast<std::uint8_t>(success ? 1 : 0),
+                     static_cast<std::uint8_t>(match_index), 0, 0, Log{}};
+    };
+    const Receive label{Handler::HandleAppendEntriesRequest, m};
+    if (m.mterm < v.current_term || (m.mterm == v.current_term && v.state == Role::Follower && !log_ok)) {
+      State next = base_;  // reject request
+      reply(next, response(false, 0), m);
+      emit(label, std::move(next));
+      return;
+    }
+    if (m.mterm == v.current_term && v.state == Role::Candidate) {
+      State next = base_;  // return to follower state; m stays in the bag
+      at(next, i).state = Role::Follower;
+      emit(label, std::move(next));
+      return;
+    }
+    if (!(m.mterm == v.current_term && v.state == Role::Follower && log_ok)) return;  // a leader of m's term
+    const int index = prev_index + 1;  // accept request
+    const std::uint8_t entry = m.c;
+    if (entry == 0 || (v.log.len >= index && v.log.term_at(index) == entry_term(entry))) {
+      State next = base_;  // already done with request
+      at(next, i).commit_index = m.d;
+      reply(next, response(true, prev_index + (entry == 0 ? 0 : 1)), m);
+      emit(label, std::move(next));
+    } else if (v.log.len >= index && v.log.term_at(index) != entry_term(entry)) {
+      State next = base_;  // conflict: remove 1 entry (the last; [index2 \in 1..Len(log[i]) - 1 |-> ...])
+      Log& log = at(next, i).log;
+      log.e[--log.len] = 0;
+      emit(label, std::move(next));
+    } else if (v.log.len == prev_index) {
+      State next = base_;  // no conflict: append entry
+      Log& log = at(next, i).log;
+      if (log.len >= log.e.size()) return;
+      log.e[log.len++] = entry;
+      emit(label, std::move(next));
+    }
+  }
+
+  void handle_append_entries_response(const Message& m, int i, int j) {
+    State next = base_;
+    ServerVars& w = at(next, i);
+    auto& next_index = w.next_index[static_cast<std::size_t>(j)];
+    if (m.a != 0) {
+      next_index = static_cast<std::uint8_t>(m.b + 1);
+      w.match_index[static_cast<std::size_t>(j)] = m.b;
+    } else {
+      next_index = static_cast<std::uint8_t>(std::max(next_index - 1, 1));
+    }
+    without_message(next, m);
+    emit(Receive{Handler::HandleAppendEntriesResponse, m}, std::move(next));
+  }
+
+  const Config& c_;
+  const State& s_;
+  State base_;
+  std::vector<Successor>& out_;
+};
+
+}  // namespace
+
+void successors(const Config& config, const State& s, std::vector<Successor>& out) {
+  out.clear();
+  Next(config, s, out).all();
+}
+
+}  // namespace lockstep::raft_tla

@@ -117,6 +117,25 @@ TEST(Cli, paxos_tla_reference_mode_reports_tlc_count) {
   EXPECT_EQ(json["depth"], 16);  // steps (TLC counts 17 states on that path)
 }
 
+TEST(Cli, raft_tla_reference_mode_reports_tlc_count_and_refuses_bounds_it_cannot_hold) {
+  const Outcome r = run("check raft-tla --json");  // the defaults are the reference bounds
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  EXPECT_EQ(json["distinct_states"], 705532);
+  EXPECT_EQ(json["depth"], 38);  // steps (TLC: 39 states on that path)
+  EXPECT_EQ(json["bounds"]["servers"], 3);
+  EXPECT_EQ(json["bounds"]["max_msgs"], 1);
+  for (const std::string bad : {"--servers 6", "--servers 0", "--max-term 0", "--max-term 16", "--max-log 8",
+                                "--max-dup 0", "--max-msgs 13", "--values 0", "--symmetry", "--refine"}) {
+    const Outcome refused = run("check raft-tla " + bad);
+    EXPECT_EQ(refused.exit_code, 2) << bad << ": " << refused.out;
+    EXPECT_EQ(lines(refused.err), 1) << bad << ": " << refused.err;
+  }
+  const Outcome vacuous = run("check raft-tla --max-term 1 --json");  // no election can start
+  EXPECT_EQ(vacuous.exit_code, 1);
+  EXPECT_EQ(lockstep::Json::parse(vacuous.out)["result"], "vacuous");
+}
+
 // --continue counts the violations under each property (a state under the first it breaks), in
 // the JSON and the text, with either strategy; the counts add up to the total.
 TEST(Cli, continue_counts_the_violations_of_each_property) {

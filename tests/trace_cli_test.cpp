@@ -95,6 +95,33 @@ TEST(ReplayCommand, lists_the_protocols_whose_traces_replay) {
   EXPECT_NE(r.out.find("paxos-tla\n"), std::string::npos);
 }
 
+// raft.tla's traces: its variables by the spec's names, replayed step by step and shown.
+TEST(ReplayCommand, a_raft_tla_trace_replays_and_shows_the_specs_variables) {
+  const Json trace = testing::raft_tla_trace();
+  ASSERT_EQ(trace["states"].size(), 10u);
+  const std::string path = write_trace("raft-tla.itf.json", trace);
+  const auto r = lockstep("replay " + path);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("raft-tla trace, 9 of 9 steps reproduced"), std::string::npos) << r.out;
+  const auto shown = lockstep("show " + path);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  for (const char* text : {"BecomeLeader", "UpdateTerm", "votesGranted", "voterLog", "RequestVoteResponse", "elections"}) {
+    EXPECT_NE(shown.out.find(text), std::string::npos) << text << "\n" << shown.out;
+  }
+  Json changed = trace;
+  changed["states"][6]["currentTerm"]["#map"][1][1] = 1;  // s2 did update its term
+  const auto diverged = lockstep("replay " + write_trace("raft-tla-changed.itf.json", changed));
+  EXPECT_EQ(diverged.exit_code, 1) << diverged.out << diverged.err;
+  EXPECT_NE(diverged.out.find("5 of 9 steps reproduced"), std::string::npos) << diverged.out;
+  EXPECT_NE(diverged.out.find("DIVERGES at step 6: "), std::string::npos) << diverged.out;
+  Json bad = trace;
+  bad["states"][3]["messages"]["#map"][0][0]["mtype"] = "Gossip";
+  const auto refused = lockstep("replay " + write_trace("raft-tla-bad.itf.json", bad));
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.err.find("mtype"), std::string::npos) << refused.err;
+  EXPECT_EQ(line_count(refused.err), 1u) << refused.err;
+}
+
 TEST(TraceCommands, bad_trace_files_exit_2_with_one_line_naming_the_step_and_the_field) {
   const auto tampered = [](const std::string& name, auto&& change) {
     Json json = counterexample();

@@ -73,6 +73,7 @@ TEST(HtmlView, renders_in_headless_chromium_with_one_arrow_per_delivered_message
   if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
   expect_page_shows("faults", testing::paxos_faults_trace());
   expect_page_shows("paxos-tla", testing::paxos_tla_trace(6));  // no nodes: no lifelines, no arrows
+  expect_page_shows("raft-tla", testing::raft_tla_trace());       // likewise
   // and every stored regression trace, of every protocol
   const auto directory = std::filesystem::path(LOCKSTEP_SOURCE_DIR) / "traces" / "regressions";
   std::size_t pages = 0;

@@ -68,12 +68,9 @@ class RaftTlaModel {
 
   template <class F>
   void for_each_successor(const State& state, F&& emit) const {
-    thread_local std::vector<raft_tla::Successor> buffer;
-    std::vector<raft_tla::Successor> successors;
-    successors.swap(buffer);
-    raft_tla::successors(config_, state, successors);
-    for (auto& s : successors) emit(s.action, std::move(s.state));
-    successors.swap(buffer);
+    raft_tla::for_each_successor(config_, state, &emit, [](void* context, const Action& action, State&& next) {
+      (*static_cast<std::remove_reference_t<F>*>(context))(action, std::move(next));
+    });
   }
 
  private:

@@ -8,11 +8,13 @@
 #include <cassert>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace lockstep {
 
@@ -38,25 +40,22 @@ class SmallVec {
     if (count > N) overflow();
     for (std::size_t i = 0; i < count; ++i) push_back(value);
   }
-  // Copies only the elements in use, not the whole capacity.
-  SmallVec(const SmallVec& other) { std::uninitialized_copy(other.begin(), other.end(), data()), size_ = other.size_; }
-  SmallVec(SmallVec&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
-    std::uninitialized_move(other.begin(), other.end(), data());
-    size_ = other.size_;
-  }
+  // Copies only the elements in use, not the whole capacity: one memcpy for trivially copyable
+  // elements (std::uninitialized_copy copies element by element unless the type is also
+  // trivially default-constructible, which a record with default member initializers is not).
+  SmallVec(const SmallVec& other) { copy_from(other); }
+  SmallVec(SmallVec&& other) noexcept(std::is_nothrow_move_constructible_v<T>) { move_from(other); }
   SmallVec& operator=(const SmallVec& other) {
     if (this != &other) {
       clear();
-      std::uninitialized_copy(other.begin(), other.end(), data());
-      size_ = other.size_;
+      copy_from(other);
     }
     return *this;
   }
   SmallVec& operator=(SmallVec&& other) noexcept(std::is_nothrow_move_constructible_v<T>) {
     if (this != &other) {
       clear();
-      std::uninitialized_move(other.begin(), other.end(), data());
-      size_ = other.size_;
+      move_from(other);
     }
     return *this;
   }
@@ -128,6 +127,22 @@ class SmallVec {
   }
 
  private:
+  void copy_from(const SmallVec& other) {
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      if (other.size_ != 0) std::memcpy(storage_, other.storage_, other.size_ * sizeof(T));
+    } else {
+      std::uninitialized_copy(other.begin(), other.end(), data());
+    }
+    size_ = other.size_;
+  }
+  void move_from(SmallVec& other) {
+    if constexpr (std::is_trivially_copyable_v<T>) {
+      copy_from(other);
+    } else {
+      std::uninitialized_move(other.begin(), other.end(), data());
+      size_ = other.size_;
+    }
+  }
   T* data() { return std::launder(reinterpret_cast<T*>(storage_)); }
   const T* data() const { return std::launder(reinterpret_cast<const T*>(storage_)); }
   [[noreturn]] static void overflow() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 
 namespace lockstep::raft_tla {
 
@@ -272,10 +273,6 @@ int servers_in_use(const State& s) {
   return n;
 }
 
-void encode_voter_logs(ByteWriter& w, std::uint8_t domain, const std::array<Log, servers_max>& logs) {
-  for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) lockstep_encode(w, logs[std::countr_zero(bits)]);
-}
-
 void decode_voter_logs(ByteReader& r, std::uint8_t domain, std::array<Log, servers_max>& logs) {
   if (domain >> servers_max) throw CodecError("a set of servers names no server");
   logs.fill(Log{});
@@ -291,38 +288,81 @@ std::size_t decode_size(ByteReader& r) {
 
 }  // namespace
 
+namespace {
+
+// The state's encoding is written through a pointer into a buffer of its largest size, then
+// handed to the writer at once: the successor loop encodes millions of states a second.
+struct Out {
+  std::uint8_t* p;
+  void byte(std::uint8_t b) { *p++ = b; }
+  void raw(const void* data, std::size_t n) {
+    std::memcpy(p, data, n);
+    p += n;
+  }
+  // The first n bytes of a per-server array: the whole (fixed-size) array is copied, then only n
+  // kept, which compiles to a few moves where a copy of variable size would call memcpy.
+  void first(const std::array<std::uint8_t, servers_max>& a, int n) {
+    std::memcpy(p, a.data(), a.size());
+    p += n;
+  }
+  void log(const Log& log) {
+    *p++ = log.len;
+    std::memcpy(p, log.e.data(), log.e.size());  // the whole array (fixed size), then keep len
+    p += log.len;
+  }
+  void voter_logs(std::uint8_t domain, const std::array<Log, servers_max>& logs) {
+    for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) log(logs[std::countr_zero(bits)]);
+  }
+};
+
+constexpr std::size_t log_bytes = 1 + log_max + 1;
+constexpr std::size_t encoding_max =
+    1 + servers_max * (6 + log_bytes * (1 + servers_max) + 2 * servers_max) + 1 + (messages_max + 1) * (8 + log_bytes + 1) +
+    1 + elections_capacity * (3 + log_bytes * (1 + servers_max)) + 1 + all_logs_capacity * log_bytes +
+    log_max + 1 + servers_max;  // slack: Out::log and Out::first copy whole arrays past what they keep
+
+}  // namespace
+
 void lockstep_encode(ByteWriter& w, const State& s) {
+  std::uint8_t buffer[encoding_max];
+  Out out{buffer};
   const int n = servers_in_use(s);
-  w.byte(static_cast<std::uint8_t>(n));
+  out.byte(static_cast<std::uint8_t>(n));
   for (int i = 0; i < n; ++i) {
     const ServerVars& v = s.servers[static_cast<std::size_t>(i)];
     const std::uint8_t head[6] = {v.current_term, static_cast<std::uint8_t>(v.state), v.voted_for, v.commit_index,
                                   v.votes_responded, v.votes_granted};
-    w.raw(head, sizeof head);
-    lockstep_encode(w, v.log);
-    encode_voter_logs(w, v.votes_granted, v.voter_log);
-    w.raw(v.next_index.data(), static_cast<std::size_t>(n));
-    w.raw(v.match_index.data(), static_cast<std::size_t>(n));
+    out.raw(head, sizeof head);
+    out.log(v.log);
+    out.voter_logs(v.votes_granted, v.voter_log);
+    out.first(v.next_index, n);
+    out.first(v.match_index, n);
   }
-  w.byte(static_cast<std::uint8_t>(s.messages.size()));
+  out.byte(static_cast<std::uint8_t>(s.messages.size()));
   for (const BagItem& item : s.messages) {
-    lockstep_encode(w, item.m);
-    w.byte(item.count);
+    const Message& m = item.m;
+    const std::uint8_t head[9] = {static_cast<std::uint8_t>(m.mtype), m.mterm, m.msource, m.mdest, m.a, m.b, m.c, m.d,
+                                  item.count};
+    out.raw(head, sizeof head);
+    if (has_log(m.mtype)) out.log(m.mlog);
   }
-  w.byte(static_cast<std::uint8_t>(s.elections.size()));
+  out.byte(static_cast<std::uint8_t>(s.elections.size()));
   for (const Election& e : s.elections) {
-    w.byte(e.eterm);
-    w.byte(e.eleader);
-    w.byte(e.evotes);
-    lockstep_encode(w, e.elog);
-    encode_voter_logs(w, e.evotes, e.evoter_log);
+    const std::uint8_t head[3] = {e.eterm, e.eleader, e.evotes};
+    out.raw(head, sizeof head);
+    out.log(e.elog);
+    out.voter_logs(e.evotes, e.evoter_log);
   }
-  w.byte(static_cast<std::uint8_t>(s.all_logs.size()));
-  for (const Log& log : s.all_logs) lockstep_encode(w, log);
+  out.byte(static_cast<std::uint8_t>(s.all_logs.size()));
+  for (const Log& log : s.all_logs) out.log(log);
+  w.raw(buffer, static_cast<std::size_t>(out.p - buffer));
 }
 
 void lockstep_decode(ByteReader& r, State& s) {
-  s = State{};
+  s.servers.fill(ServerVars{});
+  s.messages.clear();
+  s.elections.clear();
+  s.all_logs.clear();
   const int n = r.byte();
   if (n > static_cast<int>(servers_max)) throw CodecError("more servers than the reference mode holds");
   for (int i = 0; i < n; ++i) {
@@ -346,8 +386,13 @@ void lockstep_decode(ByteReader& r, State& s) {
   const std::size_t messages = decode_size<decltype(s.messages)>(r);
   for (std::size_t k = 0; k < messages; ++k) {
     BagItem item;
-    lockstep_decode(r, item.m);
-    item.count = r.byte();
+    std::uint8_t head[9];
+    r.raw(head, sizeof head);
+    if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
+    if (head[2] >= n || head[3] >= n) throw CodecError("a message names no server");
+    item.m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
+    if (has_log(item.m.mtype)) lockstep_decode(r, item.m.mlog);
+    item.count = head[8];
     if (item.count == 0) throw CodecError("a message in the bag with no copy");
     s.messages.push_back(item);
   }
@@ -449,7 +494,7 @@ bool is_quorum(const Config& c, std::uint32_t mask) { return std::popcount(mask)
 
 class Next {
  public:
-  Next(const Config& c, const State& s, std::vector<Successor>& out) : c_(c), s_(s), base_(s), out_(out) {
+  Next(const Config& c, const State& s, void* context, Emit emit) : c_(c), s_(s), base_(s), context_(context), emit_(emit) {
     // allLogs' = allLogs \cup {log[i] : i \in Server}: the same in every step, from this state's logs.
     for (std::size_t i = 0; i < c.servers; ++i) insert_sorted(base_.all_logs, s.servers[i].log);
   }
@@ -487,7 +532,7 @@ class Next {
   static ServerVars& at(State& s, int i) { return s.servers[static_cast<std::size_t>(i)]; }
 
   void emit(Action action, State&& next) {
-    if (within_constraint(c_, next)) out_.push_back({std::move(action), std::move(next)});
+    if (within_constraint(c_, next)) emit_(context_, action, std::move(next));
   }
 
   void restart(int i) {
@@ -731,14 +776,21 @@ class Next {
   const Config& c_;
   const State& s_;
   State base_;
-  std::vector<Successor>& out_;
+  void* context_;
+  Emit emit_;
 };
 
 }  // namespace
 
+void for_each_successor(const Config& config, const State& s, void* context, Emit emit) {
+  Next(config, s, context, emit).all();
+}
+
 void successors(const Config& config, const State& s, std::vector<Successor>& out) {
   out.clear();
-  Next(config, s, out).all();
+  for_each_successor(config, s, &out, [](void* context, const Action& action, State&& next) {
+    static_cast<std::vector<Successor>*>(context)->push_back({action, std::move(next)});
+  });
 }
 
 }  // namespace lockstep::raft_tla

@@ -203,7 +203,12 @@ struct Successor {
   State state;
 };
 // Every Next step from `s` whose successor satisfies the state constraint, in the order of Next's
-// disjuncts. Steps back to `s` itself are included (the search drops them as already seen).
+// disjuncts: emit(context, action, next) for each. Steps back to `s` itself are included (the
+// search drops them as already seen). A callback, not a vector, so that a successor is built once
+// and handed over without copies.
+using Emit = void (*)(void* context, const Action& action, State&& next);
+void for_each_successor(const Config& config, const State& s, void* context, Emit emit);
+// The same, collected.
 void successors(const Config& config, const State& s, std::vector<Successor>& out);
 // Whether a state satisfies the state constraint (MaxTerm, MaxLogLen, MaxDup, MaxMsgs).
 bool within_constraint(const Config& config, const State& s);

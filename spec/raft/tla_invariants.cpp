@@ -1,5 +1,8 @@
 #include "spec/raft/tla_invariants.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace lockstep::raft_tla {
 
 namespace {
@@ -44,11 +47,12 @@ bool election_safety(const State& s) {
 }
 
 bool log_matching(const Config& c, const State& s) {
-  std::vector<const Log*> logs;
-  for (int i = 0; i < c.servers; ++i) logs.push_back(&at(s, i).log);
-  for (const Log& log : s.all_logs) logs.push_back(&log);
-  for (std::size_t x = 0; x < logs.size(); ++x) {
-    for (std::size_t y = x + 1; y < logs.size(); ++y) {
+  std::array<const Log*, servers_max + all_logs_capacity> logs;
+  std::size_t count = 0;
+  for (int i = 0; i < c.servers; ++i) logs[count++] = &at(s, i).log;
+  for (const Log& log : s.all_logs) logs[count++] = &log;
+  for (std::size_t x = 0; x < count; ++x) {
+    for (std::size_t y = x + 1; y < count; ++y) {
       if (!matching(*logs[x], *logs[y])) return false;
     }
   }

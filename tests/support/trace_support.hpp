@@ -10,6 +10,7 @@
 #include "checker/protocols/paxos.hpp"
 #include "checker/explore.hpp"
 #include "checker/protocols/paxos_tla_model.hpp"
+#include "checker/protocols/raft_tla_model.hpp"
 #include "checker/world/world.hpp"
 #include "model/core/json.hpp"
 #include "spec/paxos/invariants.hpp"
@@ -100,6 +101,43 @@ inline Json paxos_tla_trace(std::size_t steps) {
     if (!first) break;
     trace.push_back({std::move(first->first), std::move(first->second)});
   }
+  return itf_of(model, trace, "");
+}
+
+// raft.tla at the reference bounds (3 servers, MaxTerm 2, one message in flight): s1 times out,
+// asks itself and s2 for votes (s2 first updates its term), and becomes leader; 9 steps, as ITF.
+inline Json raft_tla_trace() {
+  using namespace raft_tla;
+  const RaftTlaModel model(raft_tla::Config{3, 1, 2, 0, 1, 1});
+  auto trace = start(model);
+  const auto take_if = [&](const char* what, auto pick) {
+    auto taken = first_successor(model, trace.back().state, [&](const Action& a, const auto&) { return pick(a); });
+    if (!taken) {
+      ADD_FAILURE() << "not enabled: " << what;
+      return;
+    }
+    trace.push_back({std::move(taken->first), std::move(taken->second)});
+  };
+  const auto is = [](auto type, int i, int j = 0) {
+    return [i, j](const Action& a) {
+      const auto* x = std::get_if<decltype(type)>(&a);
+      if (x == nullptr || x->i.value != i) return false;
+      if constexpr (requires { x->j; }) return x->j.value == j;
+      return true;
+    };
+  };
+  const auto receive = [](Handler h) {
+    return [h](const Action& a) { return std::holds_alternative<Receive>(a) && std::get<Receive>(a).handler == h; };
+  };
+  take_if("Timeout(s1)", is(Timeout{}, 1));
+  take_if("RequestVote(s1, s1)", is(RequestVote{}, 1, 1));
+  take_if("s1 votes for itself", receive(Handler::HandleRequestVoteRequest));
+  take_if("s1 counts its vote", receive(Handler::HandleRequestVoteResponse));
+  take_if("RequestVote(s1, s2)", is(RequestVote{}, 1, 2));
+  take_if("s2 updates its term", receive(Handler::UpdateTerm));
+  take_if("s2 votes for s1", receive(Handler::HandleRequestVoteRequest));
+  take_if("s1 counts s2's vote", receive(Handler::HandleRequestVoteResponse));
+  take_if("BecomeLeader(s1)", is(BecomeLeader{}, 1));
   return itf_of(model, trace, "");
 }
 

@@ -67,11 +67,12 @@ ProtocolArgs ProtocolEntry::args_for_bug(std::string_view bug) const {
   return args;
 }
 
-void ProtocolEntry::apply_flags(ProtocolArgs& args, const std::vector<std::string>& flags) const {
+void ProtocolEntry::apply_flags(ProtocolArgs& args, const std::vector<std::string>& flags,
+                                const std::set<std::string>& keep) const {
   for (std::size_t i = 0; i < flags.size(); ++i) {
     const std::string& flag = flags[i];
     if (std::any_of(switches.begin(), switches.end(), [&](const SwitchSpec& s) { return s.flag == flag; })) {
-      args.switches.insert(flag);
+      if (!keep.count(flag)) args.switches.insert(flag);
       continue;
     }
     const bool is_choice = std::any_of(choices.begin(), choices.end(), [&](const ChoiceSpec& c) { return c.flag == flag; });
@@ -80,13 +81,15 @@ void ProtocolEntry::apply_flags(ProtocolArgs& args, const std::vector<std::strin
     }
     if (i + 1 >= flags.size()) throw std::invalid_argument(name + ": " + flag + " needs a value");
     if (is_choice) {
-      args.choices[flag] = flags[++i];
+      ++i;
+      if (!keep.count(flag)) args.choices[flag] = flags[i];
       continue;
     }
     try {
       std::size_t used = 0;
-      args.values[flag] = std::stoi(flags[i + 1], &used);
+      const int value = std::stoi(flags[i + 1], &used);
       if (used != flags[i + 1].size()) throw std::invalid_argument("trailing characters");
+      if (!keep.count(flag)) args.values[flag] = value;
     } catch (const std::exception&) {
       throw std::invalid_argument(name + ": " + flag + " expects a number, got '" + flags[i + 1] + "'");
     }

@@ -74,6 +74,14 @@ struct ProtocolEntry {
   std::vector<SwitchSpec> switches;
   std::vector<ChoiceSpec> choices;
   std::vector<BugSpec> bugs;
+  // `simulate`'s defaults where they differ from `check`'s, as flags ("--max-term", "6", ...):
+  // random walks do not pay for width, so they go to bounds far beyond what an exhaustive search
+  // can enumerate (more terms, requests, messages in flight and faults).
+  std::vector<std::string> simulate_defaults;
+  // `check --budget`: the bounds deepened in turn, rung by rung (each as flags over the defaults),
+  // each explored exhaustively while the budget lasts. Small first, so that a bug is found at the
+  // smallest bounds that reach it, with a short trace.
+  std::vector<std::vector<std::string>> budget_ladder;
   // Checks beyond each option's range ("" when the combination is fine).
   std::function<std::string(const ProtocolArgs&)> validate;
   std::function<CheckReport(const ProtocolArgs&)> check;
@@ -90,8 +98,9 @@ struct ProtocolEntry {
   // an unknown bug.
   ProtocolArgs args_for_bug(std::string_view bug) const;
   // Applies command-line style flags ("--max-term", "4", "--any-node", ...) to `args`; throws
-  // std::invalid_argument for an unknown flag or a value that is not a number.
-  void apply_flags(ProtocolArgs& args, const std::vector<std::string>& flags) const;
+  // std::invalid_argument for an unknown flag or a value that is not a number. Flags in `keep`
+  // (e.g. the ones a user gave) are read but leave args as they are.
+  void apply_flags(ProtocolArgs& args, const std::vector<std::string>& flags, const std::set<std::string>& keep = {}) const;
   // Every option within its range, the bug known, then `validate`: "" or one line.
   std::string check_args(const ProtocolArgs& args) const;
 };

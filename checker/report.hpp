@@ -21,6 +21,7 @@ struct SimulationFigures {
   std::uint32_t depth = 0;
   std::uint64_t seed = 0;
   bool swarm = false;
+  bool mixed = false;  // odd seeds swarm, even seeds uniform
   std::uint64_t steps = 0;
   std::uint64_t failing_run = 0;
   std::uint64_t failing_seed = 0;
@@ -29,7 +30,8 @@ struct SimulationFigures {
   std::size_t length = 0;
 
   Json to_json(bool violation) const {
-    Json out{{"runs", runs}, {"runs_asked", runs_asked}, {"depth", depth}, {"seed", seed}, {"swarm", swarm}, {"steps", steps}};
+    Json out{{"runs", runs}, {"runs_asked", runs_asked}, {"depth", depth}, {"seed", seed}, {"swarm", swarm},
+             {"mix", swarm ? "swarm" : mixed ? "mixed" : "uniform"}, {"steps", steps}};
     if (violation) {
       out["failing_run"] = failing_run;
       out["failing_seed"] = failing_seed;
@@ -145,6 +147,7 @@ CheckReport make_simulation_report(const M& model, const SimulateResult<M>& resu
   sim.depth = options.depth;
   sim.seed = options.seed;
   sim.swarm = options.swarm;
+  sim.mixed = options.mixed;
   sim.steps = result.steps;
   if (result.outcome == Outcome::violation) {
     sim.failing_run = result.failing_run;

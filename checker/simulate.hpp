@@ -32,7 +32,8 @@ struct SimulateOptions {
   std::uint64_t runs = 1000;
   std::uint32_t depth = 100;  // steps per run at most
   std::uint64_t seed = 1;
-  bool swarm = false;
+  bool swarm = false;  // every run draws its own mix of action kinds (swarm testing)
+  bool mixed = false;  // runs of odd seed draw a swarm mix, the others weigh every kind alike
   bool shrink = true;
   unsigned workers = 1;
   Progress::Mode progress = Progress::Mode::quiet;
@@ -104,7 +105,7 @@ class Simulator {
   // failing walk shrinks to a run the explorer could find).
   std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace) {
     std::mt19937_64 rng(splitmix64(seed));
-    const auto weights = draw_weights(rng);
+    const auto weights = draw_weights(rng, options_.swarm || (options_.mixed && (seed & 1) != 0));
     const auto initial = model_.initial_states();
     trace.clear();
     trace.push_back(Step{std::nullopt, initial[rng() % initial.size()]});
@@ -136,12 +137,12 @@ class Simulator {
   }
 
   static constexpr std::size_t kinds = static_cast<std::size_t>(ActionKind::other) + 1;  // client weighs as request
-  // Uniform weights, or in swarm mode each kind off with probability 1/3 and otherwise 1..8;
+  // Uniform weights, or for a swarm run each kind off with probability 1/3 and otherwise 1..8;
   // deliveries always stay on (without them nothing happens).
-  std::array<unsigned, kinds> draw_weights(std::mt19937_64& rng) const {
+  std::array<unsigned, kinds> draw_weights(std::mt19937_64& rng, bool swarm) const {
     std::array<unsigned, kinds> weights;
     weights.fill(1);
-    if (!options_.swarm) return weights;
+    if (!swarm) return weights;
     for (auto& w : weights) w = (rng() % 3 == 0) ? 0 : static_cast<unsigned>(1 + rng() % 8);
     weights[static_cast<std::size_t>(ActionKind::deliver)] = std::max(1u, weights[static_cast<std::size_t>(ActionKind::deliver)]);
     return weights;

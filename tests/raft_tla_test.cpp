@@ -30,9 +30,9 @@ Log log_of(std::initializer_list<std::pair<int, int>> entries) {
   return log;
 }
 
-std::vector<Successor> next_of(const Config& c, const State& s) {
-  std::vector<Successor> out;
-  successors(c, s, out);
+std::vector<raft_tla::Successor> next_of(const Config& c, const State& s) {
+  std::vector<raft_tla::Successor> out;
+  raft_tla::successors(c, s, out);
   return out;
 }
 
@@ -74,7 +74,7 @@ CheckReport check(const Config& c, int workers = 2) {
 TEST(RaftTla, reaches_tlcs_distinct_states_at_the_reference_bounds) {
   for (int workers : {1, 2}) {
     const CheckReport report = check(config(3, 1, 2, 0, 1, 1), workers);
-    EXPECT_EQ(report.result, "ok");
+    EXPECT_EQ(report.outcome, Outcome::ok);
     EXPECT_EQ(report.stats.distinct_states, 705532u) << workers << " workers";
     EXPECT_EQ(report.stats.depth, 38u) << workers << " workers";
   }
@@ -98,7 +98,7 @@ TEST(RaftTla, reaches_tlcs_distinct_states_and_depth_at_other_bounds) {
   for (const Case& c : cases) {
     const CheckReport report = check(c.config);
     const std::string bounds = to_json_value(c.config).dump();
-    EXPECT_EQ(report.result, "ok") << bounds;
+    EXPECT_EQ(report.outcome, Outcome::ok) << bounds;
     EXPECT_EQ(report.stats.distinct_states, c.distinct) << bounds;
     EXPECT_EQ(report.stats.depth + 1, c.tlc_depth) << bounds;
   }

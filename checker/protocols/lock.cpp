@@ -187,6 +187,21 @@ ProtocolEntry lock_protocol() {
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
+  // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots.
+  entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
+                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8"};
+  // --budget: one replica, then two with snapshots, a second term, two replicas with two clients, the
+  // defaults, retries. Cheap rungs first: two replicas and two pausing clients are 6M states
+  // under Multi-Paxos, with snapshots 31M.
+  entry.budget_ladder = {
+      {"--nodes", "1", "--crashes", "0", "--retries", "1"},
+      {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+      {"--max-term", "2", "--pauses", "0", "--crashes", "0"},
+      {"--max-term", "2", "--clients", "1", "--pauses", "0"},
+      {"--nodes", "2", "--crashes", "0"},
+      {"--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+      {},
+      {"--max-term", "2", "--retries", "1"}};
   entry.check = [](const ProtocolArgs& args) { return check_lock(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_lock(options_of(args), s); };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {

@@ -95,6 +95,18 @@ ProtocolEntry multipaxos_protocol() {
   entry.description = "Multi-Paxos replicating a register, with crashes, drops, duplicates and snapshots";
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<multipaxos::Bug>(MultiPaxosRegister::bug_description, found);
+  // Random walks go wide: more rounds, slots, requests, messages in flight, faults, snapshots.
+  entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
+                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8"};
+  // --budget: one round, then more requests, crashes, slots with snapshots, rounds, faults.
+  entry.budget_ladder = {
+      {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "0"},
+      {"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "0"},
+      {"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "1"},
+      {"--max-round", "1", "--max-slot", "2", "--requests", "2", "--crashes", "0", "--max-messages", "5", "--snapshot-every", "1"},
+      {"--max-round", "2", "--max-slot", "1", "--requests", "1", "--crashes", "1"},
+      {"--max-round", "2", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--max-messages", "4"},
+      {"--max-round", "3", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"}};
   entry.switches = {refine_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_multipaxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {

@@ -80,6 +80,16 @@ ProtocolEntry paxos_protocol() {
   entry.switches = {{any_node_flag, "Clients may send to any node (default: client i talks to node i; equal up to renaming)"},
                     refine_switch()};
   entry.bugs = bug_specs<paxos::Bug>(paxos::Paxos::bug_description, found);
+  // Random walks go wide: more rounds and faults than a breadth-first search could enumerate.
+  entry.simulate_defaults = {"--max-round", "5", "--crashes", "3", "--drops", "3", "--duplicates", "3"};
+  // --budget: no faults, then each fault, then more rounds and faults.
+  entry.budget_ladder = {{"--max-round", "1", "--crashes", "0", "--drops", "0", "--duplicates", "0"},
+                         {"--max-round", "2", "--crashes", "0", "--drops", "0", "--duplicates", "0"},
+                         {"--max-round", "2", "--crashes", "1", "--drops", "0", "--duplicates", "0"},
+                         {"--max-round", "2", "--crashes", "1", "--drops", "1", "--duplicates", "1"},
+                         {"--max-round", "3", "--crashes", "1", "--drops", "1", "--duplicates", "1"},
+                         {"--max-round", "3", "--crashes", "2", "--drops", "1", "--duplicates", "1"},
+                         {"--max-round", "4", "--crashes", "2", "--drops", "2", "--duplicates", "2"}};
   entry.check = [](const ProtocolArgs& args) { return check_paxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_paxos(options_of(args), s); };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {

@@ -65,6 +65,8 @@ ProtocolEntry paxos_tla_protocol() {
   entry.description = "Lamport's Paxos.tla, action for action (TLC's state count)";
   entry.options = option_specs(fields());
   entry.switches = {refine_switch()};
+  entry.simulate_defaults = {"--ballots", "8", "--values", "3"};
+  entry.budget_ladder = {{"--ballots", "2"}, {"--ballots", "3"}, {"--ballots", "4"}, {"--ballots", "5"}};
   entry.validate = [](const ProtocolArgs& args) {
     return paxos_tla::validate(config_of(options_from(args, fields())));
   };

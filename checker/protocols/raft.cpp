@@ -101,6 +101,23 @@ ProtocolEntry raft_protocol() {
   entry.description = "Raft replicating a register, with crashes, drops and duplicates";
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
+  // Random walks go wide: more terms, entries, requests, messages in flight and faults than a
+  // breadth-first search could enumerate, and snapshots.
+  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
+                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8"};
+  // --budget: one term of elections, then entries, crashes, snapshots, more terms and requests.
+  entry.budget_ladder = {
+      {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},
+      {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3"},
+      {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
+      {"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+      {"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
+      {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},
+      {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},
+      {"--max-term", "4", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},
+      {"--max-term", "4", "--max-log", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"},
+      {"--max-term", "5", "--max-log", "3", "--requests", "3", "--crashes", "1", "--drops", "1", "--duplicates", "1",
+       "--max-messages", "4"}};
   entry.switches = {refine_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };

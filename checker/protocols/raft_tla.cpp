@@ -1,4 +1,6 @@
 // `lockstep check raft-tla`: Ongaro's raft.tla, action for action; its registry entry.
+#include <stdexcept>
+
 #include "checker/protocols/entry.hpp"
 #include "checker/protocols/raft.hpp"
 #include "checker/protocols/raft_tla_model.hpp"
@@ -47,6 +49,10 @@ std::string validate(const RaftTlaCheckOptions& o) {
 }
 
 CheckReport check_raft_tla(const RaftTlaCheckOptions& o) {
+  if (o.explore.symmetry) {
+    throw std::invalid_argument("--symmetry: raft-tla has no symmetry reduction (it counts TLC's states, without symmetry sets)");
+  }
+  if (o.explore.por) throw std::invalid_argument("--por: raft-tla declares no independent actions");
   const RaftTlaModel model(config_of(o));
   return make_report(model, explore(model, o.explore), bounds_json(o));
 }
@@ -61,6 +67,12 @@ ProtocolEntry raft_tla_protocol() {
   entry.name = "raft-tla";
   entry.description = "Ongaro's raft.tla, action for action, under TLC's state constraint (TLC's state count)";
   entry.options = option_specs(fields());
+  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--values", "2", "--max-dup", "2", "--max-msgs", "6"};
+  entry.budget_ladder = {{"--max-term", "2", "--max-log", "0", "--max-msgs", "1"},
+                         {"--max-term", "2", "--max-log", "1", "--max-msgs", "1"},
+                         {"--max-term", "3", "--max-log", "1", "--max-msgs", "1"},
+                         {"--max-term", "3", "--max-log", "1", "--max-msgs", "2"},
+                         {"--max-term", "3", "--max-log", "2", "--max-msgs", "2"}};
   entry.validate = [](const ProtocolArgs& args) { return raft_tla::validate(config_of(options_from(args, fields()))); };
   entry.check = [](const ProtocolArgs& args) { return check_raft_tla(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft_tla(options_of(args), s); };

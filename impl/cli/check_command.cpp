@@ -20,8 +20,12 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <string>
 #include <optional>
 #include <thread>
@@ -54,6 +58,7 @@ struct CommonFlags {
   std::string checkpoint;
   std::string checkpoint_every;  // "" = 10m
   std::string resume;
+  std::string budget;  // --budget: "" = one run at the given bounds
 };
 
 // --property NAME (repeatable) and --list-properties, on check and simulate.
@@ -103,6 +108,9 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--workers", flags.workers, "Threads exploring in parallel (0 = every core)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  command->add_option("--budget", flags.budget,
+                      "Deepen the bounds in turn (the protocol's ladder: terms, logs, requests, messages in flight, faults), "
+                      "each exhaustively, while this time lasts (30s, 10m, 2h); bounds given by hand stay fixed");
   command->add_flag("--distributed", flags.distributed,
                     "Spread the search over the processes of `mpirun -n N` (Open MPI), each owning a share of the "
                     "states; --workers and --memory are per process");
@@ -452,7 +460,8 @@ std::string checkpoint_text(const CheckReport& report) {
 }
 
 int report_and_exit(const CheckReport& report, const std::string& title, const CommonFlags& flags,
-                    const std::string& default_trace) {
+                    const std::string& default_trace, const Json& extra_json = Json(nullptr),
+                    const std::vector<std::string>& extra_lines = {}) {
   std::string trace_path;
   std::string trace_error;
   if (!report.trace.is_null()) {
@@ -507,6 +516,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
     if (!report.warning.empty()) out["warning"] = report.warning;
     if (!report.checkpoint.dir.empty()) out["checkpoint"] = checkpoint_json(report.checkpoint);
     if (!trace_error.empty()) out["trace_error"] = trace_error;
+    if (extra_json.is_object()) out.update(extra_json);
     fmt::print("{}\n", out.dump());
   } else {
     switch (report.outcome) {
@@ -563,6 +573,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
         fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
       }
     }
+    for (const std::string& line : extra_lines) fmt::print("{}\n", line);
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
   }
   return exit_code_of(report.outcome);
@@ -570,10 +581,13 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
 
 
 struct SimulationFlags {
-  std::uint64_t runs = 1000;
+  // 10,000 walks of 100 steps at the wide simulate bounds: a few seconds, and every seeded bug
+  // found (tests/defaults_test.cpp) with about twice the walks the slowest needs.
+  std::uint64_t runs = 10000;
   std::uint32_t depth = 100;
   std::string seed = "1";
   bool swarm = false;
+  std::string mix = "mixed";
   bool no_shrink = false;
 };
 
@@ -581,7 +595,12 @@ void add_simulation_flags(CLI::App* command, SimulationFlags& flags) {
   command->add_option("--runs", flags.runs, "Random walks")->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))->capture_default_str();
   command->add_option("--depth", flags.depth, "Steps per walk at most")->check(CLI::Range(1u, 1000000u))->capture_default_str();
   command->add_option("--seed", flags.seed, "Seed of run 0 (0 to 2^64 - 1); run i uses seed+i")->capture_default_str();
-  command->add_flag("--swarm", flags.swarm, "Swarm testing: each run draws its own mix of action kinds from its seed");
+  command->add_option("--mix", flags.mix,
+                      "How a walk weighs the kinds of action: uniform (all alike), swarm (each run draws its own mix from its "
+                      "seed: some kinds off, others favoured) or mixed (odd seeds swarm, even seeds uniform)")
+      ->check(CLI::IsMember({"uniform", "swarm", "mixed"}))
+      ->capture_default_str();
+  command->add_flag("--swarm", flags.swarm, "Every run a swarm run (the same as --mix swarm)");
   command->add_flag("--no-shrink", flags.no_shrink, "Report a failing run as it is, without shrinking it");
 }
 
@@ -600,7 +619,8 @@ SimulateOptions simulate_options(const CommonFlags& flags, const SimulationFlags
   options.runs = simulation.runs;
   options.depth = simulation.depth;
   options.seed = parse_seed(simulation.seed);
-  options.swarm = simulation.swarm;
+  options.swarm = simulation.swarm || simulation.mix == "swarm";
+  options.mixed = !options.swarm && simulation.mix == "mixed";
   options.shrink = !simulation.no_shrink;
   options.progress = Progress::mode_for_stderr(flags.quiet || flags.json);
   options.workers = explore_options(flags).workers;
@@ -656,7 +676,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
     }
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
     fmt::print("  runs       {} ({} steps), seeds {} to {}, {}\n", group(sim.runs), group(report.stats.states_generated),
-               sim.seed, sim.seed + std::max<std::uint64_t>(sim.runs, 1) - 1, sim.swarm ? "swarm" : "uniform action mix");
+               sim.seed, sim.seed + std::max<std::uint64_t>(sim.runs, 1) - 1, sim.swarm ? "swarm" : sim.mixed ? "mixed action mix (odd seeds swarm)" : "uniform action mix");
     fmt::print("  time       {:.2f} s, {} steps/s\n", report.seconds, group(static_cast<std::uint64_t>(steps_per_second)));
     if (report.outcome == Outcome::violation) {
       fmt::print("  trace      {} steps{} (the run had {}){}\n", report.trace_lines.size() - 1,
@@ -761,6 +781,137 @@ int check_distributed(const ProtocolEntry& entry, ProtocolArgs& args, const Comm
   return exit_incomplete;  // not reached: abort() does not return
 }
 
+// The protocol flags a user gave on the command line (the rest are defaults a ladder may change).
+std::set<std::string> flags_given(const CLI::App* command, const ProtocolEntry& entry) {
+  std::set<std::string> given;
+  for (const OptionSpec& o : entry.options) {
+    if (command->count(o.flag) > 0) given.insert(o.flag);
+  }
+  for (const SwitchSpec& s : entry.switches) {
+    if (command->count(s.flag) > 0) given.insert(s.flag);
+  }
+  for (const ChoiceSpec& c : entry.choices) {
+    if (command->count(c.flag) > 0) given.insert(c.flag);
+  }
+  return given;
+}
+
+// Sets the interrupt flag every search polls when the budget runs out (or never, once it is
+// destroyed first). Ctrl-C sets the same flag.
+class BudgetClock {
+ public:
+  explicit BudgetClock(double seconds)
+      : until_(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                       std::chrono::duration<double>(seconds))),
+        thread_([this] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!done_changed_.wait_until(lock, until_, [this] { return done_; })) {
+            expired_ = true;
+            interrupt_requested.store(true);
+          }
+        }) {}
+  ~BudgetClock() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    done_changed_.notify_all();
+    thread_.join();
+  }
+  bool expired() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return expired_;
+  }
+  double left() const {
+    return std::chrono::duration<double>(until_ - std::chrono::steady_clock::now()).count();
+  }
+
+ private:
+  std::chrono::steady_clock::time_point until_;
+  mutable std::mutex mutex_;
+  std::condition_variable done_changed_;
+  bool done_ = false;
+  bool expired_ = false;
+  std::thread thread_;
+};
+
+// `check ... --budget 10m`: the protocol's ladder of bounds, rung by rung, each explored
+// exhaustively, until a violation (reported as `check` reports one: found at the smallest rung
+// that reaches it, so its trace is short), the end of the ladder, or the end of the budget. The
+// report says every rung's figures and the largest bounds explored completely.
+int check_with_budget(const ProtocolEntry& entry, const ProtocolArgs& given_args, const CommonFlags& flags,
+                      const std::set<std::string>& given) {
+  if (flags.distributed || !flags.checkpoint.empty() || !flags.resume.empty()) {
+    throw UsageError("--budget runs one search after another: it does not combine with --distributed, --checkpoint or --resume");
+  }
+  if (entry.budget_ladder.empty()) throw UsageError("--budget: " + entry.name + " has no ladder of bounds to climb");
+  const double seconds = parse_duration("--budget", flags.budget);
+  if (seconds <= 0) throw UsageError("--budget: must be more than 0");
+  const bool speak = !flags.quiet && !flags.json;
+  stop_on_signals();
+  BudgetClock clock(seconds);
+  Json rungs = Json::array();
+  std::vector<std::string> lines{fmt::format("  budget     {} rungs of {}; bounds given by hand kept: {}", entry.budget_ladder.size(),
+                                             flags.budget, given.empty() ? "none" : fmt::format("{}", fmt::join(given, " ")))};
+  std::optional<CheckReport> last;       // the last rung's report
+  std::optional<CheckReport> last_pass;  // the last rung completed with no violation and not vacuous
+  ProtocolArgs last_args = given_args;
+  ProtocolArgs pass_args = given_args;
+  Json largest_completed = nullptr;
+  std::size_t completed = 0;
+  for (std::size_t r = 0; r < entry.budget_ladder.size(); ++r) {
+    ProtocolArgs args = given_args;
+    entry.apply_flags(args, entry.budget_ladder[r], given);
+    if (const std::string error = entry.check_args(args); !error.empty()) {
+      throw UsageError("--budget: rung " + std::to_string(r + 1) + " with these flags: " + error);
+    }
+    args.explore = explore_options(flags);
+    CheckReport report = entry.check(args);
+    complete_report(entry, args, flags, args.explore, report);
+    const bool stopped = report.outcome == Outcome::incomplete;
+    Json rung{{"rung", r + 1},
+              {"bounds", report.bounds},
+              {"result", stopped && clock.expired() ? "budget spent" : std::string(outcome_name(report.outcome))},
+              {"distinct_states", report.stats.distinct_states},
+              {"depth", report.stats.depth},
+              {"seconds", report.seconds}};
+    if (!report.property.empty()) rung["invariant"] = report.property;
+    rungs.push_back(rung);
+    const std::string line = fmt::format("  rung {:>2}   {}: {}, {} distinct states, {:.2f} s", r + 1, bounds_text(report.bounds),
+                                         rung["result"].get<std::string>(), group(report.stats.distinct_states), report.seconds);
+    lines.push_back(line);
+    if (speak) fmt::print(stderr, "lockstep: --budget{}\n", line.substr(1));
+    if (report.outcome == Outcome::ok || report.outcome == Outcome::vacuous) {  // explored completely
+      ++completed;
+      largest_completed = report.bounds;
+    }
+    if (report.outcome == Outcome::ok) {
+      last_pass = report;
+      pass_args = args;
+    }
+    last_args = args;
+    last = std::move(report);
+    if (stopped || last->outcome == Outcome::violation || clock.left() <= 0) break;
+  }
+  lines.push_back(largest_completed.is_null() ? std::string("  largest    no rung completed within the budget")
+                                              : "  largest    bounds explored completely: " + bounds_text(largest_completed));
+  Json budget{{"seconds", seconds},
+              {"rungs", rungs},
+              {"completed", completed},
+              {"ladder", entry.budget_ladder.size()},
+              {"largest_completed", largest_completed},
+              {"spent", clock.expired()}};
+  // A violation is the result. Otherwise, if some rung passed (no violation, every sometimes
+  // property reached), the run passes, reported at the last such rung, whether the budget then
+  // ran out or a later rung was vacuous; else the last rung's outcome stands (incomplete: exit 3).
+  const bool violation = last->outcome == Outcome::violation;
+  const CheckReport& report = violation || !last_pass ? *last : *last_pass;
+  const ProtocolArgs& report_args = violation || !last_pass ? last_args : pass_args;
+  const std::string title = run_title("check", report_args, entry.name) + " --budget " + flags.budget;
+  return report_and_exit(report, title, flags, entry.name + bug_suffix(report_args) + ".itf.json", Json{{"budget", budget}},
+                         lines);
+}
+
 // Declares `check <name>` and `simulate <name>` for one registry entry, and what each runs.
 void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& commands, const ProtocolEntry& entry) {
   {
@@ -770,9 +921,10 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     add_protocol_options(command, entry, *args);
     add_common_flags(command, *flags);
     commands.push_back({command, [=, &entry]() -> int {
-                          if (flags->distributed) return check_distributed(entry, *args, *flags);
+                          if (flags->distributed && flags->budget.empty()) return check_distributed(entry, *args, *flags);
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           if (flags->list_properties) return list_properties(entry, *args, flags->json);
+                          if (!flags->budget.empty()) return check_with_budget(entry, *args, *flags, flags_given(command, entry));
                           args->explore = explore_options(*flags);
                           args->explore.checkpoint.identity = checkpoint_identity(entry, *args, args->explore);
                           stop_on_signals();
@@ -783,7 +935,9 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                         }});
   }
   {
+    // simulate's own defaults (wider than check's), shown by --help and overridden by the flags.
     auto args = std::make_shared<ProtocolArgs>(entry.defaults());
+    entry.apply_flags(*args, entry.simulate_defaults);
     auto flags = std::make_shared<CommonFlags>();
     auto simulation = std::make_shared<SimulationFlags>();
     CLI::App* command = simulate->add_subcommand(entry.name, entry.description);

@@ -1,0 +1,100 @@
+// Defaults that find bugs (issue 15, item 4), as a user runs them: `simulate` with no bounds
+// given finds every seeded bug; `check --budget` climbs a protocol's ladder of bounds, keeps the
+// bounds given by hand, reports every rung, and finds a bug that the default bounds miss.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "checker/registry.hpp"
+#include "model/core/json.hpp"
+#include "tests/support/run_command.hpp"
+
+namespace lockstep {
+namespace {
+
+using testing::CommandResult;
+using testing::lockstep;
+
+// The flags a bug needs beyond bounds: the consensus protocol a lock bug belongs to.
+std::string protocol_choice(const BugSpec& bug) {
+  for (std::size_t i = 0; i + 1 < bug.bounds.size(); ++i) {
+    if (bug.bounds[i] == "--consensus") return " --consensus " + bug.bounds[i + 1];
+  }
+  return "";
+}
+
+TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
+  std::size_t bugs = 0;
+  for (const ProtocolEntry& entry : protocols()) {
+    for (const BugSpec& bug : entry.bugs) {
+      ++bugs;
+      const std::string command = "simulate " + entry.name + " --bug " + bug.name + protocol_choice(bug) +
+                                  " --json --quiet --trace-out /dev/null";
+      const CommandResult r = lockstep(command);
+      ASSERT_EQ(r.exit_code, 1) << command << "\n" << r.out << r.err;
+      const Json json = Json::parse(r.out);
+      EXPECT_EQ(json["result"], "violation") << command << "\n" << r.out;
+      EXPECT_EQ(json["simulation"]["mix"], "mixed") << command;
+    }
+  }
+  EXPECT_EQ(bugs, 20u);
+}
+
+// The wider simulate defaults walk the correct protocols without a false alarm.
+TEST(SimulateDefaults, the_correct_protocols_pass_at_the_wider_bounds) {
+  for (const ProtocolEntry& entry : protocols()) {
+    const std::string command = "simulate " + entry.name + " --json --quiet --runs 300";
+    const CommandResult r = lockstep(command);
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.out << r.err;
+  }
+  const Json help = Json::parse(lockstep("simulate raft --runs 1 --json --quiet").out);
+  EXPECT_GT(help["bounds"]["max_term"].get<int>(), 3);  // beyond check's default
+  EXPECT_GT(help["bounds"]["max_messages"].get<int>(), 3);
+}
+
+// commit-previous-term (Raft's Figure 8) needs four terms: the default bounds (three) miss it,
+// and --budget finds it on the way up, with bounds no larger than the rung that reaches it.
+TEST(Budget, climbs_the_ladder_until_the_bug_and_reports_every_rung) {
+  EXPECT_EQ(lockstep("check raft --bug commit-previous-term --crashes 0 --max-log 1 --quiet --trace-out /dev/null").exit_code, 0);
+  const CommandResult r =
+      lockstep("check raft --bug commit-previous-term --budget 10m --json --quiet --trace-out /dev/null");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_EQ(json["result"], "violation");
+  EXPECT_EQ(json["bounds"]["max_term"], 4);
+  const Json& budget = json["budget"];
+  ASSERT_GE(budget["rungs"].size(), 2u) << budget.dump();
+  for (std::size_t k = 0; k + 1 < budget["rungs"].size(); ++k) {
+    const std::string result = budget["rungs"][k]["result"].get<std::string>();
+    EXPECT_TRUE(result == "ok" || result == "vacuous") << k << ": " << result;  // explored completely
+  }
+  EXPECT_EQ(budget["rungs"].back()["result"], "violation");
+  EXPECT_EQ(budget["completed"], budget["rungs"].size() - 1);
+  EXPECT_FALSE(budget["largest_completed"].is_null());
+}
+
+TEST(Budget, keeps_the_bounds_given_by_hand_and_passes_at_the_largest_completed) {
+  const CommandResult r = lockstep("check paxos-tla --acceptors 2 --budget 20s --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const Json json = Json::parse(r.out);
+  const Json& rungs = json["budget"]["rungs"];
+  ASSERT_FALSE(rungs.empty());
+  for (const Json& rung : rungs) EXPECT_EQ(rung["bounds"]["acceptors"], 2) << rung.dump();
+  EXPECT_EQ(json["budget"]["largest_completed"]["acceptors"], 2);
+  const CommandResult text = lockstep("check raft-tla --budget 20s --quiet");
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("  rung  1   "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("  largest    bounds explored completely: "), std::string::npos) << text.out;
+}
+
+TEST(Budget, bad_budgets_and_combinations_exit_2_with_one_line) {
+  for (const std::string bad : {"--budget abc", "--budget 0", "--budget -5s", "--budget 10x", "--budget 1m --resume /tmp/x",
+                                "--budget 1m --checkpoint /tmp/lockstep-budget-checkpoint"}) {
+    const CommandResult r = lockstep("check paxos " + bad + " --quiet");
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out;
+    EXPECT_EQ(testing::line_count(r.err), 1) << bad << ": " << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -22,6 +22,42 @@ TEST(Registry, names_are_unique_and_found) {
   EXPECT_EQ(protocol_names().size(), protocols().size());
 }
 
+// simulate's defaults and every rung of a --budget ladder are valid arguments, for the correct
+// protocol and for every seeded bug (with the protocol choices the bug needs, e.g. the lock's
+// consensus); flags kept by hand are left alone.
+TEST(Registry, simulate_defaults_and_budget_rungs_are_valid_arguments) {
+  for (const ProtocolEntry& entry : protocols()) {
+    EXPECT_FALSE(entry.simulate_defaults.empty()) << entry.name;
+    EXPECT_FALSE(entry.budget_ladder.empty()) << entry.name;
+    std::vector<ProtocolArgs> starts{entry.defaults()};
+    for (const BugSpec& bug : entry.bugs) {
+      ProtocolArgs args = entry.defaults();
+      args.bug = bug.name;
+      for (std::size_t i = 0; i + 1 < bug.bounds.size(); ++i) {
+        if (bug.bounds[i] == "--consensus") entry.apply_flags(args, {bug.bounds[i], bug.bounds[i + 1]});
+      }
+      starts.push_back(args);
+    }
+    for (const ProtocolArgs& start : starts) {
+      ProtocolArgs simulate = start;
+      entry.apply_flags(simulate, entry.simulate_defaults);
+      EXPECT_EQ(entry.check_args(simulate), "") << entry.name << " " << start.bug;
+      for (std::size_t r = 0; r < entry.budget_ladder.size(); ++r) {
+        ProtocolArgs rung = start;
+        entry.apply_flags(rung, entry.budget_ladder[r]);
+        EXPECT_EQ(entry.check_args(rung), "") << entry.name << " " << start.bug << " rung " << r + 1;
+      }
+    }
+    if (!entry.options.empty()) {  // a flag kept by hand keeps its value
+      const std::string flag = entry.options.front().flag;
+      ProtocolArgs kept = entry.defaults();
+      kept.values[flag] = entry.options.front().min;
+      entry.apply_flags(kept, {flag, std::to_string(entry.options.front().max)}, {flag});
+      EXPECT_EQ(kept.get(flag), entry.options.front().min) << entry.name;
+    }
+  }
+}
+
 TEST(Registry, defaults_are_within_range_and_ranges_are_enforced) {
   for (const ProtocolEntry& entry : protocols()) {
     const ProtocolArgs defaults = entry.defaults();

@@ -382,6 +382,12 @@ void lockstep_decode(ByteReader& r, State& s) {
     decode_voter_logs(r, v.votes_granted, v.voter_log);
     r.raw(v.next_index.data(), static_cast<std::size_t>(n));
     r.raw(v.match_index.data(), static_cast<std::size_t>(n));
+    for (int j = 0; j < n; ++j) {
+      const auto k = static_cast<std::size_t>(j);
+      if (v.next_index[k] < 1 || v.next_index[k] > log_max + 2 || v.match_index[k] > log_max + 1) {
+        throw CodecError("a server's nextIndex or matchIndex is out of range");
+      }
+    }
   }
   const std::size_t messages = decode_size<decltype(s.messages)>(r);
   for (std::size_t k = 0; k < messages; ++k) {

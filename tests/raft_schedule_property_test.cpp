@@ -73,6 +73,42 @@ TEST(RaftSchedules, every_property_holds_on_three_nodes_with_snapshots) {
   expect_few_capacity_stops(check.stats, cases);
 }
 
+// Leader changes with partial replication over more terms (issue 15, item 4): the schedules where
+// Figure 8 of the Raft paper lives. A slow network (at most 3 messages in flight, so a heartbeat
+// cannot always go out and an entry stays on the servers it reached while leaders change), four
+// terms, two writes, long schedules with the default mix. The correct Raft keeps every property;
+// the same schedules find commit_previous_term (Figure 8), which the fast-network schedules above
+// miss (100,000 cases did not find it).
+RaftWorld churn_world(raft::Bug bug) {
+  std::vector<PendingRequest<RaftRegister>> pending;
+  for (std::uint8_t r = 1; r <= 2; ++r) pending.push_back({NodeId{}, raft::request_for<sm::Register>(r)});
+  return RaftWorld(raft::model_config<sm::Register>(3, 4, 1, bug), WorldBounds{3, 6, 6, 3}, pending);
+}
+
+testing::ScheduleProfile churn_profile() {
+  testing::ScheduleProfile profile;
+  profile.length_max = 200;
+  profile.swarm = false;
+  return profile;
+}
+
+TEST(RaftSchedules, every_property_holds_under_leader_churn_on_a_slow_network) {
+  const RaftWorld world = churn_world(raft::Bug::none);
+  const int cases = testing::property_cases(10000);
+  const auto check = testing::check_safety("raft-churn-3", world, churn_profile(), cases);
+  ASSERT_FALSE(check.result.failed) << check.result.message;
+  expect_few_capacity_stops(check.stats, cases);
+}
+
+TEST(RaftSchedules, leader_churn_on_a_slow_network_finds_figure_8) {
+  const RaftWorld world = churn_world(raft::Bug::commit_previous_term);
+  const auto check = testing::check_safety("raft-churn-figure-8", world, churn_profile(), testing::property_cases(40000));
+  ASSERT_TRUE(check.result.failed) << "Figure 8 not found in " << check.result.cases << " cases";
+  ASSERT_TRUE(check.failure);
+  EXPECT_TRUE(check.failure->property == "RAFT-LeaderCompleteness" || check.failure->property == "RAFT-StateMachineSafety")
+      << check.failure->property;
+}
+
 TEST(RaftSchedules, every_property_holds_on_five_nodes) {
   const RaftWorld world = raft_world(5, 8, 5);
   testing::ScheduleProfile profile;

@@ -126,7 +126,7 @@ TEST(Cli, raft_tla_reference_mode_reports_tlc_count_and_refuses_bounds_it_cannot
   EXPECT_EQ(json["bounds"]["servers"], 3);
   EXPECT_EQ(json["bounds"]["max_msgs"], 1);
   for (const std::string bad : {"--servers 6", "--servers 0", "--max-term 0", "--max-term 16", "--max-log 8",
-                                "--max-dup 0", "--max-msgs 13", "--values 0", "--symmetry", "--por", "--refine"}) {
+                                "--max-dup 0", "--max-dup 255", "--max-msgs 13", "--values 0", "--symmetry", "--por", "--refine"}) {
     const Outcome refused = run("check raft-tla " + bad);
     EXPECT_EQ(refused.exit_code, 2) << bad << ": " << refused.out;
     EXPECT_EQ(lines(refused.err), 1) << bad << ": " << refused.err;

@@ -30,7 +30,7 @@ inline constexpr int values_max = 15;     // an entry packs its value in 4 bits
 inline constexpr int term_max = 15;       // ... and its term in 4 bits
 inline constexpr int log_max = 7;         // MaxLogLen; a log holds one more, for the step beyond it
 inline constexpr int messages_max = 12;   // MaxMsgs; the bag holds one more, for the step beyond it
-inline constexpr int dup_max = 255;
+inline constexpr int dup_max = 254;  // MaxDup; a count of 255 is the step beyond it
 inline constexpr std::size_t elections_capacity = 24;
 inline constexpr std::size_t all_logs_capacity = 128;
 

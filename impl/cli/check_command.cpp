@@ -904,9 +904,11 @@ int check_with_budget(const ProtocolEntry& entry, const ProtocolArgs& given_args
   // A violation is the result. Otherwise, if some rung passed (no violation, every sometimes
   // property reached), the run passes, reported at the last such rung, whether the budget then
   // ran out or a later rung was vacuous; else the last rung's outcome stands (incomplete: exit 3).
-  const bool violation = last->outcome == Outcome::violation;
-  const CheckReport& report = violation || !last_pass ? *last : *last_pass;
-  const ProtocolArgs& report_args = violation || !last_pass ? last_args : pass_args;
+  // A Ctrl-C (not the budget) ends the run as it ends any check: incomplete, exit 3.
+  const bool interrupted = last->outcome == Outcome::incomplete && !clock.expired();
+  const bool last_stands = last->outcome == Outcome::violation || interrupted || !last_pass;
+  const CheckReport& report = last_stands ? *last : *last_pass;
+  const ProtocolArgs& report_args = last_stands ? last_args : pass_args;
   const std::string title = run_title("check", report_args, entry.name) + " --budget " + flags.budget;
   return report_and_exit(report, title, flags, entry.name + bug_suffix(report_args) + ".itf.json", Json{{"budget", budget}},
                          lines);

@@ -113,7 +113,7 @@ TEST(RaftTla, init_enables_restart_and_timeout_and_every_step_records_the_logs) 
   for (const auto& [action, s] : next) {
     EXPECT_TRUE(std::holds_alternative<Restart>(action) || std::holds_alternative<Timeout>(action));
     ASSERT_EQ(s.all_logs.size(), 1u);
-    EXPECT_EQ(s.all_logs[0], Log{});
+    EXPECT_EQ(*s.all_logs.begin(), Log{});
   }
   EXPECT_NE(next[0].state, initial_state(c));  // Restart(s1) changes allLogs only
 }
@@ -238,8 +238,8 @@ TEST(RaftTla, the_invariants_catch_states_that_break_them) {
   two.servers[2].current_term = 2;
   EXPECT_TRUE(one_leader_per_term(c, two));
   State elections = s;
-  elections.elections.push_back(Election{2, 0, 0b011, Log{}, {}});
-  elections.elections.push_back(Election{2, 1, 0b110, Log{}, {}});
+  elections.elections.insert(Election{2, 0, 0b011, Log{}, {}});
+  elections.elections.insert(Election{2, 1, 0b110, Log{}, {}});
   EXPECT_FALSE(election_safety(elections));
   State logs = s;
   logs.servers[0].log = log_of({{1, 1}, {2, 1}});
@@ -247,7 +247,7 @@ TEST(RaftTla, the_invariants_catch_states_that_break_them) {
   EXPECT_FALSE(log_matching(c, logs));
   logs.servers[1].log = log_of({{1, 1}});
   EXPECT_TRUE(log_matching(c, logs));
-  logs.all_logs.push_back(log_of({{1, 2}, {2, 1}}));  // a log of the past counts too
+  logs.all_logs.insert(log_of({{1, 2}, {2, 1}}));  // a log of the past counts too
   EXPECT_FALSE(log_matching(c, logs));
   State committed = s;
   committed.servers[0].log = log_of({{2, 1}});

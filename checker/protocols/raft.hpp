@@ -5,7 +5,6 @@
 
 #include "checker/report.hpp"
 #include "model/raft/raft.hpp"
-#include "model/raft/tla.hpp"
 
 namespace lockstep {
 

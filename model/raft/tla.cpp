@@ -341,10 +341,10 @@ void lockstep_encode(ByteWriter& w, const State& s) {
   out.byte(static_cast<std::uint8_t>(s.messages.size()));
   for (const BagItem& item : s.messages) {
     const Message& m = item.m;
-    const std::uint8_t head[9] = {static_cast<std::uint8_t>(m.mtype), m.mterm, m.msource, m.mdest, m.a, m.b, m.c, m.d,
-                                  item.count};
-    out.raw(head, sizeof head);
+    const std::uint8_t head[8] = {static_cast<std::uint8_t>(m.mtype), m.mterm, m.msource, m.mdest, m.a, m.b, m.c, m.d};
+    out.raw(head, sizeof head);  // as lockstep_encode(ByteWriter&, const Message&) writes it
     if (has_log(m.mtype)) out.log(m.mlog);
+    out.byte(item.count);
   }
   out.byte(static_cast<std::uint8_t>(s.elections.size()));
   for (const Election& e : s.elections) {
@@ -392,13 +392,9 @@ void lockstep_decode(ByteReader& r, State& s) {
   const std::size_t messages = decode_size<decltype(s.messages)>(r);
   for (std::size_t k = 0; k < messages; ++k) {
     BagItem item;
-    std::uint8_t head[9];
-    r.raw(head, sizeof head);
-    if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
-    if (head[2] >= n || head[3] >= n) throw CodecError("a message names no server");
-    item.m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
-    if (has_log(item.m.mtype)) lockstep_decode(r, item.m.mlog);
-    item.count = head[8];
+    lockstep_decode(r, item.m);
+    if (item.m.msource >= n || item.m.mdest >= n) throw CodecError("a message names no server");
+    item.count = r.byte();
     if (item.count == 0) throw CodecError("a message in the bag with no copy");
     s.messages.push_back(item);
   }
@@ -411,13 +407,13 @@ void lockstep_decode(ByteReader& r, State& s) {
     if (e.eleader >= servers_max) throw CodecError("an election names no leader");
     lockstep_decode(r, e.elog);
     decode_voter_logs(r, e.evotes, e.evoter_log);
-    s.elections.push_back(e);
+    s.elections.insert(e);
   }
   const std::size_t logs = decode_size<decltype(s.all_logs)>(r);
   for (std::size_t k = 0; k < logs; ++k) {
     Log log;
     lockstep_decode(r, log);
-    s.all_logs.push_back(log);
+    s.all_logs.insert(log);
   }
 }
 
@@ -487,12 +483,6 @@ void without_message(State& s, const Message& m) {
   }
 }
 
-template <class T, std::size_t N>
-void insert_sorted(SmallVec<T, N>& set, const T& value) {
-  const T* at = std::lower_bound(set.begin(), set.end(), value);
-  if (at != set.end() && *at == value) return;
-  set.insert(at, value);
-}
 
 Server server(int i) { return Server{static_cast<std::uint8_t>(i + 1)}; }
 
@@ -502,7 +492,7 @@ class Next {
  public:
   Next(const Config& c, const State& s, void* context, Emit emit) : c_(c), s_(s), base_(s), context_(context), emit_(emit) {
     // allLogs' = allLogs \cup {log[i] : i \in Server}: the same in every step, from this state's logs.
-    for (std::size_t i = 0; i < c.servers; ++i) insert_sorted(base_.all_logs, s.servers[i].log);
+    for (std::size_t i = 0; i < c.servers; ++i) base_.all_logs.insert(s.servers[i].log);
   }
 
   void all() {
@@ -618,7 +608,7 @@ class Next {
     e.evotes = v.votes_granted;
     e.elog = v.log;
     e.evoter_log = v.voter_log;
-    insert_sorted(next.elections, e);
+    next.elections.insert(e);
     emit(BecomeLeader{server(i)}, std::move(next));
   }
 

@@ -149,8 +149,8 @@ struct ServerVars {
 struct State {
   std::array<ServerVars, servers_max> servers{};
   SmallVec<BagItem, messages_max + 1> messages;
-  SmallVec<Election, elections_capacity> elections;
-  SmallVec<Log, all_logs_capacity> all_logs;
+  SmallSet<Election, elections_capacity> elections;
+  SmallSet<Log, all_logs_capacity> all_logs;
   friend bool operator==(const State&, const State&) = default;
 };
 void lockstep_encode(ByteWriter& w, const State& s);

@@ -137,12 +137,13 @@ const Json& variable(const Json& json, const char* name) {
   return json[name];
 }
 
-template <class T, std::size_t N>
-void insert_new(SmallVec<T, N>& set, const T& value, const std::string& path) {
-  const T* at = std::lower_bound(set.begin(), set.end(), value);
-  if (at != set.end() && *at == value) throw JsonError(path + ": appears twice");
-  if (set.size() == N) throw JsonError(path + ": more elements than the reference mode holds (" + std::to_string(N) + ")");
-  set.insert(at, value);
+template <class Set, class T>
+void insert_new(Set& set, const T& value, const std::string& path) {
+  if (set.contains(value)) throw JsonError(path + ": appears twice");
+  if (set.size() == Set::capacity()) {
+    throw JsonError(path + ": more elements than the reference mode holds (" + std::to_string(Set::capacity()) + ")");
+  }
+  set.insert(value);
 }
 
 }  // namespace
@@ -205,7 +206,11 @@ State state_from_json(const Config& c, const Json& json) {
     item.count = static_cast<std::uint8_t>(integer_from(bag[k][1], at + "[1]", 1, dup_max));
     const auto* found = std::find_if(s.messages.begin(), s.messages.end(), [&](const BagItem& x) { return x.m == item.m; });
     if (found != s.messages.end()) throw JsonError(at + ": the message appears twice in the bag");
-    insert_new(s.messages, item, at);
+    if (s.messages.size() == s.messages.capacity()) {
+      throw JsonError(at + ": more distinct messages than the reference mode holds (" +
+                      std::to_string(s.messages.capacity()) + ")");
+    }
+    s.messages.insert(std::lower_bound(s.messages.begin(), s.messages.end(), item), item);
   }
   const Json& elections = tagged(variable(json, "elections"), "#set", "elections");
   for (std::size_t k = 0; k < elections.size(); ++k) {

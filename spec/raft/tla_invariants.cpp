@@ -38,12 +38,10 @@ bool one_leader_per_term(const Config& c, const State& s) {
 
 bool election_safety(const State& s) {
   // elections is sorted by term first: records of one term are adjacent.
-  for (std::size_t k = 1; k < s.elections.size(); ++k) {
-    if (s.elections[k].eterm == s.elections[k - 1].eterm && s.elections[k].eleader != s.elections[k - 1].eleader) {
-      return false;
-    }
-  }
-  return true;
+  const auto same_term_other_leader = [](const Election& a, const Election& b) {
+    return a.eterm == b.eterm && a.eleader != b.eleader;
+  };
+  return std::adjacent_find(s.elections.begin(), s.elections.end(), same_term_other_leader) == s.elections.end();
 }
 
 bool log_matching(const Config& c, const State& s) {

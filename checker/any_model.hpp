@@ -24,6 +24,14 @@
 
 namespace lockstep {
 
+// An enabled action from a state, with the state it leads to (as JSON), and whether that state is
+// within the model's bounds (a state beyond them is checked, not expanded, by `check`).
+struct EnabledStep {
+  Json action;
+  Json next;
+  bool within_bounds;
+};
+
 // A shrunk run (checker/shrink.hpp) as JSON: [action, state] per step; the first step is the
 // initial state, its action null.
 struct ShrunkTrace {
@@ -59,6 +67,11 @@ class AnyModel {
   // The state that `action` leads to from `state`, if it is enabled there. Throws JsonError for a
   // state or an action that does not decode.
   virtual std::optional<Json> successor(const Json& state, const Json& action) const = 0;
+  // Every enabled action from `state`, in the model's order, with the state each leads to (the
+  // explorer's list of next steps). Throws JsonError for a state that does not decode.
+  virtual std::vector<EnabledStep> enabled(const Json& state) const = 0;
+  // Whether `check` expands `state` (it is within the model's bounds).
+  virtual bool within_bounds(const Json& state) const = 0;
   // Decodes and re-encodes: checks that a state or an action is well-formed (JsonError if not).
   virtual Json canonical_state(const Json& state) const = 0;
   virtual Json canonical_action(const Json& action) const = 0;
@@ -129,6 +142,14 @@ class AnyModelFor final : public AnyModel {
     if (!next) return std::nullopt;
     return model_.state_json(*next);
   }
+  std::vector<EnabledStep> enabled(const Json& state) const override {
+    std::vector<EnabledStep> out;
+    model_.for_each_successor(model_.state_from_json(state), [&](const Action& action, State&& next) {
+      out.push_back({to_json_value(action), model_.state_json(next), model_.within_bounds(next)});
+    });
+    return out;
+  }
+  bool within_bounds(const Json& state) const override { return model_.within_bounds(model_.state_from_json(state)); }
   Json canonical_state(const Json& state) const override { return model_.state_json(model_.state_from_json(state)); }
   Json canonical_action(const Json& action) const override {
     return to_json_value(from_json<Action>(action, "action"));

@@ -50,7 +50,9 @@ std::string flight_label(const MessageView& message) {
   return to_string(message.from) + " \u2192 " + to_string(message.to) + ": " + message.message;
 }
 
-Json step_json(const StepView& view, Json tree) {
+}  // namespace
+
+Json step_view_json(const StepView& view, Json tree) {
   Json changes = Json::array();
   for (const auto& change : view.changes) changes.push_back(Json::array({change.path, change.before, change.after}));
   Json violations = Json::array();
@@ -73,6 +75,8 @@ Json step_json(const StepView& view, Json tree) {
               {"replayed", view.replayed},
               {"tree", std::move(tree)}};
 }
+
+namespace {
 
 const Divergence* divergence_of(const std::vector<StepView>& steps) {
   for (const auto& step : steps) {
@@ -103,7 +107,7 @@ Json trace_json(const LoadedTrace& trace, const std::vector<StepView>& steps) {
   Json nodes = Json::array();
   for (std::size_t i = 0; i < trace.model->node_count(); ++i) nodes.push_back(to_string(NodeId::at(i)));
   Json step_list = Json::array();
-  for (std::size_t i = 0; i < steps.size(); ++i) step_list.push_back(step_json(steps[i], trace.model->state_tree(trace.itf.steps[i].state)));
+  for (std::size_t i = 0; i < steps.size(); ++i) step_list.push_back(step_view_json(steps[i], trace.model->state_tree(trace.itf.steps[i].state)));
   Json flights = Json::array();
   const auto is_node = [&](NodeId id) { return id.value >= 1 && id.value <= trace.model->node_count(); };
   for (const auto& flight : message_flights(trace, steps, true)) {
@@ -139,7 +143,7 @@ std::string show_html(const LoadedTrace& trace, const std::vector<StepView>& ste
           "</header>\n";
   page += "<main><div id=\"diagram\"></div><aside id=\"panel\"></aside></main>\n";
   page += "<script id=\"trace\" type=\"application/json\">" + script_safe(trace_json(trace, steps)) + "</script>\n";
-  page += "<script>\n" + std::string(html_script) + "</script>\n</body>\n</html>\n";
+  page += "<script>\n" + std::string(html_panel_script) + std::string(html_script) + "</script>\n</body>\n</html>\n";
   return page;
 }
 

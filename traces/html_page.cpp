@@ -98,6 +98,143 @@ window.addEventListener('error', function (event) {
 window.addEventListener('unhandledrejection', function (event) { lockstepReport('error: ' + event.reason); });
 )js";
 
+const char html_panel_script[] = R"js(
+window.lockstepPanel = (function () {
+  'use strict';
+  function html(parent, name, className, text) {
+    const element = document.createElement(name);
+    if (className) element.className = className;
+    if (text !== undefined) element.textContent = text;
+    parent.appendChild(element);
+    return element;
+  }
+
+  // A colour per term (or ballot): the terms of `steps` in the order they first appear, then any
+  // other in the order it is first asked for.
+  const termColours = ['#2357b5', '#d35400', '#8e44ad', '#16a085', '#b7950b', '#c0392b', '#2c3e50', '#7f8c8d'];
+  function termColourer(steps) {
+    const termIndex = new Map();
+    const see = (term) => { if (term !== '' && term !== 'none' && !termIndex.has(term)) termIndex.set(term, termIndex.size); };
+    for (const step of steps) {
+      for (const node of step.nodes) [node.term].concat(node.log.map((e) => e.term)).forEach(see);
+    }
+    return (term) => {
+      see(term);
+      return termIndex.has(term) ? termColours[termIndex.get(term) % termColours.length] : '#8a93a6';
+    };
+  }
+
+  // Each node at the selected step: its role, its term, its log (each entry's term; the
+  // committed part underlined), aligned by index so that what a node lacks is a gap.
+  function strips(panel, step, context) {
+    if (step.nodes.length === 0) return;
+    html(panel, 'h3', '', 'nodes');
+    const width = Math.max(0, ...step.nodes.map((n) => n.log_base + n.log.length));
+    if (step.nodes.some((n) => n.has_log)) {
+      html(panel, 'p', 'legend', 'log entries by index, labelled and coloured by ' + step.nodes[0].term_name +
+                                 '; underlined: committed, as the node knows it');
+    }
+    const box = html(panel, 'div', 'strips');
+    step.nodes.forEach((node, index) => {
+      const strip = html(box, 'div', 'strip role-' + node.role + (node.up ? '' : ' down'));
+      strip.setAttribute('data-node', context.nodes[index]);
+      html(strip, 'span', 'strip-node', context.nodes[index]);
+      html(strip, 'span', 'strip-role', node.up ? node.role : 'down');
+      const term = html(strip, 'span', 'strip-term', node.term_name + ' ' + node.term);
+      term.style.background = context.termColour(node.term);
+      if (node.has_log) {
+        const log = html(strip, 'span', 'strip-log');
+        for (let i = 1; i <= width; ++i) {
+          const entry = node.log.find((e) => e.index === i);
+          let cell;
+          if (i <= node.log_base) {
+            cell = html(log, 'span', 'entry snapshot' + (i <= node.committed ? ' committed' : ''), 's');
+            cell.title = 'index ' + i + ': in the snapshot';
+          } else if (!entry || entry.text === '') {
+            cell = html(log, 'span', 'entry empty', '');
+            cell.title = 'index ' + i + ': nothing';
+          } else {
+            cell = html(log, 'span', 'entry' + (i <= node.committed ? ' committed' : ''), entry.term);
+            cell.style.background = context.termColour(entry.term);
+            cell.title = 'index ' + i + ': ' + entry.text + ' (' + node.term_name + ' ' + entry.term + ')' +
+                         (i <= node.committed ? ', committed' : '');
+          }
+        }
+      }
+      if (node.notes.length > 0) html(strip, 'span', 'strip-notes', node.notes.join('; '));
+    });
+  }
+
+  // Text that may break only after a dot (a field path): never in the middle of a word.
+  function breakable(parent, text) {
+    text.split('.').forEach((part, index, parts) => {
+      parent.appendChild(document.createTextNode(part + (index + 1 < parts.length ? '.' : '')));
+      if (index + 1 < parts.length) parent.appendChild(document.createElement('wbr'));
+    });
+  }
+
+  // The state as the model prints it (as the text view does): a node's text when short, else
+  // its type and its children.
+  function tree(parent, node) {
+    const list = html(parent, 'ul', 'tree');
+    for (const [label, child] of node.children || [['value', node]]) {
+      const item = html(list, 'li', '');
+      html(item, 'span', 'key', label + ': ');
+      if (!child.children || child.text.length <= 70) {
+        html(item, 'span', 'value', child.text);
+      } else {
+        if (child.type) html(item, 'span', 'type', child.type);
+        tree(item, child);
+      }
+    }
+  }
+
+  // One step into `panel`. context: {heading, index (the step's), nodes (their names), termColour,
+  // divergence (where the trace stops replaying, or null)}.
+  function render(panel, step, context) {
+    const index = context.index, divergence = context.divergence;
+    panel.textContent = '';
+    html(panel, 'h2', '', context.heading);
+    html(panel, 'p', 'sentence', step.sentence);
+    if (divergence && index === divergence.step) {
+      html(panel, 'p', 'divergence-note', 'The model diverges here: ' + divergence.reason);
+      for (const line of divergence.changes) html(panel, 'p', 'divergence-note', line + ' (recorded \u2192 replayed)');
+    } else if (!step.replayed) {
+      html(panel, 'p', 'divergence-note', 'Not a run of the model: the trace diverged at step ' + divergence.step);
+    }
+    for (const decision of step.decisions) html(panel, 'p', 'decision', '\u2605 ' + decision);
+    for (const violation of step.violations) {
+      html(panel, 'p', 'violates', 'violates ' + violation.property + (violation.description ? ': ' + violation.description : ''));
+      if (violation.because.length > 0) {
+        const because = html(panel, 'ul', 'because');
+        for (const line of violation.because) html(because, 'li', '', line);
+      }
+    }
+    for (const line of (step.summary || [])) html(panel, 'p', 'summary', line);
+    strips(panel, step, context);
+    if (step.changes.length > 0) {
+      html(panel, 'h3', '', 'what changed');
+      const table = html(panel, 'table', '');
+      for (const [path, before, after] of step.changes) {
+        const row = html(table, 'tr', '');
+        breakable(html(row, 'td', 'path'), path);
+        html(row, 'td', 'before', before);
+        html(row, 'td', 'after', after === '' ? '(removed)' : (before === '' ? '+ ' : '\u2192 ') + after);
+      }
+    }
+    if (step.in_flight.length > 0) {
+      html(panel, 'h3', '', 'in flight (' + step.in_flight.length + ')');
+      const list = html(panel, 'ul', 'flights');
+      for (const message of step.in_flight) html(list, 'li', '', message);
+    }
+    html(panel, 'h3', '', 'state');
+    tree(panel, step.tree);
+  }
+
+  return { html: html, termColourer: termColourer, render: render };
+})();
+)js";
+
 const char html_script[] = R"js(
 (function () {
   'use strict';
@@ -119,25 +256,9 @@ const char html_script[] = R"js(
     parent.appendChild(element);
     return element;
   }
-  function html(parent, name, className, text) {
-    const element = document.createElement(name);
-    if (className) element.className = className;
-    if (text !== undefined) element.textContent = text;
-    parent.appendChild(element);
-    return element;
-  }
-
+  const html = lockstepPanel.html;
   // A colour per term (or ballot), in the order terms first appear in the trace.
-  const termColours = ['#2357b5', '#d35400', '#8e44ad', '#16a085', '#b7950b', '#c0392b', '#2c3e50', '#7f8c8d'];
-  const termIndex = new Map();
-  for (const step of data.steps) {
-    for (const node of step.nodes) {
-      for (const term of [node.term].concat(node.log.map((e) => e.term))) {
-        if (term !== '' && term !== 'none' && !termIndex.has(term)) termIndex.set(term, termIndex.size);
-      }
-    }
-  }
-  const termColour = (term) => termIndex.has(term) ? termColours[termIndex.get(term) % termColours.length] : '#8a93a6';
+  const termColour = lockstepPanel.termColourer(data.steps);
 
   function drawLifelines(svg) {
     data.nodes.forEach((name, index) => {
@@ -289,110 +410,10 @@ const char html_script[] = R"js(
     });
   }
 
-  // Each node at the selected step: its role, its term, its log (each entry's term; the
-  // committed part underlined), aligned by index so that what a node lacks is a gap.
-  function strips(panel, step) {
-    if (step.nodes.length === 0) return;
-    html(panel, 'h3', '', 'nodes');
-    const width = Math.max(0, ...step.nodes.map((n) => n.log_base + n.log.length));
-    if (step.nodes.some((n) => n.has_log)) {
-      html(panel, 'p', 'legend', 'log entries by index, labelled and coloured by ' + step.nodes[0].term_name +
-                                 '; underlined: committed, as the node knows it');
-    }
-    const box = html(panel, 'div', 'strips');
-    step.nodes.forEach((node, index) => {
-      const strip = html(box, 'div', 'strip role-' + node.role + (node.up ? '' : ' down'));
-      strip.setAttribute('data-node', data.nodes[index]);
-      html(strip, 'span', 'strip-node', data.nodes[index]);
-      html(strip, 'span', 'strip-role', node.up ? node.role : 'down');
-      const term = html(strip, 'span', 'strip-term', node.term_name + ' ' + node.term);
-      term.style.background = termColour(node.term);
-      if (node.has_log) {
-        const log = html(strip, 'span', 'strip-log');
-        for (let i = 1; i <= width; ++i) {
-          const entry = node.log.find((e) => e.index === i);
-          let cell;
-          if (i <= node.log_base) {
-            cell = html(log, 'span', 'entry snapshot' + (i <= node.committed ? ' committed' : ''), 's');
-            cell.title = 'index ' + i + ': in the snapshot';
-          } else if (!entry || entry.text === '') {
-            cell = html(log, 'span', 'entry empty', '');
-            cell.title = 'index ' + i + ': nothing';
-          } else {
-            cell = html(log, 'span', 'entry' + (i <= node.committed ? ' committed' : ''), entry.term);
-            cell.style.background = termColour(entry.term);
-            cell.title = 'index ' + i + ': ' + entry.text + ' (' + node.term_name + ' ' + entry.term + ')' +
-                         (i <= node.committed ? ', committed' : '');
-          }
-        }
-      }
-      if (node.notes.length > 0) html(strip, 'span', 'strip-notes', node.notes.join('; '));
-    });
-  }
-
-  // Text that may break only after a dot (a field path): never in the middle of a word.
-  function breakable(parent, text) {
-    text.split('.').forEach((part, index, parts) => {
-      parent.appendChild(document.createTextNode(part + (index + 1 < parts.length ? '.' : '')));
-      if (index + 1 < parts.length) parent.appendChild(document.createElement('wbr'));
-    });
-  }
-
-  // The state as the model prints it (as the text view does): a node's text when short, else
-  // its type and its children.
-  function tree(parent, node) {
-    const list = html(parent, 'ul', 'tree');
-    for (const [label, child] of node.children || [['value', node]]) {
-      const item = html(list, 'li', '');
-      html(item, 'span', 'key', label + ': ');
-      if (!child.children || child.text.length <= 70) {
-        html(item, 'span', 'value', child.text);
-      } else {
-        if (child.type) html(item, 'span', 'type', child.type);
-        tree(item, child);
-      }
-    }
-  }
-
   function renderPanel(index) {
-    const step = data.steps[index];
-    const panel = document.getElementById('panel');
-    panel.textContent = '';
-    html(panel, 'h2', '', 'step ' + index + ' of ' + lastStep);
-    html(panel, 'p', 'sentence', step.sentence);
-    if (data.divergence && index === data.divergence.step) {
-      html(panel, 'p', 'divergence-note', 'The model diverges here: ' + data.divergence.reason);
-      for (const line of data.divergence.changes) html(panel, 'p', 'divergence-note', line + ' (recorded \u2192 replayed)');
-    } else if (!step.replayed) {
-      html(panel, 'p', 'divergence-note', 'Not a run of the model: the trace diverged at step ' + data.divergence.step);
-    }
-    for (const decision of step.decisions) html(panel, 'p', 'decision', '\u2605 ' + decision);
-    for (const violation of step.violations) {
-      html(panel, 'p', 'violates', 'violates ' + violation.property + (violation.description ? ': ' + violation.description : ''));
-      if (violation.because.length > 0) {
-        const because = html(panel, 'ul', 'because');
-        for (const line of violation.because) html(because, 'li', '', line);
-      }
-    }
-    for (const line of (step.summary || [])) html(panel, 'p', 'summary', line);
-    strips(panel, step);
-    if (step.changes.length > 0) {
-      html(panel, 'h3', '', 'what changed');
-      const table = html(panel, 'table', '');
-      for (const [path, before, after] of step.changes) {
-        const row = html(table, 'tr', '');
-        breakable(html(row, 'td', 'path'), path);
-        html(row, 'td', 'before', before);
-        html(row, 'td', 'after', after === '' ? '(removed)' : (before === '' ? '+ ' : '\u2192 ') + after);
-      }
-    }
-    if (step.in_flight.length > 0) {
-      html(panel, 'h3', '', 'in flight (' + step.in_flight.length + ')');
-      const list = html(panel, 'ul', 'flights');
-      for (const message of step.in_flight) html(list, 'li', '', message);
-    }
-    html(panel, 'h3', '', 'state');
-    tree(panel, step.tree);
+    lockstepPanel.render(document.getElementById('panel'), data.steps[index],
+                         { heading: 'step ' + index + ' of ' + lastStep, index: index, nodes: data.nodes,
+                           termColour: termColour, divergence: data.divergence });
   }
 
   function select(index) {

@@ -12,7 +12,8 @@
 // line (class "divergence-mark") above the step where it diverges. #panel shows the step under
 // the pointer: its decisions, violations explained, a strip per node (role, term, log by index,
 // committed part underlined), what changed, the messages in flight, and the state printed as
-// the text view prints values. When done it sets <body data-status="ready"> (and
+// the text view prints values (html_panel_script's lockstepPanel.render, which the explorer's
+// page draws its state with too). When done it sets <body data-status="ready"> (and
 // data-sentences-cut: how many sentences run past the diagram's width, 0).
 #pragma once
 
@@ -20,6 +21,9 @@ namespace lockstep {
 
 extern const char html_style[];
 extern const char html_error_sink[];
+// window.lockstepPanel: html(parent, tag, class, text); termColourer(steps) (a colour per term, in
+// the order terms appear); render(panel, step, context) (a step view as the panel shows it).
+extern const char html_panel_script[];
 extern const char html_script[];
 
 }  // namespace lockstep

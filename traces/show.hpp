@@ -75,6 +75,11 @@ struct MessageFlight {
 std::vector<MessageFlight> message_flights(const LoadedTrace& trace, const std::vector<StepView>& steps,
                                            bool pending = false);
 
+// One step's view as the HTML page's panel draws it (html_panel_script's lockstepPanel.render):
+// its sentence, kind and node, changes, violations explained, decisions, nodes, messages in
+// flight, summary, whether it replayed, and `tree` (the state as AnyModel::state_tree gives it).
+Json step_view_json(const StepView& view, Json tree);
+
 // The HTML page (no network access needed: styles, script and data inline).
 std::string show_html(const LoadedTrace& trace, const std::vector<StepView>& steps);
 

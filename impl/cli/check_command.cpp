@@ -36,6 +36,40 @@
 
 namespace lockstep::cli {
 
+// --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
+// options). Returns an exit code to stop with, or nothing to go on.
+std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args, bool speak) {
+  if (args.bug == "list") {
+    if (speak && entry.bugs.empty()) fmt::print("{} has no seeded bugs\n", entry.name);
+    for (const BugSpec& bug : entry.bugs) {
+      if (speak) fmt::print("{}  {}\n", bug.name, bug.description);
+    }
+    return exit_ok;
+  }
+  if (const std::string error = entry.check_args(args); !error.empty()) {
+    if (speak) fmt::print(stderr, "lockstep: {}\n", error);
+    return exit_usage;
+  }
+  return std::nullopt;
+}
+
+// The protocol's own options (from its registry entry) on a `check` or `simulate` subcommand;
+// `args` receives their values.
+void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, ProtocolArgs& args) {
+  for (const OptionSpec& option : entry.options) {
+    command->add_option(option.flag, args.values[option.flag], option.help)->capture_default_str();
+  }
+  for (const SwitchSpec& flag : entry.switches) {
+    command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
+  }
+  for (const ChoiceSpec& choice : entry.choices) {
+    command->add_option(choice.flag, args.choices[choice.flag], choice.help)
+        ->check(CLI::IsMember(choice.choices))
+        ->capture_default_str();
+  }
+  command->add_option("--bug", args.bug, "Seed a bug by name; `--bug list` lists them");
+}
+
 namespace {
 
 struct CommonFlags {
@@ -702,40 +736,6 @@ int list_properties(const ProtocolEntry& entry, const ProtocolArgs& args, bool j
                p["description"].get<std::string>());
   }
   return exit_ok;
-}
-
-// --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
-// options). Returns an exit code to stop with, or nothing to go on.
-std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args, bool speak = true) {
-  if (args.bug == "list") {
-    if (speak && entry.bugs.empty()) fmt::print("{} has no seeded bugs\n", entry.name);
-    for (const BugSpec& bug : entry.bugs) {
-      if (speak) fmt::print("{}  {}\n", bug.name, bug.description);
-    }
-    return exit_ok;
-  }
-  if (const std::string error = entry.check_args(args); !error.empty()) {
-    if (speak) fmt::print(stderr, "lockstep: {}\n", error);
-    return exit_usage;
-  }
-  return std::nullopt;
-}
-
-// The protocol's own options (from its registry entry) on a `check` or `simulate` subcommand;
-// `args` receives their values.
-void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, ProtocolArgs& args) {
-  for (const OptionSpec& option : entry.options) {
-    command->add_option(option.flag, args.values[option.flag], option.help)->capture_default_str();
-  }
-  for (const SwitchSpec& flag : entry.switches) {
-    command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
-  }
-  for (const ChoiceSpec& choice : entry.choices) {
-    command->add_option(choice.flag, args.choices[choice.flag], choice.help)
-        ->check(CLI::IsMember(choice.choices))
-        ->capture_default_str();
-  }
-  command->add_option("--bug", args.bug, "Seed a bug by name; `--bug list` lists them");
 }
 
 std::string run_title(const std::string& verb, const ProtocolArgs& args, const std::string& name) {

@@ -4,9 +4,15 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+namespace lockstep {
+struct ProtocolEntry;
+struct ProtocolArgs;
+}  // namespace lockstep
 
 namespace lockstep::cli {
 
@@ -27,6 +33,16 @@ struct Command {
 };
 
 std::vector<Command> add_check_commands(CLI::App& root);
+
+// A protocol's own options (from its registry entry: bounds, switches, choices, --bug) on a
+// subcommand (`check`, `simulate`, `explore`); `args` receives their values.
+void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, ProtocolArgs& args);
+// --bug: "list" lists the seeded bugs, one a line; a name seeds it (checked with the other
+// options, said on stderr when `speak`). Returns an exit code to stop with, or nothing to go on.
+std::optional<int> handle_bug(const ProtocolEntry& entry, ProtocolArgs& args, bool speak = true);
+
+// explore: a model walked by hand in the browser (impl/cli/explore_command.cpp).
+std::vector<Command> add_explore_commands(CLI::App& root);
 
 // replay, show and shrink (impl/cli/trace_commands.cpp). For replay, exit_ok means the trace
 // reproduces its record (a counterexample that still violates its invariant is a success) and

@@ -84,6 +84,7 @@ int run(int argc, char** argv) {
   app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION);
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
+  for (Command& command : add_explore_commands(app)) commands.push_back(std::move(command));
   commands.push_back(add_linearizable_command(app));
   commands.push_back(add_prove_command(app));
   commands.push_back(add_node_command(app));

@@ -124,7 +124,9 @@ TEST(Explorer, says_each_propertys_status_along_the_path_and_marks_the_steps_tha
   EXPECT_EQ(property(later, "PAXOS-PromiseMonotone")["step"], 2);
   // A "sometimes" property is "not reached" until it is, then "reached" at its step.
   for (const Json& p : at["properties"]) {
-    if (p["kind"] == "sometimes") EXPECT_TRUE(p["status"] == "reached" || p["status"] == "not reached") << p.dump();
+    if (p["kind"] == "sometimes") {
+      EXPECT_TRUE(p["status"] == "reached" || p["status"] == "not reached") << p.dump();
+    }
   }
 }
 
@@ -182,12 +184,18 @@ TEST(Explorer, a_path_that_is_not_a_run_is_said_to_diverge_at_its_step) {
   ASSERT_FALSE(view["divergence"].is_null());
   EXPECT_EQ(view["divergence"]["step"], 2);
   EXPECT_FALSE(view["replayed"].get<bool>());
-  EXPECT_NE(view["text"].get<std::string>().find("not a run of the model"), std::string::npos) << view["text"];
+  EXPECT_FALSE(view["step"]["replayed"].get<bool>());
+  // At the step that diverges, the `show` block says so.
+  const Json at = view_of(explorer, Json::array({edited[0], edited[1], edited[2]}));
+  EXPECT_EQ(at["divergence"]["step"], 2);
+  EXPECT_NE(at["text"].get<std::string>().find("DIVERGES here"), std::string::npos) << at["text"];
   // An action not enabled at the step.
   Json disabled = Json::array({path[0], path[2]});
   disabled[1]["action"] = path[3]["action"];
   const Json not_enabled = view_of(explorer, disabled);
-  if (!not_enabled["divergence"].is_null()) EXPECT_EQ(not_enabled["divergence"]["step"], 1);
+  if (!not_enabled["divergence"].is_null()) {
+    EXPECT_EQ(not_enabled["divergence"]["step"], 1);
+  }
 }
 
 TEST(Explorer, refuses_bad_requests_naming_the_field) {

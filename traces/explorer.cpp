@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <optional>
 #include <thread>
@@ -32,7 +33,9 @@ const Json& member(const Json& object, const char* key, const std::string& where
 
 std::size_t model_id(const Json& request) {
   const Json& id = member(request, "model", "request");
-  if (!id.is_number_unsigned()) throw ExplorerError("request.model: expected a model's id (a number)");
+  if (!id.is_number_integer() || id.get<std::int64_t>() < 0) {
+    throw ExplorerError("request.model: expected a model's id (a whole number), found " + id.dump());
+  }
   return id.get<std::size_t>();
 }
 

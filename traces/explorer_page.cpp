@@ -73,6 +73,8 @@ const char explorer_script[] = R"js(
     pending += on ? 1 : -1;
     body.setAttribute('data-status', pending > 0 ? 'busy' : 'ready');
     for (const button of document.querySelectorAll('header button')) button.disabled = pending > 0;
+    // Check runs on the command line's model only (a loaded trace's may have other bounds).
+    if (session && !model().checkable) document.getElementById('check').disabled = true;
   }
 
   function notice(text, kind) {

@@ -54,14 +54,14 @@ TEST(Cli, violation_exits_1_and_writes_an_itf_trace) {
   ASSERT_EQ(r.exit_code, 1) << r.err;
   const auto json = lockstep::Json::parse(r.out);
   EXPECT_EQ(json["result"], "violation");
-  EXPECT_EQ(json["invariant"], "PAXOS-Agreement");
+  EXPECT_EQ(json["invariant"], "PAXOS-VotesSafe");
   EXPECT_EQ(json["trace"], trace);
   std::ifstream file(trace);
   ASSERT_TRUE(file.good());
   const auto itf = lockstep::Json::parse(file);
   EXPECT_TRUE(itf.contains("#meta"));
   EXPECT_TRUE(itf["vars"].is_array());
-  EXPECT_EQ(itf["states"].size(), 9u);
+  EXPECT_EQ(itf["states"].size(), 7u);
   EXPECT_EQ(itf["states"][0]["#meta"]["action"]["tag"], "Init");
   EXPECT_EQ(itf["states"][1]["#meta"]["action"]["tag"], "Request");
 }

@@ -45,8 +45,8 @@ TEST_P(PaxosSeededBug, is_found_with_a_shortest_itf_trace_at_default_bounds) {
 INSTANTIATE_TEST_SUITE_P(
     Bugs, PaxosSeededBug,
     ::testing::Values(SeededBug{paxos::Bug::promise_not_durable, "PAXOS-PromiseMonotone", 2},
-                      SeededBug{paxos::Bug::ignore_accepted_value, "PAXOS-Agreement", 8},
-                      SeededBug{paxos::Bug::accept_below_promise, "PAXOS-Agreement", 8}),
+                      SeededBug{paxos::Bug::ignore_accepted_value, "PAXOS-VotesSafe", 6},
+                      SeededBug{paxos::Bug::accept_below_promise, "PAXOS-VotesSafe", 6}),
     [](const auto& info) { return std::string(enum_name(info.param.bug)); });
 
 TEST(PaxosCheck, correct_protocol_state_counts_are_pinned) {
@@ -114,7 +114,8 @@ TEST(PaxosCheck, keep_going_counts_violations_and_keeps_the_shortest_trace) {
   const CheckReport report = check_paxos(o);
   ASSERT_EQ(report.outcome, Outcome::violation);
   EXPECT_GT(report.violations, 1u);
-  EXPECT_EQ(report.trace_lines.size(), 9u);
+  EXPECT_EQ(report.trace_lines.size(), 7u);  // the first unsafe vote, 6 steps
+  EXPECT_EQ(report.property, "PAXOS-VotesSafe");
 }
 
 TEST(PaxosTlaCheck, matches_tlc_distinct_states_for_mcpaxos_constants) {

@@ -9,6 +9,13 @@ namespace lockstep {
 namespace {
 
 const Json& counterexample() {  // 8 steps; PAXOS-Agreement at the last
+  static const Json trace = testing::paxos_counterexample(paxos::Bug::ignore_accepted_value, "PAXOS-Agreement");
+  return trace;
+}
+
+// The checker's own (6 steps): the first unsafe vote, PAXOS-VotesSafe at the last step and no
+// property broken before it.
+const Json& first_violation() {
   static const Json trace = testing::paxos_counterexample(paxos::Bug::ignore_accepted_value);
   return trace;
 }
@@ -74,7 +81,7 @@ TEST(Replay, an_initial_state_that_is_not_the_models_is_step_0) {
 }
 
 TEST(Replay, a_trace_cut_before_its_violation_no_longer_reproduces_its_record) {
-  Json json = counterexample();
+  Json json = first_violation();
   json["states"].erase(json["states"].size() - 1);
   const LoadedTrace trace = load_trace(parse_itf(json));
   const ReplayResult result = replay(trace);
@@ -85,7 +92,7 @@ TEST(Replay, a_trace_cut_before_its_violation_no_longer_reproduces_its_record) {
 }
 
 TEST(Replay, a_violation_the_trace_does_not_record_is_not_a_reproduction) {
-  Json json = counterexample();
+  Json json = first_violation();
   json["#meta"].erase("invariant");
   const LoadedTrace trace = load_trace(parse_itf(json));
   EXPECT_EQ(trace.invariant, "");

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <bit>
+#include <optional>
 
 namespace lockstep::paxos {
 
@@ -61,6 +62,82 @@ bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& af
   for (std::size_t i = 0; i < before.nodes.size(); ++i) {
     const NodeId id = NodeId::at(i);
     if (after.nodes[id].node.durable.promised_ballot < before.nodes[id].node.durable.promised_ballot) return false;
+  }
+  return true;
+}
+
+namespace {
+
+using Slot = NodeSlot<Paxos>;
+
+// What a crash would recover of a node's durable state: what it last persisted.
+const Durable& persisted(const Slot& slot) { return slot.disk ? *slot.disk : slot.node.durable; }
+
+// The value of the first vote at `ballot` or Accept in flight for it, other than `value`, if any.
+std::optional<Value> other_value_at(const PaxosSpec::State& state, Ballot ballot, Value value) {
+  for (const Vote& vote : state.ghost.votes) {
+    if (vote.ballot == ballot && vote.value != value) return vote.value;
+  }
+  for (const auto& envelope : state.network) {
+    const auto* accept = std::get_if<Accept>(&envelope.message);
+    if (accept != nullptr && accept->ballot == ballot && accept->value != value) return accept->value;
+  }
+  return std::nullopt;
+}
+
+bool voted_at(const Ghost& ghost, NodeId acceptor, Ballot ballot) {
+  for (const Vote& vote : ghost.votes) {
+    if (vote.acceptor == acceptor && vote.ballot == ballot) return true;
+  }
+  return false;
+}
+
+// The first ballot c below `vote`'s at which `vote` is not safe (no majority each voted its value
+// at c, or did not vote at c and durably promised above c), if any. Ballots c are every
+// round.node below the vote's, as the bounds allow them.
+std::optional<Ballot> unsafe_below(const Config& config, const PaxosSpec::State& state, const Vote& vote) {
+  const std::size_t n = state.nodes.size();
+  for (int round = 1; round <= static_cast<int>(vote.ballot.round); ++round) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const Ballot c{static_cast<Paxos::Round>(round), NodeId::at(k)};
+      if (!(c < vote.ballot)) return std::nullopt;
+      int blocking = 0;
+      for (std::size_t q = 0; q < n; ++q) {
+        const NodeId acceptor = NodeId::at(q);
+        const bool voted_v = state.ghost.votes.contains(Vote{c, acceptor, vote.value});
+        const bool cannot_vote = persisted(state.nodes.items[q]).promised_ballot > c && !voted_at(state.ghost, acceptor, c);
+        if (voted_v || cannot_vote) ++blocking;
+      }
+      if (blocking < majority(config.node_count)) return c;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool one_value_per_ballot(const Config&, const PaxosSpec::State& state) {
+  for (const Vote& vote : state.ghost.votes) {
+    if (other_value_at(state, vote.ballot, vote.value)) return false;
+  }
+  for (const auto& envelope : state.network) {
+    const auto* accept = std::get_if<Accept>(&envelope.message);
+    if (accept != nullptr && other_value_at(state, accept->ballot, accept->value)) return false;
+  }
+  return true;
+}
+
+bool votes_safe(const Config& config, const PaxosSpec::State& state) {
+  for (const Vote& vote : state.ghost.votes) {
+    if (!vote.ballot.is_none() && unsafe_below(config, state, vote)) return false;
+  }
+  return true;
+}
+
+bool max_bal_above_vote(const Config&, const PaxosSpec::State& state) {
+  for (const Slot& slot : state.nodes.items) {
+    if (slot.node.durable.promised_ballot < slot.node.durable.accepted_ballot) return false;
+    if (slot.disk && slot.disk->promised_ballot < slot.disk->accepted_ballot) return false;
   }
   return true;
 }
@@ -127,6 +204,39 @@ std::vector<std::string> PaxosSpec::explain(const Config& config, std::string_vi
                       (after.nodes.items[i].up ? "" : ": its crash lost a promise it had not persisted"));
       }
     }
+  } else if (property == "PAXOS-OneValuePerBallot") {
+    for (const Vote& vote : ghost.votes) {
+      if (const auto other = other_value_at(after, vote.ballot, vote.value)) {
+        out.push_back("at ballot " + to_string(vote.ballot) + ", " + to_string(vote.acceptor) + " voted " + to_string(vote.value) +
+                      " (ghost.votes) and " + to_string(*other) + " is voted for or proposed too (ghost.votes, network)");
+        break;
+      }
+    }
+  } else if (property == "PAXOS-VotesSafe") {
+    for (const Vote& vote : ghost.votes) {
+      if (vote.ballot.is_none()) continue;
+      if (const auto c = unsafe_below(config, after, vote)) {
+        out.push_back(to_string(vote.acceptor) + " voted " + to_string(vote.value) + " at ballot " + to_string(vote.ballot) +
+                      " (ghost.votes), but at the lower ballot " + to_string(*c) + " no majority either voted " +
+                      to_string(vote.value) + " or durably promised above " + to_string(*c) +
+                      " without voting there (nodes.*.disk, nodes.*.node.durable.promised_ballot): another value "
+                      "could be chosen at " + to_string(*c));
+        break;
+      }
+    }
+  } else if (property == "PAXOS-MaxBalAboveVote") {
+    for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+      const Slot& slot = after.nodes.items[i];
+      for (const bool disk : {false, true}) {
+        if (disk && !slot.disk) continue;
+        const Durable& d = disk ? *slot.disk : slot.node.durable;
+        if (d.promised_ballot < d.accepted_ballot) {
+          out.push_back(to_string(NodeId::at(i)) + " promised " + to_string(d.promised_ballot) + " but accepted at " +
+                        to_string(d.accepted_ballot) + " (" +
+                        (disk ? "nodes.n" + std::to_string(i + 1) + ".disk" : node_field(i, "durable")) + ")");
+        }
+      }
+    }
   } else if (property == "PAXOS-RefinesVoting" || property == "PAXOS-VotingInvariant") {
     return explain_refinement(config, property, before, after);
   }
@@ -142,6 +252,13 @@ std::vector<Property<PaxosSpec::State>> PaxosSpec::properties(const Config& conf
        [config](const S& s) { return validity(config, s); }},
       {"PAXOS-LearnedIsChosen", PropertyKind::always, "a learned value is chosen",
        [config](const S& s) { return learned_is_chosen(config, s); }},
+      {"PAXOS-OneValuePerBallot", PropertyKind::always, "at most one value is voted for or proposed at each ballot",
+       [config](const S& s) { return one_value_per_ballot(config, s); }},
+      {"PAXOS-VotesSafe", PropertyKind::always,
+       "every vote is safe: at each lower ballot a majority voted the same value or durably promised past it",
+       [config](const S& s) { return votes_safe(config, s); }},
+      {"PAXOS-MaxBalAboveVote", PropertyKind::always, "an acceptor's promise is never below the ballot it accepted at",
+       [config](const S& s) { return max_bal_above_vote(config, s); }},
       {"value-chosen", PropertyKind::sometimes, "some run chooses a value",
        [](const S& s) { return !s.ghost.chosen.empty(); }},
   };

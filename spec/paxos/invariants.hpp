@@ -4,6 +4,13 @@
 //                          acceptors at one ballot).
 //   PAXOS-Validity         a chosen value was proposed by a client.
 //   PAXOS-LearnedIsChosen  a value a learner has learned is chosen.
+//   PAXOS-OneValuePerBallot  (Paxos.tla's) at most one value per ballot: among the votes ever cast
+//                          at a ballot and the phase-2a messages (Accept) in flight for it.
+//   PAXOS-VotesSafe        (Paxos.tla's, from Voting.tla) every vote (b, v) ever cast is safe at
+//                          b: at every lower ballot c some majority each voted v at c, or did not
+//                          vote at c and has promised (durably: as a crash would recover it) above c.
+//   PAXOS-MaxBalAboveVote  (Paxos.tla's maxBal >= maxVBal) an acceptor's promise is never below
+//                          the ballot it accepted at, in memory and on disk.
 //   PAXOS-PromiseMonotone  (transition) an acceptor's promise never decreases, across crashes too.
 //   value-chosen           (sometimes) some run chooses a value; if none can, the check is vacuous.
 //
@@ -65,6 +72,9 @@ std::vector<std::string> explain_refinement(const Config& config, std::string_vi
 bool validity(const Config& config, const PaxosSpec::State& state);
 bool learned_is_chosen(const Config& config, const PaxosSpec::State& state);
 bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after);
+bool one_value_per_ballot(const Config& config, const PaxosSpec::State& state);
+bool votes_safe(const Config& config, const PaxosSpec::State& state);
+bool max_bal_above_vote(const Config& config, const PaxosSpec::State& state);
 
 }  // namespace lockstep::paxos
 

@@ -29,10 +29,11 @@ inline PaxosWorld paxos_world(paxos::Bug bug = paxos::Bug::none, WorldBounds bou
 }
 
 // The counterexample `lockstep check paxos --bug <bug>` writes (one worker: always the same).
-inline Json paxos_counterexample(paxos::Bug bug) {
+inline Json paxos_counterexample(paxos::Bug bug, const std::string& property = "") {
   PaxosCheckOptions options;
   options.bug = bug;
   options.explore.workers = 1;
+  if (!property.empty()) options.explore.properties = {property};
   return check_paxos(options).trace;
 }
 

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "checker/protocols/paxos.hpp"
+#include "spec/paxos/invariants.hpp"
+#include "tests/support/trace_support.hpp"
 
 namespace lockstep {
 namespace {
@@ -116,6 +118,78 @@ TEST(PaxosCheck, keep_going_counts_violations_and_keeps_the_shortest_trace) {
   EXPECT_GT(report.violations, 1u);
   EXPECT_EQ(report.trace_lines.size(), 7u);  // the first unsafe vote, 6 steps
   EXPECT_EQ(report.property, "PAXOS-VotesSafe");
+}
+
+// Paxos.tla's invariants on the implementation's state, each on states made to break it (no
+// seeded bug breaks OneValuePerBallot or MaxBalAboveVote: the correct protocol keeps them, and
+// these show that they would be caught), with the explanation naming the fields.
+TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
+  using paxos::Ballot;
+  using paxos::Value;
+  using paxos::Vote;
+  const testing::PaxosWorld world = testing::paxos_world();
+  const auto& config = world.config();
+  const auto initial = world.initial_states().front();
+  const auto holds = [&](const auto& state, const std::string& name) {
+    for (const auto& p : world.properties()) {
+      if (p.name == name) return p.holds(state);
+    }
+    throw std::runtime_error("no property " + name);
+  };
+  const auto explained = [&](const auto& state, const std::string& name) {
+    const auto lines = paxos::PaxosSpec::explain(config, name, nullptr, state);
+    return lines.empty() ? std::string() : lines.front();
+  };
+  const Ballot b11{1, NodeId::at(0)}, b12{1, NodeId::at(1)}, b21{2, NodeId::at(0)};
+  const Value v1{1}, v2{2};
+  for (const char* name : {"PAXOS-OneValuePerBallot", "PAXOS-VotesSafe", "PAXOS-MaxBalAboveVote"}) EXPECT_TRUE(holds(initial, name));
+
+  // Two values voted at one ballot; then one vote and an Accept in flight for another value.
+  auto two_votes = initial;
+  two_votes.ghost.votes.insert(Vote{b11, NodeId::at(0), v1});
+  two_votes.ghost.votes.insert(Vote{b11, NodeId::at(1), v2});
+  EXPECT_FALSE(holds(two_votes, "PAXOS-OneValuePerBallot"));
+  EXPECT_NE(explained(two_votes, "PAXOS-OneValuePerBallot").find("at ballot 1.1"), std::string::npos);
+  auto vote_and_accept = initial;
+  vote_and_accept.ghost.votes.insert(Vote{b11, NodeId::at(0), v1});
+  EXPECT_TRUE(holds(vote_and_accept, "PAXOS-OneValuePerBallot"));
+  vote_and_accept.network.push_back(Envelope<paxos::Message>{NodeId::at(0), NodeId::at(2), paxos::Accept{b11, v2}});
+  EXPECT_FALSE(holds(vote_and_accept, "PAXOS-OneValuePerBallot"));
+
+  // A promise below the accepted ballot, in memory, then on disk only.
+  auto below = initial;
+  below.nodes.items[1].node.durable.accepted_ballot = b12;
+  below.nodes.items[1].node.durable.promised_ballot = b11;
+  EXPECT_FALSE(holds(below, "PAXOS-MaxBalAboveVote"));
+  EXPECT_NE(explained(below, "PAXOS-MaxBalAboveVote").find("n2 promised 1.1 but accepted at 1.2"), std::string::npos);
+  auto on_disk = initial;
+  paxos::Durable disk{};
+  disk.promised_ballot = b11;
+  disk.accepted_ballot = b21;
+  on_disk.nodes.items[2].disk = disk;
+  EXPECT_FALSE(holds(on_disk, "PAXOS-MaxBalAboveVote"));
+  EXPECT_NE(explained(on_disk, "PAXOS-MaxBalAboveVote").find("nodes.n3.disk"), std::string::npos);
+
+  // VotesSafe: v2 voted at 1.2 while v1 can still be chosen at 1.1 (n1 voted v1 there; of n2 and
+  // n3, only n2 promised above 1.1). Safe once n3 durably promised past 1.1 without voting there;
+  // unsafe again when that promise is in memory only (a crash would lose it).
+  auto unsafe = initial;
+  unsafe.ghost.votes.insert(Vote{b11, NodeId::at(0), v1});
+  unsafe.ghost.votes.insert(Vote{b12, NodeId::at(1), v2});
+  unsafe.nodes.items[0].node.durable.promised_ballot = b11;
+  unsafe.nodes.items[1].node.durable.promised_ballot = b12;
+  unsafe.nodes.items[2].node.durable.promised_ballot = b11;
+  EXPECT_FALSE(holds(unsafe, "PAXOS-VotesSafe"));
+  EXPECT_NE(explained(unsafe, "PAXOS-VotesSafe").find("n2 voted v2 at ballot 1.2"), std::string::npos)
+      << explained(unsafe, "PAXOS-VotesSafe");
+  auto safe = unsafe;
+  safe.nodes.items[2].node.durable.promised_ballot = b12;
+  EXPECT_TRUE(holds(safe, "PAXOS-VotesSafe"));
+  auto not_durable = safe;
+  paxos::Durable older = not_durable.nodes.items[2].node.durable;
+  older.promised_ballot = b11;
+  not_durable.nodes.items[2].disk = older;
+  EXPECT_FALSE(holds(not_durable, "PAXOS-VotesSafe"));
 }
 
 TEST(PaxosTlaCheck, matches_tlc_distinct_states_for_mcpaxos_constants) {

@@ -124,8 +124,24 @@ TEST(ExploreBrowser, steps_back_and_forth_checks_and_loads_traces_in_headless_ch
   browser.wait_for(ready_at(1));
   click(browser, "[data-action-index=\"0\"]");
   browser.wait_for(ready_at(2));
+  // The walk is in the address: a fresh page at it walks the same path.
+  const std::string hash = browser.evaluate("location.hash").get<std::string>();
+  EXPECT_EQ(hash.rfind("#path=0.0.", 0), 0u) << hash;
+  const std::string last = text_of(browser, "#path li[data-step=\"2\"]");
+  browser.open("about:blank");  // a new document, not a jump within this one
+  browser.open(explorer.url + hash);
+  browser.wait_for(ready_at(2));
+  EXPECT_EQ(text_of(browser, "#path li[data-step=\"2\"]"), last);
+  browser.open("about:blank");
+  browser.open(explorer.url + "#path=0.999");
+  browser.wait_for("document.querySelector('#notice').className === 'error'");
+  EXPECT_NE(text_of(browser, "#notice").find("names action 999"), std::string::npos) << text_of(browser, "#notice");
+  browser.wait_for(ready_at(0));
+  click(browser, "[data-action-index=\"0\"]");
+  browser.wait_for(ready_at(1));
   click(browser, "#path li[data-step=\"0\"]");
   browser.wait_for(ready_at(0));
+  EXPECT_EQ(browser.evaluate("location.hash"), "#path=0");
 
   // Check: the counterexample `lockstep check` finds, as long, its last state violating.
   click(browser, "#check");

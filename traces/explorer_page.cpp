@@ -7,7 +7,9 @@
 // one takes it), each property's status along the path, the state as the trace view's panel
 // draws it, and the block `lockstep show` prints for the step. Buttons: Back (or Backspace),
 // Restart, Check (runs `check` and jumps to its counterexample), and Load trace (an ITF file,
-// walked from its last step). <body data-status> is "busy" while a request is out and "ready"
+// walked from its last step). A path walked by hand is in the page's address (#path=0.3.1: the
+// initial state's index, then each action's), so that a reload or a shared link walks it again.
+// <body data-status> is "busy" while a request is out and "ready"
 // once its answer is drawn; a request that fails says why in #notice (class "error").
 #include "traces/explorer.hpp"
 #include "traces/html_page.hpp"
@@ -65,6 +67,10 @@ const char explorer_script[] = R"js(
   let session = null;  // GET /api/session
   let modelId = 0;
   let path = [];       // [{action, state}], path[0] an initial state (action null)
+  // The walk as choices (the initial state's index, then each enabled action's), while it was
+  // walked by hand on model 0: the page's address says them (#path=0.3.1), so that a reload or a
+  // link shown to someone else walks the same path again.
+  let choices = [];
   let view = null;     // POST /api/view's answer for `path`
   let termColour = lockstepPanel.termColourer([]);
   let pending = 0;
@@ -117,6 +123,8 @@ const char explorer_script[] = R"js(
   async function refresh() {
     view = await api('POST', '/api/view', JSON.stringify({ model: modelId, path: path }));
     render();
+    const walked = modelId === 0 && choices.length === path.length && path.length > 0;
+    history.replaceState(null, '', walked ? '#path=' + choices.join('.') : location.pathname);
   }
 
   async function start(initialIndex) {
@@ -124,9 +132,11 @@ const char explorer_script[] = R"js(
     const initial = model().initial;
     if (initial.length === 1 || initialIndex !== undefined) {
       path = [{ action: null, state: initial[initialIndex || 0] }];
+      choices = [initialIndex || 0];
       await refresh();
     } else {
       path = [];
+      choices = [];
       view = null;
       render();
     }
@@ -134,13 +144,37 @@ const char explorer_script[] = R"js(
 
   function take(index) {
     const next = view.enabled[index];
+    if (choices.length === path.length) choices.push(index);
     path.push({ action: next.action, state: next.state });
     return guarded(refresh);
   }
 
   function goTo(index) {
+    if (choices.length === path.length) choices = choices.slice(0, index + 1);
     path = path.slice(0, index + 1);
     return guarded(refresh);
+  }
+
+  // #path=I.J.K: the initial state I, then enabled actions J, K, ... each in its turn.
+  async function walkFromAddress() {
+    const match = /^#path=([0-9]+(?:\.[0-9]+)*)$/.exec(location.hash);
+    if (!match) return false;
+    const wanted = match[1].split('.').map(Number);
+    const initial = model().initial;
+    if (wanted[0] >= initial.length) throw new Error('the address names initial state ' + wanted[0] + ' of ' + initial.length);
+    describeModel();
+    path = [{ action: null, state: initial[wanted[0]] }];
+    choices = [wanted[0]];
+    view = await api('POST', '/api/view', JSON.stringify({ model: 0, path: path }));
+    for (let i = 1; i < wanted.length; ++i) {
+      const next = view.enabled[wanted[i]];
+      if (!next) throw new Error('the address names action ' + wanted[i] + ' at step ' + (i - 1) + ', which has ' + view.enabled.length);
+      path.push({ action: next.action, state: next.state });
+      choices.push(wanted[i]);
+      view = await api('POST', '/api/view', JSON.stringify({ model: 0, path: path }));
+    }
+    await refresh();
+    return true;
   }
 
   function back() {
@@ -239,6 +273,7 @@ const char explorer_script[] = R"js(
       modelId = result.model;
       describeModel();
       path = result.path;
+      choices = [];
       await refresh();
       notice('check found a violation of ' + result.property + ' (' + figures + '): its shortest counterexample, ' +
              (path.length - 1) + ' steps, is the path now', 'found');
@@ -257,6 +292,7 @@ const char explorer_script[] = R"js(
     modelId = loaded.model;
     describeModel();
     path = loaded.path;
+    choices = [];
     await refresh();
     let text = 'trace ' + loaded.name + ': ' + (path.length - 1) + ' steps' +
                (loaded.invariant ? ', records a violation of ' + loaded.invariant : '');
@@ -294,6 +330,11 @@ const char explorer_script[] = R"js(
     if (session.trace) {
       await openTrace(session.trace);
     } else {
+      try {
+        if (await walkFromAddress()) return;
+      } catch (error) {
+        notice(String(error.message || error), 'error');
+      }
       await start();
     }
   });

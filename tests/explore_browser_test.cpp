@@ -190,6 +190,24 @@ TEST(ExploreBrowser, steps_back_and_forth_checks_and_loads_traces_in_headless_ch
   EXPECT_NE(read_text(explorer.out).find("lockstep explore: stopped"), std::string::npos);
 }
 
+// A check that would take long is stopped from the page: incomplete, interrupted, the figures so far.
+TEST(ExploreBrowser, a_running_check_is_stopped_from_the_page) {
+  if (!chromium_available()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
+  TestDir dir;
+  Explorer explorer = start_explorer(dir, {"raft", "--max-term", "4", "--max-log", "3", "--requests", "3", "--crashes", "2"});
+  ASSERT_FALSE(explorer.url.empty());
+  Browser browser;
+  browser.open(explorer.url);
+  browser.wait_for(ready_at(0));
+  click(browser, "#check");
+  browser.wait_for("!document.querySelector('#stop').hidden");
+  click(browser, "#stop");
+  browser.wait_for("document.body.dataset.status === 'ready' && document.querySelector('#stop').hidden", std::chrono::seconds(60));
+  EXPECT_NE(text_of(browser, "#notice").find("check: incomplete (interrupted)"), std::string::npos) << text_of(browser, "#notice");
+  EXPECT_EQ(count(browser, "#path li"), 1u);  // the walk is left as it was
+  EXPECT_TRUE(browser.page_errors().empty());
+}
+
 // `--trace FILE` opens the page at that trace; a trace of other bounds is walked with its own model.
 TEST(ExploreBrowser, opens_at_the_trace_given_on_the_command_line) {
   if (!chromium_available()) GTEST_SKIP() << "chromium is not installed (./run installs it)";

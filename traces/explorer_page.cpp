@@ -6,7 +6,8 @@
 // state as sentences (each marked where it leads beyond the bounds or to a violation; clicking
 // one takes it), each property's status along the path, the state as the trace view's panel
 // draws it, and the block `lockstep show` prints for the step. Buttons: Back (or Backspace),
-// Restart, Check (runs `check` and jumps to its counterexample), and Load trace (an ITF file,
+// Restart, Check (runs `check` and jumps to its counterexample; Stop check, while it runs, ends it
+// with the figures so far), and Load trace (an ITF file,
 // walked from its last step). A path walked by hand is in the page's address (#path=0.3.1: the
 // initial state's index, then each action's), so that a reload or a shared link walks it again.
 // <body data-status> is "busy" while a request is out and "ready"
@@ -78,7 +79,7 @@ const char explorer_script[] = R"js(
   function busy(on) {
     pending += on ? 1 : -1;
     body.setAttribute('data-status', pending > 0 ? 'busy' : 'ready');
-    for (const button of document.querySelectorAll('header button')) button.disabled = pending > 0;
+    for (const button of document.querySelectorAll('header button:not(#stop)')) button.disabled = pending > 0;
     // Check runs on the command line's model only (a loaded trace's may have other bounds).
     if (session && !model().checkable) document.getElementById('check').disabled = true;
   }
@@ -266,7 +267,14 @@ const char explorer_script[] = R"js(
 
   async function check() {
     notice('checking with ' + session.command.replace('lockstep explore', 'lockstep check') + ' \u2026', '');
-    const result = await api('POST', '/api/check');
+    const stop = document.getElementById('stop');
+    stop.hidden = false;
+    let result;
+    try {
+      result = await api('POST', '/api/check');
+    } finally {
+      stop.hidden = true;
+    }
     const figures = result.distinct_states.toLocaleString('en') + ' distinct states, depth ' + result.depth + ', ' +
                     result.seconds.toFixed(2) + ' s';
     if (result.path) {
@@ -309,6 +317,7 @@ const char explorer_script[] = R"js(
   document.getElementById('back').addEventListener('click', () => back());
   document.getElementById('restart').addEventListener('click', () => guarded(() => { notice(''); modelId = 0; return start(); }));
   document.getElementById('check').addEventListener('click', () => guarded(check));
+  document.getElementById('stop').addEventListener('click', () => api('POST', '/api/stop').catch((error) => notice(String(error.message || error), 'error')));
   const input = document.getElementById('trace-file');
   input.addEventListener('change', () => {
     if (input.files.length === 0) return;
@@ -354,6 +363,7 @@ std::string explorer_page() {
       "<div class=\"toolbar\"><button id=\"back\" title=\"Backspace\">\u2190 Back</button>"
       "<button id=\"restart\">Restart</button>"
       "<button id=\"check\" title=\"Run lockstep check with these bounds and jump to its counterexample\">Check</button>"
+      "<button id=\"stop\" hidden title=\"Stop the check: its figures so far\">Stop check</button>"
       "<label class=\"load\">Load trace\u2026<input type=\"file\" id=\"trace-file\" accept=\".json,application/json\"></label>"
       "<span id=\"notice\"></span></div></header>\n";
   page +=

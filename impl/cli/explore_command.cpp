@@ -7,7 +7,8 @@
 //   lockstep explore: raft at http://127.0.0.1:8080/ (Ctrl-C to stop)
 //
 // Routes: GET / (the page), GET /api/session, POST /api/view (a path: the view of its last state),
-// POST /api/check (runs `check` with the command line's bounds; one at a time), POST
+// POST /api/check (runs `check` with the command line's bounds; one at a time), POST /api/stop
+// (stops that check: it answers, incomplete, with the figures so far), POST
 // /api/trace?name=N (an ITF trace as the body). Answers are JSON; a bad request gets 400 and
 // {"error": "..."} saying what is wrong with it.
 //
@@ -170,10 +171,15 @@ void Server::handle(http::request<http::string_body> request, std::function<void
       return session;
     });
   }
-  if (!post && (path == "/api/view" || path == "/api/check" || path == "/api/trace")) {
+  if (!post && (path == "/api/view" || path == "/api/check" || path == "/api/trace" || path == "/api/stop")) {
     return done(error_response(http::status::method_not_allowed, "POST " + path, version, keep_alive));
   }
   if (path == "/api/view") return answer([&] { return explorer_.view(body_json()); });
+  if (path == "/api/stop") {  // stops the running check, if any: it answers its own request, incomplete
+    std::lock_guard<std::mutex> lock(check_mutex_);
+    if (check_running_) check_stop_.store(true);
+    return done(json_response(http::status::ok, Json{{"stopping", check_running_}}, version, keep_alive));
+  }
   if (path == "/api/trace") {
     return answer([&] {
       const std::string name = query_name(target);

@@ -292,7 +292,12 @@ int serve(const ProtocolEntry& entry, ProtocolArgs& args, const ExploreFlags& fl
   asio::io_context io;
   tcp::acceptor acceptor(io);
   try {
-    const tcp::endpoint endpoint(asio::ip::make_address(flags.host), static_cast<unsigned short>(flags.port));
+    // An address (127.0.0.1, ::1) or a name (localhost): its first address.
+    tcp::resolver resolver(io);
+    const auto found = resolver.resolve(flags.host, std::to_string(flags.port),
+                                        tcp::resolver::passive | tcp::resolver::numeric_service);
+    if (found.empty()) throw UsageError(fmt::format("explore: --host {}: no address", flags.host));
+    const tcp::endpoint endpoint = found.begin()->endpoint();
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(endpoint);

@@ -81,7 +81,10 @@ TEST(Explorer, lists_exactly_the_models_enabled_actions_on_every_protocol) {
         EXPECT_EQ(next["state"], *model->successor(state, next["action"]));
         EXPECT_EQ(next["sentence"], model->describe(next["action"]));
         EXPECT_EQ(next["within_bounds"].get<bool>(), model->within_bounds(next["state"]));
-        EXPECT_EQ(next["violates"], Json(violations_at(*model, &state, next["state"])));
+        std::vector<std::string> fresh = violations_at(*model, &state, next["state"]);
+        const std::vector<std::string> already = model->violated(state);
+        std::erase_if(fresh, [&](const std::string& p) { return std::find(already.begin(), already.end(), p) != already.end(); });
+        EXPECT_EQ(next["violates"], Json(fresh));
       }
       if (expected.empty()) break;
       // Walk on through the middle action: not always the first kind of step.
@@ -146,6 +149,11 @@ TEST(Explorer, check_jumps_to_the_shortest_counterexample_of_a_seeded_bug) {
   const Json view = view_of(explorer, found["path"]);
   EXPECT_TRUE(view["replayed"].get<bool>());
   EXPECT_EQ(property(view, bug.invariant)["status"], "violated");
+  // The next steps are not marked with the violation the state has already.
+  ASSERT_EQ(property(view, bug.invariant)["kind"], "always");
+  for (const Json& next : view["enabled"]) {
+    EXPECT_EQ(std::count(next["violates"].begin(), next["violates"].end(), Json(bug.invariant)), 0) << next.dump();
+  }
 
   const ProtocolEntry& paxos = entry("paxos");
   const Explorer correct(paxos, paxos.defaults(), "lockstep explore paxos");

@@ -229,15 +229,22 @@ Json Explorer::view(const Json& request) const {
   Json sentences = Json::array();
   for (std::size_t i = 0; i < steps.size(); ++i) sentences.push_back(i == 0 ? std::string("initial state") : model.describe(steps[i].action));
 
+  // What each next step would break that the last state does not break already (a state that
+  // violates an invariant passes it on to most of its successors: that is no news).
+  const std::vector<std::string> already = model.violated(last.state);
   Json enabled = Json::array();
   for (EnabledStep& next : model.enabled(last.state)) {
     const ActionView action = model.action_view(next.action);
+    std::vector<std::string> violates = violations_at(model, &last.state, next.next);
+    std::erase_if(violates, [&](const std::string& name) {
+      return std::find(already.begin(), already.end(), name) != already.end();
+    });
     Json item{{"action", std::move(next.action)},
               {"sentence", action.sentence},
               {"kind", std::string(action_kind_name(action.kind))},
               {"node", action.node.value},
               {"within_bounds", next.within_bounds},
-              {"violates", violations_at(model, &last.state, next.next)}};
+              {"violates", std::move(violates)}};
     item["state"] = std::move(next.next);
     enabled.push_back(std::move(item));
   }

@@ -50,7 +50,8 @@ class Explorer {
   // action and the state it led to. Answers {"index", "step" (the step's view as `show --html`
   // draws it), "text" (as `show` prints it), "sentences" (each step's, for the path), "replayed", "divergence", "within_bounds",
   // "properties" (each with its status along the path), "enabled" (every enabled action: its
-  // sentence, the state it leads to, whether that is within the bounds, what it would violate)}.
+  // sentence, the state it leads to, whether that is within the bounds, what it would violate
+  // that the last state does not violate already)}.
   Json view(const Json& request) const;
   // `lockstep check` on model 0 with the command line's bounds, on every core. The search polls
   // `stop`: the explorer sets it once `seconds_max` passed, the caller to cancel. Answers

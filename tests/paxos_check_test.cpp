@@ -5,6 +5,7 @@
 
 #include "checker/protocols/paxos.hpp"
 #include "spec/paxos/invariants.hpp"
+#include "spec/paxos/tla_invariants.hpp"
 #include "tests/support/trace_support.hpp"
 
 namespace lockstep {
@@ -190,6 +191,50 @@ TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
   older.promised_ballot = b11;
   not_durable.nodes.items[2].disk = older;
   EXPECT_FALSE(holds(not_durable, "PAXOS-VotesSafe"));
+}
+
+// Paxos.tla's VotesSafe (computed over acceptor bit masks) against its definition read literally
+// (for every 2b vote, SafeAt at every lower ballot, acceptor by acceptor), on random states: votes
+// and maxBal drawn at random, so that both outcomes come up often.
+TEST(PaxosTlaInvariants, votes_safe_agrees_with_its_definition_on_random_states) {
+  using namespace paxos_tla;
+  std::uint64_t seed = 20261203;
+  const auto next = [&seed](std::uint64_t bound) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((seed >> 33) % bound);
+  };
+  std::size_t safe = 0, unsafe = 0;
+  for (const Config config : {Config{3, 3, 2}, Config{3, 4, 2}, Config{5, 3, 3}, Config{1, 2, 1}}) {
+    const Universe u(config);
+    const int quorum = config.acceptors / 2 + 1;
+    for (int round = 0; round < 5000; ++round) {
+      State s;
+      const int votes = next(5);
+      for (int i = 0; i < votes; ++i) add(s, u.of_2b(next(config.acceptors), next(config.ballots), 1 + next(config.values)));
+      for (int a = 0; a < config.acceptors; ++a) s.max_bal[a] = static_cast<std::int8_t>(next(config.ballots + 1) - 1);
+      bool expected = true;
+      for (int a = 0; a < config.acceptors; ++a) {
+        for (int b = 0; b < config.ballots; ++b) {
+          for (int v = 1; v <= config.values; ++v) {
+            if (!has(s, u.of_2b(a, b, v))) continue;
+            for (int c = 0; c < b; ++c) {
+              int blocking = 0;
+              for (int q = 0; q < config.acceptors; ++q) {
+                bool voted_at_c = false;
+                for (int w = 1; w <= config.values; ++w) voted_at_c = voted_at_c || has(s, u.of_2b(q, c, w));
+                if (has(s, u.of_2b(q, c, v)) || (s.max_bal[q] > c && !voted_at_c)) ++blocking;
+              }
+              if (blocking < quorum) expected = false;
+            }
+          }
+        }
+      }
+      ASSERT_EQ(votes_safe(config, u, s), expected) << "round " << round;
+      (expected ? safe : unsafe) += 1;
+    }
+  }
+  EXPECT_GT(safe, 2000u);
+  EXPECT_GT(unsafe, 2000u);
 }
 
 TEST(PaxosTlaCheck, matches_tlc_distinct_states_for_mcpaxos_constants) {

@@ -3,6 +3,8 @@
 // the Paxos.tla reference mode finds exactly TLC's states.
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include "checker/protocols/paxos.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/paxos/tla_invariants.hpp"
@@ -193,10 +195,11 @@ TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
   EXPECT_FALSE(holds(not_durable, "PAXOS-VotesSafe"));
 }
 
-// Paxos.tla's VotesSafe (computed over acceptor bit masks) against its definition read literally
+// Paxos.tla's VotesSafe and the chosen values (computed over acceptor bit masks, read from the set
+// bits of msgs) against their definitions read literally
 // (for every 2b vote, SafeAt at every lower ballot, acceptor by acceptor), on random states: votes
 // and maxBal drawn at random, so that both outcomes come up often.
-TEST(PaxosTlaInvariants, votes_safe_agrees_with_its_definition_on_random_states) {
+TEST(PaxosTlaInvariants, votes_safe_and_chosen_agree_with_their_definitions_on_random_states) {
   using namespace paxos_tla;
   std::uint64_t seed = 20261203;
   const auto next = [&seed](std::uint64_t bound) {
@@ -230,6 +233,15 @@ TEST(PaxosTlaInvariants, votes_safe_agrees_with_its_definition_on_random_states)
         }
       }
       ASSERT_EQ(votes_safe(config, u, s), expected) << "round " << round;
+      std::uint32_t chosen = 0;  // values voted by a majority at one ballot
+      for (int b = 0; b < config.ballots; ++b) {
+        for (int v = 1; v <= config.values; ++v) {
+          int voters = 0;
+          for (int a = 0; a < config.acceptors; ++a) voters += has(s, u.of_2b(a, b, v)) ? 1 : 0;
+          if (voters >= quorum) chosen |= 1u << v;
+        }
+      }
+      ASSERT_EQ(chosen_count(config, u, s), std::popcount(chosen)) << "round " << round;
       (expected ? safe : unsafe) += 1;
     }
   }

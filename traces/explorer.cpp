@@ -3,12 +3,11 @@
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <condition_variable>
 #include <optional>
 #include <thread>
 
+#include "checker/engine/deadline.hpp"
 #include "traces/replay.hpp"
 #include "traces/show.hpp"
 
@@ -118,34 +117,6 @@ Json property_statuses(const AnyModel& model, const std::vector<ItfStep>& steps)
   }
   return out;
 }
-
-// Sets `flag` after `seconds`, unless destroyed first.
-class Deadline {
- public:
-  Deadline(double seconds, std::atomic<bool>& flag)
-      : thread_([this, seconds, &flag] {
-          std::unique_lock<std::mutex> lock(mutex_);
-          const auto until = std::chrono::steady_clock::now() +
-                             std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
-          if (!changed_.wait_until(lock, until, [this] { return done_; })) flag.store(true);
-        }) {}
-  ~Deadline() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    changed_.notify_all();
-    thread_.join();
-  }
-  Deadline(const Deadline&) = delete;
-  Deadline& operator=(const Deadline&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 Json path_json(const std::vector<ItfStep>& steps) {
   Json path = Json::array();

@@ -20,11 +20,8 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
 #include <set>
 #include <string>
 #include <optional>
@@ -32,6 +29,7 @@
 
 #include "checker/engine/partition.hpp"
 #include "checker/registry.hpp"
+#include "checker/engine/deadline.hpp"
 #include "impl/cli/commands.hpp"
 
 namespace lockstep::cli {
@@ -796,45 +794,6 @@ std::set<std::string> flags_given(const CLI::App* command, const ProtocolEntry& 
   return given;
 }
 
-// Sets the interrupt flag every search polls when the budget runs out (or never, once it is
-// destroyed first). Ctrl-C sets the same flag.
-class BudgetClock {
- public:
-  explicit BudgetClock(double seconds)
-      : until_(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                       std::chrono::duration<double>(seconds))),
-        thread_([this] {
-          std::unique_lock<std::mutex> lock(mutex_);
-          if (!done_changed_.wait_until(lock, until_, [this] { return done_; })) {
-            expired_ = true;
-            interrupt_requested.store(true);
-          }
-        }) {}
-  ~BudgetClock() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    done_changed_.notify_all();
-    thread_.join();
-  }
-  bool expired() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return expired_;
-  }
-  double left() const {
-    return std::chrono::duration<double>(until_ - std::chrono::steady_clock::now()).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point until_;
-  mutable std::mutex mutex_;
-  std::condition_variable done_changed_;
-  bool done_ = false;
-  bool expired_ = false;
-  std::thread thread_;
-};
-
 // `check ... --budget 10m`: the protocol's ladder of bounds, rung by rung, each explored
 // exhaustively, until a violation (reported as `check` reports one: found at the smallest rung
 // that reaches it, so its trace is short), the end of the ladder, or the end of the budget. The
@@ -849,7 +808,7 @@ int check_with_budget(const ProtocolEntry& entry, const ProtocolArgs& given_args
   if (seconds <= 0) throw UsageError("--budget: must be more than 0");
   const bool speak = !flags.quiet && !flags.json;
   stop_on_signals();
-  BudgetClock clock(seconds);
+  Deadline clock(seconds, interrupt_requested);  // Ctrl-C sets the same flag
   Json rungs = Json::array();
   std::vector<std::string> lines{fmt::format("  budget     {} rungs of {}; bounds given by hand kept: {}", entry.budget_ladder.size(),
                                              flags.budget, given.empty() ? "none" : fmt::format("{}", fmt::join(given, " ")))};

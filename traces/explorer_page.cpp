@@ -73,7 +73,7 @@ const char explorer_script[] = R"js(
   // link shown to someone else walks the same path again.
   let choices = [];
   let view = null;     // POST /api/view's answer for `path`
-  let termColour = lockstepPanel.termColourer([]);
+  const termColour = lockstepPanel.termColourer([]);  // one colour per term, for the whole walk
   let pending = 0;
 
   function busy(on) {
@@ -258,7 +258,6 @@ const char explorer_script[] = R"js(
       text.textContent = '';
       return;
     }
-    termColour = termColour || lockstepPanel.termColourer([]);
     lockstepPanel.render(panel, view.step, { heading: 'step ' + view.index, index: view.index, nodes: model().nodes,
                                              termColour: termColour, divergence: view.divergence });
     text.textContent = view.text.replace(/^\n/, '');

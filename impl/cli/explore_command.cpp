@@ -124,7 +124,6 @@ class Server {
   std::thread check_thread_;
   bool check_running_ = false;
   std::atomic<bool> check_stop_{false};
-  std::atomic<bool> shutting_down_{false};
 };
 
 void Server::handle(http::request<http::string_body> request, std::function<void(Response)> done) {

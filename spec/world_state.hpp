@@ -47,6 +47,25 @@ std::vector<std::string> volatile_went_down(const State& before, const State& af
   return out;
 }
 
+// For explanations of the "never decreases, across crashes too" properties of durable state (a
+// promise): each node whose `field` of node.durable (at `path`, e.g. "durable.promised_ballot")
+// went down, in words; a node the step crashed lost what it had not persisted.
+template <class State, class Field>
+std::vector<std::string> durable_went_down(const State& before, const State& after, const std::string& name,
+                                           const char* path, Field field) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+    const auto was = field(before.nodes.items[i].node.durable);
+    const auto is = field(after.nodes.items[i].node.durable);
+    if (is < was) {
+      out.push_back(to_string(NodeId::at(i)) + "'s " + name + " went from " + to_string(was) + " down to " + to_string(is) +
+                    " (" + node_field(i, path) + ")" +
+                    (after.nodes.items[i].up ? "" : ": its crash lost a " + name + " it had not persisted"));
+    }
+  }
+  return out;
+}
+
 // Faults the checker may still inject on this path.
 struct Budgets {
   LOCKSTEP_STRUCT(Budgets, (std::uint8_t, crashes), (std::uint8_t, drops), (std::uint8_t, duplicates));

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "checker/protocols/multipaxos.hpp"
+#include "checker/world/world.hpp"
+#include "model/sm/register.hpp"
+#include "spec/multipaxos/invariants.hpp"
+#include "tests/support/named_property.hpp"
 
 namespace lockstep {
 namespace {
@@ -42,6 +46,7 @@ struct BugCase {
   int max_messages;
   const char* invariant;
   std::size_t trace_steps;
+  const char* only_property = "";  // checked alone (--property); "" = every property
 };
 
 class MultiPaxosSeededBug : public ::testing::TestWithParam<BugCase> {};
@@ -57,6 +62,7 @@ TEST_P(MultiPaxosSeededBug, is_found_with_a_shortest_trace) {
   o.messages_max = b.max_messages;
   o.bug = b.bug;
   o.explore.workers = 2;
+  if (*b.only_property != 0) o.explore.properties = {b.only_property};
   const CheckReport report = check_multipaxos(o);
   ASSERT_EQ(report.outcome, Outcome::violation);
   EXPECT_EQ(report.property, b.invariant);
@@ -66,10 +72,19 @@ TEST_P(MultiPaxosSeededBug, is_found_with_a_shortest_trace) {
 
 INSTANTIATE_TEST_SUITE_P(
     Bugs, MultiPaxosSeededBug,
-    ::testing::Values(BugCase{multipaxos::Bug::skip_recovery, 1, 2, 0, 0, 3, "MULTIPAXOS-Agreement", 10},
-                      BugCase{multipaxos::Bug::votes_not_durable, 1, 2, 0, 1, 3, "MULTIPAXOS-Agreement", 12},
-                      BugCase{multipaxos::Bug::snapshot_over_newer, 2, 2, 1, 0, 5, "MULTIPAXOS-AppliedMonotone", 17}),
-    [](const auto& info) { return std::string(enum_name(info.param.bug)); });
+    // With every property, the per-slot Paxos.tla invariants break first: skip-recovery's new leader
+    // casts an unsafe vote over a chosen slot (2 steps before a second command is chosen), and
+    // votes-not-durable's acceptor raised its promise with the vote and persisted neither, so a
+    // crash lowers it. Checked alone, Agreement shows the harm: two commands chosen in one slot.
+    ::testing::Values(BugCase{multipaxos::Bug::skip_recovery, 1, 2, 0, 0, 3, "MULTIPAXOS-VotesSafe", 8},
+                      BugCase{multipaxos::Bug::votes_not_durable, 1, 2, 0, 1, 3, "MULTIPAXOS-PromiseMonotone", 6},
+                      BugCase{multipaxos::Bug::snapshot_over_newer, 2, 2, 1, 0, 5, "MULTIPAXOS-AppliedMonotone", 17},
+                      BugCase{multipaxos::Bug::skip_recovery, 1, 2, 0, 0, 3, "MULTIPAXOS-Agreement", 10, "MULTIPAXOS-Agreement"},
+                      BugCase{multipaxos::Bug::votes_not_durable, 1, 2, 0, 1, 3, "MULTIPAXOS-Agreement", 12,
+                              "MULTIPAXOS-Agreement"}),
+    [](const auto& info) {
+      return std::string(enum_name(info.param.bug)) + (*info.param.only_property != 0 ? "_agreement_alone" : "");
+    });
 
 TEST(MultiPaxosCheck, votes_that_survive_a_crash_keep_agreement_where_the_bug_breaks_it) {
   MultiPaxosCheckOptions o;
@@ -77,6 +92,108 @@ TEST(MultiPaxosCheck, votes_that_survive_a_crash_keep_agreement_where_the_bug_br
   o.requests = 2;
   o.explore.workers = 2;
   EXPECT_EQ(check_multipaxos(o).outcome, Outcome::ok);
+}
+
+// Paxos.tla's invariants, per slot, on states made to break them.
+TEST(MultiPaxosInvariants, per_slot_paxos_tla_invariants_catch_states_that_break_them) {
+  using MP = multipaxos::MultiPaxos<sm::Register>;
+  using Spec = multipaxos::MultiPaxosSpec<sm::Register>;
+  using Ballot = MP::Ballot;
+  const World<MP> world(multipaxos::model_config<sm::Register>(3, 2, 2), WorldBounds{1, 0, 0, 3},
+                        std::vector<PendingRequest<MP>>{});
+  const auto& config = world.config();
+  const auto initial = world.initial_states().front();
+  const auto holds = [&](const auto& state, const std::string& name) { return testing::property_holds(world, state, name); };
+  const auto explained = [&](const auto& state, const std::string& name) {
+    return testing::first_explanation<Spec>(config, name, state);
+  };
+  const auto entry = [](std::uint8_t r) {
+    const auto request = multipaxos::request_for<sm::Register>(r);
+    return MP::Entry{request.client, request.sequence, request.command, false};
+  };
+  const auto vote = [](multipaxos::Slot slot, Ballot ballot, MP::Entry e, std::size_t acceptor) {
+    return Spec::CastVote{slot, ballot, e, NodeId::at(acceptor)};
+  };
+  const Ballot b11{1, NodeId::at(0)}, b12{1, NodeId::at(1)}, b21{2, NodeId::at(0)};
+  const auto e1 = entry(1), e2 = entry(2);
+  for (const char* name : {"MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-VotesSafe", "MULTIPAXOS-MaxBalAboveVote"}) {
+    EXPECT_TRUE(holds(initial, name)) << name;
+  }
+
+  // Two commands at one (slot, ballot); the same ballot in two slots is fine.
+  auto two = initial;
+  two.ghost.votes.insert(vote(1, b11, e1, 0));
+  two.ghost.votes.insert(vote(2, b11, e2, 1));
+  EXPECT_TRUE(holds(two, "MULTIPAXOS-OneValuePerBallot"));
+  two.ghost.votes.insert(vote(1, b11, e2, 2));
+  EXPECT_FALSE(holds(two, "MULTIPAXOS-OneValuePerBallot"));
+  EXPECT_NE(explained(two, "MULTIPAXOS-OneValuePerBallot").find("in slot 1 at ballot 1.1"), std::string::npos)
+      << explained(two, "MULTIPAXOS-OneValuePerBallot");
+  // A vote, and an Accept in flight for another command at its slot and ballot.
+  auto accept = initial;
+  accept.ghost.votes.insert(vote(1, b11, e1, 0));
+  accept.network.push_back(Envelope<MP::Message>{NodeId::at(0), NodeId::at(2), MP::Accept{b11, 2, e2}});
+  EXPECT_TRUE(holds(accept, "MULTIPAXOS-OneValuePerBallot"));
+  accept.network.push_back(Envelope<MP::Message>{NodeId::at(0), NodeId::at(1), MP::Accept{b11, 1, e2}});
+  EXPECT_FALSE(holds(accept, "MULTIPAXOS-OneValuePerBallot"));
+
+  // A vote above the promise, in memory, then on disk only.
+  auto above = initial;
+  above.nodes.items[1].node.durable.promised_ballot = b11;
+  above.nodes.items[1].node.durable.votes.push_back(MP::Vote{1, b12, e1});
+  EXPECT_FALSE(holds(above, "MULTIPAXOS-MaxBalAboveVote"));
+  EXPECT_NE(explained(above, "MULTIPAXOS-MaxBalAboveVote").find("n2 promised 1.1 but voted in slot 1 at 1.2"),
+            std::string::npos)
+      << explained(above, "MULTIPAXOS-MaxBalAboveVote");
+  auto on_disk = initial;
+  MP::Durable disk{};
+  disk.promised_ballot = b11;
+  disk.votes.push_back(MP::Vote{2, b21, e2});
+  on_disk.nodes.items[2].disk = disk;
+  EXPECT_FALSE(holds(on_disk, "MULTIPAXOS-MaxBalAboveVote"));
+  EXPECT_NE(explained(on_disk, "MULTIPAXOS-MaxBalAboveVote").find("nodes.n3.disk"), std::string::npos);
+
+  // VotesSafe in slot 1: e2 voted at 1.2 while e1 can still be chosen there at 1.1 (n1 voted e1;
+  // of n2 and n3, only n2 promised above 1.1). A vote at 1.1 in slot 2 does not count for slot 1.
+  // Safe once n3 durably promised past 1.1 without voting there in slot 1; unsafe again when that
+  // promise is in memory only (a crash would lose it).
+  auto unsafe = initial;
+  unsafe.ghost.votes.insert(vote(1, b11, e1, 0));
+  unsafe.ghost.votes.insert(vote(1, b12, e2, 1));
+  unsafe.nodes.items[0].node.durable.promised_ballot = b11;
+  unsafe.nodes.items[1].node.durable.promised_ballot = b12;
+  unsafe.nodes.items[2].node.durable.promised_ballot = b11;
+  EXPECT_FALSE(holds(unsafe, "MULTIPAXOS-VotesSafe"));
+  EXPECT_NE(explained(unsafe, "MULTIPAXOS-VotesSafe").find("n2 voted"), std::string::npos)
+      << explained(unsafe, "MULTIPAXOS-VotesSafe");
+  EXPECT_NE(explained(unsafe, "MULTIPAXOS-VotesSafe").find("in slot 1 at ballot 1.2"), std::string::npos);
+  auto safe = unsafe;
+  safe.nodes.items[2].node.durable.promised_ballot = b12;
+  EXPECT_TRUE(holds(safe, "MULTIPAXOS-VotesSafe"));
+  auto other_slot = safe;
+  other_slot.ghost.votes.insert(vote(2, b11, e1, 2));  // n3 voted at 1.1, but in slot 2
+  EXPECT_TRUE(holds(other_slot, "MULTIPAXOS-VotesSafe"));
+  auto same_slot = safe;
+  same_slot.ghost.votes.insert(vote(1, b11, e1, 2));  // n3 voted e1 at 1.1 in slot 1: e1 is chosen
+  EXPECT_FALSE(holds(same_slot, "MULTIPAXOS-VotesSafe"));
+  auto memory_only = safe;
+  MP::Durable persisted = memory_only.nodes.items[2].node.durable;
+  persisted.promised_ballot = b11;
+  memory_only.nodes.items[2].disk = persisted;
+  EXPECT_FALSE(holds(memory_only, "MULTIPAXOS-VotesSafe"));
+
+  // PromiseMonotone: a crash that lowers a promise.
+  const auto& monotone = world.transition_properties();
+  const auto promise = std::find_if(monotone.begin(), monotone.end(),
+                                    [](const auto& p) { return p.name == "MULTIPAXOS-PromiseMonotone"; });
+  ASSERT_NE(promise, monotone.end());
+  auto lowered = safe;
+  lowered.nodes.items[2].node.durable.promised_ballot = b11;
+  lowered.nodes.items[2].up = false;
+  EXPECT_TRUE(promise->holds(lowered, safe));
+  EXPECT_FALSE(promise->holds(safe, lowered));
+  EXPECT_NE(Spec::explain(config, "MULTIPAXOS-PromiseMonotone", &safe, lowered).front().find("crash lost a promise"),
+            std::string::npos);
 }
 
 TEST(MultiPaxosCheck, rejects_bounds_out_of_range) {

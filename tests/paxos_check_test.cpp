@@ -8,6 +8,7 @@
 #include "checker/protocols/paxos.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/paxos/tla_invariants.hpp"
+#include "tests/support/named_property.hpp"
 #include "tests/support/trace_support.hpp"
 
 namespace lockstep {
@@ -133,15 +134,9 @@ TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
   const testing::PaxosWorld world = testing::paxos_world();
   const auto& config = world.config();
   const auto initial = world.initial_states().front();
-  const auto holds = [&](const auto& state, const std::string& name) {
-    for (const auto& p : world.properties()) {
-      if (p.name == name) return p.holds(state);
-    }
-    throw std::runtime_error("no property " + name);
-  };
+  const auto holds = [&](const auto& state, const std::string& name) { return testing::property_holds(world, state, name); };
   const auto explained = [&](const auto& state, const std::string& name) {
-    const auto lines = paxos::PaxosSpec::explain(config, name, nullptr, state);
-    return lines.empty() ? std::string() : lines.front();
+    return testing::first_explanation<paxos::PaxosSpec>(config, name, state);
   };
   const Ballot b11{1, NodeId::at(0)}, b12{1, NodeId::at(1)}, b21{2, NodeId::at(0)};
   const Value v1{1}, v2{2};

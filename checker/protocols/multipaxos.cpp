@@ -80,10 +80,13 @@ ProtocolEntry multipaxos_protocol() {
   // Where each seeded bug is found: the smallest bounds that contain its scenario, the invariant
   // it breaks there, the shortest trace's length.
   const std::vector<BugFound> found{
-      // Two commands, one slot, one round each: a second leader proposes over a chosen slot.
-      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-Agreement", 10},
-      // The same, with a crash that erases one vote of the chosen slot's majority.
-      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-Agreement", 12},
+      // Two commands, one slot, one round each: a second leader votes over a chosen slot, an
+      // unsafe vote (two steps later, a second command is chosen: MULTIPAXOS-Agreement at 10).
+      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 8},
+      // The same, with a crash that erases one vote of the chosen slot's majority. The vote raised
+      // the acceptor's promise, and that was not persisted either: the crash lowers it first
+      // (two commands chosen in one slot: MULTIPAXOS-Agreement at 12).
+      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-PromiseMonotone", 6},
       // Two slots, each applied and snapshotted: the older snapshot arrives after the newer one
       // (five messages in flight: the leader's heartbeats reach every replica, even up-to-date ones).
       {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0",

@@ -5,6 +5,19 @@
 //   MULTIPAXOS-StateMachineSafety no two replicas apply different commands at one slot.
 //   MULTIPAXOS-AppliedMonotone    (transition) a replica's applied slot never decreases within
 //                                 its life (between restarts).
+// And per slot, what Paxos.tla (Voting.tla) states of one decree, as PAXOS-* does for Paxos:
+//   MULTIPAXOS-OneValuePerBallot  the votes ever cast at a (slot, ballot), and the Accept (2a)
+//                                 messages in flight for it, carry one command.
+//   MULTIPAXOS-VotesSafe          every vote is safe (Voting.tla's SafeAt, per slot): at each lower
+//                                 ballot c, a majority either voted the same command at c in that
+//                                 slot, or durably promised above c without voting at c there. A
+//                                 promise counts only as a crash would recover it (`disk`).
+//   MULTIPAXOS-MaxBalAboveVote    an acceptor never holds a vote above its promise, in memory or
+//                                 on disk.
+//   MULTIPAXOS-PromiseMonotone    (transition) an acceptor's promise never decreases, across
+//                                 crashes too.
+// These break at the unsafe vote itself, before a second command is chosen (a bug that loses a
+// vote or a promise is caught in fewer steps, and within tighter bounds, than by Agreement).
 // Sometimes: leader-elected, slot-chosen, recovery-reproposes-vote (a new leader re-proposes a
 // vote it recovered from the promises).
 //
@@ -13,6 +26,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -86,6 +100,102 @@ struct MultiPaxosSpec {
   }
   static bool agreement(const State& state) { return one_entry_per_slot(state.ghost.chosen); }
   static bool state_machine_safety(const State& state) { return one_entry_per_slot(state.ghost.applied); }
+  // What a crash would recover of a node's durable state: what it last persisted.
+  static const typename M::Durable& persisted(const NodeSlot<M>& slot) { return slot.disk ? *slot.disk : slot.node.durable; }
+
+  // ghost.votes is sorted by (slot, ballot, entry, acceptor): the votes of one (slot, ballot) are
+  // a run. The entry of the first vote at (slot, ballot), or Accept in flight for it, other than
+  // `entry`, if any.
+  static const Entry* other_entry_at(const State& state, Slot slot, const Ballot& ballot, const Entry& entry) {
+    for (const CastVote& vote : state.ghost.votes) {
+      if (vote.slot == slot && vote.ballot == ballot && !(vote.entry == entry)) return &vote.entry;
+    }
+    for (const auto& envelope : state.network) {
+      const auto* accept = std::get_if<typename M::Accept>(&envelope.message);
+      if (accept != nullptr && accept->slot == slot && accept->ballot == ballot && !(accept->entry == entry)) {
+        return &accept->entry;
+      }
+    }
+    return nullptr;
+  }
+  static bool one_value_per_ballot(const State& state) {
+    const auto& votes = state.ghost.votes;
+    for (const CastVote* v = votes.begin(); v != votes.end(); ++v) {
+      const CastVote* next = v + 1;
+      if (next != votes.end() && next->slot == v->slot && next->ballot == v->ballot && !(next->entry == v->entry)) {
+        return false;
+      }
+    }
+    for (const auto& envelope : state.network) {
+      const auto* accept = std::get_if<typename M::Accept>(&envelope.message);
+      if (accept != nullptr && other_entry_at(state, accept->slot, accept->ballot, accept->entry)) return false;
+    }
+    return true;
+  }
+
+  static bool voted_at(const typename Ghost::Votes& votes, Slot slot, const Ballot& ballot, NodeId acceptor) {
+    for (const CastVote& vote : votes) {
+      if (vote.slot == slot && vote.ballot == ballot && vote.acceptor == acceptor) return true;
+    }
+    return false;
+  }
+  // The first ballot c below `vote`'s at which its command is not safe in its slot (no majority
+  // each voted it at c, or did not vote at c and durably promised above c), if any. Ballots c are
+  // every round.node below the vote's, as the bounds allow them.
+  static std::optional<Ballot> unsafe_below(const Config& config, const State& state, const CastVote& vote) {
+    const std::size_t n = state.nodes.size();
+    for (int round = 1; round <= static_cast<int>(vote.ballot.round); ++round) {
+      for (std::size_t k = 0; k < n; ++k) {
+        const Ballot c{static_cast<typename M::Round>(round), NodeId::at(k)};
+        if (!(c < vote.ballot)) return std::nullopt;
+        int blocking = 0;
+        for (std::size_t q = 0; q < n; ++q) {
+          const NodeId acceptor = NodeId::at(q);
+          const bool voted_same = state.ghost.votes.contains(CastVote{vote.slot, c, vote.entry, acceptor});
+          const bool cannot_vote = persisted(state.nodes.items[q]).promised_ballot > c &&
+                                   !voted_at(state.ghost.votes, vote.slot, c, acceptor);
+          if (voted_same || cannot_vote) ++blocking;
+        }
+        if (blocking < majority(config.node_count)) return c;
+      }
+    }
+    return std::nullopt;
+  }
+  // The first unsafe vote, if any (each (slot, ballot, command) is looked at once).
+  static const CastVote* first_unsafe_vote(const Config& config, const State& state) {
+    const auto& votes = state.ghost.votes;
+    for (const CastVote* v = votes.begin(); v != votes.end(); ++v) {
+      if (v != votes.begin()) {
+        const CastVote* prev = v - 1;
+        if (prev->slot == v->slot && prev->ballot == v->ballot && prev->entry == v->entry) continue;
+      }
+      if (!v->ballot.is_none() && unsafe_below(config, state, *v)) return v;
+    }
+    return nullptr;
+  }
+  static bool votes_safe(const Config& config, const State& state) { return first_unsafe_vote(config, state) == nullptr; }
+
+  // A vote above the promise of `durable`, if any.
+  static const typename M::Vote* vote_above_promise(const typename M::Durable& durable) {
+    for (const auto& vote : durable.votes) {
+      if (durable.promised_ballot < vote.ballot) return &vote;
+    }
+    return nullptr;
+  }
+  static bool max_bal_above_vote(const State& state) {
+    for (const auto& slot : state.nodes.items) {
+      if (vote_above_promise(slot.node.durable)) return false;
+      if (slot.disk && vote_above_promise(*slot.disk)) return false;
+    }
+    return true;
+  }
+  static bool promise_monotone(const State& before, const State& after) {
+    for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+      if (after.nodes.items[i].node.durable.promised_ballot < before.nodes.items[i].node.durable.promised_ballot) return false;
+    }
+    return true;
+  }
+
   static bool applied_monotone(const State& before, const State& after) {
     for (std::size_t i = 0; i < before.nodes.size(); ++i) {
       const auto& b = before.nodes.items[i];
@@ -129,14 +239,72 @@ struct MultiPaxosSpec {
     if (property == "MULTIPAXOS-AppliedMonotone" && before != nullptr) {
       out = volatile_went_down(*before, after, "applied", [](const auto& v) { return v.applied; });
     }
+    if (property == "MULTIPAXOS-OneValuePerBallot") {
+      for (const CastVote& vote : after.ghost.votes) {
+        if (const Entry* other = other_entry_at(after, vote.slot, vote.ballot, vote.entry)) {
+          out.push_back("in slot " + std::to_string(vote.slot) + " at ballot " + to_string(vote.ballot) + ", " +
+                        to_string(vote.acceptor) + " voted " + entry_text(vote.entry) + " (ghost.votes) and " +
+                        entry_text(*other) + " is voted for or proposed too (ghost.votes, network)");
+          break;
+        }
+      }
+      if (out.empty()) {
+        for (const auto& envelope : after.network) {
+          const auto* accept = std::get_if<typename M::Accept>(&envelope.message);
+          if (accept == nullptr) continue;
+          if (const Entry* other = other_entry_at(after, accept->slot, accept->ballot, accept->entry)) {
+            out.push_back("in slot " + std::to_string(accept->slot) + " at ballot " + to_string(accept->ballot) + ", " +
+                          entry_text(accept->entry) + " and " + entry_text(*other) + " are both proposed (network)");
+            break;
+          }
+        }
+      }
+    }
+    if (property == "MULTIPAXOS-VotesSafe") {
+      if (const CastVote* vote = first_unsafe_vote(config, after)) {
+        const Ballot c = *unsafe_below(config, after, *vote);
+        out.push_back(to_string(vote->acceptor) + " voted " + entry_text(vote->entry) + " in slot " +
+                      std::to_string(vote->slot) + " at ballot " + to_string(vote->ballot) +
+                      " (ghost.votes), but at the lower ballot " + to_string(c) + " no majority either voted " +
+                      entry_text(vote->entry) + " there or durably promised above " + to_string(c) +
+                      " without voting there (nodes.*.disk, nodes.*.node.durable.promised_ballot): another command "
+                      "could be chosen in slot " + std::to_string(vote->slot) + " at " + to_string(c));
+      }
+    }
+    if (property == "MULTIPAXOS-MaxBalAboveVote") {
+      for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+        const auto& slot = after.nodes.items[i];
+        for (const bool disk : {false, true}) {
+          if (disk && !slot.disk) continue;
+          const auto& d = disk ? *slot.disk : slot.node.durable;
+          if (const auto* vote = vote_above_promise(d)) {
+            out.push_back(to_string(NodeId::at(i)) + " promised " + to_string(d.promised_ballot) + " but voted in slot " +
+                          std::to_string(vote->slot) + " at " + to_string(vote->ballot) + " (" +
+                          (disk ? "nodes.n" + std::to_string(i + 1) + ".disk" : node_field(i, "durable")) + ")");
+          }
+        }
+      }
+    }
+    if (property == "MULTIPAXOS-PromiseMonotone" && before != nullptr) {
+      out = durable_went_down(*before, after, "promise", "durable.promised_ballot",
+                              [](const typename M::Durable& d) { return d.promised_ballot; });
+    }
     return out;
   }
 
-  static std::vector<Property<State>> properties(const Config&) {
+  static std::vector<Property<State>> properties(const Config& config) {
     return {
         {"MULTIPAXOS-Agreement", PropertyKind::always, "per slot, at most one command is chosen", agreement},
         {"MULTIPAXOS-StateMachineSafety", PropertyKind::always, "no two replicas apply different commands at one slot",
          state_machine_safety},
+        {"MULTIPAXOS-OneValuePerBallot", PropertyKind::always,
+         "per slot, at most one command is voted for or proposed at each ballot", one_value_per_ballot},
+        {"MULTIPAXOS-VotesSafe", PropertyKind::always,
+         "every vote is safe: at each lower ballot a majority voted the same command in its slot or durably promised "
+         "past it",
+         [config](const State& s) { return votes_safe(config, s); }},
+        {"MULTIPAXOS-MaxBalAboveVote", PropertyKind::always, "an acceptor never holds a vote above its promise",
+         max_bal_above_vote},
         {"leader-elected", PropertyKind::sometimes, "a leader is elected",
          [](const State& s) { return s.ghost.leader_elected; }},
         {"slot-chosen", PropertyKind::sometimes, "a slot is chosen", [](const State& s) { return !s.ghost.chosen.empty(); }},
@@ -145,7 +313,8 @@ struct MultiPaxosSpec {
     };
   }
   static std::vector<TransitionProperty<State>> transition_properties(const Config&) {
-    return {{"MULTIPAXOS-AppliedMonotone", "a replica's applied slot never decreases within its life", applied_monotone}};
+    return {{"MULTIPAXOS-AppliedMonotone", "a replica's applied slot never decreases within its life", applied_monotone},
+            {"MULTIPAXOS-PromiseMonotone", "an acceptor's promise never decreases, across crashes too", promise_monotone}};
   }
 
   // `check --refine` (spec/multipaxos/refinement.hpp): held to per-slot Voting, which `lockstep

@@ -195,15 +195,8 @@ std::vector<std::string> PaxosSpec::explain(const Config& config, std::string_vi
       }
     }
   } else if (property == "PAXOS-PromiseMonotone" && before != nullptr) {
-    for (std::size_t i = 0; i < after.nodes.size(); ++i) {
-      const Ballot was = before->nodes.items[i].node.durable.promised_ballot;
-      const Ballot is = after.nodes.items[i].node.durable.promised_ballot;
-      if (is < was) {
-        out.push_back(to_string(NodeId::at(i)) + "'s promise went from " + to_string(was) + " down to " + to_string(is) +
-                      " (" + node_field(i, "durable.promised_ballot") + ")" +
-                      (after.nodes.items[i].up ? "" : ": its crash lost a promise it had not persisted"));
-      }
-    }
+    out = durable_went_down(*before, after, "promise", "durable.promised_ballot",
+                            [](const Durable& d) { return d.promised_ballot; });
   } else if (property == "PAXOS-OneValuePerBallot") {
     for (const Vote& vote : ghost.votes) {
       if (const auto other = other_value_at(after, vote.ballot, vote.value)) {

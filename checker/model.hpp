@@ -24,6 +24,10 @@
 //   has_network_view  NetworkViewModel: node_count(), action_view(a), action_kind(a) and
 //                     in_flight(state): the nodes and messages the trace viewers draw, and the
 //                     kinds of action swarm simulation weighs.
+// And one choice of the search's, declared the same way:
+//   decode_new_successors  the breadth-first search decodes a new successor back from its
+//                     encoding rather than keeping every successor's state until it is inserted:
+//                     right for a state much larger than its encoding and quick to decode.
 #pragma once
 
 #include <concepts>
@@ -95,6 +99,7 @@ concept Model = requires(const M& model, const typename M::State& state, const J
   requires std::same_as<decltype(M::has_symmetry), const bool>;
   requires std::same_as<decltype(M::has_independence), const bool>;
   requires std::same_as<decltype(M::has_network_view), const bool>;
+  requires std::same_as<decltype(M::decode_new_successors), const bool>;
   requires(!M::has_symmetry || SymmetryModel<M>);
   requires(!M::has_independence || IndependenceModel<M>);
   requires(!M::has_network_view || NetworkViewModel<M>);

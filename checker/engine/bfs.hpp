@@ -186,7 +186,9 @@ class BreadthFirst {
     Bytes encoded;
     Bytes batch_bytes;
     std::vector<Pending> batch;
-    std::vector<State> batch_states;
+    std::vector<State> batch_states;  // the successors' states, where kept (keeps_successors)
+    State decoded;                     // else a new successor's, decoded from its bytes
+    State current;                     // and the state expanded (M::decode_new_successors)
     std::vector<Found> found;
     std::vector<char> sometimes_seen;
     std::vector<Bytes> outbox;  // distributed: successors for each rank, as ship() writes them
@@ -310,7 +312,15 @@ class BreadthFirst {
   }
 
   void expand(Worker& w, const char* data, std::size_t size, std::uint64_t state_fp) {
-    const State state = decode_from<State>(data, size);
+    if constexpr (M::decode_new_successors) {
+      decode_over(w.current, data, size);
+      expand(w, w.current, state_fp);
+    } else {
+      const State state = decode_from<State>(data, size);
+      expand(w, state, state_fp);
+    }
+  }
+  void expand(Worker& w, const State& state, std::uint64_t state_fp) {
     const auto found = table_.find(state_fp);  // (distributed, the slot serves transition violations only)
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
     const std::uint32_t source = *found;
@@ -344,8 +354,10 @@ class BreadthFirst {
         return;
       }
       table_.prefetch(fp);
-      if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
-      w.batch_states[w.batch.size()] = std::move(next);
+      if (keeps_successors()) {
+        if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
+        w.batch_states[w.batch.size()] = std::move(next);
+      }
       w.batch.push_back({begin, w.batch_bytes.size(), fp});
       if (por()) w.batch_actions.push_back(action);
     });
@@ -364,16 +376,17 @@ class BreadthFirst {
       } else {
         offer_parent_slot(inserted.slot, source);
       }
-      const bool expands = model_.within_bounds(w.batch_states[k]);
-      if (por() && this_level && expands) w.explored.push_back(w.batch_actions[k]);
+      if (por() && this_level && model_.within_bounds(w.batch_states[k])) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
       ++w.distinct;
       if (++w.uncounted == 32) {  // the table's size, for its growth, lags by a few states only
         table_.count_inserted(w.uncounted);
         w.uncounted = 0;
       }
-      check(w, w.batch_states[k], inserted.slot, p.fingerprint);
-      if (expands) {
+      if (!keeps_successors()) decode_over(w.decoded, w.batch_bytes.data() + p.begin, p.end - p.begin);
+      const State& next = keeps_successors() ? w.batch_states[k] : w.decoded;
+      check(w, next, inserted.slot, p.fingerprint);
+      if (model_.within_bounds(next)) {
         w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
       } else {
         ++w.beyond_bounds;
@@ -381,6 +394,12 @@ class BreadthFirst {
     }
     if (++w.unpublished == publish_every) publish(w);
   }
+
+  // Whether expand keeps each successor's state until it is inserted (for its properties and
+  // bounds, if new). Most successors are not new: a model whose state is much larger than its
+  // encoding and quick to decode (M::decode_new_successors, checker/model.hpp) has only the new
+  // ones decoded back from their bytes instead. The sleep sets look at every successor's bounds.
+  bool keeps_successors() const { return por() || !M::decode_new_successors; }
 
   // Partial-order reduction with sleep sets (Godefroid): the successor by action a inherits
   // the actions independent of a that were already taken from here (or inherited), since the

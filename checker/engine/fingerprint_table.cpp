@@ -73,7 +73,11 @@ std::optional<std::uint32_t> FingerprintTable::find(std::uint64_t fingerprint) c
 }
 
 std::size_t FingerprintTable::next_bucket_count() const {
-  return std::max(bucket_count_ + 1, static_cast<std::size_t>(static_cast<double>(bucket_count_) * growth));
+  // Without a memory bound, a small table doubles: 20% steps would rehash about six times the
+  // final size (and pause the workers as many times) on the way to it. Past fast_growth_slots,
+  // and always under --memory, 20% steps keep the table dense.
+  const double factor = memory_bytes_max_ == 0 && capacity() < fast_growth_slots ? 2.0 : growth;
+  return std::max(bucket_count_ + 1, static_cast<std::size_t>(static_cast<double>(bucket_count_) * factor));
 }
 
 bool FingerprintTable::can_grow() const {

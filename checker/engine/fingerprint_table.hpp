@@ -1,5 +1,6 @@
 // The set of visited states: one 64-bit fingerprint and one 32-bit value per state, 12 bytes a
-// slot, kept at least 77% full, so at most 16 bytes a state. Fingerprints live in buckets of
+// slot, kept at least 77% full once past 48 MiB (or under --memory), so at most 16 bytes a state
+// there; a smaller table doubles as it grows. Fingerprints live in buckets of
 // eight (one cache line, probed linearly bucket after bucket); a state's identity is its slot.
 // Whole states are never kept. What the 32-bit value holds is declared when the table is made
 // (SlotValue): for breadth-first search, the parent link, the slot of the state it was first
@@ -32,6 +33,7 @@ class FingerprintTable {
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
   static constexpr double load_max = 0.92;
   static constexpr double growth = 1.2;
+  static constexpr std::size_t fast_growth_slots = std::size_t{1} << 22;  // 48 MiB: below, doubling (no --memory)
 
   // What the 32-bit value kept with each fingerprint is.
   enum class SlotValue {

@@ -42,6 +42,7 @@ class PaxosTlaModel {
   static constexpr bool has_symmetry = true;      // acceptors and values renamed
   static constexpr bool has_independence = true;  // Phase1b/Phase2b of different acceptors
   static constexpr bool has_network_view = false;
+  static constexpr bool decode_new_successors = false;  // its state is a few dozen bytes
 
   static constexpr std::string_view protocol = "paxos-tla";
   const paxos_tla::Config& config() const { return config_; }

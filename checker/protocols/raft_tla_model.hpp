@@ -39,6 +39,7 @@ class RaftTlaModel {
   static constexpr bool has_symmetry = false;
   static constexpr bool has_independence = false;
   static constexpr bool has_network_view = false;
+  static constexpr bool decode_new_successors = true;  // 3 KB of fixed arrays (the history variables), tens of bytes encoded
 
   static constexpr std::string_view protocol = "raft-tla";
   const raft_tla::Config& config() const { return config_; }

@@ -135,6 +135,7 @@ class World {
   static constexpr bool has_symmetry = true;      // enable_symmetry: nodes and values renamed
   static constexpr bool has_independence = true;  // independent: local steps at different nodes
   static constexpr bool has_network_view = true;  // nodes, messages in flight, action kinds
+  static constexpr bool decode_new_successors = false;  // a World state copies faster than it decodes
 
   // The name traces and reports give (the registry entry that rebuilds the model): the
   // protocol's, or the environment's when it makes a service of it (the lock over Raft: "lock").

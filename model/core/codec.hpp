@@ -342,6 +342,15 @@ T decode_from(const char* data, std::size_t size) {
   return value;
 }
 
+// Decodes over an existing value, without building a fresh one first: for types whose decoder
+// overwrites every field (a model that declares decode_new_successors, checker/model.hpp).
+template <class T>
+void decode_over(T& value, const char* data, std::size_t size) {
+  ByteReader r(data, size);
+  decode(r, value);
+  if (!r.at_end()) throw CodecError("trailing bytes after value");
+}
+
 template <class T>
 T decode_from(const std::string& bytes) {
   return decode_from<T>(bytes.data(), bytes.size());

@@ -165,6 +165,10 @@ class SmallSet {
   bool contains(const T& value) const { return std::binary_search(begin(), end(), value); }
   // Returns whether the value was new.
   bool insert(const T& value) {
+    if (items_.empty() || items_.back() < value) {  // in order (e.g. decoding a sorted encoding): append
+      items_.push_back(value);
+      return true;
+    }
     const T* at = std::lower_bound(begin(), end(), value);
     if (at != end() && *at == value) return false;
     items_.insert(at, value);

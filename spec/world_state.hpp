@@ -22,6 +22,8 @@ struct NodeSlot {
   // `disk` is what a crash would recover when it differs from node.durable: the durable state
   // as of the last Persist. It is empty when every durable change has been persisted.
   LOCKSTEP_STRUCT(NodeSlot, (bool, up), (Node, node), (Disk, disk));
+  // What a crash would recover of the node's durable state: what it last persisted.
+  const typename P::Durable& persisted() const { return disk ? *disk : node.durable; }
 };
 
 // The path of a node's field in a World state, as diffs and explanations name it:
@@ -47,8 +49,17 @@ std::vector<std::string> volatile_went_down(const State& before, const State& af
   return out;
 }
 
-// For explanations of the "never decreases, across crashes too" properties of durable state (a
-// promise): each node whose `field` of node.durable (at `path`, e.g. "durable.promised_ballot")
+// The "never decreases, across crashes too" properties of durable state (a promise): whether no
+// node's `field` of node.durable went down from `before` to `after`.
+template <class State, class Field>
+bool durable_never_down(const State& before, const State& after, Field field) {
+  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
+    if (field(after.nodes.items[i].node.durable) < field(before.nodes.items[i].node.durable)) return false;
+  }
+  return true;
+}
+
+// For their explanations: each node whose `field` of node.durable (at `path`, e.g. "durable.promised_ballot")
 // went down, in words; a node the step crashed lost what it had not persisted.
 template <class State, class Field>
 std::vector<std::string> durable_went_down(const State& before, const State& after, const std::string& name,

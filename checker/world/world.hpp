@@ -459,7 +459,7 @@ class World {
       S::observe_crash(config_, next.ghost, id, slot.node);
     }
     typename P::Node fresh = P::init(config_, id);
-    fresh.durable = slot.disk ? *slot.disk : slot.node.durable;
+    fresh.durable = slot.persisted();
     slot = NodeSlot<P>{false, std::move(fresh), std::nullopt};
     --next.budgets.crashes;
     return next;

@@ -100,9 +100,6 @@ struct MultiPaxosSpec {
   }
   static bool agreement(const State& state) { return one_entry_per_slot(state.ghost.chosen); }
   static bool state_machine_safety(const State& state) { return one_entry_per_slot(state.ghost.applied); }
-  // What a crash would recover of a node's durable state: what it last persisted.
-  static const typename M::Durable& persisted(const NodeSlot<M>& slot) { return slot.disk ? *slot.disk : slot.node.durable; }
-
   // ghost.votes is sorted by (slot, ballot, entry, acceptor): the votes of one (slot, ballot) are
   // a run. The entry of the first vote at (slot, ballot), or Accept in flight for it, other than
   // `entry`, if any.
@@ -152,7 +149,7 @@ struct MultiPaxosSpec {
         for (std::size_t q = 0; q < n; ++q) {
           const NodeId acceptor = NodeId::at(q);
           const bool voted_same = state.ghost.votes.contains(CastVote{vote.slot, c, vote.entry, acceptor});
-          const bool cannot_vote = persisted(state.nodes.items[q]).promised_ballot > c &&
+          const bool cannot_vote = state.nodes.items[q].persisted().promised_ballot > c &&
                                    !voted_at(state.ghost.votes, vote.slot, c, acceptor);
           if (voted_same || cannot_vote) ++blocking;
         }
@@ -190,10 +187,7 @@ struct MultiPaxosSpec {
     return true;
   }
   static bool promise_monotone(const State& before, const State& after) {
-    for (std::size_t i = 0; i < before.nodes.size(); ++i) {
-      if (after.nodes.items[i].node.durable.promised_ballot < before.nodes.items[i].node.durable.promised_ballot) return false;
-    }
-    return true;
+    return durable_never_down(before, after, [](const typename M::Durable& d) { return d.promised_ballot; });
   }
 
   static bool applied_monotone(const State& before, const State& after) {

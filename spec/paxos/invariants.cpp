@@ -59,19 +59,12 @@ bool learned_is_chosen(const Config&, const PaxosSpec::State& state) {
 }
 
 bool promise_monotone(const PaxosSpec::State& before, const PaxosSpec::State& after) {
-  for (std::size_t i = 0; i < before.nodes.size(); ++i) {
-    const NodeId id = NodeId::at(i);
-    if (after.nodes[id].node.durable.promised_ballot < before.nodes[id].node.durable.promised_ballot) return false;
-  }
-  return true;
+  return durable_never_down(before, after, [](const Durable& d) { return d.promised_ballot; });
 }
 
 namespace {
 
 using Slot = NodeSlot<Paxos>;
-
-// What a crash would recover of a node's durable state: what it last persisted.
-const Durable& persisted(const Slot& slot) { return slot.disk ? *slot.disk : slot.node.durable; }
 
 // The value of the first vote at `ballot` or Accept in flight for it, other than `value`, if any.
 std::optional<Value> other_value_at(const PaxosSpec::State& state, Ballot ballot, Value value) {
@@ -105,7 +98,7 @@ std::optional<Ballot> unsafe_below(const Config& config, const PaxosSpec::State&
       for (std::size_t q = 0; q < n; ++q) {
         const NodeId acceptor = NodeId::at(q);
         const bool voted_v = state.ghost.votes.contains(Vote{c, acceptor, vote.value});
-        const bool cannot_vote = persisted(state.nodes.items[q]).promised_ballot > c && !voted_at(state.ghost, acceptor, c);
+        const bool cannot_vote = state.nodes.items[q].persisted().promised_ballot > c && !voted_at(state.ghost, acceptor, c);
         if (voted_v || cannot_vote) ++blocking;
       }
       if (blocking < majority(config.node_count)) return c;

@@ -151,11 +151,22 @@ class BreadthFirst {
     std::optional<TraceStep<State, Action>> transition;
   };
 
-  // A successor waiting to be inserted: its encoding in batch_bytes, its fingerprint.
+  // A successor waiting to be inserted: where its encoding is in its batch's bytes, its fingerprint.
   struct Pending {
     std::size_t begin;
     std::size_t end;
     std::uint64_t fingerprint;
+  };
+
+  // The successors of one expanded state: their encodings end to end, where each is, and their
+  // states where kept (keeps_successors), with the expanded state's slot and fingerprint.
+  struct Batch {
+    Bytes bytes;
+    std::vector<Pending> items;
+    std::vector<State> states;
+    std::uint32_t source = 0;
+    std::uint64_t source_fingerprint = 0;
+    bool full = false;  // holds successors not yet inserted
   };
 
   static constexpr std::size_t lookahead = 8;
@@ -184,9 +195,10 @@ class BreadthFirst {
     SpillPolicy* spill;
     Bytes read_buffer;
     Bytes encoded;
-    Bytes batch_bytes;
-    std::vector<Pending> batch;
-    std::vector<State> batch_states;  // the successors' states, where kept (keeps_successors)
+    // The successors of one state, generated; and those of the state before, waiting for their
+    // insertion (their buckets were prefetched while this state's successors were generated).
+    Batch batch;
+    Batch waiting;
     State decoded;                     // else a new successor's, decoded from its bytes
     State current;                     // and the state expanded (M::decode_new_successors)
     std::vector<Found> found;
@@ -297,7 +309,10 @@ class BreadthFirst {
         --ahead;
         expand(w, a.data, a.size, a.fingerprint);
         if (index == 0 && !distributed()) report_progress();
-        pause_for_growth();
+        if (table_.needs_grow()) {
+          insert_waiting(w);  // its source slot would move
+          pause_for_growth();
+        }
       };
       level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
         if (abort_.load(std::memory_order_relaxed)) return;
@@ -307,6 +322,7 @@ class BreadthFirst {
         if (++ahead == lookahead) expand_oldest();
       });
       while (ahead > 0 && !abort_.load(std::memory_order_relaxed)) expand_oldest();
+      insert_waiting(w);
       w.ahead_first = 0;
     }
   }
@@ -320,15 +336,20 @@ class BreadthFirst {
       expand(w, state, state_fp);
     }
   }
+  // Generates the successors of `state` (their encodings fingerprinted, their buckets
+  // prefetched), then inserts those of the state expanded before, whose buckets have had the
+  // time of this generation to arrive: the table is much larger than the caches. With the
+  // partial-order reduction, a state's successors are inserted at once (the sleep sets of a
+  // state depend on its siblings').
   void expand(Worker& w, const State& state, std::uint64_t state_fp) {
     const auto found = table_.find(state_fp);  // (distributed, the slot serves transition violations only)
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
-    const std::uint32_t source = *found;
+    Batch& batch = w.batch;
+    batch.source = *found;
+    batch.source_fingerprint = state_fp;
+    batch.items.clear();
+    batch.bytes.clear();
     const auto sleeping = por() ? sleep_.current(state_fp) : std::nullopt;
-    // Successors are encoded, fingerprinted and their slots prefetched first, then inserted:
-    // the table is much larger than the caches, and this hides most of its misses.
-    w.batch.clear();
-    w.batch_bytes.clear();
     w.batch_actions.clear();
     w.sleep_live.clear();
     model_.for_each_successor(state, [&](const Action& action, State&& next) {
@@ -341,58 +362,75 @@ class BreadthFirst {
       if (options_.coverage) ++w.coverage[action_kind_label(action)];
       if (const auto p = first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
-                           std::string(model_.transition_properties()[*p].name), source, state_fp,
+                           std::string(model_.transition_properties()[*p].name), batch.source, state_fp,
                            TraceStep<State, Action>{action, next}});
         return;
       }
       to_representative(model_, options_, next);
-      const std::size_t begin = w.batch_bytes.size();
-      encode_to(w.batch_bytes, next);
-      const std::uint64_t fp = fingerprint_bytes(w.batch_bytes.data() + begin, w.batch_bytes.size() - begin);
+      const std::size_t begin = batch.bytes.size();
+      encode_to(batch.bytes, next);
+      const std::uint64_t fp = fingerprint_bytes(batch.bytes.data() + begin, batch.bytes.size() - begin);
       if (distributed() && !partition_->owns(fp)) {
         ship(w, fp, state_fp, begin);
         return;
       }
       table_.prefetch(fp);
       if (keeps_successors()) {
-        if (w.batch.size() == w.batch_states.size()) w.batch_states.emplace_back();
-        w.batch_states[w.batch.size()] = std::move(next);
+        if (batch.items.size() == batch.states.size()) batch.states.emplace_back();
+        batch.states[batch.items.size()] = std::move(next);
       }
-      w.batch.push_back({begin, w.batch_bytes.size(), fp});
+      batch.items.push_back({begin, batch.bytes.size(), fp});
       if (por()) w.batch_actions.push_back(action);
     });
+    batch.full = true;
+    if (por()) {
+      insert_batch(w, batch);
+    } else {
+      insert_waiting(w);
+      std::swap(w.batch, w.waiting);
+    }
+    if (++w.unpublished == publish_every) publish(w);
+  }
+
+  // Inserts the successors waiting, if any.
+  void insert_waiting(Worker& w) {
+    if (w.waiting.full) insert_batch(w, w.waiting);
+  }
+
+  void insert_batch(Worker& w, Batch& batch) {
+    batch.full = false;
+    const std::uint32_t source = batch.source;
     w.explored.clear();
-    for (std::size_t k = 0; k < w.batch.size(); ++k) {
-      const Pending& p = w.batch[k];
+    for (std::size_t k = 0; k < batch.items.size(); ++k) {
+      const Pending& p = batch.items[k];
       bool this_level = false;
       const auto inserted =
           por()           ? insert_with_sleep(w, p.fingerprint, source, k, this_level)
           : distributed() ? table_.insert_uncounted(p.fingerprint, insert_level_)
                           : table_.insert_uncounted(p.fingerprint, source);
       if (distributed()) {
-        offer_parent(inserted, state_fp);
+        offer_parent(inserted, batch.source_fingerprint);
       } else if (inserted.is_new) {
         mark(next_bits_, inserted.slot);
       } else {
         offer_parent_slot(inserted.slot, source);
       }
-      if (por() && this_level && model_.within_bounds(w.batch_states[k])) w.explored.push_back(w.batch_actions[k]);
+      if (por() && this_level && model_.within_bounds(batch.states[k])) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
       ++w.distinct;
       if (++w.uncounted == 32) {  // the table's size, for its growth, lags by a few states only
         table_.count_inserted(w.uncounted);
         w.uncounted = 0;
       }
-      if (!keeps_successors()) decode_over(w.decoded, w.batch_bytes.data() + p.begin, p.end - p.begin);
-      const State& next = keeps_successors() ? w.batch_states[k] : w.decoded;
+      if (!keeps_successors()) decode_over(w.decoded, batch.bytes.data() + p.begin, p.end - p.begin);
+      const State& next = keeps_successors() ? batch.states[k] : w.decoded;
       check(w, next, inserted.slot, p.fingerprint);
       if (model_.within_bounds(next)) {
-        w.next.push(w.batch_bytes.data() + p.begin, p.end - p.begin);
+        w.next.push(batch.bytes.data() + p.begin, p.end - p.begin);
       } else {
         ++w.beyond_bounds;
       }
     }
-    if (++w.unpublished == publish_every) publish(w);
   }
 
   // Whether expand keeps each successor's state until it is inserted (for its properties and
@@ -957,7 +995,7 @@ class BreadthFirst {
   // A successor owned by another rank: [fingerprint u64][parent fingerprint u64][length u16]
   // [its encoding], appended to that rank's outbox; its encoding leaves the batch.
   void ship(Worker& w, std::uint64_t fp, std::uint64_t parent_fp, std::size_t begin) {
-    const std::size_t size = w.batch_bytes.size() - begin;
+    const std::size_t size = w.batch.bytes.size() - begin;
     Bytes& out = w.outbox[static_cast<std::size_t>(partition_->owner(fp))];
     const std::size_t at = out.size();
     const auto length = static_cast<std::uint16_t>(size);
@@ -965,8 +1003,8 @@ class BreadthFirst {
     std::memcpy(out.data() + at, &fp, 8);
     std::memcpy(out.data() + at + 8, &parent_fp, 8);
     std::memcpy(out.data() + at + 16, &length, 2);
-    std::memcpy(out.data() + at + 18, w.batch_bytes.data() + begin, size);
-    w.batch_bytes.resize(begin);
+    std::memcpy(out.data() + at + 18, w.batch.bytes.data() + begin, size);
+    w.batch.bytes.resize(begin);
     ++w.states_sent;
     w.bytes_sent += 18 + size;
   }

@@ -1,5 +1,5 @@
 // The set of visited states: one 64-bit fingerprint and one 32-bit value per state, 12 bytes a
-// slot, kept at least 77% full once past 48 MiB (or under --memory), so at most 16 bytes a state
+// slot, kept at least 77% full once past 192 MiB (or under --memory), so at most 16 bytes a state
 // there; a smaller table doubles as it grows. Fingerprints live in buckets of
 // eight (one cache line, probed linearly bucket after bucket); a state's identity is its slot.
 // Whole states are never kept. What the 32-bit value holds is declared when the table is made
@@ -33,7 +33,7 @@ class FingerprintTable {
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
   static constexpr double load_max = 0.92;
   static constexpr double growth = 1.2;
-  static constexpr std::size_t fast_growth_slots = std::size_t{1} << 22;  // 48 MiB: below, doubling (no --memory)
+  static constexpr std::size_t fast_growth_slots = std::size_t{1} << 24;  // 192 MiB: below, doubling (no --memory)
 
   // What the 32-bit value kept with each fingerprint is.
   enum class SlotValue {
@@ -65,8 +65,11 @@ class FingerprintTable {
   }
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
   // Starts loading the bucket where `fingerprint` would go (insert it a little later).
+  // And its values: a duplicate's is read at once (a parent link).
   void prefetch(std::uint64_t fingerprint) const {
-    __builtin_prefetch(&buckets_[home(stored(fingerprint))]);
+    const std::size_t bucket = home(stored(fingerprint));
+    __builtin_prefetch(&buckets_[bucket]);
+    __builtin_prefetch(&values_[bucket * bucket_slots]);
   }
 
   std::uint32_t parent(std::uint32_t slot) const {

@@ -22,8 +22,8 @@ Votes votes_of(const Config& config, const Universe& u, const State& s) {
   Votes out;
   const std::size_t first = u.of_2b(0, 0, 1);
   const std::size_t end = u.size();  // the 2b messages are the universe's last range
-  const auto values = static_cast<std::size_t>(config.values);
-  const auto ballots = static_cast<std::size_t>(config.ballots);
+  const auto values = static_cast<std::uint32_t>(config.values);
+  const auto ballots = static_cast<std::uint32_t>(config.ballots);
   for (std::size_t word = first >> 6; word <= (end - 1) >> 6; ++word) {
     std::uint64_t bits = s.msgs[word];
     if (word == first >> 6) bits &= ~std::uint64_t{0} << (first & 63);
@@ -31,10 +31,12 @@ Votes votes_of(const Config& config, const Universe& u, const State& s) {
     while (bits != 0) {
       const std::size_t bit = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
       bits &= bits - 1;
-      const std::size_t rel = bit - first;  // ((a * ballots) + b) * values + (v - 1)
-      const std::size_t v = rel % values + 1;
-      const std::size_t b = (rel / values) % ballots;
-      const std::size_t a = rel / values / ballots;
+      // ((a * ballots) + b) * values + (v - 1), in 32 bits (a 64-bit division is slower)
+      const auto rel = static_cast<std::uint32_t>(bit - first);
+      const std::uint32_t per_value = rel / values;
+      const std::uint32_t v = rel - per_value * values + 1;
+      const std::uint32_t a = per_value / ballots;
+      const std::uint32_t b = per_value - a * ballots;
       out.at[b] |= static_cast<std::uint8_t>(1u << a);
       out.for_value[b][v] |= static_cast<std::uint8_t>(1u << a);
       out.any = true;

@@ -12,7 +12,7 @@
 // state first.
 //
 // Checkpoints (options.checkpoint; checker/engine/checkpoint.hpp): at the start of a level every
-// so often, and after an interrupted level, the table, the level bits, the work items not yet
+// so often, and after an interrupted level, the table, the next level's bits, the work items not yet
 // expanded, the next level found so far and the counters go to disk; a resume makes them the
 // search's state again and expands what is left. Interrupted, the workers finish the block they
 // hold and claim no other, so the items before the cursor are exactly the expanded ones.
@@ -66,9 +66,9 @@ class BreadthFirst {
         options_(options),
         partition_(options.partition),
         checked_(checked_properties(model, options.properties)),
-        // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, two bits
-        // (level_bits_, next_bits_): the bound covers them too.
-        table_(partition_ == nullptr ? options.memory_bytes_max / 49 * 48 : options.memory_bytes_max / 20 * 12,
+        // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, a bit
+        // (next_bits_): the bound covers them too.
+        table_(partition_ == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12,
                partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth),
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
@@ -86,7 +86,6 @@ class BreadthFirst {
       for (Worker& w : workers_) w.outbox.resize(static_cast<std::size_t>(partition_->ranks()));
       parents_ = unset_parents(table_.capacity());
     } else {
-      level_bits_.assign(bit_words(), 0);
       next_bits_.assign(bit_words(), 0);
     }
   }
@@ -375,6 +374,7 @@ class BreadthFirst {
         return;
       }
       table_.prefetch(fp);
+      if (!distributed()) __builtin_prefetch(&next_bits_[table_.home_slot(fp) / 64]);
       if (keeps_successors()) {
         if (batch.items.size() == batch.states.size()) batch.states.emplace_back();
         batch.states[batch.items.size()] = std::move(next);
@@ -407,13 +407,11 @@ class BreadthFirst {
       const auto inserted =
           por()           ? insert_with_sleep(w, p.fingerprint, source, k, this_level)
           : distributed() ? table_.insert_uncounted(p.fingerprint, insert_level_)
-                          : table_.insert_uncounted(p.fingerprint, source);
+                          : table_.insert_uncounted(p.fingerprint, source, next_bits_.data());
       if (distributed()) {
         offer_parent(inserted, batch.source_fingerprint);
-      } else if (inserted.is_new) {
-        mark(next_bits_, inserted.slot);
-      } else {
-        offer_parent_slot(inserted.slot, source);
+      } else if (!inserted.is_new) {
+        offer_parent_slot(inserted.slot, source, batch.source_fingerprint);
       }
       if (por() && this_level && model_.within_bounds(batch.states[k])) w.explored.push_back(w.batch_actions[k]);
       if (!inserted.is_new) continue;
@@ -469,9 +467,9 @@ class BreadthFirst {
       for (const Action& t : w.explored) {
         if (M::independent(t, action)) sleep.push_back(t);
       }
-      return sleep_.insert(table_, fp, source, sleep, this_level);
+      return sleep_.insert(table_, fp, source, sleep, this_level, next_bits_.data());
     } else {
-      return table_.insert_uncounted(fp, source);
+      return table_.insert_uncounted(fp, source, next_bits_.data());
     }
   }
 
@@ -532,10 +530,7 @@ class BreadthFirst {
     }
     frontier_peak_ = std::max(frontier_peak_, resident_.load());
     if (por()) sleep_.next_level();
-    if (!distributed()) {
-      std::swap(level_bits_, next_bits_);
-      next_bits_.assign(bit_words(), 0);
-    }
+    if (!distributed()) next_bits_.assign(bit_words(), 0);
     level_partly_expanded_ = false;
     global_level_size_ = distributed() ? partition_->sum(level_size_) : level_size_;
   }
@@ -610,7 +605,6 @@ class BreadthFirst {
         }
         parents_ = std::move(parents);
       } else {
-        level_bits_ = remapped(level_bits_, moved);
         next_bits_ = remapped(next_bits_, moved);
       }
       for (Worker& w : workers_) {
@@ -718,16 +712,16 @@ class BreadthFirst {
     return label;
   }
 
-  // ---- one process: the level bits that decide parents ----
+  // ---- one process: the next level's bits, which decide parents ----
 
-  // A state's parent is its predecessor of least fingerprint in the level before it. Whether an
-  // existing successor belongs to the next level is told by its current parent: a state of the
-  // level being expanded (level_bits_, written during the level before and read only now) has
-  // only children in the next level. Every predecessor of the level offers itself; the table
-  // keeps the least. So the trace's path depends on the state space alone.
-  void offer_parent_slot(std::uint32_t slot, std::uint32_t source) {
-    const std::uint32_t parent = table_.written_value(slot);
-    if (parent != FingerprintTable::no_parent && marked(level_bits_, parent)) table_.offer_parent(slot, source);
+  // A state's parent is its predecessor of least fingerprint in the level before it. Every
+  // predecessor of the level offers itself; the table keeps the least. So the trace's path
+  // depends on the state space alone. An existing successor belongs to the next level when it
+  // was new in this expansion (next_bits_): its bit is set before its value is stored, so once
+  // the value is read (written_value waits for another worker's store) the bit is there too.
+  void offer_parent_slot(std::uint32_t slot, std::uint32_t source, std::uint64_t source_fp) {
+    table_.written_value(slot);
+    if (marked(next_bits_, slot)) table_.offer_parent(slot, source, source_fp);
   }
   std::size_t bit_words() const { return table_.capacity() / 64 + 1; }
   static void mark(std::vector<std::uint64_t>& bits, std::uint32_t slot) {
@@ -801,10 +795,9 @@ class BreadthFirst {
         files["table"] = out.finish();
       }
       {
-        CheckpointFileWriter out(dir, prefix + "level-bits.bin");
-        out.write(level_bits_.data(), level_bits_.size() * sizeof(std::uint64_t));
+        CheckpointFileWriter out(dir, prefix + "next-bits.bin");
         out.write(next_bits_.data(), next_bits_.size() * sizeof(std::uint64_t));
-        files["level_bits"] = out.finish();
+        files["next_bits"] = out.finish();
       }
       Bytes buffer;
       std::uint64_t to_expand = 0, found_next = 0;
@@ -852,7 +845,7 @@ class BreadthFirst {
                   {"seconds", progress_.seconds()},
                   {"table_buckets", table_.bucket_count()},
                   {"table_size", table_.size()},
-                  {"level_bits_words", level_bits_.size()},
+                  {"next_bits_words", next_bits_.size()},
                   {"frontier_states", to_expand},
                   {"next_states", found_next},
                   {"generation", checkpoint_generation_}};
@@ -904,10 +897,8 @@ class BreadthFirst {
         in.finish();
       }
       {
-        CheckpointFileReader in(dir, files.at("level_bits"));
-        level_bits_.assign(bit_words(), 0);
+        CheckpointFileReader in(dir, files.at("next_bits"));
         next_bits_.assign(bit_words(), 0);
-        in.read(level_bits_.data(), level_bits_.size() * sizeof(std::uint64_t));
         in.read(next_bits_.data(), next_bits_.size() * sizeof(std::uint64_t));
         in.finish();
       }
@@ -1183,7 +1174,7 @@ class BreadthFirst {
     }
     stats.depth = depth - 1;  // steps: `depth` levels, the first the initial states
     stats.queue = global_level_size_;
-    result_.table_bytes = table_.bytes() + (level_bits_.size() + next_bits_.size()) * sizeof(std::uint64_t);
+    result_.table_bytes = table_.bytes() + next_bits_.size() * sizeof(std::uint64_t);
     result_.frontier_bytes_peak = frontier_peak_;
     result_.frontier_spilled_bytes = spilled_;
     std::vector<char> reached(model_.properties().size(), 0);
@@ -1214,8 +1205,7 @@ class BreadthFirst {
   CheckedProperties checked_;
   FingerprintTable table_;
   std::unique_ptr<std::uint64_t[]> parents_;  // distributed: per slot, the parent's fingerprint
-  std::vector<std::uint64_t> level_bits_;  // one process: per slot, whether in the level being expanded
-  std::vector<std::uint64_t> next_bits_;   // and whether found during this expansion (the next level)
+  std::vector<std::uint64_t> next_bits_;  // one process: per slot, whether found during this expansion (the next level)
   Progress progress_;
   std::vector<Worker> workers_;
 

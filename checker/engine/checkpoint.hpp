@@ -4,7 +4,7 @@
 // SIGTERM) in the middle of one.
 //
 // A checkpoint is a manifest, DIR/checkpoint.json, and the binary files it names (the
-// fingerprint table with its parent links, the level bits, the frontier still to expand and the
+// fingerprint table with its parent links, the next level's bits, the frontier still to expand and the
 // next level found so far), each with its size and CRC-32 (Boost.CRC) in the manifest. The files
 // of a checkpoint are new files with a generation number in their names, written and synced
 // before the manifest is replaced (atomically: written beside it, synced, renamed); the files of
@@ -124,6 +124,6 @@ Json read_checkpoint_manifest(const std::string& dir);
 // Throws CheckpointError when `saved` and `wanted` (identities) differ, naming each key that does.
 void check_checkpoint_identity(const Json& saved, const Json& wanted, const std::string& dir);
 
-inline constexpr int checkpoint_format = 1;
+inline constexpr int checkpoint_format = 2;  // 2: one bit map (next-bits.bin), no level bits
 
 }  // namespace lockstep

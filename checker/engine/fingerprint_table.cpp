@@ -36,7 +36,8 @@ void FingerprintTable::allocate(std::size_t bucket_count) {
   size_.store(0, std::memory_order_relaxed);
 }
 
-FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fingerprint, std::uint32_t value) {
+FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fingerprint, std::uint32_t value,
+                                                              std::uint64_t* new_marks) {
   const std::uint64_t key = stored(fingerprint);
   std::size_t bucket = home(key);
   for (std::size_t probed = 0; probed < bucket_count_; ++probed) {
@@ -46,6 +47,10 @@ FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fing
       if (current == 0) {
         if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
           const std::size_t slot = bucket * bucket_slots + i;
+          if (new_marks != nullptr) {
+            std::atomic_ref<std::uint64_t>(new_marks[slot / 64])
+                .fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_relaxed);
+          }
           std::atomic_ref<std::uint32_t>(values_[slot]).store(value, std::memory_order_release);
           return {static_cast<std::uint32_t>(slot), true};
         }

@@ -59,12 +59,16 @@ class FingerprintTable {
   // For parallel inserters: insert without counting, then count_inserted() what was new, a few
   // at a time (a counter shared by every core, touched on every insert, would be a bottleneck).
   // Growth is decided on the count, so it may lag by a few states (the load bound has room).
-  Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t value);
+  // `new_marks`, if given, is a bit map over the slots: a new state's bit is set before its
+  // value is stored, so that whoever reads the value (written_value) sees the bit too.
+  Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t value, std::uint64_t* new_marks = nullptr);
   void count_inserted(std::size_t n) {
     if (n > 0) size_.fetch_add(n, std::memory_order_relaxed);
   }
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
   // Starts loading the bucket where `fingerprint` would go (insert it a little later).
+  // The first slot of the bucket where `fingerprint` would go (most land there or in the next).
+  std::size_t home_slot(std::uint64_t fingerprint) const { return home(stored(fingerprint)) * bucket_slots; }
   // And its values: a duplicate's is read at once (a parent link).
   void prefetch(std::uint64_t fingerprint) const {
     const std::size_t bucket = home(stored(fingerprint));
@@ -98,10 +102,11 @@ class FingerprintTable {
   // Makes `candidate` the slot's parent if its fingerprint is less than the current parent's: with
   // every predecessor of a level offered, the parent is the one of least fingerprint, whatever the
   // order (and the threads) they were offered in. Safe to call from several threads at once.
-  void offer_parent(std::uint32_t slot, std::uint32_t candidate) {
+  // `candidate_fingerprint` is the candidate's (as fingerprint_at would read it back).
+  void offer_parent(std::uint32_t slot, std::uint32_t candidate, std::uint64_t candidate_fingerprint) {
     assert(kept_ == SlotValue::parent);
     std::atomic_ref<std::uint32_t> value(values_[slot]);
-    const std::uint64_t key = fingerprint_at(candidate);
+    const std::uint64_t key = stored(candidate_fingerprint);
     std::uint32_t current = written_value(slot);
     while (current != candidate && key < fingerprint_at(current) &&
            !value.compare_exchange_weak(current, candidate, std::memory_order_acq_rel)) {

@@ -37,10 +37,10 @@ class SleepSets {
   // next level (new now, or first reached earlier in this level), so that it will be expanded
   // after every arrival of this level has narrowed its sleep set.
   FingerprintTable::Inserted insert(FingerprintTable& table, std::uint64_t fp, std::uint32_t parent,
-                                    const std::vector<Action>& sleep, bool& this_level) {
+                                    const std::vector<Action>& sleep, bool& this_level, std::uint64_t* new_marks) {
     Shard& shard = next_[shard_of(fp)];
     std::lock_guard lock(shard.mutex);
-    const auto inserted = table.insert_uncounted(fp, parent);
+    const auto inserted = table.insert_uncounted(fp, parent, new_marks);
     this_level = inserted.is_new;
     if (inserted.is_new) {
       shard.map.add(fp, sleep);

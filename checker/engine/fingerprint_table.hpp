@@ -51,8 +51,8 @@ class FingerprintTable {
     bool is_new;
   };
   // Inserts a fingerprint with its value (a parent slot or a depth, as the table keeps).
-  Inserted insert(std::uint64_t fingerprint, std::uint32_t value) {
-    const Inserted inserted = insert_uncounted(fingerprint, value);
+  Inserted insert(std::uint64_t fingerprint, std::uint32_t value, std::uint64_t* new_marks = nullptr) {
+    const Inserted inserted = insert_uncounted(fingerprint, value, new_marks);
     if (inserted.is_new) count_inserted(1);
     return inserted;
   }

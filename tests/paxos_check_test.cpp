@@ -190,8 +190,8 @@ TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
   EXPECT_FALSE(holds(not_durable, "PAXOS-VotesSafe"));
 }
 
-// Paxos.tla's VotesSafe and the chosen values (computed over acceptor bit masks, read from the set
-// bits of msgs) against their definitions read literally
+// Paxos.tla's VotesSafe and the chosen values (computed over acceptor bit masks, read from msgs'
+// 2b range a group of bits at a time) against their definitions read literally
 // (for every 2b vote, SafeAt at every lower ballot, acceptor by acceptor), on random states: votes
 // and maxBal drawn at random, so that both outcomes come up often.
 TEST(PaxosTlaInvariants, votes_safe_and_chosen_agree_with_their_definitions_on_random_states) {

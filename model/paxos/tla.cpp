@@ -108,17 +108,17 @@ void successors(const Config& config, const Universe& u, const State& s, std::ve
   const int ballots = config.ballots;
   for (int b = 0; b < ballots; ++b) {  // Phase1a(b)
     if (has(s, u.of_1a(b))) continue;
-    State next = s;
+    State& next = out.emplace_back(Successor{Phase1a{static_cast<std::int8_t>(b)}, s}).state;
     add(next, u.of_1a(b));
-    out.push_back({Phase1a{static_cast<std::int8_t>(b)}, next});
   }
   for (int a = 0; a < config.acceptors; ++a) {  // Phase1b(a)
     for (int b = s.max_bal[a] + 1; b < ballots; ++b) {
       if (!has(s, u.of_1a(b))) continue;
-      State next = s;
+      State& next =
+          out.emplace_back(Successor{Phase1b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b)}, s})
+              .state;
       next.max_bal[a] = static_cast<std::int8_t>(b);
       add(next, u.of_1b(a, b, s.max_vbal[a], s.max_val[a]));
-      out.push_back({Phase1b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b)}, next});
     }
   }
   for (int b = 0; b < ballots; ++b) {  // Phase2a(b, v)
@@ -128,24 +128,25 @@ void successors(const Config& config, const Universe& u, const State& s, std::ve
     const std::uint32_t allowed = phase2a_values(config, u, s, b);
     for (int v = 1; v <= config.values; ++v) {
       if (!((allowed >> v) & 1u)) continue;
-      State next = s;
+      State& next =
+          out.emplace_back(Successor{Phase2a{static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}}, s}).state;
       add(next, u.of_2a(b, v));
-      out.push_back({Phase2a{static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}}, next});
     }
   }
   for (int a = 0; a < config.acceptors; ++a) {  // Phase2b(a)
     for (int b = std::max<int>(s.max_bal[a], 0); b < ballots; ++b) {
       for (int v = 1; v <= config.values; ++v) {
         if (!has(s, u.of_2a(b, v))) continue;
-        State next = s;
+        // A vote it already cast, with nothing above it since, changes nothing: left out.
+        if (s.max_bal[a] == b && s.max_vbal[a] == b && s.max_val[a] == v && has(s, u.of_2b(a, b, v))) continue;
+        State& next = out.emplace_back(Successor{Phase2b{Acceptor{static_cast<std::uint8_t>(a + 1)},
+                                                         static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}},
+                                                 s})
+                          .state;
         next.max_bal[a] = static_cast<std::int8_t>(b);
         next.max_vbal[a] = static_cast<std::int8_t>(b);
         next.max_val[a] = static_cast<std::uint8_t>(v);
         add(next, u.of_2b(a, b, v));
-        if (next == s) continue;
-        out.push_back({Phase2b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b),
-                               Value{static_cast<std::uint8_t>(v)}},
-                       next});
       }
     }
   }

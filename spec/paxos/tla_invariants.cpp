@@ -9,9 +9,8 @@ namespace {
 int quorum(const Config& config) { return config.acceptors / 2 + 1; }
 
 // Who voted what: per ballot c and value v, the acceptors whose 2b(c, v) is in msgs, as a bit
-// mask; per ballot, those that voted there at all. Read from the set bits of msgs' 2b range
-// only (most states hold few 2b messages), so that the invariants checked on every state cost
-// a few word reads.
+// mask; per ballot, those that voted there at all. Read from msgs' 2b range a group of bits at a
+// time, so that the invariants checked on every state cost a few word reads.
 struct Votes {
   std::array<std::uint8_t, ballots_max> at{};
   std::array<std::array<std::uint8_t, values_max + 1>, ballots_max> for_value{};
@@ -20,26 +19,24 @@ struct Votes {
 
 Votes votes_of(const Config& config, const Universe& u, const State& s) {
   Votes out;
-  const std::size_t first = u.of_2b(0, 0, 1);
-  const std::size_t end = u.size();  // the 2b messages are the universe's last range
-  const auto values = static_cast<std::uint32_t>(config.values);
-  const auto ballots = static_cast<std::uint32_t>(config.ballots);
-  for (std::size_t word = first >> 6; word <= (end - 1) >> 6; ++word) {
-    std::uint64_t bits = s.msgs[word];
-    if (word == first >> 6) bits &= ~std::uint64_t{0} << (first & 63);
-    if (word == (end - 1) >> 6 && (end & 63) != 0) bits &= (std::uint64_t{1} << (end & 63)) - 1;
-    while (bits != 0) {
-      const std::size_t bit = word * 64 + static_cast<std::size_t>(std::countr_zero(bits));
-      bits &= bits - 1;
-      // ((a * ballots) + b) * values + (v - 1), in 32 bits (a 64-bit division is slower)
-      const auto rel = static_cast<std::uint32_t>(bit - first);
-      const std::uint32_t per_value = rel / values;
-      const std::uint32_t v = rel - per_value * values + 1;
-      const std::uint32_t a = per_value / ballots;
-      const std::uint32_t b = per_value - a * ballots;
-      out.at[b] |= static_cast<std::uint8_t>(1u << a);
-      out.for_value[b][v] |= static_cast<std::uint8_t>(1u << a);
+  // The 2b range holds, for each acceptor a and ballot b in that order, `values` consecutive
+  // bits (v = 1..values): read each (a, b) group with a shift, no division.
+  const auto values = static_cast<std::size_t>(config.values);
+  const std::uint64_t mask = (std::uint64_t{1} << values) - 1;
+  std::size_t position = u.of_2b(0, 0, 1);
+  for (int a = 0; a < config.acceptors; ++a) {
+    for (int b = 0; b < config.ballots; ++b, position += values) {
+      const std::size_t word = position >> 6;
+      const std::size_t offset = position & 63;
+      std::uint64_t bits = s.msgs[word] >> offset;
+      if (offset + values > 64) bits |= s.msgs[word + 1] << (64 - offset);
+      bits &= mask;
+      if (bits == 0) continue;
       out.any = true;
+      out.at[b] |= static_cast<std::uint8_t>(1u << a);
+      for (; bits != 0; bits &= bits - 1) {
+        out.for_value[b][std::countr_zero(bits) + 1] |= static_cast<std::uint8_t>(1u << a);
+      }
     }
   }
   return out;

@@ -165,7 +165,6 @@ class BreadthFirst {
     std::vector<State> states;
     std::uint32_t source = 0;
     std::uint64_t source_fingerprint = 0;
-    bool full = false;  // holds successors not yet inserted
   };
 
   static constexpr std::size_t lookahead = 8;
@@ -382,7 +381,6 @@ class BreadthFirst {
       batch.items.push_back({begin, batch.bytes.size(), fp});
       if (por()) w.batch_actions.push_back(action);
     });
-    batch.full = true;
     if (por()) {
       insert_batch(w, batch);
     } else {
@@ -393,12 +391,10 @@ class BreadthFirst {
   }
 
   // Inserts the successors waiting, if any.
-  void insert_waiting(Worker& w) {
-    if (w.waiting.full) insert_batch(w, w.waiting);
-  }
+  void insert_waiting(Worker& w) { insert_batch(w, w.waiting); }
 
+  // Inserts a batch's successors and empties it.
   void insert_batch(Worker& w, Batch& batch) {
-    batch.full = false;
     const std::uint32_t source = batch.source;
     w.explored.clear();
     for (std::size_t k = 0; k < batch.items.size(); ++k) {
@@ -429,6 +425,7 @@ class BreadthFirst {
         ++w.beyond_bounds;
       }
     }
+    batch.items.clear();
   }
 
   // Whether expand keeps each successor's state until it is inserted (for its properties and
@@ -488,13 +485,9 @@ class BreadthFirst {
     const std::uint64_t fp = fingerprint_bytes(w.encoded.data(), w.encoded.size());
     if (distributed() && !partition_->owns(fp)) return;
     ++w.generated;
-    const auto inserted = table_.insert(fp, distributed() ? 0 : FingerprintTable::no_parent);
+    const auto inserted = distributed() ? table_.insert(fp, 0) : table_.insert(fp, FingerprintTable::no_parent, next_bits_.data());
     if (!inserted.is_new) return;
-    if (distributed()) {
-      parents_[inserted.slot] = no_parent_fingerprint;
-    } else {
-      mark(next_bits_, inserted.slot);
-    }
+    if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
     ++w.distinct;
     check(w, state, inserted.slot, fp);
     if (model_.within_bounds(state)) {

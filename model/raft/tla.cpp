@@ -512,6 +512,7 @@ class Next {
     }
     for (const BagItem& item : s_.messages) receive(item.m);
     for (const BagItem& item : s_.messages) {
+      if (item.count >= c_.max_dup) continue;  // outside the constraint: not built
       State next = base_;
       with_message(next, item.m);
       emit(DuplicateMessage{item.m}, std::move(next));
@@ -531,6 +532,16 @@ class Next {
     if (within_constraint(c_, next)) emit_(context_, action, std::move(next));
   }
 
+  // Whether one more copy of m keeps the bag within MaxDup and MaxMsgs. The actions that only
+  // send (RequestVote, AppendEntries) ask it before they build their successor: at tight bounds
+  // most sends fall outside the constraint. emit() still checks the whole constraint.
+  bool send_fits(const Message& m) const {
+    auto at = std::lower_bound(s_.messages.begin(), s_.messages.end(), m,
+                               [](const BagItem& item, const Message& x) { return item.m < x; });
+    if (at != s_.messages.end() && at->m == m) return at->count < c_.max_dup;
+    return s_.messages.size() < c_.max_msgs;
+  }
+
   void restart(int i) {
     State next = base_;
     ServerVars& v = at(next, i);
@@ -548,6 +559,7 @@ class Next {
 
   void timeout(int i) {
     if (at(i).state == Role::Leader) return;
+    if (at(i).current_term >= c_.max_term) return;  // the new term is outside the constraint: not built
     State next = base_;
     ServerVars& v = at(next, i);
     v.state = Role::Candidate;
@@ -564,6 +576,7 @@ class Next {
     if (v.state != Role::Candidate || ((v.votes_responded >> j) & 1u)) return;
     Message m{MType::RequestVoteRequest, v.current_term, static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(j),
               static_cast<std::uint8_t>(v.log.last_term()), v.log.len, 0, 0, Log{}};
+    if (!send_fits(m)) return;
     State next = base_;
     with_message(next, m);
     emit(RequestVote{server(i), server(j)}, std::move(next));
@@ -587,6 +600,7 @@ class Next {
               entry,
               static_cast<std::uint8_t>(std::min<int>(v.commit_index, last_entry)),
               v.log};
+    if (!send_fits(m)) return;
     State next = base_;
     with_message(next, m);
     emit(AppendEntries{server(i), server(j)}, std::move(next));
@@ -615,9 +629,9 @@ class Next {
   void client_request(int i, int value) {
     const ServerVars& v = at(i);
     if (v.state != Role::Leader) return;
+    if (v.log.len >= c_.max_log) return;  // the longer log is outside the constraint: not built
     State next = base_;
     Log& log = at(next, i).log;
-    if (log.len >= log.e.size()) return;  // beyond MaxLogLen + 1: the constraint would drop it anyway
     log.e[log.len++] = make_entry(v.current_term, value);
     emit(ClientRequest{server(i), Value{static_cast<std::uint8_t>(value)}}, std::move(next));
   }

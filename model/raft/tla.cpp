@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <type_traits>
 
 namespace lockstep::raft_tla {
 
@@ -488,11 +489,15 @@ Server server(int i) { return Server{static_cast<std::uint8_t>(i + 1)}; }
 
 bool is_quorum(const Config& c, std::uint32_t mask) { return std::popcount(mask) * 2 > c.servers; }
 
+// A move of next_ must leave it as it was (Next::emit): every part of State copies as bytes.
+static_assert(std::is_trivially_copyable_v<ServerVars> && std::is_trivially_copyable_v<BagItem> &&
+              std::is_trivially_copyable_v<Election> && std::is_trivially_copyable_v<Log>);
+
 class Next {
  public:
-  Next(const Config& c, const State& s, void* context, Emit emit) : c_(c), s_(s), base_(s), context_(context), emit_(emit) {
+  Next(const Config& c, const State& s, void* context, Emit emit) : c_(c), s_(s), next_(s), context_(context), emit_(emit) {
     // allLogs' = allLogs \cup {log[i] : i \in Server}: the same in every step, from this state's logs.
-    for (std::size_t i = 0; i < c.servers; ++i) base_.all_logs.insert(s.servers[i].log);
+    for (std::size_t i = 0; i < c.servers; ++i) next_.all_logs.insert(s.servers[i].log);
   }
 
   void all() {
@@ -513,14 +518,12 @@ class Next {
     for (const BagItem& item : s_.messages) receive(item.m);
     for (const BagItem& item : s_.messages) {
       if (item.count >= c_.max_dup) continue;  // outside the constraint: not built
-      State next = base_;
-      with_message(next, item.m);
-      emit(DuplicateMessage{item.m}, std::move(next));
+      with_message(next_, item.m);
+      emit(DuplicateMessage{item.m}, bag);
     }
     for (const BagItem& item : s_.messages) {
-      State next = base_;
-      without_message(next, item.m);
-      emit(DropMessage{item.m}, std::move(next));
+      without_message(next_, item.m);
+      emit(DropMessage{item.m}, bag);
     }
   }
 
@@ -528,9 +531,21 @@ class Next {
   const ServerVars& at(int i) const { return s_.servers[static_cast<std::size_t>(i)]; }
   static ServerVars& at(State& s, int i) { return s.servers[static_cast<std::size_t>(i)]; }
 
-  void emit(Action action, State&& next) {
-    if (within_constraint(c_, next)) emit_(context_, action, std::move(next));
+  // What an action changed of next_, to be put back from s_ once its successor is emitted: a
+  // server's variables (its index), the bag, or both.
+  static constexpr int no_server = -1;
+  static constexpr bool bag = true;
+
+  // Emits next_ (if within the constraint), then puts back what the action changed. Every action
+  // builds its successor in next_, so no step copies the whole state (about 3 KB, most of it the
+  // history variables' capacity); the callee reads next_ or moves from it, and a move copies: all
+  // of State's parts are trivially copyable (asserted below).
+  void emit(const Action& action, int server, bool bag_changed = false) {
+    if (within_constraint(c_, next_)) emit_(context_, action, std::move(next_));
+    if (server != no_server) at(next_, server) = at(server);
+    if (bag_changed) next_.messages = s_.messages;
   }
+  void emit(const Action& action, bool bag_changed) { emit(action, no_server, bag_changed); }
 
   // Whether one more copy of m keeps the bag within MaxDup and MaxMsgs. The actions that only
   // send (RequestVote, AppendEntries) ask it before they build their successor: at tight bounds
@@ -543,7 +558,7 @@ class Next {
   }
 
   void restart(int i) {
-    State next = base_;
+    State& next = next_;
     ServerVars& v = at(next, i);
     v.state = Role::Follower;
     v.votes_responded = 0;
@@ -554,13 +569,13 @@ class Next {
       v.match_index[static_cast<std::size_t>(j)] = 0;
     }
     v.commit_index = 0;
-    emit(Restart{server(i)}, std::move(next));
+    emit(Restart{server(i)}, i);
   }
 
   void timeout(int i) {
     if (at(i).state == Role::Leader) return;
     if (at(i).current_term >= c_.max_term) return;  // the new term is outside the constraint: not built
-    State next = base_;
+    State& next = next_;
     ServerVars& v = at(next, i);
     v.state = Role::Candidate;
     v.current_term = static_cast<std::uint8_t>(v.current_term + 1);
@@ -568,7 +583,7 @@ class Next {
     v.votes_responded = 0;
     v.votes_granted = 0;
     v.voter_log.fill(Log{});
-    emit(Timeout{server(i)}, std::move(next));
+    emit(Timeout{server(i)}, i);
   }
 
   void request_vote(int i, int j) {
@@ -577,9 +592,9 @@ class Next {
     Message m{MType::RequestVoteRequest, v.current_term, static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(j),
               static_cast<std::uint8_t>(v.log.last_term()), v.log.len, 0, 0, Log{}};
     if (!send_fits(m)) return;
-    State next = base_;
+    State& next = next_;
     with_message(next, m);
-    emit(RequestVote{server(i), server(j)}, std::move(next));
+    emit(RequestVote{server(i), server(j)}, bag);
   }
 
   void append_entries(int i, int j) {
@@ -601,15 +616,15 @@ class Next {
               static_cast<std::uint8_t>(std::min<int>(v.commit_index, last_entry)),
               v.log};
     if (!send_fits(m)) return;
-    State next = base_;
+    State& next = next_;
     with_message(next, m);
-    emit(AppendEntries{server(i), server(j)}, std::move(next));
+    emit(AppendEntries{server(i), server(j)}, bag);
   }
 
   void become_leader(int i) {
     const ServerVars& v = at(i);
     if (v.state != Role::Candidate || !is_quorum(c_, v.votes_granted)) return;
-    State next = base_;
+    State& next = next_;
     ServerVars& w = at(next, i);
     w.state = Role::Leader;
     for (int j = 0; j < c_.servers; ++j) {
@@ -623,17 +638,18 @@ class Next {
     e.elog = v.log;
     e.evoter_log = v.voter_log;
     next.elections.insert(e);
-    emit(BecomeLeader{server(i)}, std::move(next));
+    emit(BecomeLeader{server(i)}, i);
+    next_.elections = s_.elections;
   }
 
   void client_request(int i, int value) {
     const ServerVars& v = at(i);
     if (v.state != Role::Leader) return;
     if (v.log.len >= c_.max_log) return;  // the longer log is outside the constraint: not built
-    State next = base_;
+    State& next = next_;
     Log& log = at(next, i).log;
     log.e[log.len++] = make_entry(v.current_term, value);
-    emit(ClientRequest{server(i), Value{static_cast<std::uint8_t>(value)}}, std::move(next));
+    emit(ClientRequest{server(i), Value{static_cast<std::uint8_t>(value)}}, i);
   }
 
   void advance_commit_index(int i) {
@@ -649,11 +665,11 @@ class Next {
       }
       if (is_quorum(c_, agree)) agreed = index;
     }
-    State next = base_;
+    State& next = next_;
     if (agreed > 0 && v.log.term_at(agreed) == v.current_term) {
       at(next, i).commit_index = static_cast<std::uint8_t>(agreed);
     }
-    emit(AdvanceCommitIndex{server(i)}, std::move(next));
+    emit(AdvanceCommitIndex{server(i)}, i);
   }
 
   // Receive(m): i = m.mdest, j = m.msource; at most one of the handlers is enabled.
@@ -662,12 +678,12 @@ class Next {
     const int j = m.msource;
     const ServerVars& v = at(i);
     if (m.mterm > v.current_term) {  // UpdateTerm: messages unchanged, so m is handled next
-      State next = base_;
+      State& next = next_;
       ServerVars& w = at(next, i);
       w.current_term = m.mterm;
       w.state = Role::Follower;
       w.voted_for = 0;
-      emit(Receive{Handler::UpdateTerm, m}, std::move(next));
+      emit(Receive{Handler::UpdateTerm, m}, i);
       return;
     }
     switch (m.mtype) {
@@ -677,9 +693,9 @@ class Next {
       case MType::RequestVoteResponse:
       case MType::AppendEntriesResponse:
         if (m.mterm < v.current_term) {  // DropStaleResponse
-          State next = base_;
+          State& next = next_;
           without_message(next, m);
-          emit(Receive{Handler::DropStaleResponse, m}, std::move(next));
+          emit(Receive{Handler::DropStaleResponse, m}, bag);
         } else if (m.mtype == MType::RequestVoteResponse) {
           handle_request_vote_response(m, i, j);
         } else {
@@ -702,17 +718,17 @@ class Next {
     const ServerVars& v = at(i);
     const bool log_ok = m.a > v.log.last_term() || (m.a == v.log.last_term() && m.b >= v.log.len);
     const bool grant = m.mterm == v.current_term && log_ok && (v.voted_for == 0 || v.voted_for == j + 1);
-    State next = base_;
+    State& next = next_;
     if (grant) at(next, i).voted_for = static_cast<std::uint8_t>(j + 1);
     reply(next,
           Message{MType::RequestVoteResponse, v.current_term, static_cast<std::uint8_t>(i),
                   static_cast<std::uint8_t>(j), static_cast<std::uint8_t>(grant ? 1 : 0), 0, 0, 0, v.log},
           m);
-    emit(Receive{Handler::HandleRequestVoteRequest, m}, std::move(next));
+    emit(Receive{Handler::HandleRequestVoteRequest, m}, i, bag);
   }
 
   void handle_request_vote_response(const Message& m, int i, int j) {
-    State next = base_;
+    State& next = next_;
     ServerVars& w = at(next, i);
     w.votes_responded = static_cast<std::uint8_t>(w.votes_responded | 1u << j);
     if (m.a != 0) {
@@ -721,7 +737,7 @@ class Next {
       w.votes_granted = static_cast<std::uint8_t>(w.votes_granted | 1u << j);
     }
     without_message(next, m);
-    emit(Receive{Handler::HandleRequestVoteResponse, m}, std::move(next));
+    emit(Receive{Handler::HandleRequestVoteResponse, m}, i, bag);
   }
 
   void handle_append_entries_request(const Message& m, int i, int j) {
@@ -736,41 +752,41 @@ class Next {
     };
     const Receive label{Handler::HandleAppendEntriesRequest, m};
     if (m.mterm < v.current_term || (m.mterm == v.current_term && v.state == Role::Follower && !log_ok)) {
-      State next = base_;  // reject request
+      State& next = next_;  // reject request
       reply(next, response(false, 0), m);
-      emit(label, std::move(next));
+      emit(label, bag);
       return;
     }
     if (m.mterm == v.current_term && v.state == Role::Candidate) {
-      State next = base_;  // return to follower state; m stays in the bag
+      State& next = next_;  // return to follower state; m stays in the bag
       at(next, i).state = Role::Follower;
-      emit(label, std::move(next));
+      emit(label, i);
       return;
     }
     if (!(m.mterm == v.current_term && v.state == Role::Follower && log_ok)) return;  // a leader of m's term
     const int index = prev_index + 1;  // accept request
     const std::uint8_t entry = m.c;
     if (entry == 0 || (v.log.len >= index && v.log.term_at(index) == entry_term(entry))) {
-      State next = base_;  // already done with request
+      State& next = next_;  // already done with request
       at(next, i).commit_index = m.d;
       reply(next, response(true, prev_index + (entry == 0 ? 0 : 1)), m);
-      emit(label, std::move(next));
+      emit(label, i, bag);
     } else if (v.log.len >= index && v.log.term_at(index) != entry_term(entry)) {
-      State next = base_;  // conflict: remove 1 entry (the last; [index2 \in 1..Len(log[i]) - 1 |-> ...])
+      State& next = next_;  // conflict: remove 1 entry (the last; [index2 \in 1..Len(log[i]) - 1 |-> ...])
       Log& log = at(next, i).log;
       log.e[--log.len] = 0;
-      emit(label, std::move(next));
+      emit(label, i);
     } else if (v.log.len == prev_index) {
-      State next = base_;  // no conflict: append entry
+      State& next = next_;  // no conflict: append entry
       Log& log = at(next, i).log;
       if (log.len >= log.e.size()) return;
       log.e[log.len++] = entry;
-      emit(label, std::move(next));
+      emit(label, i);
     }
   }
 
   void handle_append_entries_response(const Message& m, int i, int j) {
-    State next = base_;
+    State& next = next_;
     ServerVars& w = at(next, i);
     auto& next_index = w.next_index[static_cast<std::size_t>(j)];
     if (m.a != 0) {
@@ -780,12 +796,12 @@ class Next {
       next_index = static_cast<std::uint8_t>(std::max(next_index - 1, 1));
     }
     without_message(next, m);
-    emit(Receive{Handler::HandleAppendEntriesResponse, m}, std::move(next));
+    emit(Receive{Handler::HandleAppendEntriesResponse, m}, i, bag);
   }
 
   const Config& c_;
   const State& s_;
-  State base_;
+  State next_;  // s_ with allLogs' (the same in every step); each action changes it and puts it back
   void* context_;
   Emit emit_;
 };

@@ -205,7 +205,9 @@ struct Successor {
 // Every Next step from `s` whose successor satisfies the state constraint, in the order of Next's
 // disjuncts: emit(context, action, next) for each. Steps back to `s` itself are included (the
 // search drops them as already seen). A callback, not a vector, so that a successor is built once
-// and handed over without copies.
+// and handed over without copies: `next` is the generator's working state, valid during the call.
+// The callee may read it or move from it (a move copies: State's parts are trivially copyable),
+// but not change it in place.
 using Emit = void (*)(void* context, const Action& action, State&& next);
 void for_each_successor(const Config& config, const State& s, void* context, Emit emit);
 // The same, collected.

@@ -147,6 +147,14 @@ class ByteReader {
     return static_cast<std::size_t>(n);
   }
   bool at_end() const { return p_ == end_; }
+  // The bytes not read yet, for a decoder that checks its input a part at a time (it then skips
+  // what it read).
+  const char* here() const { return p_; }
+  std::size_t left() const { return static_cast<std::size_t>(end_ - p_); }
+  void skip(std::size_t n) {
+    need(n);
+    p_ += n;
+  }
 
  private:
   void need(std::size_t n) const {

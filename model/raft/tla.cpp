@@ -274,23 +274,6 @@ int servers_in_use(const State& s) {
   return n;
 }
 
-void decode_voter_logs(ByteReader& r, std::uint8_t domain, std::array<Log, servers_max>& logs) {
-  if (domain >> servers_max) throw CodecError("a set of servers names no server");
-  logs.fill(Log{});
-  for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) lockstep_decode(r, logs[std::countr_zero(bits)]);
-}
-
-template <class Vec>
-std::size_t decode_size(ByteReader& r) {
-  const std::size_t n = r.byte();
-  if (n > Vec::capacity()) throw CodecError("a set larger than its capacity");
-  return n;
-}
-
-}  // namespace
-
-namespace {
-
 // The state's encoding is written through a pointer into a buffer of its largest size, then
 // handed to the writer at once: the successor loop encodes millions of states a second.
 struct Out {
@@ -359,17 +342,68 @@ void lockstep_encode(ByteWriter& w, const State& s) {
   w.raw(buffer, static_cast<std::size_t>(out.p - buffer));
 }
 
+namespace {
+
+// Reads a state's encoding a part at a time, each part checked against the bytes left (the
+// encoding may come from a checkpoint or spill file, so it is checked like any input), without a
+// call per byte: the search decodes every state it expands and every new state it checks.
+struct In {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  void need(std::size_t n) const {
+    if (static_cast<std::size_t>(end - p) < n) throw CodecError("input ends early");
+  }
+  std::uint8_t byte() {
+    need(1);
+    return *p++;
+  }
+  template <std::size_t N>
+  void bytes(std::uint8_t (&out)[N]) {
+    need(N);
+    std::memcpy(out, p, N);
+    p += N;
+  }
+  // A log: its length, then that many entries (none 0); the entries past it are 0.
+  void log(Log& log) {
+    const std::size_t len = byte();
+    if (len > log.e.size()) throw CodecError("a log longer than its capacity");
+    need(len);
+    log.len = static_cast<std::uint8_t>(len);
+    log.e = {};
+    for (std::size_t n = 0; n < len; ++n) {
+      if (p[n] == 0) throw CodecError("a log entry with no value");
+      log.e[n] = p[n];
+    }
+    p += len;
+  }
+  void voter_logs(std::uint8_t domain, std::array<Log, servers_max>& logs) {
+    if (domain >> servers_max) throw CodecError("a set of servers names no server");
+    logs.fill(Log{});
+    for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) log(logs[std::countr_zero(bits)]);
+  }
+  template <class Vec>
+  std::size_t size() {
+    const std::size_t n = byte();
+    if (n > Vec::capacity()) throw CodecError("a set larger than its capacity");
+    return n;
+  }
+};
+
+}  // namespace
+
 void lockstep_decode(ByteReader& r, State& s) {
-  s.servers.fill(ServerVars{});
+  In in{reinterpret_cast<const std::uint8_t*>(r.here()), reinterpret_cast<const std::uint8_t*>(r.here()) + r.left()};
+  const std::uint8_t* const start = in.p;
   s.messages.clear();
   s.elections.clear();
   s.all_logs.clear();
-  const int n = r.byte();
+  const int n = in.byte();
   if (n > static_cast<int>(servers_max)) throw CodecError("more servers than the reference mode holds");
+  for (int i = n; i < static_cast<int>(servers_max); ++i) s.servers[static_cast<std::size_t>(i)] = ServerVars{};
   for (int i = 0; i < n; ++i) {
     ServerVars& v = s.servers[static_cast<std::size_t>(i)];
     std::uint8_t head[6];
-    r.raw(head, sizeof head);
+    in.bytes(head);
     if (head[0] == 0 || head[1] > static_cast<std::uint8_t>(Role::Leader) || head[2] > n) {
       throw CodecError("a server's term, state or vote is out of range");
     }
@@ -379,43 +413,54 @@ void lockstep_decode(ByteReader& r, State& s) {
     v.commit_index = head[3];
     v.votes_responded = head[4];
     v.votes_granted = head[5];
-    lockstep_decode(r, v.log);
-    decode_voter_logs(r, v.votes_granted, v.voter_log);
-    r.raw(v.next_index.data(), static_cast<std::size_t>(n));
-    r.raw(v.match_index.data(), static_cast<std::size_t>(n));
+    in.log(v.log);
+    in.voter_logs(v.votes_granted, v.voter_log);
+    in.need(2 * static_cast<std::size_t>(n));
+    v.next_index = {};
+    v.match_index = {};
     for (int j = 0; j < n; ++j) {
       const auto k = static_cast<std::size_t>(j);
+      v.next_index[k] = in.p[k];
+      v.match_index[k] = in.p[static_cast<std::size_t>(n) + k];
       if (v.next_index[k] < 1 || v.next_index[k] > log_max + 2 || v.match_index[k] > log_max + 1) {
         throw CodecError("a server's nextIndex or matchIndex is out of range");
       }
     }
+    in.p += 2 * n;
   }
-  const std::size_t messages = decode_size<decltype(s.messages)>(r);
+  const std::size_t messages = in.size<decltype(s.messages)>();
   for (std::size_t k = 0; k < messages; ++k) {
     BagItem item;
-    lockstep_decode(r, item.m);
-    if (item.m.msource >= n || item.m.mdest >= n) throw CodecError("a message names no server");
-    item.count = r.byte();
+    std::uint8_t head[8];
+    in.bytes(head);
+    if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
+    if (head[2] >= n || head[3] >= n) throw CodecError("a message names no server");
+    item.m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
+    if (has_log(item.m.mtype)) in.log(item.m.mlog);
+    item.count = in.byte();
     if (item.count == 0) throw CodecError("a message in the bag with no copy");
     s.messages.push_back(item);
   }
-  const std::size_t elections = decode_size<decltype(s.elections)>(r);
+  const std::size_t elections = in.size<decltype(s.elections)>();
   for (std::size_t k = 0; k < elections; ++k) {
     Election e;
-    e.eterm = r.byte();
-    e.eleader = r.byte();
-    e.evotes = r.byte();
+    std::uint8_t head[3];
+    in.bytes(head);
+    e.eterm = head[0];
+    e.eleader = head[1];
+    e.evotes = head[2];
     if (e.eleader >= servers_max) throw CodecError("an election names no leader");
-    lockstep_decode(r, e.elog);
-    decode_voter_logs(r, e.evotes, e.evoter_log);
+    in.log(e.elog);
+    in.voter_logs(e.evotes, e.evoter_log);
     s.elections.insert(e);
   }
-  const std::size_t logs = decode_size<decltype(s.all_logs)>(r);
+  const std::size_t logs = in.size<decltype(s.all_logs)>();
   for (std::size_t k = 0; k < logs; ++k) {
     Log log;
-    lockstep_decode(r, log);
+    in.log(log);
     s.all_logs.insert(log);
   }
+  r.skip(static_cast<std::size_t>(in.p - start));
 }
 
 // ---- Constants, Init and the constraint ----

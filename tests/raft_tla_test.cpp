@@ -282,6 +282,38 @@ TEST(RaftTla, every_state_encodes_and_reads_back_from_json) {
   EXPECT_EQ(checked, 30000u);
 }
 
+// Every action builds its successor in one working state, hands it over, and puts back what it
+// changed (model/raft/tla.hpp, Emit). A callee that moves from it must see the same successors as
+// one that copies it, and the state expanded must stay as it was, at every state of a small world
+// with logs, conflicts, duplicates and two values.
+TEST(RaftTla, successors_are_the_same_whether_the_callee_moves_or_copies_them) {
+  const Config c = config(3, 2, 3, 1, 2, 2);
+  std::set<std::string> seen;
+  std::deque<State> queue{initial_state(c)};
+  seen.insert(encode_string(queue.front()));
+  std::size_t checked = 0;
+  while (!queue.empty() && checked < 20000) {
+    const State s = queue.front();
+    queue.pop_front();
+    ++checked;
+    const State before = s;
+    std::vector<raft_tla::Successor> copied;
+    for_each_successor(c, s, &copied, [](void* context, const Action& action, State&& next) {
+      const State copy = next;  // reads only
+      static_cast<std::vector<raft_tla::Successor>*>(context)->push_back({action, copy});
+    });
+    const std::vector<raft_tla::Successor> moved = next_of(c, s);  // moves from each
+    ASSERT_EQ(s, before);
+    ASSERT_EQ(moved.size(), copied.size());
+    for (std::size_t k = 0; k < moved.size(); ++k) {
+      ASSERT_EQ(moved[k].action, copied[k].action) << k;
+      ASSERT_EQ(moved[k].state, copied[k].state) << k;
+      if (seen.insert(encode_string(moved[k].state)).second) queue.push_back(moved[k].state);
+    }
+  }
+  EXPECT_EQ(checked, 20000u);
+}
+
 TEST(RaftTla, bad_state_json_and_bytes_are_refused_with_the_field_named) {
   const Config c = config(2, 1, 2, 1, 1, 2);
   State s = initial_state(c);

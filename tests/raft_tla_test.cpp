@@ -258,60 +258,61 @@ TEST(RaftTla, the_invariants_catch_states_that_break_them) {
   EXPECT_FALSE(state_machine_safety(c, committed));
 }
 
+// The first `limit` states of a world, breadth-first: visit(state, its successors) for each.
+// Returns how many it visited; stops at a fatal failure.
+template <class Visit>
+std::size_t visit_breadth_first(const Config& c, std::size_t limit, Visit visit) {
+  std::set<std::string> seen;
+  std::deque<State> queue{initial_state(c)};
+  seen.insert(encode_string(queue.front()));
+  std::size_t visited = 0;
+  while (!queue.empty() && visited < limit && !::testing::Test::HasFatalFailure()) {
+    const State s = queue.front();
+    queue.pop_front();
+    ++visited;
+    const std::vector<raft_tla::Successor> successors = next_of(c, s);
+    visit(s, successors);
+    for (const auto& successor : successors) {
+      if (seen.insert(encode_string(successor.state)).second) queue.push_back(successor.state);
+    }
+  }
+  return visited;
+}
+
 // Every state of a world with entries, duplicates, two values and two messages in flight
 // (breadth-first, the first 30,000): the codec and the trace JSON give the state back, and the
 // encoding is canonical (equal states, equal bytes).
 TEST(RaftTla, every_state_encodes_and_reads_back_from_json) {
   const Config c = config(2, 2, 3, 2, 2, 2);
-  std::set<std::string> seen;
-  std::deque<State> queue{initial_state(c)};
-  seen.insert(encode_string(queue.front()));
-  std::size_t checked = 0;
-  while (!queue.empty() && checked < 30000) {
-    const State s = queue.front();
-    queue.pop_front();
-    ++checked;
-    const std::string bytes = encode_string(s);
-    ASSERT_EQ(decode_from<State>(bytes), s);
+  const std::size_t visited = visit_breadth_first(c, 30000, [&](const State& s, const auto& successors) {
+    ASSERT_EQ(decode_from<State>(encode_string(s)), s);
     ASSERT_EQ(state_from_json(c, Json::parse(state_to_json(c, s).dump())), s) << state_to_json(c, s).dump();
-    for (auto& [action, next] : next_of(c, s)) {
-      ASSERT_TRUE(within_constraint(c, next));
-      if (seen.insert(encode_string(next)).second) queue.push_back(std::move(next));
-    }
-  }
-  EXPECT_EQ(checked, 30000u);
+    for (const auto& successor : successors) ASSERT_TRUE(within_constraint(c, successor.state));
+  });
+  EXPECT_EQ(visited, 30000u);
 }
 
 // Every action builds its successor in one working state, hands it over, and puts back what it
-// changed (model/raft/tla.hpp, Emit). A callee that moves from it must see the same successors as
-// one that copies it, and the state expanded must stay as it was, at every state of a small world
-// with logs, conflicts, duplicates and two values.
+// changed (model/raft/tla.hpp, Emit). A callee that moves from it (as next_of's does) must see the
+// same successors as one that copies it, and the state expanded must stay as it was, at every
+// state of a small world with logs, conflicts, duplicates and two values.
 TEST(RaftTla, successors_are_the_same_whether_the_callee_moves_or_copies_them) {
   const Config c = config(3, 2, 3, 1, 2, 2);
-  std::set<std::string> seen;
-  std::deque<State> queue{initial_state(c)};
-  seen.insert(encode_string(queue.front()));
-  std::size_t checked = 0;
-  while (!queue.empty() && checked < 20000) {
-    const State s = queue.front();
-    queue.pop_front();
-    ++checked;
+  const std::size_t visited = visit_breadth_first(c, 20000, [&](const State& s, const auto& moved) {
     const State before = s;
     std::vector<raft_tla::Successor> copied;
     for_each_successor(c, s, &copied, [](void* context, const Action& action, State&& next) {
       const State copy = next;  // reads only
       static_cast<std::vector<raft_tla::Successor>*>(context)->push_back({action, copy});
     });
-    const std::vector<raft_tla::Successor> moved = next_of(c, s);  // moves from each
     ASSERT_EQ(s, before);
     ASSERT_EQ(moved.size(), copied.size());
     for (std::size_t k = 0; k < moved.size(); ++k) {
       ASSERT_EQ(moved[k].action, copied[k].action) << k;
       ASSERT_EQ(moved[k].state, copied[k].state) << k;
-      if (seen.insert(encode_string(moved[k].state)).second) queue.push_back(moved[k].state);
     }
-  }
-  EXPECT_EQ(checked, 20000u);
+  });
+  EXPECT_EQ(visited, 20000u);
 }
 
 TEST(RaftTla, bad_state_json_and_bytes_are_refused_with_the_field_named) {

@@ -102,23 +102,81 @@ void lockstep_encode(ByteWriter& w, const Log& log) {
   w.raw(log.e.data(), log.len);
 }
 
-void lockstep_decode(ByteReader& r, Log& log) {
-  log = Log{};
-  log.len = r.byte();
-  if (log.len > log.e.size()) throw CodecError("a log longer than its capacity");
-  r.raw(log.e.data(), log.len);
-  for (int n = 0; n < log.len; ++n) {
-    if (log.e[static_cast<std::size_t>(n)] == 0) throw CodecError("a log entry with no value");
-  }
-}
-
 namespace {
 
 bool has_log(MType type) { return type == MType::RequestVoteResponse || type == MType::AppendEntriesRequest; }
 
 Json server_json(int index) { return lockstep_to_json(Server{static_cast<std::uint8_t>(index + 1)}); }
 
+// Reads an encoding a part at a time, each part checked against the bytes left (a state's
+// encoding may come from a checkpoint or spill file, so it is checked like any input), without a
+// call per byte: the search decodes every state it expands and every new state it checks.
+struct In {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  void need(std::size_t n) const {
+    if (static_cast<std::size_t>(end - p) < n) throw CodecError("input ends early");
+  }
+  std::uint8_t byte() {
+    need(1);
+    return *p++;
+  }
+  template <std::size_t N>
+  void bytes(std::uint8_t (&out)[N]) {
+    need(N);
+    std::memcpy(out, p, N);
+    p += N;
+  }
+  // A log: its length, then that many entries (none 0); the entries past it are 0.
+  void log(Log& log) {
+    const std::size_t len = byte();
+    if (len > log.e.size()) throw CodecError("a log longer than its capacity");
+    need(len);
+    log.len = static_cast<std::uint8_t>(len);
+    log.e = {};
+    for (std::size_t n = 0; n < len; ++n) {
+      if (p[n] == 0) throw CodecError("a log entry with no value");
+      log.e[n] = p[n];
+    }
+    p += len;
+  }
+  void voter_logs(std::uint8_t domain, std::array<Log, servers_max>& logs) {
+    if (domain >> servers_max) throw CodecError("a set of servers names no server");
+    logs.fill(Log{});
+    for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) log(logs[std::countr_zero(bits)]);
+  }
+  // A message of `servers` servers: its 8 bytes (as lockstep_encode writes them), then its mlog
+  // if its type has one.
+  void message(Message& m, int servers) {
+    need(8);
+    if (p[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
+    if (p[2] >= servers || p[3] >= servers) throw CodecError("a message names no server");
+    m = Message{static_cast<MType>(p[0]), p[1], p[2], p[3], p[4], p[5], p[6], p[7], Log{}};
+    p += 8;
+    if (has_log(m.mtype)) log(m.mlog);
+  }
+  template <class Vec>
+  std::size_t size() {
+    const std::size_t n = byte();
+    if (n > Vec::capacity()) throw CodecError("a set larger than its capacity");
+    return n;
+  }
+};
+
+// Decodes with read(In&) from where `r` is, then moves `r` past what it read.
+template <class Read>
+void read_in_parts(ByteReader& r, Read&& read) {
+  const auto* start = reinterpret_cast<const std::uint8_t*>(r.here());
+  In in{start, start + r.left()};
+  read(in);
+  r.skip(static_cast<std::size_t>(in.p - start));
+}
+
 }  // namespace
+
+void lockstep_decode(ByteReader& r, Log& log) {
+  read_in_parts(r, [&](In& in) { in.log(log); });
+}
 
 void lockstep_print(std::string& out, const Message& m) {
   out += enum_name(m.mtype);
@@ -256,12 +314,7 @@ void lockstep_encode(ByteWriter& w, const Message& m) {
 }
 
 void lockstep_decode(ByteReader& r, Message& m) {
-  std::uint8_t head[8];
-  r.raw(head, sizeof head);
-  if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
-  if (head[2] >= servers_max || head[3] >= servers_max) throw CodecError("a message names no server");
-  m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
-  if (has_log(m.mtype)) lockstep_decode(r, m.mlog);
+  read_in_parts(r, [&](In& in) { in.message(m, static_cast<int>(servers_max)); });
 }
 
 // ---- The state's codec: only the servers in use, only the logs a domain holds ----
@@ -344,56 +397,7 @@ void lockstep_encode(ByteWriter& w, const State& s) {
 
 namespace {
 
-// Reads a state's encoding a part at a time, each part checked against the bytes left (the
-// encoding may come from a checkpoint or spill file, so it is checked like any input), without a
-// call per byte: the search decodes every state it expands and every new state it checks.
-struct In {
-  const std::uint8_t* p;
-  const std::uint8_t* end;
-  void need(std::size_t n) const {
-    if (static_cast<std::size_t>(end - p) < n) throw CodecError("input ends early");
-  }
-  std::uint8_t byte() {
-    need(1);
-    return *p++;
-  }
-  template <std::size_t N>
-  void bytes(std::uint8_t (&out)[N]) {
-    need(N);
-    std::memcpy(out, p, N);
-    p += N;
-  }
-  // A log: its length, then that many entries (none 0); the entries past it are 0.
-  void log(Log& log) {
-    const std::size_t len = byte();
-    if (len > log.e.size()) throw CodecError("a log longer than its capacity");
-    need(len);
-    log.len = static_cast<std::uint8_t>(len);
-    log.e = {};
-    for (std::size_t n = 0; n < len; ++n) {
-      if (p[n] == 0) throw CodecError("a log entry with no value");
-      log.e[n] = p[n];
-    }
-    p += len;
-  }
-  void voter_logs(std::uint8_t domain, std::array<Log, servers_max>& logs) {
-    if (domain >> servers_max) throw CodecError("a set of servers names no server");
-    logs.fill(Log{});
-    for (std::uint32_t bits = domain; bits != 0; bits &= bits - 1) log(logs[std::countr_zero(bits)]);
-  }
-  template <class Vec>
-  std::size_t size() {
-    const std::size_t n = byte();
-    if (n > Vec::capacity()) throw CodecError("a set larger than its capacity");
-    return n;
-  }
-};
-
-}  // namespace
-
-void lockstep_decode(ByteReader& r, State& s) {
-  In in{reinterpret_cast<const std::uint8_t*>(r.here()), reinterpret_cast<const std::uint8_t*>(r.here()) + r.left()};
-  const std::uint8_t* const start = in.p;
+void decode_state(In& in, State& s) {
   s.messages.clear();
   s.elections.clear();
   s.all_logs.clear();
@@ -431,12 +435,7 @@ void lockstep_decode(ByteReader& r, State& s) {
   const std::size_t messages = in.size<decltype(s.messages)>();
   for (std::size_t k = 0; k < messages; ++k) {
     BagItem item;
-    std::uint8_t head[8];
-    in.bytes(head);
-    if (head[0] > static_cast<std::uint8_t>(MType::AppendEntriesResponse)) throw CodecError("unknown message type");
-    if (head[2] >= n || head[3] >= n) throw CodecError("a message names no server");
-    item.m = Message{static_cast<MType>(head[0]), head[1], head[2], head[3], head[4], head[5], head[6], head[7], Log{}};
-    if (has_log(item.m.mtype)) in.log(item.m.mlog);
+    in.message(item.m, n);
     item.count = in.byte();
     if (item.count == 0) throw CodecError("a message in the bag with no copy");
     s.messages.push_back(item);
@@ -460,7 +459,12 @@ void lockstep_decode(ByteReader& r, State& s) {
     in.log(log);
     s.all_logs.insert(log);
   }
-  r.skip(static_cast<std::size_t>(in.p - start));
+}
+
+}  // namespace
+
+void lockstep_decode(ByteReader& r, State& s) {
+  read_in_parts(r, [&](In& in) { decode_state(in, s); });
 }
 
 // ---- Constants, Init and the constraint ----

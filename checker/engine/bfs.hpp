@@ -717,16 +717,13 @@ class BreadthFirst {
     if (marked(next_bits_, slot)) table_.offer_parent(slot, source, source_fp);
   }
   std::size_t bit_words() const { return table_.capacity() / 64 + 1; }
-  static void mark(std::vector<std::uint64_t>& bits, std::uint32_t slot) {
-    std::atomic_ref<std::uint64_t>(bits[slot / 64]).fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_relaxed);
-  }
   static bool marked(const std::vector<std::uint64_t>& bits, std::uint32_t slot) {
     return (bits[slot / 64] >> (slot % 64)) & 1;
   }
   std::vector<std::uint64_t> remapped(const std::vector<std::uint64_t>& bits, const std::vector<std::uint32_t>& moved) {
     std::vector<std::uint64_t> out(bit_words(), 0);
     for (std::size_t slot = 0; slot < moved.size(); ++slot) {
-      if (marked(bits, static_cast<std::uint32_t>(slot))) mark(out, moved[slot]);
+      if (marked(bits, static_cast<std::uint32_t>(slot))) FingerprintTable::mark(out.data(), moved[slot]);
     }
     return out;
   }

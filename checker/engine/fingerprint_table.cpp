@@ -47,10 +47,7 @@ FingerprintTable::Inserted FingerprintTable::insert_uncounted(std::uint64_t fing
       if (current == 0) {
         if (cell.compare_exchange_strong(current, key, std::memory_order_acq_rel)) {
           const std::size_t slot = bucket * bucket_slots + i;
-          if (new_marks != nullptr) {
-            std::atomic_ref<std::uint64_t>(new_marks[slot / 64])
-                .fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_relaxed);
-          }
+          if (new_marks != nullptr) mark(new_marks, slot);
           std::atomic_ref<std::uint32_t>(values_[slot]).store(value, std::memory_order_release);
           return {static_cast<std::uint32_t>(slot), true};
         }

@@ -62,14 +62,19 @@ class FingerprintTable {
   // `new_marks`, if given, is a bit map over the slots: a new state's bit is set before its
   // value is stored, so that whoever reads the value (written_value) sees the bit too.
   Inserted insert_uncounted(std::uint64_t fingerprint, std::uint32_t value, std::uint64_t* new_marks = nullptr);
+  // Sets a slot's bit in a bit map over the slots (as insert_uncounted sets `new_marks`); safe
+  // from several threads at once.
+  static void mark(std::uint64_t* bits, std::size_t slot) {
+    std::atomic_ref<std::uint64_t>(bits[slot / 64]).fetch_or(std::uint64_t{1} << (slot % 64), std::memory_order_relaxed);
+  }
   void count_inserted(std::size_t n) {
     if (n > 0) size_.fetch_add(n, std::memory_order_relaxed);
   }
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
-  // Starts loading the bucket where `fingerprint` would go (insert it a little later).
   // The first slot of the bucket where `fingerprint` would go (most land there or in the next).
   std::size_t home_slot(std::uint64_t fingerprint) const { return home(stored(fingerprint)) * bucket_slots; }
-  // And its values: a duplicate's is read at once (a parent link).
+  // Starts loading the bucket where `fingerprint` would go (insert it a little later), and its
+  // values: a duplicate's is read at once (a parent link).
   void prefetch(std::uint64_t fingerprint) const {
     const std::size_t bucket = home(stored(fingerprint));
     __builtin_prefetch(&buckets_[bucket]);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "model/core/ids.hpp"
@@ -119,4 +120,32 @@ namespace lockstep {
 // Which spec (ghost variables and named properties) checks protocol P; specialized in spec/.
 template <class P>
 struct SpecFor;
+
+// The spec of protocol P itself (spec/raft/, spec/multipaxos/), whatever it replicates. A World
+// of P is checked against it, unless the state machine P replicates is a service with a spec of
+// its own (service_spec, e.g. the lock, spec/lock/), which then adds P's spec to its own: its
+// ghost keeps P's spec's ghost as its field `protocol`, and P's invariants are among its
+// properties.
+template <class P>
+struct ProtocolSpecFor;
+template <class SM>
+inline constexpr bool service_spec = false;
+
+// The ghost variables G of a protocol's spec in `state`: the state's ghost, or, in a service's
+// world, its `protocol` field. The protocol specs' predicates read their ghost through this, so
+// that they hold of both worlds.
+template <class G, class St>
+const G& ghost_of(const St& state) {
+  if constexpr (std::is_same_v<typename St::Ghost, G>) {
+    return state.ghost;
+  } else {
+    return state.ghost.protocol;
+  }
+}
+// Where ghost_of finds them, as a trace names fields ("ghost." or "ghost.protocol."), for
+// explanations.
+template <class G, class St>
+std::string ghost_field(const char* field) {
+  return (std::is_same_v<typename St::Ghost, G> ? "ghost." : "ghost.protocol.") + std::string(field);
+}
 }  // namespace lockstep

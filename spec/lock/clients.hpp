@@ -356,3 +356,10 @@ template <class P>
 concept LockProtocol = requires { typename P::StateMachine; } && std::is_same_v<typename P::StateMachine, sm::ModelLock>;
 
 }  // namespace lockstep::lock
+
+namespace lockstep {
+// A World replicating the lock is checked against the lock's spec (spec/lock/invariants.hpp),
+// which adds the replicating protocol's.
+template <>
+inline constexpr bool service_spec<sm::ModelLock> = true;
+}  // namespace lockstep

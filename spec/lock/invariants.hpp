@@ -10,6 +10,11 @@
 //   LOCK-ExactlyOnce       a request (client, sequence) takes effect at one log position only: a
 //                          retry never takes effect again.
 // Sometimes: lock-granted, lock-handed-to-waiter, lock-freed-by-expiry.
+// And every invariant and transition property of the replicating protocol's own spec (RAFT-*,
+// spec/raft/invariants.hpp; MULTIPAXOS-*, spec/multipaxos/invariants.hpp), over the protocol's
+// ghost variables kept as ghost.protocol: the lock is only as safe as the log under it, and a
+// bug in the protocol may break it at bounds where no lock property breaks yet. (Not the
+// protocol's "sometimes" properties: the lock's own say what its worlds must reach.)
 #pragma once
 
 #include <algorithm>
@@ -22,7 +27,9 @@
 
 #include "spec/lock/clients.hpp"
 #include "spec/lock/refinement.hpp"
+#include "spec/multipaxos/invariants.hpp"
 #include "spec/property.hpp"
+#include "spec/raft/invariants_impl.hpp"
 #include "spec/world_state.hpp"
 
 namespace lockstep::lock {
@@ -35,6 +42,7 @@ struct LockSpec {
   using Position = typename L::Position;
   using Sequence = typename P::Sequence;
   using Machine = typename L::State;
+  using ProtocolSpec = typename ProtocolSpecFor<P>::type;  // RaftSpec or MultiPaxosSpec
 
   struct Effected {
     LOCKSTEP_STRUCT(Effected, (ClientId, client), (Sequence, sequence), (Position, position));
@@ -55,13 +63,21 @@ struct LockSpec {
   };
   struct Ghost {
     using Effects = SmallSet<Effected, 24>;
+    using Protocol = typename ProtocolSpec::Ghost;
     LOCKSTEP_STRUCT(Ghost, (Effects, effected), (bool, twice), (bool, token_regressed), (bool, granted), (bool, handed),
-                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed));
+                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed), (Protocol, protocol));
   };
   using State = ClientWorldState<P, LockSpec, typename LockClients<P>::State>;
 
-  static constexpr bool observes_crashes = false;
-  static Ghost initial_ghost(const Config&) { return Ghost{}; }
+  static constexpr bool observes_crashes = ProtocolSpec::observes_crashes;
+  static Ghost initial_ghost(const Config& config) {
+    Ghost ghost{};
+    ghost.protocol = ProtocolSpec::initial_ghost(config);
+    return ghost;
+  }
+  static void observe_crash(const Config& config, Ghost& ghost, NodeId node, const Node& crashed) {
+    if constexpr (ProtocolSpec::observes_crashes) ProtocolSpec::observe_crash(config, ghost.protocol, node, crashed);
+  }
 
   static const Machine& machine_of(const Node& node) { return node.volatile_state.machine; }
 
@@ -97,8 +113,9 @@ struct LockSpec {
     }
   }
 
-  static void observe(const Config& config, Ghost& ghost, NodeId, const typename P::Event& event, const Node& before,
+  static void observe(const Config& config, Ghost& ghost, NodeId node, const typename P::Event& event, const Node& before,
                       const Step<P>& step) {
+    ProtocolSpec::observe(config, ghost.protocol, node, event, before, step);
     if (ghost.agreed) advance_agreed(config, *ghost.agreed, step);
     for (const auto& effect : step.effects) {
       const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
@@ -155,6 +172,7 @@ struct LockSpec {
   static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
                                           const State& after) {
     if (property == "LOCK-RefinesClients" || property == "LOCK-ClientsInvariant") return explain_refinement(config, property, before, after);
+    if (!property.starts_with("LOCK-")) return ProtocolSpec::template explain<State>(config, property, before, after);
     std::vector<std::string> out;
     if (property == "LOCK-MutualExclusion") {
       for (std::size_t i = 0; i < after.nodes.size(); ++i) {
@@ -194,8 +212,8 @@ struct LockSpec {
     return out;
   }
 
-  static std::vector<Property<State>> properties(const Config&) {
-    return {
+  static std::vector<Property<State>> properties(const Config& config) {
+    std::vector<Property<State>> out{
         {"LOCK-MutualExclusion", PropertyKind::always,
          "no replica's table has a lock held by a session that is not open or also waits for it, and no two clients "
          "with valid leases hold one lock",
@@ -220,8 +238,14 @@ struct LockSpec {
         {"lock-freed-by-expiry", PropertyKind::sometimes, "a session's expiry frees a lock it held",
          [](const State& s) { return s.ghost.freed_by_expiry; }},
     };
+    for (auto& p : ProtocolSpec::template properties<State>(config)) {
+      if (p.kind == PropertyKind::always) out.push_back(std::move(p));
+    }
+    return out;
   }
-  static std::vector<TransitionProperty<State>> transition_properties(const Config&) { return {}; }
+  static std::vector<TransitionProperty<State>> transition_properties(const Config& config) {
+    return ProtocolSpec::template transition_properties<State>(config);
+  }
 
   // `check --refine` (spec/lock/refinement.hpp): every lock held to lock-clients, which `lockstep
   // prove` proves.

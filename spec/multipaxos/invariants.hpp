@@ -29,6 +29,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -98,13 +99,22 @@ struct MultiPaxosSpec {
     return std::adjacent_find(slots.begin(), slots.end(),
                               [](const SlotEntry& a, const SlotEntry& b) { return a.slot == b.slot; }) == slots.end();
   }
-  static bool agreement(const State& state) { return one_entry_per_slot(state.ghost.chosen); }
-  static bool state_machine_safety(const State& state) { return one_entry_per_slot(state.ghost.applied); }
+  // The predicates hold of a World<MultiPaxos<SM>> state, or of a service's world state whose
+  // ghost keeps this one's (St: ghost_of, spec/world_state.hpp).
+  template <class St>
+  static bool agreement(const St& state) {
+    return one_entry_per_slot(ghost_of<Ghost>(state).chosen);
+  }
+  template <class St>
+  static bool state_machine_safety(const St& state) {
+    return one_entry_per_slot(ghost_of<Ghost>(state).applied);
+  }
   // ghost.votes is sorted by (slot, ballot, entry, acceptor): the votes of one (slot, ballot) are
   // a run. The entry of the first vote at (slot, ballot), or Accept in flight for it, other than
   // `entry`, if any.
-  static const Entry* other_entry_at(const State& state, Slot slot, const Ballot& ballot, const Entry& entry) {
-    for (const CastVote& vote : state.ghost.votes) {
+  template <class St>
+  static const Entry* other_entry_at(const St& state, Slot slot, const Ballot& ballot, const Entry& entry) {
+    for (const CastVote& vote : ghost_of<Ghost>(state).votes) {
       if (vote.slot == slot && vote.ballot == ballot && !(vote.entry == entry)) return &vote.entry;
     }
     for (const auto& envelope : state.network) {
@@ -115,8 +125,9 @@ struct MultiPaxosSpec {
     }
     return nullptr;
   }
-  static bool one_value_per_ballot(const State& state) {
-    const auto& votes = state.ghost.votes;
+  template <class St>
+  static bool one_value_per_ballot(const St& state) {
+    const auto& votes = ghost_of<Ghost>(state).votes;
     for (const CastVote* v = votes.begin(); v != votes.end(); ++v) {
       const CastVote* next = v + 1;
       if (next != votes.end() && next->slot == v->slot && next->ballot == v->ballot && !(next->entry == v->entry)) {
@@ -139,7 +150,9 @@ struct MultiPaxosSpec {
   // The first ballot c below `vote`'s at which its command is not safe in its slot (no majority
   // each voted it at c, or did not vote at c and durably promised above c), if any. Ballots c are
   // every round.node below the vote's, as the bounds allow them.
-  static std::optional<Ballot> unsafe_below(const Config& config, const State& state, const CastVote& vote) {
+  template <class St>
+  static std::optional<Ballot> unsafe_below(const Config& config, const St& state, const CastVote& vote) {
+    const auto& votes = ghost_of<Ghost>(state).votes;
     const std::size_t n = state.nodes.size();
     for (int round = 1; round <= static_cast<int>(vote.ballot.round); ++round) {
       for (std::size_t k = 0; k < n; ++k) {
@@ -148,9 +161,9 @@ struct MultiPaxosSpec {
         int blocking = 0;
         for (std::size_t q = 0; q < n; ++q) {
           const NodeId acceptor = NodeId::at(q);
-          const bool voted_same = state.ghost.votes.contains(CastVote{vote.slot, c, vote.entry, acceptor});
-          const bool cannot_vote = state.nodes.items[q].persisted().promised_ballot > c &&
-                                   !voted_at(state.ghost.votes, vote.slot, c, acceptor);
+          const bool voted_same = votes.contains(CastVote{vote.slot, c, vote.entry, acceptor});
+          const bool cannot_vote =
+              state.nodes.items[q].persisted().promised_ballot > c && !voted_at(votes, vote.slot, c, acceptor);
           if (voted_same || cannot_vote) ++blocking;
         }
         if (blocking < majority(config.node_count)) return c;
@@ -159,8 +172,9 @@ struct MultiPaxosSpec {
     return std::nullopt;
   }
   // The first unsafe vote, if any (each (slot, ballot, command) is looked at once).
-  static const CastVote* first_unsafe_vote(const Config& config, const State& state) {
-    const auto& votes = state.ghost.votes;
+  template <class St>
+  static const CastVote* first_unsafe_vote(const Config& config, const St& state) {
+    const auto& votes = ghost_of<Ghost>(state).votes;
     for (const CastVote* v = votes.begin(); v != votes.end(); ++v) {
       if (v != votes.begin()) {
         const CastVote* prev = v - 1;
@@ -170,7 +184,10 @@ struct MultiPaxosSpec {
     }
     return nullptr;
   }
-  static bool votes_safe(const Config& config, const State& state) { return first_unsafe_vote(config, state) == nullptr; }
+  template <class St>
+  static bool votes_safe(const Config& config, const St& state) {
+    return first_unsafe_vote(config, state) == nullptr;
+  }
 
   // A vote above the promise of `durable`, if any.
   static const typename M::Vote* vote_above_promise(const typename M::Durable& durable) {
@@ -179,18 +196,21 @@ struct MultiPaxosSpec {
     }
     return nullptr;
   }
-  static bool max_bal_above_vote(const State& state) {
+  template <class St>
+  static bool max_bal_above_vote(const St& state) {
     for (const auto& slot : state.nodes.items) {
       if (vote_above_promise(slot.node.durable)) return false;
       if (slot.disk && vote_above_promise(*slot.disk)) return false;
     }
     return true;
   }
-  static bool promise_monotone(const State& before, const State& after) {
+  template <class St>
+  static bool promise_monotone(const St& before, const St& after) {
     return durable_never_down(before, after, [](const typename M::Durable& d) { return d.promised_ballot; });
   }
 
-  static bool applied_monotone(const State& before, const State& after) {
+  template <class St>
+  static bool applied_monotone(const St& before, const St& after) {
     for (std::size_t i = 0; i < before.nodes.size(); ++i) {
       const auto& b = before.nodes.items[i];
       const auto& a = after.nodes.items[i];
@@ -208,37 +228,42 @@ struct MultiPaxosSpec {
     }
     return out;
   }
-  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
-                                          const State& after) {
-    // --refine's properties: the abstract change no action allows, or the conjuncts broken.
-    const auto abstractly = [&](const auto& alpha, bool step) {
-      return proofs::explain_through(*alpha.protocol(), alpha, step, before, after);
-    };
-    if (property == "MULTIPAXOS-RefinesVoting" || property == "MULTIPAXOS-VotingInvariant") {
-      return abstractly(PerSlotVotingAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesVoting");
+  template <class St = State>
+  static std::vector<std::string> explain(const Config& config, std::string_view property,
+                                          const std::type_identity_t<St>* before, const St& after) {
+    if constexpr (std::is_same_v<St, State>) {  // --refine's are checked in Multi-Paxos's own world only
+      // --refine's properties: the abstract change no action allows, or the conjuncts broken.
+      const auto abstractly = [&](const auto& alpha, bool step) {
+        return proofs::explain_through(*alpha.protocol(), alpha, step, before, after);
+      };
+      if (property == "MULTIPAXOS-RefinesVoting" || property == "MULTIPAXOS-VotingInvariant") {
+        return abstractly(PerSlotVotingAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesVoting");
+      }
+      if (property == "MULTIPAXOS-RefinesApply" || property == "MULTIPAXOS-ApplyInvariant") {
+        return abstractly(ReplicaApplyAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesApply");
+      }
     }
-    if (property == "MULTIPAXOS-RefinesApply" || property == "MULTIPAXOS-ApplyInvariant") {
-      return abstractly(ReplicaApplyAbstraction<MultiPaxosSpec>(config), property == "MULTIPAXOS-RefinesApply");
-    }
+    const Ghost& ghost = ghost_of<Ghost>(after);
+    const auto field = [](const char* name) { return ghost_field<Ghost, St>(name); };
     std::vector<std::string> out;
-    const auto twice = [&](const typename Ghost::Slots& slots, const char* what, const char* field) {
+    const auto twice = [&](const typename Ghost::Slots& slots, const char* what, const std::string& path) {
       const auto at = std::adjacent_find(slots.begin(), slots.end(),
                                          [](const SlotEntry& a, const SlotEntry& b) { return a.slot == b.slot; });
       if (at == slots.end()) return;
       out.push_back("slot " + std::to_string(at->slot) + " was " + what + " as " + entry_text(at->entry) + " and as " +
-                    entry_text((at + 1)->entry) + " (" + field + ")");
+                    entry_text((at + 1)->entry) + " (" + path + ")");
     };
-    if (property == "MULTIPAXOS-Agreement") twice(after.ghost.chosen, "chosen", "ghost.chosen");
-    if (property == "MULTIPAXOS-StateMachineSafety") twice(after.ghost.applied, "applied", "ghost.applied");
+    if (property == "MULTIPAXOS-Agreement") twice(ghost.chosen, "chosen", field("chosen"));
+    if (property == "MULTIPAXOS-StateMachineSafety") twice(ghost.applied, "applied", field("applied"));
     if (property == "MULTIPAXOS-AppliedMonotone" && before != nullptr) {
       out = volatile_went_down(*before, after, "applied", [](const auto& v) { return v.applied; });
     }
     if (property == "MULTIPAXOS-OneValuePerBallot") {
-      for (const CastVote& vote : after.ghost.votes) {
+      for (const CastVote& vote : ghost.votes) {
         if (const Entry* other = other_entry_at(after, vote.slot, vote.ballot, vote.entry)) {
           out.push_back("in slot " + std::to_string(vote.slot) + " at ballot " + to_string(vote.ballot) + ", " +
-                        to_string(vote.acceptor) + " voted " + entry_text(vote.entry) + " (ghost.votes) and " +
-                        entry_text(*other) + " is voted for or proposed too (ghost.votes, network)");
+                        to_string(vote.acceptor) + " voted " + entry_text(vote.entry) + " (" + field("votes") + ") and " +
+                        entry_text(*other) + " is voted for or proposed too (" + field("votes") + ", network)");
           break;
         }
       }
@@ -258,8 +283,8 @@ struct MultiPaxosSpec {
       if (const CastVote* vote = first_unsafe_vote(config, after)) {
         const Ballot c = *unsafe_below(config, after, *vote);
         out.push_back(to_string(vote->acceptor) + " voted " + entry_text(vote->entry) + " in slot " +
-                      std::to_string(vote->slot) + " at ballot " + to_string(vote->ballot) +
-                      " (ghost.votes), but at the lower ballot " + to_string(c) + " no majority either voted " +
+                      std::to_string(vote->slot) + " at ballot " + to_string(vote->ballot) + " (" + field("votes") +
+                      "), but at the lower ballot " + to_string(c) + " no majority either voted " +
                       entry_text(vote->entry) + " there or durably promised above " + to_string(c) +
                       " without voting there (nodes.*.disk, nodes.*.node.durable.promised_ballot): another command "
                       "could be chosen in slot " + std::to_string(vote->slot) + " at " + to_string(c));
@@ -286,29 +311,33 @@ struct MultiPaxosSpec {
     return out;
   }
 
-  static std::vector<Property<State>> properties(const Config& config) {
+  template <class St = State>
+  static std::vector<Property<St>> properties(const Config& config) {
     return {
-        {"MULTIPAXOS-Agreement", PropertyKind::always, "per slot, at most one command is chosen", agreement},
+        {"MULTIPAXOS-Agreement", PropertyKind::always, "per slot, at most one command is chosen", agreement<St>},
         {"MULTIPAXOS-StateMachineSafety", PropertyKind::always, "no two replicas apply different commands at one slot",
-         state_machine_safety},
+         state_machine_safety<St>},
         {"MULTIPAXOS-OneValuePerBallot", PropertyKind::always,
-         "per slot, at most one command is voted for or proposed at each ballot", one_value_per_ballot},
+         "per slot, at most one command is voted for or proposed at each ballot", one_value_per_ballot<St>},
         {"MULTIPAXOS-VotesSafe", PropertyKind::always,
          "every vote is safe: at each lower ballot a majority voted the same command in its slot or durably promised "
          "past it",
-         [config](const State& s) { return votes_safe(config, s); }},
+         [config](const St& s) { return votes_safe(config, s); }},
         {"MULTIPAXOS-MaxBalAboveVote", PropertyKind::always, "an acceptor never holds a vote above its promise",
-         max_bal_above_vote},
+         max_bal_above_vote<St>},
         {"leader-elected", PropertyKind::sometimes, "a leader is elected",
-         [](const State& s) { return s.ghost.leader_elected; }},
-        {"slot-chosen", PropertyKind::sometimes, "a slot is chosen", [](const State& s) { return !s.ghost.chosen.empty(); }},
+         [](const St& s) { return ghost_of<Ghost>(s).leader_elected; }},
+        {"slot-chosen", PropertyKind::sometimes, "a slot is chosen",
+         [](const St& s) { return !ghost_of<Ghost>(s).chosen.empty(); }},
         {"recovery-reproposes-vote", PropertyKind::sometimes, "a new leader re-proposes a vote it recovered",
-         [](const State& s) { return s.ghost.vote_recovered; }},
+         [](const St& s) { return ghost_of<Ghost>(s).vote_recovered; }},
     };
   }
-  static std::vector<TransitionProperty<State>> transition_properties(const Config&) {
-    return {{"MULTIPAXOS-AppliedMonotone", "a replica's applied slot never decreases within its life", applied_monotone},
-            {"MULTIPAXOS-PromiseMonotone", "an acceptor's promise never decreases, across crashes too", promise_monotone}};
+  template <class St = State>
+  static std::vector<TransitionProperty<St>> transition_properties(const Config&) {
+    return {{"MULTIPAXOS-AppliedMonotone", "a replica's applied slot never decreases within its life", applied_monotone<St>},
+            {"MULTIPAXOS-PromiseMonotone", "an acceptor's promise never decreases, across crashes too",
+             promise_monotone<St>}};
   }
 
   // `check --refine` (spec/multipaxos/refinement.hpp): held to per-slot Voting, which `lockstep
@@ -339,6 +368,11 @@ struct MultiPaxosSpec {
 
 namespace lockstep {
 template <class SM>
+struct ProtocolSpecFor<multipaxos::MultiPaxos<SM>> {
+  using type = multipaxos::MultiPaxosSpec<SM>;
+};
+template <class SM>
+  requires(!service_spec<SM>)
 struct SpecFor<multipaxos::MultiPaxos<SM>> {
   using type = multipaxos::MultiPaxosSpec<SM>;
 };

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "spec/property.hpp"
@@ -60,8 +61,12 @@ struct RaftSpec {
   static void observe(const Config& config, Ghost& ghost, NodeId node, const typename R::Event& event,
                       const Node& before, const lockstep::Step<R>& step);
   static void observe_crash(const Config& config, Ghost& ghost, NodeId node, const Node& crashed);
-  static std::vector<Property<State>> properties(const Config& config);
-  static std::vector<TransitionProperty<State>> transition_properties(const Config& config);
+  // Over a World<Raft<SM>> state by default, or over the state of a service's world whose ghost
+  // keeps this one's (St: spec/world_state.hpp's ghost_of), as the predicates below.
+  template <class St = State>
+  static std::vector<Property<St>> properties(const Config& config);
+  template <class St = State>
+  static std::vector<TransitionProperty<St>> transition_properties(const Config& config);
   // `check --refine` (spec/raft/refinement.hpp): held to raft-election, which `lockstep prove`
   // proves; and, for the trace views, what a step or state does that the abstract protocol does not.
   static std::vector<Property<State>> refinement_properties(const Config& config);
@@ -72,32 +77,47 @@ struct RaftSpec {
   // For the trace viewers: the entries committed (from the ghost), and why a state violates a
   // property, naming the fields.
   static std::vector<std::string> decided(const Config& config, const State& state);
-  static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
-                                          const State& after);
+  template <class St = State>
+  static std::vector<std::string> explain(const Config& config, std::string_view property,
+                                          const std::type_identity_t<St>* before, const St& after);
 
-  static bool election_safety(const State& state);
-  static bool log_matching(const State& state);
+  template <class St>
+  static bool election_safety(const St& state);
+  template <class St>
+  static bool log_matching(const St& state);
   // The first place two logs break RAFT-LogMatching: nodes i < j agree on the term at index k
   // but differ at index m <= k.
   struct LogMismatch {
     std::size_t i, j;
     Index k, m;
   };
-  static std::optional<LogMismatch> log_mismatch(const State& state);
-  static bool leader_completeness(const State& state);
-  static bool state_machine_safety(const State& state);
-  static bool leader_append_only(const State& before, const State& after);
-  static bool commit_index_monotone(const State& before, const State& after);
-  static bool applied_monotone(const State& before, const State& after);
-  template <class Field>
-  static bool monotone_within_a_life(const State& before, const State& after, Field field);
-  static bool leader_replaced_after_crash(const State& state);
+  template <class St>
+  static std::optional<LogMismatch> log_mismatch(const St& state);
+  template <class St>
+  static bool leader_completeness(const St& state);
+  template <class St>
+  static bool state_machine_safety(const St& state);
+  template <class St>
+  static bool leader_append_only(const St& before, const St& after);
+  template <class St>
+  static bool commit_index_monotone(const St& before, const St& after);
+  template <class St>
+  static bool applied_monotone(const St& before, const St& after);
+  template <class St, class Field>
+  static bool monotone_within_a_life(const St& before, const St& after, Field field);
+  template <class St>
+  static bool leader_replaced_after_crash(const St& state);
 };
 
 }  // namespace lockstep::raft
 
 namespace lockstep {
 template <class SM>
+struct ProtocolSpecFor<raft::Raft<SM>> {
+  using type = raft::RaftSpec<SM>;
+};
+template <class SM>
+  requires(!service_spec<SM>)
 struct SpecFor<raft::Raft<SM>> {
   using type = raft::RaftSpec<SM>;
 };

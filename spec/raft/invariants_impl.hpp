@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <type_traits>
 
 #include "spec/raft/invariants.hpp"
 #include "spec/raft/refinement.hpp"
@@ -54,13 +55,14 @@ void RaftSpec<SM>::observe_crash(const Config&, Ghost& ghost, NodeId, const Node
 }
 
 template <class SM>
-bool RaftSpec<SM>::election_safety(const State& state) {
+template <class St>
+bool RaftSpec<SM>::election_safety(const St& state) {
   std::array<std::uint8_t, 256> leader_of{};  // term -> node id (0: none yet)
   auto claim = [&](Term term, NodeId node) {
     if (leader_of[term] == 0) leader_of[term] = node.value;
     return leader_of[term] == node.value;
   };
-  for (const Elected& e : state.ghost.leaders) {
+  for (const Elected& e : ghost_of<Ghost>(state).leaders) {
     if (!claim(e.term, e.leader)) return false;
   }
   for (std::size_t i = 0; i < state.nodes.size(); ++i) {
@@ -73,7 +75,8 @@ bool RaftSpec<SM>::election_safety(const State& state) {
 }
 
 template <class SM>
-std::optional<typename RaftSpec<SM>::LogMismatch> RaftSpec<SM>::log_mismatch(const State& state) {
+template <class St>
+std::optional<typename RaftSpec<SM>::LogMismatch> RaftSpec<SM>::log_mismatch(const St& state) {
   const auto& nodes = state.nodes.items;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     for (std::size_t j = i + 1; j < nodes.size(); ++j) {
@@ -96,16 +99,18 @@ std::optional<typename RaftSpec<SM>::LogMismatch> RaftSpec<SM>::log_mismatch(con
 }
 
 template <class SM>
-bool RaftSpec<SM>::log_matching(const State& state) {
+template <class St>
+bool RaftSpec<SM>::log_matching(const St& state) {
   return !log_mismatch(state);
 }
 
 template <class SM>
-bool RaftSpec<SM>::leader_completeness(const State& state) {
+template <class St>
+bool RaftSpec<SM>::leader_completeness(const St& state) {
   for (const auto& slot : state.nodes.items) {
     if (!slot.up || slot.node.volatile_state.role != Role::leader) continue;
     const auto& log = slot.node.durable.log;
-    for (const CommittedEntry& c : state.ghost.committed) {
+    for (const CommittedEntry& c : ghost_of<Ghost>(state).committed) {
       if (slot.node.durable.current_term <= c.commit_term) continue;
       if (c.index > log.last_index()) return false;
       if (c.index < log.base_index()) continue;  // in the leader's snapshot
@@ -118,8 +123,9 @@ bool RaftSpec<SM>::leader_completeness(const State& state) {
 }
 
 template <class SM>
-bool RaftSpec<SM>::state_machine_safety(const State& state) {
-  const auto& applied = state.ghost.applied;
+template <class St>
+bool RaftSpec<SM>::state_machine_safety(const St& state) {
+  const auto& applied = ghost_of<Ghost>(state).applied;
   for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
     if (e + 1 != applied.end() && (e + 1)->index == e->index) return false;  // sorted by index first
   }
@@ -127,7 +133,8 @@ bool RaftSpec<SM>::state_machine_safety(const State& state) {
 }
 
 template <class SM>
-bool RaftSpec<SM>::leader_append_only(const State& before, const State& after) {
+template <class St>
+bool RaftSpec<SM>::leader_append_only(const St& before, const St& after) {
   for (std::size_t i = 0; i < before.nodes.size(); ++i) {
     const auto& b = before.nodes.items[i];
     const auto& a = after.nodes.items[i];
@@ -149,8 +156,8 @@ bool RaftSpec<SM>::leader_append_only(const State& before, const State& after) {
 // A node up in both states has not restarted in between (a step is one action: a crash leaves it
 // down, a recovery starts from down), so these compare within one life.
 template <class SM>
-template <class Field>
-bool RaftSpec<SM>::monotone_within_a_life(const State& before, const State& after, Field field) {
+template <class St, class Field>
+bool RaftSpec<SM>::monotone_within_a_life(const St& before, const St& after, Field field) {
   for (std::size_t i = 0; i < before.nodes.size(); ++i) {
     const auto& b = before.nodes.items[i];
     const auto& a = after.nodes.items[i];
@@ -160,50 +167,56 @@ bool RaftSpec<SM>::monotone_within_a_life(const State& before, const State& afte
 }
 
 template <class SM>
-bool RaftSpec<SM>::commit_index_monotone(const State& before, const State& after) {
+template <class St>
+bool RaftSpec<SM>::commit_index_monotone(const St& before, const St& after) {
   return monotone_within_a_life(before, after, [](const auto& v) { return v.commit_index; });
 }
 
 template <class SM>
-bool RaftSpec<SM>::applied_monotone(const State& before, const State& after) {
+template <class St>
+bool RaftSpec<SM>::applied_monotone(const St& before, const St& after) {
   return monotone_within_a_life(before, after, [](const auto& v) { return v.last_applied; });
 }
 
 template <class SM>
-bool RaftSpec<SM>::leader_replaced_after_crash(const State& state) {
-  const std::uint32_t crashes = state.ghost.leader_crash_terms;
+template <class St>
+bool RaftSpec<SM>::leader_replaced_after_crash(const St& state) {
+  const Ghost& ghost = ghost_of<Ghost>(state);
+  const std::uint32_t crashes = ghost.leader_crash_terms;
   if (crashes == 0) return false;
   const int first_crash_term = std::countr_zero(crashes);
-  return std::any_of(state.ghost.leaders.begin(), state.ghost.leaders.end(),
+  return std::any_of(ghost.leaders.begin(), ghost.leaders.end(),
                      [&](const Elected& e) { return e.term > first_crash_term; });
 }
 
 template <class SM>
-std::vector<Property<typename RaftSpec<SM>::State>> RaftSpec<SM>::properties(const Config&) {
+template <class St>
+std::vector<Property<St>> RaftSpec<SM>::properties(const Config&) {
   return {
-      {"RAFT-ElectionSafety", PropertyKind::always, "at most one leader per term", election_safety},
-      {"RAFT-LogMatching", PropertyKind::always, "logs agreeing on an entry's term agree up to it", log_matching},
+      {"RAFT-ElectionSafety", PropertyKind::always, "at most one leader per term", election_safety<St>},
+      {"RAFT-LogMatching", PropertyKind::always, "logs agreeing on an entry's term agree up to it", log_matching<St>},
       {"RAFT-LeaderCompleteness", PropertyKind::always, "committed entries are in every later leader's log",
-       leader_completeness},
+       leader_completeness<St>},
       {"RAFT-StateMachineSafety", PropertyKind::always, "no two nodes apply different entries at one index",
-       state_machine_safety},
+       state_machine_safety<St>},
       {"leader-elected", PropertyKind::sometimes, "a leader is elected",
-       [](const State& s) { return !s.ghost.leaders.empty(); }},
+       [](const St& s) { return !ghost_of<Ghost>(s).leaders.empty(); }},
       {"entry-committed", PropertyKind::sometimes, "an entry is committed",
-       [](const State& s) { return !s.ghost.committed.empty(); }},
+       [](const St& s) { return !ghost_of<Ghost>(s).committed.empty(); }},
       {"leader-replaced-after-crash", PropertyKind::sometimes, "a leader crashes and a later term elects another",
-       leader_replaced_after_crash},
+       leader_replaced_after_crash<St>},
   };
 }
 
 template <class SM>
-std::vector<TransitionProperty<typename RaftSpec<SM>::State>> RaftSpec<SM>::transition_properties(const Config&) {
+template <class St>
+std::vector<TransitionProperty<St>> RaftSpec<SM>::transition_properties(const Config&) {
   return {
-      {"RAFT-LeaderAppendOnly", "a leader never overwrites or deletes entries in its term", leader_append_only},
+      {"RAFT-LeaderAppendOnly", "a leader never overwrites or deletes entries in its term", leader_append_only<St>},
       // Before CommitIndexMonotone: a step that rolls both back (an old snapshot installed over
       // newer state) is reported as the rolled-back machine it is.
-      {"RAFT-AppliedMonotone", "last_applied never decreases within a node's life", applied_monotone},
-      {"RAFT-CommitIndexMonotone", "commit_index never decreases within a node's life", commit_index_monotone},
+      {"RAFT-AppliedMonotone", "last_applied never decreases within a node's life", applied_monotone<St>},
+      {"RAFT-CommitIndexMonotone", "commit_index never decreases within a node's life", commit_index_monotone<St>},
   };
 }
 
@@ -234,11 +247,16 @@ std::string log_at(const Log& log, Index index) {
 }  // namespace detail
 
 template <class SM>
-std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string_view property, const State* before,
-                                               const State& after) {
-  if (property.starts_with("RAFT-Refines") || property == "RAFT-ElectionInvariant" || property == "RAFT-LogInvariant") {
-    return explain_refinement(config, property, before, after);
+template <class St>
+std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string_view property,
+                                               const std::type_identity_t<St>* before, const St& after) {
+  if constexpr (std::is_same_v<St, State>) {  // --refine's are checked in Raft's own world only
+    if (property.starts_with("RAFT-Refines") || property == "RAFT-ElectionInvariant" || property == "RAFT-LogInvariant") {
+      return explain_refinement(config, property, before, after);
+    }
   }
+  const Ghost& ghost = ghost_of<Ghost>(after);
+  const auto field = [](const char* name) { return ghost_field<Ghost, St>(name); };
   std::vector<std::string> out;
   const auto& nodes = after.nodes.items;
   const auto leads = [&](std::size_t i) { return nodes[i].up && nodes[i].node.volatile_state.role == Role::leader; };
@@ -250,7 +268,7 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
       std::string where;
     };
     std::vector<Claim> claims;  // who led each term, and where that is recorded
-    for (const Elected& e : after.ghost.leaders) claims.push_back({e.term, e.leader, "ghost.leaders"});
+    for (const Elected& e : ghost.leaders) claims.push_back({e.term, e.leader, field("leaders")});
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       if (leads(i)) claims.push_back({nodes[i].node.durable.current_term, NodeId::at(i), node_field(i, "volatile_state.role")});
     }
@@ -277,15 +295,15 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
       if (!leads(i)) continue;
       const auto& node = nodes[i].node;
       const auto& log = node.durable.log;
-      for (const CommittedEntry& c : after.ghost.committed) {
+      for (const CommittedEntry& c : ghost.committed) {
         if (node.durable.current_term <= c.commit_term || c.index < log.base_index()) continue;
         if (c.index <= log.last_index() && log.term_at(c.index) == c.term &&
             (c.index == log.base_index() || log.at(c.index).command == c.command)) {
           continue;
         }
         out.push_back("entry " + std::to_string(c.index) + " (" + to_string(c.command) + ", term " +
-                      std::to_string(c.term) + ") was committed in term " + std::to_string(c.commit_term) +
-                      " (ghost.committed)");
+                      std::to_string(c.term) + ") was committed in term " + std::to_string(c.commit_term) + " (" +
+                      field("committed") + ")");
         out.push_back("but " + name(i) + ", leader of the later term " + std::to_string(node.durable.current_term) + " (" +
                       node_field(i, "volatile_state.role") + ", " + node_field(i, "durable.current_term") +
                       "), has at index " + std::to_string(c.index) + " " + detail::log_at(log, c.index) + " (" +
@@ -294,12 +312,12 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
       }
     }
   } else if (property == "RAFT-StateMachineSafety") {
-    const auto& applied = after.ghost.applied;
+    const auto& applied = ghost.applied;
     for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
       if (e + 1 == applied.end() || (e + 1)->index != e->index) continue;
       out.push_back("index " + std::to_string(e->index) + " was applied as " + to_string(e->command) + " (term " +
                     std::to_string(e->term) + ") and as " + to_string((e + 1)->command) + " (term " +
-                    std::to_string((e + 1)->term) + ") (ghost.applied)");
+                    std::to_string((e + 1)->term) + ") (" + field("applied") + ")");
       return out;
     }
   } else if (property == "RAFT-LeaderAppendOnly" && before != nullptr) {

@@ -118,6 +118,13 @@ TEST(LockCheck, a_bug_of_the_other_consensus_is_refused) {
   ProtocolArgs args = entry.defaults();
   args.bug = "skip-recovery";
   EXPECT_NE(entry.check_args(args).find("Multi-Paxos"), std::string::npos);
+  for (const char* raft_bug : {"snapshot-over-newer", "vote-not-durable", "append-without-truncate"}) {
+    ProtocolArgs paxos = entry.defaults();
+    paxos.bug = raft_bug;
+    EXPECT_EQ(entry.check_args(paxos), "") << raft_bug;
+    paxos.choices["--consensus"] = "multipaxos";
+    EXPECT_NE(entry.check_args(paxos).find("is a bug of Raft"), std::string::npos) << raft_bug;
+  }
   args.choices["--consensus"] = "paxos";
   EXPECT_NE(entry.check_args(args).find("must be one of"), std::string::npos);
 }

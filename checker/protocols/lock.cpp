@@ -4,6 +4,7 @@
 // the replicating protocol's.
 #include "checker/lock/check.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "checker/lock/world.hpp"
@@ -68,6 +69,12 @@ const std::vector<LockBugSpec>& lock_bugs() {
   // break in 23 steps, LOCK-Linearizable, after 4.0M states. Raft's commit-previous-term is left
   // to `check raft`: in a lock world it needs a fourth term (23 steps, 4.1M states), and random
   // walks at simulate's defaults miss it.
+  const auto raft_bug = [](const char* name, raft::Bug bug, std::vector<std::string> bounds, const char* invariant,
+                           std::size_t steps) {
+    return LockBugSpec{name, "(Raft) " + std::string(RaftLock::bug_description(bug)), std::move(bounds), invariant, steps};
+  };
+  const std::vector<std::string> elections{"--max-term", "2", "--max-log", "1", "--clients", "1",
+                                           "--pauses", "0", "--max-messages", "3"};
   static const std::vector<LockBugSpec> list{
       {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
        {"--nodes", "1", "--crashes", "0"}, "LOCK-ResourceSafety", 11},
@@ -80,18 +87,12 @@ const std::vector<LockBugSpec>& lock_bugs() {
       {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
        {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
        "RAFT-AppliedMonotone", 18},
-      {"vote-not-durable", "(Raft) " + std::string(RaftLock::bug_description(raft::Bug::vote_not_durable)),
-       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
-       "RAFT-ElectionSafety", 8},
-      {"vote-without-log-check", "(Raft) " + std::string(RaftLock::bug_description(raft::Bug::vote_without_log_check)),
-       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
-       "RAFT-LeaderCompleteness", 11},
-      {"ignore-higher-term", "(Raft) " + std::string(RaftLock::bug_description(raft::Bug::ignore_higher_term)),
-       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
-       "RAFT-ElectionSafety", 6},
-      {"append-without-truncate", "(Raft) " + std::string(RaftLock::bug_description(raft::Bug::append_without_truncate)),
-       {"--max-term", "3", "--max-log", "2", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
-       "RAFT-StateMachineSafety", 15},
+      raft_bug("vote-not-durable", raft::Bug::vote_not_durable, elections, "RAFT-ElectionSafety", 8),
+      raft_bug("vote-without-log-check", raft::Bug::vote_without_log_check, elections, "RAFT-LeaderCompleteness", 11),
+      raft_bug("ignore-higher-term", raft::Bug::ignore_higher_term, elections, "RAFT-ElectionSafety", 6),
+      raft_bug("append-without-truncate", raft::Bug::append_without_truncate,
+               {"--max-term", "3", "--max-log", "2", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
+               "RAFT-StateMachineSafety", 15),
       {"skip-recovery",
        "(Multi-Paxos) a new leader skips recovery of accepted-but-unlearned slots and proposes new commands there",
        {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 11},
@@ -176,9 +177,13 @@ CheckReport simulate_lock(const LockCheckOptions& o, const SimulateOptions& simu
 std::string validate_lock(const ProtocolArgs& args) {
   const std::string& consensus = args.choice(consensus_flag);
   const std::string& bug = args.bug;
-  const bool raft_only = bug == "snapshot-over-newer" || bug == "vote-not-durable" || bug == "vote-without-log-check" ||
-                         bug == "ignore-higher-term" || bug == "append-without-truncate";
-  const bool paxos_only = bug == "skip-recovery" || bug == "votes-not-durable" || bug == "paxos-snapshot-over-newer";
+  // A consensus bug's description names its protocol.
+  const auto of = [&](const char* protocol) {
+    return std::any_of(lock_bugs().begin(), lock_bugs().end(),
+                       [&](const LockBugSpec& b) { return b.name == bug && b.description.starts_with(protocol); });
+  };
+  const bool raft_only = of("(Raft)");
+  const bool paxos_only = of("(Multi-Paxos)");
   if (raft_only && consensus != "raft") return "--bug " + bug + " is a bug of Raft (use --consensus raft)";
   if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
   return "";

@@ -1,4 +1,5 @@
-// What must hold of Multi-Paxos, as named, pure predicates over a World<MultiPaxos<SM>> state:
+// What must hold of Multi-Paxos, as named, pure predicates over a World<MultiPaxos<SM>> state, or
+// over a lock world's, which keeps this spec's ghost as ghost.protocol:
 //   MULTIPAXOS-Agreement          per slot, at most one command is ever chosen (chosen = voted
 //                                 for by a majority of acceptors at one ballot, as PAXOS-Agreement
 //                                 for one decree).

@@ -1,5 +1,6 @@
-// What must hold of Raft, as named, pure predicates over a World<Raft<SM>> state (Figure 3 of
-// the paper, plus two of our own):
+// What must hold of Raft, as named, pure predicates over a World<Raft<SM>> state, or over a lock
+// world's, which keeps this spec's ghost as ghost.protocol (Figure 3 of the paper, plus two of
+// our own):
 //   RAFT-ElectionSafety        at most one leader per term (over every leader ever elected).
 //   RAFT-LeaderAppendOnly      (transition) a leader never overwrites or deletes log entries.
 //   RAFT-LogMatching           two logs with an entry of the same index and term are identical

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 
 #include "checker/lock/world.hpp"
 #include "checker/protocols/entry.hpp"
@@ -69,40 +70,42 @@ const std::vector<LockBugSpec>& lock_bugs() {
   // break in 23 steps, LOCK-Linearizable, after 4.0M states. Raft's commit-previous-term is left
   // to `check raft`: in a lock world it needs a fourth term (23 steps, 4.1M states), and random
   // walks at simulate's defaults miss it.
-  const auto raft_bug = [](const char* name, raft::Bug bug, std::vector<std::string> bounds, const char* invariant,
-                           std::size_t steps) {
-    return LockBugSpec{name, "(Raft) " + std::string(RaftLock::bug_description(bug)), std::move(bounds), invariant, steps};
-  };
-  const std::vector<std::string> elections{"--max-term", "2", "--max-log", "1", "--clients", "1",
-                                           "--pauses", "0", "--max-messages", "3"};
-  static const std::vector<LockBugSpec> list{
-      {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
-       {"--nodes", "1", "--crashes", "0"}, "LOCK-ResourceSafety", 11},
-      {"no-dedup", std::string(sm::ModelLock::bug_description(sm::LockBug::no_dedup)),
-       {"--nodes", "1", "--crashes", "0", "--retries", "1"}, "LOCK-ExactlyOnce", 6},
-      {"follower-answers-locally", std::string(sm::ModelLock::bug_description(sm::LockBug::follower_answers_locally)),
-       {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 10},
-      {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
-       {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
-      {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
-       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
-       "RAFT-AppliedMonotone", 18},
-      raft_bug("vote-not-durable", raft::Bug::vote_not_durable, elections, "RAFT-ElectionSafety", 8),
-      raft_bug("vote-without-log-check", raft::Bug::vote_without_log_check, elections, "RAFT-LeaderCompleteness", 11),
-      raft_bug("ignore-higher-term", raft::Bug::ignore_higher_term, elections, "RAFT-ElectionSafety", 6),
-      raft_bug("append-without-truncate", raft::Bug::append_without_truncate,
-               {"--max-term", "3", "--max-log", "2", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
-               "RAFT-StateMachineSafety", 15),
-      {"skip-recovery",
-       "(Multi-Paxos) a new leader skips recovery of accepted-but-unlearned slots and proposes new commands there",
-       {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 11},
-      {"votes-not-durable", "(Multi-Paxos) an acceptor's votes are kept only in memory, so a crash forgets them",
-       {"--consensus", "multipaxos", "--max-term", "2", "--clients", "1", "--pauses", "0"}, "MULTIPAXOS-VotesSafe", 13},
-      {"paxos-snapshot-over-newer",
-       "(Multi-Paxos) a replica installs a snapshot older than what it has applied, rolling it back",
-       {"--consensus", "multipaxos", "--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
-       "MULTIPAXOS-AppliedMonotone", 17},
-  };
+  static const std::vector<LockBugSpec> list = [] {
+    const auto raft_bug = [](const char* name, raft::Bug bug, std::vector<std::string> bounds, const char* invariant,
+                             std::size_t steps) {
+      return LockBugSpec{name, "(Raft) " + std::string(RaftLock::bug_description(bug)), std::move(bounds), invariant, steps};
+    };
+    const std::vector<std::string> elections{"--max-term", "2", "--max-log", "1", "--clients", "1",
+                                             "--pauses", "0", "--max-messages", "3"};
+    return std::vector<LockBugSpec>{
+        {"resource-ignores-fencing", "the protected resource accepts writes whatever their fencing token",
+         {"--nodes", "1", "--crashes", "0"}, "LOCK-ResourceSafety", 11},
+        {"no-dedup", std::string(sm::ModelLock::bug_description(sm::LockBug::no_dedup)),
+         {"--nodes", "1", "--crashes", "0", "--retries", "1"}, "LOCK-ExactlyOnce", 6},
+        {"follower-answers-locally", std::string(sm::ModelLock::bug_description(sm::LockBug::follower_answers_locally)),
+         {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 10},
+        {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
+         {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
+        {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
+         {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+         "RAFT-AppliedMonotone", 18},
+        raft_bug("vote-not-durable", raft::Bug::vote_not_durable, elections, "RAFT-ElectionSafety", 8),
+        raft_bug("vote-without-log-check", raft::Bug::vote_without_log_check, elections, "RAFT-LeaderCompleteness", 11),
+        raft_bug("ignore-higher-term", raft::Bug::ignore_higher_term, elections, "RAFT-ElectionSafety", 6),
+        raft_bug("append-without-truncate", raft::Bug::append_without_truncate,
+                 {"--max-term", "3", "--max-log", "2", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
+                 "RAFT-StateMachineSafety", 15),
+        {"skip-recovery",
+         "(Multi-Paxos) a new leader skips recovery of accepted-but-unlearned slots and proposes new commands there",
+         {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 11},
+        {"votes-not-durable", "(Multi-Paxos) an acceptor's votes are kept only in memory, so a crash forgets them",
+         {"--consensus", "multipaxos", "--max-term", "2", "--clients", "1", "--pauses", "0"}, "MULTIPAXOS-VotesSafe", 13},
+        {"paxos-snapshot-over-newer",
+         "(Multi-Paxos) a replica installs a snapshot older than what it has applied, rolling it back",
+         {"--consensus", "multipaxos", "--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+         "MULTIPAXOS-AppliedMonotone", 17},
+    };
+  }();
   return list;
 }
 
@@ -178,12 +181,10 @@ std::string validate_lock(const ProtocolArgs& args) {
   const std::string& consensus = args.choice(consensus_flag);
   const std::string& bug = args.bug;
   // A consensus bug's description names its protocol.
-  const auto of = [&](const char* protocol) {
-    return std::any_of(lock_bugs().begin(), lock_bugs().end(),
-                       [&](const LockBugSpec& b) { return b.name == bug && b.description.starts_with(protocol); });
-  };
-  const bool raft_only = of("(Raft)");
-  const bool paxos_only = of("(Multi-Paxos)");
+  const auto spec = std::find_if(lock_bugs().begin(), lock_bugs().end(), [&](const LockBugSpec& b) { return b.name == bug; });
+  const std::string_view description = spec == lock_bugs().end() ? "" : std::string_view(spec->description);
+  const bool raft_only = description.starts_with("(Raft)");
+  const bool paxos_only = description.starts_with("(Multi-Paxos)");
   if (raft_only && consensus != "raft") return "--bug " + bug + " is a bug of Raft (use --consensus raft)";
   if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
   return "";

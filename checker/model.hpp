@@ -9,7 +9,10 @@
 //                                    encodes, prints and has JSON; actions compare with ==;
 //   initial_states()                 the states every run starts from;
 //   for_each_successor(state, emit)  emit(const Action&, State&&) for every enabled action, in a
-//                                    deterministic order;
+//                                    deterministic order; a step that changes nothing (a
+//                                    stutter) may go to emit.unchanged(const Action&) instead,
+//                                    without its state, where emit offers it (TakesStutters:
+//                                    the breadth-first search does), and in full where not;
 //   within_bounds(state)             whether a state is expanded (a state beyond the bounds is
 //                                    checked, not expanded);
 //   properties(), transition_properties()   the named properties (spec/property.hpp);
@@ -53,6 +56,27 @@ struct IgnoreSuccessor {
   void operator()(const typename M::Action&, typename M::State&&) const {}
 };
 }  // namespace detail
+
+// A successor callback that also takes stutters (steps whose successor is the state itself) as
+// unchanged(action), without a copy of the state, and what makes one of two callables.
+template <class Emit, class Action>
+concept TakesStutters = requires(Emit& emit, const Action& action) { emit.unchanged(action); };
+
+template <class Take, class Stutter>
+struct WithStutters {
+  Take& take;
+  Stutter& stutter;
+  template <class Action, class State>
+  void operator()(const Action& action, State&& next) {
+    take(action, std::forward<State>(next));
+  }
+  template <class Action>
+  void unchanged(const Action& action) {
+    stutter(action);
+  }
+};
+template <class Take, class Stutter>
+WithStutters(Take&, Stutter&) -> WithStutters<Take, Stutter>;
 
 // Symmetry reduction: enable_symmetry() turns it on (or says why it cannot: an error message, ""
 // when on), symmetric() tells whether it is on, and canonicalize(state) replaces a state by the

@@ -350,7 +350,7 @@ class BreadthFirst {
     const auto sleeping = por() ? sleep_.current(state_fp) : std::nullopt;
     w.batch_actions.clear();
     w.sleep_live.clear();
-    model_.for_each_successor(state, [&](const Action& action, State&& next) {
+    const auto take = [&](const Action& action, State&& next) {
       if (sleeping && sleeping->contains(action)) {
         ++w.pruned;  // reached from a sibling already, in the other order
         if (model_.within_bounds(next)) w.sleep_live.push_back(action);
@@ -380,7 +380,23 @@ class BreadthFirst {
       }
       batch.items.push_back({begin, batch.bytes.size(), fp});
       if (por()) w.batch_actions.push_back(action);
-    });
+    };
+    // A step that changes nothing, reported without its state (checker/model.hpp): its successor
+    // is `state`, in the table already, so it is counted as generated and not looked up. The
+    // sleep sets and a distributed search take it the long way, as a copy.
+    const auto stutter = [&](const Action& action) {
+      if (por() || distributed()) {
+        take(action, State(state));
+        return;
+      }
+      ++w.generated;
+      if (options_.coverage) ++w.coverage[action_kind_label(action)];
+      if (const auto p = first_violated_transition(model_.transition_properties(), state, state, checked_.transition_or_all())) {
+        w.found.push_back({model_.properties().size() + *p, state_fp, std::string(model_.transition_properties()[*p].name),
+                           batch.source, state_fp, TraceStep<State, Action>{action, state}});
+      }
+    };
+    model_.for_each_successor(state, WithStutters{take, stutter});
     if (por()) {
       insert_batch(w, batch);
     } else {

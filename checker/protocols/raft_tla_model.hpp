@@ -67,11 +67,18 @@ class RaftTlaModel {
     return RaftTlaModel(config);
   }
 
+  // Stutters go to emit.unchanged(action) where the callback takes them (checker/model.hpp).
   template <class F>
   void for_each_successor(const State& state, F&& emit) const {
-    raft_tla::for_each_successor(config_, state, &emit, [](void* context, const Action& action, State&& next) {
-      (*static_cast<std::remove_reference_t<F>*>(context))(action, std::move(next));
-    });
+    using Callback = std::remove_reference_t<F>;
+    raft_tla::Unchanged unchanged = nullptr;
+    if constexpr (TakesStutters<Callback, Action>) {
+      unchanged = [](void* context, const Action& action) { static_cast<Callback*>(context)->unchanged(action); };
+    }
+    raft_tla::for_each_successor(
+        config_, state, &emit,
+        [](void* context, const Action& action, State&& next) { (*static_cast<Callback*>(context))(action, std::move(next)); },
+        unchanged);
   }
 
  private:

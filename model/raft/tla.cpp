@@ -544,9 +544,11 @@ static_assert(std::is_trivially_copyable_v<ServerVars> && std::is_trivially_copy
 
 class Next {
  public:
-  Next(const Config& c, const State& s, void* context, Emit emit) : c_(c), s_(s), next_(s), context_(context), emit_(emit) {
+  Next(const Config& c, const State& s, void* context, Emit emit, Unchanged unchanged)
+      : c_(c), s_(s), next_(s), context_(context), emit_(emit), unchanged_(unchanged) {
     // allLogs' = allLogs \cup {log[i] : i \in Server}: the same in every step, from this state's logs.
     for (std::size_t i = 0; i < c.servers; ++i) next_.all_logs.insert(s.servers[i].log);
+    all_logs_unchanged_ = next_.all_logs.size() == s.all_logs.size();  // a set only grows
   }
 
   void all() {
@@ -588,9 +590,16 @@ class Next {
   // Emits next_ (if within the constraint), then puts back what the action changed. Every action
   // builds its successor in next_, so no step copies the whole state (about 3 KB, most of it the
   // history variables' capacity); the callee reads next_ or moves from it, and a move copies: all
-  // of State's parts are trivially copyable (asserted below).
-  void emit(const Action& action, int server, bool bag_changed = false) {
-    if (within_constraint(c_, next_)) emit_(context_, action, std::move(next_));
+  // of State's parts are trivially copyable (asserted below). A step that changed one server's
+  // variables into what they were, and nothing else (allLogs included), is a stutter: it goes to
+  // unchanged_ where given.
+  void emit(const Action& action, int server, bool bag_changed = false, bool elections_changed = false) {
+    if (unchanged_ != nullptr && server != no_server && !bag_changed && !elections_changed && all_logs_unchanged_ &&
+        at(next_, server) == at(server)) {
+      unchanged_(context_, action);
+    } else if (within_constraint(c_, next_)) {
+      emit_(context_, action, std::move(next_));
+    }
     if (server != no_server) at(next_, server) = at(server);
     if (bag_changed) next_.messages = s_.messages;
   }
@@ -687,7 +696,7 @@ class Next {
     e.elog = v.log;
     e.evoter_log = v.voter_log;
     next.elections.insert(e);
-    emit(BecomeLeader{server(i)}, i);
+    emit(BecomeLeader{server(i)}, i, false, true);
     next_.elections = s_.elections;
   }
 
@@ -853,12 +862,14 @@ class Next {
   State next_;  // s_ with allLogs' (the same in every step); each action changes it and puts it back
   void* context_;
   Emit emit_;
+  Unchanged unchanged_;
+  bool all_logs_unchanged_ = false;
 };
 
 }  // namespace
 
-void for_each_successor(const Config& config, const State& s, void* context, Emit emit) {
-  Next(config, s, context, emit).all();
+void for_each_successor(const Config& config, const State& s, void* context, Emit emit, Unchanged unchanged) {
+  Next(config, s, context, emit, unchanged).all();
 }
 
 void successors(const Config& config, const State& s, std::vector<Successor>& out) {

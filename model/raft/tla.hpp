@@ -208,8 +208,11 @@ struct Successor {
 // and handed over without copies: `next` is the generator's working state, valid during the call.
 // The callee may read it or move from it (a move copies: State's parts are trivially copyable),
 // but not change it in place.
+// A step whose successor equals `s` (a stutter, e.g. Restart of a fresh Follower once allLogs
+// holds every log) goes to unchanged(context, action) instead, without its state, if given.
 using Emit = void (*)(void* context, const Action& action, State&& next);
-void for_each_successor(const Config& config, const State& s, void* context, Emit emit);
+using Unchanged = void (*)(void* context, const Action& action);
+void for_each_successor(const Config& config, const State& s, void* context, Emit emit, Unchanged unchanged = nullptr);
 // The same, collected.
 void successors(const Config& config, const State& s, std::vector<Successor>& out);
 // Whether a state satisfies the state constraint (MaxTerm, MaxLogLen, MaxDup, MaxMsgs).

@@ -95,6 +95,15 @@ ProtocolEntry raft_protocol() {
       {{"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3",
         "--snapshot-every", "1"},
        "RAFT-AppliedMonotone", 17},
+      // A late vote of term 1 counted in term 2: a candidate's two rounds of requests in flight.
+      {{"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "4"},
+       "RAFT-ElectionSafety", 8},
+      // Entries placed after an entry of another term at the same index: three leaders.
+      {{"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
+       "RAFT-StateMachineSafety", 22},
+      // A deposed leader's entry replaces its successor's at a follower.
+      {{"--max-term", "3", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
+       "RAFT-LeaderAppendOnly", 11},
   };
   ProtocolEntry entry;
   entry.name = "raft";

@@ -206,7 +206,9 @@ struct RaftStep {
   }
 
   void on_request_vote_response(NodeId from, const typename R::RequestVoteResponse& response) {
-    if (state().role != Role::candidate || response.term != durable().current_term) return;
+    if (state().role != Role::candidate) return;
+    // Seeded bug: a vote granted in an earlier term (a late response) counts in this one.
+    if (response.term != durable().current_term && !bug(Bug::count_stale_votes)) return;
     if (!response.vote_granted || state().votes_granted.contains(from)) return;
     state().votes_granted.insert(from);
     if (state().votes_granted.size() >= majority(config.node_count)) become_leader();
@@ -229,11 +231,13 @@ struct RaftStep {
   }
 
   void on_append_entries(NodeId from, const typename R::AppendEntries& request) {
-    if (request.term < durable().current_term) return refuse(from);
+    // Seeded bug: a deposed leader's request (of an earlier term) is taken like the current one's.
+    if (request.term < durable().current_term && !bug(Bug::accept_stale_append)) return refuse(from);
     heard_from_leader(from);
     const bool consistent = request.prev_log_index <= last_index() &&
                             request.prev_log_index >= durable().log.base_index() &&
-                            term_at(request.prev_log_index) == request.prev_log_term;
+                            (term_at(request.prev_log_index) == request.prev_log_term ||
+                             bug(Bug::append_without_prev_term_check));  // seeded bug: the index alone
     if (!consistent) return refuse(from, last_index());
     if (merge_entries(request)) out.mark_persist();
     const Index last_new = static_cast<Index>(request.prev_log_index + request.entries.size());
@@ -462,6 +466,11 @@ std::string_view Raft<SM, Sizes>::bug_description(Bug bug) {
     case Bug::ignore_higher_term: return "a node adopts a higher term but does not step down to follower";
     case Bug::snapshot_over_newer:
       return "a follower installs a snapshot older than its applied state, rolling its machine back";
+    case Bug::count_stale_votes: return "a candidate counts a vote granted in an earlier term (a late response)";
+    case Bug::append_without_prev_term_check:
+      return "a follower accepts entries after checking only the index of the entry before them, not its term";
+    case Bug::accept_stale_append:
+      return "a follower takes entries from a deposed leader (a request of an earlier term) instead of refusing them";
   }
   return "?";
 }

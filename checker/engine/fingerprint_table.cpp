@@ -23,6 +23,12 @@ void in_parallel(std::size_t count, unsigned threads, Body&& body) {
 
 FingerprintTable::FingerprintTable(std::size_t memory_bytes_max, SlotValue kept, std::size_t bucket_count)
     : kept_(kept), memory_bytes_max_(memory_bytes_max) {
+  if (bucket_count == 0) {
+    bucket_count = initial_buckets;
+    while (bucket_count > min_buckets && memory_bytes_max != 0 && bucket_count * bucket_slots * bytes_per_slot > memory_bytes_max / 8) {
+      bucket_count /= 2;
+    }
+  }
   allocate(bucket_count);
 }
 

@@ -122,6 +122,14 @@ TEST(Refine, every_seeded_consensus_bug_breaks_the_refinement) {
       {"check raft --bug ignore-higher-term --max-term 3 --max-log 1 --requests 1 --crashes 1", raft, "RAFT-RefinesElection"},
       {"check raft --bug append-without-truncate --max-term 3 --max-log 2 --requests 2 --crashes 1", raft, "RAFT-RefinesLog"},
       {"check raft --bug commit-previous-term --max-term 4 --max-log 1 --requests 2 --crashes 0", raft, "RAFT-RefinesLog"},
+      {"check raft --bug count-stale-votes --max-term 2 --max-log 1 --requests 1 --crashes 0 --max-messages 4", raft,
+       "RAFT-RefinesElection"},
+      {"check raft --bug accept-stale-append --max-term 3 --max-log 1 --requests 2 --crashes 0 --max-messages 3", raft,
+       "RAFT-RefinesLog"},
+      // A follower that commits its own entry where the leader's differs: its log is unchanged,
+      // so only raft-log's applied (entries under a commit index) sees it.
+      {"check raft --bug append-without-prev-term-check --max-term 4 --max-log 1 --requests 2 --crashes 0 --max-messages 3",
+       raft, "RAFT-RefinesLog"},
   };
   int n = 0;
   for (const Case& c : cases) {

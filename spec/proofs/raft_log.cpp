@@ -12,6 +12,7 @@ class Builder : raft_terms::RaftBuilderBase {
     log_ = v_.relation("log", {node_, index_, term_});
     sent_ = v_.relation("sent", {term_, index_, index_, index_, term_});
     committed_ = v_.relation("committed", {index_, term_});
+    applied_ = v_.relation("applied", {node_, index_, term_});
   }
 
   void build() {
@@ -19,7 +20,8 @@ class Builder : raft_terms::RaftBuilderBase {
       const Var n = var("n", node_), i = var("i", index_), u = var("u", term_), t = var("t", term_), p = var("p", index_),
                 k = var("k", index_), c = var("c", node_);
       p_.init = forall({n, i, u}, !log(n, i, u)) && forall({t, p, k, i, u}, !sent(t, p, k, i, u)) &&
-                forall({t, c}, !v_(leader_, {t, c})) && forall({n, t}, !v_(left_, {n, t})) && forall({i, u}, !v_(committed_, {i, u}));
+                forall({t, c}, !v_(leader_, {t, c})) && forall({n, t}, !v_(left_, {n, t})) && forall({i, u}, !v_(committed_, {i, u})) &&
+                forall({n, i, u}, !v_(applied_, {n, i, u}));
     }
     actions();
     invariants();
@@ -61,6 +63,14 @@ class Builder : raft_terms::RaftBuilderBase {
       return v_(committed_, x) || (le(x[0], k) && v_.primed(log_, {l, x[0], x[1]}));
     });
   }
+  // Nodes learn of commits (their commit index rises) only over committed entries, and may forget
+  // (a restart): applied'(n, i, u) -> applied(n, i, u) | committed'(i, u). Every action allows it,
+  // since a follower learns the leader's commit index with an AppendEntries, a leader with its own
+  // commit, and a restart forgets in a step that changes nothing else.
+  F learns_only_committed() {
+    const Var n = var("n", node_), i = var("i", index_), u = var("u", term_);
+    return forall({n, i, u}, implies(v_.primed(applied_, {n, i, u}), v_(applied_, {n, i, u}) || v_.primed(committed_, {i, u})));
+  }
   F quorum_stores(const Var& k, const Var& t, bool after) {
     return raft_terms::some_quorum(v_, member_, node_, quorum_,
                                    [&](const Var& x) { return after ? v_.primed(log_, {x, k, t}) : log(x, k, t); });
@@ -71,14 +81,14 @@ class Builder : raft_terms::RaftBuilderBase {
       const Var n = var("n", node_), t = var("t", term_);
       p_.actions.push_back({"UpdateTerm", {n, t},
                             !left(n, t) && raft_terms::term_becomes(v_, left_, n, t) && v_.unchanged(log_) &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added()});
+                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
     }
     {
       const Var c = var("c", node_), t = var("t", term_), d = var("d", node_);
       const F leaders = v_.define_after(leader_, [&](const std::vector<Var>& y) { return leader(y[0], y[1]) || (eq(y[0], t) && eq(y[1], c)); });
       p_.actions.push_back({"Elect", {c, t},
                             !left(c, t) && forall({d}, implies(leader(t, d), eq(d, c))) && raft_terms::term_becomes(v_, left_, c, t) &&
-                                leaders && v_.unchanged(log_) && v_.unchanged(committed_) && no_message_added()});
+                                leaders && v_.unchanged(log_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_), i = var("i", index_), j = var("j", index_), u = var("u", term_),
@@ -89,7 +99,7 @@ class Builder : raft_terms::RaftBuilderBase {
       const F commits = v_.unchanged(committed_) || (quorum_stores(i, t, true) && commits_through(l, i));
       p_.actions.push_back({"Append", {l, t, i},
                             leading(l, t) && at_end && appended && commits && v_.unchanged(left_) && v_.unchanged(leader_) &&
-                                no_message_added()});
+                                no_message_added() && learns_only_committed()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_);
@@ -102,7 +112,7 @@ class Builder : raft_terms::RaftBuilderBase {
       };
       p_.actions.push_back({"Send", {l, t},
                             leading(l, t) && messages_kept_or_dropped(is_new) && v_.unchanged(log_) && v_.unchanged(left_) &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_)});
+                                v_.unchanged(leader_) && v_.unchanged(committed_) && learns_only_committed()});
     }
     {
       const Var n = var("n", node_), t = var("t", term_), p = var("p", index_), k = var("k", index_), u = var("u", term_),
@@ -115,13 +125,14 @@ class Builder : raft_terms::RaftBuilderBase {
       });
       p_.actions.push_back({"Replicate", {n, t, p, k},
                             !left(n, t) && !leader(t, n) && delivered && consistent && raft_terms::term_becomes(v_, left_, n, t) && merged &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added()});
+                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_), k = var("k", index_);
       p_.actions.push_back({"Commit", {l, t, k},
                             leading(l, t) && log(l, k, t) && quorum_stores(k, t, false) && commits_through(l, k) &&
-                                v_.unchanged(log_) && v_.unchanged(left_) && v_.unchanged(leader_) && no_message_added()});
+                                v_.unchanged(log_) && v_.unchanged(left_) && v_.unchanged(leader_) && no_message_added() &&
+                                learns_only_committed()});
     }
   }
 
@@ -204,9 +215,14 @@ class Builder : raft_terms::RaftBuilderBase {
           "the leader of t has left every term before t");
     }
     add("OneLeaderPerTerm", raft_terms::one_leader_per_term(v_, leader_, node_, term_), "at most one leader per term");
+    {
+      const Var n = var("n", node_), i = var("i", index_), u = var("u", term_);
+      add("AppliedCommitted", forall({n, i, u}, implies(v_(applied_, {n, i, u}), v_(committed_, {i, u}))),
+          "a node's commit index covers only entries a leader committed");
+    }
   }
 
-  int log_ = -1, sent_ = -1, committed_ = -1;
+  int log_ = -1, sent_ = -1, committed_ = -1, applied_ = -1;
 };
 
 }  // namespace
@@ -224,7 +240,7 @@ RaftLogVocabulary raft_log_vocabulary(const Protocol& protocol) {
   const Vocabulary& v = protocol.vocabulary;
   return {v.find_sort("node"),       v.find_sort("term"),      v.find_sort("index"),     v.find_sort("quorum"),
           v.find_relation("member"), v.find_relation("log"),   v.find_relation("sent"),  v.find_relation("leader"),
-          v.find_relation("left"),   v.find_relation("committed")};
+          v.find_relation("left"),   v.find_relation("committed"), v.find_relation("applied")};
 }
 
 }  // namespace lockstep::proofs

@@ -12,6 +12,8 @@
 //   leader(t, c)            c became leader in term t (raft-election proves one per term)
 //   left(n, t)              n's current term is above t
 //   committed(i, u)         a leader committed the entry of term u at index i
+//   applied(n, i, u)        n's commit index covers its entry of term u at index i (a follower
+//                           learns it from an AppendEntries, a leader from its own commit)
 //
 //   UpdateTerm(n, t)        n's term rises to t
 //   Elect(c, t)             c, the only leader of t there is, leads t (raft-election decides who)
@@ -23,11 +25,13 @@
 //                           what follows k stays unless an entry conflicted (receiver rule 3)
 //   Commit(L, t, k)         L, leading in its term t, commits through its entry at k, of term t,
 //                           when a quorum stores that entry (section 5.4.2)
-//   Messages vanish whole in any step (delivered, dropped).
+//   Messages vanish whole in any step (delivered, dropped). In any step a node may learn of
+//   commits (applied grows, only by committed entries) or forget them (a restart).
 //
 // Invariant: logs and messages hold one term per index and no gaps, every two of them that share
 // an entry agree before it, every entry's term had a leader, a leader still in its term holds
-// every entry of its term, and a leader has left every earlier term. Safety: LogMatching
+// every entry of its term, a leader has left every earlier term, and what a node applies was
+// committed. Safety: LogMatching
 // (Figure 3).
 #pragma once
 
@@ -37,7 +41,7 @@ namespace lockstep::proofs {
 
 struct RaftLogVocabulary {
   int node, term, index, quorum;
-  int member, log, sent, leader, left, committed;
+  int member, log, sent, leader, left, committed, applied;
 };
 
 Protocol raft_log_protocol();

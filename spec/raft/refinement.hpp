@@ -19,6 +19,7 @@
 //                       the previous entry's and the entries' terms; an InstallSnapshot as the
 //                       message (t, 0, last included index) with the committed entries' terms
 //   committed(i, u)     the committed-entries ghost
+//   applied(n, i, u)    a live node's entries (as log has them) through its commit index
 #pragma once
 
 #include <algorithm>
@@ -65,7 +66,7 @@ class RaftStructureBuilder {
  public:
   // The relations the summaries write, looked up once (-1: not in this protocol).
   struct Relations {
-    int leader, voted, asked, last, log, sent, committed;
+    int leader, voted, asked, last, log, sent, committed, applied;
   };
 
   RaftStructureBuilder(std::shared_ptr<const proofs::Protocol> protocol, int nodes, int term_max, int log_max)
@@ -78,7 +79,8 @@ class RaftStructureBuilder {
     node_ = v.find_sort("node"), term_ = v.find_sort("term"), index_ = v.find_sort("index"), quorum_ = v.find_sort("quorum");
     member_ = v.find_relation("member"), left_ = v.find_relation("left");
     relations_ = {v.find_relation("leader"), v.find_relation("voted"), v.find_relation("asked"),    v.find_relation("last"),
-                  v.find_relation("log"),    v.find_relation("sent"),  v.find_relation("committed")};
+                  v.find_relation("log"),    v.find_relation("sent"),  v.find_relation("committed"),
+                  v.find_relation("applied")};
   }
   const std::shared_ptr<const proofs::Protocol>& protocol() const { return protocol_; }
   const Relations& relations() const { return relations_; }
@@ -186,7 +188,7 @@ struct RaftAbstractions {
 
   static AbstractSummary log(const State& s, const RaftStructureBuilder& b) {
     const auto& r = b.relations();
-    const int log = r.log, sent = r.sent, committed = r.committed;
+    const int log = r.log, sent = r.sent, committed = r.committed, applied = r.applied;
     AbstractSummary out = b.summary();
     terms_and_leaders(s, r.leader, out);
     std::map<int, int> committed_term;  // index -> term, what snapshots cover
@@ -195,15 +197,22 @@ struct RaftAbstractions {
       committed_term.emplace(c.index, c.term);
     }
     for (std::size_t i = 0; i < s.nodes.size(); ++i) {
-      const auto& l = s.nodes.items[i].node.durable.log;
+      const auto& slot = s.nodes.items[i];
+      const auto& l = slot.node.durable.log;
       const int n = static_cast<int>(i);
       const int base = static_cast<int>(l.base_index());
+      // A live node's entries through its commit index are applied(n, j, u) as well.
+      const int commit = slot.up ? static_cast<int>(slot.node.volatile_state.commit_index) : 0;
+      const auto entry = [&](int j, int u) {
+        out.add(log, {n, j, u});
+        if (j <= commit) out.add(applied, {n, j, u});
+      };
       for (int j = 1; j < base; ++j) {
-        if (const auto it = committed_term.find(j); it != committed_term.end()) out.add(log, {n, j, it->second});
+        if (const auto it = committed_term.find(j); it != committed_term.end()) entry(j, it->second);
       }
-      if (base > 0) out.add(log, {n, base, l.term_at(l.base_index())});
+      if (base > 0) entry(base, l.term_at(l.base_index()));
       for (int j = static_cast<int>(l.base_index()) + 1; j <= static_cast<int>(l.last_index()); ++j) {
-        out.add(log, {n, j, l.at(static_cast<Index>(j)).term});
+        entry(j, l.at(static_cast<Index>(j)).term);
       }
     }
     for (const auto& envelope : s.network) {

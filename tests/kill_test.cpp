@@ -26,6 +26,10 @@
 //   vote_without_log_check   terms 6, log 4, writes 4    RAFT-LeaderCompleteness   2000    101 / 132 / 15 / 112  11..12
 //   append_without_truncate  "                           RAFT-LogMatching          5000    681 / 23 / 122 / 120  11..30
 //   ignore_higher_term       "                           RAFT-ElectionSafety        500    3 / 1 / 4 / 3        6..9
+//   count_stale_votes        "                           RAFT-ElectionSafety       1000    178 / 14 / 164 / 69  7..8
+//   append_without_prev_     "                           RAFT-LogMatching          8000    1826 / 391 / 445 / 120  15..27
+//     term_check
+//   accept_stale_append      "                           RAFT-LeaderAppendOnly     3000    662 / 1 / 172 / 136  10..13
 //
 // Paxos's promise_not_durable breaks the promise's durability itself, which PAXOS-PromiseMonotone
 // states: a crash right after a promise is the shortest way to it. Raft's append_without_truncate
@@ -164,7 +168,10 @@ INSTANTIATE_TEST_SUITE_P(
                       RaftKill{raft::Bug::commit_previous_term, 4, 1, 2, 3, {"kill-raft-commit_previous_term", {"RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 40000, 30, 200, false}},
                       RaftKill{raft::Bug::vote_without_log_check, 6, 4, 4, 0, {"kill-raft-vote_without_log_check", {"RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 2000, 60}},
                       RaftKill{raft::Bug::append_without_truncate, 6, 4, 4, 0, {"kill-raft-append_without_truncate", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 5000, 60}},
-                      RaftKill{raft::Bug::ignore_higher_term, 6, 4, 4, 0, {"kill-raft-ignore_higher_term", {"RAFT-ElectionSafety", "RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 500, 60}}),
+                      RaftKill{raft::Bug::ignore_higher_term, 6, 4, 4, 0, {"kill-raft-ignore_higher_term", {"RAFT-ElectionSafety", "RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 500, 60}},
+                      RaftKill{raft::Bug::count_stale_votes, 6, 4, 4, 0, {"kill-raft-count_stale_votes", {"RAFT-ElectionSafety", "RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety", "RAFT-LeaderAppendOnly"}, 1000, 60}},
+                      RaftKill{raft::Bug::append_without_prev_term_check, 6, 4, 4, 0, {"kill-raft-append_without_prev_term_check", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 8000, 60}},
+                      RaftKill{raft::Bug::accept_stale_append, 6, 4, 4, 0, {"kill-raft-accept_stale_append", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety", "RAFT-LeaderAppendOnly"}, 3000, 60}}),
     [](const auto& info) { return std::string(enum_name(info.param.bug)); });
 
 }  // namespace

@@ -29,8 +29,9 @@
 //                     kinds of action swarm simulation weighs.
 // And one choice of the search's, declared the same way:
 //   decode_new_successors  the breadth-first search decodes a new successor back from its
-//                     encoding rather than keeping every successor's state until it is inserted:
-//                     right for a state much larger than its encoding and quick to decode.
+//                     encoding rather than keeping every successor's state until it is inserted,
+//                     and checks a new state's properties when it expands it (decoded once for
+//                     both): right for a state much larger than its encoding and quick to decode.
 #pragma once
 
 #include <concepts>

@@ -2,8 +2,13 @@
 // does; random simulation finds seeded bugs, reproducibly from a seed, and shrinks them.
 #include <gtest/gtest.h>
 
+#include "checker/explore.hpp"
 #include "checker/protocols/paxos.hpp"
 #include "checker/protocols/raft.hpp"
+#include "checker/world/world.hpp"
+#include "model/sm/register.hpp"
+#include "spec/paxos/invariants.hpp"
+#include "spec/raft/invariants_impl.hpp"
 #include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {
@@ -117,6 +122,73 @@ TEST(Simulate, swarm_runs_of_the_correct_protocols_find_nothing) {
   RaftCheckOptions r;
   r.messages_max = 0;
   EXPECT_NE(simulate_raft(r, s).outcome, Outcome::violation);
+}
+
+// The same model, declared to have its new states decoded back from their bytes (as raft-tla
+// does): the breadth-first search then checks a state when it expands it, not when it finds it.
+template <class M>
+struct DecodedWhenNew : M {
+  explicit DecodedWhenNew(M model) : M(std::move(model)) {}
+  static constexpr bool decode_new_successors = true;
+  static DecodedWhenNew from_model_json(const Json& json) { return DecodedWhenNew(M::from_model_json(json)); }
+};
+
+// Runs both ways and expects the same verdict, the same figures and the same trace.
+template <class M>
+void expect_same_search(const M& model, ExploreOptions o, const std::string& what) {
+  static_assert(!M::decode_new_successors);
+  const DecodedWhenNew<M> decoded(model);
+  for (const std::size_t workers : {1u, 2u}) {
+    o.workers = workers;
+    const auto a = explore(model, o);
+    const auto b = explore(decoded, o);
+    const std::string where = what + ", " + std::to_string(workers) + " worker(s)";
+    EXPECT_EQ(b.outcome, a.outcome) << where;
+    EXPECT_EQ(b.property, a.property) << where;
+    EXPECT_EQ(b.violations_by_property, a.violations_by_property) << where;
+    EXPECT_EQ(b.sometimes_unreached, a.sometimes_unreached) << where;
+    EXPECT_EQ(b.depth_bounded, a.depth_bounded) << where;
+    EXPECT_EQ(b.states_at_depth_bound, a.states_at_depth_bound) << where;
+    ASSERT_EQ(b.trace.size(), a.trace.size()) << where;
+    for (std::size_t i = 0; i < a.trace.size(); ++i) {
+      EXPECT_TRUE(b.trace[i].state == a.trace[i].state) << where << ", trace state " << i;
+      if (i > 0) {
+        EXPECT_TRUE(b.trace[i].action == a.trace[i].action) << where << ", trace step " << i;
+      }
+    }
+    if (a.outcome != Outcome::violation || o.keep_going) {  // else the search stops at another point
+      EXPECT_EQ(b.stats.distinct_states, a.stats.distinct_states) << where;
+      EXPECT_EQ(b.stats.states_generated, a.stats.states_generated) << where;
+      EXPECT_EQ(b.stats.depth, a.stats.depth) << where;
+      EXPECT_EQ(b.states_beyond_bounds, a.states_beyond_bounds) << where;
+      EXPECT_EQ(b.violations, a.violations) << where;
+    }
+  }
+}
+
+TEST(BreadthFirst, checking_states_when_expanded_finds_what_checking_when_found_does) {
+  using R = raft::Raft<sm::Register>;
+  std::vector<PendingRequest<R>> writes{{NodeId{}, raft::request_for<sm::Register>(1)}};
+  // The correct protocol, with a bound on messages in flight that leaves states unexpanded.
+  const World<R> raft_world(raft::model_config<sm::Register>(3, 2, 1), WorldBounds{1, 0, 0, 2}, writes);
+  expect_same_search(raft_world, {}, "raft");
+  for (const auto& [bug, messages] : {std::pair{raft::Bug::vote_not_durable, 3u}, std::pair{raft::Bug::ignore_higher_term, 2u}}) {
+    const World<R> world(raft::model_config<sm::Register>(3, 2, 1, bug), WorldBounds{1, 0, 0, messages}, writes);
+    ExploreOptions o;
+    expect_same_search(world, o, std::string(enum_name(bug)));
+    const auto found = explore(world, o);
+    ASSERT_EQ(found.outcome, Outcome::violation) << enum_name(bug);
+    o.keep_going = true;  // every violation counted, by property
+    expect_same_search(world, o, std::string(enum_name(bug)) + " --continue");
+    o.keep_going = false;
+    o.depth_max = static_cast<std::uint32_t>(found.trace.size() - 1);  // the violating level is not expanded
+    expect_same_search(world, o, std::string(enum_name(bug)) + " at its depth bound");
+  }
+  std::vector<PendingRequest<paxos::Paxos>> values;
+  for (std::uint8_t v = 1; v <= 2; ++v) values.push_back({NodeId{}, paxos::request_for(v)});
+  const World<paxos::Paxos> paxos_world(paxos::model_config(3, 1, paxos::Bug::promise_not_durable),
+                                        WorldBounds{1, 0, 0, 0}, values);
+  expect_same_search(paxos_world, {}, "paxos promise_not_durable");
 }
 
 }  // namespace

@@ -105,6 +105,12 @@ class BreadthFirst {
     while (!stopped() && (global_level_size_ > 0 || level_partly_expanded_)) {
       // `depth` levels are known; expanding the last one finds states `depth` steps away.
       if (options_.depth_max != 0 && depth > options_.depth_max) {
+        if (checks_at_expansion()) {  // the level not expanded is still checked
+          checks_only_ = true;
+          expand_level(depth);
+          resolve_violations();
+          if (stopped()) break;
+        }
         result_.depth_bounded = true;
         result_.states_at_depth_bound = global_level_size_;
         break;
@@ -134,6 +140,11 @@ class BreadthFirst {
       }
       if (global_level_size_ > 0 && !memory_exhausted_) ++depth;
     }
+    // The last states found, all beyond the bounds, are checked as a level of their own.
+    if (checks_at_expansion() && !stopped() && global_level_size_ == 0 && !level_partly_expanded_) {
+      check_beyond();
+      resolve_violations();
+    }
     return finish(depth);
   }
 
@@ -150,11 +161,13 @@ class BreadthFirst {
     std::optional<TraceStep<State, Action>> transition;
   };
 
-  // A successor waiting to be inserted: where its encoding is in its batch's bytes, its fingerprint.
+  // A successor waiting to be inserted: where its encoding is in its batch's bytes, its
+  // fingerprint, and (where checks wait for the expansion) whether it is within the bounds.
   struct Pending {
     std::size_t begin;
     std::size_t end;
     std::uint64_t fingerprint;
+    bool within = true;
   };
 
   // The successors of one expanded state: their encodings end to end, where each is, and their
@@ -198,6 +211,10 @@ class BreadthFirst {
     Batch batch;
     Batch waiting;
     State decoded;                     // else a new successor's, decoded from its bytes
+    // checks_at_expansion: the new states beyond the bounds found in this level (encodings end to
+    // end), and those of the level before, checked when it is expanded.
+    Batch beyond_next;
+    Batch beyond;
     State current;                     // and the state expanded (M::decode_new_successors)
     std::vector<Found> found;
     std::vector<char> sometimes_seen;
@@ -218,6 +235,8 @@ class BreadthFirst {
   void expand_level(std::uint32_t depth) {
     cursor_.store(0);
     expanded_.store(0);
+    level_violated_.store(false);
+    if (checks_at_expansion()) check_beyond();
     distinct_at_level_start_ = distinct_.load();
     depth_ = depth - 1;  // in steps: the states being expanded are this many steps away
     if (!distributed()) {
@@ -342,6 +361,10 @@ class BreadthFirst {
   void expand(Worker& w, const State& state, std::uint64_t state_fp) {
     const auto found = table_.find(state_fp);  // (distributed, the slot serves transition violations only)
     if (!found) throw std::logic_error("a frontier state is missing from the fingerprint table");
+    if (checks_at_expansion()) {
+      if (check(w, state, *found, state_fp)) level_violated_.store(true, std::memory_order_relaxed);
+      if (checks_only_ || (!options_.keep_going && level_violated_.load(std::memory_order_relaxed))) return;
+    }
     Batch& batch = w.batch;
     batch.source = *found;
     batch.source_fingerprint = state_fp;
@@ -374,11 +397,12 @@ class BreadthFirst {
       }
       table_.prefetch(fp);
       if (!distributed()) __builtin_prefetch(&next_bits_[table_.home_slot(fp) / 64]);
+      const bool within = !checks_at_expansion() || model_.within_bounds(next);
       if (keeps_successors()) {
         if (batch.items.size() == batch.states.size()) batch.states.emplace_back();
         batch.states[batch.items.size()] = std::move(next);
       }
-      batch.items.push_back({begin, batch.bytes.size(), fp});
+      batch.items.push_back({begin, batch.bytes.size(), fp, within});
       if (por()) w.batch_actions.push_back(action);
     };
     // A step that changes nothing, reported without its state (checker/model.hpp): its successor
@@ -432,6 +456,15 @@ class BreadthFirst {
         table_.count_inserted(w.uncounted);
         w.uncounted = 0;
       }
+      if (checks_at_expansion()) {  // checked when it is expanded, or with its level's
+        if (p.within) {
+          w.next.push(batch.bytes.data() + p.begin, p.end - p.begin);
+        } else {
+          stash_beyond(w, batch.bytes.data() + p.begin, p.end - p.begin, p.fingerprint);
+          ++w.beyond_bounds;
+        }
+        continue;
+      }
       if (!keeps_successors()) decode_over(w.decoded, batch.bytes.data() + p.begin, p.end - p.begin);
       const State& next = keeps_successors() ? batch.states[k] : w.decoded;
       check(w, next, inserted.slot, p.fingerprint);
@@ -449,6 +482,14 @@ class BreadthFirst {
   // encoding and quick to decode (M::decode_new_successors, checker/model.hpp) has only the new
   // ones decoded back from their bytes instead. The sleep sets look at every successor's bounds.
   bool keeps_successors() const { return por() || !M::decode_new_successors; }
+  // Such a model's new states are not decoded when found either: their properties are checked
+  // when they are expanded, decoded once for both (those beyond the bounds, which are not
+  // expanded, at the same time). A violation is then met one level later than when found; the
+  // rest of that level is only checked, not expanded (unless the run keeps going), so the same
+  // violations are met together and the same one is reported; a depth bound checks the level it
+  // does not expand. In one process without checkpoints (a checkpoint's frontier is checked; a
+  // distributed search checks what it receives).
+  bool checks_at_expansion() const { return !keeps_successors() && !distributed() && !checkpointing(); }
 
   // Partial-order reduction with sleep sets (Godefroid): the successor by action a inherits
   // the actions independent of a that were already taken from here (or inherited), since the
@@ -505,18 +546,48 @@ class BreadthFirst {
     if (!inserted.is_new) return;
     if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
     ++w.distinct;
-    check(w, state, inserted.slot, fp);
-    if (model_.within_bounds(state)) {
+    const bool within = model_.within_bounds(state);
+    if (!checks_at_expansion()) {
+      check(w, state, inserted.slot, fp);
+    } else if (!within) {
+      stash_beyond(w, w.encoded.data(), w.encoded.size(), fp);
+      ++w.beyond_bounds;
+      return;
+    }
+    if (within) {
       w.next.push(w.encoded.data(), w.encoded.size());
     } else {
       ++w.beyond_bounds;
     }
   }
 
-  void check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
+  void stash_beyond(Worker& w, const char* data, std::size_t size, std::uint64_t fp) {
+    Batch& b = w.beyond_next;
+    const std::size_t begin = b.bytes.size();
+    b.bytes.append(data, size);
+    b.items.push_back({begin, b.bytes.size(), fp});
+  }
+  // checks_at_expansion: checks the states beyond the bounds found with the level about to be
+  // expanded.
+  void check_beyond() {
+    for (Worker& w : workers_) {
+      for (const Pending& p : w.beyond.items) {
+        decode_over(w.decoded, w.beyond.bytes.data() + p.begin, p.end - p.begin);
+        const auto slot = table_.find(p.fingerprint);
+        if (!slot) throw std::logic_error("a state beyond the bounds is missing from the fingerprint table");
+        if (check(w, w.decoded, *slot, p.fingerprint)) level_violated_.store(true, std::memory_order_relaxed);
+      }
+      w.beyond.items.clear();
+      w.beyond.bytes.clear();
+    }
+  }
+
+  bool check(Worker& w, const State& state, std::uint32_t slot, std::uint64_t fp) {
     if (const auto p = first_violated(model_.properties(), state, w.sometimes_seen, checked_.always_or_all())) {
       w.found.push_back({*p, fp, std::string(model_.properties()[*p].name), slot, 0, std::nullopt});
+      return true;
     }
+    return false;
   }
 
   // The workers' new states become the next level, split into blocks of work.
@@ -526,6 +597,7 @@ class BreadthFirst {
     level_size_ = 0;
     publish(workers_.front());  // what insertions outside the workers (initial states, received ones) found
     for (Worker& w : workers_) {
+      std::swap(w.beyond, w.beyond_next);
       w.next.seal();
       if (!w.next.spill_error().empty() && result_.warning.empty()) {
         result_.warning = w.next.spill_error() + ": the frontier beyond its budget stays in memory";
@@ -1243,6 +1315,8 @@ class BreadthFirst {
   bool memory_exhausted_ = false;
 
   bool have_violation_ = false;
+  std::atomic<bool> level_violated_{false};  // checks_at_expansion: a violation met in this level
+  bool checks_only_ = false;                 // checks_at_expansion: check the level, expand nothing
   Found violation_{};
   SleepSets<Action> sleep_;
   ExploreResult<M> result_;

@@ -24,6 +24,7 @@ class Builder : raft_terms::RaftBuilderBase {
                 forall({n, i, u}, !v_(applied_, {n, i, u}));
     }
     actions();
+    for (Action& action : p_.actions) action.formula = action.formula && learns_only_committed();
     invariants();
     p_.safety.push_back({"LogMatching", logs_match(), "two logs with an entry of the same index and term agree before it (RAFT-LogMatching)"});
   }
@@ -64,9 +65,9 @@ class Builder : raft_terms::RaftBuilderBase {
     });
   }
   // Nodes learn of commits (their commit index rises) only over committed entries, and may forget
-  // (a restart): applied'(n, i, u) -> applied(n, i, u) | committed'(i, u). Every action allows it,
-  // since a follower learns the leader's commit index with an AppendEntries, a leader with its own
-  // commit, and a restart forgets in a step that changes nothing else.
+  // (a restart): applied'(n, i, u) -> applied(n, i, u) | committed'(i, u). build() adds it to
+  // every action, since a follower learns the leader's commit index with an AppendEntries, a
+  // leader with its own commit, and a restart forgets in a step that changes nothing else.
   F learns_only_committed() {
     const Var n = var("n", node_), i = var("i", index_), u = var("u", term_);
     return forall({n, i, u}, implies(v_.primed(applied_, {n, i, u}), v_(applied_, {n, i, u}) || v_.primed(committed_, {i, u})));
@@ -81,14 +82,14 @@ class Builder : raft_terms::RaftBuilderBase {
       const Var n = var("n", node_), t = var("t", term_);
       p_.actions.push_back({"UpdateTerm", {n, t},
                             !left(n, t) && raft_terms::term_becomes(v_, left_, n, t) && v_.unchanged(log_) &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
+                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added()});
     }
     {
       const Var c = var("c", node_), t = var("t", term_), d = var("d", node_);
       const F leaders = v_.define_after(leader_, [&](const std::vector<Var>& y) { return leader(y[0], y[1]) || (eq(y[0], t) && eq(y[1], c)); });
       p_.actions.push_back({"Elect", {c, t},
                             !left(c, t) && forall({d}, implies(leader(t, d), eq(d, c))) && raft_terms::term_becomes(v_, left_, c, t) &&
-                                leaders && v_.unchanged(log_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
+                                leaders && v_.unchanged(log_) && v_.unchanged(committed_) && no_message_added()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_), i = var("i", index_), j = var("j", index_), u = var("u", term_),
@@ -99,7 +100,7 @@ class Builder : raft_terms::RaftBuilderBase {
       const F commits = v_.unchanged(committed_) || (quorum_stores(i, t, true) && commits_through(l, i));
       p_.actions.push_back({"Append", {l, t, i},
                             leading(l, t) && at_end && appended && commits && v_.unchanged(left_) && v_.unchanged(leader_) &&
-                                no_message_added() && learns_only_committed()});
+                                no_message_added()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_);
@@ -112,7 +113,7 @@ class Builder : raft_terms::RaftBuilderBase {
       };
       p_.actions.push_back({"Send", {l, t},
                             leading(l, t) && messages_kept_or_dropped(is_new) && v_.unchanged(log_) && v_.unchanged(left_) &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_) && learns_only_committed()});
+                                v_.unchanged(leader_) && v_.unchanged(committed_)});
     }
     {
       const Var n = var("n", node_), t = var("t", term_), p = var("p", index_), k = var("k", index_), u = var("u", term_),
@@ -125,14 +126,13 @@ class Builder : raft_terms::RaftBuilderBase {
       });
       p_.actions.push_back({"Replicate", {n, t, p, k},
                             !left(n, t) && !leader(t, n) && delivered && consistent && raft_terms::term_becomes(v_, left_, n, t) && merged &&
-                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added() && learns_only_committed()});
+                                v_.unchanged(leader_) && v_.unchanged(committed_) && no_message_added()});
     }
     {
       const Var l = var("L", node_), t = var("t", term_), k = var("k", index_);
       p_.actions.push_back({"Commit", {l, t, k},
                             leading(l, t) && log(l, k, t) && quorum_stores(k, t, false) && commits_through(l, k) &&
-                                v_.unchanged(log_) && v_.unchanged(left_) && v_.unchanged(leader_) && no_message_added() &&
-                                learns_only_committed()});
+                                v_.unchanged(log_) && v_.unchanged(left_) && v_.unchanged(leader_) && no_message_added()});
     }
   }
 

@@ -456,23 +456,14 @@ class BreadthFirst {
         table_.count_inserted(w.uncounted);
         w.uncounted = 0;
       }
-      if (checks_at_expansion()) {  // checked when it is expanded, or with its level's
-        if (p.within) {
-          w.next.push(batch.bytes.data() + p.begin, p.end - p.begin);
-        } else {
-          stash_beyond(w, batch.bytes.data() + p.begin, p.end - p.begin, p.fingerprint);
-          ++w.beyond_bounds;
-        }
-        continue;
+      bool within = p.within;
+      if (!checks_at_expansion()) {  // else checked when it is expanded, or with its level's
+        if (!keeps_successors()) decode_over(w.decoded, batch.bytes.data() + p.begin, p.end - p.begin);
+        const State& next = keeps_successors() ? batch.states[k] : w.decoded;
+        check(w, next, inserted.slot, p.fingerprint);
+        within = model_.within_bounds(next);
       }
-      if (!keeps_successors()) decode_over(w.decoded, batch.bytes.data() + p.begin, p.end - p.begin);
-      const State& next = keeps_successors() ? batch.states[k] : w.decoded;
-      check(w, next, inserted.slot, p.fingerprint);
-      if (model_.within_bounds(next)) {
-        w.next.push(batch.bytes.data() + p.begin, p.end - p.begin);
-      } else {
-        ++w.beyond_bounds;
-      }
+      push_new(w, batch.bytes.data() + p.begin, p.end - p.begin, p.fingerprint, within);
     }
     batch.items.clear();
   }
@@ -546,26 +537,24 @@ class BreadthFirst {
     if (!inserted.is_new) return;
     if (distributed()) parents_[inserted.slot] = no_parent_fingerprint;
     ++w.distinct;
-    const bool within = model_.within_bounds(state);
-    if (!checks_at_expansion()) {
-      check(w, state, inserted.slot, fp);
-    } else if (!within) {
-      stash_beyond(w, w.encoded.data(), w.encoded.size(), fp);
-      ++w.beyond_bounds;
-      return;
-    }
-    if (within) {
-      w.next.push(w.encoded.data(), w.encoded.size());
-    } else {
-      ++w.beyond_bounds;
-    }
+    if (!checks_at_expansion()) check(w, state, inserted.slot, fp);
+    push_new(w, w.encoded.data(), w.encoded.size(), fp, model_.within_bounds(state));
   }
 
-  void stash_beyond(Worker& w, const char* data, std::size_t size, std::uint64_t fp) {
-    Batch& b = w.beyond_next;
-    const std::size_t begin = b.bytes.size();
-    b.bytes.append(data, size);
-    b.items.push_back({begin, b.bytes.size(), fp});
+  // A new state, checked already unless checks_at_expansion: into the next level if within the
+  // bounds, else counted (and with checks_at_expansion, kept to be checked with that level).
+  void push_new(Worker& w, const char* data, std::size_t size, std::uint64_t fp, bool within) {
+    if (within) {
+      w.next.push(data, size);
+      return;
+    }
+    ++w.beyond_bounds;
+    if (checks_at_expansion()) {
+      Batch& b = w.beyond_next;
+      const std::size_t begin = b.bytes.size();
+      b.bytes.append(data, size);
+      b.items.push_back({begin, b.bytes.size(), fp});
+    }
   }
   // checks_at_expansion: checks the states beyond the bounds found with the level about to be
   // expanded.

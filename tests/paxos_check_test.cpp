@@ -194,6 +194,35 @@ TEST(PaxosInvariants, paxos_tla_invariants_catch_states_that_break_them) {
 // 2b range a group of bits at a time) against their definitions read literally
 // (for every 2b vote, SafeAt at every lower ballot, acceptor by acceptor), on random states: votes
 // and maxBal drawn at random, so that both outcomes come up often.
+// vote_at (the invariants' way from a 2b bit back to its acceptor, ballot and value, by
+// reciprocals) inverts of_2b for every constant the mode accepts.
+TEST(PaxosTlaInvariants, vote_at_inverts_of_2b_for_every_valid_config) {
+  using namespace paxos_tla;
+  std::size_t configs = 0;
+  for (int acceptors = 1; acceptors <= static_cast<int>(acceptors_max); ++acceptors) {
+    for (int ballots = 1; ballots <= static_cast<int>(ballots_max); ++ballots) {
+      for (int values = 1; values <= static_cast<int>(values_max); ++values) {
+        const Config config{static_cast<std::uint8_t>(acceptors), static_cast<std::uint8_t>(ballots),
+                            static_cast<std::uint8_t>(values)};
+        if (!validate(config).empty()) continue;
+        ++configs;
+        const Universe u(config);
+        for (int a = 0; a < acceptors; ++a) {
+          for (int b = 0; b < ballots; ++b) {
+            for (int v = 1; v <= values; ++v) {
+              const Universe::Vote vote = u.vote_at(u.of_2b(a, b, v));
+              ASSERT_EQ(vote.a, a);
+              ASSERT_EQ(vote.b, b);
+              ASSERT_EQ(vote.v, v);
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(configs, 100u);
+}
+
 TEST(PaxosTlaInvariants, votes_safe_and_chosen_agree_with_their_definitions_on_random_states) {
   using namespace paxos_tla;
   std::uint64_t seed = 20261203;
@@ -202,7 +231,8 @@ TEST(PaxosTlaInvariants, votes_safe_and_chosen_agree_with_their_definitions_on_r
     return static_cast<int>((seed >> 33) % bound);
   };
   std::size_t safe = 0, unsafe = 0;
-  for (const Config config : {Config{3, 3, 2}, Config{3, 4, 2}, Config{5, 3, 3}, Config{1, 2, 1}}) {
+  for (const Config config : {Config{3, 3, 2}, Config{3, 4, 2}, Config{5, 3, 3}, Config{1, 2, 1}, Config{5, 5, 3},
+                              Config{1, 16, 1}, Config{7, 2, 7}}) {
     const Universe u(config);
     const int quorum = config.acceptors / 2 + 1;
     for (int round = 0; round < 5000; ++round) {

@@ -118,12 +118,10 @@ class PaxosTlaModel {
 
   template <class F>
   void for_each_successor(const State& state, F&& emit) const {
-    thread_local std::vector<paxos_tla::Successor> buffer;
-    std::vector<paxos_tla::Successor> successors;
-    successors.swap(buffer);
-    paxos_tla::successors(config_, universe_, state, successors);
-    for (auto& s : successors) emit(s.action, std::move(s.state));
-    successors.swap(buffer);
+    using Callback = std::remove_reference_t<F>;
+    paxos_tla::for_each_successor(config_, universe_, state, &emit, [](void* context, const paxos_tla::Action& action, State&& next) {
+      (*static_cast<Callback*>(context))(action, std::move(next));
+    });
   }
 
  private:

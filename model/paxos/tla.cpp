@@ -33,6 +33,8 @@ Universe::Universe(const Config& config)
   base_1b_ = static_cast<std::size_t>(b_);
   base_2a_ = base_1b_ + static_cast<std::size_t>(a_) * b_ * (b_ + 1) * (v_ + 1);
   base_2b_ = base_2a_ + static_cast<std::size_t>(b_) * v_;
+  per_value_ = ((std::size_t{1} << 20) + static_cast<std::size_t>(v_) - 1) / static_cast<std::size_t>(v_);
+  per_ballot_ = ((std::size_t{1} << 20) + static_cast<std::size_t>(b_) - 1) / static_cast<std::size_t>(b_);
 }
 
 std::string validate(const Config& config) {
@@ -103,22 +105,21 @@ std::uint32_t phase2a_values(const Config& config, const Universe& u, const Stat
 
 }  // namespace
 
-void successors(const Config& config, const Universe& u, const State& s, std::vector<Successor>& out) {
-  out.clear();
+void for_each_successor(const Config& config, const Universe& u, const State& s, void* context, Emit emit) {
   const int ballots = config.ballots;
   for (int b = 0; b < ballots; ++b) {  // Phase1a(b)
     if (has(s, u.of_1a(b))) continue;
-    State& next = out.emplace_back(Successor{Phase1a{static_cast<std::int8_t>(b)}, s}).state;
+    State next = s;
     add(next, u.of_1a(b));
+    emit(context, Phase1a{static_cast<std::int8_t>(b)}, std::move(next));
   }
   for (int a = 0; a < config.acceptors; ++a) {  // Phase1b(a)
     for (int b = s.max_bal[a] + 1; b < ballots; ++b) {
       if (!has(s, u.of_1a(b))) continue;
-      State& next =
-          out.emplace_back(Successor{Phase1b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b)}, s})
-              .state;
+      State next = s;
       next.max_bal[a] = static_cast<std::int8_t>(b);
       add(next, u.of_1b(a, b, s.max_vbal[a], s.max_val[a]));
+      emit(context, Phase1b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b)}, std::move(next));
     }
   }
   for (int b = 0; b < ballots; ++b) {  // Phase2a(b, v)
@@ -128,9 +129,9 @@ void successors(const Config& config, const Universe& u, const State& s, std::ve
     const std::uint32_t allowed = phase2a_values(config, u, s, b);
     for (int v = 1; v <= config.values; ++v) {
       if (!((allowed >> v) & 1u)) continue;
-      State& next =
-          out.emplace_back(Successor{Phase2a{static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}}, s}).state;
+      State next = s;
       add(next, u.of_2a(b, v));
+      emit(context, Phase2a{static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}}, std::move(next));
     }
   }
   for (int a = 0; a < config.acceptors; ++a) {  // Phase2b(a)
@@ -139,17 +140,24 @@ void successors(const Config& config, const Universe& u, const State& s, std::ve
         if (!has(s, u.of_2a(b, v))) continue;
         // A vote it already cast, with nothing above it since, changes nothing: left out.
         if (s.max_bal[a] == b && s.max_vbal[a] == b && s.max_val[a] == v && has(s, u.of_2b(a, b, v))) continue;
-        State& next = out.emplace_back(Successor{Phase2b{Acceptor{static_cast<std::uint8_t>(a + 1)},
-                                                         static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}},
-                                                 s})
-                          .state;
+        State next = s;
         next.max_bal[a] = static_cast<std::int8_t>(b);
         next.max_vbal[a] = static_cast<std::int8_t>(b);
         next.max_val[a] = static_cast<std::uint8_t>(v);
         add(next, u.of_2b(a, b, v));
+        emit(context,
+             Phase2b{Acceptor{static_cast<std::uint8_t>(a + 1)}, static_cast<std::int8_t>(b), Value{static_cast<std::uint8_t>(v)}},
+             std::move(next));
       }
     }
   }
+}
+
+void successors(const Config& config, const Universe& u, const State& s, std::vector<Successor>& out) {
+  out.clear();
+  for_each_successor(config, u, s, &out, [](void* context, const Action& action, State&& next) {
+    static_cast<std::vector<Successor>*>(context)->push_back({action, std::move(next)});
+  });
 }
 
 std::vector<Renaming> all_renamings(const Config& config) {

@@ -85,10 +85,22 @@ class Universe {
   std::size_t of_2b(int a, int b, int v) const {
     return base_2b_ + (static_cast<std::size_t>(a) * b_ + b) * v_ + (v - 1);
   }
+  // The 2b message at `bit` (of_2b's inverse): its acceptor, ballot and value. Each division is
+  // a multiply by a reciprocal and a shift, exact over the whole universe (fewer than 2^10 bits).
+  struct Vote {
+    int a, b, v;
+  };
+  Vote vote_at(std::size_t bit) const {
+    const std::size_t i = bit - base_2b_;
+    const std::size_t group = (i * per_value_) >> 20;  // i / v_: a * b_ + b
+    const std::size_t a = (group * per_ballot_) >> 20;  // group / b_
+    return {static_cast<int>(a), static_cast<int>(group - a * b_), static_cast<int>(i - group * v_) + 1};
+  }
 
  private:
   int a_, b_, v_;
   std::size_t base_1b_, base_2a_, base_2b_;
+  std::size_t per_value_, per_ballot_;  // ceil(2^20 / v_), ceil(2^20 / b_)
 };
 
 inline bool has(const State& s, std::size_t bit) { return (s.msgs[bit >> 6] >> (bit & 63)) & 1u; }
@@ -119,7 +131,12 @@ struct Renaming {
 std::vector<Renaming> all_renamings(const Config& config);
 State rename(const Config& config, const Renaming& renaming, const State& s);
 
-// Every Next step from `s` that changes the state (steps back to `s` are left out).
+// Every Next step from `s` that changes the state (steps back to `s` are left out), in the order
+// of Next's disjuncts: emit(context, action, next) for each, the successor built once and handed
+// over (the callee owns `next`).
+using Emit = void (*)(void* context, const Action& action, State&& next);
+void for_each_successor(const Config& config, const Universe& universe, const State& s, void* context, Emit emit);
+// The same, collected.
 void successors(const Config& config, const Universe& universe, const State& s, std::vector<Successor>& out);
 
 }  // namespace lockstep::paxos_tla

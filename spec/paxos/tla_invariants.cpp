@@ -8,48 +8,49 @@ namespace lockstep::paxos_tla {
 namespace {
 int quorum(const Config& config) { return config.acceptors / 2 + 1; }
 
-// Who voted what: per ballot c and value v, the acceptors whose 2b(c, v) is in msgs, as a bit
-// mask; per ballot, those that voted there at all. Read from msgs' 2b range a group of bits at a
-// time, so that the invariants checked on every state cost a few word reads.
+// Who voted what: per ballot c, byte v of by_ballot[c] holds the acceptors whose 2b(c, v) is in
+// msgs, as a bit mask. Only the set bits of msgs' 2b range are visited (a state holds a few votes),
+// so the invariants checked on every state cost a few word reads.
+// (128 bytes, no more: a larger struct is cleared with `rep stos`, which cost more than the rest.)
 struct Votes {
-  std::array<std::uint8_t, ballots_max> at{};
-  std::array<std::array<std::uint8_t, values_max + 1>, ballots_max> for_value{};
-  bool any = false;
+  std::array<std::uint64_t, ballots_max> by_ballot{};
+  unsigned for_value(int b, int v) const { return static_cast<unsigned>(by_ballot[b] >> (8 * v)) & 0xffu; }
+  unsigned at(int b) const {  // those that voted at b at all
+    std::uint64_t x = by_ballot[b];
+    x |= x >> 32;
+    x |= x >> 16;
+    x |= x >> 8;
+    return static_cast<unsigned>(x) & 0xffu;
+  }
 };
+static_assert(values_max < 8 && acceptors_max <= 8, "Votes keeps a byte of acceptors per value");
 
-Votes votes_of(const Config& config, const Universe& u, const State& s) {
-  Votes out;
-  // The 2b range holds, for each acceptor a and ballot b in that order, `values` consecutive
-  // bits (v = 1..values): read each (a, b) group with a shift, no division.
-  const auto values = static_cast<std::size_t>(config.values);
-  const std::uint64_t mask = (std::uint64_t{1} << values) - 1;
-  std::size_t position = u.of_2b(0, 0, 1);
-  for (int a = 0; a < config.acceptors; ++a) {
-    for (int b = 0; b < config.ballots; ++b, position += values) {
-      const std::size_t word = position >> 6;
-      const std::size_t offset = position & 63;
-      std::uint64_t bits = s.msgs[word] >> offset;
-      if (offset + values > 64) bits |= s.msgs[word + 1] << (64 - offset);
-      bits &= mask;
-      if (bits == 0) continue;
-      out.any = true;
-      out.at[b] |= static_cast<std::uint8_t>(1u << a);
-      for (; bits != 0; bits &= bits - 1) {
-        out.for_value[b][std::countr_zero(bits) + 1] |= static_cast<std::uint8_t>(1u << a);
-      }
+// Fills `out` (cleared); whether anyone voted at all.
+bool votes_of(const Universe& u, const State& s, Votes& out) {
+  bool any = false;
+  const std::size_t first = u.of_2b(0, 0, 1);
+  const std::size_t end = u.size();
+  for (std::size_t word = first >> 6; word < (end + 63) >> 6; ++word) {
+    std::uint64_t bits = s.msgs[word];
+    if (word == first >> 6) bits &= ~std::uint64_t{0} << (first & 63);
+    if (word == (end - 1) >> 6 && (end & 63) != 0) bits &= (std::uint64_t{1} << (end & 63)) - 1;
+    for (; bits != 0; bits &= bits - 1) {
+      const Universe::Vote vote = u.vote_at(word * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+      any = true;
+      out.by_ballot[vote.b] |= std::uint64_t{1} << (8 * vote.v + vote.a);
     }
   }
-  return out;
+  return any;
 }
 }  // namespace
 
 int chosen_count(const Config& config, const Universe& u, const State& s) {
-  const Votes votes = votes_of(config, u, s);
-  if (!votes.any) return 0;
+  Votes votes;
+  if (!votes_of(u, s, votes)) return 0;
   std::uint32_t chosen = 0;
   for (int b = 0; b < config.ballots; ++b) {
     for (int v = 1; v <= config.values; ++v) {
-      if (std::popcount(static_cast<unsigned>(votes.for_value[b][v])) >= quorum(config)) chosen |= 1u << v;
+      if (std::popcount(votes.for_value(b, v)) >= quorum(config)) chosen |= 1u << v;
     }
   }
   return std::popcount(chosen);
@@ -69,10 +70,8 @@ bool one_value_per_ballot(const Config& config, const Universe& u, const State& 
 bool votes_safe(const Config& config, const Universe& u, const State& s) {
   // SafeAt(b, v) for a vote is, at every c < b, a majority among those who voted v at c or
   // promised above c (maxBal) without voting there: acceptor sets as bit masks.
-  const Votes votes = votes_of(config, u, s);
-  if (!votes.any) return true;
-  const auto& voted = votes.at;
-  const auto& voted_for = votes.for_value;
+  Votes votes;
+  if (!votes_of(u, s, votes)) return true;
   std::array<std::uint8_t, ballots_max> above{};  // [c]: acceptors with maxBal > c
   for (int c = 0; c < config.ballots; ++c) {
     for (int q = 0; q < config.acceptors; ++q) {
@@ -80,11 +79,11 @@ bool votes_safe(const Config& config, const Universe& u, const State& s) {
     }
   }
   for (int b = 1; b < config.ballots; ++b) {
-    if (voted[b] == 0) continue;
+    if (votes.by_ballot[b] == 0) continue;
     for (int v = 1; v <= config.values; ++v) {
-      if (voted_for[b][v] == 0) continue;
+      if (votes.for_value(b, v) == 0) continue;
       for (int c = 0; c < b; ++c) {
-        const unsigned blocking = voted_for[c][v] | (above[c] & ~voted[c]);
+        const unsigned blocking = votes.for_value(c, v) | (above[c] & ~votes.at(c));
         if (std::popcount(blocking) < quorum(config)) return false;
       }
     }

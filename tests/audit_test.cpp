@@ -258,6 +258,29 @@ TEST(AuditMemory, figures_are_named_and_bad_sizes_refused) {
   EXPECT_EQ(lockstep("simulate paxos --seed 18446744073709551615 --runs 2 --quiet").exit_code, 0);
 }
 
+// --expect-states sizes the table up front (as SPIN's -w does): the same search, a larger table
+// from the start (no growth on the way), within --memory; a bad count is refused.
+TEST(AuditMemory, expect_states_sizes_the_table_and_changes_no_result) {
+  const std::string bounds = "check paxos-tla --ballots 3 --quiet --json";
+  const Json plain = json_of(lockstep(bounds));
+  const Json sized = json_of(lockstep(bounds + " --expect-states 2000000"));
+  EXPECT_EQ(sized["distinct_states"], plain["distinct_states"]);
+  EXPECT_EQ(sized["states_generated"], plain["states_generated"]);
+  EXPECT_EQ(sized["depth"], plain["depth"]);
+  // 2M states at most three quarters full: at least 2.6M slots of 12 bytes.
+  EXPECT_GE(sized["table_bytes"].get<double>(), 2000000.0 / 0.75 * 12);
+  EXPECT_GT(sized["table_bytes"].get<double>(), plain["table_bytes"].get<double>());
+  const Json bounded = json_of(lockstep(bounds + " --expect-states 100000000 --memory 64M"));
+  EXPECT_EQ(bounded["distinct_states"], plain["distinct_states"]);
+  EXPECT_LE(bounded["table_bytes"].get<double>(), 64.0 * 1048576);
+  for (const std::string& bad : {bounds + " --expect-states -1", bounds + " --expect-states lots",
+                                 bounds + " --expect-states 5000000000"}) {
+    const CommandResult r = lockstep(bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_NE(r.err.find("--expect-states"), std::string::npos) << r.err;
+  }
+}
+
 TEST(AuditMemory, the_spill_goes_where_asked_and_is_bounded) {
   const std::string dir = fresh_dir("spill");
   // 8M of memory leaves the frontier 1M: Paxos at its defaults spills.

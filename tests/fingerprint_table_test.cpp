@@ -67,6 +67,27 @@ TEST(FingerprintTable, keeps_the_offered_parent_of_least_fingerprint_in_any_orde
   }
 }
 
+// --expect-states: room for the states at most three quarters full, within the memory bound;
+// 0 leaves the default start.
+TEST(FingerprintTable, buckets_for_expected_states_hold_them_within_the_memory_bound) {
+  EXPECT_EQ(FingerprintTable::buckets_for(0, 0), 0u);
+  EXPECT_EQ(FingerprintTable::buckets_for(10, 0), FingerprintTable::min_buckets);
+  for (const std::uint64_t states : {std::uint64_t{100000}, std::uint64_t{8220065}, std::uint64_t{3000000000}}) {
+    const std::size_t buckets = FingerprintTable::buckets_for(states, 0);
+    const double slots = static_cast<double>(buckets * FingerprintTable::bucket_slots);
+    EXPECT_LE(static_cast<double>(states), slots * 0.75 + 1) << states;
+    EXPECT_GE(static_cast<double>(states), slots * 0.74) << states;
+    EXPECT_LT(buckets * FingerprintTable::bucket_slots, std::size_t{FingerprintTable::no_parent}) << states;
+  }
+  const std::size_t bound = std::size_t{64} << 20;
+  const std::size_t bounded = FingerprintTable::buckets_for(100000000, bound);
+  EXPECT_LE(bounded * FingerprintTable::bucket_slots * FingerprintTable::bytes_per_slot, bound);
+  // A table made with them holds that many fingerprints before it asks to grow.
+  FingerprintTable table(0, FingerprintTable::SlotValue::parent, FingerprintTable::buckets_for(50000, 0));
+  for (const std::uint64_t fp : fingerprints(50000, 11)) ASSERT_TRUE(table.insert(fp, FingerprintTable::no_parent).is_new);
+  EXPECT_FALSE(table.needs_grow());
+}
+
 TEST(FingerprintTable, growth_moves_every_slot_and_its_parent_link) {
   FingerprintTable table(0, FingerprintTable::SlotValue::parent, 16);
   const auto fps = fingerprints(5000, 3);

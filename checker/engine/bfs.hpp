@@ -69,7 +69,11 @@ class BreadthFirst {
         // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, a bit
         // (next_bits_): the bound covers them too.
         table_(partition_ == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12,
-               partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth),
+               partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth,
+               // --expect-states: a rank owns its share of them
+               FingerprintTable::buckets_for(
+                   options.expected_states / static_cast<std::uint64_t>(partition_ == nullptr ? 1 : std::max(1, partition_->ranks())),
+                   partition_ == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12)),
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
     const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
@@ -334,7 +338,7 @@ class BreadthFirst {
       level_[segment].for_each_in_block(block, w.read_buffer, [&](const char* data, std::size_t size) {
         if (abort_.load(std::memory_order_relaxed)) return;
         const std::uint64_t fp = fingerprint_bytes(data, size);
-        table_.prefetch(fp);
+        table_.prefetch(fp, false);  // find() reads its bucket only
         w.ahead[(w.ahead_first + ahead) % lookahead] = Ahead{data, size, fp};
         if (++ahead == lookahead) expand_oldest();
       });
@@ -381,7 +385,9 @@ class BreadthFirst {
       }
       ++w.generated;
       if (options_.coverage) ++w.coverage[action_kind_label(action)];
-      if (const auto p = first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
+      if (const auto p = model_.transition_properties().empty()
+                             ? std::nullopt
+                             : first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
                            std::string(model_.transition_properties()[*p].name), batch.source, state_fp,
                            TraceStep<State, Action>{action, next}});
@@ -790,7 +796,9 @@ class BreadthFirst {
   // was new in this expansion (next_bits_): its bit is set before its value is stored, so once
   // the value is read (written_value waits for another worker's store) the bit is there too.
   void offer_parent_slot(std::uint32_t slot, std::uint32_t source, std::uint64_t source_fp) {
-    table_.written_value(slot);
+    // Another worker may be inserting the slot: its level bit is set before its value is stored,
+    // so once the value is there the bit is too. One worker's inserts are complete already.
+    if (workers_.size() > 1) table_.written_value(slot);
     if (marked(next_bits_, slot)) table_.offer_parent(slot, source, source_fp);
   }
   std::size_t bit_words() const { return table_.capacity() / 64 + 1; }

@@ -30,7 +30,8 @@ class DepthFirst {
   DepthFirst(const M& model, const ExploreOptions& options)
       : model_(model),
         options_(options),
-        table_(options.memory_bytes_max, FingerprintTable::SlotValue::depth),
+        table_(options.memory_bytes_max, FingerprintTable::SlotValue::depth,
+               FingerprintTable::buckets_for(options.expected_states, options.memory_bytes_max)),
         progress_(options.progress),
         sometimes_seen_(model.properties().size(), false),
         checked_(checked_properties(model, options.properties)) {

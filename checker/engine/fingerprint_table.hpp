@@ -1,6 +1,6 @@
 // The set of visited states: one 64-bit fingerprint and one 32-bit value per state, 12 bytes a
 // slot, kept at least 77% full once past 192 MiB (or under --memory), so at most 16 bytes a state
-// there; a smaller table doubles as it grows. Fingerprints live in buckets of
+// there; a smaller table quadruples as it grows. Fingerprints live in buckets of
 // eight (one cache line, probed linearly bucket after bucket); a state's identity is its slot.
 // Whole states are never kept. What the 32-bit value holds is declared when the table is made
 // (SlotValue): for breadth-first search, the parent link, the slot of the state it was first
@@ -16,6 +16,7 @@
 // grow() is not: the explorer calls it with every worker paused.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cassert>
 #include <cstdint>
@@ -33,7 +34,7 @@ class FingerprintTable {
   static constexpr std::size_t bytes_per_slot = sizeof(std::uint64_t) + sizeof(std::uint32_t);
   static constexpr double load_max = 0.92;
   static constexpr double growth = 1.2;
-  static constexpr std::size_t fast_growth_slots = std::size_t{1} << 24;  // 192 MiB: below, doubling (no --memory)
+  static constexpr std::size_t fast_growth_slots = std::size_t{1} << 24;  // 192 MiB: below, x4 steps (no --memory)
 
   // What the 32-bit value kept with each fingerprint is.
   enum class SlotValue {
@@ -53,6 +54,19 @@ class FingerprintTable {
   // about 10% faster with 2 workers, 3% with 1).
   static constexpr std::size_t initial_buckets = std::size_t{1} << 17;
   static constexpr std::size_t min_buckets = 512;
+  // The buckets that hold `states` at most three quarters full (fewer probes than at load_max),
+  // but no more than `memory_bytes_max` allows (0 = no bound): for a search told how many
+  // states to expect. 0 when `states` is 0 (the default start).
+  static std::size_t buckets_for(std::uint64_t states, std::size_t memory_bytes_max) {
+    if (states == 0) return 0;
+    const std::uint64_t slots = states + states / 3 + 1;
+    std::size_t buckets = std::max<std::size_t>(min_buckets, static_cast<std::size_t>((slots + bucket_slots - 1) / bucket_slots));
+    buckets = std::min<std::size_t>(buckets, (std::size_t{no_parent} - 1) / bucket_slots);
+    if (memory_bytes_max != 0) {
+      buckets = std::min(buckets, std::max(min_buckets, memory_bytes_max / (bucket_slots * bytes_per_slot)));
+    }
+    return buckets;
+  }
 
   struct Inserted {
     std::uint32_t slot;
@@ -81,12 +95,12 @@ class FingerprintTable {
   std::optional<std::uint32_t> find(std::uint64_t fingerprint) const;
   // The first slot of the bucket where `fingerprint` would go (most land there or in the next).
   std::size_t home_slot(std::uint64_t fingerprint) const { return home(stored(fingerprint)) * bucket_slots; }
-  // Starts loading the bucket where `fingerprint` would go (insert it a little later), and its
-  // values: a duplicate's is read at once (a parent link).
-  void prefetch(std::uint64_t fingerprint) const {
+  // Starts loading the bucket where `fingerprint` would go (insert it a little later), and, if
+  // `values`, its values: where a duplicate's is read at once (a parent link).
+  void prefetch(std::uint64_t fingerprint, bool values = true) const {
     const std::size_t bucket = home(stored(fingerprint));
     __builtin_prefetch(&buckets_[bucket]);
-    __builtin_prefetch(&values_[bucket * bucket_slots]);
+    if (values) __builtin_prefetch(&values_[bucket * bucket_slots]);
   }
 
   std::uint32_t parent(std::uint32_t slot) const {

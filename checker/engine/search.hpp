@@ -41,6 +41,10 @@ struct ExploreOptions {
   const std::atomic<bool>* interrupt = nullptr;
   std::uint32_t depth_max = 0;      // explore states at most this many steps from an initial one; 0 = no bound
   std::size_t memory_bytes_max = 0; // bound on the fingerprint table; 0 = none
+  // --expect-states: the fingerprint table starts with room for this many states (as SPIN's -w
+  // and TLC's -fpmem size theirs up front), within the memory bound; it still grows past them.
+  // 0 = start small (FingerprintTable::initial_buckets) and grow.
+  std::uint64_t expected_states = 0;
   std::size_t frontier_memory = std::size_t{16} << 20;  // frontier bytes kept in memory; the rest spills to disk
   std::string spill_dir;            // where the frontier spills ("" = $TMPDIR, else /tmp)
   std::size_t spill_bytes_max = 0;  // disk the spilled frontier may take at once; 0 = no bound

@@ -78,6 +78,7 @@ struct CommonFlags {
   int depth_max = 0;
   int workers = 0;
   std::string memory;
+  std::uint64_t expected_states = 0;
   std::string spill_dir;
   std::string spill_max;
   bool coverage = false;
@@ -121,6 +122,10 @@ void add_common_flags(CLI::App* command, CommonFlags& flags) {
   command->add_option("--memory", flags.memory,
                       "Bound the memory for visited states and the frontier (e.g. 512M, 4G); when full, stop with the "
                       "figures so far (exit 3)");
+  command->add_option("--expect-states", flags.expected_states,
+                      "Start the fingerprint table with room for this many states (as SPIN's -w sizes its hash "
+                      "table), within --memory; it still grows past them [default: room for about a million]")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{4000000000}));
   command->add_option("--spill-dir", flags.spill_dir,
                       "Where the frontier beyond its memory budget is written [default: $TMPDIR, else /tmp]");
   command->add_option("--spill-max", flags.spill_max,
@@ -262,6 +267,7 @@ ExploreOptions explore_options(const CommonFlags& flags) {
     options.frontier_memory = std::min(options.frontier_memory, memory / 8);
     options.memory_bytes_max = memory - options.frontier_memory;
   }
+  options.expected_states = flags.expected_states;
   if (!flags.spill_max.empty()) options.spill_bytes_max = parse_size("--spill-max", flags.spill_max);
   if (!flags.spill_dir.empty()) {
     struct stat st {};

@@ -88,6 +88,14 @@ TEST(FingerprintTable, buckets_for_expected_states_hold_them_within_the_memory_b
   EXPECT_FALSE(table.needs_grow());
 }
 
+// A small table quadruples (fewer rehashes on the way up); under a memory bound it grows by 20%.
+TEST(FingerprintTable, a_small_table_quadruples_and_a_bounded_one_grows_by_a_fifth) {
+  const FingerprintTable small(0, FingerprintTable::SlotValue::parent, 1000);
+  EXPECT_EQ(small.next_bucket_count(), 4000u);
+  const FingerprintTable bounded(std::size_t{64} << 20, FingerprintTable::SlotValue::parent, 1000);
+  EXPECT_EQ(bounded.next_bucket_count(), 1200u);
+}
+
 TEST(FingerprintTable, growth_moves_every_slot_and_its_parent_link) {
   FingerprintTable table(0, FingerprintTable::SlotValue::parent, 16);
   const auto fps = fingerprints(5000, 3);

@@ -66,14 +66,11 @@ class BreadthFirst {
         options_(options),
         partition_(options.partition),
         checked_(checked_properties(model, options.properties)),
-        // Distributed, a slot also keeps an 8-byte parent fingerprint; in one process, a bit
-        // (next_bits_): the bound covers them too.
-        table_(partition_ == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12,
-               partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth,
+        table_(table_bytes_max(options), partition_ == nullptr ? FingerprintTable::SlotValue::parent : FingerprintTable::SlotValue::depth,
                // --expect-states: a rank owns its share of them
                FingerprintTable::buckets_for(
                    options.expected_states / static_cast<std::uint64_t>(partition_ == nullptr ? 1 : std::max(1, partition_->ranks())),
-                   partition_ == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12)),
+                   table_bytes_max(options))),
         progress_(options.progress) {
     const std::size_t count = std::max(1u, options.workers);
     const std::size_t budget = std::max<std::size_t>(options.frontier_memory / (2 * count), Frontier::block_bytes);
@@ -234,6 +231,12 @@ class BreadthFirst {
   };
 
   bool stopped() const { return memory_exhausted_ || (have_violation_ && !options_.keep_going); }
+
+  // The table's share of --memory (0 = none): distributed, a slot also keeps an 8-byte parent
+  // fingerprint; in one process, a bit (next_bits_).
+  static std::size_t table_bytes_max(const ExploreOptions& options) {
+    return options.partition == nullptr ? options.memory_bytes_max / 97 * 96 : options.memory_bytes_max / 20 * 12;
+  }
 
   // Expands every state of the current level on all workers.
   void expand_level(std::uint32_t depth) {

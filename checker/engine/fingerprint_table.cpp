@@ -99,10 +99,14 @@ std::size_t FingerprintTable::next_bucket_count() const {
   // final size (and pause the workers as many times) on the way to it, and every step touches a
   // fresh allocation, which the kernel must clear first. From the first million slots, x4 steps
   // reach fast_growth_slots in two (x2 took four: measured, paxos-tla with ballots 0..3, 8.2M
-  // states, 1 worker, 5.8 s against 5.3 s). Past fast_growth_slots, and always under --memory,
-  // 20% steps keep the table dense.
-  const double factor = memory_bytes_max_ == 0 && capacity() < fast_growth_slots ? 4.0 : growth;
-  return std::max(bucket_count_ + 1, static_cast<std::size_t>(static_cast<double>(bucket_count_) * factor));
+  // states, 1 worker, 5.8 s against 5.3 s). A x4 step stops at fast_growth_slots (a table sized
+  // by --expect-states just below it grows to it, not to four times it). Past fast_growth_slots,
+  // and always under --memory, 20% steps keep the table dense.
+  const auto times = [this](double factor) {
+    return std::max(bucket_count_ + 1, static_cast<std::size_t>(static_cast<double>(bucket_count_) * factor));
+  };
+  if (memory_bytes_max_ != 0 || capacity() >= fast_growth_slots) return times(growth);
+  return std::max(times(growth), std::min(times(4.0), fast_growth_slots / bucket_slots));
 }
 
 bool FingerprintTable::can_grow() const {

@@ -65,21 +65,38 @@ State initial_state(const Config& config) {
 
 namespace {
 
+// `count` (at most 64) bits of msgs from message `first` on, message `first` in bit 0.
+std::uint64_t bits_at(const State& s, std::size_t first, std::size_t count) {
+  const std::size_t word = first >> 6;
+  const std::size_t offset = first & 63;
+  std::uint64_t bits = s.msgs[word] >> offset;
+  if (offset != 0 && offset + count > 64) bits |= s.msgs[word + 1] << (64 - offset);
+  return count == 64 ? bits : bits & ((std::uint64_t{1} << count) - 1);
+}
+
 // Phase2a(b, v)'s guard: the values v it allows for ballot b (bit v set), given msgs.
 std::uint32_t phase2a_values(const Config& config, const Universe& u, const State& s, int b) {
   const int acceptors = config.acceptors;
   std::uint32_t has_1b = 0;
   std::array<int, acceptors_max> mbal{};
   std::array<int, acceptors_max> mval{};
+  // Acceptor a's 1b messages for ballot b, 1b(a, b, m, v) for m = -1..b-1, are consecutive bits,
+  // m-major: the first that Phase1b can send (v = None exactly when m = -1) is the one heard.
+  const auto per_mbal = static_cast<std::size_t>(config.values) + 1;
+  const std::size_t count = static_cast<std::size_t>(b + 1) * per_mbal;
   for (int a = 0; a < acceptors; ++a) {
-    for (int m = -1; m < b && !((has_1b >> a) & 1u); ++m) {
-      for (int v = (m < 0 ? 0 : 1); v <= (m < 0 ? 0 : config.values); ++v) {
-        if (has(s, u.of_1b(a, b, m, v))) {
-          has_1b |= 1u << a;
-          mbal[a] = m;
-          mval[a] = v;
-          break;
-        }
+    const std::size_t first = u.of_1b(a, b, -1, 0);
+    for (std::size_t start = 0; start < count && !((has_1b >> a) & 1u); start += 64) {
+      for (std::uint64_t bits = bits_at(s, first + start, std::min<std::size_t>(64, count - start)); bits != 0;
+           bits &= bits - 1) {
+        const std::size_t i = start + static_cast<std::size_t>(std::countr_zero(bits));
+        const int m = static_cast<int>(i / per_mbal) - 1;
+        const int v = static_cast<int>(i % per_mbal);
+        if ((m < 0) != (v == 0)) continue;  // not a message Phase1b sends
+        has_1b |= 1u << a;
+        mbal[a] = m;
+        mval[a] = v;
+        break;
       }
     }
   }
@@ -123,9 +140,7 @@ void for_each_successor(const Config& config, const Universe& u, const State& s,
     }
   }
   for (int b = 0; b < ballots; ++b) {  // Phase2a(b, v)
-    bool sent = false;
-    for (int v = 1; v <= config.values; ++v) sent = sent || has(s, u.of_2a(b, v));
-    if (sent) continue;
+    if (bits_at(s, u.of_2a(b, 1), config.values) != 0) continue;  // a 2a message of ballot b was sent
     const std::uint32_t allowed = phase2a_values(config, u, s, b);
     for (int v = 1; v <= config.values; ++v) {
       if (!((allowed >> v) & 1u)) continue;
@@ -151,13 +166,6 @@ void for_each_successor(const Config& config, const Universe& u, const State& s,
       }
     }
   }
-}
-
-void successors(const Config& config, const Universe& u, const State& s, std::vector<Successor>& out) {
-  out.clear();
-  for_each_successor(config, u, s, &out, [](void* context, const Action& action, State&& next) {
-    static_cast<std::vector<Successor>*>(context)->push_back({action, std::move(next)});
-  });
 }
 
 std::vector<Renaming> all_renamings(const Config& config) {

@@ -110,10 +110,6 @@ inline void add(State& s, std::size_t bit) { s.msgs[bit >> 6] |= std::uint64_t{1
 std::string validate(const Config& config);
 State initial_state(const Config& config);
 
-struct Successor {
-  Action action;
-  State state;
-};
 // The state as TLC and Apalache would show it: maxBal, maxVBal, maxVal as functions of the
 // acceptors "a1".., msgs as a set of records {type, bal, acc, mbal, mval, val}.
 Json state_to_json(const Config& config, const State& s);
@@ -136,7 +132,5 @@ State rename(const Config& config, const Renaming& renaming, const State& s);
 // over (the callee owns `next`).
 using Emit = void (*)(void* context, const Action& action, State&& next);
 void for_each_successor(const Config& config, const Universe& universe, const State& s, void* context, Emit emit);
-// The same, collected.
-void successors(const Config& config, const Universe& universe, const State& s, std::vector<Successor>& out);
 
 }  // namespace lockstep::paxos_tla

@@ -72,18 +72,17 @@ bool votes_safe(const Config& config, const Universe& u, const State& s) {
   // promised above c (maxBal) without voting there: acceptor sets as bit masks.
   Votes votes;
   if (!votes_of(u, s, votes)) return true;
-  std::array<std::uint8_t, ballots_max> above{};  // [c]: acceptors with maxBal > c
-  for (int c = 0; c < config.ballots; ++c) {
-    for (int q = 0; q < config.acceptors; ++q) {
-      if (s.max_bal[q] > c) above[c] |= static_cast<std::uint8_t>(1u << q);
-    }
-  }
+  const auto above = [&](int c) {  // the acceptors with maxBal > c (asked only where a vote is above c)
+    unsigned out = 0;
+    for (int q = 0; q < config.acceptors; ++q) out |= (s.max_bal[q] > c ? 1u : 0u) << q;
+    return out;
+  };
   for (int b = 1; b < config.ballots; ++b) {
     if (votes.by_ballot[b] == 0) continue;
     for (int v = 1; v <= config.values; ++v) {
       if (votes.for_value(b, v) == 0) continue;
       for (int c = 0; c < b; ++c) {
-        const unsigned blocking = votes.for_value(c, v) | (above[c] & ~votes.at(c));
+        const unsigned blocking = votes.for_value(c, v) | (above(c) & ~votes.at(c));
         if (std::popcount(blocking) < quorum(config)) return false;
       }
     }

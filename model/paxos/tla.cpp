@@ -65,15 +65,6 @@ State initial_state(const Config& config) {
 
 namespace {
 
-// `count` (at most 64) bits of msgs from message `first` on, message `first` in bit 0.
-std::uint64_t bits_at(const State& s, std::size_t first, std::size_t count) {
-  const std::size_t word = first >> 6;
-  const std::size_t offset = first & 63;
-  std::uint64_t bits = s.msgs[word] >> offset;
-  if (offset != 0 && offset + count > 64) bits |= s.msgs[word + 1] << (64 - offset);
-  return count == 64 ? bits : bits & ((std::uint64_t{1} << count) - 1);
-}
-
 // Phase2a(b, v)'s guard: the values v it allows for ballot b (bit v set), given msgs.
 std::uint32_t phase2a_values(const Config& config, const Universe& u, const State& s, int b) {
   const int acceptors = config.acceptors;

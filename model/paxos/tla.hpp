@@ -105,6 +105,15 @@ class Universe {
 
 inline bool has(const State& s, std::size_t bit) { return (s.msgs[bit >> 6] >> (bit & 63)) & 1u; }
 inline void add(State& s, std::size_t bit) { s.msgs[bit >> 6] |= std::uint64_t{1} << (bit & 63); }
+// `count` (1 to 64) bits of msgs from message `first` on, message `first` in bit 0. Reads a second
+// word only when the run crosses a word boundary.
+inline std::uint64_t bits_at(const State& s, std::size_t first, std::size_t count) {
+  const std::size_t word = first >> 6;
+  const std::size_t offset = first & 63;
+  std::uint64_t bits = s.msgs[word] >> offset;
+  if (offset != 0 && offset + count > 64) bits |= s.msgs[word + 1] << (64 - offset);
+  return count == 64 ? bits : bits & ((std::uint64_t{1} << count) - 1);
+}
 
 // Checks the constants: a non-empty error message when they are out of range.
 std::string validate(const Config& config);

@@ -1,5 +1,6 @@
 #include "spec/paxos/tla_invariants.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 
@@ -30,12 +31,9 @@ bool votes_of(const Universe& u, const State& s, Votes& out) {
   bool any = false;
   const std::size_t first = u.of_2b(0, 0, 1);
   const std::size_t end = u.size();
-  for (std::size_t word = first >> 6; word < (end + 63) >> 6; ++word) {
-    std::uint64_t bits = s.msgs[word];
-    if (word == first >> 6) bits &= ~std::uint64_t{0} << (first & 63);
-    if (word == (end - 1) >> 6 && (end & 63) != 0) bits &= (std::uint64_t{1} << (end & 63)) - 1;
-    for (; bits != 0; bits &= bits - 1) {
-      const Universe::Vote vote = u.vote_at(word * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+  for (std::size_t start = first; start < end; start += 64) {
+    for (std::uint64_t bits = bits_at(s, start, std::min<std::size_t>(64, end - start)); bits != 0; bits &= bits - 1) {
+      const Universe::Vote vote = u.vote_at(start + static_cast<std::size_t>(std::countr_zero(bits)));
       any = true;
       out.by_ballot[vote.b] |= std::uint64_t{1} << (8 * vote.v + vote.a);
     }
@@ -72,17 +70,19 @@ bool votes_safe(const Config& config, const Universe& u, const State& s) {
   // promised above c (maxBal) without voting there: acceptor sets as bit masks.
   Votes votes;
   if (!votes_of(u, s, votes)) return true;
-  const auto above = [&](int c) {  // the acceptors with maxBal > c (asked only where a vote is above c)
-    unsigned out = 0;
-    for (int q = 0; q < config.acceptors; ++q) out |= (s.max_bal[q] > c ? 1u : 0u) << q;
-    return out;
-  };
-  for (int b = 1; b < config.ballots; ++b) {
+  int top = config.ballots - 1;  // the highest ballot with a vote: SafeAt looks below it only
+  while (top > 0 && votes.by_ballot[top] == 0) --top;
+  if (top == 0) return true;  // SafeAt(0, v) holds
+  std::array<unsigned, ballots_max> above{};  // above[c]: the acceptors with maxBal > c
+  for (int q = 0; q < config.acceptors; ++q) {
+    for (int c = 0; c < std::min<int>(s.max_bal[q], top); ++c) above[c] |= 1u << q;
+  }
+  for (int b = 1; b <= top; ++b) {
     if (votes.by_ballot[b] == 0) continue;
     for (int v = 1; v <= config.values; ++v) {
       if (votes.for_value(b, v) == 0) continue;
       for (int c = 0; c < b; ++c) {
-        const unsigned blocking = votes.for_value(c, v) | (above(c) & ~votes.at(c));
+        const unsigned blocking = votes.for_value(c, v) | (above[c] & ~votes.at(c));
         if (std::popcount(blocking) < quorum(config)) return false;
       }
     }

@@ -388,7 +388,10 @@ class BreadthFirst {
       }
       ++w.generated;
       if (options_.coverage) ++w.coverage[action_kind_label(action)];
-      if (const auto p = first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
+      // (the guard first: the arguments alone cost about 1% of raft-tla's instructions)
+      if (const auto p = model_.transition_properties().empty()
+                             ? std::nullopt
+                             : first_violated_transition(model_.transition_properties(), state, next, checked_.transition_or_all())) {
         w.found.push_back({model_.properties().size() + *p, fingerprint(next),
                            std::string(model_.transition_properties()[*p].name), batch.source, state_fp,
                            TraceStep<State, Action>{action, next}});

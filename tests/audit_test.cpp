@@ -302,6 +302,30 @@ TEST(AuditMemory, the_spill_goes_where_asked_and_is_bounded) {
   EXPECT_EQ(report["search"]["spill_dir"], dir);
 }
 
+// The frontier keeps a thirty-second of the machine's memory before it spills (16 MiB under
+// --memory): Paxos.tla's widest level at ballots 0..3 (about 60 MB) stays in memory by default,
+// and goes to disk under --memory, with the same result.
+TEST(AuditMemory, the_frontier_is_held_in_memory_by_default_and_spills_under_a_memory_bound) {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  double total_kib = 0;
+  while (meminfo >> key && key != "MemTotal:") meminfo.ignore(1 << 10, '\n');
+  meminfo >> total_kib;
+  if (total_kib < 4.0 * 1048576) GTEST_SKIP() << "less than 4 GiB of memory: the default budget is too small to hold the level";
+  const std::string bounds = "check paxos-tla --ballots 4 --workers 2 --quiet --json";
+  const Json plain = json_of(lockstep(bounds));
+  EXPECT_EQ(plain["distinct_states"], 8220065);
+  EXPECT_EQ(plain["frontier_spilled_bytes"], 0);
+  EXPECT_GT(plain["frontier_bytes_peak"].get<double>(), 16.0 * 1048576);
+  const CommandResult bounded_run = lockstep(bounds + " --memory 2G");
+  EXPECT_EQ(bounded_run.exit_code, 0) << bounded_run.out << bounded_run.err;
+  const Json bounded = json_of(bounded_run);
+  EXPECT_EQ(bounded["distinct_states"], plain["distinct_states"]);
+  EXPECT_EQ(bounded["depth"], plain["depth"]);
+  EXPECT_GT(bounded["frontier_spilled_bytes"].get<double>(), 0);
+  EXPECT_LE(bounded["frontier_bytes_peak"].get<double>(), 17.0 * 1048576);  // 16 MiB, and the block being filled
+}
+
 // Item 8: a vacuous result says which bound cut the states; --coverage counts each kind of action.
 TEST(AuditVacuous, the_bound_that_cut_the_states_is_named) {
   const CommandResult r = lockstep("check raft --nodes 5 --max-term 2 --max-log 1 --requests 1 --crashes 0 --quiet");

@@ -5,18 +5,21 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <deque>
 #include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
+#include "checker/protocols/multipaxos.hpp"
 #include "checker/protocols/paxos.hpp"
 #include "checker/protocols/raft.hpp"
 #include "checker/protocols/paxos_tla_model.hpp"
 #include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
 #include "model/sm/register.hpp"
+#include "spec/multipaxos/invariants.hpp"
 #include "spec/paxos/invariants.hpp"
 #include "spec/raft/invariants_impl.hpp"
 #include "tests/support/raft_bugs.hpp"
@@ -135,6 +138,90 @@ TEST(PartialOrder, reaches_the_same_states_with_fewer_transitions) {
   paxos.explore.por = false;
   EXPECT_EQ(p.stats.distinct_states, check_paxos(paxos).stats.distinct_states);
   EXPECT_GT(p.transitions_pruned, 0u);
+}
+
+// World removes a message its protocol declares obsolete (P::obsolete) once its delivery is a
+// no-op, on the protocol's word that it stays a no-op whatever the receiver does later. Here the
+// word is checked along random walks: every message a step removed that was neither delivered
+// nor dropped (collected) is kept aside, and its delivery must stay a no-op at every later state
+// of the walk whose receiver is up. A handler that acts on a message obsolete() calls dead (a
+// leader that counts an AppendEntries response of an earlier term, say) fails here; the search
+// alone would never see that delivery.
+template <class W>
+std::size_t check_obsolete_claims(const W& world, int walks, int depth, std::uint64_t seed) {
+  using State = typename W::State;
+  using P = typename W::Protocol;
+  using Env = typename W::Env;
+  std::mt19937_64 rng(seed);
+  std::size_t ghosts_checked = 0;
+  for (int walk = 0; walk < walks; ++walk) {
+    State state = world.initial_states().front();
+    std::vector<Env> ghosts;
+    std::vector<std::string> path;
+    for (int step = 0; step < depth; ++step) {
+      if (!world.within_bounds(state)) break;
+      std::vector<Successor<W>> enabled;
+      successors(world, state, enabled);
+      if (enabled.empty()) break;
+      auto& [action, next] = enabled[rng() % enabled.size()];
+      path.push_back(to_string(action));
+      // What left the network: each copy in `state` not matched by one in `next`, less the
+      // delivered or dropped envelope.
+      std::vector<Env> left(state.network.begin(), state.network.end());
+      for (const Env& e : next.network) {
+        if (auto it = std::find(left.begin(), left.end(), e); it != left.end()) left.erase(it);
+      }
+      std::visit(
+          [&](const auto& a) {
+            if constexpr (requires { a.envelope; }) {
+              using A = std::decay_t<decltype(a)>;
+              if constexpr (std::is_same_v<A, typename W::Actions::Deliver> || std::is_same_v<A, typename W::Actions::Drop>) {
+                if (auto it = std::find(left.begin(), left.end(), a.envelope); it != left.end()) left.erase(it);
+              }
+            }
+          },
+          action);
+      ghosts.insert(ghosts.end(), left.begin(), left.end());
+      state = std::move(next);
+      for (const Env& ghost : ghosts) {
+        const auto& receiver = state.nodes[ghost.to];
+        if (!receiver.up) continue;
+        ++ghosts_checked;
+        const auto taken = P::step(world.config(), ghost.to, receiver.node, typename P::MessageReceived{ghost.from, ghost.message});
+        if (!taken.is_noop(receiver.node)) {
+          std::string steps;
+          for (const std::string& s : path) steps += "\n  " + s;
+          ADD_FAILURE() << P::name << ": a message collected as obsolete would change its receiver later: "
+                        << to_string(ghost) << " after the walk" << steps;
+          return ghosts_checked;
+        }
+      }
+    }
+  }
+  return ghosts_checked;
+}
+
+TEST(ObsoleteMessages, a_collected_message_stays_ignored_along_random_walks) {
+  {
+    std::vector<PendingRequest<paxos::Paxos>> requests;
+    for (std::uint8_t v = 1; v <= 2; ++v) requests.push_back({NodeId{}, paxos::request_for(v)});
+    const World<paxos::Paxos> world(paxos::model_config(3, 3, paxos::Bug::none), WorldBounds{2, 1, 1, 0}, requests);
+    EXPECT_GT(check_obsolete_claims(world, 3000, 80, 1), 1000u);
+  }
+  {
+    using R = raft::Raft<sm::Register>;
+    std::vector<PendingRequest<R>> requests;
+    for (std::uint8_t v = 1; v <= 3; ++v) requests.push_back({NodeId{}, raft::request_for<sm::Register>(v)});
+    const World<R> world(raft::model_config<sm::Register>(3, 5, 3, raft::Bug::none), WorldBounds{2, 1, 1, 0}, requests);
+    EXPECT_GT(check_obsolete_claims(world, 3000, 120, 2), 1000u);
+  }
+  {
+    using MP = multipaxos::MultiPaxos<sm::Register>;
+    std::vector<PendingRequest<MP>> requests;
+    for (std::uint8_t v = 1; v <= 2; ++v) requests.push_back({NodeId{}, multipaxos::request_for<sm::Register>(v)});
+    const World<MP> world(multipaxos::model_config<sm::Register>(3, 3, 2), WorldBounds{2, 1, 1, 0}, requests);
+    EXPECT_GT(check_obsolete_claims(world, 3000, 120, 3), 1000u);
+  }
 }
 
 TEST(PartialOrder, finds_every_seeded_bug_with_a_shortest_trace) {

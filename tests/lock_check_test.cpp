@@ -32,8 +32,8 @@ TEST(LockCheck, the_correct_lock_over_raft_passes_with_a_crash_and_a_pause) {
   const CheckReport report = check_lock(small("raft", 5));
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_TRUE(report.sometimes_unreached.empty());
-  EXPECT_EQ(report.stats.distinct_states, 939282u);
-  EXPECT_EQ(report.stats.depth, 46u);
+  EXPECT_EQ(report.stats.distinct_states, 781204u);
+  EXPECT_EQ(report.stats.depth, 45u);
 }
 
 TEST(LockCheck, the_correct_lock_over_multipaxos_passes_with_a_crash_and_a_pause) {

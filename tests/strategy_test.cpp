@@ -47,7 +47,7 @@ TEST(DepthFirst, a_depth_bound_cuts_the_search_and_says_so) {
   o.explore.depth_max = 10;
   const CheckReport report = check_raft(o);
   EXPECT_TRUE(report.depth_bounded);
-  EXPECT_LT(report.stats.distinct_states, 285488u);
+  EXPECT_LT(report.stats.distinct_states, 283244u);
   EXPECT_LE(report.stats.depth, 10u);
 }
 

@@ -368,7 +368,7 @@ std::uintmax_t write_raft_walk(const std::string& path, std::size_t steps, std::
   std::vector<PendingRequest<RaftRegister>> requests;
   for (std::uint8_t r = 1; r <= 2; ++r) requests.push_back({NodeId{}, raft::request_for<sm::Register>(r)});
   const World<RaftRegister> world(raft::model_config<sm::Register>(3, 3, 2, raft::Bug::none, {}, 0),
-                                  WorldBounds{1, 0, 0, 3}, requests);
+                                  WorldBounds{1, 0, 0, 6}, requests);
   std::mt19937_64 random(seed);
   auto state = world.initial_states().front();
   Json action{{"tag", "Init"}, {"value", Json::object()}};

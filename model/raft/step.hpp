@@ -275,15 +275,12 @@ struct RaftStep {
     } else if (state().next_index[from] > std::max<Index>(1, durable().log.base_index())) {
       // Back one entry (the paper's next_index > 1), or to just after the follower's log end when
       // that is lower, down to the base at the lowest: there the leader holds no entry before
-      // next_index to send, and sends its snapshot instead. Never below what the follower is
-      // known to match: a refusal that arrives after a later success (a stale one, reordered) is
-      // ignored, as etcd's Progress.MaybeDecrTo does. Without that floor a success already
-      // counted would matter again (it raises next_index back), so it could not be obsolete.
+      // next_index to send, and sends its snapshot instead. (It may go below match_index: a
+      // follower whose disk lost the tail it had acknowledged, a torn WAL record, is repaired so;
+      // in the model, where nothing durable is lost, that is a stale refusal, reordered.)
       const Index back = std::min<Index>(static_cast<Index>(state().next_index[from] - 1),
                                          static_cast<Index>(response.match_index + 1));
-      const Index floor = std::max<Index>(static_cast<Index>(state().match_index[from] + 1),
-                                          std::max<Index>(1, durable().log.base_index()));
-      state().next_index[from] = std::max<Index>(back, floor);
+      state().next_index[from] = std::max<Index>(back, std::max<Index>(1, durable().log.base_index()));
     }
   }
 
@@ -456,11 +453,9 @@ bool Raft<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId from,
     // win this term's election and then act on the response (a refusal backs next_index off):
     // not obsolete.
     if (state.role == Role::candidate) return false;
-    if (state.role != Role::leader) return true;
-    // A success the leader has already counted: match_index only grows while it leads, and once
-    // a success has set next_index to match_index + 1 a refusal never takes it lower.
-    return append->success && append->match_index <= state.match_index[from] &&
-           state.next_index[from] == state.match_index[from] + 1;
+    // To the leader no response of its term is dead: even a success already counted raises
+    // next_index again after a refusal (a stale one, reordered) has taken it lower.
+    return state.role != Role::leader;
   }
   return false;
 }

@@ -71,7 +71,6 @@ template <class State>
 std::optional<std::size_t> first_violated_transition(const std::vector<TransitionProperty<State>>& properties,
                                                      const State& before, const State& after,
                                                      const std::vector<char>* checked = nullptr) {
-  if (properties.empty()) return std::nullopt;  // most models: the search calls this on every step
   for (std::size_t p = 0; p < properties.size(); ++p) {
     if (checked != nullptr && !(*checked)[p]) continue;
     if (!properties[p].holds(before, after)) return p;

@@ -16,6 +16,7 @@
 #include "checker/protocols/paxos.hpp"
 #include "checker/protocols/raft.hpp"
 #include "checker/protocols/paxos_tla_model.hpp"
+#include "checker/walk.hpp"
 #include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
 #include "model/sm/register.hpp"
@@ -148,54 +149,51 @@ TEST(PartialOrder, reaches_the_same_states_with_fewer_transitions) {
 // leader that counts an AppendEntries response of an earlier term, say) fails here; the search
 // alone would never see that delivery.
 template <class W>
-std::size_t check_obsolete_claims(const W& world, int walks, int depth, std::uint64_t seed) {
-  using State = typename W::State;
+std::size_t check_obsolete_claims(const W& world, int walks, std::size_t depth, std::uint64_t seed) {
   using P = typename W::Protocol;
   using Env = typename W::Env;
   std::mt19937_64 rng(seed);
   std::size_t ghosts_checked = 0;
   for (int walk = 0; walk < walks; ++walk) {
-    State state = world.initial_states().front();
+    std::vector<TraceStep<typename W::State, typename W::Action>> trace{{std::nullopt, world.initial_states().front()}};
     std::vector<Env> ghosts;
-    std::vector<std::string> path;
-    for (int step = 0; step < depth; ++step) {
-      if (!world.within_bounds(state)) break;
-      std::vector<Successor<W>> enabled;
-      successors(world, state, enabled);
-      if (enabled.empty()) break;
-      auto& [action, next] = enabled[rng() % enabled.size()];
-      path.push_back(to_string(action));
-      // What left the network: each copy in `state` not matched by one in `next`, less the
-      // delivered or dropped envelope.
-      std::vector<Env> left(state.network.begin(), state.network.end());
-      for (const Env& e : next.network) {
+    const Env* consumed = nullptr;  // the envelope the step delivers or drops
+    const auto pick = [&](const std::vector<Successor<W>>& choices) {
+      const std::size_t i = rng() % choices.size();
+      const auto& action = choices[i].first;
+      consumed = nullptr;
+      if (const auto* d = std::get_if<typename W::Actions::Deliver>(&action)) consumed = &d->envelope;
+      if (const auto* d = std::get_if<typename W::Actions::Drop>(&action)) consumed = &d->envelope;
+      return i;
+    };
+    // What left the network in a step, as a multiset, less the consumed envelope, is what World
+    // collected; each such ghost is tried at every later state whose receiver is up.
+    const auto ends = [&](const auto& before, const auto& after) {
+      std::vector<Env> left(before.network.begin(), before.network.end());
+      for (const Env& e : after.network) {
         if (auto it = std::find(left.begin(), left.end(), e); it != left.end()) left.erase(it);
       }
-      std::visit(
-          [&](const auto& a) {
-            if constexpr (requires { a.envelope; }) {
-              using A = std::decay_t<decltype(a)>;
-              if constexpr (std::is_same_v<A, typename W::Actions::Deliver> || std::is_same_v<A, typename W::Actions::Drop>) {
-                if (auto it = std::find(left.begin(), left.end(), a.envelope); it != left.end()) left.erase(it);
-              }
-            }
-          },
-          action);
+      if (consumed != nullptr) {
+        if (auto it = std::find(left.begin(), left.end(), *consumed); it != left.end()) left.erase(it);
+      }
       ghosts.insert(ghosts.end(), left.begin(), left.end());
-      state = std::move(next);
       for (const Env& ghost : ghosts) {
-        const auto& receiver = state.nodes[ghost.to];
+        const auto& receiver = after.nodes[ghost.to];
         if (!receiver.up) continue;
         ++ghosts_checked;
         const auto taken = P::step(world.config(), ghost.to, receiver.node, typename P::MessageReceived{ghost.from, ghost.message});
         if (!taken.is_noop(receiver.node)) {
-          std::string steps;
-          for (const std::string& s : path) steps += "\n  " + s;
-          ADD_FAILURE() << P::name << ": a message collected as obsolete would change its receiver later: "
-                        << to_string(ghost) << " after the walk" << steps;
-          return ghosts_checked;
+          ADD_FAILURE() << P::name << ": a message collected as obsolete would change its receiver later: " << to_string(ghost);
+          return true;
         }
       }
+      return false;
+    };
+    if (lockstep::walk(world, trace, depth, WalkBounds::states, pick, ends)) {
+      std::string steps;
+      for (const auto& step : trace) steps += step.action ? "\n  " + to_string(*step.action) : std::string();
+      ADD_FAILURE() << "after the walk" << steps;
+      return ghosts_checked;
     }
   }
   return ghosts_checked;

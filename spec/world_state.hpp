@@ -99,8 +99,10 @@ struct WorldState {
   using Network = SmallVec<Envelope<typename P::Message>, P::network_capacity>;
   using Requests = SmallVec<PendingRequest<P>, requests_max>;
   using Ghost = typename S::Ghost;
+  // `failed`: the node whose step failed on the way here (checker/world/world.hpp); none in a
+  // run of correct code.
   LOCKSTEP_STRUCT(WorldState, (Slots, nodes), (Network, network), (Budgets, budgets),
-                  (Requests, requests_pending), (Ghost, ghost));
+                  (Requests, requests_pending), (Ghost, ghost), (std::optional<NodeId>, failed));
 };
 
 // The state of a World whose environment has clients of its own (checker/world/environment.hpp):
@@ -111,7 +113,7 @@ struct ClientWorldState {
   using Network = SmallVec<Envelope<typename P::Message>, P::network_capacity>;
   using Ghost = typename S::Ghost;
   LOCKSTEP_STRUCT(ClientWorldState, (Slots, nodes), (Network, network), (Budgets, budgets), (Clients, clients),
-                  (Ghost, ghost));
+                  (Ghost, ghost), (std::optional<NodeId>, failed));
 };
 
 }  // namespace lockstep

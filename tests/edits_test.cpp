@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "checker/explore.hpp"
+#include "checker/simulate.hpp"
 #include "checker/world/world.hpp"
 #include "model/core/codec.hpp"
 #include "model/core/print.hpp"
@@ -391,6 +393,19 @@ struct SendsBeforePersisting : R {
   }
 };
 
+// Raft, broken on purpose: it expects no leader ever to hold an entry (false once a leader takes
+// a client's command), as a careless edit of a step function may expect something untrue.
+struct ExpectsNoEntryAtALeader : R {
+  static lockstep::Step<ExpectsNoEntryAtALeader> step(const Config& config, NodeId self, const Node& node,
+                                                      const Event& event) {
+    const auto inner = R::step(config, self, node, event);
+    LOCKSTEP_EXPECT(inner.node.volatile_state.role != raft::Role::leader || inner.node.durable.log.last_index() == 0);
+    lockstep::Step<ExpectsNoEntryAtALeader> out{inner.node};
+    out.effects = inner.effects;
+    return out;
+  }
+};
+
 // Raft, broken on purpose: its Persist's log edit leaves out the last entry it appends.
 struct OmitsAnEntry : R {
   static lockstep::Step<OmitsAnEntry> step(const Config& config, NodeId self, const Node& node, const Event& event) {
@@ -413,6 +428,40 @@ World<P, NoSpec<P>> broken_world() {
   return World<P, NoSpec<P>>(raft_config, WorldBounds{0, 0, 0, 3}, requests);
 }
 
+// Expects `state` to have a successor in which `node`'s step failed: the state itself with
+// `failed` set, which violates WORLD-StepsComplete (and nothing else), has no successors, and is
+// explained by a sentence that contains `why`.
+template <class W>
+void expect_failed_successor(const W& world, const typename W::State& state, NodeId node, const std::string& why) {
+  std::vector<typename W::State> failed;
+  world.for_each_successor(state, [&](const auto&, auto&& next) {
+    if (next.failed == node) failed.push_back(next);
+  });
+  ASSERT_FALSE(failed.empty());
+  auto expected = state;
+  expected.failed = node;
+  bool found = false;
+  for (const auto& next : failed) {
+    std::size_t successors = 0;
+    world.for_each_successor(next, [&](const auto&, auto&&) { ++successors; });
+    EXPECT_EQ(successors, 0u);
+    std::vector<std::string> violated;
+    for (const auto& property : world.properties()) {
+      if (!property.holds(next)) violated.emplace_back(property.name);
+    }
+    EXPECT_EQ(violated, std::vector<std::string>{"WORLD-StepsComplete"});
+    const auto explained = world.explain("WORLD-StepsComplete", &state, next);
+    ASSERT_FALSE(explained.empty());
+    bool named = false;
+    for (const auto& line : explained) named = named || line.find(why) != std::string::npos;
+    EXPECT_TRUE(named) << explained.front();
+    found = found || next.nodes == expected.nodes;
+  }
+  EXPECT_TRUE(found) << "the node's own state is left as it was";
+  EXPECT_FALSE(world.state_json(state).contains("failed")) << "written only when a step failed";
+  EXPECT_TRUE(world.state_json(failed.front()).contains("failed"));
+}
+
 TEST(Edits, the_world_rejects_a_step_that_sends_before_it_persists) {
   const auto world = broken_world<SendsBeforePersisting>();
   const auto initial = world.initial_states().front();
@@ -420,7 +469,9 @@ TEST(Edits, the_world_rejects_a_step_that_sends_before_it_persists) {
   const auto step = SendsBeforePersisting::step(raft_config, n1, initial.nodes[n1].node, R::TimerFired{raft::Timer::election});
   ASSERT_TRUE(step.persists());
   ASSERT_FALSE(step.persist_precedes_sends());
-  EXPECT_THROW(world.for_each_successor(initial, [](const auto&, auto&&) {}), ContractError);
+  // The step fails: the action leads to the same state with `failed` naming n1, which violates
+  // WORLD-StepsComplete and is expanded no further; the explanation names the broken contract.
+  expect_failed_successor(world, initial, n1, "sends before it persists");
 
   // The same world with the real step function: no complaint.
   const auto correct = broken_world<R>();
@@ -445,7 +496,7 @@ typename W::State with_a_leader(const W& world) {
 TEST(Edits, the_world_rejects_a_persist_whose_edits_do_not_give_the_durable_state) {
   // The pending client command is appended at the leader n1, whose Persist leaves the entry out.
   const auto world = broken_world<OmitsAnEntry>();
-  EXPECT_THROW(world.for_each_successor(with_a_leader(world), [](const auto&, auto&&) {}), ContractError);
+  expect_failed_successor(world, with_a_leader(world), n1, "Persist edits do not give its durable state");
 
   // The same world with the real step function: no complaint, and the request is taken.
   const auto correct = broken_world<R>();
@@ -454,6 +505,36 @@ TEST(Edits, the_world_rejects_a_persist_whose_edits_do_not_give_the_durable_stat
     requests += std::holds_alternative<World<R, NoSpec<R>>::Actions::Request>(action) ? 1 : 0;
   }));
   EXPECT_EQ(requests, 1u);
+}
+
+// A failed expectation deep in the state space: the search reports it as a violation of
+// WORLD-StepsComplete with a shortest trace (a leader elected, then a client's command), where an
+// assert would have aborted the process; random walks find it too.
+TEST(Edits, a_failed_expectation_in_a_step_is_a_violation_with_a_trace) {
+  const auto world = broken_world<ExpectsNoEntryAtALeader>();
+  ExploreOptions options;
+  options.workers = 1;
+  const auto found = explore(world, options);
+  ASSERT_EQ(found.outcome, Outcome::violation);
+  EXPECT_EQ(found.property, "WORLD-StepsComplete");
+  ASSERT_GE(found.trace.size(), 2u);
+  const auto& last = found.trace.back();
+  ASSERT_TRUE(last.state.failed.has_value());
+  ASSERT_TRUE(last.action.has_value());
+  using Broken = World<ExpectsNoEntryAtALeader, NoSpec<ExpectsNoEntryAtALeader>>;
+  EXPECT_TRUE(std::holds_alternative<Broken::Actions::Request>(*last.action));
+  const auto& before = found.trace[found.trace.size() - 2].state;
+  EXPECT_EQ(before.nodes[*last.state.failed].node.volatile_state.role, raft::Role::leader);
+  const auto explained = world.explain("WORLD-StepsComplete", &before, last.state);
+  ASSERT_FALSE(explained.empty());
+  EXPECT_NE(explained.front().find("expectation failed: inner.node.volatile_state.role"), std::string::npos) << explained.front();
+  EXPECT_NE(explained.front().find("(tests/edits_test.cpp:"), std::string::npos) << explained.front();
+
+  SimulateOptions walks;
+  walks.runs = 200;
+  const auto walked = simulate(world, walks);
+  EXPECT_EQ(walked.outcome, Outcome::violation);
+  EXPECT_EQ(walked.property, "WORLD-StepsComplete");
 }
 
 }  // namespace

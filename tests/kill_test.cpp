@@ -171,7 +171,8 @@ INSTANTIATE_TEST_SUITE_P(
                       RaftKill{raft::Bug::ignore_higher_term, 6, 4, 4, 0, {"kill-raft-ignore_higher_term", {"RAFT-ElectionSafety", "RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 500, 60}},
                       RaftKill{raft::Bug::count_stale_votes, 6, 4, 4, 0, {"kill-raft-count_stale_votes", {"RAFT-ElectionSafety", "RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety", "RAFT-LeaderAppendOnly"}, 1000, 60}},
                       RaftKill{raft::Bug::append_without_prev_term_check, 6, 4, 4, 0, {"kill-raft-append_without_prev_term_check", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety"}, 8000, 60}},
-                      RaftKill{raft::Bug::accept_stale_append, 6, 4, 4, 0, {"kill-raft-accept_stale_append", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety", "RAFT-LeaderAppendOnly"}, 3000, 60}}),
+                      RaftKill{raft::Bug::accept_stale_append, 6, 4, 4, 0, {"kill-raft-accept_stale_append", {"RAFT-LogMatching", "RAFT-LeaderCompleteness", "RAFT-StateMachineSafety", "RAFT-LeaderAppendOnly"}, 3000, 60}},
+                      RaftKill{raft::Bug::next_index_without_floor, 6, 4, 4, 0, {"kill-raft-next_index_without_floor", {"WORLD-StepsComplete"}, 5000, 60}}),
     [](const auto& info) { return std::string(enum_name(info.param.bug)); });
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 
 namespace lockstep {
@@ -12,13 +13,21 @@ namespace lockstep {
 Json make_itf(Json meta, const std::vector<ItfStep>& steps) {
   meta["format"] = "ITF";
   meta["format-description"] = "https://apalache-mc.org/docs/adr/015adr-trace.html";
+  // Every state holds every variable (ITF). A model may leave out a variable without a value (an
+  // optional one: World's `failed`, set only where a step failed); the states without it get
+  // None, as the JSON of an empty optional reads.
   Json vars = Json::array();
-  if (!steps.empty()) {
-    for (const auto& [name, value] : steps.front().state.items()) vars.push_back(name);
+  for (const ItfStep& step : steps) {
+    for (const auto& [name, value] : step.state.items()) {
+      if (std::find(vars.begin(), vars.end(), name) == vars.end()) vars.push_back(name);
+    }
   }
   Json states = Json::array();
   for (std::size_t i = 0; i < steps.size(); ++i) {
     Json state = steps[i].state;
+    for (const auto& name : vars) {
+      if (!state.contains(name.get<std::string>())) state[name.get<std::string>()] = to_json_value(std::optional<bool>{});
+    }
     state["#meta"] = Json{{"index", i}, {"action", steps[i].action}};
     states.push_back(std::move(state));
   }

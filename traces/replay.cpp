@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 
 namespace lockstep {
 
@@ -17,11 +18,14 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-// The model's variables must be the trace's.
-void check_vars(const ItfTrace& itf, const Json& canonical_initial, const std::string& protocol) {
+// The model's variables must be the trace's. A variable the model leaves out when it has no value
+// (World's `failed`) may be in the trace, with None (make_itf writes it so).
+void check_vars(const ItfTrace& itf, const Json& recorded_initial, const Json& canonical_initial, const std::string& protocol) {
   std::vector<std::string> expected;
   for (const auto& [name, value] : canonical_initial.items()) expected.push_back(name);
   for (const std::string& name : itf.vars) {
+    const auto recorded = recorded_initial.find(name);
+    if (recorded != recorded_initial.end() && *recorded == to_json_value(std::optional<bool>{})) continue;
     if (std::find(expected.begin(), expected.end(), name) == expected.end()) {
       throw TraceError("vars: \"" + name + "\" is not a variable of " + protocol + " (its variables: " +
                        joined(expected) + ")");
@@ -65,13 +69,14 @@ TraceLoader::TraceLoader(const ItfHeader& header) {
 }
 
 ItfStep TraceLoader::load(ItfStep step, std::size_t index) const {
+  Json recorded = index == 0 ? step.state : Json();
   try {  // decoding fails with JsonError, or a container's CapacityError, or nlohmann's errors
     step.state = trace_.model->canonical_state(step.state);
   } catch (const std::exception& e) {
     fail_at(index, e.what());
   }
   if (index == 0) {
-    check_vars(trace_.itf, step.state, trace_.model->protocol());
+    check_vars(trace_.itf, recorded, step.state, trace_.model->protocol());
     return step;
   }
   try {

@@ -124,6 +124,8 @@ Json read_checkpoint_manifest(const std::string& dir);
 // Throws CheckpointError when `saved` and `wanted` (identities) differ, naming each key that does.
 void check_checkpoint_identity(const Json& saved, const Json& wanted, const std::string& dir);
 
-inline constexpr int checkpoint_format = 2;  // 2: one bit map (next-bits.bin), no level bits
+// 2: one bit map (next-bits.bin), no level bits; 3: a World state ends with `failed` (its
+// encoding, so its fingerprint, changed: a format-2 frontier would not decode as such).
+inline constexpr int checkpoint_format = 3;
 
 }  // namespace lockstep

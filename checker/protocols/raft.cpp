@@ -104,6 +104,11 @@ ProtocolEntry raft_protocol() {
       // A deposed leader's entry replaces its successor's at a follower.
       {{"--max-term", "3", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
        "RAFT-LeaderAppendOnly", 11},
+      // A leader re-elected with an entry its follower lacks is refused twice (a second append of
+      // the same entries before the first refusal arrives): next_index goes to 0, and its next
+      // heartbeat's expectation fails.
+      {{"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3"},
+       "WORLD-StepsComplete", 20},
   };
   ProtocolEntry entry;
   entry.name = "raft";

@@ -19,6 +19,12 @@
 // Durability is modelled exactly: a node's durable state survives a crash only as of its last
 // Persist effect, so a step that forgets to persist is a bug the checker can find.
 //
+// A step that fails (it throws ContractError: one of the step function's own expectations,
+// LOCKSTEP_EXPECT in model/core/expect.hpp, does not hold, or its effects break the contract of
+// model/core/step.hpp) is a bug the checker reports like any other: the action leads to the state
+// it was taken from with `failed` naming the node, a state that has no successors and violates
+// WORLD-StepsComplete. So a long search ends with a trace instead of an abort.
+//
 // A message sent while an identical one (same sender, receiver and content) is still in flight
 // adds no second copy: the network holds one copy of what the protocol sent, and more copies
 // only through the Duplicate budget. Without this, a leader's repeated heartbeats would pile up
@@ -125,6 +131,10 @@ class World {
         env_(std::move(env)),
         properties_(S::properties(config_)),
         transition_properties_(S::transition_properties(config_)) {
+    properties_.push_back(Property<State>{steps_complete, PropertyKind::always,
+                                          "every step runs to its end: no expectation in the step function fails, "
+                                          "and its effects keep the contract",
+                                          [](const State& state) { return !state.failed.has_value(); }});
     static_assert(Model<World>);  // here, where World is a complete type
     static_assert(SymmetryModel<World>);
     static_assert(IndependenceModel<World>);
@@ -150,7 +160,12 @@ class World {
 
   // Trace variables and actions as JSON (model/core/json.hpp), and the model's parameters, from
   // which from_model_json rebuilds the same model (e.g. to replay a trace).
-  Json state_json(const State& state) const { return to_json_value(state); }
+  // (`failed` is written only when a step failed: traces of correct runs keep their variables.)
+  Json state_json(const State& state) const {
+    Json json = to_json_value(state);
+    if (!state.failed) json.erase("failed");
+    return json;
+  }
   // A state read from a trace: it decodes, and it has this model's nodes, and its messages go
   // between them (the step functions and the properties index nodes by id).
   State state_from_json(const Json& json) const {
@@ -259,11 +274,12 @@ class World {
   std::vector<MessageView> in_flight(const State& state) const { return world_in_flight(state.network); }
   // What the environment says the state means, for the trace tools (none by default).
   std::vector<std::string> summary(const State& state) const {
+    std::vector<std::string> out;
+    if (state.failed) out.push_back(to_string(*state.failed) + "'s step failed: the run ends here (WORLD-StepsComplete)");
     if constexpr (requires { env_.summary(state); }) {
-      return env_.summary(state);
-    } else {
-      return {};
+      for (std::string& line : env_.summary(state)) out.push_back(std::move(line));
     }
+    return out;
   }
   // For the trace viewers: each node as its protocol draws it (model/core/node_view.hpp), and
   // whether it is up.
@@ -301,6 +317,7 @@ class World {
   // Why `after` (or the step into it from `before`, for a transition property) violates
   // `property`, in words that name the fields (S::explain); empty where the spec says nothing.
   std::vector<std::string> explain(std::string_view property, const State* before, const State& after) const {
+    if (property == steps_complete) return failure_explained(before, after);
     if constexpr (requires { S::explain(config_, property, before, after); }) {
       return S::explain(config_, property, before, after);
     } else {
@@ -377,6 +394,7 @@ class World {
   // Calls emit(action, next_state) for every enabled action, in a deterministic order.
   template <class F>
   void for_each_successor(const State& state, F&& emit) const {
+    if (state.failed) return;  // a step failed: the run ends there
     network_successors(state, emit);
     for (std::size_t i = 0; i < state.nodes.size(); ++i) {
       const NodeId id = NodeId::at(i);
@@ -466,13 +484,22 @@ class World {
   }
 
   // Feeds one event to one node and performs the step's effects on the world. Returns false
-  // (and leaves `next` unchanged) when the step changes nothing (Step::is_noop).
+  // (and leaves `next` unchanged) when the step changes nothing (Step::is_noop). A step that
+  // fails (ContractError) leaves the node and the world as they were, but for `failed`.
   bool apply_event(State& next, NodeId id, const typename P::Event& event) const {
+    try {
+      return perform_step(next, id, event);
+    } catch (const ContractError&) {
+      next.failed = id;
+      return true;
+    }
+  }
+  // apply_event's work: everything that may fail comes before the first change to `next`.
+  bool perform_step(State& next, NodeId id, const typename P::Event& event) const {
     auto& slot = next.nodes[id];
     auto step = P::step(config_, id, slot.node, event);
     if (step.is_noop(slot.node)) return false;
-    // The persist-before-send contract (model/core/step.hpp), on every step.
-    if (!step.persist_precedes_sends()) throw ContractError(std::string(P::name) + ": a step sends before it persists");
+    auto disk = disk_after(slot, step);
     for (const auto& effect : step.effects) {
       if (const auto* send = std::get_if<Send<Message>>(&effect)) {
         Env envelope{id, send->to, send->message};
@@ -480,27 +507,7 @@ class World {
         if (at == next.network.end() || !(*at == envelope)) next.network.insert(at, std::move(envelope));
       }
     }
-    // The disk: what a crash would recover. A Persist applies the step's edits to it, exactly
-    // as a write-ahead log would; durable changes without a Persist never reach it.
-    if (const auto* persist = step.persist_effect()) {
-      if (!slot.disk) {
-        // Edits as data: applied to a disk that held every earlier change, they give exactly the
-        // step's durable state (what lets a write-ahead log append instead of rewriting), so the
-        // disk stays in sync.
-        typename P::Durable disk = slot.node.durable;
-        P::apply_persist(disk, *persist);
-        if (!(disk == step.node.durable)) {
-          throw ContractError(std::string(P::name) + ": a step's Persist edits do not give its durable state");
-        }
-      } else {
-        P::apply_persist(*slot.disk, *persist);
-        if (*slot.disk == step.node.durable) slot.disk.reset();
-      }
-    } else if (!slot.disk && step.node.durable != slot.node.durable) {
-      slot.disk = slot.node.durable;
-    } else if (slot.disk && *slot.disk == step.node.durable) {
-      slot.disk.reset();
-    }
+    slot.disk = std::move(disk);
     S::observe(config_, next.ghost, id, event, slot.node, step);
     env_.observe_step(E::of(next), id, step);
     slot.node = std::move(step.node);
@@ -517,18 +524,94 @@ class World {
       for (std::size_t i = 0; i < next.network.size();) {
         const Env& envelope = next.network[i];
         const auto& receiver = next.nodes[envelope.to];
-        if (receiver.up && P::obsolete(config_, receiver.node, envelope.from, envelope.message)) {
-          const auto step =
-              P::step(config_, envelope.to, receiver.node, typename P::MessageReceived{envelope.from, envelope.message});
-          if (step.is_noop(receiver.node)) {
-            next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
-            continue;
-          }
+        if (receiver.up && P::obsolete(config_, receiver.node, envelope.from, envelope.message) &&
+            delivery_is_noop(envelope, receiver.node)) {
+          next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
+          continue;
         }
         ++i;
       }
     }
   }
+  // Whether delivering `envelope` to `receiver` changes nothing. A delivery whose step fails is
+  // not a no-op: the message stays, and its delivery is explored (and reported).
+  bool delivery_is_noop(const Env& envelope, const typename P::Node& receiver) const {
+    try {
+      return P::step(config_, envelope.to, receiver, typename P::MessageReceived{envelope.from, envelope.message})
+          .is_noop(receiver);
+    } catch (const ContractError&) {
+      return false;
+    }
+  }
+
+  // What the node's disk holds after `step` (NodeSlot::disk: empty when it holds the durable
+  // state): a crash recovers it. A Persist applies the step's edits to it, exactly as a
+  // write-ahead log would; durable changes without a Persist never reach it. Throws
+  // ContractError when the step breaks the effect contract (model/core/step.hpp): a Send before
+  // its Persist, or Persist edits that do not give the step's durable state.
+  typename NodeSlot<P>::Disk disk_after(const NodeSlot<P>& slot, const Step<P>& step) const {
+    if (!step.persist_precedes_sends()) throw ContractError(std::string(P::name) + ": a step sends before it persists");
+    if (const auto* persist = step.persist_effect()) {
+      if (!slot.disk) {
+        // Edits as data: applied to a disk that held every earlier change, they give exactly the
+        // step's durable state (what lets a write-ahead log append instead of rewriting), so the
+        // disk stays in sync.
+        typename P::Durable disk = slot.node.durable;
+        P::apply_persist(disk, *persist);
+        if (!(disk == step.node.durable)) {
+          throw ContractError(std::string(P::name) + ": a step's Persist edits do not give its durable state");
+        }
+        return std::nullopt;
+      }
+      typename P::Durable disk = *slot.disk;
+      P::apply_persist(disk, *persist);
+      if (disk == step.node.durable) return std::nullopt;
+      return disk;
+    }
+    if (!slot.disk && step.node.durable != slot.node.durable) return slot.node.durable;
+    if (slot.disk && *slot.disk == step.node.durable) return std::nullopt;
+    return slot.disk;
+  }
+
+  // WORLD-StepsComplete explained: the node whose step failed, and, from the state before, each
+  // of its events whose step fails and why (run again here: the state keeps only the node).
+  std::vector<std::string> failure_explained(const State* before, const State& after) const {
+    if (!after.failed) return {};
+    const NodeId id = *after.failed;
+    std::vector<std::string> out;
+    if (before != nullptr && id.value >= 1 && id.value <= before->nodes.size() && !before->failed) {
+      const auto& slot = before->nodes[id];
+      const auto why = [&](const Action& action, const typename P::Event& event) {
+        try {
+          const auto step = P::step(config_, id, slot.node, event);
+          if (!step.is_noop(slot.node)) disk_after(slot, step);
+        } catch (const ContractError& e) {
+          out.push_back(action_view(action).sentence + ": the step failed: " + e.what());
+        }
+      };
+      if (!slot.up) {
+        why(Action{typename Actions::Recover{id}}, typename P::Restarted{});
+      } else {
+        for (std::size_t i = 0; i < before->network.size(); ++i) {
+          const Env& envelope = before->network[i];
+          if (envelope.to != id || (i > 0 && envelope == before->network[i - 1])) continue;
+          why(Action{typename Actions::Deliver{envelope}}, typename P::MessageReceived{envelope.from, envelope.message});
+        }
+        const auto& names = lockstep_enum_names(typename P::Timer{});
+        for (std::size_t t = 0; t < names.size(); ++t) {
+          const auto timer = static_cast<typename P::Timer>(t);
+          why(Action{typename Actions::Timer{id, timer}}, typename P::TimerFired{timer});
+        }
+        env_.for_each_request(E::of(*before), id, [&](const typename P::ClientRequest& request, auto&&) {
+          why(Action{typename Actions::Request{id, request}}, request);
+        });
+      }
+    }
+    if (out.empty()) out.push_back(to_string(id) + "'s step failed (the step into this state says which event)");
+    return out;
+  }
+
+  static constexpr std::string_view steps_complete = "WORLD-StepsComplete";
 
   Config config_;
   WorldBounds bounds_;

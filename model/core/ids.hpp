@@ -4,12 +4,12 @@
 #pragma once
 
 #include <bit>
-#include <cassert>
 #include <compare>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "model/core/expect.hpp"
 #include "model/core/small_vec.hpp"
 
 namespace lockstep {
@@ -19,7 +19,7 @@ struct NodeId {
   std::uint8_t value = 0;
 
   constexpr std::size_t index() const {
-    assert(value > 0);
+    LOCKSTEP_EXPECT(value > 0);
     return value - 1u;
   }
   constexpr bool is_none() const { return value == 0; }
@@ -83,11 +83,11 @@ struct PerNode {
   PerNode() = default;
   explicit PerNode(std::size_t count, const T& initial = T{}) : items(count, initial) {}
   T& operator[](NodeId id) {
-    assert(id.index() < items.size());
+    LOCKSTEP_EXPECT(id.index() < items.size());
     return items[id.index()];
   }
   const T& operator[](NodeId id) const {
-    assert(id.index() < items.size());
+    LOCKSTEP_EXPECT(id.index() < items.size());
     return items[id.index()];
   }
   std::size_t size() const { return items.size(); }

@@ -9,11 +9,11 @@
 #pragma once
 
 #include <algorithm>
-#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "model/core/expect.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/small_vec.hpp"
 
@@ -29,17 +29,17 @@ struct BasedLog {
   Index last_index() const { return static_cast<Index>(base + entries.size()); }
   Term term_at(Index index) const { return index == base ? base_term : at(index).term; }
   const Entry& at(Index index) const {
-    assert(index > base && index <= last_index());
+    LOCKSTEP_EXPECT(index > base && index <= last_index());
     return entries[static_cast<std::size_t>(index - base) - 1u];
   }
   void append(const Entry& entry) { entries.push_back(entry); }
   void truncate_after(Index index) {
-    assert(index >= base && index <= last_index());
+    LOCKSTEP_EXPECT(index >= base && index <= last_index());
     while (entries.size() > static_cast<std::size_t>(index - base)) entries.pop_back();
   }
   template <class F>
   void for_each_from(Index first, F&& f) const {
-    assert(first > base);
+    LOCKSTEP_EXPECT(first > base);
     for (std::size_t k = static_cast<std::size_t>(first - base); k <= entries.size(); ++k) f(entries[k - 1]);
   }
   // Whether the log holds position `index` with term `term` (at the base or after it).
@@ -69,7 +69,7 @@ struct LogEdit {
 
   template <class Log>
   void apply_to(Log& log) const {
-    assert(keep_through <= log.last_index());
+    LOCKSTEP_EXPECT(keep_through <= log.last_index());
     log.truncate_after(keep_through);
     for (const auto& entry : appended) log.append(entry);
   }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <compare>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +14,8 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include "model/core/expect.hpp"
 
 namespace lockstep {
 
@@ -68,11 +69,11 @@ class SmallVec {
   const T* begin() const { return data(); }
   const T* end() const { return data() + size_; }
   T& operator[](std::size_t i) {
-    assert(i < size_);
+    LOCKSTEP_EXPECT(i < size_);
     return data()[i];
   }
   const T& operator[](std::size_t i) const {
-    assert(i < size_);
+    LOCKSTEP_EXPECT(i < size_);
     return data()[i];
   }
   T& front() { return (*this)[0]; }
@@ -96,7 +97,7 @@ class SmallVec {
     return back();
   }
   void pop_back() {
-    assert(size_ > 0);
+    LOCKSTEP_EXPECT(size_ > 0);
     std::destroy_at(data() + --size_);
   }
   T* insert(const T* position, T value) {

@@ -31,17 +31,12 @@
 #include <variant>
 #include <vector>
 
+#include "model/core/expect.hpp"
 #include "model/core/ids.hpp"
 #include "model/core/reflect.hpp"
 #include "model/core/small_vec.hpp"
 
 namespace lockstep {
-
-// A step function broke the contract above (e.g. a Send before the Persist): a bug in the
-// protocol's code, reported by whoever interprets the effects.
-struct ContractError : std::logic_error {
-  using std::logic_error::logic_error;
-};
 
 // A message in flight.
 template <class Message>

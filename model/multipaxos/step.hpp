@@ -6,8 +6,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cassert>
 
+#include "model/core/expect.hpp"
 #include "model/multipaxos/multipaxos.hpp"
 
 namespace lockstep::multipaxos {
@@ -192,7 +192,7 @@ struct MultiPaxosStep {
   void apply_chosen_proposals() {
     auto& proposals = state().proposals;
     while (!proposals.empty() && paxos::is_quorum(proposals.front().accepted_by, config.node_count)) {
-      assert(proposals.front().slot == state().applied + 1);
+      LOCKSTEP_EXPECT(proposals.front().slot == state().applied + 1);
       const typename M::Proposal chosen = proposals.front();
       proposals.erase(proposals.begin());
       apply(chosen.slot, chosen.entry);
@@ -292,7 +292,7 @@ struct MultiPaxosStep {
   // --- Replica: apply chosen slots in order; snapshots. ---
 
   void apply(Index slot, const Entry& entry) {
-    assert(slot == state().applied + 1);
+    LOCKSTEP_EXPECT(slot == state().applied + 1);
     bool took_effect = false;
     // The leader answers every client the slot answers, after reporting the slot applied:
     // observers see a slot's effect before its answers (as Raft's do).

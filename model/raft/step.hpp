@@ -5,8 +5,8 @@
 #pragma once
 
 #include <algorithm>
-#include <cassert>
 
+#include "model/core/expect.hpp"
 #include "model/raft/raft.hpp"
 
 namespace lockstep::raft {
@@ -143,7 +143,7 @@ struct RaftStep {
       const NodeId peer = NodeId::at(i);
       if (peer == self) continue;
       const Index next = state().next_index[peer];
-      assert(next >= 1 && next <= last_index() + 1);
+      LOCKSTEP_EXPECT(next >= 1 && next <= last_index() + 1);
       if (next <= durable().log.base_index()) {
         // Section 7: the entries the follower lacks are compacted away; the snapshot replaces them.
         const auto& snapshot = durable().snapshot;
@@ -272,6 +272,10 @@ struct RaftStep {
       state().match_index[from] = std::max(state().match_index[from], response.match_index);
       state().next_index[from] = static_cast<Index>(state().match_index[from] + 1);
       advance_commit_index();
+    } else if (bug(Bug::next_index_without_floor)) {
+      // Seeded bug: back one entry, with no floor: a repeated or late refusal takes next_index to
+      // 0, and the leader's next append reads before its log (LOCKSTEP_EXPECT in on_heartbeat_timer).
+      state().next_index[from] = static_cast<Index>(state().next_index[from] - 1);
     } else if (state().next_index[from] > std::max<Index>(1, durable().log.base_index())) {
       // Back one entry (the paper's next_index > 1), or to just after the follower's log end when
       // that is lower, down to the base at the lowest: there the leader holds no entry before
@@ -334,7 +338,7 @@ struct RaftStep {
   }
 
   void apply_committed() {
-    assert(state().commit_index <= last_index());
+    LOCKSTEP_EXPECT(state().commit_index <= last_index());
     while (state().last_applied < state().commit_index) {
       state().last_applied = static_cast<Index>(state().last_applied + 1);
       const Index index = state().last_applied;
@@ -477,6 +481,8 @@ std::string_view Raft<SM, Sizes>::bug_description(Bug bug) {
       return "a follower accepts entries after checking only the index of the entry before them, not its term";
     case Bug::accept_stale_append:
       return "a follower takes entries from a deposed leader (a request of an earlier term) instead of refusing them";
+    case Bug::next_index_without_floor:
+      return "a leader backs next_index off by one on every refusal, with no floor: a repeated refusal takes it to 0";
   }
   return "?";
 }

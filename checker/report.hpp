@@ -68,6 +68,7 @@ struct CheckReport {
   Json bounds;                           // printed with every result
   Json trace;                            // ITF, null when there is no counterexample
   std::vector<std::string> trace_lines;  // one readable line per step
+  std::vector<std::string> why;          // why the trace's last step violates `property` (the model's explain)
   CheckpointFigures checkpoint;          // --checkpoint / --resume: what was written and resumed
   SimulationFigures simulation;          // for `simulate`: runs, seeds, lengths before and after shrinking
 };
@@ -89,6 +90,10 @@ void add_trace(const M& model, const Trace& trace, CheckReport& report, const st
     Json action = step.action ? to_json_value(*step.action) : Json{{"tag", "Init"}, {"value", Json::object()}};
     steps.push_back({std::move(action), model.state_json(step.state)});
     report.trace_lines.push_back(step.action ? to_string(*step.action) : "Init");
+  }
+  if constexpr (requires(const typename M::State& state) { model.explain(report.property, &state, state); }) {
+    const auto* before = trace.size() > 1 ? &trace[trace.size() - 2].state : nullptr;
+    if (!report.property.empty()) report.why = model.explain(report.property, before, trace.back().state);
   }
   Json meta{{"source", source},
             {"protocol", report.protocol},

@@ -473,6 +473,11 @@ std::size_t peak_resident_bytes() {
   return static_cast<std::size_t>(usage.ru_maxrss) * 1024;
 }
 
+// Why the trace's last state breaks its property, in the words `show` uses (after the trace).
+void print_why(const CheckReport& report) {
+  for (std::size_t i = 0; i < report.why.size(); ++i) fmt::print("  {} {}\n", i == 0 ? "why       " : "          ", report.why[i]);
+}
+
 // Why states were not expanded, for the verdict: "3 states not expanded: more than 3 messages in flight".
 std::vector<std::string> cut_lines(const CheckReport& report) {
   std::vector<std::string> lines;
@@ -562,6 +567,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
              {"collision_probability", collision_probability(report)},
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},  // steps
+             {"why", report.why},
              {"violations", report.violations},
              {"violations_by_property", report.violations_by_property},
              {"transitions_pruned", report.transitions_pruned},
@@ -638,6 +644,7 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
       for (std::size_t i = 0; i < report.trace_lines.size(); ++i) {
         fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
       }
+      print_why(report);
     }
     for (const std::string& line : extra_lines) fmt::print("{}\n", line);
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
@@ -724,6 +731,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
              {"steps_per_second", steps_per_second},
              {"trace", trace_path.empty() ? Json(nullptr) : Json(trace_path)},
              {"trace_length", report.trace_lines.empty() ? 0 : report.trace_lines.size() - 1},
+             {"why", report.why},
              {"sometimes_unreached", report.sometimes_unreached},
              {"simulation", sim.to_json(report.outcome == Outcome::violation)},
              {"bounds", report.bounds}};
@@ -750,6 +758,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
                  trace_path.empty() ? "" : ", written to " + trace_path);
       fmt::print("  reproduce  the same command with --seed {} --runs 1\n", sim.failing_seed);
       for (std::size_t i = 0; i < report.trace_lines.size(); ++i) fmt::print("    {:>3}  {}\n", i, report.trace_lines[i]);
+      print_why(report);
     }
     if (!trace_error.empty()) fmt::print(stderr, "lockstep: {}\n", trace_error);
   }

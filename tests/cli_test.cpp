@@ -170,4 +170,43 @@ TEST(Cli, por_reports_the_transitions_it_prunes_and_keeps_every_state) {
   EXPECT_NE(text.out.find("transitions not taken"), std::string::npos) << text.out;
 }
 
+// --keep-obsolete: the messages Raft declares obsolete stay in flight, so there are more states;
+// the bounds say so, the trace's model records it, and the trace replays in that model.
+TEST(Cli, keep_obsolete_keeps_more_states_and_its_traces_replay_with_it) {
+  const std::string bounds = "check raft --max-term 2 --max-log 1 --requests 1 --crashes 1 --max-messages 2 --quiet --json";
+  const Outcome collected = run(bounds);
+  const Outcome kept = run(bounds + " --keep-obsolete");
+  ASSERT_EQ(collected.exit_code, 0) << collected.err;
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  const auto a = lockstep::Json::parse(collected.out);
+  const auto b = lockstep::Json::parse(kept.out);
+  EXPECT_EQ(a["bounds"]["keep_obsolete"], false);
+  EXPECT_EQ(b["bounds"]["keep_obsolete"], true);
+  EXPECT_GT(b["distinct_states"].get<long>(), a["distinct_states"].get<long>());
+
+  const std::string trace = ::testing::TempDir() + "lockstep_cli_keep_obsolete.itf.json";
+  std::remove(trace.c_str());
+  const Outcome found = run("check raft --bug next-index-without-floor --max-term 2 --max-log 1 --requests 1 --crashes 0 "
+                            "--max-messages 3 --keep-obsolete --quiet --json --trace-out " + trace);
+  ASSERT_EQ(found.exit_code, 1) << found.err;
+  std::ifstream file(trace);
+  const auto itf = lockstep::Json::parse(file);
+  EXPECT_EQ(itf["#meta"]["model"]["keep_obsolete"], true) << itf["#meta"].dump();
+  const Outcome replayed = run("replay " + trace);
+  EXPECT_EQ(replayed.exit_code, 0) << replayed.out << replayed.err;
+
+  const Outcome refused = run("check paxos-tla --keep-obsolete");
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+}
+
+// A step that fails ends the run in a state with no successors: --property naming other
+// properties still reports it (WORLD-StepsComplete is always checked), instead of passing.
+TEST(Cli, a_failed_step_is_reported_whatever_property_is_named) {
+  const Outcome r = run("check raft --bug next-index-without-floor --max-term 2 --max-log 1 --requests 1 --crashes 0 "
+                        "--max-messages 3 --property RAFT-ElectionSafety --quiet --json --trace-out /dev/null");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto json = lockstep::Json::parse(r.out);
+  EXPECT_EQ(json["invariant"], "WORLD-StepsComplete") << r.out;
+}
+
 }  // namespace

@@ -7,6 +7,7 @@
 // a Persist that omits an entry and a step that sends before it persists.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -406,6 +407,24 @@ struct ExpectsNoEntryAtALeader : R {
   }
 };
 
+// Raft, broken on purpose where the claim that stale messages are obsolete hides it: its leader
+// expects no AppendEntries response of an earlier term to reach it (as a handler that forgot
+// the term check would act on one).
+struct ExpectsNoStaleResponseAtALeader : R {
+  static lockstep::Step<ExpectsNoStaleResponseAtALeader> step(const Config& config, NodeId self, const Node& node,
+                                                              const Event& event) {
+    if (const auto* received = std::get_if<MessageReceived>(&event)) {
+      if (const auto* response = std::get_if<AppendEntriesResponse>(&received->message)) {
+        LOCKSTEP_EXPECT(node.volatile_state.role != raft::Role::leader || response->term >= node.durable.current_term);
+      }
+    }
+    const auto inner = R::step(config, self, node, event);
+    lockstep::Step<ExpectsNoStaleResponseAtALeader> out{inner.node};
+    out.effects = inner.effects;
+    return out;
+  }
+};
+
 // Raft, broken on purpose: its Persist's log edit leaves out the last entry it appends.
 struct OmitsAnEntry : R {
   static lockstep::Step<OmitsAnEntry> step(const Config& config, NodeId self, const Node& node, const Event& event) {
@@ -535,6 +554,51 @@ TEST(Edits, a_failed_expectation_in_a_step_is_a_violation_with_a_trace) {
   const auto walked = simulate(world, walks);
   EXPECT_EQ(walked.outcome, Outcome::violation);
   EXPECT_EQ(walked.property, "WORLD-StepsComplete");
+}
+
+// A stale response is collected once its receiver ignores it (a follower after a crash), so the
+// node leading again after the crash never sees the response it was sent before: the default
+// reaches the broken handler only by a longer way (a response sent late). With obsolete messages
+// kept, that response is delivered to the new leader: a shorter trace, through the crash.
+TEST(Edits, a_stale_message_kept_in_flight_reaches_the_node_leading_again) {
+  using P = ExpectsNoStaleResponseAtALeader;
+  using W = World<P, NoSpec<P>>;
+  const W collected(raft::model_config<sm::Register>(3, 2, 0), WorldBounds{1, 0, 0, 3}, std::vector<PendingRequest<P>>{});
+  ExploreOptions options;
+  options.workers = 1;
+  const auto by_default = explore(collected, options);
+  ASSERT_EQ(by_default.outcome, Outcome::violation);
+  EXPECT_FALSE(collected.keeps_obsolete());
+  EXPECT_FALSE(collected.model_json().contains("keep_obsolete"));
+
+  W kept = collected;
+  ASSERT_EQ(kept.keep_obsolete_messages(), "");
+  const auto found = explore(kept, options);
+  ASSERT_EQ(found.outcome, Outcome::violation);
+  EXPECT_EQ(found.property, "WORLD-StepsComplete");
+  EXPECT_LT(found.trace.size(), by_default.trace.size());
+  const auto& last = found.trace.back();
+  ASSERT_TRUE(last.action.has_value());
+  const auto* deliver = std::get_if<W::Actions::Deliver>(&*last.action);
+  ASSERT_NE(deliver, nullptr);
+  EXPECT_TRUE(std::holds_alternative<R::AppendEntriesResponse>(deliver->envelope.message));
+  // The response was in flight before its receiver crashed.
+  bool sent_before_the_crash = false;
+  for (std::size_t i = 1; i < found.trace.size(); ++i) {
+    const auto* crash = std::get_if<W::Actions::Crash>(&*found.trace[i].action);
+    if (crash == nullptr || crash->node != deliver->envelope.to) continue;
+    const auto& network = found.trace[i - 1].state.network;
+    sent_before_the_crash |= std::find(network.begin(), network.end(), deliver->envelope) != network.end();
+  }
+  EXPECT_TRUE(sent_before_the_crash);
+  const auto explained = kept.explain("WORLD-StepsComplete", &found.trace[found.trace.size() - 2].state, last.state);
+  ASSERT_FALSE(explained.empty());
+  EXPECT_NE(explained.front().find("expectation failed: node.volatile_state.role"), std::string::npos) << explained.front();
+
+  // The switch is part of the model: a trace's model rebuilds it.
+  EXPECT_EQ(kept.model_json()["keep_obsolete"], true);
+  EXPECT_TRUE(W::from_model_json(kept.model_json()).keeps_obsolete());
+  EXPECT_FALSE(W::from_model_json(collected.model_json()).keeps_obsolete());
 }
 
 }  // namespace

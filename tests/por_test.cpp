@@ -222,6 +222,75 @@ TEST(ObsoleteMessages, a_collected_message_stays_ignored_along_random_walks) {
   }
 }
 
+// Every reachable state of `world` (breadth first, expanding only states within its bounds), each
+// without its dead messages (World::dead), as a set of encodings; `states` counts them as they are.
+template <class W>
+std::unordered_set<std::string> without_dead_messages(const W& world, std::size_t& states) {
+  using State = typename W::State;
+  std::unordered_set<std::string> seen;
+  std::unordered_set<std::string> projected;
+  std::deque<State> queue;
+  const auto visit = [&](const State& s) {
+    if (!seen.insert(key(s)).second) return;
+    State live = s;
+    live.network.clear();
+    for (const auto& envelope : s.network) {
+      if (!world.dead(s, envelope)) live.network.push_back(envelope);
+    }
+    projected.insert(key(live));
+    queue.push_back(s);
+  };
+  for (const State& s : world.initial_states()) visit(s);
+  while (!queue.empty()) {
+    const State state = std::move(queue.front());
+    queue.pop_front();
+    if (!world.within_bounds(state)) continue;
+    std::vector<Successor<W>> enabled;
+    successors(world, state, enabled);
+    for (const auto& [action, next] : enabled) visit(next);
+  }
+  states = seen.size();
+  return projected;
+}
+
+// --keep-obsolete loses nothing: with the same bounds, every state the default reaches is, but
+// for its dead messages, a state the world that keeps them reaches (dead messages do not count
+// against the bound), and that world tells more states apart.
+template <class W>
+void expect_kept_world_covers_the_default(const W& collected) {
+  W kept = collected;
+  ASSERT_EQ(kept.keep_obsolete_messages(), "");
+  std::size_t default_states = 0;
+  std::size_t kept_states = 0;
+  const auto by_default = without_dead_messages(collected, default_states);
+  const auto with_kept = without_dead_messages(kept, kept_states);
+  std::size_t missing = 0;
+  for (const std::string& state : by_default) missing += with_kept.count(state) == 0 ? 1 : 0;
+  EXPECT_EQ(missing, 0u) << W::Protocol::name << ": states of the default not reached with obsolete messages kept";
+  EXPECT_GT(kept_states, default_states) << W::Protocol::name;
+}
+
+TEST(ObsoleteMessages, kept_they_lose_no_state_of_the_default) {
+  {
+    using R = raft::Raft<sm::Register>;
+    const std::vector<PendingRequest<R>> requests{{NodeId{}, raft::request_for<sm::Register>(1)}};
+    expect_kept_world_covers_the_default(
+        World<R>(raft::model_config<sm::Register>(3, 2, 1, raft::Bug::none), WorldBounds{1, 0, 0, 2}, requests));
+  }
+  {
+    std::vector<PendingRequest<paxos::Paxos>> requests;
+    for (std::uint8_t v = 1; v <= 2; ++v) requests.push_back({NodeId{}, paxos::request_for(v)});
+    expect_kept_world_covers_the_default(
+        World<paxos::Paxos>(paxos::model_config(3, 1, paxos::Bug::none), WorldBounds{1, 0, 0, 4}, requests));
+  }
+  {
+    using MP = multipaxos::MultiPaxos<sm::Register>;
+    const std::vector<PendingRequest<MP>> requests{{NodeId{}, multipaxos::request_for<sm::Register>(1)}};
+    expect_kept_world_covers_the_default(
+        World<MP>(multipaxos::model_config<sm::Register>(3, 1, 1), WorldBounds{1, 0, 0, 3}, requests));
+  }
+}
+
 TEST(PartialOrder, finds_every_seeded_bug_with_a_shortest_trace) {
   for (const paxos::Bug bug : {paxos::Bug::promise_not_durable, paxos::Bug::ignore_accepted_value, paxos::Bug::accept_below_promise}) {
     PaxosCheckOptions o;

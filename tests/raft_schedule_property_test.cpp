@@ -109,8 +109,12 @@ TEST(RaftSchedules, leader_churn_on_a_slow_network_finds_figure_8) {
       << check.failure->property;
 }
 
+// Obsolete messages kept in flight: a stale response reaches a node that leads again later, so a
+// handler that forgot a term check is exercised (on five nodes such a slip is a real bug; on three
+// a stale success is still a majority's).
 TEST(RaftSchedules, every_property_holds_on_five_nodes) {
-  const RaftWorld world = raft_world(5, 8, 5);
+  RaftWorld world = raft_world(5, 8, 5);
+  ASSERT_EQ(world.keep_obsolete_messages(), "");
   testing::ScheduleProfile profile;
   profile.length_max = 150;
   const int cases = testing::property_cases(5000);

@@ -210,8 +210,13 @@ TEST(TraceCommands, a_state_with_other_nodes_than_the_model_is_a_bad_trace) {
   Json& network = stray["states"][3]["network"];
   ASSERT_FALSE(network.empty()) << network.dump();
   network[0]["to"] = 99;
+  Json failed = counterexample();  // a step failed at a node the model lacks
+  failed["vars"].push_back("failed");
+  for (Json& state : failed["states"]) state["failed"] = json_none();
+  failed["states"][3]["failed"] = Json{{"tag", "Some"}, {"value", 99}};
   for (const auto& [name, json, field] : {std::tuple{"fewer", fewer, "nodes: 2 nodes, but the model has 3"},
-                                          std::tuple{"stray", stray, "network[0]: a message between"}}) {
+                                          std::tuple{"stray", stray, "network[0]: a message between"},
+                                          std::tuple{"failed", failed, "failed: n99, but the model has nodes n1..n3"}}) {
     const std::string path = write_trace(std::string(name) + "-nodes.itf.json", json);
     for (const char* command : {"replay ", "show ", "shrink "}) {
       const auto r = lockstep(command + path);

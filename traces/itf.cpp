@@ -26,7 +26,7 @@ Json make_itf(Json meta, const std::vector<ItfStep>& steps) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     Json state = steps[i].state;
     for (const auto& name : vars) {
-      if (!state.contains(name.get<std::string>())) state[name.get<std::string>()] = to_json_value(std::optional<bool>{});
+      if (!state.contains(name.get<std::string>())) state[name.get<std::string>()] = json_none();
     }
     state["#meta"] = Json{{"index", i}, {"action", steps[i].action}};
     states.push_back(std::move(state));

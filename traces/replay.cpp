@@ -25,7 +25,7 @@ void check_vars(const ItfTrace& itf, const Json& recorded_initial, const Json& c
   for (const auto& [name, value] : canonical_initial.items()) expected.push_back(name);
   for (const std::string& name : itf.vars) {
     const auto recorded = recorded_initial.find(name);
-    if (recorded != recorded_initial.end() && *recorded == to_json_value(std::optional<bool>{})) continue;
+    if (recorded != recorded_initial.end() && *recorded == json_none()) continue;
     if (std::find(expected.begin(), expected.end(), name) == expected.end()) {
       throw TraceError("vars: \"" + name + "\" is not a variable of " + protocol + " (its variables: " +
                        joined(expected) + ")");

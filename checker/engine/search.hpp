@@ -176,6 +176,13 @@ CheckedProperties checked_properties(const M& model, const std::vector<std::stri
                                   "' (it has: " + known + ")");
     }
   }
+  // A model's contract property (a World's WORLD-StepsComplete) is checked whatever the names:
+  // the state that breaks it has no successors, so a run that left it out would end there silently.
+  if constexpr (requires { M::steps_complete; }) {
+    for (std::size_t p = 0; p < model.properties().size(); ++p) {
+      if (model.properties()[p].name == M::steps_complete) out.always[p] = true;
+    }
+  }
   return out;
 }
 

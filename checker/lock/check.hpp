@@ -25,6 +25,7 @@ struct LockCheckOptions {
   int messages_max = 2;
   std::string bug;       // "" or a bug's flag name
   bool refine = false;   // --refine: each lock held to lock-clients (spec/lock/refinement.hpp)
+  bool keep_obsolete = false;  // --keep-obsolete: obsolete messages stay in flight
   ExploreOptions explore;
 };
 

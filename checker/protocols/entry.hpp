@@ -18,6 +18,15 @@ inline SwitchSpec refine_switch() {
           "change of it), and every state against its inductive invariant"};
 }
 
+// `--keep-obsolete`: messages the protocol declares obsolete stay in flight, their deliveries
+// explored at every later state (checker/world/world.hpp, keep_obsolete_messages).
+inline SwitchSpec keep_obsolete_switch() {
+  return {"--keep-obsolete",
+          "Keep the messages the protocol declares obsolete in flight (by default they are removed once their "
+          "receiver ignores them; dead, they do not count against --max-messages): more states, and a handler "
+          "that mishandles stale messages is explored"};
+}
+
 template <class Options>
 struct IntField {
   const char* flag;

@@ -164,6 +164,7 @@ LockCheckOptions options_of(const ProtocolArgs& args) {
   o.try_acquire = args.on(try_flag);
   o.bug = args.bug;
   o.refine = args.on(refine_switch().flag);
+  o.keep_obsolete = args.on(keep_obsolete_switch().flag);
   return o;
 }
 
@@ -209,7 +210,8 @@ ProtocolEntry lock_protocol() {
   entry.description =
       "The distributed lock (sessions, fencing tokens) replicated by Raft or Multi-Paxos, with pausing clients";
   entry.options = option_specs(fields());
-  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"}, refine_switch()};
+  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"}, refine_switch(),
+                    keep_obsolete_switch()};
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});

@@ -36,6 +36,7 @@ MultiPaxosCheckOptions options_of(const ProtocolArgs& args) {
   MultiPaxosCheckOptions o = options_from(args, fields());
   o.bug = bug_from<multipaxos::Bug>(args.bug);
   o.refine = args.on(refine_switch().flag);
+  o.keep_obsolete = args.on(keep_obsolete_switch().flag);
   return o;
 }
 
@@ -110,7 +111,7 @@ ProtocolEntry multipaxos_protocol() {
       {"--max-round", "2", "--max-slot", "1", "--requests", "1", "--crashes", "1"},
       {"--max-round", "2", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--max-messages", "4"},
       {"--max-round", "3", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"}};
-  entry.switches = {refine_switch()};
+  entry.switches = {refine_switch(), keep_obsolete_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_multipaxos(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
     return simulate_multipaxos(options_of(args), s);

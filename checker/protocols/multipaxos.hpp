@@ -20,6 +20,7 @@ struct MultiPaxosCheckOptions {
   int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
   multipaxos::Bug bug = multipaxos::Bug::none;
   bool refine = false;  // --refine: held to per-slot Voting (spec/multipaxos/refinement.hpp)
+  bool keep_obsolete = false;  // --keep-obsolete: obsolete messages stay in flight
   ExploreOptions explore;
 };
 

@@ -30,6 +30,7 @@ PaxosCheckOptions options_of(const ProtocolArgs& args) {
   PaxosCheckOptions o = options_from(args, fields());
   o.any_node = args.on(any_node_flag);
   o.refine = args.on(refine_switch().flag);
+  o.keep_obsolete = args.on(keep_obsolete_switch().flag);
   o.bug = bug_from<paxos::Bug>(args.bug);
   return o;
 }
@@ -79,7 +80,7 @@ ProtocolEntry paxos_protocol() {
   entry.description = "Single-decree Paxos with crashes, drops and duplicates";
   entry.options = option_specs(fields());
   entry.switches = {{any_node_flag, "Clients may send to any node (default: client i talks to node i; equal up to renaming)"},
-                    refine_switch()};
+                    refine_switch(), keep_obsolete_switch()};
   entry.bugs = bug_specs<paxos::Bug>(paxos::Paxos::bug_description, found);
   // Random walks go wide: more rounds and faults than a breadth-first search could enumerate.
   entry.simulate_defaults = {"--max-round", "5", "--crashes", "3", "--drops", "3", "--duplicates", "3"};

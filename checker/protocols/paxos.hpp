@@ -24,6 +24,7 @@ struct PaxosCheckOptions {
   // where one node is asked to propose several values).
   bool any_node = false;
   bool refine = false;  // --refine: held to Voting (spec/paxos/refinement.cpp)
+  bool keep_obsolete = false;  // --keep-obsolete: obsolete messages stay in flight
   paxos::Bug bug = paxos::Bug::none;
   ExploreOptions explore;
 };

@@ -35,6 +35,7 @@ RaftCheckOptions options_of(const ProtocolArgs& args) {
   RaftCheckOptions o = options_from(args, fields());
   o.bug = bug_from<raft::Bug>(args.bug);
   o.refine = args.on(refine_switch().flag);
+  o.keep_obsolete = args.on(keep_obsolete_switch().flag);
   return o;
 }
 
@@ -132,7 +133,7 @@ ProtocolEntry raft_protocol() {
       {"--max-term", "4", "--max-log", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"},
       {"--max-term", "5", "--max-log", "3", "--requests", "3", "--crashes", "1", "--drops", "1", "--duplicates", "1",
        "--max-messages", "4"}};
-  entry.switches = {refine_switch()};
+  entry.switches = {refine_switch(), keep_obsolete_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
   entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {

@@ -20,6 +20,7 @@ struct RaftCheckOptions {
   int messages_max = 3;  // states with more messages in flight are not expanded (0 = capacity)
   raft::Bug bug = raft::Bug::none;
   bool refine = false;  // --refine: held to raft-election and raft-log (spec/raft/refinement.hpp)
+  bool keep_obsolete = false;  // --keep-obsolete: obsolete messages stay in flight
   ExploreOptions explore;
 };
 

@@ -157,6 +157,9 @@ class World {
     }
   }();
   const Config& config() const { return config_; }
+  // The property every World checks, whatever --property names (checker/engine/search.hpp): a
+  // state where a step failed has no successors, so leaving it out would hide the failure.
+  static constexpr std::string_view steps_complete = "WORLD-StepsComplete";
 
   // Trace variables and actions as JSON (model/core/json.hpp), and the model's parameters, from
   // which from_model_json rebuilds the same model (e.g. to replay a trace).
@@ -182,12 +185,17 @@ class World {
                         to_string(envelope.to) + ", but the model has nodes n1..n" + std::to_string(node_count()));
       }
     }
+    if (state.failed && (state.failed->value < 1 || state.failed->value > node_count())) {
+      throw JsonError("failed: " + to_string(*state.failed) + ", but the model has nodes n1..n" +
+                      std::to_string(node_count()));
+    }
     return state;
   }
   Json model_json() const {
     Json model{{"config", to_json_value(config_)}, {"world", to_json_value(bounds_)}};
     env_.to_model_json(model);
     if (refines_) model["refine"] = true;
+    if (keeps_obsolete_) model["keep_obsolete"] = true;
     return model;
   }
   static World from_model_json(const Json& json) {
@@ -195,14 +203,36 @@ class World {
     if (config.node_count < 1 || config.node_count > node_count_max) throw JsonError("config.node_count: out of range");
     const auto bounds = from_json<WorldBounds>(json.at("world"), "world");
     World world(config, bounds, E::from_model_json(json));
-    if (json.contains("refine")) {
-      if (!json["refine"].is_boolean()) throw JsonError("refine: expected true or false");
-      if (json["refine"].get<bool>()) {
-        if (const std::string error = world.enable_refinement(); !error.empty()) throw JsonError("refine: " + error);
-      }
+    const auto switched_on = [&](const char* key) {
+      if (!json.contains(key)) return false;
+      if (!json[key].is_boolean()) throw JsonError(std::string(key) + ": expected true or false");
+      return json[key].get<bool>();
+    };
+    if (switched_on("refine")) {
+      if (const std::string error = world.enable_refinement(); !error.empty()) throw JsonError("refine: " + error);
+    }
+    if (switched_on("keep_obsolete")) {
+      if (const std::string error = world.keep_obsolete_messages(); !error.empty()) throw JsonError("keep_obsolete: " + error);
     }
     return world;
   }
+
+  // `--keep-obsolete`: messages the protocol declares obsolete (P::obsolete) stay in flight
+  // instead of being collected once their receiver ignores them. Their deliveries are then
+  // explored at every later state, so a handler that mishandles stale messages (a check the
+  // protocol's claim relies on, written wrong) is found, at the price of more states. While a
+  // kept message stays dead it does not count against the bound on messages in flight
+  // (within_bounds), so every path the default explores is explored too. "" or why this model
+  // cannot.
+  std::string keep_obsolete_messages() {
+    if constexpr (P::has_obsolete) {
+      keeps_obsolete_ = true;
+      return "";
+    } else {
+      return std::string(P::name) + " declares no message obsolete: every message already stays in flight";
+    }
+  }
+  bool keeps_obsolete() const { return keeps_obsolete_; }
 
   // `check --refine` (spec/proofs/): the spec's refinement properties join the model's: every
   // step maps to a step of the abstract protocol that `lockstep prove` proves (or to none), and
@@ -348,7 +378,29 @@ class World {
   std::size_t messages_max() const {
     return bounds_.messages_max == 0 ? messages_capacity : std::min<std::size_t>(bounds_.messages_max, messages_capacity);
   }
-  bool within_bounds(const State& state) const { return state.network.size() <= messages_max(); }
+  // With obsolete messages kept, the bound counts only the live ones: a message the default would
+  // have collected (dead: see `dead`) is not counted, so every state the default expands is
+  // expanded with its dead messages too (collect_obsolete removes them when they would fill the
+  // network past its capacity).
+  bool within_bounds(const State& state) const {
+    if (state.network.size() <= messages_max()) return true;
+    if (!keeps_obsolete_ || state.network.size() > messages_capacity) return false;
+    std::size_t live = 0;
+    for (const Env& envelope : state.network) live += dead(state, envelope) ? 0 : 1;
+    return live <= messages_max();
+  }
+  // Whether `envelope` can never change its receiver, on the protocol's word (P::obsolete, a claim
+  // that holds whatever the receiver does later, crashes included) and as its delivery to the
+  // receiver's node now confirms. A down receiver's node is what it restarts from.
+  bool dead(const State& state, const Env& envelope) const {
+    if constexpr (P::has_obsolete) {
+      const auto& receiver = state.nodes[envelope.to];
+      return P::obsolete(config_, receiver.node, envelope.from, envelope.message) &&
+             delivery_is_noop(envelope, receiver.node);
+    } else {
+      return false;
+    }
+  }
 
   // Symmetry reduction over node ids, for protocols whose nodes are interchangeable
   // (P::node_symmetric: no behaviour depends on the order or value of ids, as Paxos's ballots
@@ -521,11 +573,11 @@ class World {
   // They would otherwise linger and multiply the states by every combination of dead messages.
   void collect_obsolete(State& next) const {
     if constexpr (P::has_obsolete) {
+      // Kept (--keep-obsolete), they are collected only when the network would otherwise pass its
+      // capacity (and no longer be expanded): as the default does, and no sooner.
+      if (keeps_obsolete_ && next.network.size() <= messages_capacity) return;
       for (std::size_t i = 0; i < next.network.size();) {
-        const Env& envelope = next.network[i];
-        const auto& receiver = next.nodes[envelope.to];
-        if (receiver.up && P::obsolete(config_, receiver.node, envelope.from, envelope.message) &&
-            delivery_is_noop(envelope, receiver.node)) {
+        if (next.nodes[next.network[i].to].up && dead(next, next.network[i])) {
           next.network.erase(next.network.begin() + static_cast<std::ptrdiff_t>(i));
           continue;
         }
@@ -533,6 +585,7 @@ class World {
       }
     }
   }
+
   // Whether delivering `envelope` to `receiver` changes nothing. A delivery whose step fails is
   // not a no-op: the message stays, and its delivery is explored (and reported).
   bool delivery_is_noop(const Env& envelope, const typename P::Node& receiver) const {
@@ -574,48 +627,46 @@ class World {
   }
 
   // WORLD-StepsComplete explained: the node whose step failed, and, from the state before, each
-  // of its events whose step fails and why (run again here: the state keeps only the node).
+  // of the actions that take it to a failure, with why (the step run again here: a state keeps
+  // only the node). The actions are for_each_successor's own, so the two cannot disagree.
   std::vector<std::string> failure_explained(const State* before, const State& after) const {
     if (!after.failed) return {};
     const NodeId id = *after.failed;
     std::vector<std::string> out;
     if (before != nullptr && id.value >= 1 && id.value <= before->nodes.size() && !before->failed) {
       const auto& slot = before->nodes[id];
-      const auto why = [&](const Action& action, const typename P::Event& event) {
+      for_each_successor(*before, [&](const Action& action, const State& next) {
+        if (next.failed != id) return;
+        const std::optional<typename P::Event> event = event_of(action);
+        if (!event) return;
         try {
-          const auto step = P::step(config_, id, slot.node, event);
+          const auto step = P::step(config_, id, slot.node, *event);
           if (!step.is_noop(slot.node)) disk_after(slot, step);
         } catch (const ContractError& e) {
           out.push_back(action_view(action).sentence + ": the step failed: " + e.what());
         }
-      };
-      if (!slot.up) {
-        why(Action{typename Actions::Recover{id}}, typename P::Restarted{});
-      } else {
-        for (std::size_t i = 0; i < before->network.size(); ++i) {
-          const Env& envelope = before->network[i];
-          if (envelope.to != id || (i > 0 && envelope == before->network[i - 1])) continue;
-          why(Action{typename Actions::Deliver{envelope}}, typename P::MessageReceived{envelope.from, envelope.message});
-        }
-        const auto& names = lockstep_enum_names(typename P::Timer{});
-        for (std::size_t t = 0; t < names.size(); ++t) {
-          const auto timer = static_cast<typename P::Timer>(t);
-          why(Action{typename Actions::Timer{id, timer}}, typename P::TimerFired{timer});
-        }
-        env_.for_each_request(E::of(*before), id, [&](const typename P::ClientRequest& request, auto&&) {
-          why(Action{typename Actions::Request{id, request}}, request);
-        });
-      }
+      });
     }
     if (out.empty()) out.push_back(to_string(id) + "'s step failed (the step into this state says which event)");
     return out;
   }
+  // The event an action feeds its node (none for crashes, drops, duplicates and clients' moves).
+  static std::optional<typename P::Event> event_of(const Action& action) {
+    using Event = typename P::Event;
+    if (const auto* deliver = std::get_if<typename Actions::Deliver>(&action)) {
+      return Event{typename P::MessageReceived{deliver->envelope.from, deliver->envelope.message}};
+    }
+    if (const auto* timer = std::get_if<typename Actions::Timer>(&action)) return Event{typename P::TimerFired{timer->timer}};
+    if (const auto* request = std::get_if<typename Actions::Request>(&action)) return Event{request->request};
+    if (std::holds_alternative<typename Actions::Recover>(action)) return Event{typename P::Restarted{}};
+    return std::nullopt;
+  }
 
-  static constexpr std::string_view steps_complete = "WORLD-StepsComplete";
 
   Config config_;
   WorldBounds bounds_;
   bool refines_ = false;
+  bool keeps_obsolete_ = false;
   E env_;
   std::vector<Property<State>> properties_;
   std::vector<TransitionProperty<State>> transition_properties_;

@@ -30,6 +30,13 @@ World<P> checked_world(const typename P::Config& config, const Options& o, Env e
       if (const std::string error = world.enable_refinement(); !error.empty()) throw std::invalid_argument("--refine: " + error);
     }
   }
+  if constexpr (requires { o.keep_obsolete; }) {
+    if (o.keep_obsolete) {
+      if (const std::string error = world.keep_obsolete_messages(); !error.empty()) {
+        throw std::invalid_argument("--keep-obsolete: " + error);
+      }
+    }
+  }
   if (symmetry) {
     if (const std::string error = world.enable_symmetry(); !error.empty()) {
       throw std::invalid_argument("--symmetry: " + error);
@@ -43,7 +50,8 @@ World<P> checked_world(const typename P::Config& config, const Options& o, std::
   return checked_world<P>(config, o, FixedRequests<P>{std::move(requests)}, symmetry);
 }
 
-// Appends the budgets, the message bound in effect, the depth bound and symmetry to `bounds`.
+// Appends the budgets, the message bound in effect, the depth bound, symmetry and whether
+// obsolete messages are kept to `bounds`.
 template <class P, class Options>
 Json with_world_bounds(Json bounds, const Options& o, const World<P>& world) {
   bounds["crashes"] = o.crashes;
@@ -52,6 +60,7 @@ Json with_world_bounds(Json bounds, const Options& o, const World<P>& world) {
   bounds["max_messages"] = world.messages_max();
   bounds["max_depth"] = o.explore.depth_max == 0 ? Json(nullptr) : Json(o.explore.depth_max);
   bounds["symmetry"] = o.explore.symmetry;
+  bounds["keep_obsolete"] = world.keeps_obsolete();
   return bounds;
 }
 

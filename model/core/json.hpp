@@ -43,6 +43,10 @@ namespace detail {
 
 // What a value is, for a message that says what was found instead: `null`, `true`, `the number
 // 7`, `a string "yes"` (long strings cut), `a list of 3`, `an object with "tag", "value"`.
+// An optional's None as ITF writes it (see the table above): what a trace records for a variable
+// that a state does not hold.
+inline Json json_none() { return Json{{"tag", "None"}, {"value", Json{{"#tup", Json::array()}}}}; }
+
 inline std::string json_kind(const Json& json) {
   const auto cut = [](std::string text) { return text.size() > 40 ? text.substr(0, 37) + "..." : text; };
   switch (json.type()) {
@@ -158,7 +162,7 @@ Json to_json_value(const T& value) {
     return Json{{"#map", items}};
   } else if constexpr (kind == Kind::optional) {
     if (value) return Json{{"tag", "Some"}, {"value", to_json_value(*value)}};
-    return Json{{"tag", "None"}, {"value", Json{{"#tup", Json::array()}}}};
+    return json_none();
   } else if constexpr (kind == Kind::variant) {
     return std::visit(
         [](const auto& alternative) {

@@ -627,21 +627,20 @@ class World {
   }
 
   // WORLD-StepsComplete explained: the node whose step failed, and, from the state before, each
-  // of the actions that take it to a failure, with why (the step run again here: a state keeps
-  // only the node). The actions are for_each_successor's own, so the two cannot disagree.
+  // of the actions that take it to a failure, with why (perform_step run again on a copy: a state
+  // keeps only the node). The actions are for_each_successor's own, so the two cannot disagree.
   std::vector<std::string> failure_explained(const State* before, const State& after) const {
     if (!after.failed) return {};
     const NodeId id = *after.failed;
     std::vector<std::string> out;
     if (before != nullptr && id.value >= 1 && id.value <= before->nodes.size() && !before->failed) {
-      const auto& slot = before->nodes[id];
       for_each_successor(*before, [&](const Action& action, const State& next) {
         if (next.failed != id) return;
         const std::optional<typename P::Event> event = event_of(action);
         if (!event) return;
         try {
-          const auto step = P::step(config_, id, slot.node, *event);
-          if (!step.is_noop(slot.node)) disk_after(slot, step);
+          State scratch = *before;
+          perform_step(scratch, id, *event);
         } catch (const ContractError& e) {
           out.push_back(action_view(action).sentence + ": the step failed: " + e.what());
         }

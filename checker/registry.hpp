@@ -76,7 +76,8 @@ struct ProtocolEntry {
   std::vector<BugSpec> bugs;
   // `simulate`'s defaults where they differ from `check`'s, as flags ("--max-term", "6", ...):
   // random walks do not pay for width, so they go to bounds far beyond what an exhaustive search
-  // can enumerate (more terms, requests, messages in flight and faults).
+  // can enumerate (more terms, requests, messages in flight and faults), and a switch on by default
+  // shows as given, with `--no-<switch>` to turn it off (simulate keeps obsolete messages).
   std::vector<std::string> simulate_defaults;
   // `check --budget`: the bounds deepened in turn, rung by rung (each as flags over the defaults),
   // each explored exhaustively while the budget lasts. Small first, so that a bug is found at the

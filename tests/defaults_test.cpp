@@ -52,6 +52,28 @@ TEST(SimulateDefaults, the_correct_protocols_pass_at_the_wider_bounds) {
   EXPECT_GT(help["bounds"]["max_messages"].get<int>(), 3);
 }
 
+// simulate keeps obsolete messages in flight unless told not to (a walk pays a few times the
+// time for them, not an explosion of states); check does not, and has no `--no-` flag for it.
+TEST(SimulateDefaults, keep_obsolete_messages_unless_told_not_to) {
+  for (const std::string protocol : {"paxos", "raft", "multipaxos", "lock"}) {
+    const std::string command = "simulate " + protocol + " --runs 2 --json --quiet";
+    const Json kept = Json::parse(lockstep(command).out);
+    EXPECT_EQ(kept["bounds"]["keep_obsolete"], true) << command;
+    const Json collected = Json::parse(lockstep(command + " --no-keep-obsolete").out);
+    EXPECT_EQ(collected["bounds"]["keep_obsolete"], false) << command;
+    const CommandResult given = lockstep(command + " --keep-obsolete");  // as given: accepted
+    EXPECT_NE(given.exit_code, 2) << command << "\n" << given.err;
+    EXPECT_EQ(Json::parse(given.out)["bounds"]["keep_obsolete"], true) << command;
+    EXPECT_EQ(lockstep(command + " --keep-obsolete --no-keep-obsolete").exit_code, 2) << command;
+    const CommandResult checked = lockstep("check " + protocol + " --max-depth 1 --json --quiet");
+    EXPECT_EQ(Json::parse(checked.out)["bounds"]["keep_obsolete"], false) << protocol;
+  }
+  const CommandResult help = lockstep("simulate raft --help");
+  EXPECT_NE(help.out.find("--no-keep-obsolete"), std::string::npos) << help.out;
+  EXPECT_EQ(lockstep("check raft --no-keep-obsolete --max-depth 1 --quiet").exit_code, 2);
+  EXPECT_EQ(lockstep("simulate paxos-tla --no-keep-obsolete --runs 1 --quiet").exit_code, 2);
+}
+
 // commit-previous-term (Raft's Figure 8) needs four terms: the default bounds (three) miss it,
 // and --budget finds it on the way up, with bounds no larger than the rung that reaches it.
 TEST(Budget, climbs_the_ladder_until_the_bug_and_reports_every_rung) {

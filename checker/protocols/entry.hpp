@@ -22,7 +22,7 @@ inline SwitchSpec refine_switch() {
 // explored at every later state (checker/world/world.hpp, keep_obsolete_messages).
 inline SwitchSpec keep_obsolete_switch() {
   return {"--keep-obsolete",
-          "Keep the messages the protocol declares obsolete in flight (by default they are removed once their "
+          "Keep the messages the protocol declares obsolete in flight (else they are removed once their "
           "receiver ignores them; dead, they do not count against --max-messages): more states, and a handler "
           "that mishandles stale messages is explored"};
 }

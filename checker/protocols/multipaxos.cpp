@@ -101,7 +101,7 @@ ProtocolEntry multipaxos_protocol() {
   entry.bugs = bug_specs<multipaxos::Bug>(MultiPaxosRegister::bug_description, found);
   // Random walks go wide: more rounds, slots, requests, messages in flight, faults, snapshots.
   entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
-                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8"};
+                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one round, then more requests, crashes, slots with snapshots, rounds, faults.
   entry.budget_ladder = {
       {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "0"},

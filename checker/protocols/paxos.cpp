@@ -83,7 +83,7 @@ ProtocolEntry paxos_protocol() {
                     refine_switch(), keep_obsolete_switch()};
   entry.bugs = bug_specs<paxos::Bug>(paxos::Paxos::bug_description, found);
   // Random walks go wide: more rounds and faults than a breadth-first search could enumerate.
-  entry.simulate_defaults = {"--max-round", "5", "--crashes", "3", "--drops", "3", "--duplicates", "3"};
+  entry.simulate_defaults = {"--max-round", "5", "--crashes", "3", "--drops", "3", "--duplicates", "3", "--keep-obsolete"};
   // --budget: no faults, then each fault, then more rounds and faults.
   entry.budget_ladder = {{"--max-round", "1", "--crashes", "0", "--drops", "0", "--duplicates", "0"},
                          {"--max-round", "2", "--crashes", "0", "--drops", "0", "--duplicates", "0"},

@@ -60,7 +60,16 @@ void add_protocol_options(CLI::App* command, const ProtocolEntry& entry, Protoco
     command->add_option(option.flag, args.values[option.flag], option.help)->capture_default_str();
   }
   for (const SwitchSpec& flag : entry.switches) {
-    command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
+    if (!args.on(flag.flag)) {
+      command->add_flag_callback(flag.flag, [&args, name = flag.flag] { args.switches.insert(name); }, flag.help);
+      continue;
+    }
+    // On by this subcommand's defaults (simulate's --keep-obsolete): accepted as given, and
+    // `--no-<switch>` turns it off.
+    const std::string off = "--no-" + flag.flag.substr(2);
+    command->add_flag_callback(flag.flag, [] {}, flag.help + " [on by default; " + off + " turns it off]");
+    command->add_flag_callback(off, [&args, name = flag.flag] { args.switches.erase(name); }, "Turn " + flag.flag + " off")
+        ->excludes(flag.flag);
   }
   for (const ChoiceSpec& choice : entry.choices) {
     command->add_option(choice.flag, args.choices[choice.flag], choice.help)

@@ -13,12 +13,12 @@ namespace lockstep {
 namespace {
 
 TEST(MultiPaxosCheck, correct_protocol_passes_at_the_defaults_with_a_pinned_state_count) {
-  MultiPaxosCheckOptions o;  // 3 nodes, rounds 2, 1 slot, 1 request, 1 crash, 3 messages
+  MultiPaxosCheckOptions o;  // 3 nodes, rounds 2, 1 slot, 2 requests, 1 crash, 3 messages
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 927677u);
-  EXPECT_EQ(report.stats.depth, 38u);
+  EXPECT_EQ(report.stats.distinct_states, 2544578u);
+  EXPECT_EQ(report.stats.depth, 40u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 

@@ -12,7 +12,10 @@ struct MultiPaxosCheckOptions {
   int nodes = 3;
   int round_max = 2;
   int slot_max = 1;
-  int requests = 1;        // client commands write(1), write(2), ... each sent once, to any node
+  // Client commands write(1), write(2), ... each sent once, to any node. Two by default: two
+  // commands competing for one slot are the case consensus is for (with one, a leader that ignores
+  // a promise or recovers the wrong vote can break nothing).
+  int requests = 2;
   int snapshot_every = 0;  // a replica snapshots every this many applied slots (0 = never)
   int crashes = 1;
   int drops = 0;

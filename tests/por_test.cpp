@@ -114,7 +114,6 @@ TEST(PartialOrder, reaches_the_same_states_with_fewer_transitions) {
     raft.messages_max = messages;
     raft.keep_obsolete = keep;
     raft.explore.por = false;
-    raft.explore.workers = 0;
     const CheckReport full = check_raft(raft);
     raft.explore.por = true;
     raft.explore.workers = 2;

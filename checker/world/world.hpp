@@ -661,7 +661,6 @@ class World {
     return std::nullopt;
   }
 
-
   Config config_;
   WorldBounds bounds_;
   bool refines_ = false;

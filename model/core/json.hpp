@@ -41,12 +41,12 @@ namespace detail {
 
 }  // namespace detail
 
-// What a value is, for a message that says what was found instead: `null`, `true`, `the number
-// 7`, `a string "yes"` (long strings cut), `a list of 3`, `an object with "tag", "value"`.
 // An optional's None as ITF writes it (see the table above): what a trace records for a variable
 // that a state does not hold.
 inline Json json_none() { return Json{{"tag", "None"}, {"value", Json{{"#tup", Json::array()}}}}; }
 
+// What a value is, for a message that says what was found instead: `null`, `true`, `the number
+// 7`, `a string "yes"` (long strings cut), `a list of 3`, `an object with "tag", "value"`.
 inline std::string json_kind(const Json& json) {
   const auto cut = [](std::string text) { return text.size() > 40 ? text.substr(0, 37) + "..." : text; };
   switch (json.type()) {

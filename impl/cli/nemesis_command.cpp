@@ -4,10 +4,12 @@
 //
 //   lockstep nemesis [--protocol raft|multipaxos] [--nodes 3] [--clients 4] [--locks 2]
 //                    [--time 30s] [--dir D] [--seed S] [--json] [--history-out FILE]
-//                    [--ttl 1500ms] [--check-timeout 120s]
+//                    [--ttl 1500ms] [--check-timeout 120s] [--faults kill,pause,...|none]
 //
-// Faults: kill -9, SIGSTOP, link cuts of nodes (a minority at a time), and clients paused while
-// holding a lock (their session expires; their late write must be rejected by the fencing).
+// Faults (--faults, default all): kill -9, SIGSTOP, link cuts of nodes (a minority at a time);
+// partitions, bridges and majority rings of the network (one at a time, alone); and clients
+// paused while holding a lock (their session expires; their late write must be rejected by the
+// fencing).
 // Prints the operations (ok / failed / indeterminate), the faults injected, the unavailability
 // windows (gaps with no successful operation over 1 s: their count and the longest) and the
 // verdicts: linearizable, fencing, final state, nodes. --json prints one object instead.
@@ -16,9 +18,9 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <random>
 
@@ -27,6 +29,7 @@
 #include "impl/runtime/cluster.hpp"
 #include "impl/runtime/nemesis.hpp"
 #include "spec/linearizability/check.hpp"
+#include "traces/output.hpp"
 
 namespace lockstep::cli {
 
@@ -49,6 +52,7 @@ struct NemesisFlags {
   std::string history_out;
   std::string ttl = "1500ms";
   double check_timeout_s = 120;
+  std::vector<std::string> faults = runtime::nemesis_fault_kinds();
 };
 
 std::chrono::milliseconds duration_flag(const std::string& flag, const std::string& text) {
@@ -77,13 +81,34 @@ fs::path make_dir(const std::string& given) {
 
 Json faults_json(const runtime::NemesisReport& r) {
   Json list = Json::array();
-  std::map<std::string, int> counts = {{"kill", 0}, {"pause", 0}, {"cut", 0}, {"client", 0}};
+  Json out = {{"total", r.faults.size()}};
+  for (const std::string& kind : runtime::nemesis_fault_kinds()) out[kind] = 0;
   for (const auto& f : r.faults) {
-    ++counts[f.kind];
-    list.push_back({{"kind", f.kind}, {"node", f.node}, {"at_s", f.at_s}, {"healed_s", f.healed_s}});
+    out[f.kind] = out[f.kind].get<int>() + 1;
+    Json entry = {{"kind", f.kind}, {"node", f.node}, {"at_s", f.at_s}, {"healed_s", f.healed_s}};
+    if (!f.sides.empty()) entry["sides"] = f.sides;
+    list.push_back(std::move(entry));
   }
-  return Json{{"total", r.faults.size()}, {"kill", counts["kill"]},     {"pause", counts["pause"]},
-              {"cut", counts["cut"]},      {"client", counts["client"]}, {"list", list}};
+  out["list"] = std::move(list);
+  return out;
+}
+
+// --faults: every kind named at most once, "none" alone, and at least one that applies to
+// this many nodes (else the run would inject nothing while seeming to test something).
+std::vector<std::string> fault_kinds_flag(const std::vector<std::string>& given, int nodes) {
+  if (given.size() == 1 && given.front() == "none") return {};
+  std::vector<std::string> kinds;
+  for (const std::string& kind : given) {
+    if (kind == "none") throw UsageError("--faults: none cannot be combined with other kinds");
+    if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) throw UsageError("--faults: " + kind + " named twice");
+    kinds.push_back(kind);
+  }
+  if (std::none_of(kinds.begin(), kinds.end(), [&](const std::string& k) { return runtime::nemesis_fault_applies(k, nodes); })) {
+    throw UsageError(fmt::format("--faults: none of {} applies to {} node{} (kill, pause, cut, partition and bridge need "
+                                 "3 nodes, ring 4; client any)",
+                                 fmt::join(kinds, ", "), nodes, nodes == 1 ? "" : "s"));
+  }
+  return kinds;
 }
 
 int run_nemesis_command(const NemesisFlags& flags) {
@@ -94,6 +119,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
   options.locks = flags.locks;
   options.time = duration_flag("--time", flags.time);
   options.ttl = duration_flag("--ttl", flags.ttl);
+  options.faults = fault_kinds_flag(flags.faults, flags.nodes);
   options.seed = flags.seed_given ? flags.seed : std::random_device{}();
   options.exe = self_exe();
   options.dir = make_dir(flags.dir);
@@ -129,10 +155,10 @@ int run_nemesis_command(const NemesisFlags& flags) {
   std::string history_file;
   if (!flags.history_out.empty() || !ok) {
     history_file = flags.history_out.empty() ? (options.dir / "history.json").string() : flags.history_out;
-    std::ofstream out(history_file);
-    out << Json{{"model", "lock"}, {"history", report.history}}.dump() << "\n";
-    if (!out) {
-      fmt::print(stderr, "lockstep: nemesis: cannot write the history to {}\n", history_file);
+    try {
+      write_text_file(history_file, Json{{"model", "lock"}, {"history", report.history}}.dump() + "\n");
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "lockstep: nemesis: cannot write the history: {}\n", e.what());
       history_file.clear();
     }
   }
@@ -155,6 +181,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
         {"locks", flags.locks},
         {"seconds", report.seconds},
         {"seed", options.seed},
+        {"fault_kinds", options.faults},
         {"dir", options.dir.string()},
         {"operations",
          {{"ok", report.ok},
@@ -193,8 +220,10 @@ int run_nemesis_command(const NemesisFlags& flags) {
                "failed)\n",
                report.ok, report.failed, report.indeterminate, report.acquired, report.released, report.sessions,
                report.sessions_failed);
-    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} client pauses while holding a lock)\n",
+    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} partitions, {} bridges, {} rings; {} client "
+               "pauses while holding a lock)\n",
                faults["total"].get<int>(), faults["kill"].get<int>(), faults["pause"].get<int>(), faults["cut"].get<int>(),
+               faults["partition"].get<int>(), faults["bridge"].get<int>(), faults["ring"].get<int>(),
                faults["client"].get<int>());
     fmt::print("unavailability: {} window{} over {}, longest gap {:.2f} s", report.windows.size(),
                report.windows.size() == 1 ? "" : "s", describe_duration(options.gap_threshold), report.longest_gap_s);
@@ -233,7 +262,8 @@ int run_nemesis_command(const NemesisFlags& flags) {
 Command add_nemesis_command(CLI::App& root) {
   auto flags = std::make_shared<NemesisFlags>();
   CLI::App* app = root.add_subcommand(
-      "nemesis", "Run a local lock cluster under injected faults (kill -9, SIGSTOP, link cuts) and check its history");
+      "nemesis",
+      "Run a local lock cluster under injected faults (kill -9, SIGSTOP, link cuts, partitions) and check its history");
   app->footer("Exit codes: 0 every check passed; 1 a check failed (history written); 2 bad usage or no cluster.");
   app->add_option("--protocol", flags->protocol, "raft or multipaxos")
       ->check(CLI::IsMember({"raft", "multipaxos"}))
@@ -251,6 +281,16 @@ Command add_nemesis_command(CLI::App& root) {
   app->add_flag("--json", flags->json, "Print one JSON object");
   app->add_option("--history-out", flags->history_out, "Write the history (Jepsen JSON) here");
   app->add_option("--ttl", flags->ttl, "Each client session's time-to-live")->capture_default_str();
+  std::vector<std::string> kinds = runtime::nemesis_fault_kinds();
+  kinds.push_back("none");
+  app->add_option("--faults", flags->faults,
+                  "The kinds of fault to draw from, comma-separated: kill (kill -9, then a restart), pause (SIGSTOP, "
+                  "then SIGCONT), cut (a node's links), partition (a minority from a majority), bridge (two halves and "
+                  "one node linked to both), ring (each node linked to a majority of neighbours), client (a client "
+                  "stalled while holding a lock), or none")
+      ->delimiter(',')
+      ->check(CLI::IsMember(kinds))
+      ->default_str(fmt::format("{}", fmt::join(runtime::nemesis_fault_kinds(), ",")));
   app->add_option("--check-timeout", flags->check_timeout_s, "Give up the linearizability check after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -30,6 +30,17 @@
 
 namespace lockstep::runtime {
 
+const std::vector<std::string>& nemesis_fault_kinds() {
+  static const std::vector<std::string> kinds = {"kill", "pause", "cut", "partition", "bridge", "ring", "client"};
+  return kinds;
+}
+
+bool nemesis_fault_applies(const std::string& kind, int nodes) {
+  if (kind == "client") return true;
+  if (kind == "ring") return nodes >= 4;
+  return nodes >= 3;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -328,6 +339,13 @@ class Run {
     const auto end = start_ + options_.time;
     say(fmt::format("running {} client{} on {} lock{} for {} (seed {})", options_.clients, options_.clients == 1 ? "" : "s",
                     options_.locks, options_.locks == 1 ? "" : "s", describe_duration(options_.time), options_.seed));
+    std::vector<std::string> in_play, left_out;
+    for (const std::string& kind : options_.faults) {
+      (nemesis_fault_applies(kind, options_.nodes) ? in_play : left_out).push_back(kind);
+    }
+    say(fmt::format("faults: {}{}", in_play.empty() ? "none" : fmt::format("{}", fmt::join(in_play, ", ")),
+                    left_out.empty() ? "" : fmt::format(" ({} cannot apply to {} node{})", fmt::join(left_out, ", "),
+                                                        options_.nodes, options_.nodes == 1 ? "" : "s")));
     std::vector<std::thread> clients;
     for (int k = 1; k <= options_.clients; ++k) {
       clients.emplace_back([this, k, end] {
@@ -357,10 +375,11 @@ class Run {
 
  private:
   struct Active {
-    int node = 0;
+    int node = 0;  // 0 for the network's faults
     std::string kind;
     Clock::time_point heal_at;
-    std::size_t index = 0;  // into report_.faults
+    std::size_t index = 0;               // into report_.faults
+    std::vector<std::uint32_t> blocked;  // the network's: each node's cut links (by node id - 1)
   };
 
   void say(const std::string& line) const {
@@ -448,7 +467,11 @@ class Run {
   void nemesis(Clock::time_point end) {
     std::uniform_int_distribution<int> gap_ms(1000, 3000);
     std::uniform_int_distribution<int> hold_ms(500, 3000);
-    const std::size_t max_faulty = static_cast<std::size_t>((options_.nodes - 1) / 2);
+    std::vector<std::string> kinds;
+    for (const std::string& kind : options_.faults) {
+      if (nemesis_fault_applies(kind, options_.nodes)) kinds.push_back(kind);
+    }
+    if (kinds.empty()) return;
     auto next_fault = Clock::now() + std::chrono::milliseconds(gap_ms(random_));
     while (Clock::now() < end) {
       check_deaths();
@@ -462,12 +485,16 @@ class Run {
         }
       }
       if (now >= next_fault) {
-        // One of four: a node killed, stopped or cut off (while a majority stays healthy), or a
-        // client paused while it holds a lock.
-        if (std::uniform_int_distribution<int>(0, 3)(random_) == 3) {
+        // A kind drawn from those that apply; skipped when the faults already active leave no
+        // room for it (a minority faulty at most; the network's alone).
+        const std::string& kind = kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(random_)];
+        const auto heal_at = now + std::chrono::milliseconds(hold_ms(random_));
+        if (kind == "client") {
           pause_client();
-        } else if (active_.size() < max_faulty) {
-          inject(now + std::chrono::milliseconds(hold_ms(random_)));
+        } else if (is_network_fault(kind)) {
+          if (active_.empty()) split(kind, heal_at);
+        } else if (active_.size() < max_faulty() && !network_fault_active()) {
+          inject(kind, heal_at);
         }
         next_fault = now + std::chrono::milliseconds(gap_ms(random_));
       }
@@ -478,15 +505,26 @@ class Run {
     }
   }
 
+  std::size_t max_faulty() const { return static_cast<std::size_t>((options_.nodes - 1) / 2); }
+
+  static bool is_network_fault(const std::string& kind) {
+    return kind == "partition" || kind == "bridge" || kind == "ring";
+  }
+
+  bool network_fault_active() const {
+    return std::any_of(active_.begin(), active_.end(), [](const Active& a) { return a.node == 0; });
+  }
+
   void pause_client() {
     const int k = std::uniform_int_distribution<int>(1, options_.clients)(random_);
     shared_.pause_requests[static_cast<std::size_t>(k)] = true;
-    report_.faults.push_back(NemesisFault{since_start(), since_start(), "client", k});
+    report_.faults.push_back(NemesisFault{since_start(), since_start(), "client", k, {}});
     say(fmt::format("{:7.2f}s  client {} to pause for {} while it holds its next lock", since_start(), k,
                     describe_duration(shared_.client_pause)));
   }
 
-  void inject(Clock::time_point heal_at) {
+  // A node's fault (kill, pause, cut) on a node no fault holds.
+  void inject(const std::string& kind, Clock::time_point heal_at) {
     std::vector<int> healthy;
     for (const NodeProcess& node : nodes_) {
       const bool faulty = std::any_of(active_.begin(), active_.end(), [&](const Active& a) { return a.node == node.id; });
@@ -494,8 +532,6 @@ class Run {
     }
     if (healthy.empty()) return;
     const int node = healthy[std::uniform_int_distribution<std::size_t>(0, healthy.size() - 1)(random_)];
-    static const char* const kinds[] = {"kill", "pause", "cut"};  // a node's faults
-    const std::string kind = kinds[std::uniform_int_distribution<int>(0, 2)(random_)];
     NodeProcess& p = nodes_[static_cast<std::size_t>(node - 1)];
     if (kind == "kill") {
       p.kill9();
@@ -508,33 +544,113 @@ class Run {
         return;
       }
     }
-    report_.faults.push_back(NemesisFault{since_start(), 0, kind, node});
-    active_.push_back(Active{node, kind, heal_at, report_.faults.size() - 1});
+    report_.faults.push_back(NemesisFault{since_start(), 0, kind, node, {}});
+    active_.push_back(Active{node, kind, heal_at, report_.faults.size() - 1, {}});
     say(fmt::format("{:7.2f}s  {} node {}", since_start(), kind == "kill" ? "kill -9" : kind == "pause" ? "SIGSTOP" : "cut links of",
                     node));
   }
 
+  // A fault of the network's (partition, bridge, ring): each node is sent the set of peers it no
+  // longer hears from or talks to. All or nothing: if a node does not acknowledge its Fault
+  // frame, the ones already sent are taken back and the fault is skipped.
+  void split(const std::string& kind, Clock::time_point heal_at) {
+    std::vector<int> order(static_cast<std::size_t>(options_.nodes));
+    for (int i = 0; i < options_.nodes; ++i) order[static_cast<std::size_t>(i)] = i + 1;
+    std::shuffle(order.begin(), order.end(), random_);
+    const std::size_t n = order.size();
+    std::vector<std::vector<int>> sides;  // groups, printed in this order
+    std::vector<std::uint32_t> blocked(n, 0);
+    const auto cut = [&](int a, int b) {
+      blocked[static_cast<std::size_t>(a - 1)] |= 1u << (b - 1);
+      blocked[static_cast<std::size_t>(b - 1)] |= 1u << (a - 1);
+    };
+    const auto cut_between = [&](const std::vector<int>& x, const std::vector<int>& y) {
+      for (int a : x) {
+        for (int b : y) cut(a, b);
+      }
+    };
+    std::string description;
+    if (kind == "partition") {
+      const std::size_t minority = std::uniform_int_distribution<std::size_t>(1, max_faulty())(random_);
+      sides = {{order.begin(), order.begin() + static_cast<std::ptrdiff_t>(minority)},
+               {order.begin() + static_cast<std::ptrdiff_t>(minority), order.end()}};
+      cut_between(sides[0], sides[1]);
+    } else if (kind == "bridge") {
+      const std::size_t half = (n - 1) / 2;
+      sides = {{order.begin() + 1, order.begin() + 1 + static_cast<std::ptrdiff_t>(half)},
+               {order.front()},
+               {order.begin() + 1 + static_cast<std::ptrdiff_t>(half), order.end()}};
+      cut_between(sides[0], sides[2]);
+    } else {
+      // Linked to the neighbours up to distance d on either side: 2d + 1 nodes, a majority.
+      const std::size_t majority = n / 2 + 1;
+      const std::size_t d = majority / 2;  // the least d with 2d + 1 >= majority
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = i + 1; j < n; ++j) {
+          if (std::min(j - i, n - (j - i)) > d) cut(order[i], order[j]);
+        }
+      }
+      description = fmt::format("{}, each linked to its neighbours within {}", fmt::join(order, "-"), d);
+    }
+    if (description.empty()) {
+      std::vector<std::string> parts;
+      for (std::size_t k = 0; k < sides.size(); ++k) {
+        std::sort(sides[k].begin(), sides[k].end());
+        const bool bridge_node = kind == "bridge" && k == 1;
+        parts.push_back(bridge_node ? std::to_string(sides[k].front()) : fmt::format("{{{}}}", fmt::join(sides[k], ",")));
+      }
+      description = fmt::format("{}", fmt::join(parts, " | "));
+    }
+    std::vector<int> sent;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (blocked[i] == 0) continue;
+      const int node = static_cast<int>(i) + 1;
+      if (!send_fault(cluster_, node, blocked[i], std::chrono::milliseconds{1000})) {
+        say(fmt::format("{:7.2f}s  {} {}: node {} did not acknowledge its Fault frame; taken back", since_start(), kind,
+                        description, node));
+        for (int s : sent) send_fault(cluster_, s, 0, std::chrono::milliseconds{1000});
+        send_fault(cluster_, node, 0, std::chrono::milliseconds{1000});
+        return;
+      }
+      sent.push_back(node);
+    }
+    report_.faults.push_back(NemesisFault{since_start(), 0, kind, 0, description});
+    active_.push_back(Active{0, kind, heal_at, report_.faults.size() - 1, blocked});
+    say(fmt::format("{:7.2f}s  {} {}", since_start(), kind, description));
+  }
+
   void heal(const Active& a) {
-    NodeProcess& p = nodes_[static_cast<std::size_t>(a.node - 1)];
     bool healed = true;
+    if (a.node == 0) {
+      for (std::size_t i = 0; i < a.blocked.size(); ++i) {
+        if (a.blocked[i] != 0 && !heal_links(static_cast<int>(i) + 1)) healed = false;
+      }
+      if (healed) report_.faults[a.index].healed_s = since_start();
+      say(fmt::format("{:7.2f}s  heal the {}", since_start(), a.kind));
+      return;
+    }
+    NodeProcess& p = nodes_[static_cast<std::size_t>(a.node - 1)];
     if (a.kind == "kill") {
       ++p.restarts;
       p.spawn();
     } else if (a.kind == "pause") {
       p.signal(SIGCONT);
     } else {
-      healed = false;
-      for (int attempt = 0; attempt < 5 && !healed; ++attempt) {
-        healed = send_fault(cluster_, a.node, 0, std::chrono::milliseconds{1000});
-      }
-      if (!healed) {
-        report_.nodes_ok = false;
-        report_.node_problems.push_back(fmt::format("node {}: its links could not be healed (no answer to the Fault frame)", a.node));
-      }
+      healed = heal_links(a.node);
     }
     if (healed) report_.faults[a.index].healed_s = since_start();
     say(fmt::format("{:7.2f}s  {} node {}", since_start(),
                     a.kind == "kill" ? "restart" : a.kind == "pause" ? "SIGCONT" : "heal links of", a.node));
+  }
+
+  // Every link of the node restored (a few tries); a node that never answers is a problem.
+  bool heal_links(int node) {
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      if (send_fault(cluster_, node, 0, std::chrono::milliseconds{1000})) return true;
+    }
+    report_.nodes_ok = false;
+    report_.node_problems.push_back(fmt::format("node {}: its links could not be healed (no answer to the Fault frame)", node));
+    return false;
   }
 
   void heal_all() {

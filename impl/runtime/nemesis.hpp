@@ -2,11 +2,22 @@
 // cluster of `lockstep node`s (--allow-faults), runs client threads that loop
 //     open a session -> acquire a lock -> write to a fenced resource with the token -> release
 // recording a history through the client library's ClientEvent hook, while a seeded nemesis
-// injects a fault every 1-3 s (kill -9 and a later restart, SIGSTOP and a later SIGCONT, a
-// node's links cut by a Fault frame and later healed: never more than a minority of the nodes
-// faulty at once; or a client told to pause while it holds its next lock, before its fenced
-// write, for twice its session's ttl: a stalled process whose token goes stale). Then it heals everything, lets the cluster settle, reads the final
-// lock table and checks:
+// injects a fault every 1-3 s, of a kind drawn from NemesisOptions::faults:
+//   kill       kill -9 of a node, restarted later (from its write-ahead log)
+//   pause      SIGSTOP of a node, SIGCONT later
+//   cut        every link of a node cut by Fault frames, healed later
+//   (never more than a minority of the nodes faulty at once by these three)
+//   partition  the nodes split into a minority and a majority that cannot reach each other
+//   bridge     two halves that cannot reach each other and one node linked to both (Jepsen's
+//              bridge: with 3 or 5 nodes, each half with the bridge is a majority)
+//   ring       the nodes in a ring, each linked only to its neighbours up to the distance that
+//              makes its view a majority (Jepsen's majorities ring: every node sees a majority,
+//              no two the same one; 4 nodes or more)
+//   (these three are the network's faults: injected only when no other fault is active, and
+//   none is injected while one is; every link is cut at both of its ends)
+//   client     a client told to pause while it holds its next lock, before its fenced write, for
+//              twice its session's ttl: a stalled process whose token goes stale.
+// Then it heals everything, lets the cluster settle, reads the final lock table and checks:
 //   fencing      the fenced resource never accepted a write whose token was below one it had
 //                accepted for that lock, every accepted write's token was granted to its writer
 //                (an ok acquire in the history), and no write was rejected for a holder whose
@@ -41,6 +52,14 @@
 
 namespace lockstep::runtime {
 
+// Every kind of fault, in the order the reports list them: kill, pause, cut, partition, bridge,
+// ring, client.
+const std::vector<std::string>& nemesis_fault_kinds();
+
+// Whether a kind of fault can be injected into a cluster of this many nodes: the node faults need
+// a minority of at least one (3 nodes or more), as do partition and bridge; ring needs 4.
+bool nemesis_fault_applies(const std::string& kind, int nodes);
+
 struct NemesisOptions {
   WireProtocol protocol = WireProtocol::raft;
   int nodes = 3;
@@ -53,14 +72,17 @@ struct NemesisOptions {
   std::chrono::milliseconds ttl{1500};             // each session's time-to-live
   std::chrono::milliseconds expiry_period{250};    // the nodes' --expiry-period
   std::chrono::milliseconds gap_threshold{1000};   // an unavailability window is a longer gap
+  std::vector<std::string> faults = nemesis_fault_kinds();  // the kinds to draw from (empty: none)
   std::function<void(const std::string&)> progress;  // a line per fault and phase (may be empty)
 };
 
 struct NemesisFault {
   double at_s = 0;       // since the start of the run
   double healed_s = 0;   // 0: never healed (it should not happen)
-  std::string kind;      // kill | pause | cut (a node's), client (a client paused while holding)
-  int node = 0;          // the node, or the client for "client"
+  std::string kind;      // kill | pause | cut (a node's), partition | bridge | ring (the
+                         // network's), client (a client paused while holding)
+  int node = 0;          // the node, or the client for "client"; 0 for the network's
+  std::string sides;     // the network's: who could reach whom, e.g. "{1,4} | {2,3,5}"
 };
 
 struct NemesisWindow {

@@ -432,7 +432,15 @@ class World {
   }
   bool symmetric() const { return !permutations_.empty(); }
   void canonicalize(State& state) const {
-    keep_smallest_renaming(state, permutations_, [](const State& s, const NodePermutation& pi) { return renamed(s, pi); });
+    // The nodes come first in a state's encoding: most renamings lose on them alone.
+    keep_smallest_renaming(
+        state, permutations_, [](const State& s) -> const auto& { return s.nodes; },
+        [](const State& s, const NodePermutation& pi) {
+          auto nodes = s.nodes;
+          permute(nodes, pi);
+          return nodes;
+        },
+        [](const State& s, const NodePermutation& pi) { return renamed(s, pi); });
   }
   // `state` with its nodes and values renamed by `pi`, its multisets sorted again.
   static State renamed(const State& state, const NodePermutation& pi) {

@@ -340,6 +340,28 @@ TEST(BruteForce, agrees_with_the_search_on_small_possibly_corrupted_histories) {
   EXPECT_LT(violations, compared - 100);
 }
 
+// A search whose cache of configurations passes the memory bound gives up (unknown, saying it was
+// the memory), where it would otherwise have been killed for lack of memory; without the bound
+// the same history is linearizable.
+TEST(Bounds, a_search_past_its_memory_bound_gives_up_and_says_so) {
+  const Json document = generate_history(GenerateOptions{"register", 16, 1, 1000, 7});
+  History bounded_history = read_history(document);
+  CheckOptions bounded;
+  bounded.memory_bytes = 64 << 10;
+  const Verdict gave_up = check_history(bounded_history, "register", bounded);
+  EXPECT_EQ(gave_up.result, Result::unknown);
+  EXPECT_TRUE(gave_up.memory_bound);
+  EXPECT_NE(verdict_text(bounded_history, gave_up).find("gave up at the memory bound"), std::string::npos)
+      << verdict_text(bounded_history, gave_up);
+  EXPECT_EQ(verdict_json(bounded_history, gave_up)["gave_up"], "memory");
+  History history = read_history(document);
+  const Verdict verdict = check_history(history, "register", CheckOptions{});
+  EXPECT_EQ(verdict.result, Result::linearizable);
+  EXPECT_FALSE(verdict.memory_bound);
+  EXPECT_GT(verdict.configurations, 10000u);  // more than the bound above holds
+  EXPECT_TRUE(verdict_json(history, verdict)["gave_up"].is_null());
+}
+
 // --- smoke: the scale the benchmark measures ---------------------------------------------------
 
 TEST(Smoke, ten_thousand_lock_operations_are_checked_in_seconds) {

@@ -167,6 +167,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
                          : verdict.result == lin::Result::not_linearizable ? "NOT linearizable"
                                                                             : "unknown";
   if (!history_error.empty()) lin_word = "unreadable history: " + history_error;
+  else if (verdict.result == lin::Result::unknown && verdict.memory_bound) lin_word = "unknown (gave up at the memory bound)";
   else if (verdict.result == lin::Result::unknown) lin_word = fmt::format("unknown (gave up after {} s)", flags.check_timeout_s);
 
   Json windows = Json::array();

@@ -552,7 +552,8 @@ class Run {
 
   // A fault of the network's (partition, bridge, ring): each node is sent the set of peers it no
   // longer hears from or talks to. All or nothing: if a node does not acknowledge its Fault
-  // frame, the ones already sent are taken back and the fault is skipped.
+  // frame, the ones already sent are taken back (a node that never answers is a problem, as a
+  // failed heal is) and the fault is skipped.
   void split(const std::string& kind, Clock::time_point heal_at) {
     std::vector<int> order(static_cast<std::size_t>(options_.nodes));
     for (int i = 0; i < options_.nodes; ++i) order[static_cast<std::size_t>(i)] = i + 1;
@@ -608,8 +609,9 @@ class Run {
       if (!send_fault(cluster_, node, blocked[i], std::chrono::milliseconds{1000})) {
         say(fmt::format("{:7.2f}s  {} {}: node {} did not acknowledge its Fault frame; taken back", since_start(), kind,
                         description, node));
-        for (int s : sent) send_fault(cluster_, s, 0, std::chrono::milliseconds{1000});
-        send_fault(cluster_, node, 0, std::chrono::milliseconds{1000});
+        // Its frame may have been applied and only the answer lost: it is healed too.
+        for (int s : sent) heal_links(s);
+        heal_links(node);
         return;
       }
       sent.push_back(node);

@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "spec/linearizability/check_impl.hpp"
 #include "spec/linearizability/lock_spec.hpp"
 #include "spec/linearizability/register_spec.hpp"
@@ -37,6 +39,13 @@ std::string window_line(const RawCall& call, const std::string& process) {
 
 }  // namespace
 
+std::uint64_t default_search_memory_bytes() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return std::uint64_t{4} << 30;  // unknown: 4 GiB
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 3;
+}
+
 std::vector<std::string> model_names() { return {std::string(LockSpec::name), std::string(RegisterSpec::name)}; }
 
 Verdict check_history(History& history, const std::string& model, const CheckOptions& options) {
@@ -51,7 +60,8 @@ std::string verdict_text(const History& history, const Verdict& verdict) {
                                           verdict.configurations, verdict.seconds);
   if (verdict.result == Result::linearizable) return fmt::format("linearizable ({} model): {}\n", verdict.model, figures);
   if (verdict.result == Result::unknown) {
-    return fmt::format("UNKNOWN ({} model): gave up at the time bound before deciding: {}\n", verdict.model, figures);
+    return fmt::format("UNKNOWN ({} model): gave up at the {} bound before deciding: {}\n", verdict.model,
+                       verdict.memory_bound ? "memory" : "time", figures);
   }
   std::string text = fmt::format("NOT LINEARIZABLE ({} model): key {}\n", verdict.model, key_name(verdict.key.value_or("")));
   if (verdict.prefix_events) {
@@ -96,6 +106,7 @@ Json verdict_json(const History& history, const Verdict& verdict) {
               {"partitions", verdict.partitions},
               {"configurations", verdict.configurations},
               {"seconds", verdict.seconds},
+              {"gave_up", verdict.result != Result::unknown ? Json(nullptr) : Json(verdict.memory_bound ? "memory" : "time")},
               {"key", optional_json(verdict.key)},
               {"linearizable_prefix_events", optional_json(verdict.prefix_events)},
               {"state_after_prefix", optional_json(verdict.state_after_prefix)},

@@ -21,7 +21,14 @@ namespace lockstep::linearizability {
 
 struct CheckOptions {
   double timeout_seconds = 0;  // 0: no bound
+  // Bounds the memory of one key's search (its cache of configurations); past it the check gives
+  // up (unknown) rather than be killed for lack of memory. 0: a third of the machine's memory.
+  std::uint64_t memory_bytes = 0;
 };
+
+// A third of the machine's physical memory (room left for the history itself and for the
+// cache's arrays while they grow): the default bound of a search's memory.
+std::uint64_t default_search_memory_bytes();
 
 struct Verdict {
   Result result = Result::linearizable;
@@ -30,6 +37,7 @@ struct Verdict {
   std::size_t partitions = 0;
   std::uint64_t configurations = 0;
   double seconds = 0;
+  bool memory_bound = false;  // unknown because a key's search passed CheckOptions::memory_bytes
   // When not linearizable:
   std::optional<std::string> key;                  // the failing partition
   std::vector<std::size_t> window;                 // indices into History::calls, by invocation

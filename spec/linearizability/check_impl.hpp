@@ -21,7 +21,9 @@ class SpecChecker {
   using State = typename S::State;
 
   SpecChecker(History& history, const CheckOptions& options)
-      : history_(history), deadline_(Deadline::after_seconds(options.timeout_seconds)) {
+      : history_(history),
+        deadline_(Deadline::after_seconds(options.timeout_seconds)),
+        memory_bytes_(options.memory_bytes != 0 ? options.memory_bytes : default_search_memory_bytes()) {
     prepare_calls();
     partition_calls();
   }
@@ -45,6 +47,7 @@ class SpecChecker {
       break;
     }
     verdict.configurations = figures_.configurations;
+    verdict.memory_bound = verdict.result == Result::unknown && figures_.memory_bound_hit;
     verdict.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return verdict;
   }
@@ -114,7 +117,7 @@ class SpecChecker {
       timed.push_back(TimedCall<Op>{returned ? &call.op : &call.input_only, call.invoke_index,
                                     returned ? call.return_index : std::nullopt, returned && !relaxed});
     }
-    return search_linearization<S>(timed, deadline, figures_, final_state);
+    return search_linearization<S>(timed, deadline, figures_, final_state, memory_bytes_);
   }
 
   void explain(const Members& members, Verdict& verdict) {
@@ -196,6 +199,7 @@ class SpecChecker {
 
   History& history_;
   Deadline deadline_;
+  std::uint64_t memory_bytes_;
   SearchFigures figures_;
   std::vector<Call> calls_;
   std::map<std::string, Members> partitions_;

@@ -58,6 +58,7 @@ struct TimedCall {
 
 struct SearchFigures {
   std::uint64_t configurations = 0;  // distinct configurations visited (the cache's size)
+  bool memory_bound_hit = false;     // a search gave up because its cache passed the bound
 };
 
 template <SequentialSpec S>
@@ -75,14 +76,21 @@ class WglSearch {
   // The candidates (invocations before the first return in the list) are scanned in two
   // passes: required calls first, then optional ones, so that a history whose info and pending
   // calls need not take effect is linearized without trying them at every point.
-  Result run(const Deadline& deadline, SearchFigures& figures) {
+  // memory_bytes bounds the cache of configurations (0: no bound); past it the search gives up.
+  Result run(const Deadline& deadline, SearchFigures& figures, std::uint64_t memory_bytes = 0) {
     State state = S::init();
     std::size_t required_left = required_count_;
     std::uint32_t entry = next_[head];
     bool optional_pass = false;
     std::uint64_t iterations = 0;
     while (required_left > 0) {
-      if ((++iterations & 0xfff) == 0 && deadline.passed()) return finish(Result::unknown, figures);
+      if ((++iterations & 0xfff) == 0) {
+        if (deadline.passed()) return finish(Result::unknown, figures);
+        if (memory_bytes != 0 && cache_bytes() > memory_bytes) {
+          figures.memory_bound_hit = true;
+          return finish(Result::unknown, figures);
+        }
+      }
       assert(entry != none);  // a required call's return is still in the list
       const std::uint32_t call = call_of_[entry];
       if (is_call_[entry]) {
@@ -243,6 +251,13 @@ class WglSearch {
     return states_[a] == states_[b];
   }
 
+  // What the cache of configurations takes, about: the arrays as allocated (a bitset of a bit per
+  // call per slot: those of a long history dominate), and the hash set's nodes and buckets.
+  std::uint64_t cache_bytes() const {
+    return sizeof(std::uint64_t) * (slot_hashes_.capacity() + bits_.capacity()) + sizeof(State) * states_.capacity() +
+           cache_.size() * 4 * sizeof(void*) + cache_.bucket_count() * sizeof(void*);
+  }
+
   Result finish(Result result, SearchFigures& figures) const {
     figures.configurations += states_.size();
     return result;
@@ -268,9 +283,10 @@ class WglSearch {
 
 template <SequentialSpec S>
 Result search_linearization(const std::vector<TimedCall<typename S::Operation>>& calls, const Deadline& deadline,
-                            SearchFigures& figures, std::optional<typename S::State>* final_state = nullptr) {
+                            SearchFigures& figures, std::optional<typename S::State>* final_state = nullptr,
+                            std::uint64_t memory_bytes = 0) {
   WglSearch<S> search(calls);
-  const Result result = search.run(deadline, figures);
+  const Result result = search.run(deadline, figures, memory_bytes);
   if (final_state) *final_state = search.final_state();
   return result;
 }

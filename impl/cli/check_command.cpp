@@ -271,8 +271,8 @@ Json checkpoint_identity(const ProtocolEntry& entry, const ProtocolArgs& args, c
               {"coverage", explore.coverage}};
 }
 
-// The memory this process may use: the machine's, or its control group's limit when lower
-// (a container's). 0 when neither can be read.
+}  // namespace
+
 std::size_t usable_memory() {
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page = ::sysconf(_SC_PAGESIZE);
@@ -284,6 +284,8 @@ std::size_t usable_memory() {
   }
   return bytes;
 }
+
+namespace {
 
 // With no --memory, the frontier keeps a thirty-second of the usable memory in memory (16 MiB to
 // 1 GiB) before it spills to disk: a wide level read back from disk costs about a tenth of the

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -53,6 +55,15 @@ std::vector<Command> add_trace_commands(CLI::App& root);
 // (impl/cli/linearizable_command.cpp). exit_ok linearizable, exit_violation not, exit_incomplete
 // gave up at --timeout-s.
 Command add_linearizable_command(CLI::App& root);
+
+// The memory this process may use: the machine's, or its control group's limit when lower
+// (a container's). 0 when neither can be read.
+std::size_t usable_memory();
+
+// The bound of a linearizability check's search (lin::CheckOptions::memory_bytes): a third of
+// the usable memory, room left for the history itself and for the cache's arrays while they
+// grow; 4 GiB when the memory cannot be read.
+std::uint64_t linearizability_memory_bound();
 
 // prove: Z3 on the proof obligations (impl/cli/prove_command.cpp, spec/proofs/).
 Command add_prove_command(CLI::App& root);

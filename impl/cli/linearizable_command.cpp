@@ -49,7 +49,7 @@ int run_linearizable(const LinearizableOptions& options) {
   }
   lin::Verdict verdict;
   try {
-    verdict = lin::check_history(history, model, lin::CheckOptions{options.timeout_seconds});
+    verdict = lin::check_history(history, model, lin::CheckOptions{options.timeout_seconds, linearizability_memory_bound()});
   } catch (const lin::HistoryError& e) {
     throw UsageError(fmt::format("{}: {}", options.file, e.what()));
   }
@@ -64,6 +64,11 @@ int run_linearizable(const LinearizableOptions& options) {
 }
 
 }  // namespace
+
+std::uint64_t linearizability_memory_bound() {
+  const std::size_t usable = usable_memory();
+  return usable == 0 ? std::uint64_t{4} << 30 : usable / 3;
+}
 
 Command add_linearizable_command(CLI::App& root) {
   auto options = std::make_shared<LinearizableOptions>();

@@ -144,7 +144,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
   std::string history_error;
   try {
     history = lin::read_history(Json{{"model", "lock"}, {"history", report.history}});
-    verdict = lin::check_history(history, "lock", lin::CheckOptions{flags.check_timeout_s});
+    verdict = lin::check_history(history, "lock", lin::CheckOptions{flags.check_timeout_s, linearizability_memory_bound()});
   } catch (const std::exception& e) {
     history_error = e.what();
     verdict.result = lin::Result::unknown;

@@ -358,7 +358,7 @@ class Run {
       });
     }
     try {
-      nemesis(end);
+      nemesis(end, in_play);
     } catch (...) {
       for (auto& t : clients) t.join();
       throw;
@@ -464,13 +464,10 @@ class Run {
     }
   }
 
-  void nemesis(Clock::time_point end) {
+  // Injects faults of these kinds (those of options_.faults that apply) until `end`.
+  void nemesis(Clock::time_point end, const std::vector<std::string>& kinds) {
     std::uniform_int_distribution<int> gap_ms(1000, 3000);
     std::uniform_int_distribution<int> hold_ms(500, 3000);
-    std::vector<std::string> kinds;
-    for (const std::string& kind : options_.faults) {
-      if (nemesis_fault_applies(kind, options_.nodes)) kinds.push_back(kind);
-    }
     if (kinds.empty()) return;
     auto next_fault = Clock::now() + std::chrono::milliseconds(gap_ms(random_));
     while (Clock::now() < end) {

@@ -5,8 +5,6 @@
 
 #include <stdexcept>
 
-#include <unistd.h>
-
 #include "spec/linearizability/check_impl.hpp"
 #include "spec/linearizability/lock_spec.hpp"
 #include "spec/linearizability/register_spec.hpp"
@@ -38,13 +36,6 @@ std::string window_line(const RawCall& call, const std::string& process) {
 }
 
 }  // namespace
-
-std::uint64_t default_search_memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES);
-  const long page = ::sysconf(_SC_PAGESIZE);
-  if (pages <= 0 || page <= 0) return std::uint64_t{4} << 30;  // unknown: 4 GiB
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 3;
-}
 
 std::vector<std::string> model_names() { return {std::string(LockSpec::name), std::string(RegisterSpec::name)}; }
 

@@ -22,13 +22,10 @@ namespace lockstep::linearizability {
 struct CheckOptions {
   double timeout_seconds = 0;  // 0: no bound
   // Bounds the memory of one key's search (its cache of configurations); past it the check gives
-  // up (unknown) rather than be killed for lack of memory. 0: a third of the machine's memory.
+  // up (unknown) rather than be killed for lack of memory. 0: no bound (the commands pass
+  // linearizability_memory_bound(), impl/cli/commands.hpp).
   std::uint64_t memory_bytes = 0;
 };
-
-// A third of the machine's physical memory (room left for the history itself and for the
-// cache's arrays while they grow): the default bound of a search's memory.
-std::uint64_t default_search_memory_bytes();
 
 struct Verdict {
   Result result = Result::linearizable;

@@ -23,7 +23,7 @@ class SpecChecker {
   SpecChecker(History& history, const CheckOptions& options)
       : history_(history),
         deadline_(Deadline::after_seconds(options.timeout_seconds)),
-        memory_bytes_(options.memory_bytes != 0 ? options.memory_bytes : default_search_memory_bytes()) {
+        memory_bytes_(options.memory_bytes) {
     prepare_calls();
     partition_calls();
   }

@@ -48,7 +48,7 @@ TEST(LinearizableCli, json_verdict_has_the_documented_keys) {
   const auto r = lockstep("linearizable " + write_history("stale_json", stale_read) + " --json");
   ASSERT_EQ(r.exit_code, 1) << r.err;
   const Json verdict = Json::parse(r.out);
-  for (const char* key : {"result", "model", "operations", "partitions", "configurations", "seconds", "key",
+  for (const char* key : {"result", "model", "operations", "partitions", "left_out", "configurations", "seconds", "gave_up", "key",
                           "linearizable_prefix_events", "state_after_prefix", "window_minimal", "window"}) {
     EXPECT_TRUE(verdict.contains(key)) << key;
   }

@@ -46,8 +46,10 @@ Verdict check_history(History& history, const std::string& model, const CheckOpt
 }
 
 std::string verdict_text(const History& history, const Verdict& verdict) {
-  const std::string figures = fmt::format("{} calls in {} partition{}, {} configurations, {:.3f} s", verdict.operations,
-                                          verdict.partitions, verdict.partitions == 1 ? "" : "s",
+  const std::string left_out =
+      verdict.left_out == 0 ? "" : fmt::format(" ({} left out of a key's search: they cannot change its verdict)", verdict.left_out);
+  const std::string figures = fmt::format("{} calls in {} partition{}{}, {} configurations, {:.3f} s", verdict.operations,
+                                          verdict.partitions, verdict.partitions == 1 ? "" : "s", left_out,
                                           verdict.configurations, verdict.seconds);
   if (verdict.result == Result::linearizable) return fmt::format("linearizable ({} model): {}\n", verdict.model, figures);
   if (verdict.result == Result::unknown) {
@@ -95,6 +97,7 @@ Json verdict_json(const History& history, const Verdict& verdict) {
               {"model", verdict.model},
               {"operations", verdict.operations},
               {"partitions", verdict.partitions},
+              {"left_out", verdict.left_out},
               {"configurations", verdict.configurations},
               {"seconds", verdict.seconds},
               {"gave_up", verdict.result != Result::unknown ? Json(nullptr) : Json(verdict.memory_bound ? "memory" : "time")},

@@ -32,6 +32,7 @@ struct Verdict {
   std::string model;
   std::size_t operations = 0;  // calls checked (failed ones are dropped)
   std::size_t partitions = 0;
+  std::size_t left_out = 0;    // (call, key) pairs left out of a key's search: they cannot change its verdict
   std::uint64_t configurations = 0;
   double seconds = 0;
   bool memory_bound = false;  // unknown because a key's search passed CheckOptions::memory_bytes

@@ -34,6 +34,7 @@ class SpecChecker {
     verdict.model = std::string(S::name);
     verdict.operations = calls_.size();
     verdict.partitions = partitions_.size();
+    verdict.left_out = left_out_;
     for (const auto& [key, members] : partitions_) {
       const Result result = search(members, std::nullopt, nullptr, deadline_);
       if (result == Result::unknown) {
@@ -100,7 +101,23 @@ class SpecChecker {
     for (auto& [key, members] : partitions_) {
       members.insert(members.end(), everywhere.begin(), everywhere.end());
       std::sort(members.begin(), members.end());
+      if constexpr (RedundancySpec<S>) leave_out_redundant(members);
     }
+  }
+
+  // Leaves out the calls the specification says cannot change the key's verdict (spec.hpp).
+  void leave_out_redundant(Members& members) {
+    std::vector<KeyCall<Op>> view;
+    view.reserve(members.size());
+    for (const std::size_t m : members) view.push_back(KeyCall<Op>{&calls_[m].op, calls_[m].invoke_index, calls_[m].return_index});
+    const std::vector<bool> redundant = S::redundant(view);
+    Members kept;
+    kept.reserve(members.size());
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (!redundant[i]) kept.push_back(members[i]);
+    }
+    left_out_ += members.size() - kept.size();
+    members = std::move(kept);
   }
 
   // Searches the members' sub-history, or its prefix of the events before `cut`. With `strong`
@@ -203,6 +220,7 @@ class SpecChecker {
   SearchFigures figures_;
   std::vector<Call> calls_;
   std::map<std::string, Members> partitions_;
+  std::size_t left_out_ = 0;  // calls left out of a key's search (counted once per key)
 };
 
 template <SequentialSpec S>

@@ -57,6 +57,12 @@ struct LockSpec {
     return h * 0x100000001b3ULL ^ state.unknown_grants;
   }
   static std::optional<std::string> partition(const Operation& op) { return op.key; }
+  // Left out of a lock's search (RedundancySpec; specs.cpp says why each is safe):
+  //  - an acquire or try_acquire with an unknown outcome that is its process's last call on the
+  //    lock, when the process's other calls on it all returned ok and no "busy" answer returns
+  //    after its invocation (a nemesis client that gave up on a lock and whose session expired);
+  //  - an expiry of a process that calls no acquire or try_acquire on the lock (that remains).
+  static std::vector<bool> redundant(std::span<const KeyCall<Operation>> calls);
 
   static Operation parse_input(const RawCall& raw, History& history);
   static void parse_output(Operation& op, const RawCall& raw);
@@ -64,6 +70,6 @@ struct LockSpec {
   static std::string describe(const Operation& op, const History& history);
 };
 
-static_assert(SequentialSpec<LockSpec>);
+static_assert(RedundancySpec<LockSpec>);
 
 }  // namespace lockstep::linearizability

@@ -14,13 +14,20 @@
 //                               HistoryError("...") for an unknown f or a malformed value;
 //   parse_output(op, raw)       records the output of an ok completion into op; throws likewise.
 //   describe(state, history), describe(op, history)   for humans (process names from history).
+//
+// Optional (RedundancySpec): redundant(calls), given one key's calls (by invocation), marks
+// those that may be left out of its search without changing whether the key's history, or any
+// prefix of it, is linearizable: calls whose effect, when they take one, only ever narrows what
+// the others may answer (each marked call must be optional, or a no-op on every state).
 #pragma once
 
 #include <concepts>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "spec/linearizability/history.hpp"
 
@@ -40,6 +47,19 @@ concept SequentialSpec = requires(const typename S::State& state, const typename
   { S::parse_output(parsed, raw) } -> std::same_as<void>;
   { S::describe(state, std::as_const(history)) } -> std::same_as<std::string>;
   { S::describe(op, std::as_const(history)) } -> std::same_as<std::string>;
+};
+
+// One call of a key's history, for RedundancySpec::redundant.
+template <class Op>
+struct KeyCall {
+  const Op* op;                            // with its output when it returned ok
+  EventIndex invoke_index;
+  std::optional<EventIndex> return_index;  // ok calls only (info and pending calls have none)
+};
+
+template <class S>
+concept RedundancySpec = SequentialSpec<S> && requires(std::span<const KeyCall<typename S::Operation>> calls) {
+  { S::redundant(calls) } -> std::same_as<std::vector<bool>>;
 };
 
 // Reads an integer (int64) value, or throws HistoryError naming `what`.

@@ -2,6 +2,9 @@
 // describing both for humans.
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "spec/linearizability/lock_spec.hpp"
 #include "spec/linearizability/register_spec.hpp"
 
@@ -142,6 +145,56 @@ std::optional<LockSpec::State> LockSpec::step(const State& state, const Operatio
     }
   }
   return std::nullopt;
+}
+
+// Why leaving these calls out keeps the verdict, for the key's history and each of its prefixes
+// (a prefix only removes calls and turns outputs unknown, which keeps both conditions):
+//  - An acquire c by process s with an unknown outcome. Without c, every linearization that
+//    leaves c out remains. Take one, L, that linearizes c at a point t: the lock was free and s
+//    holds it from t with a symbolic token until an expiry of s (or to the end). Drop c from L.
+//    Until that expiry, the other calls L linearizes cannot be acquires, grants, "released"
+//    answers or pins (they need the lock free or held by their caller), nor busy answers (none
+//    returns after c's invocation), nor calls of s (its other calls returned before c was
+//    invoked, so L placed them before t): they are "not_holder" releases and expiries, which
+//    answer the same with the lock free, and s's expiry becomes a no-op. From then on the two
+//    states differ only in one fewer symbolic grant without c, which lowers the floor that later
+//    tokens must exceed: every later call L linearizes still may, to the same state once a token
+//    is granted or pinned.
+//  - An expiry of a process that never acquires the lock: it never holds it, so its expiry
+//    changes nothing (ok) or cannot take effect (unknown): the same as not being there.
+std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls) {
+  std::vector<bool> out(calls.size(), false);
+  std::optional<EventIndex> last_busy_return;
+  struct Calls {
+    std::size_t last = 0;      // the process's last call on the lock (by invocation)
+    std::size_t unknown = 0;   // how many of its calls have no return
+  };
+  ProcessId processes = 0;  // process ids are dense (History interns them)
+  for (const KeyCall<Operation>& call : calls) processes = std::max(processes, call.op->process + 1);
+  std::vector<Calls> by_process(processes);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const Operation& op = *calls[i].op;
+    if (op.kind == Kind::expire) continue;
+    if (op.answer == Answer::busy) last_busy_return = std::max(last_busy_return.value_or(0), *calls[i].return_index);
+    Calls& mine = by_process[op.process];
+    mine.last = i;
+    if (!calls[i].return_index) ++mine.unknown;
+  }
+  std::vector<bool> acquirers(processes, false);  // processes with an acquire that stays in the search
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const Operation& op = *calls[i].op;
+    if (op.kind != Kind::acquire && op.kind != Kind::try_acquire) continue;
+    const Calls& mine = by_process[op.process];
+    const bool left_out = op.answer == Answer::unknown && !calls[i].return_index && mine.last == i && mine.unknown == 1 &&
+                          (!last_busy_return || *last_busy_return < calls[i].invoke_index);
+    if (left_out) out[i] = true;
+    else acquirers[op.process] = true;
+  }
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const Operation& op = *calls[i].op;
+    if (op.kind == Kind::expire && !acquirers[op.process]) out[i] = true;
+  }
+  return out;
 }
 
 LockSpec::Operation LockSpec::parse_input(const RawCall& raw, History& history) {

@@ -2,6 +2,8 @@
 // temporary directory, the --json verdict's shape, and one clear line on a malformed file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <string>
 
@@ -105,6 +107,21 @@ TEST(LinearizableCli, the_time_bound_exits_3) {
   const auto r = lockstep("linearizable " + path + " --timeout-s 0.000001");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos) << r.out;
+}
+
+TEST(LinearizableCli, the_memory_bound_exits_3_and_a_bad_size_exits_2) {
+  lockstep::linearizability::GenerateOptions options{"lock", 16, 1, 3000, 11};
+  options.info_probability = 0.1;
+  const std::string path = write_history("large_memory", lockstep::linearizability::generate_history(options).dump());
+  const auto r = lockstep("linearizable " + path + " --memory 1M --json");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(Json::parse(r.out)["gave_up"], "memory") << r.out;
+  for (const char* size : {"12Q", "0", "-5M", "1K"}) {
+    const auto bad = lockstep("linearizable " + path + " --memory " + size);
+    EXPECT_EQ(bad.exit_code, 2) << size << ": " << bad.out << bad.err;
+    EXPECT_NE(bad.err.find("--memory"), std::string::npos) << bad.err;
+    EXPECT_EQ(std::count(bad.err.begin(), bad.err.end(), '\n'), 1) << bad.err;
+  }
 }
 
 }  // namespace

@@ -178,7 +178,8 @@ void stop_on_signals() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-// "512M", "4G", "1.5G", "2T", "100000" (bytes), from 1M to 1P. Throws UsageError otherwise.
+}  // namespace
+
 std::size_t parse_size(const std::string& flag, const std::string& text) {
   std::size_t used = 0;
   double value = 0;
@@ -199,6 +200,8 @@ std::size_t parse_size(const std::string& flag, const std::string& text) {
   if (!(value * scale <= 1024.0 * 1024 * 1024 * 1024 * 1024)) throw UsageError(flag + ": must be at most 1024T, got '" + text + "'");
   return static_cast<std::size_t>(value * scale);
 }
+
+namespace {
 
 // "30s", "10m", "2h", "1.5h"; a bare number is minutes (as TLC's -checkpoint). Throws UsageError.
 double parse_duration(const std::string& flag, const std::string& text) {

@@ -60,6 +60,10 @@ Command add_linearizable_command(CLI::App& root);
 // (a container's). 0 when neither can be read.
 std::size_t usable_memory();
 
+// A size flag's value: "512M", "4G", "1.5G", "2T", "100000" (bytes), from 1M to 1024T. Throws
+// UsageError naming the flag otherwise.
+std::size_t parse_size(const std::string& flag, const std::string& text);
+
 // The bound of a linearizability check's search (lin::CheckOptions::memory_bytes): a third of
 // the usable memory, room left for the history itself and for the cache's arrays while they
 // grow; 4 GiB when the memory cannot be read.

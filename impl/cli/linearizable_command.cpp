@@ -1,10 +1,10 @@
-// `lockstep linearizable HISTORY.json [--model lock|register] [--json] [--timeout-s N]`: checks
+// `lockstep linearizable HISTORY.json [--model lock|register] [--json] [--timeout-s N] [--memory SIZE]`: checks
 // a concurrent history (Jepsen/Knossos events) for linearizability against a sequential
 // specification (spec/linearizability/). The model defaults to the file's "model" field.
 //
 // Exit codes (impl/cli/commands.hpp): 0 linearizable; 1 not linearizable (the failing key and
 // the smallest non-linearizable window are printed); 2 bad usage or a bad history (one line on
-// stderr naming the event); 3 gave up at the time bound.
+// stderr naming the event); 3 gave up at the time or memory bound.
 #include <fmt/core.h>
 
 #include <fstream>
@@ -25,6 +25,7 @@ struct LinearizableOptions {
   std::string model;
   bool json = false;
   double timeout_seconds = 0;
+  std::string memory;  // the search's bound (default: linearizability_memory_bound())
 };
 
 std::string read_text(const std::string& path) {
@@ -36,6 +37,7 @@ std::string read_text(const std::string& path) {
 }
 
 int run_linearizable(const LinearizableOptions& options) {
+  const std::uint64_t memory = options.memory.empty() ? linearizability_memory_bound() : parse_size("--memory", options.memory);
   lin::History history;
   try {
     history = lin::parse_history(read_text(options.file));
@@ -49,7 +51,7 @@ int run_linearizable(const LinearizableOptions& options) {
   }
   lin::Verdict verdict;
   try {
-    verdict = lin::check_history(history, model, lin::CheckOptions{options.timeout_seconds, linearizability_memory_bound()});
+    verdict = lin::check_history(history, model, lin::CheckOptions{options.timeout_seconds, memory});
   } catch (const lin::HistoryError& e) {
     throw UsageError(fmt::format("{}: {}", options.file, e.what()));
   }
@@ -79,6 +81,9 @@ Command add_linearizable_command(CLI::App& root) {
   app->add_flag("--json", options->json, "Print the verdict as one JSON object");
   app->add_option("--timeout-s", options->timeout_seconds, "Give up (exit 3) after this many seconds (default: no bound)")
       ->check(CLI::NonNegativeNumber);
+  app->add_option("--memory", options->memory,
+                  "Give up (exit 3) when one key's search holds more than this (e.g. 512M, 4G) [default: a third of the "
+                  "memory the process may use]");
   return Command{app, [options] { return run_linearizable(*options); }};
 }
 

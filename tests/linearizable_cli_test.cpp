@@ -100,19 +100,22 @@ TEST(LinearizableCli, usage_errors_exit_2) {
   EXPECT_EQ(lockstep("linearizable /nonexistent/history.json --model lock").exit_code, 2);
 }
 
-TEST(LinearizableCli, the_time_bound_exits_3) {
+// A history whose search is long and large: 3,000 calls on one lock, a tenth of them info.
+std::string hard_history(const std::string& name) {
   lockstep::linearizability::GenerateOptions options{"lock", 16, 1, 3000, 11};
   options.info_probability = 0.1;
-  const std::string path = write_history("large", lockstep::linearizability::generate_history(options).dump());
+  return write_history(name, lockstep::linearizability::generate_history(options).dump());
+}
+
+TEST(LinearizableCli, the_time_bound_exits_3) {
+  const std::string path = hard_history("large");
   const auto r = lockstep("linearizable " + path + " --timeout-s 0.000001");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos) << r.out;
 }
 
 TEST(LinearizableCli, the_memory_bound_exits_3_and_a_bad_size_exits_2) {
-  lockstep::linearizability::GenerateOptions options{"lock", 16, 1, 3000, 11};
-  options.info_probability = 0.1;
-  const std::string path = write_history("large_memory", lockstep::linearizability::generate_history(options).dump());
+  const std::string path = hard_history("large_memory");
   const auto r = lockstep("linearizable " + path + " --memory 1M --json");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_EQ(Json::parse(r.out)["gave_up"], "memory") << r.out;

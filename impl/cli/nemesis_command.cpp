@@ -7,7 +7,7 @@
 //                    [--ttl 1500ms] [--check-timeout 120s] [--faults kill,pause,...|none]
 //
 // Faults (--faults, default all): kill -9, SIGSTOP, link cuts of nodes (a minority at a time);
-// partitions, bridges and majority rings of the network (one at a time, alone); and clients
+// partitions, bridges, majority rings and one-way losses of the network (one at a time, alone); and clients
 // paused while holding a lock (their session expires; their late write must be rejected by the
 // fencing).
 // Prints the operations (ok / failed / indeterminate), the faults injected, the unavailability
@@ -287,7 +287,8 @@ Command add_nemesis_command(CLI::App& root) {
   app->add_option("--faults", flags->faults,
                   "The kinds of fault to draw from, comma-separated: kill (kill -9, then a restart), pause (SIGSTOP, "
                   "then SIGCONT), cut (a node's links), partition (a minority from a majority), bridge (two halves and "
-                  "one node linked to both), ring (each node linked to a majority of neighbours), client (a client "
+                  "one node linked to both), ring (each node linked to a majority of neighbours), oneway (a node's frames "
+                  "to some others lost, or theirs to it), client (a client "
                   "stalled while holding a lock), or none")
       ->delimiter(',')
       ->check(CLI::IsMember(kinds))

@@ -31,7 +31,7 @@
 namespace lockstep::runtime {
 
 const std::vector<std::string>& nemesis_fault_kinds() {
-  static const std::vector<std::string> kinds = {"kill", "pause", "cut", "partition", "bridge", "ring", "client"};
+  static const std::vector<std::string> kinds = {"kill", "pause", "cut", "partition", "bridge", "ring", "oneway", "client"};
   return kinds;
 }
 
@@ -124,7 +124,7 @@ std::string describe_status(int status) {
 // ---------------------------------------------------------------------------------------------
 // A Fault frame to one node, over a short blocking-with-deadline TCP connection.
 
-bool send_fault(const Cluster& cluster, int node, std::uint32_t mask, std::chrono::milliseconds timeout) {
+bool send_fault(const Cluster& cluster, int node, Fault fault, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto left_ms = [&] {
     return static_cast<int>(std::max<std::int64_t>(
@@ -154,7 +154,7 @@ bool send_fault(const Cluster& cluster, int node, std::uint32_t mask, std::chron
   }
   Bytes frames;
   append_frame(frames, FrameKind::hello, Hello{cluster.id(), WireProtocol::raft, 0});
-  append_frame(frames, FrameKind::fault, Fault{mask});
+  append_frame(frames, FrameKind::fault, fault);
   std::size_t sent = 0;
   while (sent < frames.size()) {
     const ssize_t n = ::send(fd, frames.data() + sent, frames.size() - sent, MSG_NOSIGNAL);
@@ -379,7 +379,7 @@ class Run {
     std::string kind;
     Clock::time_point heal_at;
     std::size_t index = 0;               // into report_.faults
-    std::vector<std::uint32_t> blocked;  // the network's: each node's cut links (by node id - 1)
+    std::vector<Fault> blocked;  // the network's: what each node drops (by node id - 1)
   };
 
   void say(const std::string& line) const {
@@ -505,7 +505,7 @@ class Run {
   std::size_t max_faulty() const { return static_cast<std::size_t>((options_.nodes - 1) / 2); }
 
   static bool is_network_fault(const std::string& kind) {
-    return kind == "partition" || kind == "bridge" || kind == "ring";
+    return kind == "partition" || kind == "bridge" || kind == "ring" || kind == "oneway";
   }
 
   bool network_fault_active() const {
@@ -536,7 +536,7 @@ class Run {
       p.signal(SIGSTOP);
     } else {
       const std::uint32_t everyone = (1u << options_.nodes) - 1u;
-      if (!send_fault(cluster_, node, everyone, std::chrono::milliseconds{1000})) {
+      if (!send_fault(cluster_, node, Fault{everyone, everyone}, std::chrono::milliseconds{1000})) {
         say(fmt::format("{:7.2f}s  cut node {}: it did not acknowledge the Fault frame; skipped", since_start(), node));
         return;
       }
@@ -557,10 +557,14 @@ class Run {
     std::shuffle(order.begin(), order.end(), random_);
     const std::size_t n = order.size();
     std::vector<std::vector<int>> sides;  // groups, printed in this order
-    std::vector<std::uint32_t> blocked(n, 0);
+    std::vector<Fault> blocked(n, Fault{0, 0});
+    const auto one_way = [&](int from, int to) {  // from's frames to `to` are lost, at both ends
+      blocked[static_cast<std::size_t>(from - 1)].no_send |= 1u << (to - 1);
+      blocked[static_cast<std::size_t>(to - 1)].no_receive |= 1u << (from - 1);
+    };
     const auto cut = [&](int a, int b) {
-      blocked[static_cast<std::size_t>(a - 1)] |= 1u << (b - 1);
-      blocked[static_cast<std::size_t>(b - 1)] |= 1u << (a - 1);
+      one_way(a, b);
+      one_way(b, a);
     };
     const auto cut_between = [&](const std::vector<int>& x, const std::vector<int>& y) {
       for (int a : x) {
@@ -579,6 +583,19 @@ class Run {
                {order.front()},
                {order.begin() + 1 + static_cast<std::ptrdiff_t>(half), order.end()}};
       cut_between(sides[0], sides[2]);
+    } else if (kind == "oneway") {
+      // One node's frames to some others are lost (it speaks, they do not hear), or theirs to it.
+      const std::size_t others = std::uniform_int_distribution<std::size_t>(1, n - 1)(random_);
+      std::vector<int> node{order.front()};
+      std::vector<int> targets(order.begin() + 1, order.begin() + 1 + static_cast<std::ptrdiff_t>(others));
+      std::sort(targets.begin(), targets.end());
+      const bool deaf = std::uniform_int_distribution<int>(0, 1)(random_) == 1;
+      for (int t : targets) {
+        if (deaf) one_way(t, node.front());
+        else one_way(node.front(), t);
+      }
+      const std::string group = fmt::format("{{{}}}", fmt::join(targets, ","));
+      description = deaf ? fmt::format("{} -> {}", group, node.front()) : fmt::format("{} -> {}", node.front(), group);
     } else {
       // Linked to the neighbours up to distance d on either side: 2d + 1 nodes, a majority.
       const std::size_t majority = n / 2 + 1;
@@ -601,7 +618,7 @@ class Run {
     }
     std::vector<int> sent;
     for (std::size_t i = 0; i < n; ++i) {
-      if (blocked[i] == 0) continue;
+      if (blocked[i].no_send == 0 && blocked[i].no_receive == 0) continue;
       const int node = static_cast<int>(i) + 1;
       if (!send_fault(cluster_, node, blocked[i], std::chrono::milliseconds{1000})) {
         say(fmt::format("{:7.2f}s  {} {}: node {} did not acknowledge its Fault frame; taken back", since_start(), kind,
@@ -622,7 +639,8 @@ class Run {
     bool healed = true;
     if (a.node == 0) {
       for (std::size_t i = 0; i < a.blocked.size(); ++i) {
-        if (a.blocked[i] != 0 && !heal_links(static_cast<int>(i) + 1)) healed = false;
+        const bool told = a.blocked[i].no_send != 0 || a.blocked[i].no_receive != 0;
+        if (told && !heal_links(static_cast<int>(i) + 1)) healed = false;
       }
       if (healed) report_.faults[a.index].healed_s = since_start();
       say(fmt::format("{:7.2f}s  heal the {}", since_start(), a.kind));
@@ -645,7 +663,7 @@ class Run {
   // Every link of the node restored (a few tries); a node that never answers is a problem.
   bool heal_links(int node) {
     for (int attempt = 0; attempt < 5; ++attempt) {
-      if (send_fault(cluster_, node, 0, std::chrono::milliseconds{1000})) return true;
+      if (send_fault(cluster_, node, Fault{0, 0}, std::chrono::milliseconds{1000})) return true;
     }
     report_.nodes_ok = false;
     report_.node_problems.push_back(fmt::format("node {}: its links could not be healed (no answer to the Fault frame)", node));

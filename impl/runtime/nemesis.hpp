@@ -13,7 +13,9 @@
 //   ring       the nodes in a ring, each linked only to its neighbours up to the distance that
 //              makes its view a majority (Jepsen's majorities ring: every node sees a majority,
 //              no two the same one; 4 nodes or more)
-//   (these three are the network's faults: injected only when no other fault is active, and
+//   oneway     one node's frames to some of the others are lost while theirs still arrive
+//              (it speaks and is not heard), or the reverse (it hears nothing from them)
+//   (these four are the network's faults: injected only when no other fault is active, and
 //   none is injected while one is; every link is cut at both of its ends)
 //   client     a client told to pause while it holds its next lock, before its fenced write, for
 //              twice its session's ttl: a stalled process whose token goes stale.
@@ -53,11 +55,11 @@
 namespace lockstep::runtime {
 
 // Every kind of fault, in the order the reports list them: kill, pause, cut, partition, bridge,
-// ring, client.
+// ring, oneway, client.
 const std::vector<std::string>& nemesis_fault_kinds();
 
 // Whether a kind of fault can be injected into a cluster of this many nodes: the node faults need
-// a minority of at least one (3 nodes or more), as do partition and bridge; ring needs 4.
+// a minority of at least one (3 nodes or more), as do partition, bridge and oneway; ring needs 4.
 bool nemesis_fault_applies(const std::string& kind, int nodes);
 
 struct NemesisOptions {

@@ -302,7 +302,7 @@ class NodeServer {
       return;
     }
     Peer& peer = peers_[to.index()];
-    if (blocked(to.value) || !peer.out || !peer.out->open()) {
+    if (send_blocked(to.value) || !peer.out || !peer.out->open()) {
       ++peer.dropped;
       return;
     }
@@ -311,7 +311,8 @@ class NodeServer {
     peer.out->send(frame);
   }
 
-  bool blocked(std::uint8_t id) const { return (blocked_ >> (id - 1u)) & 1u; }
+  bool send_blocked(std::uint8_t id) const { return (fault_.no_send >> (id - 1u)) & 1u; }
+  bool receive_blocked(std::uint8_t id) const { return (fault_.no_receive >> (id - 1u)) & 1u; }
 
   void dial(std::uint8_t id) {
     Peer& peer = peers_[id - 1u];
@@ -372,7 +373,7 @@ class NodeServer {
       if (e || stopping_) return;
       for (std::uint8_t id = 1; id <= options_.cluster.size(); ++id) {
         Peer& peer = peers_[id - 1u];
-        if (id == options_.id || !peer.out || !peer.out->open() || blocked(id)) continue;
+        if (id == options_.id || !peer.out || !peer.out->open() || send_blocked(id)) continue;
         if (peer.out->bytes_written() == peer.written_at_tick) {
           const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch());
           peer.out->send_frame(FrameKind::ping, Ping{static_cast<std::uint64_t>(now_us.count())});
@@ -437,7 +438,7 @@ class NodeServer {
   }
 
   void on_peer_frame(std::uint8_t from, const FrameBody& body) {
-    if (blocked(from)) return;
+    if (receive_blocked(from)) return;
     heard(from);
     switch (body.kind) {
       case FrameKind::peer: {
@@ -474,9 +475,11 @@ class NodeServer {
       case FrameKind::fault: {
         const Fault fault = decode_payload<Fault>(body);
         if (!options_.allow_faults) throw WireError("fault frame refused: this node was not started with --allow-faults");
-        blocked_ = fault.blocked & ~(1u << (options_.id - 1u));
-        log_.info(fmt::format("fault injection: links to and from mask {:#x} cut", blocked_));
-        connection->send_frame(FrameKind::fault, Fault{blocked_});
+        const std::uint32_t others = ~(1u << (options_.id - 1u));
+        fault_ = Fault{fault.no_send & others, fault.no_receive & others};
+        log_.info(fmt::format("fault injection: frames to mask {:#x} and from mask {:#x} dropped", fault_.no_send,
+                              fault_.no_receive));
+        connection->send_frame(FrameKind::fault, fault_);
         return;
       }
       default: throw WireError("unexpected " + std::string(enum_name(body.kind)) + " frame from a client");
@@ -502,9 +505,10 @@ class NodeServer {
     for (std::uint8_t id = 1; id <= options_.cluster.size(); ++id) {
       if (id == options_.id) continue;
       const Peer& peer = peers_[id - 1u];
-      const bool connected = peer.out && peer.out->open() && !blocked(id);
+      const bool cut = send_blocked(id) || receive_blocked(id);
+      const bool connected = peer.out && peer.out->open() && !cut;
       std::optional<Clock::time_point> since = peer.down_since;
-      if (blocked(id) && !since) since = now;
+      if (cut && !since) since = now;
       const bool silent = !peer.heard || now - peer.last_heard > suspect_after_;
       if (!since && silent) since = peer.heard ? peer.last_heard + suspect_after_ : started_;
       const auto ms = [&](Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
@@ -570,7 +574,7 @@ class NodeServer {
   std::vector<std::unique_ptr<TimerSlot>> timers_;
   std::vector<Peer> peers_;
   std::map<ClientId, std::weak_ptr<Connection>> clients_;
-  std::uint32_t blocked_ = 0;
+  Fault fault_{0, 0};  // test-only (--allow-faults): the peers frames are not sent to or taken from
   std::string last_role_;
   std::uint64_t last_term_ = 0;
   bool stopping_ = false;

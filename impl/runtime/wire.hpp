@@ -47,7 +47,8 @@ LOCKSTEP_ENUM(WireProtocol, raft, multipaxos)
 // status_request  StatusRequest      anyone to node
 // status     JSON text                node's answer (see impl/runtime/status.hpp)
 // fault      Fault                    test-only (nodes started with --allow-faults): drop every
-//                                     frame to and from these peers until the next Fault
+//                                     frame to some peers and from some (perhaps others) until
+//                                     the next Fault
 // error      ErrorFrame               node to client: why the request was refused (bad lock id…)
 LOCKSTEP_ENUM(FrameKind, hello, peer, ping, request, reply, redirect, status_request, status, fault, error)
 
@@ -77,9 +78,10 @@ struct Redirect {
 struct StatusRequest {
   LOCKSTEP_STRUCT(StatusRequest, (std::uint8_t, unused));
 };
-// Bit i set: drop frames to and from node i+1.
+// Bit i of no_send set: drop frames to node i+1; of no_receive: drop frames from it. A cut link
+// is both; a one-way fault is one at each end (the sender's no_send, the receiver's no_receive).
 struct Fault {
-  LOCKSTEP_STRUCT(Fault, (std::uint32_t, blocked));
+  LOCKSTEP_STRUCT(Fault, (std::uint32_t, no_send), (std::uint32_t, no_receive));
 };
 struct ErrorFrame {
   LOCKSTEP_STRUCT(ErrorFrame, (ClientId, client), (std::uint64_t, sequence), (std::uint8_t, code));

@@ -442,7 +442,7 @@ bool TestCluster::cut(int id, std::uint32_t mask, Milliseconds timeout) {
     RawSocket socket(cluster_.member(static_cast<std::uint8_t>(id)).port, timeout);
     lockstep::Bytes frames;
     runtime::append_frame(frames, runtime::FrameKind::hello, runtime::Hello{cluster_.id(), runtime::WireProtocol::raft, 0});
-    runtime::append_frame(frames, runtime::FrameKind::fault, runtime::Fault{mask});
+    runtime::append_frame(frames, runtime::FrameKind::fault, runtime::Fault{mask, mask});
     if (!socket.write(std::string(frames.data(), frames.size()), left())) return false;
     for (int frames_read = 0; frames_read < 4; ++frames_read) {
       const auto frame = socket.read_frame(left());

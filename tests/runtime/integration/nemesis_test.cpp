@@ -81,11 +81,13 @@ TEST_P(NemesisTest, ShortRunUnderFaultsPassesEveryCheck) {
   EXPECT_EQ(check.wait_exit(60s), 0) << read_text(dir / "lin.out") << read_text(dir / "lin.err");
 }
 
-// The mask of peers (bit j-1 for node j) each node must have been told to cut, from a network
-// fault's description: "{1,4} | {2,3,5}" (partition), "{1,4} | 3 | {2,5}" (bridge), "2-5-1-3-4,
-// each linked to its neighbours within 1" (ring).
-std::map<int, std::uint32_t> expected_masks(const std::string& kind, const std::string& sides, int nodes) {
-  std::map<int, std::uint32_t> masks;
+// The peers (bit j-1 for node j) each node must have been told not to send to and not to take
+// frames from, from a network fault's description: "{1,4} | {2,3,5}" (partition), "{1,4} | 3 |
+// {2,5}" (bridge), "2-5-1-3-4, each linked to its neighbours within 1" (ring), "3 -> {1,2}" or
+// "{1,2} -> 3" (oneway: the frames from the left to the right are lost).
+using Masks = std::pair<std::uint32_t, std::uint32_t>;  // (no_send, no_receive)
+std::map<int, Masks> expected_masks(const std::string& kind, const std::string& sides, int nodes) {
+  std::map<int, Masks> masks;
   const auto numbers = [](const std::string& text) {
     std::vector<int> out;
     for (std::size_t i = 0; i < text.size();) {
@@ -100,10 +102,27 @@ std::map<int, std::uint32_t> expected_masks(const std::string& kind, const std::
     }
     return out;
   };
-  const auto cut = [&](int a, int b) {
-    masks[a] |= 1u << (b - 1);
-    masks[b] |= 1u << (a - 1);
+  const auto one_way = [&](int from, int to) {
+    masks[from].first |= 1u << (to - 1);
+    masks[to].second |= 1u << (from - 1);
   };
+  const auto cut = [&](int a, int b) {
+    one_way(a, b);
+    one_way(b, a);
+  };
+  if (kind == "oneway") {
+    const std::size_t arrow = sides.find("->");
+    EXPECT_NE(arrow, std::string::npos) << sides;
+    if (arrow == std::string::npos) return masks;
+    const std::vector<int> from = numbers(sides.substr(0, arrow));
+    const std::vector<int> to = numbers(sides.substr(arrow + 2));
+    EXPECT_TRUE(from.size() == 1 || to.size() == 1) << sides << ": not one node on one side";
+    EXPECT_LT(from.size() + to.size(), static_cast<std::size_t>(nodes + 1)) << sides;
+    for (int a : from) {
+      for (int b : to) one_way(a, b);
+    }
+    return masks;
+  }
   if (kind == "ring") {
     const std::vector<int> all = numbers(sides);  // the ring, then the distance
     const std::vector<int> ring(all.begin(), all.end() - 1);
@@ -145,46 +164,54 @@ std::map<int, std::uint32_t> expected_masks(const std::string& kind, const std::
   return masks;
 }
 
-// Partitions, bridges and majority rings on five nodes: the checks pass, each fault is healed,
-// and each node was told to cut exactly the links its fault's description says (its log).
-TEST(NemesisNetwork, PartitionsBridgesAndRingsOnFiveNodes) {
+// Partitions, bridges, majority rings and one-way losses on five nodes: the checks pass, each
+// fault is healed, and each node was told to drop exactly the frames its fault's description
+// says (its log).
+TEST(NemesisNetwork, PartitionsBridgesRingsAndOneWayLossesOnFiveNodes) {
   TestDir dir;
   const std::optional<Json> passed =
       passing_report(dir,
-                     {"--protocol", "raft", "--nodes", "5", "--faults", "partition,bridge,ring", "--time", "10s", "--seed",
-                      "5", "--json", "--dir", (dir / "run").string()},
+                     {"--protocol", "raft", "--nodes", "5", "--faults", "partition,bridge,ring,oneway", "--time", "12s",
+                      "--seed", "10", "--json", "--dir", (dir / "run").string()},
                      120s);
   ASSERT_TRUE(passed);
   const Json& report = *passed;
-  EXPECT_EQ(report["fault_kinds"], Json({"partition", "bridge", "ring"}));
+  EXPECT_EQ(report["fault_kinds"], Json({"partition", "bridge", "ring", "oneway"}));
   const Json& faults = report["faults"];
   EXPECT_GE(faults["total"].get<int>(), 2) << faults.dump(2);
+  EXPECT_GE(faults["oneway"].get<int>(), 1) << faults.dump(2);  // this seed draws two in 12 s
   EXPECT_EQ(faults["kill"].get<int>() + faults["pause"].get<int>() + faults["cut"].get<int>() + faults["client"].get<int>(),
             0)
       << faults.dump(2);
   EXPECT_GE(report["operations"]["acquired"].get<int>(), 10) << report["operations"].dump(2);
-  // Each node's log: the masks it was told, in order (a heal is mask 0).
-  std::map<int, std::vector<std::uint32_t>> told;
+  // Each node's log: the masks it was told, in order (a heal is (0, 0)).
+  std::map<int, std::vector<Masks>> told;
   for (int id = 1; id <= 5; ++id) {
     const std::string log = read_text(dir / "run" / ("node-" + std::to_string(id) + ".log"));
-    const std::string marker = "links to and from mask ";
+    const std::string marker = "frames to mask ";
+    const std::string second = " and from mask ";
     for (std::size_t at = log.find(marker); at != std::string::npos; at = log.find(marker, at + 1)) {
-      told[id].push_back(static_cast<std::uint32_t>(std::stoul(log.substr(at + marker.size()), nullptr, 16)));
+      std::size_t used = 0;
+      const auto no_send = static_cast<std::uint32_t>(std::stoul(log.substr(at + marker.size()), &used, 16));
+      const std::size_t next = at + marker.size() + used;
+      ASSERT_EQ(log.compare(next, second.size(), second), 0) << log.substr(at, 80);
+      const auto no_receive = static_cast<std::uint32_t>(std::stoul(log.substr(next + second.size()), nullptr, 16));
+      told[id].emplace_back(no_send, no_receive);
     }
   }
   std::map<int, std::size_t> seen;  // how far into each node's list the faults so far account for
   for (const Json& f : faults["list"]) {
     const std::string kind = f["kind"].get<std::string>();
-    ASSERT_TRUE(kind == "partition" || kind == "bridge" || kind == "ring") << f.dump();
+    ASSERT_TRUE(kind == "partition" || kind == "bridge" || kind == "ring" || kind == "oneway") << f.dump();
     EXPECT_EQ(f["node"].get<int>(), 0) << f.dump();
     EXPECT_GT(f["healed_s"].get<double>(), f["at_s"].get<double>()) << f.dump();
-    const std::map<int, std::uint32_t> masks = expected_masks(kind, f["sides"].get<std::string>(), 5);
+    const std::map<int, Masks> masks = expected_masks(kind, f["sides"].get<std::string>(), 5);
     EXPECT_FALSE(masks.empty()) << f.dump();
     for (const auto& [node, mask] : masks) {
-      const std::vector<std::uint32_t>& list = told[node];
+      const std::vector<Masks>& list = told[node];
       ASSERT_GE(list.size(), seen[node] + 2) << "node " << node << " was not told to cut and heal: " << f.dump();
       EXPECT_EQ(list[seen[node]], mask) << "node " << node << ", " << f.dump();
-      EXPECT_EQ(list[seen[node] + 1], 0u) << "node " << node << " not healed after " << f.dump();
+      EXPECT_EQ(list[seen[node] + 1], Masks(0, 0)) << "node " << node << " not healed after " << f.dump();
       seen[node] += 2;
     }
   }

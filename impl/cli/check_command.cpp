@@ -1013,6 +1013,10 @@ std::vector<Command> add_check_commands(CLI::App& root) {
                           for (const ProtocolEntry& entry : protocols()) {
                             fmt::print("{}  {}\n", entry.name, entry.description);
                             for (const BugSpec& bug : entry.bugs) {
+                              if (bug.invariant.empty()) {
+                                fmt::print("    --bug {}  (not located yet: no invariant or bounds recorded)\n", bug.name);
+                                continue;
+                              }
                               fmt::print("    --bug {}  ({}, {} steps{}{})\n", bug.name, bug.invariant, bug.trace_steps,
                                          bug.bounds.empty() ? " at the defaults" : " with ", fmt::join(bug.bounds, " "));
                             }

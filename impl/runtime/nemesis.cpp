@@ -124,6 +124,9 @@ std::string describe_status(int status) {
 // ---------------------------------------------------------------------------------------------
 // A Fault frame to one node, over a short blocking-with-deadline TCP connection.
 
+// Whether a Fault frame leaves every link as it is (a heal).
+bool drops_nothing(const Fault& fault) { return fault.no_send == 0 && fault.no_receive == 0; }
+
 bool send_fault(const Cluster& cluster, int node, Fault fault, std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto left_ms = [&] {
@@ -586,16 +589,16 @@ class Run {
     } else if (kind == "oneway") {
       // One node's frames to some others are lost (it speaks, they do not hear), or theirs to it.
       const std::size_t others = std::uniform_int_distribution<std::size_t>(1, n - 1)(random_);
-      std::vector<int> node{order.front()};
+      const int node = order.front();
       std::vector<int> targets(order.begin() + 1, order.begin() + 1 + static_cast<std::ptrdiff_t>(others));
       std::sort(targets.begin(), targets.end());
       const bool deaf = std::uniform_int_distribution<int>(0, 1)(random_) == 1;
       for (int t : targets) {
-        if (deaf) one_way(t, node.front());
-        else one_way(node.front(), t);
+        if (deaf) one_way(t, node);
+        else one_way(node, t);
       }
       const std::string group = fmt::format("{{{}}}", fmt::join(targets, ","));
-      description = deaf ? fmt::format("{} -> {}", group, node.front()) : fmt::format("{} -> {}", node.front(), group);
+      description = deaf ? fmt::format("{} -> {}", group, node) : fmt::format("{} -> {}", node, group);
     } else {
       // Linked to the neighbours up to distance d on either side: 2d + 1 nodes, a majority.
       const std::size_t majority = n / 2 + 1;
@@ -618,7 +621,7 @@ class Run {
     }
     std::vector<int> sent;
     for (std::size_t i = 0; i < n; ++i) {
-      if (blocked[i].no_send == 0 && blocked[i].no_receive == 0) continue;
+      if (drops_nothing(blocked[i])) continue;
       const int node = static_cast<int>(i) + 1;
       if (!send_fault(cluster_, node, blocked[i], std::chrono::milliseconds{1000})) {
         say(fmt::format("{:7.2f}s  {} {}: node {} did not acknowledge its Fault frame; taken back", since_start(), kind,
@@ -639,8 +642,7 @@ class Run {
     bool healed = true;
     if (a.node == 0) {
       for (std::size_t i = 0; i < a.blocked.size(); ++i) {
-        const bool told = a.blocked[i].no_send != 0 || a.blocked[i].no_receive != 0;
-        if (told && !heal_links(static_cast<int>(i) + 1)) healed = false;
+        if (!drops_nothing(a.blocked[i]) && !heal_links(static_cast<int>(i) + 1)) healed = false;
       }
       if (healed) report_.faults[a.index].healed_s = since_start();
       say(fmt::format("{:7.2f}s  heal the {}", since_start(), a.kind));

@@ -35,6 +35,9 @@ std::string window_line(const RawCall& call, const std::string& process) {
   return text;
 }
 
+// Which bound an unknown verdict gave up at.
+const char* bound_reached(const Verdict& verdict) { return verdict.memory_bound ? "memory" : "time"; }
+
 }  // namespace
 
 std::vector<std::string> model_names() { return {std::string(LockSpec::name), std::string(RegisterSpec::name)}; }
@@ -54,7 +57,7 @@ std::string verdict_text(const History& history, const Verdict& verdict) {
   if (verdict.result == Result::linearizable) return fmt::format("linearizable ({} model): {}\n", verdict.model, figures);
   if (verdict.result == Result::unknown) {
     return fmt::format("UNKNOWN ({} model): gave up at the {} bound before deciding: {}\n", verdict.model,
-                       verdict.memory_bound ? "memory" : "time", figures);
+                       bound_reached(verdict), figures);
   }
   std::string text = fmt::format("NOT LINEARIZABLE ({} model): key {}\n", verdict.model, key_name(verdict.key.value_or("")));
   if (verdict.prefix_events) {
@@ -100,7 +103,7 @@ Json verdict_json(const History& history, const Verdict& verdict) {
               {"left_out", verdict.left_out},
               {"configurations", verdict.configurations},
               {"seconds", verdict.seconds},
-              {"gave_up", verdict.result != Result::unknown ? Json(nullptr) : Json(verdict.memory_bound ? "memory" : "time")},
+              {"gave_up", verdict.result != Result::unknown ? Json(nullptr) : Json(bound_reached(verdict))},
               {"key", optional_json(verdict.key)},
               {"linearizable_prefix_events", optional_json(verdict.prefix_events)},
               {"state_after_prefix", optional_json(verdict.state_after_prefix)},

@@ -82,7 +82,7 @@ class WglSearch {
         linearized_(words_, 0), closed_(words_, 0),
         cache_(64, SlotHash{this}, SlotEqual{this}) {
     build_entries();
-    build_windows();
+    if (compact_) build_windows();
   }
 
   // The candidates (invocations before the first return in the list) are scanned in two
@@ -220,6 +220,7 @@ class WglSearch {
   void flip(std::uint32_t call) {
     const std::uint64_t mask = std::uint64_t{1} << (call % 64);
     linearized_[call / 64] ^= mask;
+    if (!compact_) return;  // the rest serves the compact keys only
     if (!calls_[call].return_time) {  // optional with no return: never counts as open
       const std::uint32_t ordinal = no_return_ordinal_[call];
       taken_no_return_[ordinal / 64] ^= std::uint64_t{1} << (ordinal % 64);
@@ -246,8 +247,8 @@ class WglSearch {
     return std::min(n, static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(open))));
   }
 
-  // For each call with a return, the end of its window: the first call invoked after that
-  // return. The calls with no return, by index. first_open_ to start with.
+  // For the compact keys: for each call with a return, the end of its window (the first call
+  // invoked after that return); the calls with no return, by index; first_open_ to start with.
   void build_windows() {
     window_end_.assign(calls_.size(), 0);
     no_return_ordinal_.assign(calls_.size(), 0);

@@ -185,7 +185,7 @@ std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls)
     const Operation& op = *calls[i].op;
     if (op.kind != Kind::acquire && op.kind != Kind::try_acquire) continue;
     const Calls& mine = by_process[op.process];
-    const bool left_out = op.answer == Answer::unknown && !calls[i].return_index && mine.last == i && mine.unknown == 1 &&
+    const bool left_out = !calls[i].return_index && mine.last == i && mine.unknown == 1 &&
                           (!last_busy_return || *last_busy_return < calls[i].invoke_index);
     if (left_out) out[i] = true;
     else acquirers[op.process] = true;

@@ -227,7 +227,9 @@ TYPED_TEST(MultiPaxosStep, a_replica_whose_lease_runs_promises_only_its_leaders_
   EXPECT_EQ(follower.volatile_state.lease, ballot);
   EXPECT_EQ(effects_of<SetTimer<Timer>>(heard).size(), 2u);  // the lease and the election timer
   EXPECT_TRUE(K::receive(config, n2, follower, n3, Prepare{Ballot{5, n3}, 1}).is_noop(follower));
-  EXPECT_EQ(sent<Promise>(K::receive(config, n2, follower, n1, Prepare{Ballot{2, n1}, 1})).size(), 1u);
+  const Step again = K::receive(config, n2, follower, n1, Prepare{Ballot{2, n1}, 1});
+  EXPECT_EQ(sent<Promise>(again).size(), 1u);
+  EXPECT_EQ(effects_of<SetTimer<Timer>>(again).size(), 2u);  // its leader is alive: both start over
   // Once the lease runs out (or the election timer fires) any higher ballot is promised.
   const Step expired = M::step(config, n2, follower, typename M::TimerFired{Timer::lease});
   EXPECT_EQ(expired.node.volatile_state.lease, Ballot{});

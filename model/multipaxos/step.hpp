@@ -83,6 +83,9 @@ struct MultiPaxosStep {
   void on_prepare(NodeId from, const typename M::Prepare& prepare) {
     if (!paxos::may_promise(durable().promised_ballot, prepare.ballot)) return;
     if (!helps_preempt(prepare.ballot.node)) return;
+    // The leader this replica follows prepares again (told of a higher promise): it is alive, and
+    // sends no heartbeat until it leads again, so the lease and the election timer start over.
+    if (state().phase == Phase::idle && has_lease() && prepare.ballot.node == state().lease.node) renew_lease();
     durable().promised_ballot = prepare.ballot;
     out.mark_persist();
     typename M::Promise promise{prepare.ballot, {}, {}};
@@ -289,8 +292,7 @@ struct MultiPaxosStep {
     }
     state().leader_hint.set(from);
     state().lease = ballot;
-    out.set_timer(Timer::lease, Delay::fixed(config.timing.election_min_ms));
-    out.set_timer(Timer::election, election_delay());
+    renew_lease();
     if (durable().promised_ballot > ballot) out.send(from, typename M::Preempted{ballot, durable().promised_ballot});
     return true;
   }
@@ -303,6 +305,10 @@ struct MultiPaxosStep {
     prepare(std::max(preempted.promised.round, durable().promised_ballot.round));
   }
 
+  void renew_lease() {
+    out.set_timer(Timer::lease, Delay::fixed(config.timing.election_min_ms));
+    out.set_timer(Timer::election, election_delay());
+  }
   void on_lease_timer() { state().lease = Ballot{}; }
   bool has_lease() const { return out.node.volatile_state.lease.round != 0; }
 

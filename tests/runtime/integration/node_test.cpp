@@ -488,62 +488,6 @@ TEST(NodeRaft, LeaderThatStepsDownOnAHigherTermCampaignsAgain) {
                    << "\n" << logs(cluster);
 }
 
-// Multi-Paxos: a follower cut off from a live leader prepares ever higher ballots meanwhile; once
-// healed it follows that leader again instead of taking over (the lease, model/multipaxos/step.hpp
-// helps_preempt), and the leader, told of the higher promise, prepares above it and goes on
-// leading. Before the lease, the healed node's ballot preempted the leader at once, and under a
-// nemesis with bridges and cuts such takeovers chained into windows of seconds with no answer.
-TEST(NodeMultiPaxos, HealedFollowerDoesNotTakeOverALiveLeader) {
-  ClusterOptions o;
-  o.protocol = "multipaxos";
-  TestCluster cluster(o);
-  auto client = cluster.client();
-  client->open(30s);
-  ASSERT_TRUE(client->release("h", client->acquire("h")));
-  // A leader every node names (the first elections of a fresh cluster may still be settling).
-  std::uint8_t l = 0;
-  const bool settled = wait_until(
-      [&] {
-        l = cluster.leader();
-        if (l == 0) return false;
-        for (const auto& m : cluster.statuses()) {
-          if (!m.status || m.status->value("leader", 0) != l) return false;
-        }
-        return true;
-      },
-      10s);
-  ASSERT_TRUE(settled) << logs(cluster);
-  const int f = l % 3 + 1;
-  const auto prepared = [&] {
-    const std::string log = cluster.log(f);
-    std::size_t count = 0;
-    for (std::size_t at = log.find("preparing in round"); at != std::string::npos;
-         at = log.find("preparing in round", at + 1)) {
-      ++count;
-    }
-    return count;
-  };
-  const std::size_t before = prepared();
-  ASSERT_TRUE(cluster.cut(f, 0b111)) << logs(cluster);
-  ASSERT_TRUE(wait_until([&] { return prepared() >= before + 3; }, 10s)) << logs(cluster);
-  const std::size_t healed_at = cluster.log(f).size();
-  ASSERT_TRUE(cluster.heal(f)) << logs(cluster);
-  // It follows the leader again (it names it), and the service answers.
-  const bool follows = wait_until(
-      [&] {
-        const auto status = cluster.status(f);
-        return status && status->value("leader", 0) == l;
-      },
-      10s);
-  EXPECT_TRUE(follows) << logs(cluster);
-  ASSERT_TRUE(client->release("h", client->acquire("h", 10s))) << logs(cluster);
-  const auto status = cluster.status(l);
-  ASSERT_TRUE(status) << logs(cluster);
-  EXPECT_EQ(status->value("leader", 0), l) << logs(cluster);
-  EXPECT_EQ(cluster.log(f).find("leading in round", healed_at), std::string::npos) << "the healed node took over\n"
-                                                                                  << logs(cluster);
-}
-
 // Raft: a follower that missed a few hundred entries catches up quickly, so that when it is the
 // leader's only live peer the cluster serves again within about a second. Found by the nemesis
 // (windows of 15 s with all three nodes up and a leader elected): a refused AppendEntries backs

@@ -740,8 +740,11 @@ class Run {
       for (const MemberStatus& m : all) {
         if (m.status && table_of(*m.status) != report_.final_table) {
           report_.final_ok = false;
-          report_.final_violations.push_back(fmt::format("node {}'s lock table {} differs from the leader's {}", m.member,
-                                                         table_of(*m.status).dump(), report_.final_table.dump()));
+          // The positions tell a replica behind or ahead of the leader from one that diverged.
+          report_.final_violations.push_back(fmt::format(
+              "node {}'s lock table {} (applied through {}) differs from the leader's {} (node {}, applied through {})",
+              m.member, table_of(*m.status).dump(), m.status->value("applied", std::uint64_t{0}),
+              report_.final_table.dump(), l, all[l - 1].status->value("applied", std::uint64_t{0})));
         }
       }
     }

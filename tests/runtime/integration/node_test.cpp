@@ -156,16 +156,21 @@ TEST_P(NodeTest, KillingTheLeaderElectsAnotherAndTokensKeepGrowing) {
   EXPECT_TRUE(a->release("x", tx2));
   EXPECT_GT(b->acquire("x"), t);
 
-  // The killed node comes back from its log and follows.
+  // The killed node comes back from its log and rejoins: it names the leader every node names.
+  // It may be that leader: neither protocol has pre-vote, and a restarted Multi-Paxos node whose
+  // links were not up yet when its election timer fired prepared a ballot above the leader's and
+  // led again (seen in CI: node 3 restarted, prepared (5, n3) over (5, n1)).
   cluster.restart(first);
   const bool rejoined = wait_until(
       [&] {
         const auto status = cluster.status(first);
         const std::uint8_t leader = cluster.leader();
-        return status && leader != 0 && leader != first && status->value("leader", 0) == leader;
+        return status && leader != 0 && status->value("leader", 0) == leader;
       },
       10s);
   EXPECT_TRUE(rejoined) << logs(cluster);
+  const std::uint64_t after = b->acquire("w");
+  EXPECT_GT(after, t) << logs(cluster);  // and the cluster serves, tokens still rising
 }
 
 TEST_P(NodeTest, PausedLeaderIsReplacedAndRejoinsAsFollowerAfterSigcont) {

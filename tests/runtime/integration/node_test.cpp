@@ -156,8 +156,8 @@ TEST_P(NodeTest, KillingTheLeaderElectsAnotherAndTokensKeepGrowing) {
   EXPECT_TRUE(a->release("x", tx2));
   EXPECT_GT(b->acquire("x"), t);
 
-  // The killed node comes back from its log and rejoins: it names the leader every node names.
-  // It may be that leader: neither protocol has pre-vote, and a restarted Multi-Paxos node whose
+  // The killed node comes back from its log and rejoins: it names the leader that a majority
+  // names (TestCluster::leader). It may be that leader: neither protocol has pre-vote, and a restarted Multi-Paxos node whose
   // links were not up yet when its election timer fired prepared a ballot above the leader's and
   // led again (seen in CI: node 3 restarted, prepared (5, n3) over (5, n1)).
   cluster.restart(first);

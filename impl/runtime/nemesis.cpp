@@ -678,7 +678,10 @@ class Run {
   }
 
   // Waits (bounded) for one leader named by every node, every node having applied what the
-  // leader committed; then reads the final lock table.
+  // leader committed and all of them the same prefix; then reads the final lock table. The
+  // leader's commit alone is not enough: a Multi-Paxos leader's commit is its own applied
+  // position, and a new leader (of either protocol) may still be behind replicas that learned
+  // later entries from its predecessor until its recovery (or first entry) commits them.
   void settle() {
     const auto deadline = Clock::now() + std::chrono::seconds{20};
     std::vector<MemberStatus> all;
@@ -691,13 +694,17 @@ class Run {
       if (l != 0) {
         const Json& mine = *all[l - 1].status;
         const std::uint64_t commit = mine.value("commit", std::uint64_t{0});
-        settled = mine.value("applied", std::uint64_t{0}) >= commit;
-        why = fmt::format("leader {} (commit {})", l, commit);
+        std::uint64_t furthest = commit;
+        for (const MemberStatus& m : all) {
+          if (m.status) furthest = std::max(furthest, m.status->value("applied", std::uint64_t{0}));
+        }
+        settled = true;
+        why = fmt::format("leader {} (commit {}, furthest applied {})", l, commit, furthest);
         for (const MemberStatus& m : all) {
           if (!m.status) {
             settled = false;
             why += fmt::format("; node {} silent ({})", m.member, m.error);
-          } else if (m.status->value("leader", 0) != l || m.status->value("applied", std::uint64_t{0}) < commit) {
+          } else if (m.status->value("leader", 0) != l || m.status->value("applied", std::uint64_t{0}) != furthest) {
             settled = false;
             why += fmt::format("; node {} follows {} and applied {}", m.member, m.status->value("leader", 0),
                                m.status->value("applied", std::uint64_t{0}));
@@ -707,7 +714,7 @@ class Run {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds{50});
     }
-    report_.settle_note = settled ? fmt::format("settled: leader {}, every node applied through its commit", l)
+    report_.settle_note = settled ? fmt::format("settled: leader {}, every node applied through its commit and the same prefix", l)
                                   : "did not settle within 20 s: " + why;
     say(report_.settle_note);
     if (l == 0 || !all[l - 1].status) {

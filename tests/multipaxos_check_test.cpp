@@ -17,7 +17,7 @@ TEST(MultiPaxosCheck, correct_protocol_passes_at_the_defaults_with_a_pinned_stat
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 2544578u);
+  EXPECT_EQ(report.stats.distinct_states, 2543816u);
   EXPECT_EQ(report.stats.depth, 40u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
@@ -32,7 +32,7 @@ TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 743255u);
+  EXPECT_EQ(report.stats.distinct_states, 752305u);
   EXPECT_EQ(report.stats.depth, 37u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }

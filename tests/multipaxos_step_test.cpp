@@ -188,6 +188,30 @@ TYPED_TEST(MultiPaxosStep, a_majority_of_accepted_chooses_the_slot_and_the_leade
   EXPECT_EQ(effects_of<Redirect<typename M::Sequence>>(redirect).size(), 1u);
 }
 
+// A lost Accept or Accepted must not keep a slot open for ever: the heartbeat resends the Accept
+// of every open slot to each replica that has not voted for it, and an acceptor that voted for
+// it already answers again (without writing anything).
+TYPED_TEST(MultiPaxosStep, the_heartbeat_resends_open_slots_and_a_voter_answers_again) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node leader = K::leader(config, Node{});
+  const Ballot ballot = leader.volatile_state.ballot;
+  leader = M::step(config, n1, leader, typename M::ClientRequest{ClientId{7}, 1, Register::Command{7}}).node;
+  leader = M::step(config, n1, leader, typename M::ClientRequest{ClientId{8}, 1, Register::Command{8}}).node;
+  leader = K::receive(config, n1, leader, n3, Accepted{ballot, 2}).node;  // n3 voted for slot 2 only
+  ASSERT_EQ(leader.volatile_state.applied, 0u);
+  const Step beat = M::step(config, n1, leader, typename M::TimerFired{Timer::heartbeat});
+  EXPECT_EQ(sent<Accept>(beat), (std::vector<std::pair<NodeId, Accept>>{{n2, Accept{ballot, 1, K::entry(7)}},
+                                                                       {n2, Accept{ballot, 2, K::entry(8)}},
+                                                                       {n3, Accept{ballot, 1, K::entry(7)}}}));
+  EXPECT_EQ(sent<Decided>(beat).size(), 2u);
+
+  Node acceptor = K::receive(config, n2, Node{}, n1, Accept{ballot, 1, K::entry(1)}).node;
+  const Step again = K::receive(config, n2, acceptor, n1, Accept{ballot, 1, K::entry(1)});
+  EXPECT_EQ(again.node, acceptor);
+  EXPECT_TRUE(effects_of<PersistOf<M>>(again).empty());
+  EXPECT_EQ(sent<Accepted>(again), (std::vector<std::pair<NodeId, Accepted>>{{n1, Accepted{ballot, 1}}}));
+}
+
 TYPED_TEST(MultiPaxosStep, replicas_learn_chosen_slots_in_order_and_acknowledge) {
   LOCKSTEP_MULTIPAXOS_TYPES;
   const Ballot ballot{1, n1};

@@ -93,12 +93,17 @@ struct MultiPaxosStep {
   }
 
   // Phase 2b in one slot: vote for a ballot no lower than the promise, durably, and tell the
-  // ballot's leader. A slot the snapshot covers is chosen and applied: nothing to vote on.
+  // ballot's leader. A slot the snapshot covers is chosen and applied: nothing to vote on. An
+  // Accept this acceptor voted for already is the leader's retransmission (its Accepted was
+  // lost): the vote stands, and the leader hears it again.
   void on_accept(const typename M::Accept& accept) {
     if (!paxos::may_accept(durable().promised_ballot, accept.ballot)) return;
     if (accept.slot <= durable().snapshot.slot) return;
     const Vote* voted = vote_at(accept.slot);
-    if (voted != nullptr && voted->ballot == accept.ballot && voted->entry == accept.entry) return;
+    if (voted != nullptr && voted->ballot == accept.ballot && voted->entry == accept.entry) {
+      send(accept.ballot.node, typename M::Accepted{accept.ballot, accept.slot});
+      return;
+    }
     durable().promised_ballot = std::max(durable().promised_ballot, accept.ballot);
     set_vote(Vote{accept.slot, accept.ballot, accept.entry});
     if (!bug(Bug::votes_not_durable)) out.mark_persist();
@@ -227,17 +232,26 @@ struct MultiPaxosStep {
 
   // --- Learning: the leader tells the replicas what is chosen. ---
 
-  // To each other replica, what it has not acknowledged: the snapshot, if it lacks slots the
-  // leader compacted, then the chosen entries after it. A replica that lacks nothing still hears
-  // from the leader (a Decided with no entries): without it, an idle replica's election timer
-  // fires while the leader is alive, and the replicas take the leadership from each other in
-  // turn (found by running the lock nodes: an idle 3-node cluster changed leader every ~100 ms).
+  // To each other replica, what it has not acknowledged: the Accepts of the slots still open it
+  // has not voted for, the snapshot, if it lacks slots the leader compacted, then the chosen
+  // entries after it. A replica that lacks nothing still hears from the leader (a Decided with
+  // no entries): without it, an idle replica's election timer fires while the leader is alive,
+  // and the replicas take the leadership from each other in turn (found by running the lock
+  // nodes: an idle 3-node cluster changed leader every ~100 ms). Without the Accepts a slot whose
+  // Accept or Accepted was lost stays open for ever, and every slot after it waits (found by the
+  // nemesis: after a one-way fault had dropped every frame to the leader for 2 s, the lock nodes
+  // served nothing until another node took over).
   void on_heartbeat_timer() {
     if (state().phase != Phase::leading) return;
     const Snapshot& snapshot = durable().snapshot;
     for (std::size_t i = 0; i < config.node_count; ++i) {
       const NodeId peer = NodeId::at(i);
       if (peer == self) continue;
+      for (const typename M::Proposal& proposal : state().proposals) {
+        if (!proposal.accepted_by.contains(peer)) {
+          out.send(peer, typename M::Accept{state().ballot, proposal.slot, proposal.entry});
+        }
+      }
       Index from = state().learned_through[peer];
       if (from < snapshot.slot) {
         out.send(peer, typename M::InstallSnapshot{state().ballot, snapshot});

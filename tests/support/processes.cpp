@@ -435,14 +435,14 @@ void TestCluster::resume(int id) {
   paused_.erase(id);
 }
 
-bool TestCluster::cut(int id, std::uint32_t mask, Milliseconds timeout) {
+bool TestCluster::fault(int id, std::uint32_t no_send, std::uint32_t no_receive, Milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   auto left = [&] { return std::max(Milliseconds{1}, std::chrono::duration_cast<Milliseconds>(deadline - Clock::now())); };
   try {
     RawSocket socket(cluster_.member(static_cast<std::uint8_t>(id)).port, timeout);
     lockstep::Bytes frames;
     runtime::append_frame(frames, runtime::FrameKind::hello, runtime::Hello{cluster_.id(), runtime::WireProtocol::raft, 0});
-    runtime::append_frame(frames, runtime::FrameKind::fault, runtime::Fault{mask, mask});
+    runtime::append_frame(frames, runtime::FrameKind::fault, runtime::Fault{no_send, no_receive});
     if (!socket.write(std::string(frames.data(), frames.size()), left())) return false;
     for (int frames_read = 0; frames_read < 4; ++frames_read) {
       const auto frame = socket.read_frame(left());

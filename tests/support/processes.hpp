@@ -147,9 +147,14 @@ class TestCluster {
   void stop_all(Milliseconds timeout = Milliseconds{5000});
   void pause(int id);   // SIGSTOP
   void resume(int id);  // SIGCONT
-  // Sends node `id` a Fault frame: it drops every frame to and from the nodes in `mask` (bit i:
-  // node i+1) until the next one. Returns false when the node did not acknowledge in time.
-  bool cut(int id, std::uint32_t mask, Milliseconds timeout = Milliseconds{1000});
+  // Sends node `id` a Fault frame: it drops every frame to the nodes in `no_send` and from those
+  // in `no_receive` (bit i: node i+1) until the next one. Returns false when the node did not
+  // acknowledge in time.
+  bool fault(int id, std::uint32_t no_send, std::uint32_t no_receive, Milliseconds timeout = Milliseconds{1000});
+  // Both ways: node `id`'s links to the nodes in `mask` cut, or (0) healed.
+  bool cut(int id, std::uint32_t mask, Milliseconds timeout = Milliseconds{1000}) {
+    return fault(id, mask, mask, timeout);
+  }
   bool heal(int id) { return cut(id, 0); }
 
   // One status poll of every node not known dead or paused (one at a time).

@@ -7,6 +7,7 @@
 // of the leader (a new leader, a higher token); SIGSTOP/SIGCONT of the leader (a new leader; the
 // old one rejoins as a follower); a restart of every node from its write-ahead log (the lock
 // table and a live session's token survive); a cut leader (Fault frame) replaced, then healed;
+// a leader that heard nobody for a while (one-way Fault frame) serving again once healed;
 // fencing (an expired holder's stale write is rejected).
 // Bad input and files (tests/runtime/integration/node_input_test.cpp) and the nemesis
 // (nemesis_test.cpp) have their own files.
@@ -261,6 +262,40 @@ TEST_P(NodeTest, CutLeaderIsReplacedAndHeals) {
       },
       10s);
   EXPECT_TRUE(healed) << logs(cluster);
+}
+
+// A leader whose frames from every other node are lost for a while (a one-way fault: they still
+// hear it, so none of them takes over) cannot commit; once healed it must serve again. Multi-
+// Paxos's leader sent each slot's Accept once: a slot whose Accepted answers were lost stayed
+// open for ever, every slot after it waited, and the cluster served nothing until another node
+// took over (found by the nemesis, `oneway {2,3,4,5} -> 1`). Its heartbeat now resends them.
+TEST_P(NodeTest, LeaderThatHeardNobodyServesAgainOnceHealed) {
+  TestCluster cluster(options());
+  const std::uint8_t l = cluster.wait_for_leader();
+  ASSERT_NE(l, 0) << logs(cluster);
+  auto a = cluster.client();
+  a->open(60s);
+  const std::uint64_t t1 = a->acquire("d");
+  ASSERT_TRUE(a->release("d", t1));
+
+  const std::uint32_t others = ((1u << cluster.size()) - 1) & ~(1u << (l - 1));
+  ASSERT_TRUE(cluster.fault(l, 0, others)) << logs(cluster);
+  // The leader takes the request and asks the others, who answer into the void.
+  EXPECT_THROW(a->acquire("d", 1500ms), runtime::ClientError) << logs(cluster);
+  ASSERT_TRUE(cluster.heal(l)) << logs(cluster);
+
+  const auto healed = Clock::now();
+  std::uint64_t t2 = 0;
+  std::string error;
+  try {
+    t2 = a->acquire("e", 10s);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - healed);
+  EXPECT_GT(t2, t1) << "no lock within 10 s of the heal: " << error << "\n" << logs(cluster);
+  EXPECT_LT(took.count(), 5000) << "the first request after the heal took " << took.count() << " ms\n"
+                                << logs(cluster);
 }
 
 // A cluster with some locks taken (x and y by A's session, z released by B), stopped (SIGTERM)

@@ -54,10 +54,19 @@ struct Kit {
   static Step receive(const Config& c, NodeId self, const Node& node, NodeId from, typename M::Message message) {
     return M::step(c, self, node, typename M::MessageReceived{from, std::move(message)});
   }
+  // `self` preparing: its election timer fired (it probed a ballot above every one it has seen)
+  // and `granted` said they would promise it (with itself, a majority).
+  static Node candidate(const Config& c, Node node, NodeId self = n1, std::vector<NodeId> granted = {n2}) {
+    node = M::step(c, self, node, typename M::TimerFired{Timer::election}).node;
+    for (const NodeId from : granted) {
+      node = receive(c, self, node, from, typename M::ProbeGranted{node.volatile_state.ballot}).node;
+    }
+    return node;
+  }
   // n1 leading ballot (1, n1) with promises from itself and n2 (reporting `reported` votes), over
   // `node` (applied state and all).
   static Node leader(const Config& c, Node node, typename M::Votes reported = {}) {
-    node = M::step(c, n1, node, typename M::TimerFired{Timer::election}).node;
+    node = candidate(c, node);
     return receive(c, n1, node, n2, typename M::Promise{node.volatile_state.ballot, {}, reported}).node;
   }
 };
@@ -85,12 +94,24 @@ TYPED_TEST_SUITE(MultiPaxosStep, testing::BothSizes, testing::SizeName);
   using ReplyT [[maybe_unused]] = Reply<typename M::Sequence, typename M::Committed>; \
   [[maybe_unused]] const auto config = K::config()
 
-TYPED_TEST(MultiPaxosStep, election_timer_prepares_every_slot_from_the_first_unapplied_one_durably) {
+// Pre-vote: the election timer probes a ballot, promising nothing; with a majority of grants the
+// node prepares it.
+TYPED_TEST(MultiPaxosStep, election_timer_probes_then_prepares_every_slot_from_the_first_unapplied_one_durably) {
   LOCKSTEP_MULTIPAXOS_TYPES;
-  Node before{};
-  before.volatile_state.applied = 2;
-  before.durable.promised_ballot = Ballot{3, n2};
-  const Step step = M::step(config, n1, before, typename M::TimerFired{Timer::election});
+  Node idle{};
+  idle.volatile_state.applied = 2;
+  idle.durable.promised_ballot = Ballot{3, n2};
+  const Step probe = M::step(config, n1, idle, typename M::TimerFired{Timer::election});
+  EXPECT_EQ(probe.node.volatile_state.phase, Phase::probing);
+  EXPECT_EQ(probe.node.volatile_state.ballot, (Ballot{4, n1}));
+  EXPECT_EQ(probe.node.durable, idle.durable);  // nothing promised
+  EXPECT_TRUE(effects_of<PersistOf<M>>(probe).empty());
+  EXPECT_EQ(sent<typename M::Probe>(probe).size(), 2u);
+  EXPECT_TRUE(sent<Prepare>(probe).empty());
+  const Node before = probe.node;
+  // A grant for another ballot, or a second grant from one node, is not counted.
+  EXPECT_TRUE(K::receive(config, n1, before, n2, typename M::ProbeGranted{Ballot{3, n1}}).is_noop(before));
+  const Step step = K::receive(config, n1, before, n2, typename M::ProbeGranted{Ballot{4, n1}});
   EXPECT_EQ(step.node.volatile_state.phase, Phase::preparing);
   EXPECT_EQ(step.node.volatile_state.ballot, (Ballot{4, n1}));  // above every ballot seen
   EXPECT_EQ(step.node.durable.promised_ballot, (Ballot{4, n1}));  // its own acceptor promised
@@ -121,7 +142,7 @@ TYPED_TEST(MultiPaxosStep, a_new_leader_recovers_the_highest_vote_per_slot_and_f
   LOCKSTEP_MULTIPAXOS_TYPES;
   Node other{};
   other.durable.promised_ballot = Ballot{1, n3};
-  other = M::step(config, n1, other, typename M::TimerFired{Timer::election}).node;
+  other = K::candidate(config, other);
   const Ballot ballot = other.volatile_state.ballot;
   ASSERT_EQ(ballot, (Ballot{2, n1}));
   // n2 voted e1 in slot 1 and e3 in slot 3, nothing in slot 2: with n1, a majority.
@@ -148,7 +169,7 @@ TYPED_TEST(MultiPaxosStep, the_highest_ballot_vote_wins_whatever_the_order_of_th
   const typename M::Config five{5, default_timing, config.checks, 0, {}};
   Node node{};
   node.durable.promised_ballot = Ballot{2, n3};
-  node = M::step(five, n1, node, typename M::TimerFired{Timer::election}).node;
+  node = K::candidate(five, node, n1, {n2, n3});
   const Ballot ballot = node.volatile_state.ballot;
   node = K::receive(five, n1, node, n2, Promise{ballot, {}, K::votes({Vote{1, Ballot{2, n3}, K::entry(2)}})}).node;
   const Step step = K::receive(five, n1, node, n3, Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n3}, K::entry(1)}})});
@@ -230,10 +251,83 @@ TYPED_TEST(MultiPaxosStep, replicas_learn_chosen_slots_in_order_and_acknowledge)
 TYPED_TEST(MultiPaxosStep, a_leader_preempted_by_a_higher_ballot_steps_down) {
   LOCKSTEP_MULTIPAXOS_TYPES;
   const Node leader = K::leader(config, Node{});
-  const Step step = K::receive(config, n1, leader, n3, Prepare{Ballot{5, n3}, 1});
+  // While it leads it promises no other node's ballot (the lease)...
+  EXPECT_TRUE(K::receive(config, n1, leader, n3, Prepare{Ballot{5, n3}, 1}).is_noop(leader));
+  // ...but a higher ballot that a majority promised without it preempts it.
+  const Step step = K::receive(config, n1, leader, n3, Accept{Ballot{5, n3}, 1, K::entry(2)});
   EXPECT_EQ(step.node.volatile_state.phase, Phase::idle);
   EXPECT_TRUE(step.node.volatile_state.proposals.empty());
-  EXPECT_EQ(sent<Promise>(step).size(), 1u);
+  EXPECT_EQ(sent<Accepted>(step).size(), 1u);
+  // So does a higher ballot's leader.
+  const Step heard = K::receive(config, n1, leader, n3, Decided{Ballot{5, n3}, 1, {}});
+  EXPECT_EQ(heard.node.volatile_state.phase, Phase::idle);
+  EXPECT_EQ(heard.node.volatile_state.lease, (Ballot{5, n3}));
+}
+
+TYPED_TEST(MultiPaxosStep, a_replica_whose_lease_runs_promises_only_its_leaders_ballots) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const Ballot ballot{1, n1};
+  const Step heard = K::receive(config, n2, Node{}, n1, Decided{ballot, 1, {}});
+  const Node follower = heard.node;
+  EXPECT_EQ(follower.volatile_state.lease, ballot);
+  EXPECT_EQ(effects_of<SetTimer<Timer>>(heard).size(), 2u);  // the lease and the election timer
+  EXPECT_TRUE(K::receive(config, n2, follower, n3, Prepare{Ballot{5, n3}, 1}).is_noop(follower));
+  // Its own leader's Prepare (after a Preempted) is promised; it renews nothing (a former leader
+  // that kept preparing would keep its followers' leases alive for ever).
+  const Step again = K::receive(config, n2, follower, n1, Prepare{Ballot{2, n1}, 1});
+  EXPECT_EQ(sent<Promise>(again).size(), 1u);
+  EXPECT_TRUE(effects_of<SetTimer<Timer>>(again).empty());
+  // Pre-vote: it grants no probe while the lease runs, and any ballot above its promise after.
+  using Probe = typename M::Probe;
+  using ProbeGranted = typename M::ProbeGranted;
+  EXPECT_TRUE(K::receive(config, n2, follower, n3, Probe{Ballot{5, n3}}).is_noop(follower));
+  // Once the lease runs out (or the election timer fires) any higher ballot is promised.
+  const Step expired = M::step(config, n2, follower, typename M::TimerFired{Timer::lease});
+  EXPECT_EQ(expired.node.volatile_state.lease, Ballot{});
+  EXPECT_EQ(sent<Promise>(K::receive(config, n2, expired.node, n3, Prepare{Ballot{5, n3}, 1})).size(), 1u);
+  const Step granted = K::receive(config, n2, expired.node, n3, Probe{Ballot{5, n3}});
+  EXPECT_EQ(sent<ProbeGranted>(granted), (std::vector<std::pair<NodeId, ProbeGranted>>{{n3, {Ballot{5, n3}}}}));
+  EXPECT_EQ(granted.node, expired.node);  // a grant promises nothing
+  // Nor, lease or not, a ballot not above its promise.
+  const Node promised = M::step(config, n2, again.node, typename M::TimerFired{Timer::lease}).node;
+  ASSERT_EQ(promised.durable.promised_ballot, (Ballot{2, n1}));
+  EXPECT_TRUE(K::receive(config, n2, promised, n3, Probe{Ballot{1, n3}}).is_noop(promised));
+  // While it runs, a leader of a lower ballot (a stale one, healed) is ignored.
+  const Step newer = K::receive(config, n2, follower, n3, Decided{Ballot{3, n3}, 1, {}});
+  EXPECT_EQ(newer.node.volatile_state.lease, (Ballot{3, n3}));
+  EXPECT_TRUE(K::receive(config, n2, newer.node, n1, Decided{ballot, 1, {}}).is_noop(newer.node));
+}
+
+TYPED_TEST(MultiPaxosStep, a_node_that_lost_touch_follows_the_leader_it_hears_and_reports_its_higher_promise) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const Ballot ballot{1, n1};
+  Node cut{};
+  cut.durable.promised_ballot = Ballot{4, n2};
+  cut = K::candidate(config, cut, n3, {n2});  // prepares (5, n3)
+  ASSERT_EQ(cut.volatile_state.phase, Phase::preparing);
+  const Step step = K::receive(config, n3, cut, n1, Decided{ballot, 1, K::entries({K::entry(4)})});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::idle);
+  EXPECT_EQ(step.node.volatile_state.applied, 1u);
+  EXPECT_EQ(step.node.volatile_state.lease, ballot);
+  EXPECT_EQ(sent<typename M::Preempted>(step),
+            (std::vector<std::pair<NodeId, typename M::Preempted>>{{n1, {ballot, Ballot{5, n3}}}}));
+  // A replica whose promise is not above the leader's ballot says nothing of it.
+  EXPECT_TRUE(sent<typename M::Preempted>(K::receive(config, n2, Node{}, n1, Decided{ballot, 1, {}})).empty());
+}
+
+TYPED_TEST(MultiPaxosStep, a_leader_told_of_a_higher_promise_prepares_above_it) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  const Node leader = K::leader(config, Node{});
+  const Ballot ballot = leader.volatile_state.ballot;
+  using Preempted = typename M::Preempted;
+  EXPECT_TRUE(K::receive(config, n1, leader, n3, Preempted{Ballot{0, n1}, Ballot{5, n3}}).is_noop(leader));
+  EXPECT_TRUE(K::receive(config, n1, leader, n3, Preempted{ballot, ballot}).is_noop(leader));
+  const Step step = K::receive(config, n1, leader, n3, Preempted{ballot, Ballot{5, n3}});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::preparing);
+  EXPECT_EQ(step.node.volatile_state.ballot, (Ballot{6, n1}));
+  EXPECT_EQ(sent<Prepare>(step).size(), 2u);
+  EXPECT_TRUE(M::obsolete(config, step.node, n3, Preempted{ballot, Ballot{5, n3}}));
+  EXPECT_FALSE(M::obsolete(config, leader, n3, Preempted{ballot, Ballot{5, n3}}));
 }
 
 TYPED_TEST(MultiPaxosStep, snapshots_every_n_slots_drop_the_votes_they_cover_durably) {
@@ -281,8 +375,8 @@ TEST(MultiPaxosRuntime, a_leader_proposes_and_applies_slots_past_255) {
   node.durable.promised_ballot = {1, n3};
   node = M::step(config, n1, node, M::Restarted{}).node;
   ASSERT_EQ(node.volatile_state.applied, 300u);
-  node = M::step(config, n1, node, M::TimerFired{Timer::election}).node;
-  EXPECT_EQ(sent<M::Prepare>(M::step(config, n3, M::Node{}, M::TimerFired{Timer::election})).size(), 2u);
+  node = K::candidate(config, node);
+  EXPECT_EQ(sent<M::Probe>(M::step(config, n3, M::Node{}, M::TimerFired{Timer::election})).size(), 2u);
   node = K::receive(config, n1, node, n2, M::Promise{node.volatile_state.ballot, {}, K::votes({M::Vote{301, {1, n3}, K::entry(1)}})})
              .node;
   ASSERT_EQ(node.volatile_state.phase, Phase::leading);

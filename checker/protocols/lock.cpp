@@ -97,13 +97,15 @@ const std::vector<LockBugSpec>& lock_bugs() {
                  "RAFT-StateMachineSafety", 15),
         {"skip-recovery",
          "(Multi-Paxos) a new leader skips recovery of accepted-but-unlearned slots and proposes new commands there",
-         {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 11},
+         {"--consensus", "multipaxos", "--max-term", "2", "--pauses", "0", "--crashes", "0", "--max-messages", "3"},
+         "MULTIPAXOS-VotesSafe", 14},
         {"votes-not-durable", "(Multi-Paxos) an acceptor's votes are kept only in memory, so a crash forgets them",
-         {"--consensus", "multipaxos", "--max-term", "2", "--clients", "1", "--pauses", "0"}, "MULTIPAXOS-VotesSafe", 13},
+         {"--consensus", "multipaxos", "--max-term", "2", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
+         "MULTIPAXOS-PromiseMonotone", 8},
         {"paxos-snapshot-over-newer",
          "(Multi-Paxos) a replica installs a snapshot older than what it has applied, rolling it back",
          {"--consensus", "multipaxos", "--nodes", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
-         "MULTIPAXOS-AppliedMonotone", 17},
+         "MULTIPAXOS-AppliedMonotone", 19},
     };
   }();
   return list;

@@ -82,17 +82,19 @@ ProtocolEntry multipaxos_protocol() {
   // it breaks there, the shortest trace's length.
   const std::vector<BugFound> found{
       // Two commands, one slot, one round each: a second leader votes over a chosen slot, an
-      // unsafe vote (two steps later, a second command is chosen: MULTIPAXOS-Agreement at 10).
-      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 8},
+      // unsafe vote (two steps later, a second command is chosen: MULTIPAXOS-Agreement at 16). Six
+      // steps of it are the pre-vote's: each leader's probe and a grant delivered, and the leases
+      // on the first leader running out, so that a majority grants and promises the second.
+      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 14},
       // The same, with a crash that erases one vote of the chosen slot's majority. The vote raised
       // the acceptor's promise, and that was not persisted either: the crash lowers it first
-      // (two commands chosen in one slot: MULTIPAXOS-Agreement at 12).
-      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-PromiseMonotone", 6},
+      // (two commands chosen in one slot: MULTIPAXOS-Agreement at 17).
+      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-PromiseMonotone", 8},
       // Two slots, each applied and snapshotted: the older snapshot arrives after the newer one
       // (five messages in flight: the leader's heartbeats reach every replica, even up-to-date ones).
       {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0",
         "--max-messages", "5"},
-       "MULTIPAXOS-AppliedMonotone", 17},
+       "MULTIPAXOS-AppliedMonotone", 23},
   };
   ProtocolEntry entry;
   entry.name = "multipaxos";

@@ -15,6 +15,19 @@
 // (Learned). The ballot, the acceptor's rules, quorums and the highest vote are single-decree
 // Paxos's own (model/paxos/acceptor.hpp).
 //
+// A live leader is not preempted by a node that merely lost touch with it (Chubby's master lease,
+// Burrows 2006 section 2.9; the Raft thesis, Ongaro 2014 section 4.2.3): a replica that heard from
+// the leader within the minimum election timeout (its lease, a timer) promises no other node's
+// ballot, and the leader promises none while it leads. A node whose election timer fires first
+// probes its ballot (the Raft thesis's pre-vote, section 9.6, for ballots): it promises nothing,
+// each node says whether it would promise (no while its lease runs), and it prepares only once a
+// majority said yes; so a node cut off from a live leader does not raise the others' promises.
+// A node that prepared anyway (its probe granted just before a leader was heard) follows the
+// leader it hears. Its acceptor may have promised its own higher ballot: it answers the leader's
+// heartbeat with Preempted (as "Paxos Made Moderately Complex" does), and the leader prepares again
+// above that promise. Only fewer promises and one more prepare: safety is single-decree Paxos's,
+// whatever the timing.
+//
 // Durable: the promise (the hard state), the votes per slot and the snapshot (the slot it covers
 // and the machine's state there; votes at or below it are dropped). Volatile: the rest — the
 // proposer's ballot and progress, the chosen entries applied since the snapshot and the
@@ -51,11 +64,12 @@ LOCKSTEP_ENUM(Bug, none, skip_recovery, votes_not_durable, snapshot_over_newer)
 
 // idle: a replica following whoever leads; preparing: phase 1 of `ballot` is running; leading:
 // phase 1 of `ballot` succeeded, so this node proposes in every slot from its first unchosen one.
-LOCKSTEP_ENUM(Phase, idle, preparing, leading)
+LOCKSTEP_ENUM(Phase, idle, probing, preparing, leading)
 
 // housekeeping: the leader's period for the state machine's own proposals (model/sm/machine.hpp);
-// armed only for machines that have it.
-LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping)
+// armed only for machines that have it. lease: a replica's promise not to help another node
+// preempt the leader it heard from, for the minimum election timeout.
+LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping, lease)
 
 // Timer delays (the runtime's; the checker fires any timer at any time).
 struct Timing {
@@ -135,7 +149,22 @@ struct MultiPaxos {
   struct Learned {
     LOCKSTEP_STRUCT(Learned, (Ballot, ballot), (Index, applied));
   };
-  using Message = std::variant<Prepare, Promise, Accept, Accepted, Decided, InstallSnapshot, Learned>;
+  // An acceptor's answer to the heartbeat of a leader whose ballot is below its promise: the
+  // leader's Accepts are lost on it until the leader prepares above `promised`.
+  struct Preempted {
+    LOCKSTEP_STRUCT(Preempted, (Ballot, ballot), (Ballot, promised));
+  };
+  // Pre-vote (the Raft thesis 9.6, for ballots): would the receiver promise `ballot`? Nothing is
+  // promised; a replica says yes only when its lease has run out and the ballot is above its
+  // promise. A node prepares only once a majority said yes.
+  struct Probe {
+    LOCKSTEP_STRUCT(Probe, (Ballot, ballot));
+  };
+  struct ProbeGranted {
+    LOCKSTEP_STRUCT(ProbeGranted, (Ballot, ballot));
+  };
+  using Message = std::variant<Prepare, Promise, Accept, Accepted, Decided, InstallSnapshot, Learned, Preempted, Probe,
+                               ProbeGranted>;
 
   struct Durable {
     LOCKSTEP_STRUCT(Durable, (Ballot, promised_ballot), (Snapshot, snapshot), (Votes, votes));
@@ -164,10 +193,12 @@ struct MultiPaxos {
     // Proposer: the phase of `ballot`, the promises counted and the highest vote per slot they
     // reported (`recovered`); while leading, the open proposals, the next slot for a new command,
     // and what each replica said it applied. Replica: `applied`, the chosen entries applied after
-    // the snapshot (`learned`, what the leader serves to replicas behind it), the machine.
+    // the snapshot (`learned`, what the leader serves to replicas behind it), the machine; the
+    // leader it follows, and `lease`: while its lease on a leader runs, that leader's ballot (else
+    // none, round 0: a leader's ballot has a round of at least 1).
     LOCKSTEP_STRUCT(Volatile, (Phase, phase), (Ballot, ballot), (NodeSet, promises), (Votes, recovered),
                     (Proposals, proposals), (Index, next_slot), (Indexes, learned_through), (Index, applied),
-                    (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Watch, watch));
+                    (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Ballot, lease), (Watch, watch));
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -210,9 +241,11 @@ struct MultiPaxos {
 
   static Node init(const Config& config, NodeId self);
   // A message that can never matter to its receiver again: a Prepare not above the promise, an
-  // Accept below it (or already voted, or in a compacted slot), a phase-1 or phase-2 answer or a
-  // Learned for a ballot the receiver no longer runs (it never runs a ballot twice). Decided and
-  // InstallSnapshot are never obsolete: a replica that restarts needs them again.
+  // Accept below it (or already voted, or in a compacted slot), a phase-1 or phase-2 answer, a
+  // Learned or a Preempted for a ballot the receiver no longer runs (it never prepares a ballot
+  // twice), a Probe not above the promise, a ProbeGranted not above it (a probe promises nothing:
+  // after a crash the same ballot may be probed again). Decided and InstallSnapshot are never
+  // obsolete: a replica that restarts needs them again.
   static bool obsolete(const Config& config, const Node& receiver, NodeId from, const Message& message);
   static lockstep::Step<MultiPaxos> step(const Config& config, NodeId self, const Node& node, const Event& event);
   static void apply_persist(Durable& durable, const PersistOf<MultiPaxos>& persist);

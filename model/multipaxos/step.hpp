@@ -82,6 +82,7 @@ struct MultiPaxosStep {
   // the votes from the first slot the proposer lacks (and the snapshot, if it covers that slot).
   void on_prepare(NodeId from, const typename M::Prepare& prepare) {
     if (!paxos::may_promise(durable().promised_ballot, prepare.ballot)) return;
+    if (!helps_preempt(prepare.ballot.node)) return;
     durable().promised_ballot = prepare.ballot;
     out.mark_persist();
     typename M::Promise promise{prepare.ballot, {}, {}};
@@ -110,6 +111,18 @@ struct MultiPaxosStep {
     send(accept.ballot.node, typename M::Accepted{accept.ballot, accept.slot});
   }
 
+  // The lease (Chubby's master lease; the Raft thesis 4.2.3): a leader promises no other node's
+  // ballot while it leads, nor does a replica whose lease on a leader runs, but to that leader.
+  // Refusing a promise is always safe; it keeps a node that lost touch with a live leader (cut
+  // off, or behind a bridge) from taking over from it when its ever higher ballots reach the
+  // others.
+  bool helps_preempt(NodeId proposer) const {
+    const auto& s = out.node.volatile_state;
+    if (proposer == self) return true;
+    if (s.phase == Phase::leading) return false;
+    return !(s.phase == Phase::idle && has_lease() && proposer != s.lease.node);
+  }
+
   // --- Proposer: phase 1 once for all slots, recovery, then phase 2 per slot. ---
 
   void become_follower() {
@@ -120,18 +133,48 @@ struct MultiPaxosStep {
     state().learned_through = typename M::Indexes{};
   }
 
-  // A node whose election timer fires, and that does not lead, prepares a ballot above every
-  // ballot it has seen, for every slot from its first unchosen one.
+  // A node whose election timer fires, and that does not lead, probes a ballot above every ballot
+  // it has seen (pre-vote): with a majority of grants it prepares it, for every slot from its
+  // first unchosen one.
   void on_election_timer() {
     if (state().phase == Phase::leading) return;
+    state().lease = Ballot{};  // no leader heard for an election timeout: its lease ran out
     const Round highest_round = std::max(state().ballot.round, durable().promised_ballot.round);
-    if (round_bound_reached(highest_round)) return;
+    if (new_ballot(highest_round, Phase::probing)) broadcast(typename M::Probe{state().ballot});
+  }
+
+  // This node's next ballot, above `highest_round`, in `phase` (probing or preparing); false at the
+  // round bound.
+  bool new_ballot(Round highest_round, Phase phase) {
+    if (round_bound_reached(highest_round)) return false;
     become_follower();
     state().ballot = paxos::next_ballot(highest_round, self);
-    state().phase = Phase::preparing;
+    state().phase = phase;
     state().leader_hint.set(NodeId{});
     out.set_timer(Timer::election, election_delay());
+    return true;
+  }
+
+  void on_probe(NodeId from, const typename M::Probe& probe) {
+    if (!paxos::may_promise(durable().promised_ballot, probe.ballot) || !helps_preempt(probe.ballot.node)) return;
+    send(from, typename M::ProbeGranted{probe.ballot});
+  }
+
+  // A majority would promise: prepare the probed ballot.
+  void on_probe_granted(NodeId from, const typename M::ProbeGranted& granted) {
+    if (state().phase != Phase::probing || granted.ballot != state().ballot) return;
+    if (!paxos::count_once(state().promises, from)) return;
+    if (!paxos::is_quorum(state().promises, config.node_count)) return;
+    state().promises = NodeSet{};
+    state().phase = Phase::preparing;
     broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)});
+  }
+
+  // Phase 1a for a ballot above `highest_round`, for every slot from the first unchosen one.
+  void prepare(Round highest_round) {
+    if (new_ballot(highest_round, Phase::preparing)) {
+      broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)});
+    }
   }
 
   void on_promise(NodeId from, const typename M::Promise& promise) {
@@ -159,6 +202,7 @@ struct MultiPaxosStep {
   // none is, before any new command.
   void become_leader() {
     state().phase = Phase::leading;
+    state().lease = Ballot{};  // a leader follows no one
     state().promises = NodeSet{};
     state().next_slot = static_cast<Index>(state().applied + 1);
     state().learned_through = typename M::Indexes(config.node_count, Index{0});
@@ -266,17 +310,43 @@ struct MultiPaxosStep {
     out.set_timer(Timer::heartbeat, Delay::fixed(config.timing.heartbeat_ms));
   }
 
-  // A message from a leader: a node running a lower ballot steps down; one running a higher
-  // ballot ignores it (it learns what is chosen as leader itself). Returns whether to go on.
+  // A message from a leader. A leader of a lower ballot steps down; one of a higher ballot ignores
+  // it (it learns what is chosen as leader itself). A node preparing a ballot defers to a live
+  // leader, whatever their ballots: its prepare would only preempt it (the lease). A replica
+  // whose lease on a leader of a higher ballot runs ignores it (a stale leader, healed). The
+  // follower renews its lease, and if its acceptor promised above this leader's ballot it tells
+  // the leader (Preempted), whose Accepts it would otherwise ignore for ever in silence. Returns
+  // whether to go on.
   bool heard_from_leader(NodeId from, const Ballot& ballot) {
-    if (state().phase != Phase::idle) {
+    if (state().phase == Phase::leading) {
       if (!(ballot > state().ballot)) return false;
       become_follower();
+    } else if (state().phase == Phase::preparing || state().phase == Phase::probing) {
+      become_follower();
+    } else if (has_lease() && ballot < state().lease) {
+      return false;
     }
     state().leader_hint.set(from);
-    out.set_timer(Timer::election, election_delay());
+    state().lease = ballot;
+    renew_lease();
+    if (durable().promised_ballot > ballot) out.send(from, typename M::Preempted{ballot, durable().promised_ballot});
     return true;
   }
+
+  // An acceptor of this leader's ballot has promised a higher one (a node that lost touch with
+  // this leader prepared it, then heard this leader again): prepare again above it.
+  void on_preempted(const typename M::Preempted& preempted) {
+    if (state().phase != Phase::leading || preempted.ballot != state().ballot) return;
+    if (!(preempted.promised > state().ballot)) return;
+    prepare(std::max(preempted.promised.round, durable().promised_ballot.round));
+  }
+
+  void renew_lease() {
+    out.set_timer(Timer::lease, Delay::fixed(config.timing.election_min_ms));
+    out.set_timer(Timer::election, election_delay());
+  }
+  void on_lease_timer() { state().lease = Ballot{}; }
+  bool has_lease() const { return out.node.volatile_state.lease.round != 0; }
 
   void on_decided(NodeId from, const typename M::Decided& decided) {
     if (!heard_from_leader(from, decided.ballot)) return;
@@ -377,6 +447,9 @@ struct MultiPaxosStep {
           if constexpr (std::is_same_v<T, typename M::Decided>) on_decided(from, m);
           if constexpr (std::is_same_v<T, typename M::InstallSnapshot>) on_install_snapshot(from, m);
           if constexpr (std::is_same_v<T, typename M::Learned>) on_learned(from, m);
+          if constexpr (std::is_same_v<T, typename M::Preempted>) on_preempted(m);
+          if constexpr (std::is_same_v<T, typename M::Probe>) on_probe(from, m);
+          if constexpr (std::is_same_v<T, typename M::ProbeGranted>) on_probe_granted(from, m);
         },
         message);
     // A leader or candidate whose acceptor promised a higher ballot has been preempted. A leader
@@ -417,6 +490,7 @@ lockstep::Step<MultiPaxos<SM, Sizes>> MultiPaxos<SM, Sizes>::step(const Config& 
           if (e.timer == Timer::election) s.on_election_timer();
           if (e.timer == Timer::heartbeat) s.on_heartbeat_timer();
           if (e.timer == Timer::housekeeping) s.on_housekeeping_timer();
+          if (e.timer == Timer::lease) s.on_lease_timer();
         }
         if constexpr (std::is_same_v<E, ClientRequest>) s.on_client_request(e);
         if constexpr (std::is_same_v<E, Restarted>) s.on_restarted();
@@ -475,6 +549,13 @@ bool MultiPaxos<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId
   if (const auto* learned = std::get_if<Learned>(&message)) {
     return state.phase == Phase::idle || learned->ballot != state.ballot;
   }
+  if (const auto* preempted = std::get_if<Preempted>(&message)) {
+    return state.phase != Phase::leading || preempted->ballot != state.ballot;
+  }
+  if (const auto* probe = std::get_if<Probe>(&message)) return !paxos::may_promise(acceptor.promised_ballot, probe->ballot);
+  // A probe promises nothing, so a node that crashes may probe the same ballot again: a grant
+  // is dead only once the receiver's promise reached its ballot (every later probe is above it).
+  if (const auto* granted = std::get_if<ProbeGranted>(&message)) return !(granted->ballot > acceptor.promised_ballot);
   return false;
 }
 

@@ -65,6 +65,23 @@ class FencedResource {
   std::string value_;
 };
 
+// A leader every node names (the first elections of a fresh cluster may still be settling), or 0
+// after 10 s.
+std::uint8_t settled_leader(TestCluster& cluster) {
+  std::uint8_t l = 0;
+  const bool settled = wait_until(
+      [&] {
+        l = cluster.leader();
+        if (l == 0) return false;
+        for (const auto& m : cluster.statuses()) {
+          if (!m.status || m.status->value("leader", 0) != l) return false;
+        }
+        return true;
+      },
+      10s);
+  return settled ? l : 0;
+}
+
 class NodeTest : public ::testing::TestWithParam<std::string> {
  protected:
   ClusterOptions options() const {
@@ -271,12 +288,13 @@ TEST_P(NodeTest, CutLeaderIsReplacedAndHeals) {
 // took over (found by the nemesis, `oneway {2,3,4,5} -> 1`). Its heartbeat now resends them.
 TEST_P(NodeTest, LeaderThatHeardNobodyServesAgainOnceHealed) {
   TestCluster cluster(options());
-  const std::uint8_t l = cluster.wait_for_leader();
-  ASSERT_NE(l, 0) << logs(cluster);
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
   auto a = cluster.client();
   a->open(60s);
   const std::uint64_t t1 = a->acquire("d");
   ASSERT_TRUE(a->release("d", t1));
+  const std::uint8_t l = settled_leader(cluster);
+  ASSERT_NE(l, 0) << logs(cluster);
 
   const std::uint32_t others = ((1u << cluster.size()) - 1) & ~(1u << (l - 1));
   ASSERT_TRUE(cluster.fault(l, 0, others)) << logs(cluster);
@@ -526,6 +544,51 @@ TEST(NodeRaft, LeaderThatStepsDownOnAHigherTermCampaignsAgain) {
       5s);
   EXPECT_TRUE(led) << "node " << int(l) << " (up to date, with node " << a << " reachable) never led again: " << last
                    << "\n" << logs(cluster);
+}
+
+// Multi-Paxos: a follower cut off from a live leader tries to lead meanwhile, probing (or, before
+// the pre-vote, preparing) ever higher ballots; once healed it follows that leader again instead
+// of taking over (the lease and the pre-vote, model/multipaxos/step.hpp helps_preempt), and the
+// leader goes on leading. Before them, the healed node's ballot preempted the leader at once, and
+// under a nemesis with bridges and cuts such takeovers chained into windows of seconds with no
+// answer.
+TEST(NodeMultiPaxos, HealedFollowerDoesNotTakeOverALiveLeader) {
+  ClusterOptions o;
+  o.protocol = "multipaxos";
+  TestCluster cluster(o);
+  auto client = cluster.client();
+  client->open(30s);
+  ASSERT_TRUE(client->release("h", client->acquire("h")));
+  const std::uint8_t l = settled_leader(cluster);
+  ASSERT_NE(l, 0) << logs(cluster);
+  const int f = l % 3 + 1;
+  const auto prepared = [&] {
+    const std::string log = cluster.log(f);
+    std::size_t count = 0;
+    for (const char* what : {"probing in round", "preparing in round"}) {
+      for (std::size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++count;
+    }
+    return count;
+  };
+  const std::size_t before = prepared();
+  ASSERT_TRUE(cluster.cut(f, 0b111)) << logs(cluster);
+  ASSERT_TRUE(wait_until([&] { return prepared() >= before + 3; }, 10s)) << logs(cluster);
+  const std::size_t healed_at = cluster.log(f).size();
+  ASSERT_TRUE(cluster.heal(f)) << logs(cluster);
+  // It follows the leader again (it names it), and the service answers.
+  const bool follows = wait_until(
+      [&] {
+        const auto status = cluster.status(f);
+        return status && status->value("leader", 0) == l;
+      },
+      10s);
+  EXPECT_TRUE(follows) << logs(cluster);
+  ASSERT_TRUE(client->release("h", client->acquire("h", 10s))) << logs(cluster);
+  const auto status = cluster.status(l);
+  ASSERT_TRUE(status) << logs(cluster);
+  EXPECT_EQ(status->value("leader", 0), l) << logs(cluster);
+  EXPECT_EQ(cluster.log(f).find("leading in round", healed_at), std::string::npos) << "the healed node took over\n"
+                                                                                  << logs(cluster);
 }
 
 // Raft: a follower that missed a few hundred entries catches up quickly, so that when it is the

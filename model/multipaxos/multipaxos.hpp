@@ -62,8 +62,9 @@ inline constexpr std::size_t slot_capacity = ModelSizes::log_capacity;
 // only at model size (ModelChecks); the runtime instantiation cannot name one.
 LOCKSTEP_ENUM(Bug, none, skip_recovery, votes_not_durable, snapshot_over_newer)
 
-// idle: a replica following whoever leads; preparing: phase 1 of `ballot` is running; leading:
-// phase 1 of `ballot` succeeded, so this node proposes in every slot from its first unchosen one.
+// idle: a replica following whoever leads; probing: the pre-vote for `ballot` is running (nothing
+// promised yet); preparing: phase 1 of `ballot` is running; leading: phase 1 of `ballot`
+// succeeded, so this node proposes in every slot from its first unchosen one.
 LOCKSTEP_ENUM(Phase, idle, probing, preparing, leading)
 
 // housekeeping: the leader's period for the state machine's own proposals (model/sm/machine.hpp);
@@ -190,9 +191,10 @@ struct MultiPaxos {
   using LeaderHint = typename Sizes::template Hint<NodeId>;
 
   struct Volatile {
-    // Proposer: the phase of `ballot`, the promises counted and the highest vote per slot they
-    // reported (`recovered`); while leading, the open proposals, the next slot for a new command,
-    // and what each replica said it applied. Replica: `applied`, the chosen entries applied after
+    // Proposer: the phase of `ballot`, the grants (probing) or promises (preparing) counted in
+    // `promises`, and the highest vote per slot the promises reported (`recovered`); while
+    // leading, the open proposals, the next slot for a new command, and what each replica said
+    // it applied. Replica: `applied`, the chosen entries applied after
     // the snapshot (`learned`, what the leader serves to replicas behind it), the machine; the
     // leader it follows, and `lease`: while its lease on a leader runs, that leader's ballot (else
     // none, round 0: a leader's ballot has a round of at least 1).

@@ -81,8 +81,7 @@ struct MultiPaxosStep {
   // Phase 1b ("Paxos Made Simple" 3): promise a higher ballot for every slot, durably, and report
   // the votes from the first slot the proposer lacks (and the snapshot, if it covers that slot).
   void on_prepare(NodeId from, const typename M::Prepare& prepare) {
-    if (!paxos::may_promise(durable().promised_ballot, prepare.ballot)) return;
-    if (!helps_preempt(prepare.ballot.node)) return;
+    if (!would_promise(prepare.ballot)) return;
     durable().promised_ballot = prepare.ballot;
     out.mark_persist();
     typename M::Promise promise{prepare.ballot, {}, {}};
@@ -116,6 +115,10 @@ struct MultiPaxosStep {
   // Refusing a promise is always safe; it keeps a node that lost touch with a live leader (cut
   // off, or behind a bridge) from taking over from it when its ever higher ballots reach the
   // others.
+  // Whether a Prepare of `ballot` would be promised now: a probe is granted on the same test.
+  bool would_promise(const Ballot& ballot) const {
+    return paxos::may_promise(out.node.durable.promised_ballot, ballot) && helps_preempt(ballot.node);
+  }
   bool helps_preempt(NodeId proposer) const {
     const auto& s = out.node.volatile_state;
     if (proposer == self) return true;
@@ -156,8 +159,7 @@ struct MultiPaxosStep {
   }
 
   void on_probe(NodeId from, const typename M::Probe& probe) {
-    if (!paxos::may_promise(durable().promised_ballot, probe.ballot) || !helps_preempt(probe.ballot.node)) return;
-    send(from, typename M::ProbeGranted{probe.ballot});
+    if (would_promise(probe.ballot)) send(from, typename M::ProbeGranted{probe.ballot});
   }
 
   // A majority would promise: prepare the probed ballot.
@@ -167,15 +169,14 @@ struct MultiPaxosStep {
     if (!paxos::is_quorum(state().promises, config.node_count)) return;
     state().promises = NodeSet{};
     state().phase = Phase::preparing;
-    broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)});
+    broadcast_prepare();
   }
 
   // Phase 1a for a ballot above `highest_round`, for every slot from the first unchosen one.
   void prepare(Round highest_round) {
-    if (new_ballot(highest_round, Phase::preparing)) {
-      broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)});
-    }
+    if (new_ballot(highest_round, Phase::preparing)) broadcast_prepare();
   }
+  void broadcast_prepare() { broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)}); }
 
   void on_promise(NodeId from, const typename M::Promise& promise) {
     if (state().phase != Phase::preparing || promise.ballot != state().ballot) return;

@@ -175,9 +175,10 @@ TEST_P(NodeTest, KillingTheLeaderElectsAnotherAndTokensKeepGrowing) {
   EXPECT_GT(b->acquire("x"), t);
 
   // The killed node comes back from its log and rejoins: it names the leader that a majority
-  // names (TestCluster::leader). It may be that leader: neither protocol has pre-vote, and a restarted Multi-Paxos node whose
-  // links were not up yet when its election timer fired prepared a ballot above the leader's and
-  // led again (seen in CI: node 3 restarted, prepared (5, n3) over (5, n1)).
+  // names (TestCluster::leader). It may be that leader: Raft has no pre-vote, and before its
+  // pre-vote a restarted Multi-Paxos node whose links were not up yet when its election timer
+  // fired prepared a ballot above the leader's and led again (seen in CI: node 3 restarted,
+  // prepared (5, n3) over (5, n1)).
   cluster.restart(first);
   const bool rejoined = wait_until(
       [&] {

@@ -39,10 +39,13 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
         {"--pauses", "Client pauses (a holder stops, e.g. in a GC pause, and resumes later)", &LockCheckOptions::pauses, 0, 8},
         {"--retries", "Requests re-sent after a timeout (the same request again)", &LockCheckOptions::retries, 0, 8},
         {"--max-term", "Highest term (Raft) or ballot round (Multi-Paxos)", &LockCheckOptions::term_max, 1, 30},
-        {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos)", &LockCheckOptions::log_max, 1,
+        {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos); 0: 6 for Raft (its leaders' no-ops included), 5 for Multi-Paxos",
+         &LockCheckOptions::log_max, 0,
          static_cast<int>(ModelSizes::log_capacity)},
         {"--snapshot-every", "A replica snapshots its table every N applied entries (0 = never)",
-         &LockCheckOptions::snapshot_every, 0, 8}};
+         &LockCheckOptions::snapshot_every, 0, 8},
+        {"--leader-noop", "Raft: 1, a new leader appends a no-op entry (section 8; nodes always do), 0: it does not",
+         &LockCheckOptions::leader_noop, 0, 1}};
     static_assert(RaftLockWorld::messages_capacity == PaxosLockWorld::messages_capacity);
     add_fault_fields(f, RaftLockWorld::messages_capacity);
     return f;
@@ -130,8 +133,8 @@ sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
 
 RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::ModelLock>(
-      static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(o.log_max),
-      bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every));
+      static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(log_max_of(o)),
+      bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0);
   return checked_world<RaftLock>(config, o, lock::LockClients<RaftLock>{client_params(o)}, symmetry);
 }
 
@@ -141,7 +144,7 @@ PaxosLockWorld make_paxos_world(const LockCheckOptions& o, bool symmetry) {
   if (o.bug == "snapshot-over-newer") bug = multipaxos::Bug::none;  // Raft's
   const auto config = multipaxos::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.term_max),
-      static_cast<multipaxos::Slot>(o.log_max), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o));
+      static_cast<multipaxos::Slot>(log_max_of(o)), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o));
   return checked_world<PaxosLock>(config, o, lock::LockClients<PaxosLock>{client_params(o)}, symmetry);
 }
 
@@ -155,10 +158,20 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"retries", o.retries},
                                 {"try_acquire", o.try_acquire},
                                 {"max_term", o.term_max},
-                                {"max_log", o.log_max},
-                                {"snapshot_every", o.snapshot_every}},
+                                {"max_log", log_max_of(o)},
+                                {"snapshot_every", o.snapshot_every},
+                                {"leader_noop", o.leader_noop}},
                            o, world);
 }
+
+}  // namespace
+
+int log_max_of(const LockCheckOptions& o) {
+  if (o.log_max != 0) return o.log_max;
+  return o.consensus == "multipaxos" ? 5 : 6;
+}
+
+namespace {
 
 LockCheckOptions options_of(const ProtocolArgs& args) {
   LockCheckOptions o = options_from(args, fields());
@@ -190,6 +203,9 @@ std::string validate_lock(const ProtocolArgs& args) {
   const bool paxos_only = description.starts_with("(Multi-Paxos)");
   if (raft_only && consensus != "raft") return "--bug " + bug + " is a bug of Raft (use --consensus raft)";
   if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
+  if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
+    return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
+  }
   return "";
 }
 

@@ -24,7 +24,9 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
         {"--requests", "Client commands, each sent once to any node", &RaftCheckOptions::requests, 0,
          static_cast<int>(requests_max)},
         {"--snapshot-every", "Applied entries between a node's snapshots (0: never)", &RaftCheckOptions::snapshot_every,
-         0, static_cast<int>(raft::log_capacity)}};
+         0, static_cast<int>(raft::log_capacity)},
+        {"--leader-noop", "1: a new leader appends a no-op entry (section 8; nodes always do), 0: it does not",
+         &RaftCheckOptions::leader_noop, 0, 1}};
     add_fault_fields(f, RaftWorld::messages_capacity);
     return f;
   }();
@@ -43,7 +45,7 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(o.nodes),
                                                         static_cast<raft::Term>(o.term_max),
                                                         static_cast<raft::Index>(o.log_max), o.bug, {},
-                                                        static_cast<raft::Index>(o.snapshot_every));
+                                                        static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0);
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
@@ -54,7 +56,7 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
 Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
   return with_world_bounds(
       Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests},
-           {"snapshot_every", o.snapshot_every}}, o, world);
+           {"snapshot_every", o.snapshot_every}, {"leader_noop", o.leader_noop}}, o, world);
 }
 
 }  // namespace

@@ -96,10 +96,9 @@ TEST(NodeWal, TornTailIsTruncatedLoggedAndTheNodeServes) {
             std::string::npos)
       << cluster.log(garbage);
   EXPECT_NE(cluster.log(cut).find(wal_c.filename().string()), std::string::npos) << cluster.log(cut);
-  // The cluster serves; a request also commits an entry of the current term, so that a leader
-  // elected meanwhile (the restarts may outrun the old leader's heartbeats, as under the
-  // sanitizers) knows what is committed: Raft's leader commits nothing of an earlier term by
-  // counting, and there is no no-op entry at the start of a term.
+  // The cluster serves, and the repaired nodes catch up (a leader elected meanwhile, when the
+  // restarts outrun the old leader's heartbeats as under the sanitizers, commits what came before
+  // with its no-op).
   traffic(cluster, 1);
   EXPECT_TRUE(caught_up(cluster, garbage)) << logs(cluster);
   EXPECT_TRUE(caught_up(cluster, cut)) << logs(cluster);

@@ -138,7 +138,7 @@ TEST(Distributed, pinned_counts_equal_one_process) {
   };
   const std::vector<Case> cases = {
       {"paxos-tla", 3921, {2, 3}},
-      {"raft --max-term 2 --max-log 1 --requests 1 --crashes 1 --max-messages 3", 283244, {2, 3}},
+      {"raft --max-term 2 --max-log 1 --requests 1 --crashes 1 --max-messages 3", 214706, {2, 3}},
       {"paxos", 4653103, {2}},
   };
   for (const Case& c : cases) {

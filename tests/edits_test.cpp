@@ -282,7 +282,7 @@ using R = RaftRegister;
 const R::Config raft_config = raft::model_config<sm::Register>(3, 9, 4);
 
 R::Entry entry(raft::Term term, std::uint8_t value) {
-  return R::Entry{term, ClientId{value}, 1, sm::Register::Command{value}};
+  return R::Entry{term, ClientId{value}, 1, sm::Register::Command{value}, false};
 }
 
 TEST(Edits, a_persist_whose_edit_omits_an_appended_entry_gives_a_different_durable_state) {
@@ -341,7 +341,7 @@ TEST(Edits, persist_precedes_sends_on_hand_made_effect_lists) {
   const Effect<R> timer = SetTimer<raft::Timer>{raft::Timer::election, Delay::randomized(150, 300)};
   const Effect<R> reply = Reply<R::Sequence, R::Committed>{ClientId{1}, 1, R::Committed{1, sm::Register::Output{1}}};
   const Effect<R> redirect = Redirect<R::Sequence>{ClientId{1}, 1, NodeId{}};
-  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, ClientId{1}, 1, sm::Register::Command{1}, true}};
+  const Effect<R> applied = Applied<R::AppliedEntry>{R::AppliedEntry{1, 1, ClientId{1}, 1, sm::Register::Command{1}, true, false}};
   const auto holds = [](std::initializer_list<Effect<R>> effects) {
     lockstep::Step<R> step{R::Node{}};
     step.effects = Effects(effects);

@@ -224,5 +224,37 @@ TEST(Proofs, the_evaluator_decides_raft_log_replication) {
   EXPECT_FALSE(explain_step(*protocol, kept).empty());
 }
 
+// A step may be two actions one after the other when each changes relations of its own: a Raft
+// leader elected and appending its no-op in one step is raft-log's Elect, then its Append. An
+// entry of another term in that step is neither.
+TEST(Proofs, a_step_of_two_actions_on_relations_of_their_own_refines) {
+  const auto protocol = find_abstract_protocol("raft-log");
+  ASSERT_NE(protocol, nullptr);
+  const RaftLogVocabulary v = raft_log_vocabulary(*protocol);
+  std::vector<int> sizes(protocol->vocabulary.sorts().size(), 1);
+  sizes[static_cast<std::size_t>(v.node)] = 2;
+  sizes[static_cast<std::size_t>(v.term)] = 3;
+  sizes[static_cast<std::size_t>(v.index)] = 3;
+  Structure before(protocol->vocabulary, sizes);
+  const auto both = [&](int relation, const std::vector<int>& tuple) {
+    before.set(relation, tuple, true, false);
+    before.set(relation, tuple, true, true);
+  };
+  both(v.member, {0, 0});
+  both(v.member, {1, 0});
+  for (int n : {0, 1}) both(v.left, {n, 0});  // both in term 1, which nobody leads yet
+  ASSERT_TRUE(satisfies_invariant(*protocol, before));
+
+  Structure elected = before;
+  elected.set(v.leader, {1, 0}, true, true);
+  EXPECT_EQ(abstract_step_name(*protocol, elected), "Elect");
+  Structure with_noop = elected;
+  with_noop.set(v.log, {0, 1, 1}, true, true);
+  EXPECT_EQ(abstract_step_name(*protocol, with_noop), "Elect, then Append");
+  Structure other_term = elected;
+  other_term.set(v.log, {0, 1, 2}, true, true);
+  EXPECT_EQ(abstract_step_name(*protocol, other_term), "none");
+}
+
 }  // namespace
 }  // namespace lockstep::proofs

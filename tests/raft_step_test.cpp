@@ -35,7 +35,7 @@ struct Kit {
 
   static Config config() {
     if constexpr (S::checked) {
-      return model_config<Register>(3, 9, 4);
+      return model_config<Register>(3, 9, 4, Bug::none, {}, 0, true);  // with the no-op, as a node
     } else {
       return Config{3, default_timing, NoChecks{}, {}, 0};
     }
@@ -44,7 +44,7 @@ struct Kit {
   static constexpr typename R::Sequence sequence = S::checked ? 200 : static_cast<typename R::Sequence>(1ull << 40) + 7;
 
   // An entry of `term` writing `value`, from client `value`'s first request.
-  static Entry entry(Term term, std::uint8_t value) { return Entry{term, ClientId{value}, 1, Register::Command{value}}; }
+  static Entry entry(Term term, std::uint8_t value) { return Entry{term, ClientId{value}, 1, Register::Command{value}, false}; }
   static typename R::ClientRequest request(std::uint32_t client, std::uint8_t value) {
     return typename R::ClientRequest{ClientId{client}, sequence, Register::Command{value}};
   }
@@ -213,15 +213,73 @@ TYPED_TEST(RaftStep, a_majority_of_votes_makes_a_leader_that_heartbeats_the_entr
   LOCKSTEP_RAFT_TYPES;
   Node l = K::leader(2, {K::entry(1, 1)});
   EXPECT_EQ(l.volatile_state.role, Role::leader);
-  EXPECT_EQ(l.volatile_state.next_index[n2], Index{2});
+  EXPECT_EQ(l.volatile_state.next_index[n2], Index{2});  // after the log it was elected with
+  EXPECT_EQ(l.durable.log.last_index(), Index{2});       // and its no-op (section 8)
   l.volatile_state.next_index[n3] = 1;
-  const Step step = R::step(config, n1, l, TimerFired{Timer::heartbeat});
-  const auto appends = sent<AppendEntries>(step);
+  Step step = R::step(config, n1, l, TimerFired{Timer::heartbeat});
+  auto appends = sent<AppendEntries>(step);
   ASSERT_EQ(appends.size(), 2u);
-  EXPECT_TRUE(appends[0].second.entries.empty());   // n2 is up to date
-  EXPECT_EQ(appends[1].second.entries.size(), 1u);  // n3 gets entry 1
+  EXPECT_EQ(appends[0].second.entries.size(), 1u);  // n2 lacks the no-op
+  EXPECT_EQ(appends[1].second.entries.size(), 2u);  // n3 gets entry 1 too
   EXPECT_EQ(appends[1].second.prev_log_index, Index{0});
   EXPECT_FALSE(step.persists());
+  // Once n2 has it, n2's heartbeat carries no entry.
+  l = K::receive(n1, l, n2, AppendEntriesResponse{2, true, 2}).node;
+  step = R::step(config, n1, l, TimerFired{Timer::heartbeat});
+  appends = sent<AppendEntries>(step);
+  ASSERT_EQ(appends.size(), 2u);
+  EXPECT_TRUE(appends[0].second.entries.empty());
+  EXPECT_EQ(appends[0].second.prev_log_index, Index{2});
+}
+
+// Section 8: a new leader appends a no-op of its term at once, durably before it sends anything,
+// and replicates it without waiting a heartbeat period; once a majority holds it, it commits
+// every entry of earlier terms before it (5.4.2 alone would wait for a client's entry). The
+// machine never sees it, and no client is answered for it.
+TYPED_TEST(RaftStep, a_new_leader_appends_a_no_op_that_commits_its_predecessors_entries) {  // 8, 5.4.2
+  LOCKSTEP_RAFT_TYPES;
+  Node candidate = R::step(config, n1, K::follower(1, {K::entry(1, 4)}), TimerFired{Timer::election}).node;
+  const Step elected = K::receive(n1, candidate, n2, RequestVoteResponse{2, true});
+  ASSERT_EQ(elected.node.volatile_state.role, Role::leader);
+  const Entry noop{2, ClientId{}, {}, {}, true};
+  ASSERT_EQ(elected.node.durable.log.last_index(), Index{2});
+  EXPECT_EQ(elected.node.durable.log.at(2), noop);
+  EXPECT_TRUE(persists_first_and_exactly(candidate, elected));
+  EXPECT_EQ(the_persist(elected).log, K::edit(1, {noop}));
+  EXPECT_EQ(elected.node.volatile_state.match_index[n1], Index{2});
+  EXPECT_EQ(elected.node.volatile_state.commit_index, Index{0});  // a majority does not hold it yet
+  bool replicates_now = false;
+  for (const auto& t : effects_of<TimerSet>(elected)) replicates_now |= t == TimerSet{Timer::heartbeat, Delay::fixed(0)};
+  EXPECT_TRUE(replicates_now);
+
+  const Step acked = K::receive(n1, elected.node, n2, AppendEntriesResponse{2, true, 2});
+  EXPECT_EQ(acked.node.volatile_state.commit_index, Index{2});
+  const auto applied = effects_of<Applied<typename R::AppliedEntry>>(acked);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0].command.index, Index{1});
+  EXPECT_TRUE(applied[0].command.took_effect);
+  EXPECT_FALSE(applied[0].command.noop);
+  EXPECT_EQ(applied[1].command.index, Index{2});
+  EXPECT_TRUE(applied[1].command.noop);
+  EXPECT_FALSE(applied[1].command.took_effect);
+  EXPECT_EQ(acked.node.volatile_state.machine, (typename R::Machine{4, 1}));  // one write: the no-op none
+  const auto replies = effects_of<ReplyT>(acked);
+  ASSERT_EQ(replies.size(), 1u);  // entry 1's client only
+  EXPECT_EQ(replies[0].client, ClientId{4});
+
+  // A follower applies it the same way: nothing for the machine.
+  const Node f = K::follower(2, {K::entry(1, 4)});
+  const Step followed = K::receive(n2, f, n1, AppendEntries{2, 1, 1, K::entries({noop}), 2});
+  EXPECT_EQ(followed.node.volatile_state.last_applied, Index{2});
+  EXPECT_EQ(followed.node.volatile_state.machine, (typename R::Machine{4, 1}));
+
+  // A cluster of one commits it on the spot.
+  typename R::Config alone = config;
+  alone.node_count = 1;
+  const Step single = R::step(alone, n1, K::follower(0), TimerFired{Timer::election});
+  EXPECT_EQ(single.node.volatile_state.role, Role::leader);
+  EXPECT_EQ(single.node.volatile_state.commit_index, Index{1});
+  EXPECT_TRUE(single.node.durable.log.at(1).noop);
 }
 
 TYPED_TEST(RaftStep, append_entries_rejects_a_stale_term_and_a_log_gap) {  // Figure 2 AppendEntries 1, 2
@@ -284,33 +342,38 @@ TYPED_TEST(RaftStep, follower_commits_up_to_the_leader_commit_and_its_last_new_e
 
 TYPED_TEST(RaftStep, leader_commits_only_entries_of_its_term_by_counting_replicas) {  // 5.4.2, Figure 8
   LOCKSTEP_RAFT_TYPES;
-  const Node l = K::leader(3, {K::entry(1, 1)});
+  const Node l = K::leader(3, {K::entry(1, 1)});  // entry 2: its no-op, of term 3
   Step step = K::receive(n1, l, n2, AppendEntriesResponse{3, true, 1});
   EXPECT_EQ(step.node.volatile_state.commit_index, Index{0});  // entry 1 is of term 1: not by counting
+  step = K::receive(n1, step.node, n2, AppendEntriesResponse{3, true, 2});
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{2});  // term 3's no-op commits both
+  EXPECT_EQ(step.node.volatile_state.last_applied, Index{2});
+  EXPECT_EQ(step.node.volatile_state.machine.value, 1);  // the no-op changed nothing
+  auto replies = effects_of<ReplyT>(step);
+  ASSERT_EQ(replies.size(), 1u);  // entry 1's client (the no-op has none)
+  EXPECT_EQ(replies[0], (ReplyT{ClientId{1}, 1, typename R::Committed{1, Register::Output{1}}}));
   const Node before_request = step.node;
   step = R::step(config, n1, step.node, K::request(2, 2));
   EXPECT_TRUE(persists_first_and_exactly(before_request, step));
-  step = K::receive(n1, step.node, n2, AppendEntriesResponse{3, true, 2});
-  EXPECT_EQ(step.node.volatile_state.commit_index, Index{2});  // term 3's entry commits both
-  EXPECT_EQ(step.node.volatile_state.last_applied, Index{2});
+  step = K::receive(n1, step.node, n2, AppendEntriesResponse{3, true, 3});
+  EXPECT_EQ(step.node.volatile_state.commit_index, Index{3});
   // Each applied entry is answered to its client, naming the request's client id and sequence.
-  const auto replies = effects_of<ReplyT>(step);
-  ASSERT_EQ(replies.size(), 2u);
-  EXPECT_EQ(replies[0], (ReplyT{ClientId{1}, 1, typename R::Committed{1, Register::Output{1}}}));
-  EXPECT_EQ(replies[1], (ReplyT{ClientId{2}, K::sequence, typename R::Committed{2, Register::Output{2}}}));
+  replies = effects_of<ReplyT>(step);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0], (ReplyT{ClientId{2}, K::sequence, typename R::Committed{3, Register::Output{2}}}));
 }
 
 TYPED_TEST(RaftStep, a_leader_appends_a_client_command_durably_as_an_edit) {  // 5.3
   LOCKSTEP_RAFT_TYPES;
   const Node l = K::leader(2, {K::entry(1, 1)});
   const Step step = R::step(config, n1, l, K::request(4, 6));
-  const Entry appended{2, ClientId{4}, K::sequence, Register::Command{6}};
-  ASSERT_EQ(step.node.durable.log.last_index(), Index{2});
-  EXPECT_EQ(step.node.durable.log.at(2), appended);
-  EXPECT_EQ(the_persist(step).log, K::edit(1, {appended}));  // keep through the old last index
+  const Entry appended{2, ClientId{4}, K::sequence, Register::Command{6}, false};
+  ASSERT_EQ(step.node.durable.log.last_index(), Index{3});  // after its no-op
+  EXPECT_EQ(step.node.durable.log.at(3), appended);
+  EXPECT_EQ(the_persist(step).log, K::edit(2, {appended}));  // keep through the old last index
   EXPECT_EQ(the_persist(step).hard_state, (HardState{2, n1}));
   EXPECT_TRUE(persists_first_and_exactly(l, step));
-  EXPECT_EQ(step.node.volatile_state.match_index[n1], Index{2});
+  EXPECT_EQ(step.node.volatile_state.match_index[n1], Index{3});
   EXPECT_TRUE(effects_of<ReplyT>(step).empty());  // not committed yet
 }
 
@@ -449,34 +512,34 @@ TYPED_TEST(RaftStep, a_leader_sends_its_snapshot_to_a_follower_whose_next_entry_
   LOCKSTEP_RAFT_SNAPSHOTS(2);
   Node l = K::elect(snapshots, K::follower(1, {K::entry(1, 1), K::entry(1, 2)}));
   ASSERT_EQ(l.volatile_state.role, Role::leader);
-  l = R::step(snapshots, n1, l, K::request(3, 3)).node;  // entry 3, of term 2
-  // n2 acknowledges everything: entries 1-3 commit and apply, and the leader snapshots at 3.
-  Step step = K::receive(snapshots, n1, l, n2, AppendEntriesResponse{2, true, 3});
-  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{3, 2, {3, 3}}));
-  EXPECT_EQ(step.node.durable.log.base_index(), Index{3});
-  EXPECT_EQ(step.node.durable.log.last_index(), Index{3});
+  l = R::step(snapshots, n1, l, K::request(3, 3)).node;  // entry 4, of term 2, after its no-op
+  // n2 acknowledges everything: entries 1-4 commit and apply, and the leader snapshots at 4.
+  Step step = K::receive(snapshots, n1, l, n2, AppendEntriesResponse{2, true, 4});
+  EXPECT_EQ(step.node.durable.snapshot, (Snapshot{4, 2, {3, 3}}));  // three writes, the no-op none
+  EXPECT_EQ(step.node.durable.log.base_index(), Index{4});
+  EXPECT_EQ(step.node.durable.log.last_index(), Index{4});
   EXPECT_TRUE(persists_first_and_exactly(l, step));
   l = step.node;
-  // n3 still needs entry 3 (next_index 3, the base): it gets the snapshot; n2 a heartbeat.
+  // n3 still needs entry 3 (next_index 3, below the base): it gets the snapshot; n2 a heartbeat.
   step = R::step(snapshots, n1, l, TimerFired{Timer::heartbeat});
   const auto installs = sent<InstallSnapshot>(step);
   ASSERT_EQ(installs.size(), 1u);
   EXPECT_EQ(installs[0].first, n3);
-  EXPECT_EQ(installs[0].second, (InstallSnapshot{2, 3, 2, {3, 3}}));
+  EXPECT_EQ(installs[0].second, (InstallSnapshot{2, 4, 2, {3, 3}}));
   const auto appends = sent<AppendEntries>(step);
   ASSERT_EQ(appends.size(), 1u);
   EXPECT_EQ(appends[0].first, n2);
-  EXPECT_EQ(appends[0].second.prev_log_index, Index{3});
+  EXPECT_EQ(appends[0].second.prev_log_index, Index{4});
   EXPECT_EQ(appends[0].second.prev_log_term, Term{2});
   // Its answer moves next_index past the snapshot.
-  l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, true, 3}).node;
-  EXPECT_EQ(l.volatile_state.match_index[n3], Index{3});
-  EXPECT_EQ(l.volatile_state.next_index[n3], Index{4});
+  l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, true, 4}).node;
+  EXPECT_EQ(l.volatile_state.match_index[n3], Index{4});
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{5});
   // A follower that rejects entries walks next_index back to the base, then gets the snapshot.
   l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, false, 0}).node;
-  EXPECT_EQ(l.volatile_state.next_index[n3], Index{3});
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{4});
   l = K::receive(snapshots, n1, l, n3, AppendEntriesResponse{2, false, 0}).node;
-  EXPECT_EQ(l.volatile_state.next_index[n3], Index{3});  // never below the base
+  EXPECT_EQ(l.volatile_state.next_index[n3], Index{4});  // never below the base
   EXPECT_EQ(sent<InstallSnapshot>(R::step(snapshots, n1, l, TimerFired{Timer::heartbeat})).size(), 1u);
 }
 
@@ -544,6 +607,21 @@ TYPED_TEST(RaftStep, a_node_restarts_from_its_snapshot) {
   ASSERT_EQ(applied.size(), 1u);
   EXPECT_EQ(applied[0].command.index, Index{3});
   EXPECT_EQ(step.node.volatile_state.machine, (typename R::Machine{6, 3}));
+}
+
+// Model size only: the checker may leave the no-op out (a smaller world), and a full log has no
+// room for it (the bound counts every entry).
+TEST(RaftStepModel, the_leaders_no_op_can_be_left_out_and_respects_the_log_bound) {
+  using K = Kit<ModelSizes>;
+  using R = K::R;
+  const auto elect_with = [](const R::Config& c) {
+    return K::elect(c, K::follower(1, {K::entry(1, 4)}));
+  };
+  EXPECT_EQ(elect_with(model_config<Register>(3, 9, 4)).durable.log.last_index(), Index{1});  // off
+  EXPECT_EQ(elect_with(model_config<Register>(3, 9, 4, Bug::none, {}, 0, true)).durable.log.last_index(), Index{2});
+  const R::Node full = elect_with(model_config<Register>(3, 9, 1, Bug::none, {}, 0, true));
+  EXPECT_EQ(full.volatile_state.role, Role::leader);
+  EXPECT_EQ(full.durable.log.last_index(), Index{1});  // log_max 1: no room
 }
 
 // Model size only: the checker's bounds and seeded bugs.
@@ -643,13 +721,14 @@ TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
   RR::Node l = RT::elect(config, node);
   ASSERT_EQ(l.volatile_state.role, Role::leader);
   ASSERT_EQ(l.durable.current_term, 301u);
+  ASSERT_EQ(l.durable.log.last_index(), 1u);  // its no-op
   for (std::uint64_t i = 1; i <= 1000; ++i) {
     const auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{1}, i, Register::Command{7}});
     ASSERT_TRUE(persists_first_and_exactly(l, step)) << i;
-    ASSERT_EQ(the_persist(step).log, RT::edit(i - 1, {RR::Entry{301, ClientId{1}, i, Register::Command{7}}})) << i;
+    ASSERT_EQ(the_persist(step).log, RT::edit(i, {RR::Entry{301, ClientId{1}, i, Register::Command{7}, false}})) << i;
     l = step.node;
   }
-  EXPECT_EQ(l.durable.log.last_index(), 1000u);
+  EXPECT_EQ(l.durable.log.last_index(), 1001u);
 
   // What would be seeded bugs at model size is the correct protocol here: a higher term makes
   // the leader step down, and a restart keeps the vote.
@@ -669,8 +748,8 @@ RR::Node based_follower() {
   node.durable.snapshot = RR::Snapshot{1000, 3, {}};
   node.durable.log.base = 1000;
   node.durable.log.base_term = 3;
-  node.durable.log.append(RR::Entry{3, ClientId{1}, 1, Register::Command{1}});
-  node.durable.log.append(RR::Entry{4, ClientId{2}, 1, Register::Command{2}});
+  node.durable.log.append(RR::Entry{3, ClientId{1}, 1, Register::Command{1}, false});
+  node.durable.log.append(RR::Entry{4, ClientId{2}, 1, Register::Command{2}, false});
   node.volatile_state.commit_index = 1000;
   node.volatile_state.last_applied = 1000;
   return node;
@@ -684,7 +763,7 @@ TEST(RaftStepRuntime, a_log_with_a_base_index_matches_at_the_base_and_beyond_and
   ASSERT_EQ(f.durable.log.term_at(1000), 3u);
   const RR::Entry e1001 = f.durable.log.at(1001);
   const RR::Entry e1002 = f.durable.log.at(1002);
-  const RR::Entry e1003{4, ClientId{3}, 9, Register::Command{3}};
+  const RR::Entry e1003{4, ClientId{3}, 9, Register::Command{3}, false};
 
   // Matching at the base: entries it holds are skipped, the new one appended after them.
   auto step = RT::receive(config, n2, f, n1, RR::AppendEntries{4, 1000, 3, RT::entries({e1001, e1002, e1003}), 0});
@@ -704,7 +783,7 @@ TEST(RaftStepRuntime, a_log_with_a_base_index_matches_at_the_base_and_beyond_and
   EXPECT_FALSE(step.persists());
 
   // A conflict right after the base: keep through the base, append the new suffix.
-  const RR::Entry other1001{4, ClientId{4}, 1, Register::Command{4}};
+  const RR::Entry other1001{4, ClientId{4}, 1, Register::Command{4}, false};
   step = RT::receive(config, n2, f, n1, RR::AppendEntries{4, 1000, 3, RT::entries({other1001}), 0});
   EXPECT_EQ(step.node.durable.log.last_index(), 1001u);
   EXPECT_EQ(step.node.durable.log.at(1001), other1001);
@@ -738,8 +817,9 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_sends_its_s
   ASSERT_EQ(l.durable.current_term, 5u);
   EXPECT_EQ(l.volatile_state.next_index[n2], 1003u);
 
+  EXPECT_TRUE(l.durable.log.at(1003).noop);  // its no-op, after the base's entries
   auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{8}, 1, Register::Command{8}});
-  EXPECT_EQ(the_persist(step).log, RT::edit(1002, {RR::Entry{5, ClientId{8}, 1, Register::Command{8}}}));
+  EXPECT_EQ(the_persist(step).log, RT::edit(1003, {RR::Entry{5, ClientId{8}, 1, Register::Command{8}, false}}));
   EXPECT_TRUE(persists_first_and_exactly(l, step));
   l = step.node;
   step = RR::step(config, n1, l, RR::TimerFired{Timer::heartbeat});
@@ -747,7 +827,7 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_sends_its_s
   ASSERT_EQ(appends.size(), 2u);
   EXPECT_EQ(appends[0].second.prev_log_index, 1002u);
   EXPECT_EQ(appends[0].second.prev_log_term, 4u);
-  EXPECT_EQ(appends[0].second.entries.size(), 1u);
+  EXPECT_EQ(appends[0].second.entries.size(), 2u);
 
   // A follower that keeps rejecting walks next_index back to just after the base, where it gets
   // every entry the leader holds, then to the base and no further: the leader has no entry (or
@@ -763,7 +843,7 @@ TEST(RaftStepRuntime, a_leader_over_a_based_log_appends_after_it_and_sends_its_s
   EXPECT_EQ(appends[0].first, n2);
   EXPECT_EQ(appends[0].second.prev_log_index, 1000u);
   EXPECT_EQ(appends[0].second.prev_log_term, 3u);
-  EXPECT_EQ(appends[0].second.entries.size(), 3u);
+  EXPECT_EQ(appends[0].second.entries.size(), 4u);
   for (int rejection = 0; rejection < 3; ++rejection) {
     l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{5, false, 0}).node;
   }
@@ -785,7 +865,10 @@ TEST(RaftStepRuntime, a_long_log_is_compacted_by_snapshots_past_any_model_index)
   RR::Node l = RT::elect(config, RT::follower(0));
   ASSERT_EQ(l.volatile_state.role, Role::leader);
   const RR::Term term = l.durable.current_term;
-  for (std::uint64_t i = 1; i <= 1000; ++i) {
+  // Its no-op, entry 1, committed first; then entry i writes i.
+  l = RT::receive(config, n1, l, n2, RR::AppendEntriesResponse{term, true, 1}).node;
+  ASSERT_EQ(l.volatile_state.commit_index, 1u);
+  for (std::uint64_t i = 2; i <= 1000; ++i) {
     auto step = RR::step(config, n1, l, RR::ClientRequest{ClientId{1}, i, Register::Command{static_cast<std::uint8_t>(i)}});
     ASSERT_TRUE(persists_first_and_exactly(l, step)) << i;
     l = step.node;

@@ -99,8 +99,8 @@ TEST(Simulate, finds_a_bug_reproducibly_from_its_seed_and_shrinks_it) {
 TEST(Simulate, raft_failures_shrink_to_within_a_few_steps_of_the_shortest) {
   for (const testing::RaftBugCase& c : testing::raft_bug_cases()) {
     // Random walks at these tight bounds rarely reach Figure 8, the three leaders that
-    // append_without_prev_term_check needs (22 steps), or next_index_without_floor's two
-    // refusals of one re-elected leader under 3 messages in flight (20 steps); simulate's own
+    // append_without_prev_term_check needs (20 steps), or next_index_without_floor's two
+    // refusals of one re-elected leader under 3 messages in flight (19 steps); simulate's own
     // wider defaults find all three (tests/defaults_test.cpp).
     if (c.bug == raft::Bug::commit_previous_term || c.bug == raft::Bug::append_without_prev_term_check ||
         c.bug == raft::Bug::next_index_without_floor) {
@@ -112,7 +112,9 @@ TEST(Simulate, raft_failures_shrink_to_within_a_few_steps_of_the_shortest) {
       s.seed = seed;
       const CheckReport report = simulate_raft(o, s);
       ASSERT_EQ(report.outcome, Outcome::violation) << enum_name(c.bug) << " seed " << seed;
-      EXPECT_LE(report.trace_lines.size() - 1, c.trace_steps + 7) << enum_name(c.bug) << " seed " << seed;
+      // (+8: a walk may break a later invariant first, e.g. append_without_truncate's
+      // StateMachineSafety in 18 steps where breadth-first search finds LogMatching in 10.)
+      EXPECT_LE(report.trace_lines.size() - 1, c.trace_steps + 8) << enum_name(c.bug) << " seed " << seed;
     }
   }
 }

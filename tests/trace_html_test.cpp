@@ -117,8 +117,8 @@ std::string rendered_regression(const std::string& name, Json* itf) {
 }
 
 // Issue 14, items 15 and 16: Figure 8 (raft --bug commit-previous-term) at a glance. At the last
-// step n1 leads term 4 with an entry of term 2 at index 1; n3 (term 4) holds the entry of term 1
-// that the leader of term 3 committed; the violation is explained with the fields; the commit is
+// step n2 leads term 4 with an entry of term 2 at index 1 (its no-op); n3 (term 4) holds the entry
+// of term 1 (its own no-op of term 1) that it committed as the leader of term 3; the violation is explained with the fields; the commit is
 // marked at its step; the messages still in flight are drawn.
 TEST(HtmlView, figure_8_reads_at_a_glance_roles_terms_logs_commits_and_why) {
   if (!chromium_installed()) GTEST_SKIP() << "chromium is not installed (./run installs it)";
@@ -126,24 +126,24 @@ TEST(HtmlView, figure_8_reads_at_a_glance_roles_terms_logs_commits_and_why) {
   const std::string dom = rendered_regression("raft-commit-previous-term", &itf);
   // A strip per node: role (its class, for the colour), term, log entries labelled by term.
   EXPECT_EQ(count(dom, "<div class=\"strip role-[a-z]+\" data-node=\"n[123]\">"), 3u);
-  EXPECT_EQ(count(dom, "<div class=\"strip role-leader\" data-node=\"n1\"><span class=\"strip-node\">n1</span>"
+  EXPECT_EQ(count(dom, "<div class=\"strip role-leader\" data-node=\"n2\"><span class=\"strip-node\">n2</span>"
                        "<span class=\"strip-role\">leader</span><span class=\"strip-term\"[^>]*>term 4</span>"
-                       "<span class=\"strip-log\"><span class=\"entry\" title=\"index 1: write\\(1\\) \\(term 2\\)\"[^>]*>2</span>"),
+                       "<span class=\"strip-log\"><span class=\"entry\" title=\"index 1: no-op \\(term 2\\)\"[^>]*>2</span>"),
             1u);
   EXPECT_EQ(count(dom, "<div class=\"strip role-follower\" data-node=\"n3\">.{0,200}?<span class=\"entry committed\" "
-                       "title=\"index 1: write\\(2\\) \\(term 1\\), committed\"[^>]*>1</span>"),
+                       "title=\"index 1: no-op \\(term 1\\), committed\"[^>]*>1</span>"),
             1u);
   // Lifelines coloured by role, labelled where the role or term changes: the four leaders.
   EXPECT_EQ(count(dom, "<text class=\"term-label role-leader\"[^>]*>leader \u00b7 term [1-4]</text>"), 4u);
   EXPECT_GE(count(dom, "<line class=\"lifeline role-leader\""), 4u);
   // The commit marked at its step, once; the violation in words, naming the fields.
   EXPECT_EQ(count(dom, "<text class=\"decision\""), 1u);
-  EXPECT_EQ(count(dom, "<tspan class=\"decision-label\">  \u2605 entry 1 \\(write\\(2\\), term 1\\) is committed</tspan>"), 1u);
+  EXPECT_EQ(count(dom, "<tspan class=\"decision-label\">  \u2605 entry 1 \\(no-op, term 1\\) is committed</tspan>"), 1u);
   EXPECT_NE(dom.find("<p class=\"violates\">violates RAFT-LeaderCompleteness: committed entries are in every later "
                      "leader's log</p>"),
             std::string::npos);
-  EXPECT_EQ(count(dom, "<ul class=\"because\"><li>entry 1 \\(write\\(2\\), term 1\\) was committed in term 3 "
-                       "\\(ghost.committed\\)</li><li>but n1, leader of the later term 4 [^<]*\\(nodes.n1.node.durable.log\\)</li>"),
+  EXPECT_EQ(count(dom, "<ul class=\"because\"><li>entry 1 \\(no-op, term 1\\) was committed in term 3 "
+                       "\\(ghost.committed\\)</li><li>but n2, leader of the later term 4 [^<]*\\(nodes.n2.node.durable.log\\)</li>"),
             1u);
   // Messages still in flight: a pending arrow each, and listed for the step.
   EXPECT_EQ(count(dom, "<path class=\"pending\""), 2u);
@@ -160,11 +160,11 @@ TEST(HtmlView, the_state_is_printed_as_the_text_view_prints_it_and_nothing_is_cu
   for (const char* encoding : {"#bigint", "#tup", "#map", "#set", "{&quot;tag", "\"tag\""}) {
     EXPECT_EQ(panel.find(encoding), std::string::npos) << encoding;
   }
-  EXPECT_NE(panel.find("<span class=\"key\">voted_for: </span><span class=\"value\">n1</span>"), std::string::npos);
+  EXPECT_NE(panel.find("<span class=\"key\">voted_for: </span><span class=\"value\">n3</span>"), std::string::npos);
   EXPECT_GE(count(panel, "<span class=\"type\">Envelope</span>"), 1u);  // an opened value keeps its type
-  EXPECT_NE(panel.find("entries: </span><span class=\"value\">[Entry{term=2, client=c1, sequence=1, command=write(1)}]"),
+  EXPECT_NE(panel.find("entries: </span><span class=\"value\">[Entry{term=1, client=none, sequence=0, command=write(0), noop=true}]"),
             std::string::npos);
-  EXPECT_NE(panel.find("<td class=\"path\">nodes.<wbr>n1.<wbr>node.<wbr>volatile_state.<wbr>role</td>"),
+  EXPECT_NE(panel.find("<td class=\"path\">nodes.<wbr>n2.<wbr>node.<wbr>volatile_state.<wbr>role</td>"),
             std::string::npos);
   EXPECT_EQ(dom.find("overflow-wrap: anywhere"), std::string::npos);
   EXPECT_EQ(dom.find("word-break: break-all"), std::string::npos);

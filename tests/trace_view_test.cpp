@@ -123,21 +123,21 @@ std::vector<std::string> stored_names() {
           "lock-resource-ignores-fencing", "lock-skip-recovery", "lock-snapshot-over-newer", "lock-votes-not-durable"};
 }
 
-// Issue 14, item 15: Figure 8 (raft --bug commit-previous-term) as the model says it: n1 leads
-// term 4 with an entry of term 2 at index 1, which the entry of term 1 committed in term 3 (at n3)
-// is not.
+// Issue 14, item 15: Figure 8 (raft --bug commit-previous-term) as the model says it: n2 leads
+// term 4 with an entry of term 2 at index 1 (its no-op of term 2), which the entry of term 1 (n3's
+// no-op of term 1) committed in term 3 (at n3) is not.
 TEST(NodeViews, raft_gives_each_node_its_role_term_log_and_commit) {
   const LoadedTrace trace = stored("raft-commit-previous-term");
   const auto nodes = trace.model->node_views(trace.itf.steps.back().state);
   ASSERT_EQ(nodes.size(), 3u);
-  EXPECT_EQ(nodes[0].role, "leader");
-  EXPECT_EQ(nodes[0].term_name, "term");
-  EXPECT_EQ(nodes[0].term, "4");
-  EXPECT_TRUE(nodes[0].has_log);
-  EXPECT_EQ(nodes[0].log, (std::vector<LogEntryView>{{1, "2", "write(1)"}}));
-  EXPECT_EQ(nodes[0].committed, 0u);
+  EXPECT_EQ(nodes[1].role, "leader");
+  EXPECT_EQ(nodes[1].term_name, "term");
+  EXPECT_EQ(nodes[1].term, "4");
+  EXPECT_TRUE(nodes[1].has_log);
+  EXPECT_EQ(nodes[1].log, (std::vector<LogEntryView>{{1, "2", "no-op"}}));
+  EXPECT_EQ(nodes[1].committed, 0u);
   EXPECT_EQ(nodes[2].role, "follower");
-  EXPECT_EQ(nodes[2].log, (std::vector<LogEntryView>{{1, "1", "write(2)"}}));
+  EXPECT_EQ(nodes[2].log, (std::vector<LogEntryView>{{1, "1", "no-op"}}));
   EXPECT_EQ(nodes[2].committed, 1u);
   EXPECT_TRUE(nodes[2].up);
   for (const auto& node : nodes) EXPECT_FALSE(node.notes.empty()) << "each voted: " << node.role;
@@ -192,7 +192,7 @@ TEST(StepViews, each_decision_is_marked_at_the_step_it_first_appears) {
   const LoadedTrace raft = stored("raft-commit-previous-term");
   std::size_t committed = 0;
   for (const auto& step : view_steps(raft)) {
-    for (const auto& d : step.decisions) committed += d == "entry 1 (write(2), term 1) is committed" ? 1 : 0;
+    for (const auto& d : step.decisions) committed += d == "entry 1 (no-op, term 1) is committed" ? 1 : 0;
   }
   EXPECT_EQ(committed, 1u);
 }
@@ -215,10 +215,10 @@ TEST(StepViews, every_recorded_violation_is_explained_with_the_fields_that_break
   }
   const auto raft = view_steps(stored("raft-commit-previous-term")).back().explained.front().because;
   EXPECT_EQ(raft, (std::vector<std::string>{
-                      "entry 1 (write(2), term 1) was committed in term 3 (ghost.committed)",
-                      "but n1, leader of the later term 4 (nodes.n1.node.volatile_state.role, "
-                      "nodes.n1.node.durable.current_term), has at index 1 an entry of term 2 (write(1)) "
-                      "(nodes.n1.node.durable.log)"}));
+                      "entry 1 (no-op, term 1) was committed in term 3 (ghost.committed)",
+                      "but n2, leader of the later term 4 (nodes.n2.node.volatile_state.role, "
+                      "nodes.n2.node.durable.current_term), has at index 1 an entry of term 2 (no-op) "
+                      "(nodes.n2.node.durable.log)"}));
 }
 
 TEST(ShowText, says_what_is_decided_and_why_a_violation_breaks_its_property) {
@@ -266,7 +266,7 @@ TEST(StateTree, prints_every_value_as_the_text_view_does_and_keeps_types) {
   EXPECT_EQ(n1["type"], "NodeSlot");
   const Json& durable = n1["children"][1][1]["children"][0][1];
   EXPECT_EQ(durable["type"], "Durable");
-  EXPECT_EQ(durable["children"][1], Json::parse(R"(["voted_for", {"text": "n1"}])"));
+  EXPECT_EQ(durable["children"][1], Json::parse(R"(["voted_for", {"text": "n3"}])"));
   const Json& network = tree["children"][1][1];
   ASSERT_EQ(network["children"].size(), 2u);
   EXPECT_EQ(network["children"][0][1]["type"], "Envelope");

@@ -17,8 +17,11 @@ struct LockCheckOptions {
   int retries = 0;
   bool try_acquire = false;
   int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
-  int log_max = 5;       // log entries (Raft) / slots (Multi-Paxos)
+  // Log entries (Raft) / slots (Multi-Paxos); 0: the consensus's default, 6 for Raft (its
+  // leaders' no-ops take entries too) and 5 for Multi-Paxos (log_max_of).
+  int log_max = 0;
   int snapshot_every = 0;
+  int leader_noop = 1;   // Raft: 1, a new leader appends a no-op (section 8), as a node always does
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;
@@ -30,6 +33,8 @@ struct LockCheckOptions {
 };
 
 CheckReport check_lock(const LockCheckOptions& options);
+// The longest log (or highest slot) the options stand for: log_max, or the consensus's default.
+int log_max_of(const LockCheckOptions& options);
 struct ProtocolArgs;
 LockCheckOptions lock_options(const ProtocolArgs& args);
 

@@ -14,6 +14,7 @@ struct RaftCheckOptions {
   int log_max = 2;
   int requests = 2;  // client commands write(1), write(2), ... each sent once, to any node
   int snapshot_every = 0;  // applied entries between a node's snapshots (0: no snapshots)
+  int leader_noop = 1;  // 1: a new leader appends a no-op (section 8), as a node always does
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;

@@ -24,8 +24,21 @@ namespace {
 using Crc32c = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
 namespace fs = std::filesystem;
 
-constexpr std::string_view wal_magic = "LKSTWAL1";
-constexpr std::string_view checkpoint_magic = "LKSTCKP1";
+// The magic's last character is the format: the records' and checkpoints' payload encodings
+// (impl/runtime/storage.hpp) changed with it. 2: Raft's log entries carry a no-op flag.
+constexpr std::string_view wal_magic = "LKSTWAL2";
+constexpr std::string_view checkpoint_magic = "LKSTCKP2";
+
+// When `bytes` opens with `magic` but another format character, the error that says so.
+std::optional<std::string> other_format(std::string_view bytes, std::string_view magic) {
+  const std::size_t stem = magic.size() - 1;
+  if (bytes.size() < magic.size() || bytes.substr(0, stem) != magic.substr(0, stem) || bytes[stem] == magic[stem]) {
+    return std::nullopt;
+  }
+  return fmt::format("written in format {} by another build of lockstep (this build reads format {}); start the node "
+                     "with the build that wrote it, or on an empty data directory",
+                     bytes[stem], magic[stem]);
+}
 constexpr std::string_view wal_prefix = "wal-";
 constexpr std::string_view checkpoint_prefix = "checkpoint-";
 constexpr std::string_view tmp_suffix = ".tmp";
@@ -185,6 +198,7 @@ std::string read_checkpoint(const fs::path& path, std::uint64_t generation) {
         "recovered safely",
         path.string(), why));
   };
+  if (const auto other = other_format(bytes, checkpoint_magic)) throw StorageError(path.string() + ": " + *other);
   if (bytes.size() < checkpoint_header_bytes || std::string_view(bytes).substr(0, 8) != checkpoint_magic) {
     throw corrupt("the checkpoint header is missing or garbled");
   }
@@ -311,6 +325,7 @@ std::vector<std::string> remove_leftovers(const Listing& listing, std::uint64_t 
 std::uint64_t replay_wal(Wal::Recovered& recovered, std::uint64_t generation, std::vector<std::string>& notes) {
   const fs::path& path = recovered.wal_file;
   const std::string file = read_all(path);
+  if (const auto other = other_format(file, wal_magic)) throw StorageError(path.string() + ": " + *other);
   if (file.size() < wal_header_bytes || std::string_view(file).substr(0, wal_header_bytes) != wal_header(generation)) {
     throw StorageError(fmt::format("{}: the file header is missing or garbled (expected magic {}, generation {}, and "
                                    "its checksum); the log cannot be replayed safely",

@@ -3,9 +3,9 @@
 // of protocols (impl/runtime/storage.hpp turns a step's Persist into a record).
 //
 // Files in DIR, every number little-endian, every checksum CRC-32C (Castagnoli):
-//   wal-<generation>          header: "LKSTWAL1" | u64 generation | u32 CRC of the 16 bytes before;
+//   wal-<generation>          header: "LKSTWAL2" | u64 generation | u32 CRC of the 16 bytes before;
 //                             then records: u32 length | u32 CRC of (length, payload) | payload.
-//   checkpoint-<generation>   "LKSTCKP1" | u64 generation | u64 length | u32 CRC of (generation,
+//   checkpoint-<generation>   "LKSTCKP2" | u64 generation | u64 length | u32 CRC of (generation,
 //                             length, payload) | payload: the owner's whole durable state before
 //                             wal-<generation>'s first record. Generation 0 has no checkpoint file:
 //                             its state is the owner's initial one.

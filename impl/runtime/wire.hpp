@@ -31,7 +31,8 @@
 
 namespace lockstep::runtime {
 
-inline constexpr std::uint8_t wire_version = 1;
+// 2: Raft's log entries carry a no-op flag (a frame of 1 would decode misaligned).
+inline constexpr std::uint8_t wire_version = 2;
 inline constexpr std::uint32_t frame_limit_default = 16u << 20;  // 16 MiB (a snapshot travels whole)
 inline constexpr std::size_t frame_header_bytes = 4;
 

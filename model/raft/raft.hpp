@@ -64,9 +64,11 @@ struct Timing {
 inline constexpr Timing default_timing{150, 300, 50};
 
 // The checker's knobs, at model size only: the bounds of the explored world (no election beyond
-// term_max, no client command appended beyond log_max entries) and the seeded bug.
+// term_max, no entry appended beyond log_max entries, a leader's no-op included), the seeded bug,
+// and whether a new leader appends its no-op (section 8; a node always does: leader_noop off is a
+// smaller world, where a leader commits its predecessors' entries only with a client's entry).
 struct ModelChecks {
-  LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug));
+  LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug), (bool, leader_noop));
 };
 
 template <class SM, class S = ModelSizes>
@@ -85,8 +87,10 @@ struct Raft {
                     (typename SM::Config, machine), (Index, snapshot_every));
   };
 
+  // An entry: a client's command (client none: the machine's housekeeping), or the no-op a new
+  // leader appends (section 8), which the machine never sees.
   struct Entry {
-    LOCKSTEP_STRUCT(Entry, (Term, term), (ClientId, client), (Sequence, sequence), (Command, command));
+    LOCKSTEP_STRUCT(Entry, (Term, term), (ClientId, client), (Sequence, sequence), (Command, command), (bool, noop));
   };
   using Log = typename Sizes::template Log<Entry, Index, Term>;
   using Entries = typename Sizes::template Seq<Entry, log_capacity>;
@@ -173,10 +177,11 @@ struct Raft {
     LOCKSTEP_STRUCT(Committed, (Index, index), (Output, output));
   };
   // What every node reports for each entry it applies, in log order: the entry, and whether the
-  // command took effect (false: a retried request answered from the machine's deduplication).
+  // command took effect (false: a retried request answered from the machine's deduplication, or
+  // a no-op).
   struct AppliedEntry {
     LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (ClientId, client), (Sequence, sequence),
-                    (Command, command), (bool, took_effect));
+                    (Command, command), (bool, took_effect), (bool, noop));
   };
 
   static constexpr std::string_view name = "raft";
@@ -214,7 +219,7 @@ NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node
   std::uint64_t index = log.base_index();
   if (log.last_index() > log.base_index()) {
     log.for_each_from(log.base_index() + 1, [&](const auto& entry) {
-      view.log.push_back({++index, std::to_string(entry.term), to_string(entry.command)});
+      view.log.push_back({++index, std::to_string(entry.term), entry.noop ? std::string("no-op") : to_string(entry.command)});
     });
   }
   view.committed = node.volatile_state.commit_index;
@@ -227,8 +232,9 @@ NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node
 // A model-size configuration for the checker and the tests.
 template <class SM>
 typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none,
-                                       typename SM::Config machine = {}, Index snapshot_every = 0) {
-  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug}, machine,
+                                       typename SM::Config machine = {}, Index snapshot_every = 0,
+                                       bool leader_noop = false) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug, leader_noop}, machine,
           snapshot_every};
 }
 

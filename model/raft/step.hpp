@@ -44,6 +44,11 @@ struct RaftStep {
     if constexpr (Sizes::checked) return last_index() >= config.checks.log_max;
     return false;
   }
+  // Section 8: a new leader appends a no-op (at runtime size always; the checker may leave it out).
+  bool leader_noop() const {
+    if constexpr (Sizes::checked) return config.checks.leader_noop;
+    return true;
+  }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -118,6 +123,16 @@ struct RaftStep {
     state().watch = typename R::Watch{};
     out.set_timer(Timer::heartbeat, heartbeat_delay());
     if constexpr (SM::has_housekeeping) out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
+    // Section 8: the leader does not know which of its entries are committed until an entry of
+    // its own term is (section 5.4.2 commits none of an earlier term by counting), so it appends
+    // a no-op at once: its predecessors' entries commit with it, without waiting for a client.
+    if (leader_noop() && !log_bound_reached()) {
+      append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, typename R::Command{}, true});
+      out.mark_persist();
+      state().match_index[self] = last_index();
+      advance_commit_index();
+      out.set_timer(Timer::heartbeat, Delay::fixed(0));
+    }
   }
 
   // The machine's housekeeping (model/sm/machine.hpp): the leader proposes what its machine asks
@@ -127,7 +142,7 @@ struct RaftStep {
       if (state().role != Role::leader) return;
       SM::housekeeping(config.machine, state().machine, state().watch, [&](const typename R::Command& command) {
         if (log_bound_reached()) return;
-        append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, command});
+        append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, command, false});
         out.mark_persist();
       });
       state().match_index[self] = last_index();
@@ -173,7 +188,7 @@ struct RaftStep {
       return;
     }
     if (log_bound_reached()) return;
-    append_entry(Entry{durable().current_term, request.client, request.sequence, request.command});
+    append_entry(Entry{durable().current_term, request.client, request.sequence, request.command, false});
     out.mark_persist();
     state().match_index[self] = last_index();
     advance_commit_index();
@@ -347,14 +362,15 @@ struct RaftStep {
       // The leader answers every client the entry answers (a waiter handed a lock, too), after
       // reporting the entry applied: observers see an entry's effect before its answers.
       typename Sizes::template Seq<Reply<typename R::Sequence, typename R::Committed>, 8> replies{};
-      const bool took_effect = SM::apply(config.machine, state().machine, index, entry.client, entry.sequence,
-                                         entry.command, [&](ClientId client, typename R::Sequence sequence,
-                                                            const typename R::Output& output) {
-                                           if (leader && !client.is_none()) {
-                                             replies.push_back({client, sequence, typename R::Committed{index, output}});
-                                           }
-                                         });
-      out.applied(typename R::AppliedEntry{index, entry.term, entry.client, entry.sequence, entry.command, took_effect});
+      const bool took_effect =
+          !entry.noop && SM::apply(config.machine, state().machine, index, entry.client, entry.sequence, entry.command,
+                                   [&](ClientId client, typename R::Sequence sequence, const typename R::Output& output) {
+                                     if (leader && !client.is_none()) {
+                                       replies.push_back({client, sequence, typename R::Committed{index, output}});
+                                     }
+                                   });
+      out.applied(typename R::AppliedEntry{index, entry.term, entry.client, entry.sequence, entry.command, took_effect,
+                                           entry.noop});
       for (const auto& r : replies) out.reply(r.client, r.sequence, r.payload);
     }
     snapshot_if_due();

@@ -17,11 +17,37 @@ bool RefinementCache::decide(const std::string& key, const std::function<bool()>
   return answer;
 }
 
-std::string abstract_step_name(const Protocol& protocol, const Structure& pair) {
-  if (pair.stutters()) return "";
+namespace {
+
+std::string one_action(const Protocol& protocol, const Structure& pair) {
   std::vector<int> env;
   for (const Action& action : protocol.actions) {
     if (pair.satisfiable(action.params, action.formula, env)) return action.name;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string abstract_step_name(const Protocol& protocol, const Structure& pair) {
+  if (pair.stutters()) return "";
+  if (std::string name = one_action(protocol, pair); !name.empty()) return name;
+  // Two actions one after the other, each changing relations of its own: the step's changed
+  // relations split in two, the first part's changed first (e.g. a Raft leader elected and
+  // appending its no-op in one step: raft-log's Elect, then its Append).
+  const std::vector<int> changed = pair.changed_relations();
+  if (changed.size() >= 2 && changed.size() < 16) {
+    const unsigned all = (1u << changed.size()) - 1;
+    for (unsigned mask = 1; mask < all; ++mask) {
+      std::vector<int> first;
+      for (std::size_t k = 0; k < changed.size(); ++k) {
+        if (mask & (1u << k)) first.push_back(changed[k]);
+      }
+      const std::string a = one_action(protocol, pair.split(first, false));
+      if (a.empty()) continue;
+      const std::string b = one_action(protocol, pair.split(first, true));
+      if (!b.empty()) return a + ", then " + b;
+    }
   }
   return "none";
 }

@@ -1,7 +1,8 @@
 // The code held to the proof (`lockstep check ... --refine`): an abstraction function maps each
 // concrete model state to a finite state of an abstract protocol (spec/proofs/), and on every
 // transition the checker explores, the pair (alpha(s), alpha(s')) must be a step of one of the
-// protocol's actions, for some choice of its parameters, or a stutter (nothing abstract changed);
+// protocol's actions, for some choice of its parameters (or of two, one after the other, each
+// changing relations of its own), or a stutter (nothing abstract changed);
 // and alpha(s) must satisfy the inductive invariant that Z3 proves. Each distinct abstract pair
 // (and state) is decided once: a shared cache keyed by the pair's relations.
 //
@@ -36,9 +37,12 @@ class RefinementCache {
   std::array<Shard, shards> shards_;
 };
 
-// Some action of `protocol`, with some parameters, holds of the pair.
+// Some action of `protocol`, with some parameters, holds of the pair, or two one after the other
+// whose changes are to disjoint relations (the step's changed relations split in two, through
+// the state between).
 bool is_abstract_step(const Protocol& protocol, const Structure& pair);
-// The name of the action that explains the pair ("" for a stutter, "none" when none does).
+// The name of the action that explains the pair ("" for a stutter, "A, then B" for two, "none"
+// when none does).
 std::string abstract_step_name(const Protocol& protocol, const Structure& pair);
 // Every conjunct of the invariant (and the axioms) holds of the state before.
 bool satisfies_invariant(const Protocol& protocol, const Structure& state);

@@ -64,6 +64,22 @@ Structure Structure::after_as_before() const {
   return out;
 }
 
+std::vector<int> Structure::changed_relations() const {
+  std::vector<int> out;
+  for (std::size_t r = 0; r < before_.size(); ++r) {
+    if (before_[r] != after_[r]) out.push_back(static_cast<int>(r));
+  }
+  return out;
+}
+
+Structure Structure::split(const std::vector<int>& first, bool second_part) const {
+  Structure out = *this;
+  auto middle = before_;
+  for (const int r : first) middle[static_cast<std::size_t>(r)] = after_[static_cast<std::size_t>(r)];
+  (second_part ? out.before_ : out.after_) = std::move(middle);
+  return out;
+}
+
 bool Structure::quantify(const Node& n, std::size_t i, std::vector<int>& env) const {
   if (i == n.args.size()) return eval(*n.children[0], env);
   const Var& v = n.args[i];

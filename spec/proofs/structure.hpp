@@ -30,6 +30,11 @@ class Structure {
   void copy_before_to_after();
   // The state after, as the "before" of a new structure (for chaining steps).
   Structure after_as_before() const;
+  // The relations the step changes (their indexes, in order).
+  std::vector<int> changed_relations() const;
+  // The step split in two at the state `middle`: the relations in `first` take their values
+  // after, the others keep theirs before. part(false): before -> middle; part(true): middle -> after.
+  Structure split(const std::vector<int>& first, bool second_part) const;
 
   // Whether `f` holds, with `env` giving the free variables' elements (indexed by Var::id; it
   // grows as needed).

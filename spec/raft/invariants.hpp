@@ -43,10 +43,10 @@ struct RaftSpec {
     LOCKSTEP_STRUCT(Elected, (Term, term), (NodeId, leader));
   };
   struct CommittedEntry {
-    LOCKSTEP_STRUCT(CommittedEntry, (Index, index), (Term, term), (Command, command), (Term, commit_term));
+    LOCKSTEP_STRUCT(CommittedEntry, (Index, index), (Term, term), (Command, command), (bool, noop), (Term, commit_term));
   };
   struct AppliedEntry {
-    LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (Command, command));
+    LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (Command, command), (bool, noop));
   };
   struct Ghost {
     using Leaders = SmallSet<Elected, 32>;

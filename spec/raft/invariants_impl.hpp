@@ -10,6 +10,22 @@
 
 namespace lockstep::raft {
 
+namespace detail {
+
+// An entry (of a log, or the spec's ghost) in words: its command, or "no-op".
+template <class E>
+std::string entry_text(const E& entry) {
+  return entry.noop ? std::string("no-op") : to_string(entry.command);
+}
+
+// Whether a log's entry is the ghost's entry c (their terms compared apart).
+template <class E, class C>
+bool same_entry(const E& entry, const C& c) {
+  return entry.noop == c.noop && (entry.noop || entry.command == c.command);
+}
+
+}  // namespace detail
+
 template <class SM>
 void RaftSpec<SM>::observe(const Config&, Ghost& ghost, NodeId node, const typename R::Event&, const Node& before,
                            const lockstep::Step<R>& step) {
@@ -29,14 +45,14 @@ void RaftSpec<SM>::observe(const Config&, Ghost& ghost, NodeId node, const typen
     const auto* applied = std::get_if<Applied<typename R::AppliedEntry>>(&effect);
     if (applied == nullptr) continue;
     const auto& entry = applied->command;
-    ghost.applied.insert(AppliedEntry{entry.index, entry.term, entry.command});
+    ghost.applied.insert(AppliedEntry{entry.index, entry.term, entry.command, entry.noop});
     if (!newly_committed(entry.index)) continue;
     // Keep, for each entry, the earliest term in which a leader committed it (a minimum, so
     // the ghost does not depend on the order in which independent steps happen).
     const CommittedEntry* known = std::find_if(ghost.committed.begin(), ghost.committed.end(), [&](const CommittedEntry& c) {
-      return c.index == entry.index && c.term == entry.term && c.command == entry.command;
+      return c.index == entry.index && c.term == entry.term && c.command == entry.command && c.noop == entry.noop;
     });
-    const CommittedEntry committed{entry.index, entry.term, entry.command, term};
+    const CommittedEntry committed{entry.index, entry.term, entry.command, entry.noop, term};
     if (known == ghost.committed.end()) {
       ghost.committed.insert(committed);
     } else if (known->commit_term > term) {
@@ -114,7 +130,7 @@ bool RaftSpec<SM>::leader_completeness(const St& state) {
       if (slot.node.durable.current_term <= c.commit_term) continue;
       if (c.index > log.last_index()) return false;
       if (c.index < log.base_index()) continue;  // in the leader's snapshot
-      if (log.term_at(c.index) != c.term || (c.index > log.base_index() && log.at(c.index).command != c.command)) {
+      if (log.term_at(c.index) != c.term || (c.index > log.base_index() && !detail::same_entry(log.at(c.index), c))) {
         return false;
       }
     }
@@ -228,7 +244,7 @@ template <class SM>
 std::vector<std::string> RaftSpec<SM>::decided(const Config&, const State& state) {
   std::vector<std::string> out;
   for (const CommittedEntry& c : state.ghost.committed) {
-    out.push_back("entry " + std::to_string(c.index) + " (" + to_string(c.command) + ", term " + std::to_string(c.term) +
+    out.push_back("entry " + std::to_string(c.index) + " (" + detail::entry_text(c) + ", term " + std::to_string(c.term) +
                   ") is committed");
   }
   return out;
@@ -241,7 +257,7 @@ template <class Log>
 std::string log_at(const Log& log, Index index) {
   if (index > log.last_index()) return "nothing (its log ends at " + std::to_string(log.last_index()) + ")";
   if (index <= log.base_index()) return "it in its snapshot";
-  return "an entry of term " + std::to_string(log.at(index).term) + " (" + to_string(log.at(index).command) + ")";
+  return "an entry of term " + std::to_string(log.at(index).term) + " (" + entry_text(log.at(index)) + ")";
 }
 
 }  // namespace detail
@@ -298,10 +314,10 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
       for (const CommittedEntry& c : ghost.committed) {
         if (node.durable.current_term <= c.commit_term || c.index < log.base_index()) continue;
         if (c.index <= log.last_index() && log.term_at(c.index) == c.term &&
-            (c.index == log.base_index() || log.at(c.index).command == c.command)) {
+            (c.index == log.base_index() || detail::same_entry(log.at(c.index), c))) {
           continue;
         }
-        out.push_back("entry " + std::to_string(c.index) + " (" + to_string(c.command) + ", term " +
+        out.push_back("entry " + std::to_string(c.index) + " (" + detail::entry_text(c) + ", term " +
                       std::to_string(c.term) + ") was committed in term " + std::to_string(c.commit_term) + " (" +
                       field("committed") + ")");
         out.push_back("but " + name(i) + ", leader of the later term " + std::to_string(node.durable.current_term) + " (" +
@@ -315,8 +331,8 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
     const auto& applied = ghost.applied;
     for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
       if (e + 1 == applied.end() || (e + 1)->index != e->index) continue;
-      out.push_back("index " + std::to_string(e->index) + " was applied as " + to_string(e->command) + " (term " +
-                    std::to_string(e->term) + ") and as " + to_string((e + 1)->command) + " (term " +
+      out.push_back("index " + std::to_string(e->index) + " was applied as " + detail::entry_text(*e) + " (term " +
+                    std::to_string(e->term) + ") and as " + detail::entry_text(*(e + 1)) + " (term " +
                     std::to_string((e + 1)->term) + ") (" + field("applied") + ")");
       return out;
     }

@@ -261,8 +261,23 @@ TEST(Wal, a_garbled_wal_header_is_an_error_naming_the_file) {
   const std::string error = recovery_error(dir.path);
   EXPECT_NE(error.find(wal_file(dir.path, 0).string() + ": the file header is missing or garbled"), std::string::npos)
       << error;
-  write_bytes(wal_file(dir.path, 0), "LKSTWAL1");
+  write_bytes(wal_file(dir.path, 0), "LKSTWAL2");
   EXPECT_NE(recovery_error(dir.path).find("header is missing or garbled"), std::string::npos);
+}
+
+// Files of another format (another build's encoding of the durable state) are refused by name,
+// not decoded: format 1's Raft entries had no no-op flag, and would decode misaligned.
+TEST(Wal, a_file_of_another_format_is_refused_as_such) {
+  TempDir dir;
+  append_records(dir.path, {"a"});
+  std::string bytes = read_bytes(wal_file(dir.path, 0));
+  bytes[7] = '1';
+  write_bytes(wal_file(dir.path, 0), bytes);
+  const std::string error = recovery_error(dir.path);
+  EXPECT_NE(error.find(wal_file(dir.path, 0).string() + ": written in format 1 by another build of lockstep (this build "
+                                                          "reads format 2)"),
+            std::string::npos)
+      << error;
 }
 
 // A wal-0 of five 100-byte records; returns their offsets.

@@ -121,17 +121,19 @@ struct RaftStep {
     state().match_index = typename R::Indexes(config.node_count, Index{0});
     state().match_index[self] = last_index();
     state().watch = typename R::Watch{};
-    out.set_timer(Timer::heartbeat, heartbeat_delay());
-    if constexpr (SM::has_housekeeping) out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
     // Section 8: the leader does not know which of its entries are committed until an entry of
     // its own term is (section 5.4.2 commits none of an earlier term by counting), so it appends
-    // a no-op at once: its predecessors' entries commit with it, without waiting for a client.
-    if (leader_noop() && !log_bound_reached()) {
+    // a no-op at once, and replicates it at once (the heartbeat falls due now): its predecessors'
+    // entries commit with it, without waiting for a client. (In this very step: --refine reads it
+    // as raft-log's Elect, then its Append.)
+    const bool noop = leader_noop() && !log_bound_reached();
+    out.set_timer(Timer::heartbeat, noop ? Delay::fixed(0) : heartbeat_delay());
+    if constexpr (SM::has_housekeeping) out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
+    if (noop) {
       append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, typename R::Command{}, true});
       out.mark_persist();
       state().match_index[self] = last_index();
       advance_commit_index();
-      out.set_timer(Timer::heartbeat, Delay::fixed(0));
     }
   }
 

@@ -180,6 +180,24 @@ TEST(Proofs, the_evaluator_decides_voting_steps) {
 }
 
 
+// A tuple of a relation that the step leaves as it is: in the state before and after.
+void set_before_and_after(Structure& s, int relation, const std::vector<int>& tuple) {
+  s.set(relation, tuple, true, false);
+  s.set(relation, tuple, true, true);
+}
+
+// raft-log over 2 nodes, terms 0..2, indexes 0..indexes-1, and the one majority {n1, n2}.
+Structure two_node_raft_log(const Protocol& protocol, const RaftLogVocabulary& v, int indexes) {
+  std::vector<int> sizes(protocol.vocabulary.sorts().size(), 1);
+  sizes[static_cast<std::size_t>(v.node)] = 2;
+  sizes[static_cast<std::size_t>(v.term)] = 3;
+  sizes[static_cast<std::size_t>(v.index)] = indexes;
+  Structure s(protocol.vocabulary, sizes);
+  set_before_and_after(s, v.member, {0, 0});
+  set_before_and_after(s, v.member, {1, 0});
+  return s;
+}
+
 // raft-log's Replicate, in the evaluator: a follower whose entry at 2 conflicts with the
 // message's takes the message's entries and drops its own; keeping its conflicting entry while
 // appending after it (the append-without-truncate bug) is no step of raft-log.
@@ -187,18 +205,8 @@ TEST(Proofs, the_evaluator_decides_raft_log_replication) {
   const auto protocol = find_abstract_protocol("raft-log");
   ASSERT_NE(protocol, nullptr);
   const RaftLogVocabulary v = raft_log_vocabulary(*protocol);
-  // 2 nodes, terms 0..2, indexes 0..3, the one majority {n1, n2}.
-  std::vector<int> sizes(protocol->vocabulary.sorts().size(), 1);
-  sizes[static_cast<std::size_t>(v.node)] = 2;
-  sizes[static_cast<std::size_t>(v.term)] = 3;
-  sizes[static_cast<std::size_t>(v.index)] = 4;
-  Structure before(protocol->vocabulary, sizes);
-  const auto both = [&](int relation, const std::vector<int>& tuple) {
-    before.set(relation, tuple, true, false);
-    before.set(relation, tuple, true, true);
-  };
-  both(v.member, {0, 0});
-  both(v.member, {1, 0});
+  Structure before = two_node_raft_log(*protocol, v, 4);
+  const auto both = [&](int relation, const std::vector<int>& tuple) { set_before_and_after(before, relation, tuple); };
   both(v.leader, {1, 0});  // n1 led term 1, n2 leads term 2; both are in term 2
   both(v.leader, {2, 1});
   for (int n : {0, 1}) {
@@ -231,18 +239,8 @@ TEST(Proofs, a_step_of_two_actions_on_relations_of_their_own_refines) {
   const auto protocol = find_abstract_protocol("raft-log");
   ASSERT_NE(protocol, nullptr);
   const RaftLogVocabulary v = raft_log_vocabulary(*protocol);
-  std::vector<int> sizes(protocol->vocabulary.sorts().size(), 1);
-  sizes[static_cast<std::size_t>(v.node)] = 2;
-  sizes[static_cast<std::size_t>(v.term)] = 3;
-  sizes[static_cast<std::size_t>(v.index)] = 3;
-  Structure before(protocol->vocabulary, sizes);
-  const auto both = [&](int relation, const std::vector<int>& tuple) {
-    before.set(relation, tuple, true, false);
-    before.set(relation, tuple, true, true);
-  };
-  both(v.member, {0, 0});
-  both(v.member, {1, 0});
-  for (int n : {0, 1}) both(v.left, {n, 0});  // both in term 1, which nobody leads yet
+  Structure before = two_node_raft_log(*protocol, v, 3);
+  for (int n : {0, 1}) set_before_and_after(before, v.left, {n, 0});  // both in term 1, which nobody leads yet
   ASSERT_TRUE(satisfies_invariant(*protocol, before));
 
   Structure elected = before;

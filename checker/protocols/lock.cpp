@@ -18,6 +18,11 @@
 
 namespace lockstep {
 
+int log_max_of(const LockCheckOptions& o) {
+  if (o.log_max != 0) return o.log_max;
+  return o.consensus == "multipaxos" ? 5 : 6;
+}
+
 namespace {
 
 using RaftLock = raft::Raft<sm::ModelLock>;
@@ -164,15 +169,6 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"leader_noop", o.leader_noop}},
                            o, world);
 }
-
-}  // namespace
-
-int log_max_of(const LockCheckOptions& o) {
-  if (o.log_max != 0) return o.log_max;
-  return o.consensus == "multipaxos" ? 5 : 6;
-}
-
-namespace {
 
 LockCheckOptions options_of(const ProtocolArgs& args) {
   LockCheckOptions o = options_from(args, fields());

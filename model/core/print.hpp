@@ -119,4 +119,11 @@ std::string to_string(const T& value) {
   return out;
 }
 
+// A log entry or slot (Raft's, Multi-Paxos's, their specs' ghosts) in words: its command, or
+// "no-op" for the no-op a new leader appends or recovers.
+template <class Entry>
+std::string entry_text(const Entry& entry) {
+  return entry.noop ? std::string("no-op") : to_string(entry.command);
+}
+
 }  // namespace lockstep

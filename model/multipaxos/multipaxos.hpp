@@ -273,14 +273,13 @@ NodeView lockstep_node_view(const MultiPaxos<SM, S>&, const typename MultiPaxos<
   view.log_base = std::min<std::uint64_t>(node.durable.snapshot.slot, first_learned);
   std::uint64_t last = applied;
   for (const auto& vote : votes) last = std::max<std::uint64_t>(last, vote.slot);
-  const auto text = [](const auto& entry) { return entry.noop ? std::string("no-op") : to_string(entry.command); };
   for (std::uint64_t slot = view.log_base + 1; slot <= last; ++slot) {
     const auto vote = std::find_if(votes.begin(), votes.end(), [&](const auto& v) { return v.slot == slot; });
     LogEntryView entry{slot, vote == votes.end() ? "" : to_string(vote->ballot), ""};
     if (slot > first_learned && slot <= applied) {
-      entry.text = text(volatile_state.learned[static_cast<std::size_t>(slot - first_learned - 1)]);
+      entry.text = entry_text(volatile_state.learned[static_cast<std::size_t>(slot - first_learned - 1)]);
     } else if (vote != votes.end()) {
-      entry.text = text(vote->entry);
+      entry.text = entry_text(vote->entry);
     }
     view.log.push_back(std::move(entry));
   }

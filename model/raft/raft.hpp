@@ -219,7 +219,7 @@ NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node
   std::uint64_t index = log.base_index();
   if (log.last_index() > log.base_index()) {
     log.for_each_from(log.base_index() + 1, [&](const auto& entry) {
-      view.log.push_back({++index, std::to_string(entry.term), entry.noop ? std::string("no-op") : to_string(entry.command)});
+      view.log.push_back({++index, std::to_string(entry.term), entry_text(entry)});
     });
   }
   view.committed = node.volatile_state.commit_index;

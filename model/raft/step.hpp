@@ -129,12 +129,16 @@ struct RaftStep {
     const bool noop = leader_noop() && !log_bound_reached();
     out.set_timer(Timer::heartbeat, noop ? Delay::fixed(0) : heartbeat_delay());
     if constexpr (SM::has_housekeeping) out.set_timer(Timer::housekeeping, SM::housekeeping_delay(config.machine));
-    if (noop) {
-      append_entry(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, typename R::Command{}, true});
-      out.mark_persist();
-      state().match_index[self] = last_index();
-      advance_commit_index();
-    }
+    if (noop) leader_append(Entry{durable().current_term, ClientId{}, typename R::Sequence{}, typename R::Command{}, true});
+  }
+
+  // A leader's own entry (a client's command, its no-op): appended durably, counted as stored on
+  // the leader, committed at once when that is a majority (a cluster of one).
+  void leader_append(const Entry& entry) {
+    append_entry(entry);
+    out.mark_persist();
+    state().match_index[self] = last_index();
+    advance_commit_index();
   }
 
   // The machine's housekeeping (model/sm/machine.hpp): the leader proposes what its machine asks
@@ -190,10 +194,7 @@ struct RaftStep {
       return;
     }
     if (log_bound_reached()) return;
-    append_entry(Entry{durable().current_term, request.client, request.sequence, request.command, false});
-    out.mark_persist();
-    state().match_index[self] = last_index();
-    advance_commit_index();
+    leader_append(Entry{durable().current_term, request.client, request.sequence, request.command, false});
     // Replicate now, not a heartbeat period later: the heartbeat falls due at once (every request
     // of a burst re-arms it, so their entries leave together in one AppendEntries). The checker
     // fires any timer at any time, so this changes nothing it explores.

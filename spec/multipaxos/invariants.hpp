@@ -221,7 +221,6 @@ struct MultiPaxosSpec {
   }
 
   // For the trace viewers: the slots chosen, and why a state violates a property (naming fields).
-  static std::string entry_text(const Entry& entry) { return entry.noop ? "no-op" : to_string(entry.command); }
   static std::vector<std::string> decided(const Config&, const State& state) {
     std::vector<std::string> out;
     for (const SlotEntry& chosen : state.ghost.chosen) {

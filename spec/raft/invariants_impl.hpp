@@ -12,12 +12,6 @@ namespace lockstep::raft {
 
 namespace detail {
 
-// An entry (of a log, or the spec's ghost) in words: its command, or "no-op".
-template <class E>
-std::string entry_text(const E& entry) {
-  return entry.noop ? std::string("no-op") : to_string(entry.command);
-}
-
 // Whether a log's entry is the ghost's entry c (their terms compared apart).
 template <class E, class C>
 bool same_entry(const E& entry, const C& c) {
@@ -244,7 +238,7 @@ template <class SM>
 std::vector<std::string> RaftSpec<SM>::decided(const Config&, const State& state) {
   std::vector<std::string> out;
   for (const CommittedEntry& c : state.ghost.committed) {
-    out.push_back("entry " + std::to_string(c.index) + " (" + detail::entry_text(c) + ", term " + std::to_string(c.term) +
+    out.push_back("entry " + std::to_string(c.index) + " (" + entry_text(c) + ", term " + std::to_string(c.term) +
                   ") is committed");
   }
   return out;
@@ -317,7 +311,7 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
             (c.index == log.base_index() || detail::same_entry(log.at(c.index), c))) {
           continue;
         }
-        out.push_back("entry " + std::to_string(c.index) + " (" + detail::entry_text(c) + ", term " +
+        out.push_back("entry " + std::to_string(c.index) + " (" + entry_text(c) + ", term " +
                       std::to_string(c.term) + ") was committed in term " + std::to_string(c.commit_term) + " (" +
                       field("committed") + ")");
         out.push_back("but " + name(i) + ", leader of the later term " + std::to_string(node.durable.current_term) + " (" +
@@ -331,8 +325,8 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
     const auto& applied = ghost.applied;
     for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
       if (e + 1 == applied.end() || (e + 1)->index != e->index) continue;
-      out.push_back("index " + std::to_string(e->index) + " was applied as " + detail::entry_text(*e) + " (term " +
-                    std::to_string(e->term) + ") and as " + detail::entry_text(*(e + 1)) + " (term " +
+      out.push_back("index " + std::to_string(e->index) + " was applied as " + entry_text(*e) + " (term " +
+                    std::to_string(e->term) + ") and as " + entry_text(*(e + 1)) + " (term " +
                     std::to_string((e + 1)->term) + ") (" + field("applied") + ")");
       return out;
     }

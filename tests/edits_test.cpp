@@ -557,9 +557,9 @@ TEST(Edits, a_failed_expectation_in_a_step_is_a_violation_with_a_trace) {
 }
 
 // A stale response is collected once its receiver ignores it (a follower after a crash), so the
-// node leading again after the crash never sees the response it was sent before: the default
-// reaches the broken handler only by a longer way (a response sent late). With obsolete messages
-// kept, that response is delivered to the new leader: a shorter trace, through the crash.
+// node leading again after the crash never sees it: the default reaches the broken handler only
+// by a longer way (a response sent late). With obsolete messages kept, that response is delivered
+// to the new leader: a shorter trace, through the crash.
 TEST(Edits, a_stale_message_kept_in_flight_reaches_the_node_leading_again) {
   using P = ExpectsNoStaleResponseAtALeader;
   using W = World<P, NoSpec<P>>;
@@ -582,15 +582,19 @@ TEST(Edits, a_stale_message_kept_in_flight_reaches_the_node_leading_again) {
   const auto* deliver = std::get_if<W::Actions::Deliver>(&*last.action);
   ASSERT_NE(deliver, nullptr);
   EXPECT_TRUE(std::holds_alternative<R::AppendEntriesResponse>(deliver->envelope.message));
-  // The response was in flight before its receiver crashed.
-  bool sent_before_the_crash = false;
-  for (std::size_t i = 1; i < found.trace.size(); ++i) {
+  // On its way the response was dead (its receiver, crashed or following, ignored it), where the
+  // default world collects it; and the receiver crashed in the trace. (Which of the shortest
+  // traces is found first is the search's business, so the test does not name one.)
+  bool dead_on_the_way = false, receiver_crashed = false;
+  for (std::size_t i = 1; i + 1 < found.trace.size(); ++i) {
     const auto* crash = std::get_if<W::Actions::Crash>(&*found.trace[i].action);
-    if (crash == nullptr || crash->node != deliver->envelope.to) continue;
-    const auto& network = found.trace[i - 1].state.network;
-    sent_before_the_crash |= std::find(network.begin(), network.end(), deliver->envelope) != network.end();
+    receiver_crashed |= crash != nullptr && crash->node == deliver->envelope.to;
+    const auto& network = found.trace[i].state.network;
+    dead_on_the_way |= std::find(network.begin(), network.end(), deliver->envelope) != network.end() &&
+                       kept.dead(found.trace[i].state, deliver->envelope);
   }
-  EXPECT_TRUE(sent_before_the_crash);
+  EXPECT_TRUE(dead_on_the_way);
+  EXPECT_TRUE(receiver_crashed);
   const auto explained = kept.explain("WORLD-StepsComplete", &found.trace[found.trace.size() - 2].state, last.state);
   ASSERT_FALSE(explained.empty());
   EXPECT_NE(explained.front().find("expectation failed: node.volatile_state.role"), std::string::npos) << explained.front();

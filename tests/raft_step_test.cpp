@@ -35,7 +35,7 @@ struct Kit {
 
   static Config config() {
     if constexpr (S::checked) {
-      return model_config<Register>(3, 9, 4, Bug::none, {}, 0, true);  // with the no-op, as a node
+      return model_config<Register>(3, 9, 4, Bug::none, {}, 0, true, true);  // no-op, check-quorum: as a node
     } else {
       return Config{3, default_timing, NoChecks{}, {}, 0};
     }
@@ -162,12 +162,87 @@ TYPED_TEST(RaftStep, election_timeouts_are_randomized_within_the_timing_and_hear
   EXPECT_EQ(timers[0].delay.min_ms, timers[0].delay.max_ms);
 }
 
-TYPED_TEST(RaftStep, leaders_ignore_the_election_timer) {
+// Check-quorum (thesis 6.2): a leader's election timer is its check period. A leader that no
+// follower answered since its last check (itself alone is no majority of 3) steps down in its
+// term and campaigns again when its timer fires, as a follower would; nothing durable changes.
+TYPED_TEST(RaftStep, a_leader_unanswered_by_a_majority_steps_down_when_its_election_timer_fires) {
   LOCKSTEP_RAFT_TYPES;
   const Node l = K::leader(2);
   const Step step = R::step(config, n1, l, TimerFired{Timer::election});
-  EXPECT_EQ(step.node, l);
-  EXPECT_TRUE(step.is_noop(l));
+  EXPECT_EQ(step.node.volatile_state.role, Role::follower);
+  EXPECT_EQ(step.node.durable, l.durable);
+  EXPECT_FALSE(step.persists());
+  EXPECT_TRUE(step.node.volatile_state.next_index.items.empty());
+  EXPECT_TRUE(step.node.volatile_state.leader_hint.get().is_none());
+  EXPECT_EQ(effects_of<TimerSet>(step),
+            (std::vector<TimerSet>{{Timer::election,
+                                    Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
+  // It campaigns in the next term, as any follower.
+  const Step campaign = R::step(config, n1, step.node, TimerFired{Timer::election});
+  EXPECT_EQ(campaign.node.volatile_state.role, Role::candidate);
+  EXPECT_EQ(campaign.node.durable.current_term, Term{3});
+}
+
+// An AppendEntries response of its term from a follower (a success or a refusal) counts; with
+// one, the leader and n2 are a majority of 3, so it keeps leading, checks again an election
+// timeout later, and must be answered again in that period.
+TYPED_TEST(RaftStep, a_leader_answered_by_a_majority_in_each_period_keeps_leading) {
+  LOCKSTEP_RAFT_TYPES;
+  for (const AppendEntriesResponse answer : {AppendEntriesResponse{2, true, 1}, AppendEntriesResponse{2, false, 0}}) {
+    const Node l = K::receive(n1, K::leader(2), n2, answer).node;
+    EXPECT_TRUE(l.volatile_state.answered.contains(n2)) << to_string(answer);
+    const Step checked = R::step(config, n1, l, TimerFired{Timer::election});
+    EXPECT_EQ(checked.node.volatile_state.role, Role::leader) << to_string(answer);
+    EXPECT_TRUE(checked.node.volatile_state.answered.empty());
+    EXPECT_EQ(effects_of<TimerSet>(checked),
+              (std::vector<TimerSet>{{Timer::election, Delay::fixed(config.timing.election_max_ms)}}));
+    EXPECT_EQ(R::step(config, n1, checked.node, TimerFired{Timer::election}).node.volatile_state.role, Role::follower);
+  }
+  // A response of an earlier term (from a previous leadership) is no answer to this one.
+  const Node stale = K::receive(n1, K::leader(3), n2, AppendEntriesResponse{2, true, 0}).node;
+  EXPECT_TRUE(stale.volatile_state.answered.empty());
+  EXPECT_EQ(R::step(config, n1, stale, TimerFired{Timer::election}).node.volatile_state.role, Role::follower);
+}
+
+// Section 4.2.3: a node that heard from its term's leader within the minimum election timeout
+// (until its leader_silence timer fires), or that leads, disregards a RequestVote of a higher
+// term: it neither adopts the term nor answers. Afterwards the same request is taken as usual.
+TYPED_TEST(RaftStep, a_node_that_heard_its_leader_recently_disregards_a_higher_term_vote) {
+  LOCKSTEP_RAFT_TYPES;
+  const Step heard = K::receive(n2, K::follower(2), n1, AppendEntries{2, 0, 0, {}, 0});
+  EXPECT_TRUE(heard.node.volatile_state.leader_recent);
+  const auto timers = effects_of<TimerSet>(heard);
+  EXPECT_NE(std::find(timers.begin(), timers.end(),
+                      TimerSet{Timer::leader_silence, Delay::fixed(config.timing.election_min_ms)}),
+            timers.end());
+  const Step disregarded = K::receive(n2, heard.node, n3, RequestVote{3, 5, 2});
+  EXPECT_TRUE(disregarded.is_noop(heard.node));
+  EXPECT_TRUE(disregarded.effects.empty());
+  // The leader disregards it too.
+  const Node l = K::leader(2);
+  EXPECT_TRUE(K::receive(n1, l, n3, RequestVote{3, 5, 2}).effects.empty());
+  // A vote of its own term is answered as usual (here granted: n2 voted for nobody in term 2).
+  EXPECT_EQ(sent<RequestVoteResponse>(K::receive(n2, heard.node, n3, RequestVote{2, 5, 2}))[0].second,
+            (RequestVoteResponse{2, true}));
+
+  const Step silent = R::step(config, n2, heard.node, TimerFired{Timer::leader_silence});
+  EXPECT_FALSE(silent.node.volatile_state.leader_recent);
+  const Step voted = K::receive(n2, silent.node, n3, RequestVote{3, 5, 2});
+  EXPECT_EQ(voted.node.durable.current_term, Term{3});
+  EXPECT_EQ(sent<RequestVoteResponse>(voted)[0].second, (RequestVoteResponse{3, true}));
+  // Adopting a higher term forgets the leader heard from (it was of an earlier term).
+  const Step adopted = K::receive(n2, heard.node, n1, AppendEntriesResponse{4, false, 0});
+  EXPECT_FALSE(adopted.node.volatile_state.leader_recent);
+}
+
+// A cluster of one is its own majority: its leader never steps down.
+TYPED_TEST(RaftStep, the_leader_of_a_cluster_of_one_keeps_leading) {
+  LOCKSTEP_RAFT_TYPES;
+  auto single = config;
+  single.node_count = 1;
+  const Node l = R::step(single, n1, K::follower(1), TimerFired{Timer::election}).node;
+  ASSERT_EQ(l.volatile_state.role, Role::leader);
+  EXPECT_EQ(R::step(single, n1, l, TimerFired{Timer::election}).node.volatile_state.role, Role::leader);
 }
 
 TYPED_TEST(RaftStep, votes_once_per_term_durably) {  // 5.2, Figure 2 RequestVote 2
@@ -629,11 +704,18 @@ using M = Kit<ModelSizes>;
 using R = M::R;
 using Step = M::Step;
 
-TEST(RaftStepModel, election_timer_respects_the_term_bound_and_leaders_ignore_it) {
+TEST(RaftStepModel, election_timer_respects_the_term_bound_and_leaders_ignore_it_without_check_quorum) {
   const R::Config bounded = model_config<Register>(3, 2, 4);
   EXPECT_TRUE(R::step(bounded, n1, M::follower(2), R::TimerFired{Timer::election}).effects.empty());
-  const R::Node l = M::leader(2);
-  EXPECT_EQ(R::step(M::config(), n1, l, R::TimerFired{Timer::election}).node, l);
+  // Without check-quorum (the checker's smaller world) a leader lets its election timer lapse,
+  // and nothing is disregarded: a higher-term vote deposes a leader that hears its followers.
+  const R::Config plain = model_config<Register>(3, 9, 4, Bug::none, {}, 0, true, false);
+  const R::Node l = M::elect(plain, M::follower(1));
+  EXPECT_EQ(R::step(plain, n1, l, R::TimerFired{Timer::election}).node, l);
+  const R::Node f = M::receive(plain, n2, M::follower(2), n1, R::AppendEntries{2, 0, 0, {}, 0}).node;
+  EXPECT_FALSE(f.volatile_state.leader_recent);
+  EXPECT_EQ(M::receive(plain, n2, f, n3, R::RequestVote{3, 5, 2}).node.durable.current_term, Term{3});
+  EXPECT_EQ(M::receive(plain, n1, l, n3, R::RequestVote{3, 5, 2}).node.volatile_state.role, Role::follower);
 }
 
 TEST(RaftStepModel, only_a_leader_appends_client_commands_and_within_the_log_bound) {
@@ -732,7 +814,7 @@ TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
 
   // What would be seeded bugs at model size is the correct protocol here: a higher term makes
   // the leader step down, and a restart keeps the vote.
-  const auto stepped_down = RT::receive(config, n1, l, n3, RR::RequestVote{1000, 0, 0});
+  const auto stepped_down = RT::receive(config, n1, l, n3, RR::AppendEntriesResponse{1000, false, 0});
   EXPECT_EQ(stepped_down.node.volatile_state.role, Role::follower);
   EXPECT_EQ(stepped_down.node.durable.current_term, 1000u);
   const RR::Node voted = RT::receive(config, n2, RT::follower(1), n1, RR::RequestVote{2, 0, 0}).node;

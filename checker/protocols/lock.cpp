@@ -50,7 +50,11 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
         {"--snapshot-every", "A replica snapshots its table every N applied entries (0 = never)",
          &LockCheckOptions::snapshot_every, 0, 8},
         {"--leader-noop", "Raft: 1, a new leader appends a no-op entry (section 8; nodes always do), 0: it does not",
-         &LockCheckOptions::leader_noop, 0, 1}};
+         &LockCheckOptions::leader_noop, 0, 1},
+        {"--check-quorum",
+         "Raft: 1, a leader unanswered by a majority for an election timeout steps down, and a node that heard from "
+         "the leader disregards higher-term votes (nodes always do; many more states), 0: neither",
+         &LockCheckOptions::check_quorum, 0, 1}};
     static_assert(RaftLockWorld::messages_capacity == PaxosLockWorld::messages_capacity);
     add_fault_fields(f, RaftLockWorld::messages_capacity);
     return f;
@@ -140,7 +144,8 @@ sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
 RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(log_max_of(o)),
-      bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0);
+      bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0,
+      o.check_quorum != 0);
   return checked_world<RaftLock>(config, o, lock::LockClients<RaftLock>{client_params(o)}, symmetry);
 }
 
@@ -166,7 +171,8 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
-                                {"leader_noop", o.leader_noop}},
+                                {"leader_noop", o.leader_noop},
+                                {"check_quorum", o.check_quorum}},
                            o, world);
 }
 
@@ -202,6 +208,9 @@ std::string validate_lock(const ProtocolArgs& args) {
   if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
   if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
     return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
+  }
+  if (consensus == "multipaxos" && args.get("--check-quorum") == 1) {
+    return "--check-quorum 1 is Raft's (a Multi-Paxos leader's followers judge it by its lease instead)";
   }
   return "";
 }

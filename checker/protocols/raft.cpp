@@ -26,7 +26,11 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
         {"--snapshot-every", "Applied entries between a node's snapshots (0: never)", &RaftCheckOptions::snapshot_every,
          0, static_cast<int>(raft::log_capacity)},
         {"--leader-noop", "1: a new leader appends a no-op entry (section 8; nodes always do), 0: it does not",
-         &RaftCheckOptions::leader_noop, 0, 1}};
+         &RaftCheckOptions::leader_noop, 0, 1},
+        {"--check-quorum",
+         "1: a leader unanswered by a majority for an election timeout steps down, and a node that heard from the "
+         "leader disregards higher-term votes (nodes always do; about 20x the states), 0: neither",
+         &RaftCheckOptions::check_quorum, 0, 1}};
     add_fault_fields(f, RaftWorld::messages_capacity);
     return f;
   }();
@@ -45,7 +49,8 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::Register>(static_cast<std::size_t>(o.nodes),
                                                         static_cast<raft::Term>(o.term_max),
                                                         static_cast<raft::Index>(o.log_max), o.bug, {},
-                                                        static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0);
+                                                        static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0,
+                                                        o.check_quorum != 0);
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
@@ -56,7 +61,8 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
 Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
   return with_world_bounds(
       Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests},
-           {"snapshot_every", o.snapshot_every}, {"leader_noop", o.leader_noop}}, o, world);
+           {"snapshot_every", o.snapshot_every}, {"leader_noop", o.leader_noop},
+           {"check_quorum", o.check_quorum}}, o, world);
 }
 
 }  // namespace
@@ -122,8 +128,9 @@ ProtocolEntry raft_protocol() {
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
   // Random walks go wide: more terms, entries, requests, messages in flight and faults than a
-  // breadth-first search could enumerate, and snapshots.
-  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
+  // breadth-first search could enumerate, snapshots, and check-quorum (as nodes run it: walks do
+  // not pay for the width it adds).
+  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2", "--check-quorum", "1",
                              "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one term of elections, then entries, crashes, snapshots, more terms and requests.
   entry.budget_ladder = {

@@ -54,7 +54,10 @@ LOCKSTEP_ENUM(Bug, none, vote_not_durable, commit_previous_term, vote_without_lo
 
 // housekeeping: the leader's period for the state machine's own proposals (e.g. expiring a
 // session whose time-to-live ran out; model/sm/machine.hpp); armed only for machines that have it.
-LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping)
+// leader_silence: with check-quorum, a node that heard from its term's leader disregards
+// RequestVote of a higher term until this timer (the minimum election timeout, re-armed by every
+// request of the leader) fires (thesis section 4.2.3).
+LOCKSTEP_ENUM(Timer, election, heartbeat, housekeeping, leader_silence)
 
 // Timer delays (the runtime's; the checker fires any timer at any time).
 struct Timing {
@@ -65,10 +68,20 @@ inline constexpr Timing default_timing{150, 300, 50};
 
 // The checker's knobs, at model size only: the bounds of the explored world (no election beyond
 // term_max, no entry appended beyond log_max entries, a leader's no-op included), the seeded bug,
-// and whether a new leader appends its no-op (section 8; a node always does: leader_noop off is a
-// smaller world, where a leader commits its predecessors' entries only with a client's entry).
+// whether a new leader appends its no-op (section 8; a node always does: leader_noop off is a
+// smaller world, where a leader commits its predecessors' entries only with a client's entry),
+// and whether nodes run check-quorum (a node always does; off is the world without it):
+//   - a leader that has not heard an AppendEntries response of its term from a majority (itself
+//     counted) since its last check steps down when its election timer fires (the Raft thesis,
+//     section 6.2), so a leader that cannot hear its followers makes way instead of leading a
+//     cluster that commits nothing;
+//   - a leader, or a node that heard from its term's leader more recently than the minimum
+//     election timeout, disregards RequestVote of a higher term (section 4.2.3), so a node that
+//     cannot hear the leader (the deposed deaf one, or one cut off on its own) does not depose
+//     it with higher terms again and again.
 struct ModelChecks {
-  LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug), (bool, leader_noop));
+  LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug), (bool, leader_noop),
+                  (bool, check_quorum));
 };
 
 template <class SM, class S = ModelSizes>
@@ -148,10 +161,13 @@ struct Raft {
     // next_index and match_index are the leader's; empty on other roles. leader_hint: the leader
     // of current_term this node knows of, named in redirects (kept at runtime size only: no
     // decision reads it, see Hint in model/core/sizes.hpp). watch: what the machine's
-    // housekeeping keeps in memory (model/sm/machine.hpp).
+    // housekeeping keeps in memory (model/sm/machine.hpp). Check-quorum's: answered, the
+    // followers whose AppendEntries response of the leader's term arrived since its last check
+    // (the leader's; empty on other roles); leader_recent, heard from the term's leader within
+    // the minimum election timeout (until leader_silence fires).
     LOCKSTEP_STRUCT(Volatile, (Role, role), (Index, commit_index), (Index, last_applied), (NodeSet, votes_granted),
                     (Indexes, next_index), (Indexes, match_index), (Machine, machine), (LeaderHint, leader_hint),
-                    (Watch, watch));
+                    (Watch, watch), (NodeSet, answered), (bool, leader_recent));
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -233,8 +249,9 @@ NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node
 template <class SM>
 typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none,
                                        typename SM::Config machine = {}, Index snapshot_every = 0,
-                                       bool leader_noop = false) {
-  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{term_max, log_max, bug, leader_noop}, machine,
+                                       bool leader_noop = false, bool check_quorum = false) {
+  return {static_cast<std::uint8_t>(nodes), default_timing,
+          ModelChecks{term_max, log_max, bug, leader_noop, check_quorum}, machine,
           snapshot_every};
 }
 

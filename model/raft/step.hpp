@@ -49,6 +49,11 @@ struct RaftStep {
     if constexpr (Sizes::checked) return config.checks.leader_noop;
     return true;
   }
+  // Check-quorum (ModelChecks): at runtime size always; the checker may leave it out.
+  bool check_quorum() const {
+    if constexpr (Sizes::checked) return config.checks.check_quorum;
+    return true;
+  }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -77,6 +82,7 @@ struct RaftStep {
     durable().current_term = term;
     durable().voted_for = NodeId{};
     state().leader_hint.set(NodeId{});
+    state().leader_recent = false;  // the leader heard from was of an earlier term
     out.mark_persist();
     if (bug(Bug::ignore_higher_term)) return;
     // A leader has no election timer running (it ignores it and lets it lapse): a leader that
@@ -92,11 +98,12 @@ struct RaftStep {
     state().votes_granted = NodeSet{};
     state().next_index = typename R::Indexes{};
     state().match_index = typename R::Indexes{};
+    state().answered = NodeSet{};
   }
 
   // Section 5.2: a follower (or candidate) whose election timer fires starts an election.
   void on_election_timer() {
-    if (state().role == Role::leader) return;
+    if (state().role == Role::leader) return check_the_quorum();
     if (term_bound_reached()) return;
     durable().current_term = static_cast<Term>(durable().current_term + 1);
     durable().voted_for = self;
@@ -113,10 +120,31 @@ struct RaftStep {
     send_to_others(typename R::RequestVote{durable().current_term, last_index(), term_at(last_index())});
   }
 
+  // Check-quorum (thesis section 6.2): the leader's election timer is its check period. Unless a
+  // majority (itself counted) answered since the last check, it steps down and campaigns again
+  // when its election timer fires, as any follower.
+  void check_the_quorum() {
+    if (!check_quorum()) return;  // without it, a leader lets its election timer lapse
+    const bool heard_a_majority = state().answered.size() + 1 >= majority(config.node_count);
+    state().answered = NodeSet{};
+    if (heard_a_majority) {
+      out.set_timer(Timer::election, quorum_check_delay());
+      return;
+    }
+    become_follower();
+    state().leader_hint.set(NodeId{});
+    out.set_timer(Timer::election, election_delay());
+  }
+  // A check period as long as the longest election timeout: a follower's timer would fire no
+  // later than that without the leader's heartbeats.
+  Delay quorum_check_delay() const { return Delay::fixed(config.timing.election_max_ms); }
+
   void become_leader() {
     state().role = Role::leader;
     state().leader_hint.set(self);
     state().votes_granted = NodeSet{};
+    state().answered = NodeSet{};
+    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay());
     state().next_index = typename R::Indexes(config.node_count, static_cast<Index>(last_index() + 1));
     state().match_index = typename R::Indexes(config.node_count, Index{0});
     state().match_index[self] = last_index();
@@ -246,6 +274,24 @@ struct RaftStep {
     if (state().role == Role::candidate) become_follower();
     state().leader_hint.set(from);
     out.set_timer(Timer::election, election_delay());
+    if (check_quorum()) {
+      state().leader_recent = true;
+      out.set_timer(Timer::leader_silence, Delay::fixed(config.timing.election_min_ms));
+    }
+  }
+
+  // Section 4.2.3 (with check-quorum): a node that heard from its term's leader within the
+  // minimum election timeout, or leads, disregards a RequestVote of a higher term (neither
+  // adopts the term nor answers): a server that cannot hear the leader does not depose it.
+  bool disregards(const Message& message) {
+    if (!check_quorum() || !std::holds_alternative<typename R::RequestVote>(message)) return false;
+    if (term_of(message) <= durable().current_term) return false;
+    return state().role == Role::leader || state().leader_recent;
+  }
+
+  void on_leader_silence_timer() {
+    if (!state().leader_recent) return;
+    state().leader_recent = false;
   }
 
   void on_append_entries(NodeId from, const typename R::AppendEntries& request) {
@@ -286,6 +332,7 @@ struct RaftStep {
 
   void on_append_entries_response(NodeId from, const typename R::AppendEntriesResponse& response) {
     if (state().role != Role::leader || response.term != durable().current_term) return;
+    if (check_quorum()) state().answered.insert(from);
     if (response.success) {
       state().match_index[from] = std::max(state().match_index[from], response.match_index);
       state().next_index[from] = static_cast<Index>(state().match_index[from] + 1);
@@ -384,6 +431,7 @@ struct RaftStep {
   }
 
   void on_message(NodeId from, const Message& message) {
+    if (disregards(message)) return;
     observe_term(term_of(message));
     std::visit(
         [&](const auto& m) {
@@ -438,6 +486,7 @@ lockstep::Step<Raft<SM, Sizes>> Raft<SM, Sizes>::step(const Config& config, Node
           if (e.timer == Timer::election) s.on_election_timer();
           if (e.timer == Timer::heartbeat) s.on_heartbeat_timer();
           if (e.timer == Timer::housekeeping) s.on_housekeeping_timer();
+          if (e.timer == Timer::leader_silence) s.on_leader_silence_timer();
         }
         if constexpr (std::is_same_v<E, ClientRequest>) s.on_client_request(e);
         if constexpr (std::is_same_v<E, Restarted>) s.on_restarted();

@@ -95,7 +95,9 @@ TEST(Cli, bad_usage_exits_2_with_one_line_on_stderr) {
   for (const char* args : {"check frob", "check paxos --bug nope", "check paxos --nodes 0", "check paxos --nodes x",
                            "check paxos --frob", "check paxos --max-round 0", "check paxos --crashes -1",
                            "check paxos-tla --ballots 0", "check", "frobnicate", "check raft --por --symmetry",
-                           "check raft --por --strategy dfs", "check raft --max-messages 2000000"}) {
+                           "check raft --por --strategy dfs", "check raft --max-messages 2000000",
+                           "check raft --check-quorum 2", "check lock --consensus multipaxos --check-quorum 1",
+                           "check lock --consensus multipaxos --leader-noop 0"}) {
     const Outcome r = run(args);
     EXPECT_EQ(r.exit_code, 2) << args;
     EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;

@@ -5,6 +5,7 @@
 //   lockstep nemesis [--protocol raft|multipaxos] [--nodes 3] [--clients 4] [--locks 2]
 //                    [--time 30s] [--dir D] [--seed S] [--json] [--history-out FILE]
 //                    [--ttl 1500ms] [--check-timeout 120s] [--faults kill,pause,...|none]
+//                    [--fault-hold 500ms..3s]
 //
 // Faults (--faults, default all): kill -9, SIGSTOP, link cuts of nodes (a minority at a time);
 // partitions, bridges, majority rings and one-way losses of the network (one at a time, alone); and clients
@@ -23,6 +24,8 @@
 #include <filesystem>
 #include <memory>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "impl/cli/commands.hpp"
 #include "impl/runtime/client.hpp"
@@ -51,6 +54,7 @@ struct NemesisFlags {
   bool json = false;
   std::string history_out;
   std::string ttl = "1500ms";
+  std::string fault_hold = "500ms..3s";
   double check_timeout_s = 120;
   std::vector<std::string> faults = runtime::nemesis_fault_kinds();
 };
@@ -63,6 +67,17 @@ std::chrono::milliseconds duration_flag(const std::string& flag, const std::stri
   } catch (const std::invalid_argument& e) {
     throw UsageError(flag + ": " + e.what());
   }
+}
+
+// --fault-hold MIN..MAX (or one duration: every fault held that long), MIN <= MAX.
+std::pair<std::chrono::milliseconds, std::chrono::milliseconds> hold_flag(const std::string& text) {
+  const auto dots = text.find("..");
+  const std::string low = dots == std::string::npos ? text : text.substr(0, dots);
+  const std::string high = dots == std::string::npos ? text : text.substr(dots + 2);
+  const auto min = duration_flag("--fault-hold", low);
+  const auto max = duration_flag("--fault-hold", high);
+  if (min > max) throw UsageError(fmt::format("--fault-hold: {} is longer than {} (MIN..MAX)", low, high));
+  return {min, max};
 }
 
 std::string self_exe() {
@@ -119,6 +134,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
   options.locks = flags.locks;
   options.time = duration_flag("--time", flags.time);
   options.ttl = duration_flag("--ttl", flags.ttl);
+  std::tie(options.hold_min, options.hold_max) = hold_flag(flags.fault_hold);
   options.faults = fault_kinds_flag(flags.faults, flags.nodes);
   options.seed = flags.seed_given ? flags.seed : std::random_device{}();
   options.exe = self_exe();
@@ -182,6 +198,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
         {"locks", flags.locks},
         {"seconds", report.seconds},
         {"seed", options.seed},
+        {"fault_hold_ms", {options.hold_min.count(), options.hold_max.count()}},
         {"fault_kinds", options.faults},
         {"dir", options.dir.string()},
         {"operations",
@@ -282,6 +299,9 @@ Command add_nemesis_command(CLI::App& root) {
   app->add_flag("--json", flags->json, "Print one JSON object");
   app->add_option("--history-out", flags->history_out, "Write the history (Jepsen JSON) here");
   app->add_option("--ttl", flags->ttl, "Each client session's time-to-live")->capture_default_str();
+  app->add_option("--fault-hold", flags->fault_hold,
+                  "How long each node or network fault lasts, MIN..MAX (drawn uniformly) or one duration")
+      ->capture_default_str();
   std::vector<std::string> kinds = runtime::nemesis_fault_kinds();
   kinds.push_back("none");
   app->add_option("--faults", flags->faults,

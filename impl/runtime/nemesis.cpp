@@ -340,8 +340,10 @@ class Run {
     start_ = Clock::now();
     run_start_wall_ = wall_ns();
     const auto end = start_ + options_.time;
-    say(fmt::format("running {} client{} on {} lock{} for {} (seed {})", options_.clients, options_.clients == 1 ? "" : "s",
-                    options_.locks, options_.locks == 1 ? "" : "s", describe_duration(options_.time), options_.seed));
+    say(fmt::format("running {} client{} on {} lock{} for {} (seed {}; faults held {} to {})", options_.clients,
+                    options_.clients == 1 ? "" : "s", options_.locks, options_.locks == 1 ? "" : "s",
+                    describe_duration(options_.time), options_.seed, describe_duration(options_.hold_min),
+                    describe_duration(options_.hold_max)));
     std::vector<std::string> in_play, left_out;
     for (const std::string& kind : options_.faults) {
       (nemesis_fault_applies(kind, options_.nodes) ? in_play : left_out).push_back(kind);
@@ -470,7 +472,7 @@ class Run {
   // Injects faults of these kinds (those of options_.faults that apply) until `end`.
   void nemesis(Clock::time_point end, const std::vector<std::string>& kinds) {
     std::uniform_int_distribution<int> gap_ms(1000, 3000);
-    std::uniform_int_distribution<int> hold_ms(500, 3000);
+    std::uniform_int_distribution<std::int64_t> hold_ms(options_.hold_min.count(), options_.hold_max.count());
     if (kinds.empty()) return;
     auto next_fault = Clock::now() + std::chrono::milliseconds(gap_ms(random_));
     while (Clock::now() < end) {

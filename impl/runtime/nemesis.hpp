@@ -74,6 +74,8 @@ struct NemesisOptions {
   std::chrono::milliseconds ttl{1500};             // each session's time-to-live
   std::chrono::milliseconds expiry_period{250};    // the nodes' --expiry-period
   std::chrono::milliseconds gap_threshold{1000};   // an unavailability window is a longer gap
+  // How long a node's or the network's fault lasts: drawn uniformly from [min, max].
+  std::chrono::milliseconds hold_min{500}, hold_max{3000};
   std::vector<std::string> faults = nemesis_fault_kinds();  // the kinds to draw from (empty: none)
   std::function<void(const std::string&)> progress;  // a line per fault and phase (may be empty)
 };

@@ -207,7 +207,9 @@ TEST(NemesisNetwork, PartitionsBridgesRingsAndOneWayLossesOnFiveNodes) {
     EXPECT_EQ(f["node"].get<int>(), 0) << f.dump();
     // Held for --fault-hold (healing takes a moment of its own), unless the run's end (12 s)
     // healed it first.
-    if (f["at_s"].get<double>() < 10.9) EXPECT_GE(f["healed_s"].get<double>() - f["at_s"].get<double>(), 1.0) << f.dump();
+    if (f["at_s"].get<double>() < 10.9) {
+      EXPECT_GE(f["healed_s"].get<double>() - f["at_s"].get<double>(), 1.0) << f.dump();
+    }
     EXPECT_LT(f["healed_s"].get<double>() - f["at_s"].get<double>(), 4.0) << f.dump();
     const std::map<int, Masks> masks = expected_masks(kind, f["sides"].get<std::string>(), 5);
     EXPECT_FALSE(masks.empty()) << f.dump();

@@ -96,7 +96,7 @@ TEST(Cli, bad_usage_exits_2_with_one_line_on_stderr) {
                            "check paxos --frob", "check paxos --max-round 0", "check paxos --crashes -1",
                            "check paxos-tla --ballots 0", "check", "frobnicate", "check raft --por --symmetry",
                            "check raft --por --strategy dfs", "check raft --max-messages 2000000",
-                           "check raft --check-quorum 2", "check lock --consensus multipaxos --check-quorum 1",
+                           "check raft --check-quorum 2", "check multipaxos --check-quorum -1",
                            "check lock --consensus multipaxos --leader-noop 0"}) {
     const Outcome r = run(args);
     EXPECT_EQ(r.exit_code, 2) << args;

@@ -34,7 +34,7 @@ struct Kit {
 
   static Config config(Index snapshot_every = 0) {
     if constexpr (S::checked) {
-      return model_config<Register>(3, 9, 8, Bug::none, snapshot_every);
+      return model_config<Register>(3, 9, 8, Bug::none, snapshot_every, {}, true);  // check-quorum, as a node
     } else {
       return Config{3, default_timing, NoChecks{}, snapshot_every, {}};
     }
@@ -248,6 +248,40 @@ TYPED_TEST(MultiPaxosStep, replicas_learn_chosen_slots_in_order_and_acknowledge)
   EXPECT_EQ(sent<Learned>(step), (std::vector<std::pair<NodeId, Learned>>{{n1, Learned{ballot, 0}}}));
 }
 
+// Check-quorum: every replica answers each heartbeat of its leader (Learned, even with nothing
+// new), and the leader's election timer is its check period: unless a majority (itself counted)
+// answered since the last check, it steps down, and probes again later as any replica.
+TYPED_TEST(MultiPaxosStep, every_heartbeat_is_answered_and_a_leader_unanswered_by_a_majority_steps_down) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  using TimerSet = SetTimer<Timer>;
+  const Node leader = K::leader(config, Node{});
+  const Ballot ballot = leader.volatile_state.ballot;
+  const Step heartbeat = K::receive(config, n2, Node{}, n1, Decided{ballot, 1, {}});
+  EXPECT_EQ(sent<Learned>(heartbeat), (std::vector<std::pair<NodeId, Learned>>{{n1, Learned{ballot, 0}}}));
+
+  const Step unanswered = M::step(config, n1, leader, typename M::TimerFired{Timer::election});
+  EXPECT_EQ(unanswered.node.volatile_state.phase, Phase::idle);
+  EXPECT_TRUE(unanswered.node.volatile_state.leader_hint.get().is_none());
+  EXPECT_EQ(effects_of<TimerSet>(unanswered),
+            (std::vector<TimerSet>{{Timer::election,
+                                    Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
+  EXPECT_EQ(unanswered.node.durable, leader.durable);
+  EXPECT_FALSE(unanswered.persists());
+
+  const Node answered = K::receive(config, n1, leader, n2, Learned{ballot, 0}).node;
+  EXPECT_TRUE(answered.volatile_state.answered.contains(n2));
+  const Step checked = M::step(config, n1, answered, typename M::TimerFired{Timer::election});
+  EXPECT_EQ(checked.node.volatile_state.phase, Phase::leading);
+  EXPECT_TRUE(checked.node.volatile_state.answered.empty());
+  EXPECT_EQ(effects_of<TimerSet>(checked),
+            (std::vector<TimerSet>{{Timer::election, Delay::fixed(config.timing.election_max_ms)}}));
+  EXPECT_EQ(M::step(config, n1, checked.node, typename M::TimerFired{Timer::election}).node.volatile_state.phase,
+            Phase::idle);
+  // An answer to another ballot's leader is no answer to this one.
+  const Node stale = K::receive(config, n1, leader, n2, Learned{Ballot{ballot.round, n3}, 0}).node;
+  EXPECT_TRUE(stale.volatile_state.answered.empty());
+}
+
 TYPED_TEST(MultiPaxosStep, a_leader_preempted_by_a_higher_ballot_steps_down) {
   LOCKSTEP_MULTIPAXOS_TYPES;
   const Node leader = K::leader(config, Node{});
@@ -364,6 +398,18 @@ TYPED_TEST(MultiPaxosStep, a_replica_installs_a_newer_snapshot_only) {
   const Step older = K::receive(config, n2, step.node, n1, InstallSnapshot{Ballot{1, n1}, Snapshot{3, {1, 3}}});
   EXPECT_EQ(older.node.volatile_state.applied, 5u);
   EXPECT_EQ(older.node.durable, step.node.durable);
+}
+
+// Without check-quorum (the checker's smaller world) a replica answers only progress and gaps, and
+// a leader lets its election timer lapse.
+TEST(MultiPaxosModel, without_check_quorum_heartbeats_go_unanswered_and_leaders_ignore_the_election_timer) {
+  using K = Kit<ModelSizes>;
+  using M = K::M;
+  const auto plain = model_config<Register>(3, 9, 8);
+  const M::Node leader = K::leader(plain, M::Node{});
+  EXPECT_TRUE(sent<M::Learned>(K::receive(plain, n2, M::Node{}, n1, M::Decided{leader.volatile_state.ballot, 1, {}}))
+                  .empty());
+  EXPECT_EQ(M::step(plain, n1, leader, M::TimerFired{Timer::election}).node, leader);
 }
 
 TEST(MultiPaxosRuntime, a_leader_proposes_and_applies_slots_past_255) {

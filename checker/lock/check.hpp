@@ -22,7 +22,7 @@ struct LockCheckOptions {
   int log_max = 0;
   int snapshot_every = 0;
   int leader_noop = 1;   // Raft: 1, a new leader appends a no-op (section 8), as a node always does
-  int check_quorum = 0;  // Raft: 1, check-quorum (thesis 6.2, 4.2.3), as a node always runs it
+  int check_quorum = 0;  // 1: check-quorum, as a node always runs it (many more states)
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;

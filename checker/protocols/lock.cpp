@@ -52,8 +52,9 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
         {"--leader-noop", "Raft: 1, a new leader appends a no-op entry (section 8; nodes always do), 0: it does not",
          &LockCheckOptions::leader_noop, 0, 1},
         {"--check-quorum",
-         "Raft: 1, a leader unanswered by a majority for an election timeout steps down, and a node that heard from "
-         "the leader disregards higher-term votes (nodes always do; many more states), 0: neither",
+         "1: a leader unanswered by a majority for an election timeout steps down (Raft: and a node that heard from "
+         "the leader disregards higher-term votes; Multi-Paxos: and replicas answer every heartbeat); nodes always "
+         "do; many more states. 0: neither",
          &LockCheckOptions::check_quorum, 0, 1}};
     static_assert(RaftLockWorld::messages_capacity == PaxosLockWorld::messages_capacity);
     add_fault_fields(f, RaftLockWorld::messages_capacity);
@@ -155,7 +156,8 @@ PaxosLockWorld make_paxos_world(const LockCheckOptions& o, bool symmetry) {
   if (o.bug == "snapshot-over-newer") bug = multipaxos::Bug::none;  // Raft's
   const auto config = multipaxos::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.term_max),
-      static_cast<multipaxos::Slot>(log_max_of(o)), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o));
+      static_cast<multipaxos::Slot>(log_max_of(o)), bug, static_cast<multipaxos::Slot>(o.snapshot_every), lock_config(o),
+      o.check_quorum != 0);
   return checked_world<PaxosLock>(config, o, lock::LockClients<PaxosLock>{client_params(o)}, symmetry);
 }
 
@@ -209,9 +211,6 @@ std::string validate_lock(const ProtocolArgs& args) {
   if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
     return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
   }
-  if (consensus == "multipaxos" && args.get("--check-quorum") == 1) {
-    return "--check-quorum 1 is Raft's (a Multi-Paxos leader's followers judge it by its lease instead)";
-  }
   return "";
 }
 
@@ -241,7 +240,7 @@ ProtocolEntry lock_protocol() {
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots.
   entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
-                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica, then two with snapshots, a second term (one client with a crash, then a
   // third message in flight over a one-entry log, then two clients without a crash), two replicas
   // with two clients, the defaults, retries. Cheap rungs first: under

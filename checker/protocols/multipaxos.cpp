@@ -25,7 +25,11 @@ const std::vector<IntField<MultiPaxosCheckOptions>>& fields() {
         {"--requests", "Client commands, each sent once to any node", &MultiPaxosCheckOptions::requests, 0,
          static_cast<int>(requests_max)},
         {"--snapshot-every", "A replica snapshots every this many applied slots (0 = never)",
-         &MultiPaxosCheckOptions::snapshot_every, 0, static_cast<int>(multipaxos::slot_capacity)}};
+         &MultiPaxosCheckOptions::snapshot_every, 0, static_cast<int>(multipaxos::slot_capacity)},
+        {"--check-quorum",
+         "1: replicas answer every heartbeat and a leader unanswered by a majority for an election timeout steps "
+         "down (nodes always do; many more states), 0: neither",
+         &MultiPaxosCheckOptions::check_quorum, 0, 1}};
     add_fault_fields(f, MultiPaxosWorld::messages_capacity);
     return f;
   }();
@@ -43,7 +47,8 @@ MultiPaxosCheckOptions options_of(const ProtocolArgs& args) {
 MultiPaxosWorld make_world(const MultiPaxosCheckOptions& o, bool symmetry) {
   const auto config = multipaxos::model_config<sm::Register>(
       static_cast<std::size_t>(o.nodes), static_cast<multipaxos::Round>(o.round_max),
-      static_cast<multipaxos::Slot>(o.slot_max), o.bug, static_cast<multipaxos::Slot>(o.snapshot_every));
+      static_cast<multipaxos::Slot>(o.slot_max), o.bug, static_cast<multipaxos::Slot>(o.snapshot_every), {},
+      o.check_quorum != 0);
   std::vector<PendingRequest<MultiPaxosRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, multipaxos::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
@@ -56,7 +61,8 @@ Json bounds_json(const MultiPaxosCheckOptions& o, const MultiPaxosWorld& world) 
                                 {"max_round", o.round_max},
                                 {"max_slot", o.slot_max},
                                 {"requests", o.requests},
-                                {"snapshot_every", o.snapshot_every}},
+                                {"snapshot_every", o.snapshot_every},
+                                {"check_quorum", o.check_quorum}},
                            o, world);
 }
 
@@ -66,6 +72,8 @@ std::string validate(const MultiPaxosCheckOptions& o) {
   ProtocolArgs args = args_from(o, fields());
   return find_protocol("multipaxos")->check_args(args);
 }
+
+MultiPaxosCheckOptions multipaxos_options(const ProtocolArgs& args) { return options_of(args); }
 
 CheckReport check_multipaxos(const MultiPaxosCheckOptions& o) {
   const MultiPaxosWorld world = make_world(o, o.explore.symmetry);
@@ -103,7 +111,7 @@ ProtocolEntry multipaxos_protocol() {
   entry.bugs = bug_specs<multipaxos::Bug>(MultiPaxosRegister::bug_description, found);
   // Random walks go wide: more rounds, slots, requests, messages in flight, faults, snapshots.
   entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
-                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one round, then more requests, crashes, slots with snapshots, rounds, faults.
   entry.budget_ladder = {
       {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "0"},

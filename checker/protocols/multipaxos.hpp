@@ -17,6 +17,7 @@ struct MultiPaxosCheckOptions {
   // a promise or recovers the wrong vote can break nothing).
   int requests = 2;
   int snapshot_every = 0;  // a replica snapshots every this many applied slots (0 = never)
+  int check_quorum = 0;  // 1: check-quorum, as a node always runs it; 0 (check's default): without it
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;
@@ -31,5 +32,8 @@ struct MultiPaxosCheckOptions {
 std::string validate(const MultiPaxosCheckOptions& options);
 CheckReport check_multipaxos(const MultiPaxosCheckOptions& options);
 CheckReport simulate_multipaxos(const MultiPaxosCheckOptions& options, const SimulateOptions& simulation);
+// The typed options that registry args stand for (e.g. a bug's bounds, for the tests).
+struct ProtocolArgs;
+MultiPaxosCheckOptions multipaxos_options(const ProtocolArgs& args);
 
 }  // namespace lockstep

@@ -130,8 +130,8 @@ ProtocolEntry raft_protocol() {
   // Random walks go wide: more terms, entries, requests, messages in flight and faults than a
   // breadth-first search could enumerate, snapshots, and check-quorum (as nodes run it: walks do
   // not pay for the width it adds).
-  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2", "--check-quorum", "1",
-                             "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+  entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
+                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one term of elections, then entries, crashes, snapshots, more terms and requests.
   entry.budget_ladder = {
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},

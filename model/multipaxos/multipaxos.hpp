@@ -80,9 +80,13 @@ struct Timing {
 inline constexpr Timing default_timing{150, 300, 50};
 
 // The checker's knobs, at model size only: no ballot beyond round_max, no client command proposed
-// beyond slot_max, and the seeded bug.
+// beyond slot_max, the seeded bug, and whether nodes run check-quorum (a node always does; off is
+// the world without it): every replica answers each heartbeat of its leader (Learned), and a
+// leader that no majority (itself counted) answered since its last check steps down when its
+// election timer fires (as Raft's, the thesis's section 6.2), so that a leader that cannot hear
+// its replicas makes way instead of holding their lease while it commits nothing.
 struct ModelChecks {
-  LOCKSTEP_STRUCT(ModelChecks, (Round, round_max), (Slot, slot_max), (Bug, bug));
+  LOCKSTEP_STRUCT(ModelChecks, (Round, round_max), (Slot, slot_max), (Bug, bug), (bool, check_quorum));
 };
 
 template <class SM, class S = ModelSizes>
@@ -197,10 +201,12 @@ struct MultiPaxos {
     // it applied. Replica: `applied`, the chosen entries applied after
     // the snapshot (`learned`, what the leader serves to replicas behind it), the machine; the
     // leader it follows, and `lease`: while its lease on a leader runs, that leader's ballot (else
-    // none, round 0: a leader's ballot has a round of at least 1).
+    // none, round 0: a leader's ballot has a round of at least 1). Check-quorum's `answered`: the
+    // replicas whose Learned of its ballot reached the leader since its last check.
     LOCKSTEP_STRUCT(Volatile, (Phase, phase), (Ballot, ballot), (NodeSet, promises), (Votes, recovered),
                     (Proposals, proposals), (Index, next_slot), (Indexes, learned_through), (Index, applied),
-                    (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Ballot, lease), (Watch, watch));
+                    (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Ballot, lease), (Watch, watch),
+                    (NodeSet, answered));
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -291,9 +297,10 @@ NodeView lockstep_node_view(const MultiPaxos<SM, S>&, const typename MultiPaxos<
 // A model-size configuration for the checker and the tests.
 template <class SM>
 typename MultiPaxos<SM>::Config model_config(std::size_t nodes, Round round_max, Slot slot_max, Bug bug = Bug::none,
-                                             Slot snapshot_every = 0, typename SM::Config machine = {}) {
-  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{round_max, slot_max, bug}, snapshot_every,
-          machine};
+                                             Slot snapshot_every = 0, typename SM::Config machine = {},
+                                             bool check_quorum = false) {
+  return {static_cast<std::uint8_t>(nodes), default_timing, ModelChecks{round_max, slot_max, bug, check_quorum},
+          snapshot_every, machine};
 }
 
 // The model's client request of client `r`, its first: the command built from r.

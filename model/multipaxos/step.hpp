@@ -46,6 +46,11 @@ struct MultiPaxosStep {
     if constexpr (Sizes::checked) return state().next_slot > config.checks.slot_max;
     return false;
   }
+  // Check-quorum (ModelChecks): at runtime size always; the checker may leave it out.
+  bool check_quorum() const {
+    if constexpr (Sizes::checked) return config.checks.check_quorum;
+    return true;
+  }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -134,13 +139,14 @@ struct MultiPaxosStep {
     state().recovered = typename M::Votes{};
     state().proposals = typename M::Proposals{};
     state().learned_through = typename M::Indexes{};
+    state().answered = NodeSet{};
   }
 
   // A node whose election timer fires, and that does not lead, probes a ballot above every ballot
   // it has seen (pre-vote): with a majority of grants it prepares it, for every slot from its
   // first unchosen one.
   void on_election_timer() {
-    if (state().phase == Phase::leading) return;
+    if (state().phase == Phase::leading) return check_the_quorum();
     state().lease = Ballot{};  // no leader heard for an election timeout: its lease ran out
     const Round highest_round = std::max(state().ballot.round, durable().promised_ballot.round);
     if (new_ballot(highest_round, Phase::probing)) broadcast(typename M::Probe{state().ballot});
@@ -171,6 +177,24 @@ struct MultiPaxosStep {
     state().phase = Phase::preparing;
     broadcast_prepare();
   }
+
+  // Check-quorum: the leader's election timer is its check period. Unless a majority (itself
+  // counted) answered its heartbeats since the last check, it steps down and, its replicas' lease
+  // on it run out, probes again when its election timer fires, as any replica.
+  void check_the_quorum() {
+    if (!check_quorum()) return;  // without it, a leader lets its election timer lapse
+    const bool heard_a_majority = state().answered.size() + 1 >= majority(config.node_count);
+    state().answered = NodeSet{};
+    if (heard_a_majority) {
+      out.set_timer(Timer::election, quorum_check_delay());
+      return;
+    }
+    become_follower();
+    state().leader_hint.set(NodeId{});
+    out.set_timer(Timer::election, election_delay());
+  }
+  // A check period as long as the longest election timeout.
+  Delay quorum_check_delay() const { return Delay::fixed(config.timing.election_max_ms); }
 
   // Phase 1a for a ballot above `highest_round`, for every slot from the first unchosen one.
   void prepare(Round highest_round) {
@@ -209,6 +233,8 @@ struct MultiPaxosStep {
     state().learned_through = typename M::Indexes(config.node_count, Index{0});
     state().leader_hint.set(self);
     state().watch = typename M::Watch{};
+    state().answered = NodeSet{};
+    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay());
     const typename M::Votes recovered = state().recovered;
     state().recovered = typename M::Votes{};
     if (!bug(Bug::skip_recovery)) {
@@ -358,8 +384,9 @@ struct MultiPaxosStep {
         if (slot > state().applied) apply(slot, decided.entries[k]);
       }
     }
-    // Acknowledge progress, or a gap (after a restart): the leader resends from there.
-    if (state().applied != applied_before || decided.first_slot > state().applied + 1) {
+    // Acknowledge progress, or a gap (after a restart): the leader resends from there; with
+    // check-quorum, every heartbeat (the leader counts who answered).
+    if (check_quorum() || state().applied != applied_before || decided.first_slot > state().applied + 1) {
       out.send(from, typename M::Learned{decided.ballot, state().applied});
     }
   }
@@ -372,6 +399,7 @@ struct MultiPaxosStep {
   void on_learned(NodeId from, const typename M::Learned& learned) {
     if (state().phase != Phase::leading || learned.ballot != state().ballot) return;
     state().learned_through[from] = learned.applied;
+    if (check_quorum()) state().answered.insert(from);
   }
 
   // --- Replica: apply chosen slots in order; snapshots. ---

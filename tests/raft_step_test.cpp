@@ -233,6 +233,11 @@ TYPED_TEST(RaftStep, a_node_that_heard_its_leader_recently_disregards_a_higher_t
   // Adopting a higher term forgets the leader heard from (it was of an earlier term).
   const Step adopted = K::receive(n2, heard.node, n1, AppendEntriesResponse{4, false, 0});
   EXPECT_FALSE(adopted.node.volatile_state.leader_recent);
+  // So does campaigning (its election timer fired first): a vote of a still higher term is taken.
+  const Step campaigned = R::step(config, n2, heard.node, TimerFired{Timer::election});
+  ASSERT_EQ(campaigned.node.volatile_state.role, Role::candidate);
+  EXPECT_FALSE(campaigned.node.volatile_state.leader_recent);
+  EXPECT_EQ(K::receive(n2, campaigned.node, n3, RequestVote{4, 5, 2}).node.durable.current_term, Term{4});
 }
 
 // A cluster of one is its own majority: its leader never steps down.

@@ -110,6 +110,7 @@ struct RaftStep {
     out.mark_persist();
     state().role = Role::candidate;
     state().leader_hint.set(NodeId{});
+    state().leader_recent = false;  // the leader heard from led an earlier term
     state().votes_granted = NodeSet{};
     state().votes_granted.insert(self);
     out.set_timer(Timer::election, election_delay());

@@ -71,7 +71,7 @@ TEST(RaftCheck, correct_protocol_state_counts_are_pinned) {
 TEST(RaftCheck, correct_protocol_with_check_quorum_passes_exhaustively) {
   RaftCheckOptions o = small_bounds(2, 1, 2);
   o.check_quorum = 1;
-  EXPECT_TRUE(expect_passes(o, 530183u, 37u).sometimes_unreached.empty());
+  EXPECT_TRUE(expect_passes(o, 393110u, 37u).sometimes_unreached.empty());
 }
 
 // With snapshots (every applied entry, or every second), nodes snapshot and compact, leaders send

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "model/core/check_quorum.hpp"
 #include "model/core/expect.hpp"
 #include "model/multipaxos/multipaxos.hpp"
 
@@ -47,10 +48,7 @@ struct MultiPaxosStep {
     return false;
   }
   // Check-quorum (ModelChecks): at runtime size always; the checker may leave it out.
-  bool check_quorum() const {
-    if constexpr (Sizes::checked) return config.checks.check_quorum;
-    return true;
-  }
+  bool check_quorum() const { return check_quorum_on<Sizes>(config); }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -146,7 +144,7 @@ struct MultiPaxosStep {
   // it has seen (pre-vote): with a majority of grants it prepares it, for every slot from its
   // first unchosen one.
   void on_election_timer() {
-    if (state().phase == Phase::leading) return check_the_quorum();
+    if (state().phase == Phase::leading) return lockstep::check_the_quorum(*this, Timer::election);
     state().lease = Ballot{};  // no leader heard for an election timeout: its lease ran out
     const Round highest_round = std::max(state().ballot.round, durable().promised_ballot.round);
     if (new_ballot(highest_round, Phase::probing)) broadcast(typename M::Probe{state().ballot});
@@ -177,24 +175,6 @@ struct MultiPaxosStep {
     state().phase = Phase::preparing;
     broadcast_prepare();
   }
-
-  // Check-quorum: the leader's election timer is its check period. Unless a majority (itself
-  // counted) answered its heartbeats since the last check, it steps down and, its replicas' lease
-  // on it run out, probes again when its election timer fires, as any replica.
-  void check_the_quorum() {
-    if (!check_quorum()) return;  // without it, a leader lets its election timer lapse
-    const bool heard_a_majority = state().answered.size() + 1 >= majority(config.node_count);
-    state().answered = NodeSet{};
-    if (heard_a_majority) {
-      out.set_timer(Timer::election, quorum_check_delay());
-      return;
-    }
-    become_follower();
-    state().leader_hint.set(NodeId{});
-    out.set_timer(Timer::election, election_delay());
-  }
-  // A check period as long as the longest election timeout.
-  Delay quorum_check_delay() const { return Delay::fixed(config.timing.election_max_ms); }
 
   // Phase 1a for a ballot above `highest_round`, for every slot from the first unchosen one.
   void prepare(Round highest_round) {
@@ -234,7 +214,7 @@ struct MultiPaxosStep {
     state().leader_hint.set(self);
     state().watch = typename M::Watch{};
     state().answered = NodeSet{};
-    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay());
+    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay(config.timing));
     const typename M::Votes recovered = state().recovered;
     state().recovered = typename M::Votes{};
     if (!bug(Bug::skip_recovery)) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "model/core/check_quorum.hpp"
 #include "model/core/expect.hpp"
 #include "model/raft/raft.hpp"
 
@@ -50,10 +51,7 @@ struct RaftStep {
     return true;
   }
   // Check-quorum (ModelChecks): at runtime size always; the checker may leave it out.
-  bool check_quorum() const {
-    if constexpr (Sizes::checked) return config.checks.check_quorum;
-    return true;
-  }
+  bool check_quorum() const { return check_quorum_on<Sizes>(config); }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -103,7 +101,7 @@ struct RaftStep {
 
   // Section 5.2: a follower (or candidate) whose election timer fires starts an election.
   void on_election_timer() {
-    if (state().role == Role::leader) return check_the_quorum();
+    if (state().role == Role::leader) return lockstep::check_the_quorum(*this, Timer::election);
     if (term_bound_reached()) return;
     durable().current_term = static_cast<Term>(durable().current_term + 1);
     durable().voted_for = self;
@@ -121,31 +119,12 @@ struct RaftStep {
     send_to_others(typename R::RequestVote{durable().current_term, last_index(), term_at(last_index())});
   }
 
-  // Check-quorum (thesis section 6.2): the leader's election timer is its check period. Unless a
-  // majority (itself counted) answered since the last check, it steps down and campaigns again
-  // when its election timer fires, as any follower.
-  void check_the_quorum() {
-    if (!check_quorum()) return;  // without it, a leader lets its election timer lapse
-    const bool heard_a_majority = state().answered.size() + 1 >= majority(config.node_count);
-    state().answered = NodeSet{};
-    if (heard_a_majority) {
-      out.set_timer(Timer::election, quorum_check_delay());
-      return;
-    }
-    become_follower();
-    state().leader_hint.set(NodeId{});
-    out.set_timer(Timer::election, election_delay());
-  }
-  // A check period as long as the longest election timeout: a follower's timer would fire no
-  // later than that without the leader's heartbeats.
-  Delay quorum_check_delay() const { return Delay::fixed(config.timing.election_max_ms); }
-
   void become_leader() {
     state().role = Role::leader;
     state().leader_hint.set(self);
     state().votes_granted = NodeSet{};
     state().answered = NodeSet{};
-    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay());
+    if (check_quorum()) out.set_timer(Timer::election, quorum_check_delay(config.timing));
     state().next_index = typename R::Indexes(config.node_count, static_cast<Index>(last_index() + 1));
     state().match_index = typename R::Indexes(config.node_count, Index{0});
     state().match_index[self] = last_index();

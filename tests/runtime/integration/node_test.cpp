@@ -82,6 +82,25 @@ std::uint8_t settled_leader(TestCluster& cluster) {
   return settled ? l : 0;
 }
 
+// A leader other than `former` that some other node names and that names itself (the former may
+// still believe it leads: ask the others), or 0 after `timeout`.
+std::uint8_t replacement_leader(TestCluster& cluster, std::uint8_t former, milliseconds timeout) {
+  std::uint8_t found = 0;
+  const bool replaced = wait_until(
+      [&] {
+        for (const auto& m : cluster.statuses()) {
+          if (m.member == former || !m.status) continue;
+          const int named = m.status->value("leader", 0);
+          if (named == 0 || named == former) continue;
+          const auto theirs = cluster.status(static_cast<std::uint8_t>(named));
+          if (theirs && theirs->value("leader", 0) == named) found = static_cast<std::uint8_t>(named);
+        }
+        return found != 0;
+      },
+      timeout);
+  return replaced ? found : 0;
+}
+
 class NodeTest : public ::testing::TestWithParam<std::string> {
  protected:
   ClusterOptions options() const {
@@ -250,22 +269,8 @@ TEST_P(NodeTest, CutLeaderIsReplacedAndHeals) {
 
   const std::uint32_t everyone = (1u << cluster.size()) - 1;
   ASSERT_TRUE(cluster.cut(first, everyone)) << logs(cluster);
-  // The others elect one of themselves (the cut node may still believe it leads: ask them).
-  std::uint8_t second = 0;
-  const bool replaced = wait_until(
-      [&] {
-        for (const auto& m : cluster.statuses()) {
-          if (m.member == first || !m.status) continue;
-          const int named = m.status->value("leader", 0);
-          if (named != 0 && named != first) {
-            const auto theirs = cluster.status(named);
-            if (theirs && theirs->value("leader", 0) == named) second = static_cast<std::uint8_t>(named);
-          }
-        }
-        return second != 0;
-      },
-      10s);
-  ASSERT_TRUE(replaced) << logs(cluster);
+  // The others elect one of themselves.
+  ASSERT_NE(replacement_leader(cluster, first, 10s), 0) << logs(cluster);
   const std::uint64_t t2 = a->acquire("c");
   EXPECT_GT(t2, t1);
   EXPECT_TRUE(a->release("c", t2));
@@ -343,20 +348,7 @@ TEST_P(NodeTest, DeafLeaderStepsDownAndTheOthersServeWhileTheFaultLasts) {
   ASSERT_TRUE(cluster.fault(deaf, 0, others)) << logs(cluster);
   const auto faulted = Clock::now();
   // The others name one of themselves as leader, and it says so itself.
-  std::uint8_t second = 0;
-  const bool replaced = wait_until(
-      [&] {
-        for (const auto& m : cluster.statuses()) {
-          if (m.member == deaf || !m.status) continue;
-          const int named = m.status->value("leader", 0);
-          if (named == 0 || named == deaf) continue;
-          const auto theirs = cluster.status(static_cast<std::uint8_t>(named));
-          if (theirs && theirs->value("leader", 0) == named) second = static_cast<std::uint8_t>(named);
-        }
-        return second != 0;
-      },
-      10s);
-  ASSERT_TRUE(replaced) << logs(cluster);
+  ASSERT_NE(replacement_leader(cluster, deaf, 10s), 0) << logs(cluster);
   // The deaf node no longer believes it leads.
   const auto deaf_status = cluster.status(deaf);
   ASSERT_TRUE(deaf_status.has_value()) << logs(cluster);

@@ -5,12 +5,13 @@
 //   lockstep nemesis [--protocol raft|multipaxos] [--nodes 3] [--clients 4] [--locks 2]
 //                    [--time 30s] [--dir D] [--seed S] [--json] [--history-out FILE]
 //                    [--ttl 1500ms] [--check-timeout 120s] [--faults kill,pause,...|none]
-//                    [--fault-hold 500ms..3s]
+//                    [--fault-hold 500ms..3s] [--target any|leader]
 //
 // Faults (--faults, default all): kill -9, SIGSTOP, link cuts of nodes (a minority at a time);
 // partitions, bridges, majority rings and one-way losses of the network (one at a time, alone); and clients
 // paused while holding a lock (their session expires; their late write must be rejected by the
-// fencing).
+// fencing). --target leader aims the node and network faults at the node leading when each is
+// drawn (Jepsen's primaries target); any (the default) draws the victims at random.
 // Prints the operations (ok / failed / indeterminate), the faults injected, the unavailability
 // windows (gaps with no successful operation over 1 s: their count and the longest) and the
 // verdicts: linearizable, fencing, final state, nodes. --json prints one object instead.
@@ -55,6 +56,7 @@ struct NemesisFlags {
   std::string history_out;
   std::string ttl = "1500ms";
   std::string fault_hold = "500ms..3s";
+  std::string target = "any";
   double check_timeout_s = 120;
   std::vector<std::string> faults = runtime::nemesis_fault_kinds();
 };
@@ -102,6 +104,7 @@ Json faults_json(const runtime::NemesisReport& r) {
     out[f.kind] = out[f.kind].get<int>() + 1;
     Json entry = {{"kind", f.kind}, {"node", f.node}, {"at_s", f.at_s}, {"healed_s", f.healed_s}};
     if (!f.sides.empty()) entry["sides"] = f.sides;
+    if (f.leader != 0) entry["leader"] = f.leader;
     list.push_back(std::move(entry));
   }
   out["list"] = std::move(list);
@@ -136,6 +139,11 @@ int run_nemesis_command(const NemesisFlags& flags) {
   options.ttl = duration_flag("--ttl", flags.ttl);
   std::tie(options.hold_min, options.hold_max) = hold_flag(flags.fault_hold);
   options.faults = fault_kinds_flag(flags.faults, flags.nodes);
+  options.at_leader = flags.target == "leader";
+  if (options.at_leader && std::all_of(options.faults.begin(), options.faults.end(), [](const std::string& k) { return k == "client"; })) {
+    throw UsageError("--target leader: none of the faults given hits a node (give kill, pause, cut, partition, bridge, "
+                     "ring or oneway)");
+  }
   options.seed = flags.seed_given ? flags.seed : std::random_device{}();
   options.exe = self_exe();
   options.dir = make_dir(flags.dir);
@@ -200,6 +208,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
         {"seed", options.seed},
         {"fault_hold_ms", {options.hold_min.count(), options.hold_max.count()}},
         {"fault_kinds", options.faults},
+        {"target", flags.target},
         {"dir", options.dir.string()},
         {"operations",
          {{"ok", report.ok},
@@ -238,11 +247,11 @@ int run_nemesis_command(const NemesisFlags& flags) {
                "failed)\n",
                report.ok, report.failed, report.indeterminate, report.acquired, report.released, report.sessions,
                report.sessions_failed);
-    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} partitions, {} bridges, {} rings; {} client "
-               "pauses while holding a lock)\n",
+    fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} partitions, {} bridges, {} rings, {} one-way "
+               "losses; {} client pauses while holding a lock){}\n",
                faults["total"].get<int>(), faults["kill"].get<int>(), faults["pause"].get<int>(), faults["cut"].get<int>(),
                faults["partition"].get<int>(), faults["bridge"].get<int>(), faults["ring"].get<int>(),
-               faults["client"].get<int>());
+               faults["oneway"].get<int>(), faults["client"].get<int>(), options.at_leader ? ", aimed at the leader" : "");
     fmt::print("unavailability: {} window{} over {}, longest gap {:.2f} s", report.windows.size(),
                report.windows.size() == 1 ? "" : "s", describe_duration(options.gap_threshold), report.longest_gap_s);
     for (std::size_t i = 0; i < report.windows.size() && i < 5; ++i) {
@@ -313,6 +322,11 @@ Command add_nemesis_command(CLI::App& root) {
       ->delimiter(',')
       ->check(CLI::IsMember(kinds))
       ->default_str(fmt::format("{}", fmt::join(runtime::nemesis_fault_kinds(), ",")));
+  app->add_option("--target", flags->target,
+                  "Whom the node and network faults hit: any (drawn at random) or leader (the node leading when each "
+                  "is drawn: killed, paused, cut, in the minority, not heard or deaf)")
+      ->check(CLI::IsMember({"any", "leader"}))
+      ->capture_default_str();
   app->add_option("--check-timeout", flags->check_timeout_s, "Give up the linearizability check after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -478,15 +478,19 @@ class Run {
     while (Clock::now() < end) {
       check_deaths();
       const auto now = Clock::now();
+      bool healed_now = false;
       for (auto it = active_.begin(); it != active_.end();) {
         if (it->heal_at <= now) {
           heal(*it);
           it = active_.erase(it);
+          healed_now = true;
         } else {
           ++it;
         }
       }
-      if (now >= next_fault) {
+      // Aimed at the leader: not in the very moment of a heal (the leader the nodes name then may
+      // be deposed by the healed node's term a moment later); at the next tick.
+      if (now >= next_fault && !(options_.at_leader && healed_now)) {
         // A kind drawn from those that apply; skipped when the faults already active leave no
         // room for it (a minority faulty at most; the network's alone).
         const std::string& kind = kinds[std::uniform_int_distribution<std::size_t>(0, kinds.size() - 1)(random_)];
@@ -507,6 +511,13 @@ class Run {
     }
   }
 
+  // The leader to aim a fault of this kind at, or 0 (said) when no node leads now.
+  int aim(const std::string& kind) {
+    const int l = leader();
+    if (l == 0) say(fmt::format("{:7.2f}s  {}: no leader to aim at (an election under way); skipped", since_start(), kind));
+    return l;
+  }
+
   std::size_t max_faulty() const { return static_cast<std::size_t>((options_.nodes - 1) / 2); }
 
   static bool is_network_fault(const std::string& kind) {
@@ -520,7 +531,7 @@ class Run {
   void pause_client() {
     const int k = std::uniform_int_distribution<int>(1, options_.clients)(random_);
     shared_.pause_requests[static_cast<std::size_t>(k)] = true;
-    report_.faults.push_back(NemesisFault{since_start(), since_start(), "client", k, {}});
+    report_.faults.push_back(NemesisFault{since_start(), since_start(), "client", k, {}, 0});
     say(fmt::format("{:7.2f}s  client {} to pause for {} while it holds its next lock", since_start(), k,
                     describe_duration(shared_.client_pause)));
   }
@@ -533,7 +544,17 @@ class Run {
       if (!faulty && node.alive) healthy.push_back(node.id);
     }
     if (healthy.empty()) return;
-    const int node = healthy[std::uniform_int_distribution<std::size_t>(0, healthy.size() - 1)(random_)];
+    int node = 0;
+    if (options_.at_leader) {
+      node = aim(kind);
+      if (node == 0) return;
+      if (std::find(healthy.begin(), healthy.end(), node) == healthy.end()) {
+        say(fmt::format("{:7.2f}s  {}: the leader, node {}, is faulty already; skipped", since_start(), kind, node));
+        return;
+      }
+    } else {
+      node = healthy[std::uniform_int_distribution<std::size_t>(0, healthy.size() - 1)(random_)];
+    }
     NodeProcess& p = nodes_[static_cast<std::size_t>(node - 1)];
     if (kind == "kill") {
       p.kill9();
@@ -546,10 +567,10 @@ class Run {
         return;
       }
     }
-    report_.faults.push_back(NemesisFault{since_start(), 0, kind, node, {}});
+    report_.faults.push_back(NemesisFault{since_start(), 0, kind, node, {}, options_.at_leader ? node : 0});
     active_.push_back(Active{node, kind, heal_at, report_.faults.size() - 1, {}});
-    say(fmt::format("{:7.2f}s  {} node {}", since_start(), kind == "kill" ? "kill -9" : kind == "pause" ? "SIGSTOP" : "cut links of",
-                    node));
+    say(fmt::format("{:7.2f}s  {} node {}{}", since_start(), kind == "kill" ? "kill -9" : kind == "pause" ? "SIGSTOP" : "cut links of",
+                    node, options_.at_leader ? " (the leader)" : ""));
   }
 
   // A fault of the network's (partition, bridge, ring): each node is sent the set of peers it no
@@ -561,6 +582,15 @@ class Run {
     for (int i = 0; i < options_.nodes; ++i) order[static_cast<std::size_t>(i)] = i + 1;
     std::shuffle(order.begin(), order.end(), random_);
     const std::size_t n = order.size();
+    int aimed = 0;
+    if (options_.at_leader) {
+      // The leader where each kind draws its victim: the minority's first, the bridge's first
+      // half, the one-way loss's lone node.
+      aimed = aim(kind);
+      if (aimed == 0) return;
+      const std::size_t at = kind == "bridge" ? 1 : 0;
+      std::iter_swap(std::find(order.begin(), order.end(), aimed), order.begin() + static_cast<std::ptrdiff_t>(at));
+    }
     std::vector<std::vector<int>> sides;  // groups, printed in this order
     std::vector<Fault> blocked(n, Fault{0, 0});
     const auto one_way = [&](int from, int to) {  // from's frames to `to` are lost, at both ends
@@ -635,9 +665,10 @@ class Run {
       }
       sent.push_back(node);
     }
-    report_.faults.push_back(NemesisFault{since_start(), 0, kind, 0, description});
+    report_.faults.push_back(NemesisFault{since_start(), 0, kind, 0, description, aimed});
     active_.push_back(Active{0, kind, heal_at, report_.faults.size() - 1, blocked});
-    say(fmt::format("{:7.2f}s  {} {}", since_start(), kind, description));
+    say(fmt::format("{:7.2f}s  {} {}{}", since_start(), kind, description,
+                    aimed == 0 ? "" : fmt::format(" (node {} leads)", aimed)));
   }
 
   void heal(const Active& a) {

@@ -19,6 +19,10 @@
 //   none is injected while one is; every link is cut at both of its ends)
 //   client     a client told to pause while it holds its next lock, before its fenced write, for
 //              twice its session's ttl: a stalled process whose token goes stale.
+// Aimed at the leader (NemesisOptions::at_leader, `--target leader`, as Jepsen's primaries
+// target): kill, pause and cut hit the node that leads when the fault is drawn, a partition puts
+// it in the minority, a bridge in one half, a one-way loss makes it the node that is not heard or
+// does not hear; with no leader known then (an election under way) the fault is skipped.
 // Then it heals everything, lets the cluster settle, reads the final lock table and checks:
 //   fencing      the fenced resource never accepted a write whose token was below one it had
 //                accepted for that lock, every accepted write's token was granted to its writer
@@ -77,6 +81,7 @@ struct NemesisOptions {
   // How long a node's or the network's fault lasts: drawn uniformly from [min, max].
   std::chrono::milliseconds hold_min{500}, hold_max{3000};
   std::vector<std::string> faults = nemesis_fault_kinds();  // the kinds to draw from (empty: none)
+  bool at_leader = false;  // aim the node and network faults at the leader (see above)
   std::function<void(const std::string&)> progress;  // a line per fault and phase (may be empty)
 };
 
@@ -87,6 +92,7 @@ struct NemesisFault {
                          // network's), client (a client paused while holding)
   int node = 0;          // the node, or the client for "client"; 0 for the network's
   std::string sides;     // the network's: who could reach whom, e.g. "{1,4} | {2,3,5}"
+  int leader = 0;        // aimed at the leader: the node that led when it was injected
 };
 
 struct NemesisWindow {

@@ -224,6 +224,75 @@ TEST(NemesisNetwork, PartitionsBridgesRingsAndOneWayLossesOnFiveNodes) {
   for (const auto& [node, list] : told) EXPECT_EQ(list.size(), seen[node]) << "node " << node << ": masks no fault accounts for";
 }
 
+// Faults aimed at the leader (--target leader): each node and network fault names the node that
+// led when it was injected, hits it where its kind puts the victim (the cut node, the minority,
+// the one-way loss's lone node), and that node's own log says it led then: the last role it
+// logged before the Fault frame of that fault was the leader's.
+TEST_P(NemesisTest, FaultsAimedAtTheLeaderHitTheNodeThatLeads) {
+  TestDir dir;
+  const std::optional<Json> passed =
+      passing_report(dir,
+                     {"--protocol", GetParam(), "--faults", "cut,partition,oneway", "--target", "leader", "--time", "10s",
+                      "--seed", "5", "--json", "--dir", (dir / "run").string()},
+                     120s);
+  ASSERT_TRUE(passed);
+  const Json& report = *passed;
+  EXPECT_EQ(report["target"], "leader");
+  const Json& faults = report["faults"];
+  ASSERT_GE(faults["total"].get<int>(), 2) << faults.dump(2);
+  // Each node's log: the offsets of the Fault frames that cut something (a heal cuts nothing).
+  std::map<int, std::string> logs;
+  std::map<int, std::vector<std::size_t>> cuts;
+  for (int id = 1; id <= 3; ++id) {
+    logs[id] = read_text(dir / "run" / ("node-" + std::to_string(id) + ".log"));
+    const std::string marker = "fault injection: frames to mask ";
+    for (std::size_t at = logs[id].find(marker); at != std::string::npos; at = logs[id].find(marker, at + 1)) {
+      if (logs[id].compare(at + marker.size(), 26, "0x0 and from mask 0x0 drop") != 0) cuts[id].push_back(at);
+    }
+  }
+  const std::string leads = GetParam() == "raft" ? " leader in term " : " leading in round ";
+  std::map<int, std::size_t> seen;
+  for (const Json& f : faults["list"]) {
+    const std::string kind = f["kind"].get<std::string>();
+    ASSERT_TRUE(f.contains("leader")) << f.dump();
+    const int l = f["leader"].get<int>();
+    // Who was told to drop frames, the leader among them where its kind puts it.
+    std::vector<int> touched;
+    if (kind == "cut") {
+      EXPECT_EQ(f["node"].get<int>(), l) << f.dump();
+      touched = {l};
+    } else {
+      const std::string sides = f["sides"].get<std::string>();
+      if (kind == "partition") {
+        EXPECT_EQ(sides.rfind("{" + std::to_string(l) + "} |", 0), 0u) << "the leader is not the minority: " << f.dump();
+      } else {
+        const bool lone = sides.rfind(std::to_string(l) + " ->", 0) == 0 ||
+                          (sides.size() > 3 && sides.compare(sides.size() - 3, 3, "> " + std::to_string(l)) == 0);
+        EXPECT_TRUE(lone) << "the leader is not the lone node: " << f.dump();
+      }
+      for (const auto& [node, mask] : expected_masks(kind, sides, 3)) touched.push_back(node);
+    }
+    std::size_t at = std::string::npos;
+    for (int node : touched) {
+      ASSERT_LT(seen[node], cuts[node].size()) << "node " << node << " was not told of " << f.dump();
+      if (node == l) at = cuts[node][seen[node]];
+      ++seen[node];
+    }
+    ASSERT_NE(at, std::string::npos) << "the leader was not told of " << f.dump();
+    const std::string& log = logs[l];
+    std::size_t role = std::string::npos;
+    for (std::size_t line = log.rfind('\n', at); line != std::string::npos && line > 0; line = log.rfind('\n', line - 1)) {
+      const std::string text = log.substr(line + 1, log.find('\n', line + 1) - line - 1);
+      if (text.find(" in term ") != std::string::npos || text.find(" in round ") != std::string::npos) {
+        role = line;
+        EXPECT_NE(text.find(leads), std::string::npos) << "node " << l << " did not lead when hit by " << f.dump() << ": " << text;
+        break;
+      }
+    }
+    EXPECT_NE(role, std::string::npos) << "node " << l << " logged no role before " << f.dump();
+  }
+}
+
 TEST(NemesisUsage, BadFlagsExitTwoWithOneLine) {
   TestDir dir;
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
@@ -238,7 +307,9 @@ TEST(NemesisUsage, BadFlagsExitTwoWithOneLine) {
            {"--faults", "partition", "--nodes", "2"},
            {"--fault-hold", "3s..1s"},
            {"--fault-hold", "1s..later"},
-           {"--fault-hold", "0ms"}}) {
+           {"--fault-hold", "0ms"},
+           {"--target", "primary"},
+           {"--target", "leader", "--faults", "client"}}) {
     const NemesisRun run = nemesis(dir, args, 10s);
     ASSERT_TRUE(run.code.has_value());
     EXPECT_EQ(*run.code, 2) << args[0] << ": " << run.out << run.err;

@@ -229,6 +229,20 @@ TEST(Edits, every_raft_persist_is_exact_under_each_seeded_bug) {
   }
 }
 
+// As nodes run Raft: each leader's no-op, check-quorum and pre-vote (a pre-candidate changes
+// nothing durable; the campaign after its pre-vote persists its term and vote), one client
+// command.
+TEST(Edits, every_raft_persist_as_nodes_run_it_gives_the_next_durable_state) {
+  std::vector<PendingRequest<RaftRegister>> requests{{NodeId{}, raft::request_for<sm::Register>(1)}};
+  const World<RaftRegister> world(raft::model_config<sm::Register>(3, 2, 2, raft::Bug::none, {}, 0, true, true, true),
+                                  WorldBounds{1, 0, 0, 2}, requests);
+  const Counts counts = run("raft --leader-noop 1 --check-quorum 1 --pre-vote 1", world, true);
+  EXPECT_GT(counts.states, 50000u);
+  EXPECT_GT(counts.persists, 20000u);
+  EXPECT_GT(counts.log_edits, 10000u);
+  EXPECT_EQ(counts.unpersisted, 0u);
+}
+
 TEST(Edits, every_raft_persist_with_snapshots_gives_the_next_durable_state) {
   for (const raft::Index every : {raft::Index{1}, raft::Index{2}}) {
     for (const auto bug : {raft::Bug::none, raft::Bug::snapshot_over_newer}) {

@@ -35,7 +35,7 @@ struct Kit {
 
   static Config config() {
     if constexpr (S::checked) {
-      return model_config<Register>(3, 9, 4, Bug::none, {}, 0, true, true);  // no-op, check-quorum: as a node
+      return model_config<Register>(3, 9, 4, Bug::none, {}, 0, true, true, true);  // no-op, check-quorum, pre-vote: as a node
     } else {
       return Config{3, default_timing, NoChecks{}, {}, 0};
     }
@@ -71,9 +71,23 @@ struct Kit {
     for (const auto& e : log) node.durable.log.append(e);
     return node;
   }
+  static bool pre_votes(const Config& c) {
+    if constexpr (S::checked) return c.checks.pre_vote;
+    return true;
+  }
+  // The step in which `self` becomes a candidate: its election timer fires and, with pre-vote
+  // (thesis 9.6), a peer grants its pre-vote for the next term (a majority of 3 with itself).
+  static Step campaign(const Config& c, NodeId self, const Node& node) {
+    const Step fired = R::step(c, self, node, typename R::TimerFired{Timer::election});
+    if (!pre_votes(c) || fired.node.volatile_state.role != Role::pre_candidate) return fired;
+    const NodeId peer = self == n2 ? n1 : n2;
+    return receive(c, self, fired.node, peer,
+                   typename R::PreVoteResponse{static_cast<Term>(node.durable.current_term + 1), true});
+  }
+  static Step campaign(NodeId self, const Node& node) { return campaign(config(), self, node); }
   // A leader of `term` over `node`'s log, elected by n1 (itself) and n2.
   static Node elect(const Config& c, Node node) {
-    node = R::step(c, n1, node, typename R::TimerFired{Timer::election}).node;
+    node = campaign(c, n1, node).node;
     return receive(c, n1, node, n2, typename R::RequestVoteResponse{node.durable.current_term, true}).node;
   }
   static Node leader(Term term, std::vector<Entry> log = {}) {
@@ -117,6 +131,8 @@ TYPED_TEST_SUITE(RaftStep, testing::BothSizes, testing::SizeName);
   using RequestVote [[maybe_unused]] = typename R::RequestVote;                               \
   using RequestVoteResponse [[maybe_unused]] = typename R::RequestVoteResponse;               \
   using AppendEntries [[maybe_unused]] = typename R::AppendEntries;                           \
+  using PreVote [[maybe_unused]] = typename R::PreVote;                                       \
+  using PreVoteResponse [[maybe_unused]] = typename R::PreVoteResponse;                       \
   using AppendEntriesResponse [[maybe_unused]] = typename R::AppendEntriesResponse;           \
   using TimerFired [[maybe_unused]] = typename R::TimerFired;                                 \
   using Restarted [[maybe_unused]] = typename R::Restarted;                                   \
@@ -128,7 +144,7 @@ TYPED_TEST_SUITE(RaftStep, testing::BothSizes, testing::SizeName);
 TYPED_TEST(RaftStep, election_timer_starts_an_election_durably_voting_for_itself) {  // 5.2
   LOCKSTEP_RAFT_TYPES;
   const Node before = K::follower(2, {K::entry(1, 7)});
-  const Step step = R::step(config, n1, before, TimerFired{Timer::election});
+  const Step step = K::campaign(n1, before);
   EXPECT_EQ(step.node.durable.current_term, Term{3});
   EXPECT_EQ(step.node.durable.voted_for, n1);
   EXPECT_EQ(step.node.volatile_state.role, Role::candidate);
@@ -178,7 +194,7 @@ TYPED_TEST(RaftStep, a_leader_unanswered_by_a_majority_steps_down_when_its_elect
             (std::vector<TimerSet>{{Timer::election,
                                     Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
   // It campaigns in the next term, as any follower.
-  const Step campaign = R::step(config, n1, step.node, TimerFired{Timer::election});
+  const Step campaign = K::campaign(n1, step.node);
   EXPECT_EQ(campaign.node.volatile_state.role, Role::candidate);
   EXPECT_EQ(campaign.node.durable.current_term, Term{3});
 }
@@ -234,10 +250,90 @@ TYPED_TEST(RaftStep, a_node_that_heard_its_leader_recently_disregards_a_higher_t
   const Step adopted = K::receive(n2, heard.node, n1, AppendEntriesResponse{4, false, 0});
   EXPECT_FALSE(adopted.node.volatile_state.leader_recent);
   // So does campaigning (its election timer fired first): a vote of a still higher term is taken.
-  const Step campaigned = R::step(config, n2, heard.node, TimerFired{Timer::election});
+  const Step campaigned = K::campaign(n2, heard.node);
   ASSERT_EQ(campaigned.node.volatile_state.role, Role::candidate);
   EXPECT_FALSE(campaigned.node.volatile_state.leader_recent);
   EXPECT_EQ(K::receive(n2, campaigned.node, n3, RequestVote{4, 5, 2}).node.durable.current_term, Term{4});
+}
+
+// Pre-vote (thesis 9.6): a node whose election timer fires asks the others whether they would
+// vote for it in the next term, changing neither its term nor its vote (no Persist); once a
+// majority (itself counted) would, it campaigns (section 5.2). A refusal, a grant for another
+// term, or the same grant twice is no majority; a refusal of a higher term is adopted as any
+// higher term.
+TYPED_TEST(RaftStep, election_timer_starts_a_pre_vote_that_changes_no_term) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node before = K::follower(2, {K::entry(1, 7)});
+  const Step fired = R::step(config, n1, before, TimerFired{Timer::election});
+  EXPECT_EQ(fired.node.volatile_state.role, Role::pre_candidate);
+  EXPECT_EQ(fired.node.durable, before.durable);
+  EXPECT_FALSE(fired.persists());
+  const auto asked = sent<PreVote>(fired);
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], (std::pair{n2, PreVote{3, 1, 1}}));
+  EXPECT_EQ(asked[1], (std::pair{n3, PreVote{3, 1, 1}}));
+  EXPECT_TRUE(sent<RequestVote>(fired).empty());
+  EXPECT_EQ(effects_of<TimerSet>(fired),
+            (std::vector<TimerSet>{{Timer::election,
+                                    Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
+
+  EXPECT_EQ(K::receive(n1, fired.node, n2, PreVoteResponse{2, false}).node, fired.node);
+  EXPECT_EQ(K::receive(n1, fired.node, n2, PreVoteResponse{2, true}).node, fired.node);
+  const Step adopted = K::receive(n1, fired.node, n2, PreVoteResponse{5, false});
+  EXPECT_EQ(adopted.node.volatile_state.role, Role::follower);
+  EXPECT_EQ(adopted.node.durable.current_term, Term{5});
+
+  const Step granted = K::receive(n1, fired.node, n3, PreVoteResponse{3, true});
+  EXPECT_EQ(granted.node.volatile_state.role, Role::candidate);
+  EXPECT_EQ(granted.node.durable.current_term, Term{3});
+  EXPECT_EQ(granted.node.durable.voted_for, n1);
+  EXPECT_TRUE(persists_first_and_exactly(fired.node, granted));
+  EXPECT_EQ(sent<RequestVote>(granted).size(), 2u);
+
+  // Its timer firing again before a majority answered: it asks again, for the same term.
+  const Step again = R::step(config, n1, fired.node, TimerFired{Timer::election});
+  EXPECT_EQ(again.node.volatile_state.role, Role::pre_candidate);
+  EXPECT_EQ(sent<PreVote>(again)[0].second, (PreVote{3, 1, 1}));
+  // Hearing its term's leader, it follows.
+  EXPECT_EQ(K::receive(n1, fired.node, n3, AppendEntries{2, 1, 1, {}, 0}).node.volatile_state.role, Role::follower);
+  // A cluster of one campaigns at once.
+  auto single = config;
+  single.node_count = 1;
+  EXPECT_EQ(R::step(single, n1, before, TimerFired{Timer::election}).node.volatile_state.role, Role::leader);
+}
+
+// A node grants a pre-vote for a term above its own to a candidate whose log is up to date
+// (5.4.1), changing nothing (not its term, its vote or its election timer); else it refuses with
+// its own term. With check-quorum, a node that heard its leader lately, or leads, disregards it.
+TYPED_TEST(RaftStep, a_pre_vote_is_granted_without_changing_the_voter) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(2, {K::entry(2, 7)});
+  const Step granted = K::receive(n2, f, n1, PreVote{3, 1, 2});
+  EXPECT_EQ(granted.node, f);
+  ASSERT_EQ(granted.effects.size(), 1u);
+  EXPECT_EQ(sent<PreVoteResponse>(granted)[0], (std::pair{n1, PreVoteResponse{3, true}}));
+  EXPECT_EQ(sent<PreVoteResponse>(K::receive(n2, f, n1, PreVote{3, 1, 1}))[0].second, (PreVoteResponse{2, false}));
+  EXPECT_EQ(sent<PreVoteResponse>(K::receive(n2, f, n1, PreVote{2, 1, 2}))[0].second, (PreVoteResponse{2, false}));
+  // Having voted in its term, it still grants a pre-vote for the next.
+  const Node voted = K::receive(n2, K::follower(2), n3, RequestVote{2, 0, 0}).node;
+  ASSERT_EQ(voted.durable.voted_for, n3);
+  EXPECT_EQ(sent<PreVoteResponse>(K::receive(n2, voted, n1, PreVote{3, 0, 0}))[0].second, (PreVoteResponse{3, true}));
+  // Heard its leader lately (check-quorum): disregarded, as the leader disregards it.
+  const Node heard = K::receive(n2, f, n3, AppendEntries{2, 1, 2, {}, 0}).node;
+  ASSERT_TRUE(heard.volatile_state.leader_recent);
+  EXPECT_TRUE(K::receive(n2, heard, n1, PreVote{3, 1, 2}).effects.empty());
+  EXPECT_TRUE(K::receive(n1, K::leader(2), n3, PreVote{3, 1, 2}).effects.empty());
+}
+
+// A pre-vote's answer matters while its term is above its receiver's: a refusal only by that
+// term, a grant only to a pre-candidate of the term below. Terms only grow.
+TYPED_TEST(RaftStep, a_pre_vote_answer_is_obsolete_once_its_term_is_reached) {
+  LOCKSTEP_RAFT_TYPES;
+  const Node f = K::follower(3);
+  EXPECT_TRUE(R::obsolete(config, f, n2, PreVoteResponse{3, true}));
+  EXPECT_TRUE(R::obsolete(config, f, n2, PreVoteResponse{2, false}));
+  EXPECT_FALSE(R::obsolete(config, f, n2, PreVoteResponse{4, true}));
+  EXPECT_FALSE(R::obsolete(config, f, n2, PreVoteResponse{4, false}));
 }
 
 // A cluster of one is its own majority: its leader never steps down.
@@ -318,7 +414,7 @@ TYPED_TEST(RaftStep, a_majority_of_votes_makes_a_leader_that_heartbeats_the_entr
 // machine never sees it, and no client is answered for it.
 TYPED_TEST(RaftStep, a_new_leader_appends_a_no_op_that_commits_its_predecessors_entries) {  // 8, 5.4.2
   LOCKSTEP_RAFT_TYPES;
-  Node candidate = R::step(config, n1, K::follower(1, {K::entry(1, 4)}), TimerFired{Timer::election}).node;
+  Node candidate = K::campaign(n1, K::follower(1, {K::entry(1, 4)})).node;
   const Step elected = K::receive(n1, candidate, n2, RequestVoteResponse{2, true});
   ASSERT_EQ(elected.node.volatile_state.role, Role::leader);
   const Entry noop{2, ClientId{}, {}, {}, true};
@@ -482,7 +578,7 @@ TYPED_TEST(RaftStep, a_follower_redirects_a_client_to_the_leader_it_heard_from_a
   EXPECT_EQ(f.volatile_state.leader_hint.get(), named);
 
   // A candidate of a later term knows no leader of it: it names none at both sizes.
-  const Node candidate = R::step(config, n2, f, TimerFired{Timer::election}).node;
+  const Node candidate = K::campaign(n2, f).node;
   const Step asked = R::step(config, n2, candidate, K::request(5, 3));
   EXPECT_EQ(std::get<RedirectT>(asked.effects[0]), (RedirectT{ClientId{5}, K::sequence, NodeId{}}));
   EXPECT_TRUE(asked.is_noop(candidate));
@@ -521,7 +617,7 @@ TYPED_TEST(RaftStep, a_counted_success_is_not_obsolete_to_the_leader) {
 // A candidate may still win its term's election: a response of that term is not obsolete to it.
 TYPED_TEST(RaftStep, a_candidate_keeps_the_append_responses_of_its_term) {
   LOCKSTEP_RAFT_TYPES;
-  const Node c = R::step(config, n1, K::follower(2), TimerFired{Timer::election}).node;
+  const Node c = K::campaign(n1, K::follower(2)).node;
   ASSERT_EQ(c.volatile_state.role, Role::candidate);
   EXPECT_FALSE(R::obsolete(config, c, n2, AppendEntriesResponse{3, false, 0}));
   EXPECT_TRUE(R::obsolete(config, c, n2, AppendEntriesResponse{2, false, 0}));  // an earlier term
@@ -647,7 +743,7 @@ TYPED_TEST(RaftStep, a_lagging_follower_installs_a_newer_snapshot_discarding_a_l
   EXPECT_EQ(kept.node.volatile_state.commit_index, Index{3});
   EXPECT_TRUE(persists_first_and_exactly(g, kept));
   // A candidate of the term steps down; a stale term is refused and changes nothing.
-  Node candidate = R::step(snapshots, n2, K::follower(1), TimerFired{Timer::election}).node;
+  Node candidate = K::campaign(snapshots, n2, K::follower(1)).node;
   EXPECT_EQ(K::receive(snapshots, n2, candidate, n1, InstallSnapshot{2, 3, 2, {7, 3}}).node.volatile_state.role,
             Role::follower);
   const Step stale = K::receive(snapshots, n2, f, n1, InstallSnapshot{1, 3, 1, {7, 3}});
@@ -721,6 +817,8 @@ TEST(RaftStepModel, election_timer_respects_the_term_bound_and_leaders_ignore_it
   EXPECT_FALSE(f.volatile_state.leader_recent);
   EXPECT_EQ(M::receive(plain, n2, f, n3, R::RequestVote{3, 5, 2}).node.durable.current_term, Term{3});
   EXPECT_EQ(M::receive(plain, n1, l, n3, R::RequestVote{3, 5, 2}).node.volatile_state.role, Role::follower);
+  // Without pre-vote, a node whose election timer fires campaigns at once.
+  EXPECT_EQ(R::step(plain, n1, M::follower(1), R::TimerFired{Timer::election}).node.volatile_state.role, Role::candidate);
 }
 
 TEST(RaftStepModel, only_a_leader_appends_client_commands_and_within_the_log_bound) {
@@ -793,10 +891,10 @@ TEST(RaftStepRuntime, has_no_seeded_bug_and_no_bound) {
   static_assert(std::is_same_v<RR::Log, BasedLog<RR::Entry, std::uint64_t, std::uint64_t>>);
   const RR::Config config{3, default_timing, NoChecks{}, {}, 0};
 
-  // Elections far beyond 8-bit terms: a lone candidate's timer fires 300 times.
+  // Elections far beyond 8-bit terms: a candidate campaigns 300 times (its pre-vote granted each time).
   RR::Node node = RT::follower(0);
   for (int election = 1; election <= 300; ++election) {
-    const auto step = RR::step(config, n1, node, RR::TimerFired{Timer::election});
+    const auto step = RT::campaign(config, n1, node);
     ASSERT_TRUE(persists_first_and_exactly(node, step)) << election;
     node = step.node;
   }

@@ -23,6 +23,7 @@ struct LockCheckOptions {
   int snapshot_every = 0;
   int leader_noop = 1;   // Raft: 1, a new leader appends a no-op (section 8), as a node always does
   int check_quorum = 0;  // 1: check-quorum, as a node always runs it (many more states)
+  int pre_vote = 0;      // Raft: 1, pre-vote (thesis 9.6), as a node always runs it
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;

@@ -55,7 +55,11 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "1: a leader unanswered by a majority for an election timeout steps down (Raft: and a node that heard from "
          "the leader disregards higher-term votes; Multi-Paxos: and replicas answer every heartbeat); nodes always "
          "do; many more states. 0: neither",
-         &LockCheckOptions::check_quorum, 0, 1}};
+         &LockCheckOptions::check_quorum, 0, 1},
+        {"--pre-vote",
+         "Raft: 1, a node asks whether a majority would vote for it before it campaigns (thesis 9.6; nodes always do), "
+         "0: it campaigns at once",
+         &LockCheckOptions::pre_vote, 0, 1}};
     static_assert(RaftLockWorld::messages_capacity == PaxosLockWorld::messages_capacity);
     add_fault_fields(f, RaftLockWorld::messages_capacity);
     return f;
@@ -146,7 +150,7 @@ RaftLockWorld make_raft_world(const LockCheckOptions& o, bool symmetry) {
   const auto config = raft::model_config<sm::ModelLock>(
       static_cast<std::size_t>(o.nodes), static_cast<raft::Term>(o.term_max), static_cast<raft::Index>(log_max_of(o)),
       bug_from<raft::Bug>(o.bug), lock_config(o), static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0,
-      o.check_quorum != 0);
+      o.check_quorum != 0, o.pre_vote != 0);
   return checked_world<RaftLock>(config, o, lock::LockClients<RaftLock>{client_params(o)}, symmetry);
 }
 
@@ -174,7 +178,8 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
                                 {"leader_noop", o.leader_noop},
-                                {"check_quorum", o.check_quorum}},
+                                {"check_quorum", o.check_quorum},
+                                {"pre_vote", o.pre_vote}},
                            o, world);
 }
 
@@ -240,7 +245,7 @@ ProtocolEntry lock_protocol() {
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots.
   entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
-                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--check-quorum", "1", "--pre-vote", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica, then two with snapshots, a second term (one client with a crash, then a
   // third message in flight over a one-entry log, then two clients without a crash), two replicas
   // with two clients, the defaults, retries. Cheap rungs first: under

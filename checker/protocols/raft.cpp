@@ -30,7 +30,11 @@ const std::vector<IntField<RaftCheckOptions>>& fields() {
         {"--check-quorum",
          "1: a leader unanswered by a majority for an election timeout steps down, and a node that heard from the "
          "leader disregards higher-term votes (nodes always do; about 20x the states), 0: neither",
-         &RaftCheckOptions::check_quorum, 0, 1}};
+         &RaftCheckOptions::check_quorum, 0, 1},
+        {"--pre-vote",
+         "1: a node whose election timer fires first asks whether a majority would vote for it in the next term, "
+         "and campaigns only then (thesis 9.6; nodes always do), 0: it campaigns at once",
+         &RaftCheckOptions::pre_vote, 0, 1}};
     add_fault_fields(f, RaftWorld::messages_capacity);
     return f;
   }();
@@ -50,7 +54,7 @@ RaftWorld make_world(const RaftCheckOptions& o, bool symmetry) {
                                                         static_cast<raft::Term>(o.term_max),
                                                         static_cast<raft::Index>(o.log_max), o.bug, {},
                                                         static_cast<raft::Index>(o.snapshot_every), o.leader_noop != 0,
-                                                        o.check_quorum != 0);
+                                                        o.check_quorum != 0, o.pre_vote != 0);
   std::vector<PendingRequest<RaftRegister>> requests;
   for (int r = 1; r <= o.requests; ++r) {
     requests.push_back({NodeId{}, raft::request_for<sm::Register>(static_cast<std::uint8_t>(r))});
@@ -62,7 +66,7 @@ Json bounds_json(const RaftCheckOptions& o, const RaftWorld& world) {
   return with_world_bounds(
       Json{{"nodes", o.nodes}, {"max_term", o.term_max}, {"max_log", o.log_max}, {"requests", o.requests},
            {"snapshot_every", o.snapshot_every}, {"leader_noop", o.leader_noop},
-           {"check_quorum", o.check_quorum}}, o, world);
+           {"check_quorum", o.check_quorum}, {"pre_vote", o.pre_vote}}, o, world);
 }
 
 }  // namespace
@@ -128,10 +132,10 @@ ProtocolEntry raft_protocol() {
   entry.options = option_specs(fields());
   entry.bugs = bug_specs<raft::Bug>(RaftRegister::bug_description, found);
   // Random walks go wide: more terms, entries, requests, messages in flight and faults than a
-  // breadth-first search could enumerate, snapshots, and check-quorum (as nodes run it: walks do
-  // not pay for the width it adds).
+  // breadth-first search could enumerate, snapshots, check-quorum and pre-vote (as nodes run them:
+  // walks do not pay for the width they add).
   entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
-                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--check-quorum", "1", "--pre-vote", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one term of elections, then entries, crashes, snapshots, more terms and requests.
   entry.budget_ladder = {
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},

@@ -18,6 +18,9 @@ struct RaftCheckOptions {
   // 1: check-quorum (thesis 6.2 and 4.2.3), as a node always runs it; 0 (check's default): the
   // world without it, where a leader never steps down in its term (about 20x fewer states).
   int check_quorum = 0;
+  // 1: pre-vote (thesis 9.6), as a node always runs it; 0 (check's default): the world without it,
+  // where a node whose election timer fires campaigns at once.
+  int pre_vote = 0;
   int crashes = 1;
   int drops = 0;
   int duplicates = 0;

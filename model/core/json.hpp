@@ -11,10 +11,12 @@
 // Reading back checks every shape and throws JsonError naming the path of the bad field.
 #pragma once
 
+#include <iterator>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "model/core/ids.hpp"
 #include "model/core/reflect.hpp"
@@ -121,6 +123,24 @@ void variant_from_json(const std::string& tag, const Json& json, V& value, const
 }
 
 }  // namespace detail
+
+// A record may name fields added after traces were first written
+// (`static constexpr std::string_view lockstep_added_fields[] = {"pre_vote"};`): each reads as its
+// value-initialized default (false, 0, empty) when a trace leaves it out, which must be what the
+// model did before the field existed (a feature flag off, a set nobody was in). Every other
+// field must be there.
+template <class T>
+concept HasAddedFields = requires { std::size(T::lockstep_added_fields); };
+
+template <class T>
+constexpr bool is_added_field(std::string_view name) {
+  if constexpr (HasAddedFields<T>) {
+    for (std::string_view added : T::lockstep_added_fields) {
+      if (added == name) return true;
+    }
+  }
+  return false;
+}
 
 // A type can give its own JSON with lockstep_to_json/lockstep_from_json (found by ADL).
 template <class T>
@@ -324,6 +344,10 @@ void from_json_value(const Json& json, T& value, const std::string& path) {
           field.reset();
           return;
         }
+      }
+      if (is_added_field<T>(name) && !json.contains(key)) {
+        field = std::remove_cvref_t<decltype(field)>{};
+        return;
       }
       from_json_value(json_member(json, key.c_str(), path), field, path.empty() ? key : path + "." + key);
     });

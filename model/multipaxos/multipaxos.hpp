@@ -87,6 +87,8 @@ inline constexpr Timing default_timing{150, 300, 50};
 // its replicas makes way instead of holding their lease while it commits nothing.
 struct ModelChecks {
   LOCKSTEP_STRUCT(ModelChecks, (Round, round_max), (Slot, slot_max), (Bug, bug), (bool, check_quorum));
+  // Traces written before it read as without it (model/core/json.hpp).
+  static constexpr std::string_view lockstep_added_fields[] = {"check_quorum"};
 };
 
 template <class SM, class S = ModelSizes>
@@ -207,6 +209,7 @@ struct MultiPaxos {
                     (Proposals, proposals), (Index, next_slot), (Indexes, learned_through), (Index, applied),
                     (Entries, learned), (Machine, machine), (LeaderHint, leader_hint), (Ballot, lease), (Watch, watch),
                     (NodeSet, answered));
+    static constexpr std::string_view lockstep_added_fields[] = {"answered"};
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));

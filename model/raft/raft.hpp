@@ -3,7 +3,8 @@
 // size policy (model/core/sizes.hpp): Raft<SM> is what the checker explores, Raft<SM,
 // RuntimeSizes> what a node runs, from the same step code (model/raft/step.hpp).
 //
-// Roles follower, candidate, leader; RequestVote and AppendEntries with their responses; an
+// Roles follower, candidate, leader (and pre-candidate: pre-vote, section 9.6 of the Raft thesis,
+// with check-quorum, 6.2); RequestVote, PreVote and AppendEntries with their responses; an
 // election timer (randomized delay) and a heartbeat timer (fixed period) as events (the
 // runtime's active failure detector is exactly these); client commands, with the client's id
 // and sequence number, appended by the leader and sent with the next heartbeat, a non-leader
@@ -44,7 +45,7 @@ using Index = ModelSizes::Index;  // log positions are 1-based; 0 is "none"
 
 inline constexpr std::size_t log_capacity = ModelSizes::log_capacity;
 
-LOCKSTEP_ENUM(Role, follower, candidate, leader)
+LOCKSTEP_ENUM(Role, follower, candidate, leader, pre_candidate)
 
 // Seeded bugs: small deviations inside the step function that the checker must find. They exist
 // only at model size (Checks below); the runtime instantiation cannot name one.
@@ -78,10 +79,19 @@ inline constexpr Timing default_timing{150, 300, 50};
 //   - a leader, or a node that heard from its term's leader more recently than the minimum
 //     election timeout, disregards RequestVote of a higher term (section 4.2.3), so a node that
 //     cannot hear the leader (the deposed deaf one, or one cut off on its own) does not depose
-//     it with higher terms again and again.
+//     it with higher terms again and again;
+// and whether nodes run pre-vote (a node always does; off is the world without it): a node whose
+// election timer fires first asks the others whether they would vote for it in the next term
+// (PreVote, the Raft thesis, section 9.6), without changing its term or its vote, and campaigns
+// only when a majority (itself counted) would; a node grants a pre-vote to a candidate whose log
+// is up to date (5.4.1) for a term above its own, and changes nothing in doing so. With
+// check-quorum, a node that hears its leader disregards a PreVote as it does a RequestVote. So a
+// node that was cut off, or whose log is behind, does not raise the cluster's term.
 struct ModelChecks {
   LOCKSTEP_STRUCT(ModelChecks, (Term, term_max), (Index, log_max), (Bug, bug), (bool, leader_noop),
-                  (bool, check_quorum));
+                  (bool, check_quorum), (bool, pre_vote));
+  // Traces written before these read as without them (model/core/json.hpp).
+  static constexpr std::string_view lockstep_added_fields[] = {"leader_noop", "check_quorum", "pre_vote"};
 };
 
 template <class SM, class S = ModelSizes>
@@ -104,6 +114,7 @@ struct Raft {
   // leader appends (section 8), which the machine never sees.
   struct Entry {
     LOCKSTEP_STRUCT(Entry, (Term, term), (ClientId, client), (Sequence, sequence), (Command, command), (bool, noop));
+    static constexpr std::string_view lockstep_added_fields[] = {"noop"};
   };
   using Log = typename Sizes::template Log<Entry, Index, Term>;
   using Entries = typename Sizes::template Seq<Entry, log_capacity>;
@@ -134,7 +145,17 @@ struct Raft {
     LOCKSTEP_STRUCT(InstallSnapshot, (Term, term), (Index, last_included_index), (Term, last_included_term),
                     (Machine, machine));
   };
-  using Message = std::variant<RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot>;
+  // Pre-vote (the thesis, section 9.6): the term the sender would campaign for (its own + 1) and
+  // its log's end; the answer carries that term when granted, the refuser's own when not. Neither
+  // changes a term, except a refusal of a higher term (as any message of a higher term).
+  struct PreVote {
+    LOCKSTEP_STRUCT(PreVote, (Term, term), (Index, last_log_index), (Term, last_log_term));
+  };
+  struct PreVoteResponse {
+    LOCKSTEP_STRUCT(PreVoteResponse, (Term, term), (bool, granted));
+  };
+  using Message = std::variant<RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, InstallSnapshot,
+                               PreVote, PreVoteResponse>;
 
   // The log's base is the snapshot's index and term.
   struct Durable {
@@ -168,6 +189,7 @@ struct Raft {
     LOCKSTEP_STRUCT(Volatile, (Role, role), (Index, commit_index), (Index, last_applied), (NodeSet, votes_granted),
                     (Indexes, next_index), (Indexes, match_index), (Machine, machine), (LeaderHint, leader_hint),
                     (Watch, watch), (NodeSet, answered), (bool, leader_recent));
+    static constexpr std::string_view lockstep_added_fields[] = {"answered", "leader_recent"};
   };
   struct Node {
     LOCKSTEP_STRUCT(Node, (Durable, durable), (Volatile, volatile_state));
@@ -198,6 +220,7 @@ struct Raft {
   struct AppliedEntry {
     LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (ClientId, client), (Sequence, sequence),
                     (Command, command), (bool, took_effect), (bool, noop));
+    static constexpr std::string_view lockstep_added_fields[] = {"noop"};
   };
 
   static constexpr std::string_view name = "raft";
@@ -249,9 +272,9 @@ NodeView lockstep_node_view(const Raft<SM, S>&, const typename Raft<SM, S>::Node
 template <class SM>
 typename Raft<SM>::Config model_config(std::size_t nodes, Term term_max, Index log_max, Bug bug = Bug::none,
                                        typename SM::Config machine = {}, Index snapshot_every = 0,
-                                       bool leader_noop = false, bool check_quorum = false) {
+                                       bool leader_noop = false, bool check_quorum = false, bool pre_vote = false) {
   return {static_cast<std::uint8_t>(nodes), default_timing,
-          ModelChecks{term_max, log_max, bug, leader_noop, check_quorum}, machine,
+          ModelChecks{term_max, log_max, bug, leader_noop, check_quorum, pre_vote}, machine,
           snapshot_every};
 }
 

@@ -52,6 +52,11 @@ struct RaftStep {
   }
   // Check-quorum (ModelChecks): at runtime size always; the checker may leave it out.
   bool check_quorum() const { return check_quorum_on<Sizes>(config); }
+  // Pre-vote (ModelChecks): at runtime size always; the checker may leave it out.
+  bool pre_vote() const {
+    if constexpr (Sizes::checked) return config.checks.pre_vote;
+    return true;
+  }
   Delay election_delay() const {
     return Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms);
   }
@@ -99,10 +104,30 @@ struct RaftStep {
     state().answered = NodeSet{};
   }
 
-  // Section 5.2: a follower (or candidate) whose election timer fires starts an election.
+  // Section 5.2: a follower (or candidate) whose election timer fires starts an election; with
+  // pre-vote (thesis 9.6), first a pre-vote for the term it would campaign for.
   void on_election_timer() {
     if (state().role == Role::leader) return lockstep::check_the_quorum(*this, Timer::election);
     if (term_bound_reached()) return;
+    if (pre_vote()) return pre_campaign();
+    campaign();
+  }
+
+  // Asks the others whether they would vote for it in the next term, changing neither its term
+  // nor its vote; a majority (itself counted) would: it campaigns. Else its election timer fires
+  // again, and it asks again.
+  void pre_campaign() {
+    state().role = Role::pre_candidate;
+    state().leader_hint.set(NodeId{});
+    state().leader_recent = false;  // its timer fired: no leader heard lately
+    state().votes_granted = NodeSet{};
+    state().votes_granted.insert(self);
+    out.set_timer(Timer::election, election_delay());
+    if (state().votes_granted.size() >= majority(config.node_count)) return campaign();
+    send_to_others(typename R::PreVote{static_cast<Term>(durable().current_term + 1), last_index(), term_at(last_index())});
+  }
+
+  void campaign() {
     durable().current_term = static_cast<Term>(durable().current_term + 1);
     durable().voted_for = self;
     out.mark_persist();
@@ -209,8 +234,10 @@ struct RaftStep {
     out.set_timer(Timer::heartbeat, Delay::fixed(0));
   }
 
-  // Section 5.4.1: the up-to-date check of the voter's log against the candidate's.
-  bool candidate_log_up_to_date(const typename R::RequestVote& request) {
+  // Section 5.4.1: the up-to-date check of the voter's log against the candidate's (of a
+  // RequestVote or a PreVote).
+  template <class Request>
+  bool candidate_log_up_to_date(const Request& request) {
     const Term my_last_term = term_at(last_index());
     if (request.last_log_term != my_last_term) return request.last_log_term > my_last_term;
     return request.last_log_index >= last_index();
@@ -231,6 +258,21 @@ struct RaftStep {
     out.send(from, typename R::RequestVoteResponse{durable().current_term, grant});
   }
 
+  // Thesis 9.6: granted to a candidate whose log is up to date for a term above this node's (with
+  // check-quorum, a node that hears its leader disregarded it already); nothing of this node
+  // changes: not its term, its vote or its election timer.
+  void on_pre_vote(NodeId from, const typename R::PreVote& request) {
+    const bool grant = request.term > durable().current_term && candidate_log_up_to_date(request);
+    out.send(from, typename R::PreVoteResponse{grant ? request.term : durable().current_term, grant});
+  }
+
+  void on_pre_vote_response(NodeId from, const typename R::PreVoteResponse& response) {
+    if (state().role != Role::pre_candidate || !response.granted) return;
+    if (response.term != durable().current_term + 1 || state().votes_granted.contains(from)) return;
+    state().votes_granted.insert(from);
+    if (state().votes_granted.size() >= majority(config.node_count)) campaign();
+  }
+
   void on_request_vote_response(NodeId from, const typename R::RequestVoteResponse& response) {
     if (state().role != Role::candidate) return;
     // Seeded bug: a vote granted in an earlier term (a late response) counts in this one.
@@ -249,9 +291,10 @@ struct RaftStep {
     out.send(from, typename R::AppendEntriesResponse{durable().current_term, false, log_end});
   }
 
-  // A request of the current term's leader: it exists, so a candidate steps down (section 5.2).
+  // A request of the current term's leader: it exists, so a candidate (or pre-candidate) steps
+  // down (section 5.2).
   void heard_from_leader(NodeId from) {
-    if (state().role == Role::candidate) become_follower();
+    if (state().role == Role::candidate || state().role == Role::pre_candidate) become_follower();
     state().leader_hint.set(from);
     out.set_timer(Timer::election, election_delay());
     if (check_quorum()) {
@@ -261,10 +304,14 @@ struct RaftStep {
   }
 
   // Section 4.2.3 (with check-quorum): a node that heard from its term's leader within the
-  // minimum election timeout, or leads, disregards a RequestVote of a higher term (neither
-  // adopts the term nor answers): a server that cannot hear the leader does not depose it.
+  // minimum election timeout, or leads, disregards a RequestVote (or PreVote) of a higher term
+  // (neither adopts the term nor answers): a server that cannot hear the leader does not depose
+  // it.
   bool disregards(const Message& message) {
-    if (!check_quorum() || !std::holds_alternative<typename R::RequestVote>(message)) return false;
+    if (!check_quorum()) return false;
+    if (!std::holds_alternative<typename R::RequestVote>(message) && !std::holds_alternative<typename R::PreVote>(message)) {
+      return false;
+    }
     if (term_of(message) <= durable().current_term) return false;
     return state().role == Role::leader || state().leader_recent;
   }
@@ -409,10 +456,17 @@ struct RaftStep {
   static Term term_of(const Message& message) {
     return std::visit([](const auto& m) { return m.term; }, message);
   }
+  // Pre-vote changes no term (thesis 9.6): a PreVote carries the term its sender would campaign
+  // for, a grant that term back; a refusal carries the refuser's own, adopted as any other.
+  static bool is_a_term_to_adopt(const Message& message) {
+    if (std::holds_alternative<typename R::PreVote>(message)) return false;
+    if (const auto* response = std::get_if<typename R::PreVoteResponse>(&message)) return !response->granted;
+    return true;
+  }
 
   void on_message(NodeId from, const Message& message) {
     if (disregards(message)) return;
-    observe_term(term_of(message));
+    if (is_a_term_to_adopt(message)) observe_term(term_of(message));
     std::visit(
         [&](const auto& m) {
           using M = std::decay_t<decltype(m)>;
@@ -421,6 +475,8 @@ struct RaftStep {
           if constexpr (std::is_same_v<M, typename R::AppendEntries>) on_append_entries(from, m);
           if constexpr (std::is_same_v<M, typename R::AppendEntriesResponse>) on_append_entries_response(from, m);
           if constexpr (std::is_same_v<M, typename R::InstallSnapshot>) on_install_snapshot(from, m);
+          if constexpr (std::is_same_v<M, typename R::PreVote>) on_pre_vote(from, m);
+          if constexpr (std::is_same_v<M, typename R::PreVoteResponse>) on_pre_vote_response(from, m);
         },
         message);
   }
@@ -497,6 +553,12 @@ bool Raft<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId from,
     // Only a candidate counts votes, and only once per voter; a node becomes candidate again
     // only in a later term.
     return state.role != Role::candidate || !vote->vote_granted || state.votes_granted.contains(from);
+  }
+  if (const auto* pre = std::get_if<PreVoteResponse>(&message)) {
+    // A refusal matters only by a higher term; a grant names the term its receiver would
+    // campaign for (its own + 1 when asked), counted while it is a pre-candidate of a lower
+    // term. Terms only grow.
+    return pre->term <= current;
   }
   if (const auto* append = std::get_if<AppendEntriesResponse>(&message)) {
     if (append->term < current) return true;

@@ -44,9 +44,11 @@ struct RaftSpec {
   };
   struct CommittedEntry {
     LOCKSTEP_STRUCT(CommittedEntry, (Index, index), (Term, term), (Command, command), (bool, noop), (Term, commit_term));
+    static constexpr std::string_view lockstep_added_fields[] = {"noop"};  // model/core/json.hpp
   };
   struct AppliedEntry {
     LOCKSTEP_STRUCT(AppliedEntry, (Index, index), (Term, term), (Command, command), (bool, noop));
+    static constexpr std::string_view lockstep_added_fields[] = {"noop"};  // model/core/json.hpp
   };
   struct Ghost {
     using Leaders = SmallSet<Elected, 32>;

@@ -336,6 +336,19 @@ TYPED_TEST(RaftStep, a_pre_vote_answer_is_obsolete_once_its_term_is_reached) {
   EXPECT_FALSE(R::obsolete(config, f, n2, PreVoteResponse{4, false}));
 }
 
+// A leader has no election timer running (it lets it lapse, or it is its check period): one that
+// steps down on a higher term arms one, or it would never campaign again (the node tests found a
+// deposed leader that stayed a follower for good once its successor failed).
+TYPED_TEST(RaftStep, a_leader_deposed_by_a_higher_term_arms_its_election_timer) {
+  LOCKSTEP_RAFT_TYPES;
+  const Step deposed = K::receive(n1, K::leader(2), n2, AppendEntriesResponse{4, false, 0});
+  EXPECT_EQ(deposed.node.volatile_state.role, Role::follower);
+  EXPECT_EQ(deposed.node.durable.current_term, Term{4});
+  EXPECT_EQ(effects_of<TimerSet>(deposed),
+            (std::vector<TimerSet>{{Timer::election,
+                                    Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
+}
+
 // A cluster of one is its own majority: its leader never steps down.
 TYPED_TEST(RaftStep, the_leader_of_a_cluster_of_one_keeps_leading) {
   LOCKSTEP_RAFT_TYPES;

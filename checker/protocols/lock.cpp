@@ -243,9 +243,11 @@ ProtocolEntry lock_protocol() {
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
-  // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots.
+  // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots. Not Raft's
+  // pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the lock's
+  // own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
-                             "--check-quorum", "1", "--pre-vote", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica, then two with snapshots, a second term (one client with a crash, then a
   // third message in flight over a one-entry log, then two clients without a crash), two replicas
   // with two clients, the defaults, retries. Cheap rungs first: under

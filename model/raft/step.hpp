@@ -117,13 +117,7 @@ struct RaftStep {
   // nor its vote; a majority (itself counted) would: it campaigns. Else its election timer fires
   // again, and it asks again.
   void pre_campaign() {
-    state().role = Role::pre_candidate;
-    state().leader_hint.set(NodeId{});
-    state().leader_recent = false;  // its timer fired: no leader heard lately
-    state().votes_granted = NodeSet{};
-    state().votes_granted.insert(self);
-    out.set_timer(Timer::election, election_delay());
-    if (state().votes_granted.size() >= majority(config.node_count)) return campaign();
+    if (start_poll(Role::pre_candidate)) return campaign();
     send_to_others(typename R::PreVote{static_cast<Term>(durable().current_term + 1), last_index(), term_at(last_index())});
   }
 
@@ -131,18 +125,26 @@ struct RaftStep {
     durable().current_term = static_cast<Term>(durable().current_term + 1);
     durable().voted_for = self;
     out.mark_persist();
-    state().role = Role::candidate;
-    state().leader_hint.set(NodeId{});
-    state().leader_recent = false;  // the leader heard from led an earlier term
-    state().votes_granted = NodeSet{};
-    state().votes_granted.insert(self);
-    out.set_timer(Timer::election, election_delay());
-    if (state().votes_granted.size() >= majority(config.node_count)) {
+    if (start_poll(Role::candidate)) {
       become_leader();
       return;
     }
     send_to_others(typename R::RequestVote{durable().current_term, last_index(), term_at(last_index())});
   }
+
+  // Both rounds of an election (the pre-vote and the vote) start alike: no leader known (the one
+  // heard from, if any, is not heard lately, or led an earlier term), only its own (pre-)vote
+  // counted, a new election timeout. Whether that alone is a majority (a cluster of one).
+  bool start_poll(Role role) {
+    state().role = role;
+    state().leader_hint.set(NodeId{});
+    state().leader_recent = false;
+    state().votes_granted = NodeSet{};
+    state().votes_granted.insert(self);
+    out.set_timer(Timer::election, election_delay());
+    return polled_a_majority();
+  }
+  bool polled_a_majority() { return state().votes_granted.size() >= majority(config.node_count); }
 
   void become_leader() {
     state().role = Role::leader;
@@ -270,7 +272,7 @@ struct RaftStep {
     if (state().role != Role::pre_candidate || !response.granted) return;
     if (response.term != durable().current_term + 1 || state().votes_granted.contains(from)) return;
     state().votes_granted.insert(from);
-    if (state().votes_granted.size() >= majority(config.node_count)) campaign();
+    if (polled_a_majority()) campaign();
   }
 
   void on_request_vote_response(NodeId from, const typename R::RequestVoteResponse& response) {
@@ -279,7 +281,7 @@ struct RaftStep {
     if (response.term != durable().current_term && !bug(Bug::count_stale_votes)) return;
     if (!response.vote_granted || state().votes_granted.contains(from)) return;
     state().votes_granted.insert(from);
-    if (state().votes_granted.size() >= majority(config.node_count)) become_leader();
+    if (polled_a_majority()) become_leader();
   }
 
   // A refusal names the end of this node's log (match_index of a refusal: a hint, not a match),

@@ -18,8 +18,8 @@ TEST(MultiPaxosCheck, correct_protocol_passes_at_the_defaults_with_a_pinned_stat
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 1417689u);
-  EXPECT_EQ(report.stats.depth, 48u);
+  EXPECT_EQ(report.stats.distinct_states, 1572432u);
+  EXPECT_EQ(report.stats.depth, 46u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 
@@ -33,7 +33,7 @@ TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 3166408u);
+  EXPECT_EQ(report.stats.distinct_states, 3192226u);
   EXPECT_EQ(report.stats.depth, 52u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
@@ -49,7 +49,7 @@ TEST(MultiPaxosCheck, correct_protocol_with_check_quorum_passes_and_every_bug_is
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 256556u);
+  EXPECT_EQ(report.stats.distinct_states, 274831u);
   EXPECT_EQ(report.stats.depth, 40u);
 
   const ProtocolEntry& entry = *find_protocol("multipaxos");

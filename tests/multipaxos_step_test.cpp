@@ -67,7 +67,7 @@ struct Kit {
   // `node` (applied state and all).
   static Node leader(const Config& c, Node node, typename M::Votes reported = {}) {
     node = candidate(c, node);
-    return receive(c, n1, node, n2, typename M::Promise{node.volatile_state.ballot, {}, reported}).node;
+    return receive(c, n1, node, n2, typename M::Promise{node.volatile_state.ballot, {}, reported, {}, {}}).node;
   }
 };
 
@@ -148,7 +148,9 @@ TYPED_TEST(MultiPaxosStep, a_new_leader_recovers_the_highest_vote_per_slot_and_f
   // n2 voted e1 in slot 1 and e3 in slot 3, nothing in slot 2: with n1, a majority.
   const Step step = K::receive(config, n1, other, n2,
                                Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n2}, K::entry(1)},
-                                                             Vote{3, Ballot{1, n3}, K::entry(3)}})});
+                                                             Vote{3, Ballot{1, n3}, K::entry(3)}}),
+                                       {},
+                                       {}});
   EXPECT_EQ(step.node.volatile_state.phase, Phase::leading);
   EXPECT_EQ(step.node.volatile_state.next_slot, 4u);
   std::vector<Accept> to_n3;
@@ -171,8 +173,8 @@ TYPED_TEST(MultiPaxosStep, the_highest_ballot_vote_wins_whatever_the_order_of_th
   node.durable.promised_ballot = Ballot{2, n3};
   node = K::candidate(five, node, n1, {n2, n3});
   const Ballot ballot = node.volatile_state.ballot;
-  node = K::receive(five, n1, node, n2, Promise{ballot, {}, K::votes({Vote{1, Ballot{2, n3}, K::entry(2)}})}).node;
-  const Step step = K::receive(five, n1, node, n3, Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n3}, K::entry(1)}})});
+  node = K::receive(five, n1, node, n2, Promise{ballot, {}, K::votes({Vote{1, Ballot{2, n3}, K::entry(2)}}), {}, {}}).node;
+  const Step step = K::receive(five, n1, node, n3, Promise{ballot, {}, K::votes({Vote{1, Ballot{1, n3}, K::entry(1)}}), {}, {}});
   EXPECT_EQ(step.node.volatile_state.phase, Phase::leading);
   EXPECT_EQ(sent<Accept>(step)[0].second, (Accept{ballot, 1, K::entry(2)}));
 }
@@ -280,6 +282,16 @@ TYPED_TEST(MultiPaxosStep, every_heartbeat_is_answered_and_a_leader_unanswered_b
   // An answer to another ballot's leader is no answer to this one.
   const Node stale = K::receive(config, n1, leader, n2, Learned{Ballot{ballot.round, n3}, 0}).node;
   EXPECT_TRUE(stale.volatile_state.answered.empty());
+  // A vote in its ballot answers it too (a leader recovering many slots hears those first), even
+  // one it counted already; its own acceptor's vote does not.
+  const Node proposed = M::step(config, n1, leader, typename M::ClientRequest{ClientId{7}, 1, Register::Command{7}}).node;
+  EXPECT_TRUE(proposed.volatile_state.answered.empty());
+  EXPECT_FALSE(M::obsolete(config, proposed, n3, Accepted{ballot, 1}));
+  const Node voted = K::receive(config, n1, proposed, n3, Accepted{ballot, 1}).node;
+  EXPECT_TRUE(voted.volatile_state.answered.contains(n3));
+  EXPECT_EQ(voted.volatile_state.answered.size(), 1);
+  EXPECT_TRUE(M::obsolete(config, voted, n3, Accepted{ballot, 1}));
+  EXPECT_EQ(M::step(config, n1, voted, typename M::TimerFired{Timer::election}).node.volatile_state.phase, Phase::leading);
 }
 
 TYPED_TEST(MultiPaxosStep, a_leader_preempted_by_a_higher_ballot_steps_down) {
@@ -349,19 +361,73 @@ TYPED_TEST(MultiPaxosStep, a_node_that_lost_touch_follows_the_leader_it_hears_an
   EXPECT_TRUE(sent<typename M::Preempted>(K::receive(config, n2, Node{}, n1, Decided{ballot, 1, {}})).empty());
 }
 
-TYPED_TEST(MultiPaxosStep, a_leader_told_of_a_higher_promise_prepares_above_it) {
+// A leader told of a higher promise adopts it and steps down, preparing nothing: preparing again
+// at once duels with a live leader of that ballot. Its next probe goes above the promise.
+TYPED_TEST(MultiPaxosStep, a_leader_told_of_a_higher_promise_adopts_it_and_steps_down) {
   LOCKSTEP_MULTIPAXOS_TYPES;
+  using TimerSet = SetTimer<Timer>;
   const Node leader = K::leader(config, Node{});
   const Ballot ballot = leader.volatile_state.ballot;
   using Preempted = typename M::Preempted;
   EXPECT_TRUE(K::receive(config, n1, leader, n3, Preempted{Ballot{0, n1}, Ballot{5, n3}}).is_noop(leader));
   EXPECT_TRUE(K::receive(config, n1, leader, n3, Preempted{ballot, ballot}).is_noop(leader));
   const Step step = K::receive(config, n1, leader, n3, Preempted{ballot, Ballot{5, n3}});
-  EXPECT_EQ(step.node.volatile_state.phase, Phase::preparing);
-  EXPECT_EQ(step.node.volatile_state.ballot, (Ballot{6, n1}));
-  EXPECT_EQ(sent<Prepare>(step).size(), 2u);
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::idle);
+  EXPECT_TRUE(step.node.volatile_state.leader_hint.get().is_none());
+  EXPECT_EQ(step.node.durable.promised_ballot, (Ballot{5, n3}));
+  EXPECT_TRUE(persists_first_and_exactly(leader, step));
+  EXPECT_TRUE(sent<Prepare>(step).empty());
+  EXPECT_EQ(effects_of<TimerSet>(step),
+            (std::vector<TimerSet>{{Timer::election,
+                                    Delay::randomized(config.timing.election_min_ms, config.timing.election_max_ms)}}));
   EXPECT_TRUE(M::obsolete(config, step.node, n3, Preempted{ballot, Ballot{5, n3}}));
   EXPECT_FALSE(M::obsolete(config, leader, n3, Preempted{ballot, Ballot{5, n3}}));
+  // Its election timer probes above the promise it adopted.
+  const Step probe = M::step(config, n1, step.node, typename M::TimerFired{Timer::election});
+  EXPECT_EQ(probe.node.volatile_state.ballot, (Ballot{6, n1}));
+  EXPECT_EQ(sent<typename M::Probe>(probe).size(), 2u);
+}
+
+// "Paxos Made Simple" 3: a new leader recovers only the slots it does not know chosen. An
+// acceptor's promise reports what its replica applied from the prepared slot on; the candidate
+// applies those and re-proposes only the votes after them.
+TYPED_TEST(MultiPaxosStep, a_promise_reports_the_slots_applied_from_the_first_one_asked) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node replica = K::receive(config, n2, Node{}, n3, Decided{Ballot{1, n3}, 1, K::entries({K::entry(1), K::entry(2), K::entry(3)})}).node;
+  ASSERT_EQ(replica.volatile_state.applied, 3u);
+  const auto promises = sent<Promise>(K::receive(config, n2, replica, n3, Prepare{Ballot{2, n3}, 2}));
+  ASSERT_EQ(promises.size(), 1u);
+  EXPECT_EQ(promises[0].second.chosen_from, 2u);
+  EXPECT_EQ(promises[0].second.chosen, K::entries({K::entry(2), K::entry(3)}));
+  // Nothing applied from the first slot asked: nothing reported, and no first slot named.
+  const auto none = sent<Promise>(K::receive(config, n2, replica, n3, Prepare{Ballot{2, n3}, 4}));
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].second.chosen_from, 0u);
+  EXPECT_TRUE(none[0].second.chosen.empty());
+}
+
+TYPED_TEST(MultiPaxosStep, a_candidate_applies_the_slots_a_promise_reports_chosen_and_recovers_only_the_rest) {
+  LOCKSTEP_MULTIPAXOS_TYPES;
+  Node candidate = K::candidate(config, Node{});
+  const Ballot ballot = candidate.volatile_state.ballot;
+  // n2 applied slots 1 and 2, and voted in slot 2 (chosen) and slot 3 (not known chosen).
+  const Step step = K::receive(config, n1, candidate, n2,
+                               Promise{ballot, {}, K::votes({Vote{2, Ballot{1, n2}, K::entry(2)}, Vote{3, Ballot{1, n2}, K::entry(3)}}),
+                                       1, K::entries({K::entry(1), K::entry(2)})});
+  EXPECT_EQ(step.node.volatile_state.phase, Phase::leading);
+  EXPECT_EQ(step.node.volatile_state.applied, 2u);
+  EXPECT_EQ(step.node.volatile_state.machine.value, 2);
+  EXPECT_EQ(effects_of<AppliedT>(step).size(), 2u);
+  EXPECT_TRUE(effects_of<ReplyT>(step).empty());  // not its clients' answers to give
+  std::vector<Accept> to_n3;
+  for (const auto& [to, accept] : sent<Accept>(step)) {
+    if (to == n3) to_n3.push_back(accept);
+  }
+  EXPECT_EQ(to_n3, (std::vector<Accept>{Accept{ballot, 3, K::entry(3)}}));
+  EXPECT_EQ(step.node.volatile_state.next_slot, 4u);
+  // Chosen slots after a gap are of no use to it (it applies in order).
+  const Step gap = K::receive(config, n1, candidate, n2, Promise{ballot, {}, {}, 2, K::entries({K::entry(2)})});
+  EXPECT_EQ(gap.node.volatile_state.applied, 0u);
 }
 
 TYPED_TEST(MultiPaxosStep, snapshots_every_n_slots_drop_the_votes_they_cover_durably) {
@@ -412,6 +478,30 @@ TEST(MultiPaxosModel, without_check_quorum_heartbeats_go_unanswered_and_leaders_
   EXPECT_EQ(M::step(plain, n1, leader, M::TimerFired{Timer::election}).node, leader);
 }
 
+// With many slots open (a new leader's expiries, all at once), each heartbeat resends each
+// replica the Accepts of the oldest open slots it has not voted for, accepts_resent_max of them.
+TEST(MultiPaxosRuntime, the_heartbeat_resends_at_most_the_oldest_open_slots) {
+  using K = Kit<RuntimeSizes>;
+  using M = K::M;
+  const auto config = K::config();
+  M::Node leader = K::leader(config, M::Node{});
+  const M::Ballot ballot = leader.volatile_state.ballot;
+  for (std::uint8_t c = 1; c <= 40; ++c) {
+    leader = M::step(config, n1, leader, M::ClientRequest{ClientId{c}, 1, Register::Command{c}}).node;
+  }
+  leader = K::receive(config, n1, leader, n3, M::Accepted{ballot, 1}).node;  // n3 voted in slot 1: chosen
+  ASSERT_EQ(leader.volatile_state.applied, 1u);
+  const auto beat = sent<M::Accept>(M::step(config, n1, leader, M::TimerFired{Timer::heartbeat}));
+  std::vector<std::uint64_t> to_n2, to_n3;
+  for (const auto& [to, accept] : beat) (to == n2 ? to_n2 : to_n3).push_back(accept.slot);
+  ASSERT_EQ(to_n2.size(), accepts_resent_max);
+  ASSERT_EQ(to_n3.size(), accepts_resent_max);
+  for (std::size_t k = 0; k < accepts_resent_max; ++k) {
+    EXPECT_EQ(to_n2[k], k + 2);
+    EXPECT_EQ(to_n3[k], k + 2);
+  }
+}
+
 TEST(MultiPaxosRuntime, a_leader_proposes_and_applies_slots_past_255) {
   using M = MultiPaxos<Register, RuntimeSizes>;
   using K = Kit<RuntimeSizes>;
@@ -423,7 +513,7 @@ TEST(MultiPaxosRuntime, a_leader_proposes_and_applies_slots_past_255) {
   ASSERT_EQ(node.volatile_state.applied, 300u);
   node = K::candidate(config, node);
   EXPECT_EQ(sent<M::Probe>(M::step(config, n3, M::Node{}, M::TimerFired{Timer::election})).size(), 2u);
-  node = K::receive(config, n1, node, n2, M::Promise{node.volatile_state.ballot, {}, K::votes({M::Vote{301, {1, n3}, K::entry(1)}})})
+  node = K::receive(config, n1, node, n2, M::Promise{node.volatile_state.ballot, {}, K::votes({M::Vote{301, {1, n3}, K::entry(1)}}), {}, {}})
              .node;
   ASSERT_EQ(node.volatile_state.phase, Phase::leading);
   EXPECT_EQ(node.volatile_state.next_slot, 302u);

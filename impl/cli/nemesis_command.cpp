@@ -5,13 +5,15 @@
 //   lockstep nemesis [--protocol raft|multipaxos] [--nodes 3] [--clients 4] [--locks 2]
 //                    [--time 30s] [--dir D] [--seed S] [--json] [--history-out FILE]
 //                    [--ttl 1500ms] [--check-timeout 120s] [--faults kill,pause,...|none]
-//                    [--fault-hold 500ms..3s] [--target any|leader]
+//                    [--fault-hold 500ms..3s] [--target any|leader] [--record]
 //
 // Faults (--faults, default all): kill -9, SIGSTOP, link cuts of nodes (a minority at a time);
 // partitions, bridges, majority rings and one-way losses of the network (one at a time, alone); and clients
 // paused while holding a lock (their session expires; their late write must be rejected by the
 // fencing). --target leader aims the node and network faults at the node leading when each is
-// drawn (Jepsen's primaries target); any (the default) draws the victims at random.
+// drawn (Jepsen's primaries target); any (the default) draws the victims at random. --record has
+// each node record the events fed to its step function (D/node-N.events.ndjson), for
+// `lockstep replay --node-log`.
 // Prints the operations (ok / failed / indeterminate), the faults injected, the unavailability
 // windows (gaps with no successful operation over 1 s: their count and the longest) and the
 // verdicts: linearizable, fencing, final state, nodes. --json prints one object instead.
@@ -57,6 +59,7 @@ struct NemesisFlags {
   std::string ttl = "1500ms";
   std::string fault_hold = "500ms..3s";
   std::string target = "any";
+  bool record = false;
   double check_timeout_s = 120;
   std::vector<std::string> faults = runtime::nemesis_fault_kinds();
 };
@@ -144,6 +147,7 @@ int run_nemesis_command(const NemesisFlags& flags) {
     throw UsageError("--target leader: none of the faults given hits a node (give kill, pause, cut, partition, bridge, "
                      "ring or oneway)");
   }
+  options.record = flags.record;
   options.seed = flags.seed_given ? flags.seed : std::random_device{}();
   options.exe = self_exe();
   options.dir = make_dir(flags.dir);
@@ -327,6 +331,9 @@ Command add_nemesis_command(CLI::App& root) {
                   "is drawn: killed, paused, cut, in the minority, not heard or deaf)")
       ->check(CLI::IsMember({"any", "leader"}))
       ->capture_default_str();
+  app->add_flag("--record", flags->record,
+               "Each node records the events fed to its step function in DIR/node-N.events.ndjson (for lockstep "
+               "replay --node-log)");
   app->add_option("--check-timeout", flags->check_timeout_s, "Give up the linearizability check after this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

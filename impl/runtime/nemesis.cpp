@@ -428,6 +428,10 @@ class Run {
                    "--expiry-period",
                    fmt::format("{}ms", options_.expiry_period.count()),
                    "--allow-faults"};
+      if (options_.record) {
+        node.args.push_back("--record");
+        node.args.push_back((options_.dir / fmt::format("node-{}.events.ndjson", id)).string());
+      }
       nodes_.push_back(std::move(node));
     }
     for (NodeProcess& node : nodes_) node.spawn();

@@ -82,6 +82,7 @@ struct NemesisOptions {
   std::chrono::milliseconds hold_min{500}, hold_max{3000};
   std::vector<std::string> faults = nemesis_fault_kinds();  // the kinds to draw from (empty: none)
   bool at_leader = false;  // aim the node and network faults at the leader (see above)
+  bool record = false;     // each node records its step events in DIR/node-N.events.ndjson
   std::function<void(const std::string&)> progress;  // a line per fault and phase (may be empty)
 };
 

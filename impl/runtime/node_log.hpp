@@ -3,13 +3,18 @@
 // segment; an existing file is never replaced):
 //   {"start": {"protocol": "raft", "node": 1, "nodes": 3, "election_min_ms": 150,
 //              "election_max_ms": 300, "heartbeat_ms": 50, "expiry_period_ms": 1000,
-//              "snapshot_every": 1024, "durable": <the recovered durable state, ITF JSON>}}
-//   {"event": <the event, ITF JSON>, "fp": "<the node's fingerprint after the step, hex>"}
+//              "snapshot_every": 1024, "durable": <the recovered durable state, ITF JSON>},
+//    "at_us": <when, wall clock, microseconds since the Unix epoch>}
+//   {"event": <the event, ITF JSON>, "fp": "<the node's fingerprint after the step, hex>",
+//    "at_us": <when it was fed>}
+// (at_us lines up the records of a cluster's nodes; replay does not read it.)
 // A step is deterministic in (config, node, event): timers' random delays are the host's and do
 // not enter it, so replaying the events from each start reproduces every state, which the
 // fingerprints check.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -49,7 +54,8 @@ class NodeRecorder {
                           {"heartbeat_ms", o.heartbeat_ms},
                           {"expiry_period_ms", o.expiry_period_ms},
                           {"snapshot_every", o.snapshot_every},
-                          {"durable", to_json_value(durable)}}}};
+                          {"durable", to_json_value(durable)}}},
+                        {"at_us", now_us()}};
     write(start.dump());
   }
   ~NodeRecorder() {
@@ -59,11 +65,16 @@ class NodeRecorder {
   NodeRecorder& operator=(const NodeRecorder&) = delete;
 
   void event(const typename P::Event& event, const typename P::Node& after) {
-    const Json line = {{"event", to_json_value(event)}, {"fp", fmt::format("{:016x}", fingerprint(after))}};
+    const Json line = {
+        {"event", to_json_value(event)}, {"fp", fmt::format("{:016x}", fingerprint(after))}, {"at_us", now_us()}};
     write(line.dump());
   }
 
  private:
+  static std::int64_t now_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
   void write(const std::string& line) {
     std::fputs(line.c_str(), file_);
     std::fputc('\n', file_);

@@ -6,8 +6,9 @@
 // Every node is a proposer, an acceptor and a replica (learner). A node whose election timer
 // fires runs phase 1 once for every slot from its first unchosen one (Prepare/Promise) with a
 // ballot above any it has seen; the promises carry the acceptors' votes for those slots. With a
-// majority of promises the node leads: it first RECOVERS every slot up to the highest voted one,
-// re-proposing the highest-ballot vote reported (a no-op where none is), then proposes client
+// majority of promises the node leads: it applies the slots the promises report chosen, then
+// RECOVERS every other slot up to the highest voted one, re-proposing the highest-ballot vote
+// reported (a no-op where none is), then proposes client
 // commands in the slots after. Phase 2 runs per slot (Accept/Accepted); a majority of Accepted
 // in the leader's ballot chooses the slot. The leader applies chosen slots in order and answers
 // clients; its heartbeat tells the other replicas the chosen slots they lack (Decided), or its
@@ -24,9 +25,10 @@
 // majority said yes; so a node cut off from a live leader does not raise the others' promises.
 // A node that prepared anyway (its probe granted just before a leader was heard) follows the
 // leader it hears. Its acceptor may have promised its own higher ballot: it answers the leader's
-// heartbeat with Preempted (as "Paxos Made Moderately Complex" does), and the leader prepares again
-// above that promise. Only fewer promises and one more prepare: safety is single-decree Paxos's,
-// whatever the timing.
+// heartbeat with Preempted (as "Paxos Made Moderately Complex" does), and the leader's acceptor
+// promises that ballot too, which steps the leader down (as a Raft leader that sees a higher
+// term); the next node whose election timer fires probes above it. Only fewer promises: safety is
+// single-decree Paxos's, whatever the timing.
 //
 // Durable: the promise (the hard state), the votes per slot and the snapshot (the slot it covers
 // and the machine's state there; votes at or below it are dropped). Volatile: the rest — the
@@ -57,6 +59,10 @@ using Slot = ModelSizes::Index;  // the model size's slots, 1-based; 0 is "none"
 using Round = ModelSizes::Round;
 
 inline constexpr std::size_t slot_capacity = ModelSizes::log_capacity;
+// The leader's heartbeat resends each replica at most this many Accepts it has not answered (the
+// oldest); above slot_capacity, so the bound never applies at model size.
+inline constexpr std::size_t accepts_resent_max = 16;
+static_assert(accepts_resent_max > slot_capacity);
 
 // Seeded bugs: small deviations inside the step function that the checker must find. They exist
 // only at model size (ModelChecks); the runtime instantiation cannot name one.
@@ -131,10 +137,16 @@ struct MultiPaxos {
   struct Prepare {
     LOCKSTEP_STRUCT(Prepare, (Ballot, ballot), (Index, first_slot));
   };
-  // Phase 1b: the acceptor promised `ballot`; its votes from the prepared first slot on, and its
-  // snapshot when that covers the first slot (the votes it compacted are chosen slots).
+  // Phase 1b: the acceptor promised `ballot`; its votes from the prepared first slot on, its
+  // snapshot when that covers the first slot (the votes it compacted are chosen slots), and the
+  // entries its replica knows chosen (applied) from slot chosen_from on: the new leader learns
+  // them ("Paxos Made Simple" 3: it recovers only the slots it does not know chosen) instead of
+  // proposing each again.
   struct Promise {
-    LOCKSTEP_STRUCT(Promise, (Ballot, ballot), (Snapshot, snapshot), (Votes, votes));
+    LOCKSTEP_STRUCT(Promise, (Ballot, ballot), (Snapshot, snapshot), (Votes, votes), (Index, chosen_from),
+                    (Entries, chosen));
+    // Traces written before them read as a promise that reports nothing chosen.
+    static constexpr std::string_view lockstep_added_fields[] = {"chosen_from", "chosen"};
   };
   // Phase 2a in one slot.
   struct Accept {

@@ -87,10 +87,18 @@ struct MultiPaxosStep {
     if (!would_promise(prepare.ballot)) return;
     durable().promised_ballot = prepare.ballot;
     out.mark_persist();
-    typename M::Promise promise{prepare.ballot, {}, {}};
+    typename M::Promise promise{prepare.ballot, {}, {}, {}, {}};
     if (durable().snapshot.slot >= prepare.first_slot) promise.snapshot = durable().snapshot;
     for (const Vote& vote : durable().votes) {
       if (vote.slot >= prepare.first_slot) promise.votes.push_back(vote);
+    }
+    // What this replica applied from the first slot on (its learned entries end at `applied`);
+    // chosen_from stays 0 when it has nothing to report.
+    const auto& learned = state().learned;
+    const std::size_t first_learned = state().applied + 1 - learned.size();
+    for (std::size_t k = prepare.first_slot > first_learned ? prepare.first_slot - first_learned : 0; k < learned.size(); ++k) {
+      if (promise.chosen.empty()) promise.chosen_from = static_cast<Index>(first_learned + k);
+      promise.chosen.push_back(learned[k]);
     }
     send(from, std::move(promise));
   }
@@ -176,16 +184,14 @@ struct MultiPaxosStep {
     broadcast_prepare();
   }
 
-  // Phase 1a for a ballot above `highest_round`, for every slot from the first unchosen one.
-  void prepare(Round highest_round) {
-    if (new_ballot(highest_round, Phase::preparing)) broadcast_prepare();
-  }
   void broadcast_prepare() { broadcast(typename M::Prepare{state().ballot, static_cast<Index>(state().applied + 1)}); }
 
   void on_promise(NodeId from, const typename M::Promise& promise) {
     if (state().phase != Phase::preparing || promise.ballot != state().ballot) return;
     if (!paxos::count_once(state().promises, from)) return;
     install(promise.snapshot);  // slots it covers are chosen: this node need not recover them
+    apply_from(promise.chosen_from, promise.chosen);  // nor these
+    forget_recovered_through_applied();
     for (const Vote& vote : promise.votes) keep_highest_vote(vote);
     if (paxos::is_quorum(state().promises, config.node_count)) become_leader();
   }
@@ -238,6 +244,9 @@ struct MultiPaxosStep {
   // A slot is chosen when a majority voted for it in this leader's ballot.
   void on_accepted(NodeId from, const typename M::Accepted& accepted) {
     if (state().phase != Phase::leading || accepted.ballot != state().ballot) return;
+    // An acceptor that votes in this ballot answered this leader (check-quorum), as one that
+    // acknowledges a heartbeat does: a leader busy recovering many slots hears Accepteds first.
+    if (check_quorum() && from != self) state().answered.insert(from);
     auto& proposals = state().proposals;
     auto proposal = std::find_if(proposals.begin(), proposals.end(),
                                  [&](const typename M::Proposal& p) { return p.slot == accepted.slot; });
@@ -291,16 +300,23 @@ struct MultiPaxosStep {
   // nodes: an idle 3-node cluster changed leader every ~100 ms). Without the Accepts a slot whose
   // Accept or Accepted was lost stays open for ever, and every slot after it waits (found by the
   // nemesis: after a one-way fault had dropped every frame to the leader for 2 s, the lock nodes
-  // served nothing until another node took over).
+  // served nothing until another node took over). At most accepts_resent_max Accepts to each,
+  // the oldest: slots are applied in order, and resending every open slot each period floods the
+  // replicas when many are open (found by the nemesis: a new leader's housekeeping proposed ~1,800
+  // expiries at once, every heartbeat sent them all again to each replica, whose Accepteds then
+  // kept the leader from its timers for seconds).
   void on_heartbeat_timer() {
     if (state().phase != Phase::leading) return;
     const Snapshot& snapshot = durable().snapshot;
     for (std::size_t i = 0; i < config.node_count; ++i) {
       const NodeId peer = NodeId::at(i);
       if (peer == self) continue;
+      std::size_t resent = 0;
       for (const typename M::Proposal& proposal : state().proposals) {
+        if (resent == accepts_resent_max) break;
         if (!proposal.accepted_by.contains(peer)) {
           out.send(peer, typename M::Accept{state().ballot, proposal.slot, proposal.entry});
+          ++resent;
         }
       }
       Index from = state().learned_through[peer];
@@ -340,12 +356,18 @@ struct MultiPaxosStep {
     return true;
   }
 
-  // An acceptor of this leader's ballot has promised a higher one (a node that lost touch with
-  // this leader prepared it, then heard this leader again): prepare again above it.
+  // An acceptor of this leader's ballot has promised a higher one: the leader's acceptor promises
+  // it too (as a Raft leader adopts a higher term), which steps the leader down (on_message), and
+  // its next probe goes above it. Preparing again at once instead ("Paxos Made Moderately
+  // Complex"'s preempted leader) duels with a live leader of that ballot: each one's followers
+  // preempt the other, ballot after ballot (found by the nemesis: two nodes leading in turn every
+  // heartbeat, rounds climbing by thirty a second, nothing served for seconds). A node that lost
+  // touch with this leader and prepared costs one election timeout instead.
   void on_preempted(const typename M::Preempted& preempted) {
     if (state().phase != Phase::leading || preempted.ballot != state().ballot) return;
-    if (!(preempted.promised > state().ballot)) return;
-    prepare(std::max(preempted.promised.round, durable().promised_ballot.round));
+    if (!(preempted.promised > durable().promised_ballot)) return;
+    durable().promised_ballot = preempted.promised;
+    out.mark_persist();
   }
 
   void renew_lease() {
@@ -358,16 +380,21 @@ struct MultiPaxosStep {
   void on_decided(NodeId from, const typename M::Decided& decided) {
     if (!heard_from_leader(from, decided.ballot)) return;
     const Index applied_before = state().applied;
-    if (decided.first_slot <= state().applied + 1) {
-      for (std::size_t k = 0; k < decided.entries.size(); ++k) {
-        const auto slot = static_cast<Index>(decided.first_slot + k);
-        if (slot > state().applied) apply(slot, decided.entries[k]);
-      }
-    }
+    apply_from(decided.first_slot, decided.entries);
     // Acknowledge progress, or a gap (after a restart): the leader resends from there; with
     // check-quorum, every heartbeat (the leader counts who answered).
     if (check_quorum() || state().applied != applied_before || decided.first_slot > state().applied + 1) {
       out.send(from, typename M::Learned{decided.ballot, state().applied});
+    }
+  }
+
+  // Chosen entries from `first_slot` on: applies those after this replica's applied slot, when
+  // they follow it without a gap.
+  void apply_from(Index first_slot, const typename M::Entries& entries) {
+    if (first_slot > state().applied + 1) return;
+    for (std::size_t k = 0; k < entries.size(); ++k) {
+      const auto slot = static_cast<Index>(first_slot + k);
+      if (slot > state().applied) apply(slot, entries[k]);
     }
   }
 
@@ -433,9 +460,14 @@ struct MultiPaxosStep {
     state().applied = snapshot.slot;
     state().learned = typename M::Entries{};
     if (snapshot.slot > durable().snapshot.slot) take_snapshot(snapshot);
-    auto& recovered = state().recovered;
-    while (!recovered.empty() && recovered.front().slot <= snapshot.slot) recovered.erase(recovered.begin());
+    forget_recovered_through_applied();
     return true;
+  }
+
+  // A candidate recovers only the slots after those it applied.
+  void forget_recovered_through_applied() {
+    auto& recovered = state().recovered;
+    while (!recovered.empty() && recovered.front().slot <= state().applied) recovered.erase(recovered.begin());
   }
 
   void on_restarted() {
@@ -465,7 +497,10 @@ struct MultiPaxosStep {
     // has no election timer running: it arms one, or it would never prepare again should its
     // successor fail before leading (a candidate's is armed already).
     if (state().phase != Phase::idle && durable().promised_ballot > state().ballot) {
-      if (state().phase == Phase::leading) out.set_timer(Timer::election, election_delay());
+      if (state().phase == Phase::leading) {
+        out.set_timer(Timer::election, election_delay());
+        state().leader_hint.set(NodeId{});
+      }
       become_follower();
     }
   }
@@ -532,7 +567,7 @@ void MultiPaxos<SM, Sizes>::apply_persist(Durable& durable, const PersistOf<Mult
 }
 
 template <class SM, class Sizes>
-bool MultiPaxos<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId from, const Message& message) {
+bool MultiPaxos<SM, Sizes>::obsolete(const Config& config, const Node& receiver, NodeId from, const Message& message) {
   const Durable& acceptor = receiver.durable;
   const Volatile& state = receiver.volatile_state;
   if (const auto* prepare = std::get_if<Prepare>(&message)) {
@@ -551,6 +586,7 @@ bool MultiPaxos<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId
   }
   if (const auto* accepted = std::get_if<Accepted>(&message)) {
     if (state.phase != Phase::leading || accepted->ballot != state.ballot) return true;
+    if (check_quorum_on<Sizes>(config) && !state.answered.contains(from)) return false;  // an answer still
     return std::none_of(state.proposals.begin(), state.proposals.end(), [&](const Proposal& p) {
       return p.slot == accepted->slot && !p.accepted_by.contains(from);
     });
@@ -559,7 +595,8 @@ bool MultiPaxos<SM, Sizes>::obsolete(const Config&, const Node& receiver, NodeId
     return state.phase == Phase::idle || learned->ballot != state.ballot;
   }
   if (const auto* preempted = std::get_if<Preempted>(&message)) {
-    return state.phase != Phase::leading || preempted->ballot != state.ballot;
+    return state.phase != Phase::leading || preempted->ballot != state.ballot ||
+           !(preempted->promised > acceptor.promised_ballot);
   }
   if (const auto* probe = std::get_if<Probe>(&message)) return !paxos::may_promise(acceptor.promised_ballot, probe->ballot);
   // A probe promises nothing, so a node that crashes may probe the same ballot again: a grant

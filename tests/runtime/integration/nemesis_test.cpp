@@ -3,14 +3,17 @@
 // injected and operations actually completed; the network's faults (partitions, bridges, rings)
 // on five nodes, each node told to cut the links its fault says. Also its usage errors (exit 2,
 // one line).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "tests/support/processes.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace lockstep::testing {
 namespace {
@@ -79,6 +82,47 @@ TEST_P(NemesisTest, ShortRunUnderFaultsPassesEveryCheck) {
   Process check = Process::spawn({lockstep_binary(), "linearizable", (dir / "history.json").string()}, dir / "lin.out",
                                  dir / "lin.err");
   EXPECT_EQ(check.wait_exit(60s), 0) << read_text(dir / "lin.out") << read_text(dir / "lin.err");
+}
+
+// --record: each node records what it fed its step function, one segment per life (a node
+// killed and restarted appends a second), every line timed (at_us, never going back within a
+// life); each record replays exactly through the step function.
+TEST_P(NemesisTest, RecordedNodesReplayEveryState) {
+  TestDir dir;
+  const std::optional<Json> passed = passing_report(
+      dir, {"--protocol", GetParam(), "--faults", "kill", "--fault-hold", "500ms", "--time", "5s", "--seed", "3", "--json",
+            "--record", "--dir", (dir / "run").string()},
+      90s);
+  ASSERT_TRUE(passed);
+  std::map<int, std::size_t> restarts;
+  for (const Json& f : (*passed)["faults"]["list"]) {
+    if (f["kind"] == "kill") ++restarts[f["node"].get<int>()];
+  }
+  for (int id = 1; id <= 3; ++id) {
+    const fs::path record = dir / "run" / ("node-" + std::to_string(id) + ".events.ndjson");
+    std::ifstream in(record);
+    ASSERT_TRUE(in) << record;
+    std::size_t starts = 0, events = 0;
+    std::int64_t last = 0;
+    for (std::string line; std::getline(in, line);) {
+      const Json j = Json::parse(line);
+      ASSERT_TRUE(j.contains("at_us")) << line;
+      const auto at = j["at_us"].get<std::int64_t>();
+      if (j.contains("start")) {
+        ++starts;
+      } else {
+        ++events;
+        EXPECT_GE(at, last) << "node " << id << ": " << line;
+      }
+      last = at;
+    }
+    EXPECT_EQ(starts, 1 + restarts[id]) << "node " << id;
+    EXPECT_GT(events, 10u) << "node " << id;
+    const auto replay = run_command(fmt::format("{} replay --node-log {}", lockstep_binary(), record.string()));
+    EXPECT_EQ(replay.exit_code, 0) << "node " << id << ": " << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("every state reproduced"), std::string::npos) << replay.out;
+  }
+  EXPECT_GE(restarts.size(), 1u) << "no node was killed: the test no longer sees a second segment";
 }
 
 // The peers (bit j-1 for node j) each node must have been told not to send to and not to take

@@ -70,12 +70,16 @@ int replay_node_log(const std::filesystem::path& file, bool json, bool verbose) 
                       {"protocol", protocol},
                       {"segments", stats.segments},
                       {"events", stats.events},
+                      {"torn_lines", stats.torn},
                       {"failure", ok ? Json() : Json(stats.failure)}}
                      .dump()
               << "\n";
   } else if (ok) {
-    std::cout << fmt::format("{}: every state reproduced: {} events in {} segment{} ({})\n", file.string(), stats.events,
-                             stats.segments, stats.segments == 1 ? "" : "s", protocol);
+    std::cout << fmt::format("{}: every state reproduced: {} events in {} segment{} ({}){}\n", file.string(), stats.events,
+                             stats.segments, stats.segments == 1 ? "" : "s", protocol,
+                             stats.torn == 0 ? std::string()
+                                             : fmt::format("; {} segment{} ended in a line torn by a kill, skipped", stats.torn,
+                                                           stats.torn == 1 ? "" : "s"));
   } else {
     std::cout << fmt::format("{}: {}\n", file.string(), stats.failure);
   }

@@ -43,8 +43,15 @@ template <class P>
 class NodeRecorder {
  public:
   NodeRecorder(const std::filesystem::path& path, const NodeOptions& o, const typename P::Durable& durable) {
+    // A node killed while writing a line left it torn: the new segment starts on a line of its own.
+    bool torn = false;
+    if (std::FILE* before = std::fopen(path.c_str(), "rb")) {
+      torn = std::fseek(before, -1, SEEK_END) == 0 && std::fgetc(before) != '\n';
+      std::fclose(before);
+    }
     file_ = std::fopen(path.c_str(), "a");
     if (!file_) throw NodeError("--record " + path.string() + ": cannot open it for appending");
+    if (torn) std::fputc('\n', file_);
     const Json start = {{"start",
                          {{"protocol", std::string(enum_name(o.protocol))},
                           {"node", o.id},
@@ -95,6 +102,7 @@ struct ReplayStats {
   std::uint64_t segments = 0;
   std::uint64_t events = 0;
   std::uint64_t line = 0;       // the line being read (1-based)
+  std::uint64_t torn = 0;       // segments whose last line a kill tore (skipped)
   std::string failure;          // empty: every state reproduced so far
   std::string last_state;       // the final node's role etc., for the summary
 };
@@ -137,7 +145,20 @@ void replay_segment(const Json& start, std::istream& in, ReplayStats& stats, std
     try {
       line = Json::parse(text);
     } catch (const std::exception& e) {
-      throw NodeError(fmt::format("line {}: not JSON ({})", stats.line, e.what()));
+      // The last line of a life, torn by a kill while it was written: the next life starts from
+      // its own recovered state, so the segment ends here. Anywhere else, the record is damaged.
+      const std::uint64_t torn_at = stats.line;
+      std::string after;
+      while (std::getline(in, after)) {
+        ++stats.line;
+        if (!after.empty()) break;
+      }
+      if (after.empty() || after.rfind("{\"start\":", 0) == 0) {
+        ++stats.torn;
+        next = after;
+        return;
+      }
+      throw NodeError(fmt::format("line {}: not JSON ({})", torn_at, e.what()));
     }
     if (line.contains("start")) {
       next = text;

@@ -153,7 +153,7 @@ void replay_segment(const Json& start, std::istream& in, ReplayStats& stats, std
         ++stats.line;
         if (!after.empty()) break;
       }
-      if (after.empty() || after.rfind("{\"start\":", 0) == 0) {
+      if (after.empty() || Json::parse(after, nullptr, false).contains("start")) {
         ++stats.torn;
         next = after;
         return;

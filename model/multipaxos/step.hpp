@@ -92,10 +92,10 @@ struct MultiPaxosStep {
     for (const Vote& vote : durable().votes) {
       if (vote.slot >= prepare.first_slot) promise.votes.push_back(vote);
     }
-    // What this replica applied from the first slot on (its learned entries end at `applied`);
-    // chosen_from stays 0 when it has nothing to report.
+    // What this replica applied from the first slot on; chosen_from stays 0 when it has nothing
+    // to report.
     const auto& learned = state().learned;
-    const std::size_t first_learned = state().applied + 1 - learned.size();
+    const std::size_t first_learned = first_learned_slot();
     for (std::size_t k = prepare.first_slot > first_learned ? prepare.first_slot - first_learned : 0; k < learned.size(); ++k) {
       if (promise.chosen.empty()) promise.chosen_from = static_cast<Index>(first_learned + k);
       promise.chosen.push_back(learned[k]);
@@ -441,15 +441,19 @@ struct MultiPaxosStep {
     durable().snapshot = snapshot;
     auto& votes = durable().votes;
     while (!votes.empty() && votes.front().slot <= snapshot.slot) votes.erase(votes.begin());
-    // `learned` holds the slots after applied - learned.size(): drop those the snapshot covers.
+    // Drop the learned entries the snapshot covers.
     auto& learned = state().learned;
-    const Index first_learned = static_cast<Index>(state().applied - learned.size());
+    const std::size_t first_learned = first_learned_slot();
     const std::size_t dropped =
-        std::min<std::size_t>(learned.size(), snapshot.slot > first_learned ? snapshot.slot - first_learned : 0);
+        std::min<std::size_t>(learned.size(), snapshot.slot >= first_learned ? snapshot.slot + 1 - first_learned : 0);
     for (std::size_t k = 0; k < dropped; ++k) learned.erase(learned.begin());
     snapshot_changed = true;
     out.mark_persist();
   }
+
+  // The slot of learned[0]: `learned` holds the entries applied after the snapshot, through
+  // `applied`.
+  std::size_t first_learned_slot() { return state().applied + 1 - state().learned.size(); }
 
   // A snapshot from another replica: installed only over older applied state (or, with the
   // seeded bug, over any other). Returns whether it was installed.
@@ -460,11 +464,11 @@ struct MultiPaxosStep {
     state().applied = snapshot.slot;
     state().learned = typename M::Entries{};
     if (snapshot.slot > durable().snapshot.slot) take_snapshot(snapshot);
-    forget_recovered_through_applied();
     return true;
   }
 
-  // A candidate recovers only the slots after those it applied.
+  // A candidate recovers only the slots after those it applied (from a promise's snapshot or its
+  // chosen entries; only a candidate, preparing, holds recovered votes).
   void forget_recovered_through_applied() {
     auto& recovered = state().recovered;
     while (!recovered.empty() && recovered.front().slot <= state().applied) recovered.erase(recovered.begin());

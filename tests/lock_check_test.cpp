@@ -44,6 +44,28 @@ TEST(LockCheck, the_correct_lock_over_multipaxos_passes_with_a_crash_and_a_pause
   EXPECT_EQ(report.stats.distinct_states, 3170102u);
 }
 
+// Clients that close their session instead of releasing (--close): every property holds, the
+// lock world refines lock-clients, and on one replica every sometimes property is reached.
+TEST(LockCheck, clients_that_close_their_session_pass_and_refine_lock_clients) {
+  LockCheckOptions o = small("raft", 6);
+  o.close = true;
+  const CheckReport report = check_lock(o);
+  EXPECT_EQ(report.outcome, Outcome::ok);
+  EXPECT_TRUE(report.sometimes_unreached.empty());
+  EXPECT_EQ(report.stats.distinct_states, 779060u);  // 802,300 when they release
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions one = small(consensus, 6);
+    one.close = true;
+    one.refine = true;
+    one.nodes = 1;
+    one.crashes = 0;
+    one.explore.symmetry = false;
+    const CheckReport r = check_lock(one);
+    EXPECT_EQ(r.outcome, Outcome::ok) << consensus;
+    EXPECT_TRUE(r.sometimes_unreached.empty()) << consensus;
+  }
+}
+
 TEST(LockCheck, on_one_replica_every_sometimes_property_is_reached) {
   for (const char* consensus : {"raft", "multipaxos"}) {
     LockCheckOptions o = small(consensus, 6);

@@ -1,5 +1,6 @@
 // The lock service under generated schedules (tests/support/schedule.hpp), over Raft and over
-// Multi-Paxos: clients open, acquire, write to the fenced resource, release, retry and pause
+// Multi-Paxos: clients open, acquire, write to the fenced resource, release (or close their
+// session), retry and pause
 // (the `client` choices), while the schedule delivers in any order, delays, drops, duplicates,
 // crashes and restarts replicas, and partitions and heals the network. Every LOCK- property, and
 // every invariant of the replicating protocol (RAFT-*, MULTIPAXOS-*), holds after every step, on 3
@@ -34,6 +35,7 @@ struct LockWorldSpec {
   int snapshot_every = 2;
   sm::LockBug lock_bug = sm::LockBug::none;
   bool ignore_fencing = false;
+  bool closes = false;  // clients close their session instead of releasing
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -42,7 +44,7 @@ sm::ModelLock::Config lock_config(const LockWorldSpec& w) {
 }
 lock::ClientParams params(const LockWorldSpec& w) {
   return lock::ClientParams{static_cast<std::uint8_t>(w.clients), 1, static_cast<std::uint8_t>(w.pauses),
-                            static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing};
+                            static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -112,6 +114,16 @@ TEST(LockSchedules, every_property_holds_over_multipaxos_on_five_nodes) {
   LockWorldSpec w;
   w.nodes = 5;
   expect_safe("lock-multipaxos-safety-5", paxos_lock(w), 250, 4000);
+}
+
+// Clients that close their session instead of releasing: the close hands the lock to the next
+// waiter (or frees it) at the close's position, under every fault.
+TEST(LockSchedules, every_property_holds_with_clients_that_close_over_either_protocol) {
+  LockWorldSpec w;
+  w.closes = true;
+  w.clients = 3;
+  expect_safe("lock-raft-close-3", raft_lock(w), 250, 3000);
+  expect_safe("lock-multipaxos-close-3", paxos_lock(w), 250, 3000);
 }
 
 // Each seeded bug is caught by the generated schedules within its budget: the shrunk run violates

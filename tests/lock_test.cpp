@@ -54,6 +54,9 @@ struct Table {
   static Command expire(std::uint64_t session) {
     return Command{LockOp::expire, static_cast<typename L::SessionId>(session), 0, 0, 0};
   }
+  static Command close(std::uint64_t session) {
+    return Command{LockOp::close, static_cast<typename L::SessionId>(session), 0, 0, 0};
+  }
 };
 
 template <class L>
@@ -132,6 +135,49 @@ TYPED_TEST(LockMachine, expiry_frees_locks_drops_waits_and_ends_the_session) {
   EXPECT_EQ(t.apply(9, 1, 3, t.release(1, 4)).answer, LockAnswer::no_session);
   t.apply(10, 0, 0, t.expire(1));  // already ended: nothing
   EXPECT_FALSE(t.took_effect);
+}
+
+TYPED_TEST(LockMachine, close_ends_the_session_at_once_as_an_expiry_would) {
+  Table<TypeParam> t(2);
+  t.apply(1, 1, 1, t.open());
+  t.apply(2, 2, 1, t.open());
+  t.apply(3, 3, 1, t.open());
+  t.apply(4, 1, 2, t.acquire(1, 0));
+  t.apply(5, 1, 3, t.acquire(1, 1));
+  t.apply(6, 2, 2, t.acquire(2, 0));  // waits behind c1
+  t.apply(7, 3, 2, t.acquire(3, 0));  // waits behind c2
+  // c2 closes while waiting: its wait is answered no_session, then the close; c3 moves up.
+  EXPECT_EQ(t.apply(8, 2, 3, t.close(2)).answer, LockAnswer::no_session);
+  EXPECT_TRUE(t.took_effect);
+  ASSERT_EQ(t.answers.size(), 2u);
+  EXPECT_EQ(t.answers[0].sequence, 2u);  // the pending acquire's
+  EXPECT_EQ(t.answers[1].client, ClientId{2});
+  EXPECT_EQ(t.answers[1].sequence, 3u);
+  EXPECT_EQ(t.answers[1].output.answer, LockAnswer::closed);
+  EXPECT_EQ(t.answers[1].output.session, 2u);
+  // c1 closes while holding both locks: L0 passes to c3 with a token of the close's position,
+  // L1 (no waiter) is free; c3's grant is answered before c1's close.
+  t.apply(9, 1, 4, t.close(1));
+  ASSERT_EQ(t.answers.size(), 2u);
+  EXPECT_EQ(t.answers[0].client, ClientId{3});
+  EXPECT_EQ(t.answers[0].output.answer, LockAnswer::granted);
+  EXPECT_EQ(t.answers[0].output.token, 18u);  // 9 * 2 + 0
+  EXPECT_EQ(t.answers[1].output.answer, LockAnswer::closed);
+  const auto* l0 = TypeParam::find_lock(t.state, 0);
+  const auto* l1 = TypeParam::find_lock(t.state, 1);
+  ASSERT_TRUE(l0 && l1);
+  EXPECT_EQ(l0->holder, 3u);
+  EXPECT_EQ(l1->holder, 0u);
+  EXPECT_EQ(t.state.sessions.size(), 1u);
+  // A retry of the applied close finds no session and changes nothing; so does a request of the
+  // closed session, and a close of another client's session.
+  EXPECT_EQ(t.apply(10, 1, 4, t.close(1)).answer, LockAnswer::no_session);
+  EXPECT_FALSE(t.took_effect);
+  EXPECT_EQ(t.apply(11, 1, 5, t.acquire(1, 1)).answer, LockAnswer::no_session);
+  EXPECT_EQ(t.apply(12, 1, 6, t.close(3)).answer, LockAnswer::no_session);
+  EXPECT_FALSE(t.took_effect);
+  EXPECT_EQ(TypeParam::find_lock(t.state, 0)->holder, 3u);
+  EXPECT_TRUE(TypeParam::client_may_send(t.config, t.close(3)));
 }
 
 TYPED_TEST(LockMachine, retried_open_and_older_requests_take_no_effect) {
@@ -312,6 +358,23 @@ TEST(LockLinearization, an_expiry_frees_the_lock_and_nothing_else_does) {
   EXPECT_FALSE(expired.violated);
   lin.call(1, LockOp::acquire, 0);
   lin.answered(1, LockAnswer::granted);  // no release, no expiry: c1 still held it
+  EXPECT_TRUE(lin.violated);
+}
+
+TEST(LockLinearization, a_close_frees_the_callers_locks) {
+  Linearization lin = Linearization::initial(2, 2);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  lin.call(0, LockOp::acquire, 1);
+  lin.answered(0, LockAnswer::granted);
+  lin.call(0, LockOp::close, 0);
+  lin.call(1, LockOp::acquire, 1);
+  lin.answered(1, LockAnswer::granted);  // the close, in progress, took effect first
+  EXPECT_FALSE(lin.violated);
+  lin.answered(0, LockAnswer::closed);
+  EXPECT_FALSE(lin.violated);
+  lin.call(1, LockOp::try_acquire, 0);
+  lin.answered(1, LockAnswer::busy);  // L0 was freed by the close, which was answered: not busy
   EXPECT_TRUE(lin.violated);
 }
 

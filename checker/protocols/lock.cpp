@@ -32,6 +32,7 @@ using PaxosLockWorld = World<PaxosLock>;
 
 constexpr const char* consensus_flag = "--consensus";
 constexpr const char* try_flag = "--try-acquire";
+constexpr const char* close_flag = "--close";
 constexpr std::uint32_t ttl_ms = 1000;  // the runtime's; the checker fires timers at any time
 
 const std::vector<IntField<LockCheckOptions>>& fields() {
@@ -139,7 +140,8 @@ sm::LockBug lock_bug(const std::string& bug) {
 lock::ClientParams client_params(const LockCheckOptions& o) {
   return lock::ClientParams{static_cast<std::uint8_t>(o.clients), static_cast<std::uint8_t>(o.locks),
                             static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
-                            o.try_acquire,                         o.bug == "resource-ignores-fencing"};
+                            o.try_acquire,                         o.bug == "resource-ignores-fencing",
+                            o.close};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -174,6 +176,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"pauses", o.pauses},
                                 {"retries", o.retries},
                                 {"try_acquire", o.try_acquire},
+                                {"close", o.close},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -187,6 +190,7 @@ LockCheckOptions options_of(const ProtocolArgs& args) {
   LockCheckOptions o = options_from(args, fields());
   o.consensus = args.choice(consensus_flag);
   o.try_acquire = args.on(try_flag);
+  o.close = args.on(close_flag);
   o.bug = args.bug;
   o.refine = args.on(refine_switch().flag);
   o.keep_obsolete = args.on(keep_obsolete_switch().flag);
@@ -238,7 +242,9 @@ ProtocolEntry lock_protocol() {
   entry.description =
       "The distributed lock (sessions, fencing tokens) replicated by Raft or Multi-Paxos, with pausing clients";
   entry.options = option_specs(fields());
-  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"}, refine_switch(),
+  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"},
+                    {close_flag, "Clients close their session (which releases the lock) instead of releasing the lock"},
+                    refine_switch(),
                     keep_obsolete_switch()};
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;

@@ -2,14 +2,15 @@
 //
 //   lockstep lock acquire NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--json]
 //       opens a session of that ttl, acquires, prints the fencing token; the session (and the
-//       lock) then lives until its ttl runs out without keep-alives, unless released.
+//       lock) then lives until its ttl runs out without keep-alives, unless released. When the
+//       lock is not granted in time, the session is closed (its wait dropped) before exit 3.
 //   lockstep lock release NAME --token T --cluster SPEC [--json]
 //       release by the token alone: 0 released, 1 not held with that token.
 //   lockstep lock hold NAME --cluster SPEC [--ttl 10s] [--timeout 30s] -- COMMAND ARGS...
 //       acquires, runs COMMAND with LOCKSTEP_FENCING_TOKEN and LOCKSTEP_LOCK in its environment,
-//       keeps the session alive while it runs, releases when it ends, exits with its status (as
-//       `etcdctl lock` does); SIGINT/SIGTERM are forwarded to it; a lost session stops it
-//       (SIGTERM) and exits 1.
+//       keeps the session alive while it runs, releases the lock and closes the session when it
+//       ends, exits with its status (as `etcdctl lock` does); SIGINT/SIGTERM are forwarded to it;
+//       a lost session stops it (SIGTERM) and exits 1.
 //   lockstep status --cluster SPEC [--json] [--timeout 1s]
 //       every member's status (a table, or a JSON array); 0 when a majority answered, else 1.
 //   lockstep cluster up [--nodes 3] [--protocol raft|multipaxos] [--dir D] [--base-port P]
@@ -197,10 +198,19 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
     held.token = held.client->acquire(flags.name, std::max(left, Milliseconds{1}));
   } catch (const ClientError& e) {
     if (e.kind == ClientErrorKind::unavailable) {
-      fmt::print(stderr,
-                 "lockstep: {}: lock '{}' not acquired within {} ({}); session {} may stay queued for it until its ttl "
-                 "of {} runs out\n",
-                 what, flags.name, describe_duration(timeout), e.what(), held.client->session(), describe_duration(ttl));
+      // The session may be queued for the lock (or granted it meanwhile): close it, so that the
+      // lock is not handed to a process that gave up on it.
+      const std::uint64_t session = held.client->session();
+      std::string after;
+      try {
+        held.client->close(options.call_timeout);
+        after = fmt::format("session {} closed", session);
+      } catch (const ClientError& close_error) {
+        after = fmt::format("session {} could not be closed ({}) and may stay queued for it until its ttl of {} runs out",
+                            session, close_error.what(), describe_duration(ttl));
+      }
+      fmt::print(stderr, "lockstep: {}: lock '{}' not acquired within {} ({}); {}\n", what, flags.name,
+                 describe_duration(timeout), e.what(), after);
     } else {
       fmt::print(stderr, "lockstep: {}: {}\n", what, e.what());
     }
@@ -317,7 +327,7 @@ int run_hold(const LockFlags& flags) {
   if (spawn_error != 0) {
     fmt::print(stderr, "lockstep: lock hold: cannot run '{}': {}\n", argv[0], std::strerror(spawn_error));
     try {
-      client.release(flags.name, held->token);
+      client.close();  // releases the lock
     } catch (const ClientError&) {
     }
     return 127;
@@ -374,9 +384,14 @@ int run_hold(const LockFlags& flags) {
                  held->token, argv[0]);
     }
   } catch (const ClientError& e) {
-    fmt::print(stderr, "lockstep: lock hold: could not release lock '{}' ({}); it stays held until the session's ttl of {} "
-                       "runs out\n",
-               flags.name, e.what(), describe_duration(ttl));
+    fmt::print(stderr, "lockstep: lock hold: could not release lock '{}' ({}); it stays held until the session ends\n",
+               flags.name, e.what());
+  }
+  try {
+    client.close();  // the session ends now rather than a ttl later (and anything it still holds passes on)
+  } catch (const ClientError& e) {
+    fmt::print(stderr, "lockstep: lock hold: could not close session {} ({}); it ends when its ttl of {} runs out\n",
+               session, e.what(), describe_duration(ttl));
   }
   if (WIFEXITED(*status)) return WEXITSTATUS(*status);
   if (WIFSIGNALED(*status)) return 128 + WTERMSIG(*status);

@@ -713,6 +713,19 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
   }
 }
 
+bool LockClient::close(std::optional<Milliseconds> timeout) {
+  stop_keep_alive();
+  std::lock_guard lock(mutex_);
+  const std::uint64_t session = require_session("close");
+  const CallResult result = call(LockCommand{LockOp::close, session, 0, 0, 0}, deadline_of(timeout, options_.call_timeout),
+                                 next_sequence());
+  switch (result.output.answer) {
+    case LockAnswer::closed: session_ = 0; return true;
+    case LockAnswer::no_session: session_ = 0; return false;
+    default: throw ClientError(ClientErrorKind::refused, "close answered " + describe_answer(result.output));
+  }
+}
+
 bool LockClient::keep_alive_locked(Clock::time_point deadline) {
   const std::uint64_t session = require_session("keep_alive");
   const CallResult result = call(LockCommand{LockOp::keep_alive, session, 0, 0, 0}, deadline, next_sequence());

@@ -123,6 +123,12 @@ class LockClient {
   // true: the session is alive; false: it expired (the session is forgotten). Throws
   // ClientError (unavailable) when no node answered in time.
   bool keep_alive(std::optional<Milliseconds> timeout = {});
+  // Ends the session (stopping the keep-alive thread first): its locks pass to their waiters,
+  // its waits are dropped. true: closed; false: the session was already gone (it expired, or an
+  // earlier attempt of this close, re-sent, was applied: last_call_uncertain() says so). Either
+  // way the client has no session afterwards. Throws ClientError (unavailable) when no node
+  // answered in time: the session then lives until it expires.
+  bool close(std::optional<Milliseconds> timeout = {});
   // The status JSON of one member (its own connection; bounded by `timeout`).
   Json status(std::uint8_t member, Milliseconds timeout = Milliseconds{1000});
 

@@ -272,6 +272,18 @@ void client_loop(int k, const Cluster& cluster, const NemesisOptions& options, C
   };
   LockClient client(cluster, client_options);
   std::mt19937_64 random(options.seed * 1000003u + static_cast<std::uint64_t>(k));
+  // Each cycle ends by closing its session, as a client done with it does. When it may still
+  // hold (or be queued for) its lock, the session's end goes into the history as an expiry
+  // invoked at `from`: completed when the close is answered (closed, or found gone already),
+  // left open (it expires some time later) when no node answered.
+  const auto close_session = [&](std::optional<std::int64_t> from) {
+    try {
+      client.close(std::chrono::milliseconds{5000});
+      if (from) shared.expire(process, *from, wall_ns());
+    } catch (const ClientError&) {
+      if (from) shared.expire(process, *from, std::nullopt);
+    }
+  };
   for (int n = 1; Clock::now() < end; ++n) {
     process = fmt::format("c{}.{}", k, n);
     const std::int64_t open_invoked = wall_ns();
@@ -295,9 +307,9 @@ void client_loop(int k, const Cluster& cluster, const NemesisOptions& options, C
     try {
       token = client.acquire(lock_name, std::chrono::milliseconds{5000});
     } catch (const ClientError& e) {
-      // Expired before the grant: it holds nothing. Otherwise it may be granted later: the
-      // session is abandoned and expires some time after it was last known alive.
-      if (e.kind != ClientErrorKind::session_expired) shared.expire(process, open_invoked, std::nullopt);
+      // Expired before the grant: it holds nothing. Otherwise it may be granted later, until
+      // the session ends.
+      if (e.kind != ClientErrorKind::session_expired) close_session(open_invoked);
       continue;
     }
     {
@@ -310,13 +322,16 @@ void client_loop(int k, const Cluster& cluster, const NemesisOptions& options, C
     shared.write(lock_name, token, process);
     try {
       const bool released = client.release(lock_name, token, std::chrono::milliseconds{5000});
-      std::lock_guard lock(shared.mutex);
-      shared.released[process] = released;
+      {
+        std::lock_guard lock(shared.mutex);
+        shared.released[process] = released;
+      }
+      close_session(std::nullopt);  // it holds nothing now
     } catch (const ClientError& e) {
       if (e.kind == ClientErrorKind::session_expired) {
         shared.expire(process, acquire_invoked, wall_ns());
       } else {
-        shared.expire(process, acquire_invoked, std::nullopt);
+        close_session(acquire_invoked);
       }
     }
   }

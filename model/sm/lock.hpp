@@ -20,6 +20,12 @@
 //                             lock's holder has that token): how another process releases a lock
 //                             it was handed the token of (as `etcdctl lock`'s key does); no
 //                             deduplication applies (a retry after success is answered not_holder);
+//   close(session)            the session's client is done with it: the session ends as on
+//                             expiry (its locks pass to their waiters with tokens of this
+//                             position, its waits are answered no_session); answered closed. A
+//                             retry of an applied close finds no session (no_session): the
+//                             session is gone either way (etcd's lease revoke, ZooKeeper's
+//                             closeSession, Chubby's Close);
 //   expire(session)           proposed by the leader's housekeeping when the session's time-to-live
 //                             ran out (no keep-alive applied during its ttl's whole periods): the session
 //                             ends, its locks pass to their waiters, its waits are dropped
@@ -51,8 +57,8 @@
 
 namespace lockstep::sm {
 
-LOCKSTEP_ENUM(LockOp, open, keep_alive, acquire, try_acquire, release, expire)
-LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_holder, no_session, stale)
+LOCKSTEP_ENUM(LockOp, open, keep_alive, acquire, try_acquire, release, expire, close)
+LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_holder, no_session, stale, closed)
 
 // Seeded bugs of the lock's own code (model size only):
 //   no_dedup                  retried requests are executed again (no deduplication table);
@@ -74,7 +80,7 @@ inline void print_lock_command(std::string& out, LockOp op, std::uint64_t sessio
 }
 inline void print_lock_answer(std::string& out, LockAnswer answer, std::uint64_t session, std::uint64_t token) {
   out += std::string(lockstep_enum_names(answer)[static_cast<std::size_t>(answer)]);
-  if (answer == LockAnswer::opened) out += "(s" + std::to_string(session) + ")";
+  if (answer == LockAnswer::opened || answer == LockAnswer::closed) out += "(s" + std::to_string(session) + ")";
   if (answer == LockAnswer::granted) out += "(token " + std::to_string(token) + ")";
 }
 
@@ -325,6 +331,13 @@ struct Lock {
         session->last_answer = out;
         reply(client, sequence, out);
         hand_over(config, state, lock_entry(state, command.lock), token_at(config, position, command.lock), reply);
+        return true;
+      }
+      case LockOp::close: {
+        // The session's own waits are answered no_session (by end_session), then the close.
+        const SessionId id = session->id;
+        end_session(config, state, id, position, reply);
+        reply(client, sequence, answer(LockAnswer::closed, id));
         return true;
       }
       default: break;

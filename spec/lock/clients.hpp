@@ -41,12 +41,15 @@
 
 namespace lockstep::lock {
 
-LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done)
+LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
 
 // What the checker's clients do (`lockstep check lock` options).
 struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
-                  (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing));
+                  (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes));
+  // closes: each client ends by closing its session (which releases its lock) instead of
+  // releasing the lock (--close).
+  static constexpr std::string_view lockstep_added_fields[] = {"closes"};
 };
 
 template <class P>
@@ -128,6 +131,7 @@ struct LockClients {
       case Phase::acquire:
         return Command{params.try_acquire ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
       case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token, 0};
+      case Phase::close: return Command{sm::LockOp::close, client.session, 0, 0, 0};
       default: return std::nullopt;
     }
   }
@@ -198,7 +202,7 @@ struct LockClients {
           ++r.writes;
         }
         Client& cl = next.clients[c];
-        cl.phase = Phase::release;  // done with the lock: release it
+        cl.phase = params.closes ? Phase::close : Phase::release;  // done with the lock: release it (or close)
         cl.sequence = static_cast<Sequence>(cl.sequence + 1);
         cl.sent = false;
         emit(ClientAction{Write{id_of(c), lock_of(c), client.token, accepted}}, std::move(next));
@@ -249,6 +253,7 @@ struct LockClients {
         case Phase::acquire: clients += std::string(client.queued ? "waits for" : "asks for") + " L" + std::to_string(lock_of(c)); break;
         case Phase::hold: clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) + ")"; break;
         case Phase::release: clients += "releases L" + std::to_string(lock_of(c)); break;
+        case Phase::close: clients += "closes its session"; break;
         case Phase::done: clients += "done"; break;
       }
       if (client.paused) clients += ", PAUSED";
@@ -288,7 +293,8 @@ struct LockClients {
     return "s" + std::to_string(session);
   }
   static bool waiting(const Client& client) {
-    return client.sent && (client.phase == Phase::open || client.phase == Phase::acquire || client.phase == Phase::release);
+    return client.sent && (client.phase == Phase::open || client.phase == Phase::acquire || client.phase == Phase::release ||
+                           client.phase == Phase::close);
   }
 
   static void session_ended(State& state, SessionId session) {
@@ -342,6 +348,16 @@ struct LockClients {
       case Phase::release:
         if (output.answer == A::released || output.answer == A::not_holder) {
           state.history.answered(c, output.answer);
+        } else {
+          state.history.failed(c);
+        }
+        client.phase = Phase::done;
+        break;
+      case Phase::close:
+        // no_session: the session was gone already (it expired while the client was paused, or an
+        // earlier attempt of this close was applied): gone either way, as a close leaves it.
+        if (output.answer == A::closed || output.answer == A::no_session) {
+          state.history.answered(c, A::closed);
         } else {
           state.history.failed(c);
         }

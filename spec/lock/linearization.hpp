@@ -18,6 +18,7 @@
 //                another -> cannot take effect now (it waits);
 //   try_acquire  free or held by the caller -> granted; held by another -> busy;
 //   release      held by the caller -> released (free); otherwise -> not_holder;
+//   close        every lock the caller holds becomes free -> closed;
 //   expire(c)    every lock c holds becomes free.
 // (The offline checker for recorded histories, with per-key partitioning and minimal windows, is
 // `lockstep linearizable`.)
@@ -40,7 +41,7 @@ inline constexpr std::size_t lin_locks_max = sm::lock_locks_max;
 inline constexpr std::size_t lin_configs_max = 48;
 
 struct LinOperation {
-  // op: none (no call in progress), acquire, try_acquire or release; done: linearized already,
+  // op: none (no call in progress), acquire, try_acquire, release or close; done: linearized already,
   // with `answer`.
   LOCKSTEP_STRUCT(LinOperation, (LockOp, op), (bool, active), (std::uint8_t, lock), (bool, done), (LockAnswer, answer));
 };
@@ -139,6 +140,12 @@ struct Linearization {
         } else {
           op.answer = LockAnswer::not_holder;
         }
+        break;
+      case LockOp::close:
+        for (auto& h : config.holder) {
+          if (h == me) h = 0;
+        }
+        op.answer = LockAnswer::closed;
         break;
       default: return false;
     }

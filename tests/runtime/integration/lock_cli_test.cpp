@@ -1,7 +1,8 @@
 // The lock service's client commands as a user runs them (impl/cli/lock_commands.cpp): bad
 // usage exits 2 with one line; a cluster nobody serves exits 1 (status) or 3 (lock acquire, at
 // its deadline); and against a live `lockstep cluster up` of three nodes: acquire, release by
-// token, hold (token in the command's environment, its exit status passed through), status.
+// token, hold (token in the command's environment, its exit status passed through), an acquire
+// that times out (its session closed, not left queued), status.
 // Waits are bounded: the cluster's readiness is read from its stdout with poll(2) and a
 // deadline; nothing sleeps.
 #include <fcntl.h>
@@ -143,6 +144,24 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
     // hold released the lock when its command ended: it is free at once.
     const auto again = lockstep("lock acquire L --cluster " + spec + " --timeout 2s");
     EXPECT_EQ(again.exit_code, 0) << again.err;
+
+    // An acquire that times out closes its session: it does not stay queued for the lock (its
+    // ttl of a minute would keep it there). The leader's table shows no waiter once it applied
+    // the close (the status is read after the close was answered, so a leader has applied it).
+    const auto late = lockstep("lock acquire L --cluster " + spec + " --timeout 1s --ttl 60s");
+    EXPECT_EQ(late.exit_code, 3) << late.err;
+    EXPECT_EQ(line_count(late.err), 1) << late.err;
+    EXPECT_NE(late.err.find("closed"), std::string::npos) << late.err;
+    bool queue_empty = false;
+    for (int attempt = 0; attempt < 50 && !queue_empty; ++attempt) {  // a leader change may intervene
+      const auto now = lockstep("status --cluster " + spec + " --json");
+      for (const Json& node : Json::parse(now.out)) {
+        if (node.value("role", std::string()) != "leader" || !node.contains("locks")) continue;
+        queue_empty = !node["locks"].empty();
+        for (const Json& row : node["locks"]) queue_empty = queue_empty && row.value("waiters", -1) == 0;
+      }
+    }
+    EXPECT_TRUE(queue_empty);
 
     const auto status = lockstep("status --cluster " + spec + " --json");
     EXPECT_EQ(status.exit_code, 0) << status.err;

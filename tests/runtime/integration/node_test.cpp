@@ -167,6 +167,75 @@ TEST_P(NodeTest, SecondClientWaitsThenGetsTheLockWithAHigherToken) {
   EXPECT_FALSE(a->release("x", t1)) << "a second release with the old token";
 }
 
+// A session that gave up waiting closes and leaves the queue; a closed session's lock passes to
+// its waiter at once (the sessions' ttl is a minute; every wait is bounded well below it).
+TEST_P(NodeTest, ClosingASessionDropsItsWaitAndHandsItsLockOnAtOnce) {
+  TestCluster cluster(options());
+  ASSERT_NE(cluster.wait_for_leader(), 0) << logs(cluster);
+  auto a = cluster.client();
+  auto b = cluster.client();
+  auto c = cluster.client();
+  a->open(60s);
+  b->open(60s);
+  c->open(60s);
+  const std::uint64_t t1 = a->acquire("x");
+  const auto waiters_are = [&](int n) {
+    return wait_until(
+        [&] {
+          const std::uint8_t leader = cluster.leader();
+          const auto status = leader ? cluster.status(leader) : std::nullopt;
+          const auto row = status ? lock_row(*status, "x") : std::nullopt;
+          return row && row->value("waiters", -1) == n && row->value("token", std::uint64_t{0}) == t1;
+        },
+        10s);
+  };
+
+  // B waits a second and gives up (its session stays queued), then closes: the queue shrinks.
+  try {
+    b->acquire("x", 1s);
+    ADD_FAILURE() << "B was granted x while A held it";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.kind, ClientErrorKind::unavailable) << e.what();
+  }
+  ASSERT_TRUE(waiters_are(1)) << logs(cluster);
+  EXPECT_TRUE(b->close(10s));
+  EXPECT_EQ(b->session(), 0u);
+  ASSERT_TRUE(waiters_are(0)) << logs(cluster);
+
+  // C waits; A closes while holding x: C is granted at once, with a higher token.
+  std::optional<std::uint64_t> t_c;
+  std::string c_error;
+  std::jthread c_waiter([&] {
+    try {
+      t_c = c->acquire("x", 30s);
+    } catch (const std::exception& e) {
+      c_error = e.what();
+    }
+  });
+  ASSERT_TRUE(waiters_are(1)) << logs(cluster);
+  const auto closed_at = Clock::now();
+  EXPECT_TRUE(a->close(10s));
+  c_waiter.join();
+  ASSERT_TRUE(t_c.has_value()) << c_error << "\n" << logs(cluster);
+  EXPECT_GT(*t_c, t1);
+  EXPECT_LT(Clock::now() - closed_at, 10s);
+  EXPECT_EQ(a->session(), 0u);
+  EXPECT_THROW(a->acquire("x", 1s), ClientError);  // no session any more
+  EXPECT_TRUE(c->release("x", *t_c));
+  EXPECT_TRUE(c->close(10s));
+  // The sessions are gone from the table (every node, once applied).
+  const bool gone = wait_until(
+      [&] {
+        for (int id = 1; id <= cluster.size(); ++id) {
+          const auto status = cluster.status(id);
+          if (!status || status->value("sessions", -1) != 0) return false;
+        }
+        return true;
+      },
+      10s);
+  EXPECT_TRUE(gone) << logs(cluster);
+}
+
 TEST_P(NodeTest, KillingTheLeaderElectsAnotherAndTokensKeepGrowing) {
   TestCluster cluster(options());
   const std::uint8_t first = cluster.wait_for_leader();

@@ -714,6 +714,7 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
 }
 
 bool LockClient::close(std::optional<Milliseconds> timeout) {
+  require_session("close");
   stop_keep_alive();
   std::lock_guard lock(mutex_);
   const std::uint64_t session = require_session("close");
@@ -755,7 +756,10 @@ void LockClient::stop_keep_alive() {
     keep_alive_stop_ = true;
   }
   keep_alive_wake_.notify_all();
-  if (keep_alive_thread_.joinable()) keep_alive_thread_.join();
+  // From on_lost (close() calls this), the thread is ending: it is joined later, not by itself.
+  if (keep_alive_thread_.joinable() && keep_alive_thread_.get_id() != std::this_thread::get_id()) {
+    keep_alive_thread_.join();
+  }
 }
 
 void LockClient::keep_alive_loop(std::function<void(const std::string&)> on_lost) {
@@ -769,7 +773,10 @@ void LockClient::keep_alive_loop(std::function<void(const std::string&)> on_lost
     keep_alive_wake_.wait_until(wake_lock, std::max(due, Clock::now() + std::max(Milliseconds{10}, period / 10)),
                                 [&] { return keep_alive_stop_; });
     if (keep_alive_stop_) return;
-    if (session_.load() == 0) return lost("the session expired");
+    if (session_.load() == 0) {
+      wake_lock.unlock();  // on_lost may call close(), which stops this thread
+      return lost("the session expired");
+    }
     const auto now = Clock::now();
     if (now < Clock::time_point(std::chrono::nanoseconds(last_sent_ns_.load())) + period) continue;
     wake_lock.unlock();

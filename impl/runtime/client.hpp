@@ -133,9 +133,9 @@ class LockClient {
   Json status(std::uint8_t member, Milliseconds timeout = Milliseconds{1000});
 
   // A background thread sends keep-alives every keep_alive_period() while no other request of
-  // the session went out; on_lost is called (from that thread, which then ends; it must not call
-  // stop_keep_alive) once when the session is found expired, or no keep-alive was answered for a
-  // whole ttl (it may have expired). Start it after open().
+  // the session went out; on_lost is called (from that thread, which then ends; it may call
+  // close(), not start_keep_alive) once when the session is found expired, or no keep-alive was
+  // answered for a whole ttl (it may have expired). Start it after open().
   void start_keep_alive(std::function<void(const std::string& why)> on_lost = {});
   void stop_keep_alive();
 

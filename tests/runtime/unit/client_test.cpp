@@ -477,6 +477,54 @@ TEST(LockClient, a_background_thread_keeps_the_session_alive_and_reports_its_los
   client.stop_keep_alive();
 }
 
+// close: closed ends the session (and its keep-alives); a session already gone answers false;
+// on_lost may close the session it lost track of, from the keep-alive thread itself.
+TEST(LockClient, close_ends_the_session_and_may_be_called_when_keep_alives_go_unanswered) {
+  Nodes nodes(1);
+  std::atomic<int> closes{0};
+  std::atomic<bool> silent{false};
+  nodes[1].start(nodes.cluster.id(), [&](Peer& p, const Request& r) {
+    if (r.command.op == LockOp::close) {
+      return reply(p, r, closes++ == 0 ? LockAnswer::closed : LockAnswer::no_session, r.command.session);
+    }
+    if (r.command.op == LockOp::keep_alive && silent) return;  // unanswered
+    simple_leader(p, r);
+  });
+  LockClient client(nodes.cluster, fast());
+  client.open(150ms);
+  client.start_keep_alive();
+  EXPECT_TRUE(client.close(1s));
+  EXPECT_EQ(client.session(), 0u);
+  EXPECT_THROW(client.close(1s), ClientError);  // no session to close
+
+  client.open(150ms);
+  silent = true;
+  std::mutex mutex;
+  std::condition_variable done_changed;
+  std::optional<bool> closed;
+  std::string error;
+  client.start_keep_alive([&](const std::string&) {
+    std::optional<bool> result;
+    std::string what;
+    try {
+      result = client.close(1s);
+    } catch (const std::exception& e) {
+      what = e.what();
+    }
+    std::lock_guard lock(mutex);
+    closed = result;
+    error = what.empty() ? "-" : what;
+    done_changed.notify_all();
+  });
+  std::unique_lock lock(mutex);
+  ASSERT_TRUE(done_changed.wait_for(lock, 5s, [&] { return !error.empty(); }));
+  EXPECT_EQ(error, "-");
+  EXPECT_EQ(closed, std::optional<bool>(false));  // the fake answers no_session the second time
+  EXPECT_EQ(client.session(), 0u);
+  lock.unlock();
+  client.stop_keep_alive();
+}
+
 TEST(LockClient, status_of_every_member_with_the_unreachable_named) {
   Nodes nodes(2);
   nodes[1].status_json = R"({"node": 1, "role": "leader", "term": 4, "leader": 1})";

@@ -148,10 +148,17 @@ TEST(AuditStdout, output_that_cannot_be_written_is_an_error) {
   }
 }
 
-TEST(AuditCli, version_names_the_release) {
+// And, built from a git checkout, the commit its sources are at: taken at build time, not when
+// CMake configured the build (a checkpoint records it, and only the same build resumes it).
+TEST(AuditCli, version_names_the_release_and_the_commit_built) {
   const CommandResult r = lockstep("--version");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("lockstep ", 0), 0u) << r.out;
+  const CommandResult head = lockstep::testing::run_command(std::string("git -C ") + LOCKSTEP_SOURCE_DIR +
+                                                            " rev-parse --short=12 HEAD 2>/dev/null");
+  if (head.exit_code != 0 || head.out.empty()) GTEST_SKIP() << "not a git checkout";
+  const std::string commit = head.out.substr(0, head.out.find('\n'));
+  EXPECT_NE(r.out.find("(commit " + commit), std::string::npos) << r.out << " is not of " << commit;
 }
 
 TEST(AuditCli, a_misspelt_option_gets_a_suggestion) {

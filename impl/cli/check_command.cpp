@@ -261,7 +261,7 @@ void checkpoint_options(const CommonFlags& flags, ExploreOptions& options) {
 Json checkpoint_identity(const ProtocolEntry& entry, const ProtocolArgs& args, const ExploreOptions& explore) {
   Json switches = Json::array();
   for (const std::string& s : args.switches) switches.push_back(s);
-  return Json{{"lockstep", LOCKSTEP_VERSION},
+  return Json{{"lockstep", version_text()},
               {"protocol", entry.name},
               {"bug", args.bug},
               {"options", args.values},

@@ -18,6 +18,10 @@ struct ProtocolArgs;
 
 namespace lockstep::cli {
 
+// `lockstep --version`'s text: the project's version and the commit built (a source generated at
+// every build by cmake/version.cmake).
+const char* version_text();
+
 // Exit codes shared by every command.
 constexpr int exit_ok = 0;
 constexpr int exit_violation = 1;  // a property is violated (or a check is vacuous)

@@ -3,14 +3,16 @@
 //   lockstep lock acquire NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--json]
 //       opens a session of that ttl, acquires, prints the fencing token; the session (and the
 //       lock) then lives until its ttl runs out without keep-alives, unless released. When the
-//       lock is not granted in time, the session is closed (its wait dropped) before exit 3.
+//       lock is not granted in time, the session is closed (its wait dropped) before exit 3;
+//       and when Ctrl-C (SIGINT, SIGTERM, SIGHUP) ends the wait, before exit 128 + the signal.
 //   lockstep lock release NAME --token T --cluster SPEC [--json]
 //       release by the token alone: 0 released, 1 not held with that token.
 //   lockstep lock hold NAME --cluster SPEC [--ttl 10s] [--timeout 30s] -- COMMAND ARGS...
 //       acquires, runs COMMAND with LOCKSTEP_FENCING_TOKEN and LOCKSTEP_LOCK in its environment,
 //       keeps the session alive while it runs, releases the lock and closes the session when it
 //       ends, exits with its status (as `etcdctl lock` does); SIGINT/SIGTERM are forwarded to it;
-//       a lost session stops it (SIGTERM) and exits 1.
+//       a lost session stops it (SIGTERM) and exits 1. A signal while the lock is awaited closes
+//       the session (as acquire's) and exits 128 + the signal without running the command.
 //   lockstep status --cluster SPEC [--json] [--timeout 1s]
 //       every member's status (a table, or a JSON array); 0 when a majority answered, else 1.
 //   lockstep cluster up [--nodes 3] [--protocol raft|multipaxos] [--dir D] [--base-port P]
@@ -26,7 +28,10 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +44,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "impl/cli/commands.hpp"
@@ -127,6 +133,75 @@ class BlockedSignals {
   sigset_t previous_{};
 };
 
+const char* signal_name(int signal) {
+  switch (signal) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return "a signal";
+  }
+}
+
+// While it exists, a thread reads SIGINT, SIGTERM and SIGHUP (blocked in every thread by a
+// BlockedSignals made before any thread was started) and calls on_signal with each; signal()
+// is the first one read, 0 if none. Destroying it stops the thread (an eventfd wakes its
+// poll); signals that come later stay pending for the BlockedSignals' owner.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    signals_ = signalfd(-1, &set, SFD_CLOEXEC);
+    stop_ = eventfd(0, EFD_CLOEXEC);
+    if (signals_ < 0 || stop_ < 0) {
+      const int error = errno;
+      close_fds();
+      throw std::runtime_error(std::string("cannot watch for signals: ") + std::strerror(error));
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+  ~SignalWatcher() {
+    const std::uint64_t one = 1;
+    if (::write(stop_, &one, sizeof one) < 0) {
+      // cannot happen with a valid eventfd; the join below would then wait for a signal
+    }
+    thread_.join();
+    close_fds();
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  int signal() const { return first_.load(); }
+
+ private:
+  void run() {
+    while (true) {
+      pollfd fds[2] = {{signals_, POLLIN, 0}, {stop_, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (fds[1].revents != 0) return;
+      signalfd_siginfo info{};
+      if (::read(signals_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+      const int s = static_cast<int>(info.ssi_signo);
+      int none = 0;
+      first_.compare_exchange_strong(none, s);
+      on_signal_(s);
+    }
+  }
+  void close_fds() {
+    if (signals_ >= 0) ::close(signals_);
+    if (stop_ >= 0) ::close(stop_);
+  }
+
+  std::function<void(int)> on_signal_;
+  int signals_ = -1;
+  int stop_ = -1;
+  std::atomic<int> first_{0};
+  std::thread thread_;
+};
+
 // posix_spawn attributes for a child that should not inherit our blocked signals.
 struct SpawnAttributes {
   posix_spawnattr_t attr{};
@@ -172,13 +247,17 @@ void add_cluster_flag(CLI::App* app, std::string& cluster) {
   app->add_option("--cluster", cluster, "The members: 1=HOST:PORT,2=HOST:PORT,...")->required();
 }
 
-// Opens a session and acquires; returns {client, token}. Prints and returns an exit code on
-// failure through `failed`.
+// A session that holds a lock: its client and the lock's fencing token.
 struct Held {
   std::unique_ptr<LockClient> client;
   std::uint64_t token = 0;
 };
 
+// Opens a session and acquires; returns {client, token}, or nullopt with `exit_code` set (the
+// failure printed on one line). The caller blocks SIGINT, SIGTERM and SIGHUP (a BlockedSignals,
+// before any thread exists): one of them while the session is opened or the lock awaited ends
+// the wait at once and closes the session, as a timeout does, so that the lock is not handed to
+// a process that gave up on it; exit 128 + the signal's number, as a shell's.
 std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, int& exit_code) {
   const Cluster cluster = parse_cluster(flags.cluster);
   const Milliseconds ttl = parse_duration("--ttl", flags.ttl, 10);
@@ -187,40 +266,60 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
   ClientOptions options;
   options.call_timeout = std::min(timeout, Milliseconds{10000});
   Held held{std::make_unique<LockClient>(cluster, options), 0};
+  LockClient& client = *held.client;
+  const SignalWatcher watcher([&client](int) { client.cancel(); });  // a second signal cancels the close
+  // Ends the session of a wait given up on (its deadline, or a signal), saying why.
+  const auto close_after = [&](const std::string& why) {
+    const std::uint64_t session = client.session();
+    std::string after;
+    try {
+      client.close(options.call_timeout);
+      after = fmt::format("session {} closed", session);
+    } catch (const ClientError& e) {
+      after = fmt::format("session {} could not be closed ({}) and may stay queued for it until its ttl of {} runs out",
+                          session, e.what(), describe_duration(ttl));
+    }
+    fmt::print(stderr, "lockstep: {}: {}; {}\n", what, why, after);
+  };
   try {
-    held.client->open(ttl, options.call_timeout);
+    client.open(ttl, options.call_timeout);
   } catch (const ClientError& e) {
-    exit_code = fail(fmt::format("{}: opening a session", what), e);
+    if (e.kind == ClientErrorKind::cancelled) {
+      fmt::print(stderr, "lockstep: {}: interrupted ({}) while opening a session (one opened meanwhile ends after its ttl of {})\n",
+                 what, signal_name(watcher.signal()), describe_duration(ttl));
+      exit_code = 128 + watcher.signal();
+    } else {
+      exit_code = fail(fmt::format("{}: opening a session", what), e);
+    }
     return std::nullopt;
   }
   const auto left = std::chrono::duration_cast<Milliseconds>(deadline - Clock::now());
   try {
-    held.token = held.client->acquire(flags.name, std::max(left, Milliseconds{1}));
+    held.token = client.acquire(flags.name, std::max(left, Milliseconds{1}));
   } catch (const ClientError& e) {
-    if (e.kind == ClientErrorKind::unavailable) {
-      // The session may be queued for the lock (or granted it meanwhile): close it, so that the
-      // lock is not handed to a process that gave up on it.
-      const std::uint64_t session = held.client->session();
-      std::string after;
-      try {
-        held.client->close(options.call_timeout);
-        after = fmt::format("session {} closed", session);
-      } catch (const ClientError& close_error) {
-        after = fmt::format("session {} could not be closed ({}) and may stay queued for it until its ttl of {} runs out",
-                            session, close_error.what(), describe_duration(ttl));
-      }
-      fmt::print(stderr, "lockstep: {}: lock '{}' not acquired within {} ({}); {}\n", what, flags.name,
-                 describe_duration(timeout), e.what(), after);
+    if (e.kind == ClientErrorKind::cancelled) {
+      close_after(fmt::format("interrupted ({}) while waiting for lock '{}'", signal_name(watcher.signal()), flags.name));
+      exit_code = 128 + watcher.signal();
+    } else if (e.kind == ClientErrorKind::unavailable) {
+      // The session may be queued for the lock (or granted it meanwhile).
+      close_after(fmt::format("lock '{}' not acquired within {} ({})", flags.name, describe_duration(timeout), e.what()));
+      exit_code = exit_incomplete;
     } else {
-      fmt::print(stderr, "lockstep: {}: {}\n", what, e.what());
+      exit_code = fail(what, e);
     }
-    exit_code = exit_for(e);
+    return std::nullopt;
+  }
+  if (watcher.signal() != 0) {  // granted as the signal came: given up on all the same
+    close_after(fmt::format("interrupted ({}) as lock '{}' was granted (token {})", signal_name(watcher.signal()),
+                            flags.name, held.token));
+    exit_code = 128 + watcher.signal();
     return std::nullopt;
   }
   return held;
 }
 
 int run_acquire(const LockFlags& flags) {
+  const BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});  // read by open_and_acquire's watcher
   int exit_code = exit_ok;
   const auto held = open_and_acquire(flags, "lock acquire", exit_code);
   if (!held) return exit_code;
@@ -309,13 +408,26 @@ int stop_child(pid_t pid, const BlockedSignals& signals, Milliseconds grace) {
 
 int run_hold(const LockFlags& flags) {
   if (flags.command.empty()) throw UsageError("lock hold: give the command to run after --");
+  // Blocked before any thread or the child exists: read by open_and_acquire's watcher while the
+  // lock is awaited, then by sigtimedwait here (so that the child's SIGCHLD cannot be missed).
+  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
   int exit_code = exit_ok;
-  auto held = open_and_acquire(flags, "lock hold", exit_code);  // Ctrl-C still ends us here
+  auto held = open_and_acquire(flags, "lock hold", exit_code);
   if (!held) return exit_code;
   LockClient& client = *held->client;
-  // From here on the signals are received by sigtimedwait (blocked before the child exists, so
-  // that its SIGCHLD cannot be missed).
-  const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
+  // A signal after the wait and before the command starts: the command would not see it.
+  if (const int s = signals.wait(Milliseconds{0}); s == SIGINT || s == SIGTERM || s == SIGHUP) {
+    std::string after = "released and closed";
+    try {
+      client.close();
+    } catch (const ClientError& e) {
+      after = fmt::format("not released ({}): it is held until the session's ttl of {} runs out", e.what(),
+                          describe_duration(client.ttl()));
+    }
+    fmt::print(stderr, "lockstep: lock hold: interrupted ({}) before '{}' started; lock '{}' (token {}) {}\n",
+               signal_name(s), flags.command[0], flags.name, held->token, after);
+    return 128 + s;
+  }
 
   std::vector<std::string> env = child_environment(flags.name, held->token);
   std::vector<std::string> argv = flags.command;

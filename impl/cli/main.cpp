@@ -81,7 +81,7 @@ std::string suggestion(const CLI::App& app, const std::string& message) {
 int run(int argc, char** argv) {
   CLI::App app{"lockstep: fault-tolerant protocols, model-checked before they run"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION);
+  app.set_version_flag("--version", std::string("lockstep ") + version_text());
   std::vector<Command> commands = add_check_commands(app);
   for (Command& command : add_trace_commands(app)) commands.push_back(std::move(command));
   for (Command& command : add_explore_commands(app)) commands.push_back(std::move(command));

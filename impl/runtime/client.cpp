@@ -359,14 +359,24 @@ void LockClient::drop_connection() {
 }
 
 void LockClient::pause(Milliseconds wait, Clock::time_point deadline) {
-  std::this_thread::sleep_until(std::min(Clock::now() + wait, deadline));
+  std::unique_lock lock(cancel_mutex_);
+  cancel_wake_.wait_until(lock, std::min(Clock::now() + wait, deadline), [&] { return cancelled_.load(); });
+}
+
+void LockClient::cancel() {
+  cancelled_ = true;
+  {
+    std::lock_guard lock(cancel_mutex_);  // a pause() between its check and its wait sees it
+  }
+  cancel_wake_.notify_all();
+  asio::post(io_, [] {});  // wakes a run_one_until in progress
 }
 
 std::shared_ptr<Connection> LockClient::connect(std::uint8_t member, Clock::time_point deadline, std::string& error,
                                                 bool& foreign) {
   auto c = std::make_shared<Connection>(io_, cluster_.member(member), cluster_id_);
   c->start();
-  run_io_until(io_, deadline, [&] { return c->hello.has_value() || c->failed; });
+  run_io_until(io_, deadline, [&] { return c->hello.has_value() || c->failed || cancelled_.load(); });
   if (c->hello) return c;
   error = c->name() + ": " + (c->failed ? c->error : "no Hello within " + describe_duration(options_.attempt_timeout));
   foreign = c->foreign;
@@ -426,6 +436,11 @@ struct LockClient::CallState {
   std::vector<bool> unreachable;  // members whose connection failed during this call
 };
 
+void LockClient::throw_cancelled(const CallState& state, bool last_attempt_unanswered) {
+  last_call_unanswered_ = state.unanswered + (last_attempt_unanswered ? 1 : 0);
+  throw ClientError(ClientErrorKind::cancelled, "cancelled");
+}
+
 void LockClient::back_off(CallState& state) {
   pause(state.backoff, state.deadline);
   state.backoff = std::min(state.backoff * 2, Milliseconds{1000});
@@ -480,6 +495,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       session_.load() != 0 ? std::min(options_.attempt_timeout, keep_alive_period()) : options_.attempt_timeout;
 
   while (Clock::now() < deadline) {
+    if (cancelled_.load()) throw_cancelled(state, false);
     std::uint8_t target = 0;
     if (!connect_to_target(state, target, attempt_timeout)) continue;
     connection_->send(frame);
@@ -492,11 +508,12 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       try {
         run_io_until(io_, wake, [&] {
           answer = take_answer(*connection_, client, sequence);
-          return answer.has_value() || connection_->failed;
+          return answer.has_value() || connection_->failed || cancelled_.load();
         });
       } catch (const CodecError& e) {
         connection_->fail(std::string("sent a malformed answer: ") + e.what());
       }
+      if (!answer && cancelled_.load()) throw_cancelled(state, !queued);
       if (!answer) {
         if (!queued) ++state.unanswered;
         const auto silent = std::chrono::duration_cast<Milliseconds>(Clock::now() - sent);
@@ -614,7 +631,8 @@ LockClient::CallResult LockClient::recorded_call(const char* f, std::string_view
   try {
     return call(command, deadline, sequence);
   } catch (const ClientError& e) {
-    emit(e.kind == ClientErrorKind::unavailable ? ClientEvent::Type::info : ClientEvent::Type::fail, f, name, nullptr,
+    const bool unknown = e.kind == ClientErrorKind::unavailable || e.kind == ClientErrorKind::cancelled;
+    emit(unknown ? ClientEvent::Type::info : ClientEvent::Type::fail, f, name, nullptr,
          sequence, e.what());
     throw;
   }
@@ -714,10 +732,10 @@ bool LockClient::release_by_token(std::string_view name, std::uint64_t token, st
 }
 
 bool LockClient::close(std::optional<Milliseconds> timeout) {
-  require_session("close");
   stop_keep_alive();
   std::lock_guard lock(mutex_);
   const std::uint64_t session = require_session("close");
+  cancelled_ = false;  // a close is what follows a cancel(); a cancel() from now on ends it too
   const CallResult result = call(LockCommand{LockOp::close, session, 0, 0, 0}, deadline_of(timeout, options_.call_timeout),
                                  next_sequence());
   switch (result.output.answer) {

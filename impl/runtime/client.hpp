@@ -60,6 +60,7 @@ enum class ClientErrorKind : std::uint8_t {
   wrong_cluster,    // every member refused our Hello or belongs to another cluster
   refused,          // a node refused the request (ErrorFrame bad_request) or answered stale
   usage,            // a call the client cannot make (acquire before open, ...)
+  cancelled,        // cancel() ended the call (its request, if sent, may still take effect)
 };
 
 struct ClientError : std::runtime_error {
@@ -129,6 +130,11 @@ class LockClient {
   // way the client has no session afterwards. Throws ClientError (unavailable) when no node
   // answered in time: the session then lives until it expires.
   bool close(std::optional<Milliseconds> timeout = {});
+  // Ends the call in progress at once, from any thread (e.g. one that watches for Ctrl-C), with
+  // ClientError cancelled; when none is in progress, the next call. Every later call is cancelled
+  // too, but close(): the client is given up on, and close() ends its session (a cancel() during
+  // that close ends it as well).
+  void cancel();
   // The status JSON of one member (its own connection; bounded by `timeout`).
   Json status(std::uint8_t member, Milliseconds timeout = Milliseconds{1000});
 
@@ -168,6 +174,7 @@ class LockClient {
                                       bool& foreign);
   void drop_connection();
   void pause(Milliseconds wait, Clock::time_point deadline);
+  [[noreturn]] void throw_cancelled(const CallState& state, bool last_attempt_unanswered);
   std::uint64_t next_sequence() { return sequence_++; }
   Clock::time_point deadline_of(std::optional<Milliseconds> timeout, Milliseconds fallback) const;
   std::uint64_t require_session(const char* what) const;
@@ -199,6 +206,9 @@ class LockClient {
   std::shared_ptr<Connection> connection_;
   std::uint8_t connection_member_ = 0;
   std::mutex mutex_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex cancel_mutex_;               // with cancel_wake_: pause() wakes at a cancel()
+  std::condition_variable cancel_wake_;
 
   std::thread keep_alive_thread_;
   std::mutex keep_alive_mutex_;

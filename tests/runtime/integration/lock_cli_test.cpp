@@ -2,7 +2,8 @@
 // usage exits 2 with one line; a cluster nobody serves exits 1 (status) or 3 (lock acquire, at
 // its deadline); and against a live `lockstep cluster up` of three nodes: acquire, release by
 // token, hold (token in the command's environment, its exit status passed through), an acquire
-// that times out (its session closed, not left queued), status.
+// that times out (its session closed, not left queued), an acquire and a hold interrupted while
+// queued (their sessions closed too), status.
 // Waits are bounded: the cluster's readiness is read from its stdout with poll(2) and a
 // deadline; nothing sleeps.
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "model/core/json.hpp"
+#include "tests/support/processes.hpp"
 #include "tests/support/run_command.hpp"
 
 namespace {
@@ -25,6 +27,22 @@ namespace {
 using lockstep::Json;
 using lockstep::testing::line_count;
 using lockstep::testing::lockstep;
+
+// Whether the leader's lock table shows `waiters` sessions queued for every lock it has (asked
+// until it does, a bounded number of times: each `status` is answered at once, and a leader
+// change may intervene).
+bool leader_shows_waiters(const std::string& spec, int waiters) {
+  for (int attempt = 0; attempt < 300; ++attempt) {
+    const auto now = lockstep("status --cluster " + spec + " --json");
+    for (const Json& node : Json::parse(now.out)) {
+      if (node.value("role", std::string()) != "leader" || !node.contains("locks") || node["locks"].empty()) continue;
+      bool all = true;
+      for (const Json& row : node["locks"]) all = all && row.value("waiters", -1) == waiters;
+      if (all) return true;
+    }
+  }
+  return false;
+}
 
 // A cluster spec where nobody listens (ports bound then released by the kernel are unlikely to
 // be reused at once; port 1 needs root to listen on).
@@ -152,16 +170,40 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
     EXPECT_EQ(late.exit_code, 3) << late.err;
     EXPECT_EQ(line_count(late.err), 1) << late.err;
     EXPECT_NE(late.err.find("closed"), std::string::npos) << late.err;
-    bool queue_empty = false;
-    for (int attempt = 0; attempt < 50 && !queue_empty; ++attempt) {  // a leader change may intervene
-      const auto now = lockstep("status --cluster " + spec + " --json");
-      for (const Json& node : Json::parse(now.out)) {
-        if (node.value("role", std::string()) != "leader" || !node.contains("locks")) continue;
-        queue_empty = !node["locks"].empty();
-        for (const Json& row : node["locks"]) queue_empty = queue_empty && row.value("waiters", -1) == 0;
-      }
+    EXPECT_TRUE(leader_shows_waiters(spec, 0));
+
+    // Ctrl-C (or SIGTERM) while queued ends the wait at once and closes the session, so that the
+    // lock is not handed to a process that gave up on it: exit 128 + the signal, one line.
+    // L is held by `again`'s session (ttl 10 s): held instead, for a minute, by `holder`'s.
+    ASSERT_EQ(lockstep("lock release L --token " + std::to_string(std::stoull(again.out)) + " --cluster " + spec).exit_code, 0);
+    const auto holder = lockstep("lock acquire L --ttl 60s --cluster " + spec);
+    ASSERT_EQ(holder.exit_code, 0) << holder.err;
+    const lockstep::testing::TestDir scratch;
+    struct Interrupted {
+      std::vector<std::string> args;
+      int signal;
+    };
+    const std::string ran = (scratch / "ran").string();
+    for (const Interrupted& c : {Interrupted{{"lock", "acquire", "L", "--timeout", "60s"}, SIGINT},
+                                 Interrupted{{"lock", "hold", "L", "--timeout", "60s", "--", "touch", ran}, SIGTERM}}) {
+      std::vector<std::string> argv{LOCKSTEP_BINARY, "--ttl", "60s", "--cluster", spec};
+      argv.insert(argv.begin() + 1, c.args.begin(), c.args.begin() + 5);
+      argv.insert(argv.end(), c.args.begin() + 5, c.args.end());
+      const std::string command = c.args[1];
+      lockstep::testing::Process waiting = lockstep::testing::Process::spawn(argv, scratch / "waiting.out", scratch / "waiting.err");
+      EXPECT_TRUE(leader_shows_waiters(spec, 1)) << command;
+      waiting.signal(c.signal);
+      EXPECT_EQ(waiting.wait_exit(std::chrono::milliseconds(15000)), 128 + c.signal) << command;
+      const std::string err = lockstep::testing::read_text(scratch / "waiting.err");
+      EXPECT_EQ(line_count(err), 1) << err;
+      EXPECT_NE(err.find(c.signal == SIGINT ? "interrupted (SIGINT) while waiting for lock 'L'" : "interrupted (SIGTERM)"),
+                std::string::npos) << err;
+      EXPECT_NE(err.find("closed"), std::string::npos) << err;
+      EXPECT_TRUE(leader_shows_waiters(spec, 0)) << command;
+      std::filesystem::remove(scratch / "waiting.err");
     }
-    EXPECT_TRUE(queue_empty);
+    EXPECT_FALSE(std::filesystem::exists(scratch / "ran"));  // hold never ran its command
+    EXPECT_EQ(lockstep("lock release L --token " + std::to_string(std::stoull(holder.out)) + " --cluster " + spec).exit_code, 0);
 
     const auto status = lockstep("status --cluster " + spec + " --json");
     EXPECT_EQ(status.exit_code, 0) << status.err;

@@ -525,6 +525,68 @@ TEST(LockClient, close_ends_the_session_and_may_be_called_when_keep_alives_go_un
   client.stop_keep_alive();
 }
 
+// cancel() from another thread (as `lock acquire` does at Ctrl-C) ends a queued acquire at once,
+// long before its deadline, recorded as info (it may still be queued); every later call is
+// cancelled too, but close(), which then ends the session.
+TEST(LockClient, cancel_ends_a_waiting_acquire_at_once_and_close_still_ends_the_session) {
+  Nodes nodes(1);
+  nodes[1].start(nodes.cluster.id(), [](Peer& p, const Request& r) {
+    if (r.command.op == LockOp::acquire) return reply(p, r, LockAnswer::queued, r.command.session);  // never granted
+    if (r.command.op == LockOp::close) return reply(p, r, LockAnswer::closed, r.command.session);
+    simple_leader(p, r);
+  });
+  std::vector<ClientEvent> events;
+  ClientOptions options = fast();
+  options.on_event = [&](const ClientEvent& e) { events.push_back(e); };
+  LockClient client(nodes.cluster, options);
+  client.open(3s);
+  const auto started = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    nodes[1].wait_requests(2);  // the open and the acquire
+    client.cancel();
+  });
+  try {
+    client.acquire("a", 60s);
+    ADD_FAILURE() << "the acquire was granted";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.kind, ClientErrorKind::cancelled) << e.what();
+  }
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back().type, ClientEvent::Type::info);
+  try {
+    client.try_acquire("a");
+    ADD_FAILURE() << "a call after cancel() went through";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.kind, ClientErrorKind::cancelled) << e.what();
+  }
+  EXPECT_TRUE(client.close(1s));
+  EXPECT_EQ(client.session(), 0u);
+}
+
+// A cancel() while the client backs off (no member knows a leader) ends the call as well.
+TEST(LockClient, cancel_ends_a_call_that_backs_off) {
+  Nodes nodes(1);
+  nodes[1].start(nodes.cluster.id(), [](Peer& p, const Request& r) { p.send(FrameKind::redirect, Redirect{r.client, r.sequence, 0}); });
+  ClientOptions options = fast();
+  options.backoff = 8s;  // the pause after the first redirect: far longer than the call may take
+  LockClient client(nodes.cluster, options);
+  const auto started = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    nodes[1].wait_requests(1);
+    client.cancel();
+  });
+  try {
+    client.open(3s, 60s);
+    ADD_FAILURE() << "opened without a leader";
+  } catch (const ClientError& e) {
+    EXPECT_EQ(e.kind, ClientErrorKind::cancelled) << e.what();
+  }
+  canceller.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 6s);
+}
+
 TEST(LockClient, status_of_every_member_with_the_unreachable_named) {
   Nodes nodes(2);
   nodes[1].status_json = R"({"node": 1, "role": "leader", "term": 4, "leader": 1})";

@@ -231,6 +231,36 @@ TEST(Lock, an_expiry_without_a_key_belongs_to_every_lock) {
   EXPECT_EQ(result_of("lock", h), Result::linearizable);
 }
 
+// A close (LockClient::close, recorded by its history hook) is of no key: it frees every lock
+// its caller holds, answered "closed" or "no_session" alike; without it, b's grants are a second
+// holder. One with an unknown outcome may or may not have taken effect.
+TEST(Lock, a_close_frees_every_lock_of_its_caller) {
+  const Json h = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                  event("a", "invoke", "acquire", nullptr, "M"), event("a", "ok", "acquire", 1, "M"),
+                  event("a", "invoke", "close", nullptr),        event("a", "ok", "close", "closed"),
+                  event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 2, "L"),
+                  event("b", "invoke", "acquire", nullptr, "M"), event("b", "ok", "acquire", 2, "M")};
+  EXPECT_EQ(result_of("lock", h), Result::linearizable);
+  Json gone = h;
+  gone[5]["value"] = "no_session";
+  EXPECT_EQ(result_of("lock", gone), Result::linearizable);
+  Json unknown = h;
+  unknown[5] = event("a", "info", "close", nullptr);
+  EXPECT_EQ(result_of("lock", unknown), Result::linearizable);
+  Json without = h;
+  without.erase(5);
+  without.erase(4);
+  EXPECT_EQ(result_of("lock", without), Result::not_linearizable);
+  // b's grant before a's close was invoked: still two holders.
+  const Json early = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "ok", "acquire", 1, "L"),
+                      event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 2, "L"),
+                      event("a", "invoke", "close", nullptr),        event("a", "ok", "close", "closed")};
+  EXPECT_EQ(result_of("lock", early), Result::not_linearizable);
+  Json bad = h;
+  bad[5]["value"] = "maybe";
+  EXPECT_THROW(result_of("lock", bad), HistoryError);
+}
+
 // --- generated histories ---------------------------------------------------------------------
 
 RC_GTEST_PROP(Generated, histories_of_a_real_execution_are_linearizable, ()) {

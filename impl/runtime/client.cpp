@@ -78,7 +78,7 @@ Json history_event(const ClientEvent& event, const Json& process) {
   out["process"] = process;
   out["type"] = std::string(event_type_name(event.type));
   out["f"] = event.f;
-  out["key"] = event.key;
+  if (event.f != "close") out["key"] = event.key;  // a close is of every lock
   if (!event.value.is_null()) out["value"] = event.value;
   out["time"] = event.time_ns;
   if (!event.error.empty()) out["error"] = event.error;
@@ -736,12 +736,20 @@ bool LockClient::close(std::optional<Milliseconds> timeout) {
   std::lock_guard lock(mutex_);
   const std::uint64_t session = require_session("close");
   cancelled_ = false;  // a close is what follows a cancel(); a cancel() from now on ends it too
-  const CallResult result = call(LockCommand{LockOp::close, session, 0, 0, 0}, deadline_of(timeout, options_.call_timeout),
-                                 next_sequence());
+  const std::uint64_t sequence = next_sequence();
+  const CallResult result = recorded_call("close", "", nullptr, LockCommand{LockOp::close, session, 0, 0, 0},
+                                          deadline_of(timeout, options_.call_timeout), sequence);
   switch (result.output.answer) {
-    case LockAnswer::closed: session_ = 0; return true;
-    case LockAnswer::no_session: session_ = 0; return false;
-    default: throw ClientError(ClientErrorKind::refused, "close answered " + describe_answer(result.output));
+    case LockAnswer::closed:
+      emit(ClientEvent::Type::ok, "close", "", "closed", sequence);
+      session_ = 0;
+      return true;
+    case LockAnswer::no_session:
+      emit(ClientEvent::Type::ok, "close", "", "no_session", sequence);
+      session_ = 0;
+      return false;
+    default:
+      refused("close", "", sequence, result.output);
   }
 }
 

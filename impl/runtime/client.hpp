@@ -69,15 +69,17 @@ struct ClientError : std::runtime_error {
 };
 
 // One step of a call, as a Jepsen history records it (spec/linearizability/history.hpp):
-// invoke, then ok / fail (certainly no effect) / info (unknown: a timeout). Reported for
-// acquire, try_acquire and release (both kinds; f "release", value the token).
+// invoke, then ok / fail (certainly no effect) / info (unknown: a timeout, a cancel). Reported
+// for acquire, try_acquire, release (both kinds; f "release", value the token) and close (f
+// "close", no key: it frees every lock of the session; ok "closed" or "no_session").
 struct ClientEvent {
   enum class Type : std::uint8_t { invoke, ok, fail, info };
   Type type = Type::invoke;
-  std::string f;              // acquire | try_acquire | release
+  std::string f;              // acquire | try_acquire | release | close
   std::string key;            // the lock's name
   Json value;                 // invoke: the token released (release), else null;
-                              // ok: the token granted, "busy", "released" or "not_holder"
+                              // ok: the token granted, "busy", "released", "not_holder",
+                              // "closed" or "no_session"
   std::uint32_t client = 0;
   std::uint64_t sequence = 0;
   std::uint64_t session = 0;

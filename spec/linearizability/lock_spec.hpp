@@ -9,6 +9,10 @@
 //   expire process (no key: every lock) -> ok: a session expiry, performed by the lock service
 //                  under a pseudo-process of its own; every lock the process holds is freed (the
 //                  last token granted is unchanged).
+//   close          (no key: every lock) -> ok "closed" or "no_session": the caller ends its own
+//                  session (LockClient::close); as an expiry, every lock the caller holds is freed.
+//                  "no_session" (the session was gone already, or an earlier attempt closed it)
+//                  promises the same: the caller holds nothing afterwards.
 //
 // An acquire whose completion is unknown (info, pending) may have been granted a token nobody
 // saw. The state keeps such a token symbolic: it is only known to lie above every token granted
@@ -37,11 +41,11 @@ struct LockSpec {
     std::uint32_t unknown_grants = 0;          // symbolic tokens granted after `last`
     bool operator==(const State&) const = default;
   };
-  enum class Kind : std::uint8_t { acquire, try_acquire, release, expire };
+  enum class Kind : std::uint8_t { acquire, try_acquire, release, expire, close };
   enum class Answer : std::uint8_t { unknown, token, busy, released, not_holder, done };
   struct Operation {
     Kind kind = Kind::acquire;
-    std::optional<std::string> key;  // nullopt: an expire of every lock
+    std::optional<std::string> key;  // nullopt: an expire or a close, of every lock
     ProcessId process = 0;           // the caller (for expire: the process whose session expired)
     std::int64_t token = 0;          // release: the token released; acquire answered token: it
     Answer answer = Answer::unknown;
@@ -61,7 +65,8 @@ struct LockSpec {
   //  - an acquire or try_acquire with an unknown outcome that is its process's last call on the
   //    lock, when the process's other calls on it all returned ok and no "busy" answer returns
   //    after its invocation (a nemesis client that gave up on a lock and whose session expired);
-  //  - an expiry of a process that calls no acquire or try_acquire on the lock (that remains).
+  //  - an expiry or a close of a process that calls no acquire or try_acquire on the lock (that
+  //    remains).
   static std::vector<bool> redundant(std::span<const KeyCall<Operation>> calls);
 
   static Operation parse_input(const RawCall& raw, History& history);

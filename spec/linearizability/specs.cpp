@@ -133,7 +133,8 @@ std::optional<LockSpec::State> LockSpec::step(const State& state, const Operatio
       next.holder_token.reset();
       return next;
     }
-    case Kind::expire: {
+    case Kind::expire:
+    case Kind::close: {  // the same to the lock: the process's session ends
       if (state.holder != op.process) {
         if (op.answer == Answer::unknown) return std::nullopt;  // no effect: "never" covers it
         return state;
@@ -160,7 +161,8 @@ std::optional<LockSpec::State> LockSpec::step(const State& state, const Operatio
 //    states differ only in one fewer symbolic grant without c, which lowers the floor that later
 //    tokens must exceed: every later call L linearizes still may, to the same state once a token
 //    is granted or pinned.
-//  - An expiry of a process that never acquires the lock: it never holds it, so its expiry
+//    A close by s is, to the lock, an expiry of s (the same step), and is counted as one here.
+//  - An expiry or a close of a process that never acquires the lock: it never holds it, so it
 //    changes nothing (ok) or cannot take effect (unknown): the same as not being there.
 std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls) {
   std::vector<bool> out(calls.size(), false);
@@ -174,7 +176,7 @@ std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls)
   std::vector<Calls> by_process(processes);
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const Operation& op = *calls[i].op;
-    if (op.kind == Kind::expire) continue;
+    if (op.kind == Kind::expire || op.kind == Kind::close) continue;
     if (op.answer == Answer::busy) last_busy_return = std::max(last_busy_return.value_or(0), *calls[i].return_index);
     Calls& mine = by_process[op.process];
     mine.last = i;
@@ -192,7 +194,7 @@ std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls)
   }
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const Operation& op = *calls[i].op;
-    if (op.kind == Kind::expire && !acquirers[op.process]) out[i] = true;
+    if ((op.kind == Kind::expire || op.kind == Kind::close) && !acquirers[op.process]) out[i] = true;
   }
   return out;
 }
@@ -213,8 +215,12 @@ LockSpec::Operation LockSpec::parse_input(const RawCall& raw, History& history) 
     if (raw.input.is_null()) throw HistoryError("an expire's value must be the process whose session expired");
     op.process = history.intern_process(raw.input, raw.invoke_index);
     return op;  // no key: every lock
+  } else if (raw.f == "close") {
+    op.kind = Kind::close;
+    op.key.reset();  // every lock (a key given is ignored)
+    return op;
   } else {
-    unknown_f(raw, name, "acquire, try_acquire, release or expire");
+    unknown_f(raw, name, "acquire, try_acquire, release, expire or close");
   }
   if (!op.key) op.key = "";  // one unnamed lock
   return op;
@@ -243,6 +249,12 @@ void LockSpec::parse_output(Operation& op, const RawCall& raw) {
     case Kind::expire:
       op.answer = Answer::done;
       return;
+    case Kind::close:
+      if (!out.is_string() || (out.get<std::string>() != "closed" && out.get<std::string>() != "no_session")) {
+        throw HistoryError(fmt::format("a close's ok value must be \"closed\" or \"no_session\", not {}", out.dump()));
+      }
+      op.answer = Answer::done;
+      return;
   }
 }
 
@@ -264,9 +276,10 @@ std::string LockSpec::describe(const Operation& op, const History& history) {
     case Answer::busy: return process + " try_acquire -> busy";
     case Answer::released: return fmt::format("{} release {} -> released", process, op.token);
     case Answer::not_holder: return fmt::format("{} release {} -> not_holder", process, op.token);
-    case Answer::done: return "expire " + process;
+    case Answer::done: return op.kind == Kind::close ? process + " close" : "expire " + process;
   }
   if (op.kind == Kind::expire) return "expire " + process + " -> ?";
+  if (op.kind == Kind::close) return process + " close -> ?";
   return fmt::format("{} {} -> ?", process, op.kind == Kind::acquire ? "acquire" : "try_acquire");
 }
 

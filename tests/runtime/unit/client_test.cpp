@@ -180,6 +180,7 @@ void simple_leader(Peer& peer, const Request& r) {
     case LockOp::acquire:
     case LockOp::try_acquire: return reply(peer, r, LockAnswer::granted, r.command.session, 100);
     case LockOp::release: return reply(peer, r, LockAnswer::released, r.command.session, r.command.token);
+    case LockOp::close: return reply(peer, r, LockAnswer::closed, r.command.session);
     default: return;
   }
 }
@@ -449,6 +450,16 @@ TEST(LockClient, records_a_history_lockstep_linearizable_reads) {
   EXPECT_GE(granted["time"].get<std::int64_t>(), invoke["time"].get<std::int64_t>());
   EXPECT_EQ(history_event(events[2], "c1")["value"], 100);
   EXPECT_EQ(history_event(events[3], "c1")["value"], "released");
+  // A close is recorded too, of no key (every lock of the session): lockstep linearizable frees
+  // whatever the caller held at its linearization point.
+  client.acquire("L");
+  EXPECT_TRUE(client.close(1s));
+  ASSERT_EQ(events.size(), 8u);
+  const Json close = history_event(events[6], "c1");
+  EXPECT_EQ(close["type"], "invoke");
+  EXPECT_EQ(close["f"], "close");
+  EXPECT_FALSE(close.contains("key"));
+  EXPECT_EQ(history_event(events[7], "c1")["value"], "closed");
 }
 
 TEST(LockClient, a_background_thread_keeps_the_session_alive_and_reports_its_loss) {

@@ -221,7 +221,8 @@ int run_nemesis_command(const NemesisFlags& flags) {
           {"acquired", report.acquired},
           {"released", report.released},
           {"sessions", report.sessions},
-          {"sessions_failed", report.sessions_failed}}},
+          {"sessions_failed", report.sessions_failed},
+          {"sessions_closed", report.closed}}},
         {"faults", faults_json(report)},
         {"unavailability",
          {{"threshold_ms", options.gap_threshold.count()},
@@ -248,9 +249,9 @@ int run_nemesis_command(const NemesisFlags& flags) {
     fmt::print("\nnemesis: {} on {} nodes, {} clients, {} locks, {:.1f} s, seed {}\n", flags.protocol, flags.nodes,
                flags.clients, flags.locks, report.seconds, options.seed);
     fmt::print("operations: {} ok, {} failed, {} indeterminate ({} acquired, {} released; {} sessions opened, {} opens "
-               "failed)\n",
+               "failed, {} closed)\n",
                report.ok, report.failed, report.indeterminate, report.acquired, report.released, report.sessions,
-               report.sessions_failed);
+               report.sessions_failed, report.closed);
     fmt::print("faults: {} ({} kill -9, {} SIGSTOP, {} link cuts of nodes; {} partitions, {} bridges, {} rings, {} one-way "
                "losses; {} client pauses while holding a lock){}\n",
                faults["total"].get<int>(), faults["kill"].get<int>(), faults["pause"].get<int>(), faults["cut"].get<int>(),

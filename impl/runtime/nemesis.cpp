@@ -844,7 +844,9 @@ class Run {
     for (auto& [time, event] : shared_.events) {
       const std::string type = event.value("type", "");
       const std::string f = event.value("f", "");
-      if (f != "expire") {
+      if (f == "close") {  // the client's history hook records its closes: sessions, not lock operations
+        if (type == "ok") ++report_.closed;
+      } else if (f != "expire") {
         if (type == "ok") ++report_.ok;
         if (type == "fail") ++report_.failed;
         if (type == "info") ++report_.indeterminate;

@@ -107,6 +107,7 @@ struct NemesisReport {
   // Operations (acquire and release calls, as the history records them).
   std::uint64_t ok = 0, failed = 0, indeterminate = 0;
   std::uint64_t sessions = 0, sessions_failed = 0;  // opens: answered / not
+  std::uint64_t closed = 0;                          // closes answered (closed, or found gone)
   std::uint64_t acquired = 0, released = 0;
   std::vector<NemesisFault> faults;
   // Gaps with no successful operation longer than the threshold, longest first.

@@ -77,8 +77,19 @@ TEST_P(NemesisTest, ShortRunUnderFaultsPassesEveryCheck) {
   EXPECT_TRUE(report["checks"]["nodes"]["ok"].get<bool>()) << report["checks"]["nodes"].dump(2);
   EXPECT_GE(report["faults"]["total"].get<int>(), 1) << report["faults"].dump(2);
   EXPECT_GE(report["operations"]["acquired"].get<int>(), 10) << report["operations"].dump(2);
+  EXPECT_GE(report["operations"]["sessions_closed"].get<int>(), 10) << report["operations"].dump(2);
   EXPECT_TRUE(fs::exists(dir / "history.json"));
-  // The history it wrote is one `lockstep linearizable` accepts too.
+  // The clients' closes are in the history (recorded by the client's hook, of no key: every lock
+  // of the session), and the history it wrote is one `lockstep linearizable` accepts too.
+  int closes = 0;
+  const Json written = Json::parse(read_text(dir / "history.json"));
+  for (const Json& e : written["history"]) {
+    if (e.value("f", "") == "close" && e.value("type", "") == "ok") {
+      ++closes;
+      EXPECT_FALSE(e.contains("key")) << e.dump();
+    }
+  }
+  EXPECT_EQ(closes, report["operations"]["sessions_closed"].get<int>());
   Process check = Process::spawn({lockstep_binary(), "linearizable", (dir / "history.json").string()}, dir / "lin.out",
                                  dir / "lin.err");
   EXPECT_EQ(check.wait_exit(60s), 0) << read_text(dir / "lin.out") << read_text(dir / "lin.err");

@@ -1,18 +1,20 @@
 // The lock service's client commands, over the client library (impl/runtime/client.hpp):
 //
-//   lockstep lock acquire NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--json]
+//   lockstep lock acquire NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--try] [--json]
 //       opens a session of that ttl, acquires, prints the fencing token; the session (and the
 //       lock) then lives until its ttl runs out without keep-alives, unless released. When the
 //       lock is not granted in time, the session is closed (its wait dropped) before exit 3;
 //       and when Ctrl-C (SIGINT, SIGTERM, SIGHUP) ends the wait, before exit 128 + the signal.
+//       --try: no wait; when another session holds the lock, the session is closed, exit 1.
 //   lockstep lock release NAME --token T --cluster SPEC [--json]
 //       release by the token alone: 0 released, 1 not held with that token.
-//   lockstep lock hold NAME --cluster SPEC [--ttl 10s] [--timeout 30s] -- COMMAND ARGS...
+//   lockstep lock hold NAME --cluster SPEC [--ttl 10s] [--timeout 30s] [--try] -- COMMAND ARGS...
 //       acquires, runs COMMAND with LOCKSTEP_FENCING_TOKEN and LOCKSTEP_LOCK in its environment,
 //       keeps the session alive while it runs, releases the lock and closes the session when it
 //       ends, exits with its status (as `etcdctl lock` does); SIGINT/SIGTERM are forwarded to it;
 //       a lost session stops it (SIGTERM) and exits 1. A signal while the lock is awaited closes
-//       the session (as acquire's) and exits 128 + the signal without running the command.
+//       the session (as acquire's) and exits 128 + the signal without running the command; with
+//       --try, a lock held by another session exits 1 without running it (as `flock -n`).
 //   lockstep status --cluster SPEC [--json] [--timeout 1s]
 //       every member's status (a table, or a JSON array); 0 when a majority answered, else 1.
 //   lockstep cluster up [--nodes 3] [--protocol raft|multipaxos] [--dir D] [--base-port P]
@@ -240,8 +242,14 @@ struct LockFlags {
   std::string timeout = "30s";
   std::uint64_t token = 0;
   bool json = false;
+  bool try_only = false;  // --try: do not wait when another session holds the lock
   std::vector<std::string> command;
 };
+
+void add_try_flag(CLI::App* app, bool& try_only) {
+  app->add_flag("--try", try_only,
+                "Do not wait: when another session holds the lock, close the session and exit 1 at once (as flock -n)");
+}
 
 void add_cluster_flag(CLI::App* app, std::string& cluster) {
   app->add_option("--cluster", cluster, "The members: 1=HOST:PORT,2=HOST:PORT,...")->required();
@@ -295,7 +303,15 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
   }
   const auto left = std::chrono::duration_cast<Milliseconds>(deadline - Clock::now());
   try {
-    held.token = client.acquire(flags.name, std::max(left, Milliseconds{1}));
+    if (!flags.try_only) {
+      held.token = client.acquire(flags.name, std::max(left, Milliseconds{1}));
+    } else if (const auto token = client.try_acquire(flags.name, std::max(left, Milliseconds{1}))) {
+      held.token = *token;
+    } else {
+      close_after(fmt::format("lock '{}' is held by another session (--try does not wait)", flags.name));
+      exit_code = exit_violation;
+      return std::nullopt;
+    }
   } catch (const ClientError& e) {
     if (e.kind == ClientErrorKind::cancelled) {
       close_after(fmt::format("interrupted ({}) while waiting for lock '{}'", signal_name(watcher.signal()), flags.name));
@@ -841,6 +857,7 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
     app->add_option("--ttl", flags->ttl, "The session's time-to-live (it holds the lock until then unless released)")
         ->capture_default_str();
     app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();
+    add_try_flag(app, flags->try_only);
     app->add_flag("--json", flags->json, "Print {lock, token, session, client, ttl_ms, leader}");
     commands.push_back(Command{app, [flags] { return run_acquire(*flags); }});
   }
@@ -863,6 +880,7 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
     add_cluster_flag(app, flags->cluster);
     app->add_option("--ttl", flags->ttl, "The session's time-to-live (keep-alives every ttl/3)")->capture_default_str();
     app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();
+    add_try_flag(app, flags->try_only);
     app->add_option("COMMAND", flags->command, "The command and its arguments, after --")->required();
     commands.push_back(Command{app, [flags] { return run_hold(*flags); }});
   }

@@ -203,6 +203,20 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
       std::filesystem::remove(scratch / "waiting.err");
     }
     EXPECT_FALSE(std::filesystem::exists(scratch / "ran"));  // hold never ran its command
+
+    // --try does not wait (as flock -n): a held lock exits 1 at once, one line, the session
+    // closed and nothing queued; hold does not run its command. A free lock is taken as usual.
+    const auto tried = lockstep("lock acquire L --try --ttl 60s --cluster " + spec);
+    EXPECT_EQ(tried.exit_code, 1) << tried.err;
+    EXPECT_EQ(line_count(tried.err), 1) << tried.err;
+    EXPECT_NE(tried.err.find("held by another session"), std::string::npos) << tried.err;
+    EXPECT_NE(tried.err.find("closed"), std::string::npos) << tried.err;
+    const auto tried_hold = lockstep("lock hold L --try --cluster " + spec + " -- touch " + ran);
+    EXPECT_EQ(tried_hold.exit_code, 1) << tried_hold.err;
+    EXPECT_FALSE(std::filesystem::exists(scratch / "ran"));
+    EXPECT_TRUE(leader_shows_waiters(spec, 0));
+    const auto free_try = lockstep("lock hold M --try --cluster " + spec + " -- sh -c 'exit 5'");
+    EXPECT_EQ(free_try.exit_code, 5) << free_try.err;
     EXPECT_EQ(lockstep("lock release L --token " + std::to_string(std::stoull(holder.out)) + " --cluster " + spec).exit_code, 0);
 
     const auto status = lockstep("status --cluster " + spec + " --json");

@@ -261,12 +261,20 @@ struct Held {
   std::uint64_t token = 0;
 };
 
-// Opens a session and acquires; returns {client, token}, or nullopt with `exit_code` set (the
+// Why a lock was not acquired, for `lock acquire --json`: {lock, acquired: false, reason (held,
+// timeout, interrupted or error), error (the line printed), session (0: none opened),
+// session_closed}.
+struct NotAcquired {
+  int exit_code = exit_ok;
+  Json json;
+};
+
+// Opens a session and acquires; returns {client, token}, or nullopt with `failure` set (the
 // failure printed on one line). The caller blocks SIGINT, SIGTERM and SIGHUP (a BlockedSignals,
 // before any thread exists): one of them while the session is opened or the lock awaited ends
 // the wait at once and closes the session, as a timeout does, so that the lock is not handed to
 // a process that gave up on it; exit 128 + the signal's number, as a shell's.
-std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, int& exit_code) {
+std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, NotAcquired& failure) {
   const Cluster cluster = parse_cluster(flags.cluster);
   const Milliseconds ttl = parse_duration("--ttl", flags.ttl, 10);
   const Milliseconds timeout = parse_duration("--timeout", flags.timeout);
@@ -276,28 +284,40 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
   Held held{std::make_unique<LockClient>(cluster, options), 0};
   LockClient& client = *held.client;
   const SignalWatcher watcher([&client](int) { client.cancel(); });  // a second signal cancels the close
-  // Ends the session of a wait given up on (its deadline, or a signal), saying why.
-  const auto close_after = [&](const std::string& why) {
+  // Records and prints (one line) why the lock was not acquired.
+  const auto fail_with = [&](int exit_code, const char* reason, const std::string& line, bool closed) {
+    failure.exit_code = exit_code;
+    failure.json = Json{{"lock", flags.name},      {"acquired", false},           {"reason", reason},
+                        {"error", line},           {"session", client.session()}, {"session_closed", closed}};
+    fmt::print(stderr, "lockstep: {}: {}\n", what, line);
+  };
+  // Ends the session of a wait given up on (held, its deadline, or a signal), saying why.
+  const auto close_after = [&](int exit_code, const char* reason, const std::string& why) {
     const std::uint64_t session = client.session();
     std::string after;
+    bool closed = false;
     try {
       client.close(options.call_timeout);
       after = fmt::format("session {} closed", session);
+      closed = true;
     } catch (const ClientError& e) {
       after = fmt::format("session {} could not be closed ({}) and may stay queued for it until its ttl of {} runs out",
                           session, e.what(), describe_duration(ttl));
     }
-    fmt::print(stderr, "lockstep: {}: {}; {}\n", what, why, after);
+    fail_with(exit_code, reason, why + "; " + after, closed);
+    failure.json["session"] = session;
   };
   try {
     client.open(ttl, options.call_timeout);
   } catch (const ClientError& e) {
     if (e.kind == ClientErrorKind::cancelled) {
-      fmt::print(stderr, "lockstep: {}: interrupted ({}) while opening a session (one opened meanwhile ends after its ttl of {})\n",
-                 what, signal_name(watcher.signal()), describe_duration(ttl));
-      exit_code = 128 + watcher.signal();
+      fail_with(128 + watcher.signal(), "interrupted",
+                fmt::format("interrupted ({}) while opening a session (one opened meanwhile ends after its ttl of {})",
+                            signal_name(watcher.signal()), describe_duration(ttl)),
+                false);
     } else {
-      exit_code = fail(fmt::format("{}: opening a session", what), e);
+      fail_with(exit_for(e), e.kind == ClientErrorKind::unavailable ? "timeout" : "error",
+                fmt::format("opening a session: {}", e.what()), false);
     }
     return std::nullopt;
   }
@@ -308,27 +328,26 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
     } else if (const auto token = client.try_acquire(flags.name, std::max(left, Milliseconds{1}))) {
       held.token = *token;
     } else {
-      close_after(fmt::format("lock '{}' is held by another session (--try does not wait)", flags.name));
-      exit_code = exit_violation;
+      close_after(exit_violation, "held", fmt::format("lock '{}' is held by another session (--try does not wait)", flags.name));
       return std::nullopt;
     }
   } catch (const ClientError& e) {
     if (e.kind == ClientErrorKind::cancelled) {
-      close_after(fmt::format("interrupted ({}) while waiting for lock '{}'", signal_name(watcher.signal()), flags.name));
-      exit_code = 128 + watcher.signal();
+      close_after(128 + watcher.signal(), "interrupted",
+                  fmt::format("interrupted ({}) while waiting for lock '{}'", signal_name(watcher.signal()), flags.name));
     } else if (e.kind == ClientErrorKind::unavailable) {
       // The session may be queued for the lock (or granted it meanwhile).
-      close_after(fmt::format("lock '{}' not acquired within {} ({})", flags.name, describe_duration(timeout), e.what()));
-      exit_code = exit_incomplete;
+      close_after(exit_incomplete, "timeout",
+                  fmt::format("lock '{}' not acquired within {} ({})", flags.name, describe_duration(timeout), e.what()));
     } else {
-      exit_code = fail(what, e);
+      fail_with(exit_for(e), "error", e.what(), false);
     }
     return std::nullopt;
   }
   if (watcher.signal() != 0) {  // granted as the signal came: given up on all the same
-    close_after(fmt::format("interrupted ({}) as lock '{}' was granted (token {})", signal_name(watcher.signal()),
+    close_after(128 + watcher.signal(), "interrupted",
+                fmt::format("interrupted ({}) as lock '{}' was granted (token {})", signal_name(watcher.signal()),
                             flags.name, held.token));
-    exit_code = 128 + watcher.signal();
     return std::nullopt;
   }
   return held;
@@ -336,12 +355,16 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, i
 
 int run_acquire(const LockFlags& flags) {
   const BlockedSignals signals({SIGINT, SIGTERM, SIGHUP});  // read by open_and_acquire's watcher
-  int exit_code = exit_ok;
-  const auto held = open_and_acquire(flags, "lock acquire", exit_code);
-  if (!held) return exit_code;
+  NotAcquired failure;
+  const auto held = open_and_acquire(flags, "lock acquire", failure);
+  if (!held) {
+    if (flags.json) fmt::print("{}\n", failure.json.dump());
+    return failure.exit_code;
+  }
   if (flags.json) {
     Json out = Json::object();
     out["lock"] = flags.name;
+    out["acquired"] = true;
     out["token"] = held->token;
     out["session"] = held->client->session();
     out["client"] = held->client->client_id();
@@ -427,9 +450,9 @@ int run_hold(const LockFlags& flags) {
   // Blocked before any thread or the child exists: read by open_and_acquire's watcher while the
   // lock is awaited, then by sigtimedwait here (so that the child's SIGCHLD cannot be missed).
   const BlockedSignals signals({SIGCHLD, SIGINT, SIGTERM, SIGHUP});
-  int exit_code = exit_ok;
-  auto held = open_and_acquire(flags, "lock hold", exit_code);
-  if (!held) return exit_code;
+  NotAcquired failure;
+  auto held = open_and_acquire(flags, "lock hold", failure);
+  if (!held) return failure.exit_code;
   LockClient& client = *held->client;
   // A signal after the wait and before the command starts: the command would not see it.
   if (const int s = signals.wait(Milliseconds{0}); s == SIGINT || s == SIGTERM || s == SIGHUP) {
@@ -858,7 +881,9 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
         ->capture_default_str();
     app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();
     add_try_flag(app, flags->try_only);
-    app->add_flag("--json", flags->json, "Print {lock, token, session, client, ttl_ms, leader}");
+    app->add_flag("--json", flags->json,
+                  "Print {lock, acquired: true, token, session, client, ttl_ms, leader}; when not acquired, {lock, "
+                  "acquired: false, reason: held|timeout|interrupted|error, error, session, session_closed}");
     commands.push_back(Command{app, [flags] { return run_acquire(*flags); }});
   }
   {

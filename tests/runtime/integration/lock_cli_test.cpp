@@ -143,6 +143,7 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
     const Json held = Json::parse(first.out);
     const auto token = held["token"].get<std::uint64_t>();
     EXPECT_EQ(held["lock"], "L");
+    EXPECT_EQ(held["acquired"], true);
     EXPECT_GT(held["session"].get<std::uint64_t>(), 0u);
 
     const auto wrong = lockstep("lock release L --token " + std::to_string(token + 1) + " --cluster " + spec);
@@ -166,10 +167,15 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
     // An acquire that times out closes its session: it does not stay queued for the lock (its
     // ttl of a minute would keep it there). The leader's table shows no waiter once it applied
     // the close (the status is read after the close was answered, so a leader has applied it).
-    const auto late = lockstep("lock acquire L --cluster " + spec + " --timeout 1s --ttl 60s");
+    const auto late = lockstep("lock acquire L --cluster " + spec + " --timeout 1s --ttl 60s --json");
     EXPECT_EQ(late.exit_code, 3) << late.err;
     EXPECT_EQ(line_count(late.err), 1) << late.err;
     EXPECT_NE(late.err.find("closed"), std::string::npos) << late.err;
+    const Json late_json = Json::parse(late.out);  // --json says why, too
+    EXPECT_EQ(late_json["acquired"], false) << late.out;
+    EXPECT_EQ(late_json["reason"], "timeout") << late.out;
+    EXPECT_EQ(late_json["session_closed"], true) << late.out;
+    EXPECT_GT(late_json["session"].get<std::uint64_t>(), 0u) << late.out;
     EXPECT_TRUE(leader_shows_waiters(spec, 0));
 
     // Ctrl-C (or SIGTERM) while queued ends the wait at once and closes the session, so that the
@@ -206,11 +212,12 @@ TEST(LockCli, acquire_release_hold_and_status_against_a_live_cluster) {
 
     // --try does not wait (as flock -n): a held lock exits 1 at once, one line, the session
     // closed and nothing queued; hold does not run its command. A free lock is taken as usual.
-    const auto tried = lockstep("lock acquire L --try --ttl 60s --cluster " + spec);
+    const auto tried = lockstep("lock acquire L --try --ttl 60s --json --cluster " + spec);
     EXPECT_EQ(tried.exit_code, 1) << tried.err;
     EXPECT_EQ(line_count(tried.err), 1) << tried.err;
     EXPECT_NE(tried.err.find("held by another session"), std::string::npos) << tried.err;
     EXPECT_NE(tried.err.find("closed"), std::string::npos) << tried.err;
+    EXPECT_EQ(Json::parse(tried.out)["reason"], "held") << tried.out;
     const auto tried_hold = lockstep("lock hold L --try --cluster " + spec + " -- touch " + ran);
     EXPECT_EQ(tried_hold.exit_code, 1) << tried_hold.err;
     EXPECT_FALSE(std::filesystem::exists(scratch / "ran"));

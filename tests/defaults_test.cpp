@@ -15,12 +15,15 @@ namespace {
 using testing::CommandResult;
 using testing::lockstep;
 
-// The flags a bug needs beyond bounds: the consensus protocol a lock bug belongs to.
+// The flags a bug needs beyond bounds: the consensus protocol a lock bug belongs to, and the
+// clients' behaviour it needs (--close: clients that close their session).
 std::string protocol_choice(const BugSpec& bug) {
-  for (std::size_t i = 0; i + 1 < bug.bounds.size(); ++i) {
-    if (bug.bounds[i] == "--consensus") return " --consensus " + bug.bounds[i + 1];
+  std::string out;
+  for (std::size_t i = 0; i < bug.bounds.size(); ++i) {
+    if (bug.bounds[i] == "--consensus" && i + 1 < bug.bounds.size()) out += " --consensus " + bug.bounds[i + 1];
+    if (bug.bounds[i] == "--close") out += " --close";
   }
-  return "";
+  return out;
 }
 
 TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
@@ -37,7 +40,7 @@ TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
       EXPECT_EQ(json["simulation"]["mix"], "mixed") << command;
     }
   }
-  EXPECT_EQ(bugs, 28u);
+  EXPECT_EQ(bugs, 29u);
 }
 
 // The wider simulate defaults walk the correct protocols without a false alarm.
@@ -95,6 +98,19 @@ TEST(Budget, climbs_the_ladder_until_the_bug_and_reports_every_rung) {
   EXPECT_EQ(budget["rungs"].back()["result"], "violation");
   EXPECT_EQ(budget["completed"], budget["rungs"].size() - 1);
   EXPECT_FALSE(budget["largest_completed"].is_null());
+}
+
+// The lock's close-keeps-waits shows only when a client gives up while queued and closes (the
+// --close clients), with a seventh log entry: the defaults' six miss it, the ladder's second
+// rung (one replica, a longer log) finds it, the --close given by hand kept on every rung.
+TEST(Budget, finds_a_close_that_keeps_its_waits_with_the_close_clients_kept) {
+  const CommandResult six = lockstep("check lock --bug close-keeps-waits --close --nodes 1 --crashes 0 --json --quiet");
+  EXPECT_EQ(Json::parse(six.out)["result"], "ok") << six.out;
+  const CommandResult r = lockstep("check lock --bug close-keeps-waits --close --budget 1m --json --quiet --trace-out /dev/null");
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  const Json json = Json::parse(r.out);
+  EXPECT_EQ(json["invariant"], "LOCK-MutualExclusion");
+  for (const Json& rung : json["budget"]["rungs"]) EXPECT_EQ(rung["bounds"]["close"], true) << rung.dump();
 }
 
 TEST(Budget, keeps_the_bounds_given_by_hand_and_passes_at_the_largest_completed) {

@@ -162,6 +162,19 @@ TEST(LockKill, a_follower_answering_from_its_table) {
                 {"LOCK-MutualExclusion", "LOCK-Linearizable", "LOCK-ResourceSafety"}, 1000);
 }
 
+// Clients that give up while queued and close (w.closes): a close that leaves its waits queued
+// hands the lock to the closed session. On six seeds, caught at cases 5-753 (hence the budget).
+TEST(LockKill, a_close_that_keeps_its_waits) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::close_keeps_waits;
+  w.closes = true;
+  // Log room for the two opens, acquires, the close and the release after it: no retries, and
+  // two terms (each new leader's no-op takes an entry).
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-close-keeps-waits", raft_lock(w), {"LOCK-MutualExclusion", "LOCK-Linearizable"}, 3000);
+}
+
 TEST(LockKill, multipaxos_skipping_recovery) {
   expect_caught("kill-lock-skip-recovery", paxos_lock({}, multipaxos::Bug::skip_recovery),
                 {"MULTIPAXOS-VotesSafe", "MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-Agreement",

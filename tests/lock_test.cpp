@@ -308,6 +308,21 @@ TEST(LockMachineBugs, a_follower_answering_locally_grants_from_its_own_table) {
   EXPECT_EQ(local->answer, LockAnswer::granted);
 }
 
+TEST(LockMachineBugs, a_close_that_keeps_its_waits_lets_the_lock_pass_to_the_closed_session) {
+  for (const bool buggy : {false, true}) {
+    Table<sm::ModelLock> t(1, buggy ? sm::LockBug::close_keeps_waits : sm::LockBug::none);
+    t.apply(1, 1, 1, t.open());
+    t.apply(2, 2, 1, t.open());
+    t.apply(3, 1, 2, t.acquire(1));
+    t.apply(4, 2, 2, t.acquire(2));  // queued behind c1
+    t.apply(5, 2, 3, t.close(2));    // c2 gives up and closes
+    t.apply(6, 1, 3, t.release(1, 3));
+    const auto* l = sm::ModelLock::find_lock(t.state, 0);
+    ASSERT_TRUE(l);
+    EXPECT_EQ(l->holder, buggy ? 2u : 0u) << "buggy " << buggy;  // handed to session 2, which is gone
+  }
+}
+
 // The online linearization.
 using lock::Linearization;
 
@@ -375,6 +390,63 @@ TEST(LockLinearization, a_close_frees_the_callers_locks) {
   EXPECT_FALSE(lin.violated);
   lin.call(1, LockOp::try_acquire, 0);
   lin.answered(1, LockAnswer::busy);  // L0 was freed by the close, which was answered: not busy
+  EXPECT_TRUE(lin.violated);
+}
+
+// A client that gives up waiting and closes: its abandoned acquire may still take effect until
+// the close does (another client then finds the lock busy), and never after it.
+TEST(LockLinearization, an_abandoned_acquire_may_take_effect_until_its_close_does) {
+  const auto queued_then_given_up = [] {
+    Linearization lin = Linearization::initial(3, 1);
+    lin.call(0, LockOp::acquire, 0);
+    lin.answered(0, LockAnswer::granted);
+    lin.call(1, LockOp::acquire, 0);  // c1 waits behind c0
+    lin.abandon(1);                   // and gives up
+    lin.call(1, LockOp::close, 0);
+    lin.call(0, LockOp::release, 0);
+    lin.answered(0, LockAnswer::released);
+    return lin;
+  };
+  // The lock passed to c1's abandoned acquire before its close: c2 finds it busy.
+  Linearization busy = queued_then_given_up();
+  busy.call(2, LockOp::try_acquire, 0);
+  busy.answered(2, LockAnswer::busy);
+  EXPECT_FALSE(busy.violated);
+  busy.answered(1, LockAnswer::closed);
+  busy.call(2, LockOp::try_acquire, 0);
+  busy.answered(2, LockAnswer::granted);  // the close freed it
+  EXPECT_FALSE(busy.violated);
+  // Or it never took effect: c2 is granted the lock at once.
+  Linearization free = queued_then_given_up();
+  free.call(2, LockOp::try_acquire, 0);
+  free.answered(2, LockAnswer::granted);
+  EXPECT_FALSE(free.violated);
+  // Once the close took effect, the abandoned acquire cannot: busy after the close is not linearizable.
+  Linearization after = queued_then_given_up();
+  after.answered(1, LockAnswer::closed);
+  after.call(2, LockOp::try_acquire, 0);
+  after.answered(2, LockAnswer::busy);
+  EXPECT_TRUE(after.violated);
+  // Without the abandoned slot (the acquire forgotten at the give-up), the first history is
+  // refused: c2's busy is then unexplained.
+  Linearization forgotten = Linearization::initial(3, 1);
+  forgotten.call(0, LockOp::acquire, 0);
+  forgotten.answered(0, LockAnswer::granted);
+  forgotten.call(1, LockOp::close, 0);
+  forgotten.call(0, LockOp::release, 0);
+  forgotten.answered(0, LockAnswer::released);
+  forgotten.call(2, LockOp::try_acquire, 0);
+  forgotten.answered(2, LockAnswer::busy);
+  EXPECT_TRUE(forgotten.violated);
+}
+
+TEST(LockLinearization, an_expiry_ends_an_abandoned_acquire) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.abandon(0);
+  lin.expired(0);  // before its close was sent: the acquire can no longer take effect
+  lin.call(1, LockOp::try_acquire, 0);
+  lin.answered(1, LockAnswer::busy);
   EXPECT_TRUE(lin.violated);
 }
 

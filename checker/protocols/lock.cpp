@@ -105,6 +105,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
          {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 10},
         {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
          {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
+        // Only a client that gives up while queued closes with a wait (--close): the others close
+        // holding their lock, with nothing queued. A seventh entry: the no-op, two opens, two
+        // acquires, the close, and the expiry that hands the lock to the closed session.
+        {"close-keeps-waits", std::string(sm::ModelLock::bug_description(sm::LockBug::close_keeps_waits)),
+         {"--nodes", "1", "--crashes", "0", "--close", "--max-log", "7"}, "LOCK-MutualExclusion", 9},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -134,6 +139,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "no-dedup") return sm::LockBug::no_dedup;
   if (bug == "follower-answers-locally") return sm::LockBug::follower_answers_locally;
   if (bug == "local-expiry") return sm::LockBug::local_expiry;
+  if (bug == "close-keeps-waits") return sm::LockBug::close_keeps_waits;
   return sm::LockBug::none;
 }
 
@@ -243,7 +249,9 @@ ProtocolEntry lock_protocol() {
       "The distributed lock (sessions, fencing tokens) replicated by Raft or Multi-Paxos, with pausing clients";
   entry.options = option_specs(fields());
   entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"},
-                    {close_flag, "Clients close their session (which releases the lock) instead of releasing the lock"},
+                    {close_flag,
+                     "Clients close their session (which releases the lock) instead of releasing the lock, and may "
+                     "give up waiting for it and close"},
                     refine_switch(),
                     keep_obsolete_switch()};
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
@@ -254,13 +262,15 @@ ProtocolEntry lock_protocol() {
   // own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one replica, then two with snapshots, a second term (one client with a crash, then a
+  // --budget: one replica, one replica with a longer log (room for a close and the expiries after
+  // it), then two with snapshots, a second term (one client with a crash, then a
   // third message in flight over a one-entry log, then two clients without a crash), two replicas
   // with two clients, the defaults, retries. Cheap rungs first: under
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1"},
+      {"--nodes", "1", "--crashes", "0", "--max-log", "8"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "2", "--clients", "1", "--pauses", "0"},
       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},

@@ -285,10 +285,12 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, N
   LockClient& client = *held.client;
   const SignalWatcher watcher([&client](int) { client.cancel(); });  // a second signal cancels the close
   // Records and prints (one line) why the lock was not acquired.
-  const auto fail_with = [&](int exit_code, const char* reason, const std::string& line, bool closed) {
+  // (`session`: the session the failure leaves behind, or closed; 0 when none was opened.)
+  const auto fail_with = [&](int exit_code, const char* reason, const std::string& line, std::uint64_t session,
+                             bool closed) {
     failure.exit_code = exit_code;
-    failure.json = Json{{"lock", flags.name},      {"acquired", false},           {"reason", reason},
-                        {"error", line},           {"session", client.session()}, {"session_closed", closed}};
+    failure.json = Json{{"lock", flags.name}, {"acquired", false}, {"reason", reason},
+                        {"error", line},      {"session", session}, {"session_closed", closed}};
     fmt::print(stderr, "lockstep: {}: {}\n", what, line);
   };
   // Ends the session of a wait given up on (held, its deadline, or a signal), saying why.
@@ -304,8 +306,7 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, N
       after = fmt::format("session {} could not be closed ({}) and may stay queued for it until its ttl of {} runs out",
                           session, e.what(), describe_duration(ttl));
     }
-    fail_with(exit_code, reason, why + "; " + after, closed);
-    failure.json["session"] = session;
+    fail_with(exit_code, reason, why + "; " + after, session, closed);
   };
   try {
     client.open(ttl, options.call_timeout);
@@ -314,10 +315,10 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, N
       fail_with(128 + watcher.signal(), "interrupted",
                 fmt::format("interrupted ({}) while opening a session (one opened meanwhile ends after its ttl of {})",
                             signal_name(watcher.signal()), describe_duration(ttl)),
-                false);
+                client.session(), false);
     } else {
       fail_with(exit_for(e), e.kind == ClientErrorKind::unavailable ? "timeout" : "error",
-                fmt::format("opening a session: {}", e.what()), false);
+                fmt::format("opening a session: {}", e.what()), client.session(), false);
     }
     return std::nullopt;
   }
@@ -340,7 +341,7 @@ std::optional<Held> open_and_acquire(const LockFlags& flags, const char* what, N
       close_after(exit_incomplete, "timeout",
                   fmt::format("lock '{}' not acquired within {} ({})", flags.name, describe_duration(timeout), e.what()));
     } else {
-      fail_with(exit_for(e), "error", e.what(), false);
+      fail_with(exit_for(e), "error", e.what(), client.session(), false);
     }
     return std::nullopt;
   }

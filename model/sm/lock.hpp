@@ -65,8 +65,11 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //   follower_answers_locally  a replica that is not the leader answers acquire from its own
 //                             applied table instead of redirecting to the leader;
 //   local_expiry              the leader expires a session on its own clock, changing its local
-//                             table, instead of proposing the expiry through consensus.
-LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry)
+//                             table, instead of proposing the expiry through consensus;
+//   close_keeps_waits         a close ends the session and frees its locks but leaves its waits
+//                             in the locks' queues (an expiry still drops them), so a lock can
+//                             later be handed to the closed session.
+LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -170,6 +173,8 @@ struct Lock {
         return "a replica that is not the leader answers acquire from its own table instead of redirecting";
       case LockBug::local_expiry:
         return "the leader expires a session on its own clock, in its local table, not through consensus";
+      case LockBug::close_keeps_waits:
+        return "a close ends the session but leaves its waits in the locks' queues (a lock may be handed to it later)";
     }
     return "?";
   }
@@ -216,11 +221,13 @@ struct Lock {
   }
 
   // Ends a session: its locks pass to their waiters (tokens of `position`, or one past the
-  // lock's last token when there is no position: the local-expiry bug), its waits are dropped.
+  // lock's last token when there is no position: the local-expiry bug), its waits are dropped
+  // (unless `keep_waits`: the close-keeps-waits bug).
   template <class ReplyFn>
   static void end_session(const Config& config, State& state, SessionId id, std::optional<Position> position,
-                          ReplyFn& reply) {
+                          ReplyFn& reply, bool keep_waits = false) {
     for (auto& l : state.locks) {
+      if (keep_waits) break;
       for (std::size_t w = 0; w < l.waiters.size();) {
         if (l.waiters[w].session == id) {
           reply(l.waiters[w].client, l.waiters[w].sequence, answer(LockAnswer::no_session));
@@ -336,7 +343,7 @@ struct Lock {
       case LockOp::close: {
         // The session's own waits are answered no_session (by end_session), then the close.
         const SessionId id = session->id;
-        end_session(config, state, id, position, reply);
+        end_session(config, state, id, position, reply, bug(config, LockBug::close_keeps_waits));
         reply(client, sequence, answer(LockAnswer::closed, id));
         return true;
       }

@@ -15,7 +15,10 @@
 // leases are meant to work: a client that is not paused learns that its session expired no later
 // than any replica applies the expiry (its lease timeout is shorter than the service's TTL), and
 // stops acting; a paused client does not, and when it resumes it still believes it holds the lock
-// and writes with its old token. The resource remembers the highest token it accepted and rejects
+// and writes with its old token. With --close, a client waiting for its lock (its acquire
+// unanswered, or queued) may also GIVE UP, as `lock acquire --timeout` and Ctrl-C do: it stops
+// waiting and closes its session, and the acquire it abandoned may still be granted until the
+// close takes effect. The resource remembers the highest token it accepted and rejects
 // lower ones (fencing) — unless the seeded bug `resource_ignores_fencing` is on.
 //
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
@@ -48,7 +51,7 @@ struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes));
   // closes: each client ends by closing its session (which releases its lock) instead of
-  // releasing the lock (--close).
+  // releasing the lock, and may give up waiting for the lock and close (--close).
   static constexpr std::string_view lockstep_added_fields[] = {"closes"};
 };
 
@@ -105,7 +108,13 @@ struct LockClients {
     LOCKSTEP_STRUCT(Resume, (ClientId, client));
     friend void lockstep_print(std::string& out, const Resume& a) { out += to_string(a.client) + " resumes"; }
   };
-  using ClientAction = std::variant<Write, Pause, Resume>;
+  struct GiveUp {
+    LOCKSTEP_STRUCT(GiveUp, (ClientId, client), (std::uint8_t, lock));
+    friend void lockstep_print(std::string& out, const GiveUp& a) {
+      out += to_string(a.client) + " gives up waiting for L" + std::to_string(a.lock) + " and will close its session";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -185,6 +194,17 @@ struct LockClients {
   void for_each_client_action(const State& state, F&& emit) const {
     for (std::size_t c = 0; c < state.clients.size(); ++c) {
       const Client& client = state.clients[c];
+      if (params.closes && client.phase == Phase::acquire && client.sent) {
+        State next = state;
+        Client& cl = next.clients[c];
+        cl.phase = Phase::close;  // an answer to the acquire is no longer waited for (its sequence)
+        cl.sequence = static_cast<Sequence>(cl.sequence + 1);
+        cl.sent = false;
+        cl.queued = false;
+        next.history.abandon(c);
+        emit(ClientAction{GiveUp{id_of(c), lock_of(c)}}, std::move(next));
+        continue;
+      }
       if (client.phase != Phase::hold) continue;
       if (client.paused) {
         State next = state;

@@ -13,6 +13,12 @@
 // operation, taking effect when a replica first applies it. Operations never answered stay in
 // progress: they may take effect at any later point, or never.
 //
+// A client that gives up waiting (its acquire unanswered, or queued) and closes its session
+// leaves its acquire ABANDONED: never answered, it may still take effect (be granted, so that
+// others find the lock held) until the client's close or its session's expiry takes effect, and
+// never after (the session is gone). An abandoned operation has a slot of its own, so the
+// client's close is in progress beside it.
+//
 // The sequential lock (per lock; tokens are LOCK-FencingMonotone's business):
 //   acquire      free -> granted (the caller holds it); held by the caller -> granted; held by
 //                another -> cannot take effect now (it waits);
@@ -26,6 +32,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string_view>
 
 #include "model/core/reflect.hpp"
 #include "model/core/small_vec.hpp"
@@ -50,7 +57,10 @@ struct LinConfig {
   // holder[k]: 1 + the client index holding lock k, 0 when free.
   using Holders = SmallVec<std::uint8_t, lin_locks_max>;
   using Operations = SmallVec<LinOperation, lin_clients_max>;
-  LOCKSTEP_STRUCT(LinConfig, (Holders, holder), (Operations, operations));
+  // abandoned[c]: client c's abandoned acquire, while it may still take effect (empty until a
+  // client abandons one).
+  LOCKSTEP_STRUCT(LinConfig, (Holders, holder), (Operations, operations), (Operations, abandoned));
+  static constexpr std::string_view lockstep_added_fields[] = {"abandoned"};
 };
 
 struct Linearization {
@@ -100,22 +110,41 @@ struct Linearization {
     violated = configs.empty();
     normalize();
   }
+  // Client `c` stops waiting for the answer to its call (it gives up and will close its
+  // session): the call stays in progress, in the abandoned slot, unless it took effect already.
+  void abandon(std::size_t c) {
+    if (violated) return;
+    for (auto& config : configs) {
+      if (config.abandoned.empty()) {
+        for (std::size_t i = 0; i < config.operations.size(); ++i) config.abandoned.push_back(LinOperation{});
+      }
+      const LinOperation op = config.operations[c];
+      config.abandoned[c] = op.active && !op.done ? op : LinOperation{};
+      config.operations[c] = LinOperation{};
+    }
+    normalize();
+  }
   // The service expires client `c`'s session now.
   void expired(std::size_t c) {
     if (violated) return;
     close();
-    for (auto& config : configs) {
-      for (auto& h : config.holder) {
-        if (h == c + 1) h = 0;
-      }
-    }
+    for (auto& config : configs) end_session(config, c);
     normalize();
   }
 
  private:
-  // Linearizes operation c in `config`, if it can take effect now.
-  static bool linearize(LinConfig& config, std::size_t c) {
-    LinOperation& op = config.operations[c];
+  // Client c's session ends (closed or expired): its locks are free, and an acquire it abandoned
+  // can no longer take effect.
+  static void end_session(LinConfig& config, std::size_t c) {
+    for (auto& h : config.holder) {
+      if (h == c + 1) h = 0;
+    }
+    if (!config.abandoned.empty()) config.abandoned[c] = LinOperation{};
+  }
+  // Linearizes client c's operation in `config` (its abandoned one when `abandoned`), if it can
+  // take effect now. An abandoned operation that took effect leaves only its effect.
+  static bool linearize(LinConfig& config, std::size_t c, bool abandoned = false) {
+    LinOperation& op = abandoned ? config.abandoned[c] : config.operations[c];
     if (!op.active || op.done) return false;
     std::uint8_t& holder = config.holder[op.lock];
     const auto me = static_cast<std::uint8_t>(c + 1);
@@ -142,23 +171,25 @@ struct Linearization {
         }
         break;
       case LockOp::close:
-        for (auto& h : config.holder) {
-          if (h == me) h = 0;
-        }
+        end_session(config, c);
         op.answer = LockAnswer::closed;
         break;
       default: return false;
     }
     op.done = true;
+    if (abandoned) op = LinOperation{};
     return true;
   }
   // Adds every configuration reachable by linearizing operations in progress, in any order.
   void close() {
     for (std::size_t i = 0; i < configs.size(); ++i) {
       for (std::size_t c = 0; c < configs[i].operations.size(); ++c) {
-        LinConfig next = configs[i];
-        if (!linearize(next, c)) continue;
-        if (std::find(configs.begin(), configs.end(), next) == configs.end()) configs.push_back(next);
+        for (const bool abandoned : {false, true}) {
+          if (abandoned && configs[i].abandoned.empty()) continue;
+          LinConfig next = configs[i];
+          if (!linearize(next, c, abandoned)) continue;
+          if (std::find(configs.begin(), configs.end(), next) == configs.end()) configs.push_back(next);
+        }
       }
     }
   }

@@ -44,20 +44,24 @@ TEST(LockCheck, the_correct_lock_over_multipaxos_passes_with_a_crash_and_a_pause
   EXPECT_EQ(report.stats.distinct_states, 3170102u);
 }
 
-// Clients that close their session instead of releasing (--close), and that may give up waiting
-// for the lock and close: every property holds, the lock world refines lock-clients, and on one
-// replica every sometimes property is reached.
+// Clients that close their session instead of releasing (--close), and that give up waiting for
+// the lock and close (--give-ups): every property holds, the lock world refines lock-clients, and
+// on one replica every sometimes property is reached.
 TEST(LockCheck, clients_that_close_their_session_pass_and_refine_lock_clients) {
   LockCheckOptions o = small("raft", 6);
   o.close = true;
   const CheckReport report = check_lock(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
   EXPECT_TRUE(report.sometimes_unreached.empty());
-  // 802,300 when they release; 779,060 before clients could give up while queued.
-  EXPECT_EQ(report.stats.distinct_states, 1801860u);
+  EXPECT_EQ(report.stats.distinct_states, 779060u);  // 802,300 when they release
+  o.give_ups = 1;
+  const CheckReport gave_up = check_lock(o);
+  EXPECT_EQ(gave_up.outcome, Outcome::ok);
+  EXPECT_EQ(gave_up.stats.distinct_states, 1647536u);  // one client gives up
   for (const char* consensus : {"raft", "multipaxos"}) {
     LockCheckOptions one = small(consensus, 6);
     one.close = true;
+    one.give_ups = 2;
     one.refine = true;
     one.nodes = 1;
     one.crashes = 0;
@@ -94,6 +98,24 @@ TEST(LockCheck, a_lock_trace_reads_as_a_lock) {
   for (const char* expected : {"believes it holds L0", "PAUSED", "its session expired meanwhile",
                                "writes to the resource of L0 with token", "highest token", "ACCEPTED A LOWER TOKEN",
                                "holds it (token"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
+  }
+}
+
+// A client that gives up while queued, in a trace: close-keeps-waits's shortest one has c1 queued,
+// giving up, closing, and then the lock handed to its closed session.
+TEST(LockCheck, a_client_that_gives_up_reads_as_one) {
+  const ProtocolEntry& entry = *find_protocol("lock");
+  ProtocolArgs args = entry.args_for_bug("close-keeps-waits");
+  args.explore.workers = 1;
+  const CheckReport report = entry.check(args);
+  ASSERT_EQ(report.outcome, Outcome::violation);
+  EXPECT_EQ(report.property, "LOCK-MutualExclusion");
+  const LoadedTrace trace = load_trace(parse_itf(report.trace));
+  EXPECT_TRUE(replay(trace).reproduces_record(trace.invariant));
+  const std::string text = show_text(trace, view_steps(trace), false);
+  for (const char* expected : {"waits for L0", "gives up waiting for L0 and will close its session",
+                               "gave up on L0, closes its session", "close(s", "holds it (token"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   }
 }

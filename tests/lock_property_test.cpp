@@ -36,6 +36,7 @@ struct LockWorldSpec {
   sm::LockBug lock_bug = sm::LockBug::none;
   bool ignore_fencing = false;
   bool closes = false;  // clients close their session instead of releasing
+  int give_ups = 0;     // times a waiting client gives up (and closes, with closes)
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -44,7 +45,8 @@ sm::ModelLock::Config lock_config(const LockWorldSpec& w) {
 }
 lock::ClientParams params(const LockWorldSpec& w) {
   return lock::ClientParams{static_cast<std::uint8_t>(w.clients), 1, static_cast<std::uint8_t>(w.pauses),
-                            static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes};
+                            static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes,
+                            static_cast<std::uint8_t>(w.give_ups)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -116,11 +118,12 @@ TEST(LockSchedules, every_property_holds_over_multipaxos_on_five_nodes) {
   expect_safe("lock-multipaxos-safety-5", paxos_lock(w), 250, 4000);
 }
 
-// Clients that close their session instead of releasing: the close hands the lock to the next
-// waiter (or frees it) at the close's position, under every fault.
+// Clients that close their session instead of releasing, or give up waiting and close: the close
+// hands the lock to the next waiter (or frees it) at the close's position, under every fault.
 TEST(LockSchedules, every_property_holds_with_clients_that_close_over_either_protocol) {
   LockWorldSpec w;
   w.closes = true;
+  w.give_ups = 2;
   w.clients = 3;
   expect_safe("lock-raft-close-3", raft_lock(w), 250, 3000);
   expect_safe("lock-multipaxos-close-3", paxos_lock(w), 250, 3000);
@@ -168,6 +171,7 @@ TEST(LockKill, a_close_that_keeps_its_waits) {
   LockWorldSpec w;
   w.lock_bug = sm::LockBug::close_keeps_waits;
   w.closes = true;
+  w.give_ups = 2;
   // Log room for the two opens, acquires, the close and the release after it: no retries, and
   // two terms (each new leader's no-op takes an entry).
   w.retries = 0;

@@ -17,6 +17,7 @@ struct LockCheckOptions {
   int retries = 0;
   bool try_acquire = false;
   bool close = false;    // --close: clients close their session instead of releasing the lock
+  int give_ups = 0;      // --give-ups: times a waiting client may give up (and close, with --close)
   int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
   // Log entries (Raft) / slots (Multi-Paxos); 0: the consensus's default, 6 for Raft (its
   // leaders' no-ops take entries too) and 5 for Multi-Paxos (log_max_of).

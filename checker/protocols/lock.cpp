@@ -44,6 +44,10 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
         {"--locks", "Locks", &LockCheckOptions::locks, 1, static_cast<int>(sm::lock_locks_max)},
         {"--pauses", "Client pauses (a holder stops, e.g. in a GC pause, and resumes later)", &LockCheckOptions::pauses, 0, 8},
         {"--retries", "Requests re-sent after a timeout (the same request again)", &LockCheckOptions::retries, 0, 8},
+        {"--give-ups",
+         "Times, in all, a client waiting for its lock gives up (a timeout, Ctrl-C): with --close it closes its "
+         "session, else it walks away and leaves the session to expire",
+         &LockCheckOptions::give_ups, 0, 8},
         {"--max-term", "Highest term (Raft) or ballot round (Multi-Paxos)", &LockCheckOptions::term_max, 1, 30},
         {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos); 0: 6 for Raft (its leaders' no-ops included), 5 for Multi-Paxos",
          &LockCheckOptions::log_max, 0,
@@ -105,11 +109,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
          {"--nodes", "2", "--crashes", "0"}, "LOCK-MutualExclusion", 10},
         {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
          {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
-        // Only a client that gives up while queued closes with a wait (--close): the others close
-        // holding their lock, with nothing queued. A seventh entry: the no-op, two opens, two
+        // Only a client that gives up while queued (--give-ups) closes with a wait (--close): the
+        // others close holding their lock, with nothing queued. A seventh entry: the no-op, two opens, two
         // acquires, the close, and the expiry that hands the lock to the closed session.
         {"close-keeps-waits", std::string(sm::ModelLock::bug_description(sm::LockBug::close_keeps_waits)),
-         {"--nodes", "1", "--crashes", "0", "--close", "--max-log", "7"}, "LOCK-MutualExclusion", 9},
+         {"--nodes", "1", "--crashes", "0", "--close", "--give-ups", "1", "--max-log", "7"}, "LOCK-MutualExclusion", 9},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -147,7 +151,7 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
   return lock::ClientParams{static_cast<std::uint8_t>(o.clients), static_cast<std::uint8_t>(o.locks),
                             static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
                             o.try_acquire,                         o.bug == "resource-ignores-fencing",
-                            o.close};
+                            o.close,                               static_cast<std::uint8_t>(o.give_ups)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -183,6 +187,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"retries", o.retries},
                                 {"try_acquire", o.try_acquire},
                                 {"close", o.close},
+                                {"give_ups", o.give_ups},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -250,8 +255,8 @@ ProtocolEntry lock_protocol() {
   entry.options = option_specs(fields());
   entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"},
                     {close_flag,
-                     "Clients close their session (which releases the lock) instead of releasing the lock, and may "
-                     "give up waiting for it and close"},
+                     "Clients close their session (which releases the lock) instead of releasing the lock, and when "
+                     "they give up waiting for it (--give-ups)"},
                     refine_switch(),
                     keep_obsolete_switch()};
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
@@ -260,17 +265,17 @@ ProtocolEntry lock_protocol() {
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots. Not Raft's
   // pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the lock's
   // own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
-  entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--snapshot-every", "2",
+  entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--give-ups", "2", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one replica, one replica with a longer log (room for a close and the expiries after
-  // it), then two with snapshots, a second term (one client with a crash, then a
+  // --budget: one replica, one replica with a longer log and a client that gives up (room for a
+  // close and the expiries after it), then two with snapshots, a second term (one client with a crash, then a
   // third message in flight over a one-entry log, then two clients without a crash), two replicas
   // with two clients, the defaults, retries. Cheap rungs first: under
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1"},
-      {"--nodes", "1", "--crashes", "0", "--max-log", "8"},
+      {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "2", "--clients", "1", "--pauses", "0"},
       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},

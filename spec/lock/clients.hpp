@@ -15,10 +15,10 @@
 // leases are meant to work: a client that is not paused learns that its session expired no later
 // than any replica applies the expiry (its lease timeout is shorter than the service's TTL), and
 // stops acting; a paused client does not, and when it resumes it still believes it holds the lock
-// and writes with its old token. With --close, a client waiting for its lock (its acquire
-// unanswered, or queued) may also GIVE UP, as `lock acquire --timeout` and Ctrl-C do: it stops
-// waiting and closes its session, and the acquire it abandoned may still be granted until the
-// close takes effect. The resource remembers the highest token it accepted and rejects
+// and writes with its old token. A client waiting for its lock (its acquire unanswered, or
+// queued) may GIVE UP (--give-ups, a budget), as `lock acquire --timeout` and Ctrl-C do: it stops
+// waiting and, with --close, closes its session (else it walks away, its session left to
+// expire); the acquire it abandoned may still be granted until the session ends. The resource remembers the highest token it accepted and rejects
 // lower ones (fencing) — unless the seeded bug `resource_ignores_fencing` is on.
 //
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
@@ -49,10 +49,12 @@ LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
 // What the checker's clients do (`lockstep check lock` options).
 struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
-                  (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes));
+                  (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
+                  (std::uint8_t, give_ups));
   // closes: each client ends by closing its session (which releases its lock) instead of
-  // releasing the lock, and may give up waiting for the lock and close (--close).
-  static constexpr std::string_view lockstep_added_fields[] = {"closes"};
+  // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
+  // all, a waiting client may give up (--give-ups).
+  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups"};
 };
 
 template <class P>
@@ -75,7 +77,8 @@ struct LockClients {
     LOCKSTEP_STRUCT(Resource, (Token, highest), (std::uint8_t, writes), (bool, accepted_below));
   };
   struct Budget {
-    LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries));
+    LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups));
+    static constexpr std::string_view lockstep_added_fields[] = {"give_ups"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -109,9 +112,10 @@ struct LockClients {
     friend void lockstep_print(std::string& out, const Resume& a) { out += to_string(a.client) + " resumes"; }
   };
   struct GiveUp {
-    LOCKSTEP_STRUCT(GiveUp, (ClientId, client), (std::uint8_t, lock));
+    LOCKSTEP_STRUCT(GiveUp, (ClientId, client), (std::uint8_t, lock), (bool, closes));
     friend void lockstep_print(std::string& out, const GiveUp& a) {
-      out += to_string(a.client) + " gives up waiting for L" + std::to_string(a.lock) + " and will close its session";
+      out += to_string(a.client) + " gives up waiting for L" + std::to_string(a.lock) +
+             (a.closes ? " and will close its session" : " and walks away (its session left to expire)");
     }
   };
   using ClientAction = std::variant<Write, Pause, Resume, GiveUp>;
@@ -126,7 +130,7 @@ struct LockClients {
     State s{};
     for (std::size_t c = 0; c < params.clients; ++c) s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false});
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
-    s.budget = Budget{params.pauses, params.retries};
+    s.budget = Budget{params.pauses, params.retries, params.give_ups};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -194,16 +198,16 @@ struct LockClients {
   void for_each_client_action(const State& state, F&& emit) const {
     for (std::size_t c = 0; c < state.clients.size(); ++c) {
       const Client& client = state.clients[c];
-      if (params.closes && client.phase == Phase::acquire && client.sent) {
+      if (state.budget.give_ups > 0 && client.phase == Phase::acquire && client.sent) {
         State next = state;
+        --next.budget.give_ups;
         Client& cl = next.clients[c];
-        cl.phase = Phase::close;  // an answer to the acquire is no longer waited for (its sequence)
+        cl.phase = params.closes ? Phase::close : Phase::done;  // the acquire's answer no longer waited for
         cl.sequence = static_cast<Sequence>(cl.sequence + 1);
         cl.sent = false;
         cl.queued = false;
         next.history.abandon(c);
-        emit(ClientAction{GiveUp{id_of(c), lock_of(c)}}, std::move(next));
-        continue;
+        emit(ClientAction{GiveUp{id_of(c), lock_of(c), params.closes}}, std::move(next));
       }
       if (client.phase != Phase::hold) continue;
       if (client.paused) {
@@ -273,7 +277,11 @@ struct LockClients {
         case Phase::acquire: clients += std::string(client.queued ? "waits for" : "asks for") + " L" + std::to_string(lock_of(c)); break;
         case Phase::hold: clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) + ")"; break;
         case Phase::release: clients += "releases L" + std::to_string(lock_of(c)); break;
-        case Phase::close: clients += "closes its session"; break;
+        case Phase::close:
+          // A grant's token is its log position (times the locks, plus the lock): never 0.
+          clients += client.token == 0 ? "gave up on L" + std::to_string(lock_of(c)) + ", closes its session"
+                                       : std::string("closes its session");
+          break;
         case Phase::done: clients += "done"; break;
       }
       if (client.paused) clients += ", PAUSED";

@@ -13,11 +13,11 @@
 // operation, taking effect when a replica first applies it. Operations never answered stay in
 // progress: they may take effect at any later point, or never.
 //
-// A client that gives up waiting (its acquire unanswered, or queued) and closes its session
-// leaves its acquire ABANDONED: never answered, it may still take effect (be granted, so that
-// others find the lock held) until the client's close or its session's expiry takes effect, and
-// never after (the session is gone). An abandoned operation has a slot of its own, so the
-// client's close is in progress beside it.
+// A client that gives up waiting (its acquire unanswered, or queued) leaves its acquire
+// ABANDONED: never answered, it may still take effect (be granted, so that others find the lock
+// held) until the client's close or its session's expiry takes effect, and never after (the
+// session is gone). An abandoned operation has a slot of its own, so the client's close is in
+// progress beside it.
 //
 // The sequential lock (per lock; tokens are LOCK-FencingMonotone's business):
 //   acquire      free -> granted (the caller holds it); held by the caller -> granted; held by

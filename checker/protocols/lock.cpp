@@ -110,8 +110,8 @@ const std::vector<LockBugSpec>& lock_bugs() {
         {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
          {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
         // Only a client that gives up while queued (--give-ups) closes with a wait (--close): the
-        // others close holding their lock, with nothing queued. A seventh entry: the no-op, two opens, two
-        // acquires, the close, and the expiry that hands the lock to the closed session.
+        // others close holding their lock, with nothing queued. A seventh entry: the no-op, two
+        // opens, two acquires, the close, and the expiry that hands the lock to the closed session.
         {"close-keeps-waits", std::string(sm::ModelLock::bug_description(sm::LockBug::close_keeps_waits)),
          {"--nodes", "1", "--crashes", "0", "--close", "--give-ups", "1", "--max-log", "7"}, "LOCK-MutualExclusion", 9},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
@@ -268,9 +268,9 @@ ProtocolEntry lock_protocol() {
   entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--give-ups", "2", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica, one replica with a longer log and a client that gives up (room for a
-  // close and the expiries after it), then two with snapshots, a second term (one client with a crash, then a
-  // third message in flight over a one-entry log, then two clients without a crash), two replicas
-  // with two clients, the defaults, retries. Cheap rungs first: under
+  // close and the expiries after it), then two with snapshots, a second term (one client with a
+  // crash, then a third message in flight over a one-entry log, then two clients without a
+  // crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {

@@ -18,8 +18,9 @@
 // and writes with its old token. A client waiting for its lock (its acquire unanswered, or
 // queued) may GIVE UP (--give-ups, a budget), as `lock acquire --timeout` and Ctrl-C do: it stops
 // waiting and, with --close, closes its session (else it walks away, its session left to
-// expire); the acquire it abandoned may still be granted until the session ends. The resource remembers the highest token it accepted and rejects
-// lower ones (fencing) — unless the seeded bug `resource_ignores_fencing` is on.
+// expire); the acquire it abandoned may still be granted until the session ends. The resource
+// remembers the highest token it accepted and rejects lower ones (fencing) — unless the seeded
+// bug `resource_ignores_fencing` is on.
 //
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
 // and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).

@@ -110,8 +110,9 @@ struct Linearization {
     violated = configs.empty();
     normalize();
   }
-  // Client `c` stops waiting for the answer to its call (it gives up and will close its
-  // session): the call stays in progress, in the abandoned slot, unless it took effect already.
+  // Client `c` stops waiting for the answer to its call (it gives up, and closes its session or
+  // leaves it to expire): the call stays in progress, in the abandoned slot, unless it took
+  // effect already.
   void abandon(std::size_t c) {
     if (violated) return;
     for (auto& config : configs) {

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
+#include <string>
 
 #include "checker/any_model.hpp"
 #include "checker/lock/check.hpp"
@@ -84,40 +86,36 @@ TEST(LockCheck, on_one_replica_every_sometimes_property_is_reached) {
   }
 }
 
+// A seeded lock bug's shortest trace, found at the registry's bounds with one worker, replayed to
+// its violation and shown as `lockstep show` prints it: every phrase of `expected` is in it.
+void expect_shown_trace(const std::string& bug, const std::string& property, std::initializer_list<const char*> expected) {
+  const ProtocolEntry& entry = *find_protocol("lock");
+  ProtocolArgs args = entry.args_for_bug(bug);
+  args.explore.workers = 1;
+  const CheckReport report = entry.check(args);
+  ASSERT_EQ(report.outcome, Outcome::violation) << bug;
+  EXPECT_EQ(report.property, property) << bug;
+  const LoadedTrace trace = load_trace(parse_itf(report.trace));
+  EXPECT_TRUE(replay(trace).reproduces_record(trace.invariant)) << bug;
+  const std::string text = show_text(trace, view_steps(trace), false);
+  for (const char* phrase : expected) EXPECT_NE(text.find(phrase), std::string::npos) << phrase << "\n" << text;
+}
+
 // The fencing bug's shortest trace, shown: the summary lines say who holds the lock, who is
 // paused and what the resource accepted.
 TEST(LockCheck, a_lock_trace_reads_as_a_lock) {
-  const ProtocolEntry& entry = *find_protocol("lock");
-  ProtocolArgs args = entry.args_for_bug("resource-ignores-fencing");
-  args.explore.workers = 1;
-  const CheckReport report = entry.check(args);
-  ASSERT_EQ(report.outcome, Outcome::violation);
-  const LoadedTrace trace = load_trace(parse_itf(report.trace));
-  EXPECT_TRUE(replay(trace).reproduces_record(trace.invariant));
-  const std::string text = show_text(trace, view_steps(trace), false);
-  for (const char* expected : {"believes it holds L0", "PAUSED", "its session expired meanwhile",
-                               "writes to the resource of L0 with token", "highest token", "ACCEPTED A LOWER TOKEN",
-                               "holds it (token"}) {
-    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
-  }
+  expect_shown_trace("resource-ignores-fencing", "LOCK-ResourceSafety",
+                     {"believes it holds L0", "PAUSED", "its session expired meanwhile",
+                      "writes to the resource of L0 with token", "highest token", "ACCEPTED A LOWER TOKEN",
+                      "holds it (token"});
 }
 
 // A client that gives up while queued, in a trace: close-keeps-waits's shortest one has c1 queued,
 // giving up, closing, and then the lock handed to its closed session.
 TEST(LockCheck, a_client_that_gives_up_reads_as_one) {
-  const ProtocolEntry& entry = *find_protocol("lock");
-  ProtocolArgs args = entry.args_for_bug("close-keeps-waits");
-  args.explore.workers = 1;
-  const CheckReport report = entry.check(args);
-  ASSERT_EQ(report.outcome, Outcome::violation);
-  EXPECT_EQ(report.property, "LOCK-MutualExclusion");
-  const LoadedTrace trace = load_trace(parse_itf(report.trace));
-  EXPECT_TRUE(replay(trace).reproduces_record(trace.invariant));
-  const std::string text = show_text(trace, view_steps(trace), false);
-  for (const char* expected : {"waits for L0", "gives up waiting for L0 and will close its session",
-                               "gave up on L0, closes its session", "close(s", "holds it (token"}) {
-    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
-  }
+  expect_shown_trace("close-keeps-waits", "LOCK-MutualExclusion",
+                     {"waits for L0", "gives up waiting for L0 and will close its session",
+                      "gave up on L0, closes its session", "close(s", "holds it (token"});
 }
 
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,

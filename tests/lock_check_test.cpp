@@ -110,12 +110,35 @@ TEST(LockCheck, a_lock_trace_reads_as_a_lock) {
                       "holds it (token"});
 }
 
-// A client that gives up while queued, in a trace: close-keeps-waits's shortest one has c1 queued,
-// giving up, closing, and then the lock handed to its closed session.
+// A client that gives up while queued, in a trace: close-keeps-waits's shortest one has c2 queued,
+// giving up and closing, its closed session still in the queue.
 TEST(LockCheck, a_client_that_gives_up_reads_as_one) {
-  expect_shown_trace("close-keeps-waits", "LOCK-MutualExclusion",
+  expect_shown_trace("close-keeps-waits", "LOCK-FifoQueue",
                      {"waits for L0", "gives up waiting for L0 and will close its session",
                       "gave up on L0, closes its session", "close(s", "holds it (token"});
+}
+
+// Three clients on one lock, so that two sessions wait at once and the order of the queue shows
+// (LOCK-FifoQueue): the correct lock passes on one replica under both protocols, with clients
+// that release and with clients that give up and close; the lock given to the last waiter instead
+// of the first (lifo-queue) reads as such.
+TEST(LockCheck, three_clients_on_one_lock_are_served_in_turn) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    for (const bool close : {false, true}) {
+      LockCheckOptions o = small(consensus, 8);
+      o.nodes = 1;
+      o.crashes = 0;
+      o.clients = 3;
+      o.close = close;
+      o.give_ups = close ? 1 : 0;
+      o.explore.symmetry = false;
+      const CheckReport report = check_lock(o);
+      EXPECT_GT(report.stats.distinct_states, 1000u) << consensus << " close " << close;
+      EXPECT_EQ(report.outcome, Outcome::ok) << consensus << " close " << close;
+      EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus << " close " << close;
+    }
+  }
+  expect_shown_trace("lifo-queue", "LOCK-FifoQueue", {"waits for L0", "LOCK-FifoQueue"});
 }
 
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,

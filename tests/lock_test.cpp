@@ -1,10 +1,17 @@
-// The lock service's state machine (model/sm/lock.hpp) at both sizes, and the online
-// linearization that LOCK-Linearizable uses (spec/lock/linearization.hpp).
+// The lock service's state machine (model/sm/lock.hpp) at both sizes, the online linearization
+// that LOCK-Linearizable uses (spec/lock/linearization.hpp), and LOCK-FifoQueue's reference
+// (spec/lock/fifo.hpp).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+#include <random>
+#include <string>
 #include <vector>
 
+#include "model/core/print.hpp"
 #include "model/sm/lock.hpp"
+#include "spec/lock/fifo.hpp"
 #include "spec/lock/linearization.hpp"
 
 namespace lockstep {
@@ -320,6 +327,105 @@ TEST(LockMachineBugs, a_close_that_keeps_its_waits_lets_the_lock_pass_to_the_clo
     const auto* l = sm::ModelLock::find_lock(t.state, 0);
     ASSERT_TRUE(l);
     EXPECT_EQ(l->holder, buggy ? 2u : 0u) << "buggy " << buggy;  // handed to session 2, which is gone
+  }
+}
+
+TEST(LockMachineBugs, a_stack_for_a_queue_hands_the_lock_to_the_last_waiter) {
+  for (const bool buggy : {false, true}) {
+    Table<sm::ModelLock> t(1, buggy ? sm::LockBug::lifo_queue : sm::LockBug::none);
+    for (std::uint32_t c = 1; c <= 3; ++c) t.apply(c, c, 1, t.open());  // sessions 1, 2, 3
+    t.apply(4, 1, 2, t.acquire(1));
+    t.apply(5, 2, 2, t.acquire(2));  // queued first
+    t.apply(6, 3, 2, t.acquire(3));  // queued second
+    lock::FifoQueues expected = lock::fifo_queues(t.state);
+    const auto released = t.apply(7, 1, 3, t.release(1, 4));
+    ASSERT_EQ(released.answer, LockAnswer::released);
+    lock::fifo_apply(expected, t.release(1, 4));
+    ASSERT_EQ(expected.size(), 1u);
+    EXPECT_EQ(expected[0].holder, 2u);  // the reference: the first in the queue
+    EXPECT_EQ(sm::ModelLock::find_lock(t.state, 0)->holder, buggy ? 3u : 2u) << "buggy " << buggy;
+    EXPECT_EQ(lock::fifo_queues(t.state) == expected, !buggy);
+  }
+}
+
+// Random histories for LOCK-FifoQueue's reference: up to four clients on up to three locks
+// opening, acquiring, trying, releasing (with the right token or an old one, by session or by
+// token), closing, expiring and re-sending requests, applied to the lock with `bug`. After each
+// entry the table's holders and queues should be the reference's applied to the table before it
+// when the entry took effect, and unchanged when it did not; returns the entries where they were
+// not, and counts the entries, those that took effect and those that handed a lock over.
+struct FifoRun {
+  std::size_t applied = 0, took = 0, handed = 0, disagreed = 0;
+  std::string first;  // the first disagreement, described
+};
+FifoRun run_fifo_histories(sm::LockBug bug) {
+  std::mt19937_64 random(20261206);
+  FifoRun run;
+  for (int history = 0; history < 5000; ++history) {
+    const std::uint32_t locks = 1 + static_cast<std::uint32_t>(random() % 3);
+    Table<sm::ModelLock> t(locks, bug);
+    struct Client {
+      std::uint64_t session = 0, sequence = 0;
+      std::optional<sm::ModelLock::Command> last;
+    };
+    std::vector<Client> clients(1 + random() % 4);
+    for (std::uint64_t position = 1; position <= 40; ++position) {
+      const std::uint32_t c = static_cast<std::uint32_t>(random() % clients.size());
+      Client& client = clients[c];
+      const bool live = sm::ModelLock::find_session(t.state, static_cast<sm::ModelLock::SessionId>(client.session));
+      const std::uint64_t session = live ? client.session : 0;
+      const std::uint32_t lock = static_cast<std::uint32_t>(random() % locks);
+      const auto* entry = sm::ModelLock::find_lock(t.state, static_cast<sm::ModelLock::LockId>(lock));
+      const std::uint64_t token = entry ? entry->token - (random() % 4 == 0 ? 1u : 0u) : 0;
+      sm::ModelLock::Command command{};
+      bool retry = false;
+      switch (random() % 9) {
+        case 0: command = session == 0 ? t.open() : t.acquire(session, lock); break;
+        case 1: case 2: command = t.acquire(session == 0 ? client.session : session, lock); break;
+        case 3: command = t.try_acquire(session, lock); break;
+        case 4: command = t.release(random() % 3 == 0 ? 0 : session, token, lock); break;
+        case 5: command = t.close(session); break;
+        case 6: command = t.expire(1 + random() % position); break;
+        case 7: retry = client.last.has_value(); command = retry ? *client.last : t.open(); break;
+        default: command = Table<sm::ModelLock>::Command{LockOp::keep_alive, static_cast<sm::ModelLock::SessionId>(session), 0, 0, 0};
+      }
+      if (command.op == LockOp::open && session != 0) continue;  // one session per client at a time
+      const bool waits = entry && std::any_of(entry->waiters.begin(), entry->waiters.end(),
+                                              [&](const auto& w) { return w.session == command.session; });
+      if (command.op == LockOp::acquire && waits && !retry) continue;  // a client waits once per lock
+      if (!retry) ++client.sequence;
+      lock::FifoQueues expected = lock::fifo_queues(t.state);
+      const auto answer = t.apply(position, c + 1, client.sequence, command);
+      if (command.op == LockOp::open && answer.answer == LockAnswer::opened) client.session = answer.session;
+      if (command.op != LockOp::expire) client.last = command;
+      ++run.applied;
+      if (t.took_effect) {
+        ++run.took;
+        lock::fifo_apply(expected, command);
+      }
+      run.handed += t.answers.size() > 1;
+      if (lock::fifo_queues(t.state) == expected) continue;
+      if (run.disagreed++ == 0) {
+        run.first = "history " + std::to_string(history) + ", position " + std::to_string(position) + ": " +
+                    to_string(command) + " took effect " + std::to_string(t.took_effect) + "; table " + to_string(t.state.locks);
+      }
+      break;  // the next history: this table is off the reference's track
+    }
+  }
+  return run;
+}
+
+// The reference, written apart from the lock's code, agrees with the correct lock on every entry of
+// the random histories, and tells a lock that hands over from the back of the queue, or that
+// leaves a closed session's waits queued, on some.
+TEST(LockFifo, the_reference_agrees_with_the_correct_lock_on_random_histories) {
+  const FifoRun correct = run_fifo_histories(sm::LockBug::none);
+  EXPECT_EQ(correct.disagreed, 0u) << correct.first;
+  // The histories did what they are for: many entries took effect, and locks passed on.
+  EXPECT_GT(correct.took, correct.applied / 4);
+  EXPECT_GT(correct.handed, 1000u);
+  for (const sm::LockBug bug : {sm::LockBug::lifo_queue, sm::LockBug::close_keeps_waits}) {
+    EXPECT_GT(run_fifo_histories(bug).disagreed, 10u) << to_string(bug);
   }
 }
 

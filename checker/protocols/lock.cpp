@@ -110,10 +110,17 @@ const std::vector<LockBugSpec>& lock_bugs() {
         {"local-expiry", std::string(sm::ModelLock::bug_description(sm::LockBug::local_expiry)),
          {"--nodes", "1", "--crashes", "0"}, "LOCK-MutualExclusion", 7},
         // Only a client that gives up while queued (--give-ups) closes with a wait (--close): the
-        // others close holding their lock, with nothing queued. A seventh entry: the no-op, two
-        // opens, two acquires, the close, and the expiry that hands the lock to the closed session.
+        // others close holding their lock, with nothing queued. LOCK-FifoQueue sees the closed
+        // session left in the queue at the close (the sixth entry, after the no-op, two opens and
+        // two acquires); LOCK-MutualExclusion breaks two steps later, when a seventh entry (the
+        // holder's expiry) hands the lock to the closed session.
         {"close-keeps-waits", std::string(sm::ModelLock::bug_description(sm::LockBug::close_keeps_waits)),
-         {"--nodes", "1", "--crashes", "0", "--close", "--give-ups", "1", "--max-log", "7"}, "LOCK-MutualExclusion", 9},
+         {"--nodes", "1", "--crashes", "0", "--close", "--give-ups", "1"}, "LOCK-FifoQueue", 7},
+        // Two sessions must wait at once for the order of the queue to show: three clients on one
+        // lock. An eighth entry: the no-op, three opens, three acquires and the holder's release,
+        // which hands the lock to the last waiter.
+        {"lifo-queue", std::string(sm::ModelLock::bug_description(sm::LockBug::lifo_queue)),
+         {"--nodes", "1", "--crashes", "0", "--clients", "3", "--pauses", "0", "--max-log", "8"}, "LOCK-FifoQueue", 9},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -144,6 +151,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "follower-answers-locally") return sm::LockBug::follower_answers_locally;
   if (bug == "local-expiry") return sm::LockBug::local_expiry;
   if (bug == "close-keeps-waits") return sm::LockBug::close_keeps_waits;
+  if (bug == "lifo-queue") return sm::LockBug::lifo_queue;
   return sm::LockBug::none;
 }
 
@@ -262,13 +270,15 @@ ProtocolEntry lock_protocol() {
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
-  // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots. Not Raft's
+  // Random walks go wide: three clients (two may wait at once), longer logs, more terms, retries,
+  // pauses, faults, snapshots. Not Raft's
   // pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the lock's
   // own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
-  entry.simulate_defaults = {"--max-term", "4", "--max-log", "8", "--retries", "2", "--pauses", "2", "--give-ups", "2", "--snapshot-every", "2",
+  entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica, one replica with a longer log and a client that gives up (room for a
-  // close and the expiries after it), then two with snapshots, a second term (one client with a
+  // close and the expiries after it), one replica with three clients (two waiting at once: the
+  // order of the queue shows), then two with snapshots, a second term (one client with a
   // crash, then a third message in flight over a one-entry log, then two clients without a
   // crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
@@ -276,6 +286,7 @@ ProtocolEntry lock_protocol() {
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
+      {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "2", "--clients", "1", "--pauses", "0"},
       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},

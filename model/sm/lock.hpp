@@ -68,8 +68,10 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             table, instead of proposing the expiry through consensus;
 //   close_keeps_waits         a close ends the session and frees its locks but leaves its waits
 //                             in the locks' queues (an expiry still drops them), so a lock can
-//                             later be handed to the closed session.
-LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits)
+//                             later be handed to the closed session;
+//   lifo_queue                a freed lock passes to the session that queued for it last, not
+//                             first (a stack where the queue should be).
+LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -91,7 +93,9 @@ struct LockChecks {
   LOCKSTEP_STRUCT(LockChecks, (LockBug, bug));
 };
 
-inline constexpr std::size_t lock_sessions_max = 4;  // model size: sessions open at once
+// Model size: sessions open at once (three clients' sessions, and three more opens executed again
+// under a bug that forgets deduplication: `simulate lock`'s defaults re-send one, duplicate two).
+inline constexpr std::size_t lock_sessions_max = 6;
 inline constexpr std::size_t lock_locks_max = 3;     // model size: locks in the table
 inline constexpr std::size_t lock_clients_max = 4;   // model size: clients that ever opened
 
@@ -175,6 +179,7 @@ struct Lock {
         return "the leader expires a session on its own clock, in its local table, not through consensus";
       case LockBug::close_keeps_waits:
         return "a close ends the session but leaves its waits in the locks' queues (a lock may be handed to it later)";
+      case LockBug::lifo_queue: return "a freed lock passes to the session that queued for it last, not first";
     }
     return "?";
   }
@@ -210,13 +215,13 @@ struct Lock {
   static void hand_over(const Config& config, State& state, LockState& l, Token token, ReplyFn& reply) {
     l.holder = 0;
     if (l.waiters.empty()) return;
-    const Waiter next = l.waiters.front();
-    l.waiters.erase(l.waiters.begin());
+    const auto first = bug(config, LockBug::lifo_queue) ? l.waiters.end() - 1 : l.waiters.begin();
+    const Waiter next = *first;
+    l.waiters.erase(first);
     l.holder = next.session;
     l.token = token;
     const Output granted = answer(LockAnswer::granted, next.session, token);
     if (Session* s = find_session(state, next.session); s && s->last_sequence == next.sequence) s->last_answer = granted;
-    (void)config;
     reply(next.client, next.sequence, granted);
   }
 

@@ -9,6 +9,8 @@
 //                          linearization against the sequential lock (spec/lock/linearization.hpp).
 //   LOCK-ExactlyOnce       a request (client, sequence) takes effect at one log position only: a
 //                          retry never takes effect again.
+//   LOCK-FifoQueue         a replica applies each entry as the sequential lock with FIFO queues
+//                          says: a lock freed passes to the session that queued for it first.
 // Sometimes: lock-granted, lock-handed-to-waiter, lock-freed-by-expiry.
 // And every invariant and transition property of the replicating protocol's own spec (RAFT-*,
 // spec/raft/invariants.hpp; MULTIPAXOS-*, spec/multipaxos/invariants.hpp), over the protocol's
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "spec/lock/clients.hpp"
+#include "spec/lock/fifo.hpp"
 #include "spec/lock/refinement.hpp"
 #include "spec/multipaxos/invariants.hpp"
 #include "spec/property.hpp"
@@ -64,8 +67,10 @@ struct LockSpec {
   struct Ghost {
     using Effects = SmallSet<Effected, 24>;
     using Protocol = typename ProtocolSpec::Ghost;
+    // queue_broken: LOCK-FifoQueue's (added later: traces written before it read false).
     LOCKSTEP_STRUCT(Ghost, (Effects, effected), (bool, twice), (bool, token_regressed), (bool, granted), (bool, handed),
-                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed), (Protocol, protocol));
+                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed), (Protocol, protocol), (bool, queue_broken));
+    static constexpr std::string_view lockstep_added_fields[] = {"queue_broken"};  // model/core/json.hpp
   };
   using State = ClientWorldState<P, LockSpec, typename LockClients<P>::State>;
 
@@ -113,10 +118,42 @@ struct LockSpec {
     }
   }
 
+  // LOCK-FifoQueue (spec/lock/fifo.hpp), at each step of a replica that applies log entries one
+  // after the other from where it stood (not a restart; no snapshot installed between): the
+  // table after the step is what the sequential lock with FIFO queues makes of the table before
+  // it and the entries, each taken as the replica's code says it took effect or not.
+  static std::uint64_t applied_position(const Node& node) {
+    if constexpr (requires { node.volatile_state.last_applied; }) {
+      return node.volatile_state.last_applied;  // Raft
+    } else {
+      return node.volatile_state.applied;  // Multi-Paxos
+    }
+  }
+
+  // Whether the step's applied entries leave the replica's table as the FIFO reference says (true
+  // when the step applies none, or not one after the other from where the replica stood).
+  static bool applies_fifo(const Node& before, const Step<P>& step) {
+    std::uint64_t at = applied_position(before);
+    std::optional<FifoQueues> expected;
+    for (const auto& effect : step.effects) {
+      const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
+      if (!applied) continue;
+      const auto& a = applied->command;
+      if (a.index != at + 1) return true;
+      at = a.index;
+      if (!expected) expected = fifo_queues(machine_of(before));
+      if (a.noop || !a.took_effect) continue;
+      fifo_apply(*expected, a.command);
+    }
+    if (!expected || applied_position(step.node) != at) return true;
+    return *expected == fifo_queues(machine_of(step.node));
+  }
+
   static void observe(const Config& config, Ghost& ghost, NodeId node, const typename P::Event& event, const Node& before,
                       const Step<P>& step) {
     ProtocolSpec::observe(config, ghost.protocol, node, event, before, step);
     if (ghost.agreed) advance_agreed(config, *ghost.agreed, step);
+    if (!std::holds_alternative<typename P::Restarted>(event) && !applies_fifo(before, step)) ghost.queue_broken = true;
     for (const auto& effect : step.effects) {
       const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
       if (!applied || !applied->command.took_effect) continue;
@@ -205,6 +242,16 @@ struct LockSpec {
     } else if (property == "LOCK-Linearizable") {
       out.push_back("no order of the clients' calls and the service's expiries explains every answer they got "
                     "(clients.history.violated: no linearization is left)");
+    } else if (property == "LOCK-FifoQueue") {
+      out.push_back("a replica's table after applying log entries is not what the sequential lock with FIFO queues makes "
+                    "of them (ghost.queue_broken): a freed lock went to a session other than the first in its queue, "
+                    "or a queue lost or gained a session out of turn");
+      for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+        const auto& slot = after.nodes.items[i];
+        if (!slot.up) continue;
+        out.push_back(to_string(NodeId::at(i)) + ": " + node_field(i, "volatile_state.machine.locks") + " = " +
+                      to_string(machine_of(slot.node).locks));
+      }
     } else if (property == "LOCK-ExactlyOnce") {
       out.push_back("a request (client, sequence) took effect at a second log position (ghost.twice; ghost.effected = " +
                     to_string(after.ghost.effected) + ")");
@@ -232,6 +279,10 @@ struct LockSpec {
          [](const State& s) { return !s.clients.history.violated; }},
         {"LOCK-ExactlyOnce", PropertyKind::always, "a request takes effect at one log position only (a retry never again)",
          [](const State& s) { return !s.ghost.twice; }},
+        {"LOCK-FifoQueue", PropertyKind::always,
+         "a replica applies each entry as the sequential lock with FIFO queues says: an acquire of a held lock joins "
+         "the back of its queue, a freed lock passes to the front of it, an ended session leaves every queue",
+         [](const State& s) { return !s.ghost.queue_broken; }},
         {"lock-granted", PropertyKind::sometimes, "some replica grants a lock", [](const State& s) { return s.ghost.granted; }},
         {"lock-handed-to-waiter", PropertyKind::sometimes, "a lock passes from its holder to a waiter",
          [](const State& s) { return s.ghost.handed; }},

@@ -180,6 +180,18 @@ TEST(LockKill, a_close_that_keeps_its_waits) {
                 3000);
 }
 
+// Three clients, so that two may wait at once: a lock handed to the last waiter instead of the
+// first breaks LOCK-FifoQueue. Log room for the no-op, three opens, three acquires and the
+// release: no retries, two terms.
+TEST(LockKill, a_stack_for_a_queue) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::lifo_queue;
+  w.clients = 3;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-lifo-queue", raft_lock(w), {"LOCK-FifoQueue"}, 3000);
+}
+
 TEST(LockKill, multipaxos_skipping_recovery) {
   expect_caught("kill-lock-skip-recovery", paxos_lock({}, multipaxos::Bug::skip_recovery),
                 {"MULTIPAXOS-VotesSafe", "MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-Agreement",

@@ -40,7 +40,7 @@ TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
       EXPECT_EQ(json["simulation"]["mix"], "mixed") << command;
     }
   }
-  EXPECT_EQ(bugs, 30u);
+  EXPECT_EQ(bugs, 31u);
 }
 
 // The wider simulate defaults walk the correct protocols without a false alarm.

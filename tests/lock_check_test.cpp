@@ -141,6 +141,25 @@ TEST(LockCheck, three_clients_on_one_lock_are_served_in_turn) {
   expect_shown_trace("lifo-queue", "LOCK-FifoQueue", {"waits for L0", "LOCK-FifoQueue"});
 }
 
+// A lock handed to a waiter and not recorded as its acquire's answer (grant-not-recorded): the
+// waiter's retry would be told queued for a lock it holds. LOCK-RetryAnswer reads it off the table
+// at the handover, here an expiry's, in the shortest trace; the correct lock passes the same bounds
+// and the defaults with a retry.
+TEST(LockCheck, a_grant_not_recorded_for_the_waiters_retry_is_caught_at_the_handover) {
+  expect_shown_trace("grant-not-recorded", "LOCK-RetryAnswer",
+                     {"waits for L0", "expire(s", "records queued as the answer to s", "a retry of it would be told queued"});
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = small(consensus, 6);
+    o.nodes = 1;
+    o.crashes = 0;
+    o.retries = 1;
+    o.explore.symmetry = false;
+    const CheckReport report = check_lock(o);
+    EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
+    EXPECT_GT(report.stats.distinct_states, 1000u) << consensus;
+  }
+}
+
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,
 // kept as ghost.protocol), and so catches a consensus bug where it breaks Raft, long before the
 // lock shows it: Raft's forgotten vote elects two leaders of term 1 in 8 steps, while every LOCK-
@@ -171,7 +190,7 @@ TEST(LockCheck, a_consensus_bug_breaks_its_protocols_invariant_in_the_lock_world
   EXPECT_NE(text.find("ghost.protocol.leaders"), std::string::npos) << text;
 
   for (const char* lock_only : {"LOCK-MutualExclusion", "LOCK-FencingMonotone", "LOCK-ResourceSafety", "LOCK-Linearizable",
-                                "LOCK-ExactlyOnce"}) {
+                                "LOCK-ExactlyOnce", "LOCK-FifoQueue", "LOCK-RetryAnswer"}) {
     args.explore.properties.push_back(lock_only);
   }
   args.explore.depth_max = 8;

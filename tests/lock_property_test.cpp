@@ -192,6 +192,17 @@ TEST(LockKill, a_stack_for_a_queue) {
   expect_caught("kill-lock-lifo-queue", raft_lock(w), {"LOCK-FifoQueue"}, 3000);
 }
 
+// A lock handed to a waiter without recording the grant for the waiter's retry: LOCK-RetryAnswer
+// reads it off the table at the first handover. Log room for the no-op, two opens, two acquires
+// and the release or expiry that hands the lock over: no retries, two terms.
+TEST(LockKill, a_grant_not_recorded) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::grant_not_recorded;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-grant-not-recorded", raft_lock(w), {"LOCK-RetryAnswer"}, 1000);
+}
+
 TEST(LockKill, multipaxos_skipping_recovery) {
   expect_caught("kill-lock-skip-recovery", paxos_lock({}, multipaxos::Bug::skip_recovery),
                 {"MULTIPAXOS-VotesSafe", "MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-Agreement",

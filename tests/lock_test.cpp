@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <optional>
 #include <random>
 #include <string>
@@ -330,6 +331,26 @@ TEST(LockMachineBugs, a_close_that_keeps_its_waits_lets_the_lock_pass_to_the_clo
   }
 }
 
+// A waiter whose grant is lost re-sends its acquire: the correct lock answers it from the
+// session's record, which the handover set to the grant; grant-not-recorded tells it queued.
+TEST(LockMachineBugs, a_grant_not_recorded_is_told_queued_on_retry) {
+  for (const bool buggy : {false, true}) {
+    Table<sm::ModelLock> t(1, buggy ? sm::LockBug::grant_not_recorded : sm::LockBug::none);
+    t.apply(1, 1, 1, t.open());
+    t.apply(2, 2, 1, t.open());
+    t.apply(3, 1, 2, t.acquire(1));
+    EXPECT_EQ(t.apply(4, 2, 2, t.acquire(2)).answer, LockAnswer::queued);
+    t.apply(5, 1, 3, t.release(1, 3));  // hands L0 to session 2, token 5
+    ASSERT_EQ(sm::ModelLock::find_lock(t.state, 0)->holder, 2u);
+    const auto retry = t.apply(6, 2, 2, t.acquire(2));  // the retry of request 2
+    EXPECT_FALSE(t.took_effect);
+    EXPECT_EQ(retry.answer, buggy ? LockAnswer::queued : LockAnswer::granted) << "buggy " << buggy;
+    if (!buggy) {
+      EXPECT_EQ(retry.token, 5u);
+    }
+  }
+}
+
 TEST(LockMachineBugs, a_stack_for_a_queue_hands_the_lock_to_the_last_waiter) {
   for (const bool buggy : {false, true}) {
     Table<sm::ModelLock> t(1, buggy ? sm::LockBug::lifo_queue : sm::LockBug::none);
@@ -354,8 +375,10 @@ TEST(LockMachineBugs, a_stack_for_a_queue_hands_the_lock_to_the_last_waiter) {
 // entry the table's holders and queues should be the reference's applied to the table before it
 // when the entry took effect, and unchanged when it did not; returns the entries where they were
 // not, and counts the entries, those that took effect and those that handed a lock over.
+// Each table is also held to LOCK-RetryAnswer (lock::queued_answers_wait): `unrecorded` counts the
+// histories where a session's record said queued for a request no longer waiting.
 struct FifoRun {
-  std::size_t applied = 0, took = 0, handed = 0, disagreed = 0;
+  std::size_t applied = 0, took = 0, handed = 0, disagreed = 0, unrecorded = 0;
   std::string first;  // the first disagreement, described
 };
 FifoRun run_fifo_histories(sm::LockBug bug) {
@@ -404,6 +427,14 @@ FifoRun run_fifo_histories(sm::LockBug bug) {
         lock::fifo_apply(expected, command);
       }
       run.handed += t.answers.size() > 1;
+      if (!lock::queued_answers_wait(t.state)) {
+        if (run.unrecorded++ == 0 && run.disagreed == 0) {
+          run.first = "history " + std::to_string(history) + ", position " + std::to_string(position) + ": " +
+                      to_string(command) + " leaves a queued record; sessions " + to_string(t.state.sessions) + "; table " +
+                      to_string(t.state.locks);
+        }
+        break;
+      }
       if (lock::fifo_queues(t.state) == expected) continue;
       if (run.disagreed++ == 0) {
         run.first = "history " + std::to_string(history) + ", position " + std::to_string(position) + ": " +
@@ -417,10 +448,16 @@ FifoRun run_fifo_histories(sm::LockBug bug) {
 
 // The reference, written apart from the lock's code, agrees with the correct lock on every entry of
 // the random histories, and tells a lock that hands over from the back of the queue, or that
-// leaves a closed session's waits queued, on some.
+// leaves a closed session's waits queued, on some. The correct lock's records never say queued
+// for a request that no longer waits; a handover that does not record its grant leaves one.
 TEST(LockFifo, the_reference_agrees_with_the_correct_lock_on_random_histories) {
   const FifoRun correct = run_fifo_histories(sm::LockBug::none);
   EXPECT_EQ(correct.disagreed, 0u) << correct.first;
+  EXPECT_EQ(correct.unrecorded, 0u) << correct.first;
+  const FifoRun unrecorded = run_fifo_histories(sm::LockBug::grant_not_recorded);
+  EXPECT_EQ(unrecorded.disagreed, 0u) << "the queue's order is right under grant-not-recorded: " << unrecorded.first;
+  EXPECT_GT(unrecorded.unrecorded, 100u);
+  std::cout << "  grant-not-recorded: " << unrecorded.unrecorded << " of 5,000 histories leave a queued record\n";
   // The histories did what they are for: many entries took effect, and locks passed on.
   EXPECT_GT(correct.took, correct.applied / 4);
   EXPECT_GT(correct.handed, 1000u);

@@ -70,8 +70,12 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             in the locks' queues (an expiry still drops them), so a lock can
 //                             later be handed to the closed session;
 //   lifo_queue                a freed lock passes to the session that queued for it last, not
-//                             first (a stack where the queue should be).
-LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue)
+//                             first (a stack where the queue should be);
+//   grant_not_recorded        a lock handed to a waiter is not recorded as its acquire's answer:
+//                             a retry of that acquire (its first grant lost) is told queued again,
+//                             and the client waits for a lock it holds until its session expires.
+LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
+              grant_not_recorded)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -180,6 +184,8 @@ struct Lock {
       case LockBug::close_keeps_waits:
         return "a close ends the session but leaves its waits in the locks' queues (a lock may be handed to it later)";
       case LockBug::lifo_queue: return "a freed lock passes to the session that queued for it last, not first";
+      case LockBug::grant_not_recorded:
+        return "a lock handed to a waiter is not recorded as its acquire's answer (a retry is told queued again)";
     }
     return "?";
   }
@@ -221,7 +227,8 @@ struct Lock {
     l.holder = next.session;
     l.token = token;
     const Output granted = answer(LockAnswer::granted, next.session, token);
-    if (Session* s = find_session(state, next.session); s && s->last_sequence == next.sequence) s->last_answer = granted;
+    Session* s = find_session(state, next.session);
+    if (s && s->last_sequence == next.sequence && !bug(config, LockBug::grant_not_recorded)) s->last_answer = granted;
     reply(next.client, next.sequence, granted);
   }
 

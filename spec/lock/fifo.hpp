@@ -1,5 +1,6 @@
 // LOCK-FifoQueue's reference: the sequential lock with FIFO queues, written apart from the lock's
-// own code (model/sm/lock.hpp), over who holds each lock and who waits for it, in order:
+// own code (model/sm/lock.hpp), over who holds each lock and who waits for it, in order (and, at
+// the end, LOCK-RetryAnswer's check of a table's records against its queues):
 //   acquire / try_acquire   of a free lock: the session takes it; of a lock another session
 //                           holds: the session joins the back of its queue;
 //   release                 the lock passes to the front of its queue, or is free;
@@ -97,6 +98,20 @@ inline void fifo_apply(FifoQueues& queues, const sm::ModelLock::Command& c) {
       ++i;
     }
   }
+}
+
+// LOCK-RetryAnswer at one table (the queue's other check): every session whose recorded answer,
+// the one a retry of its last request is told, is `queued` still waits in some lock's queue under
+// that request. `queued` is the one answer that is not final: once the lock passes to the waiter,
+// the record must say so.
+inline bool queued_answers_wait(const sm::ModelLock::State& table) {
+  return std::all_of(table.sessions.begin(), table.sessions.end(), [&](const auto& s) {
+    if (s.last_answer.answer != sm::LockAnswer::queued) return true;
+    return std::any_of(table.locks.begin(), table.locks.end(), [&](const auto& l) {
+      return std::any_of(l.waiters.begin(), l.waiters.end(),
+                         [&](const auto& w) { return w.session == s.id && w.sequence == s.last_sequence; });
+    });
+  });
 }
 
 }  // namespace lockstep::lock

@@ -11,6 +11,12 @@
 //                          retry never takes effect again.
 //   LOCK-FifoQueue         a replica applies each entry as the sequential lock with FIFO queues
 //                          says: a lock freed passes to the session that queued for it first.
+//   LOCK-RetryAnswer       no replica records `queued` as the answer to a session's last request
+//                          unless that request still waits in a lock's queue: a retry is told
+//                          what became of the request (a grant, once the lock passed to it), not
+//                          the answer it got before. (A final answer, granted or released, stays
+//                          true of its request whatever happens after; `queued` is the one that
+//                          is not final.)
 // Sometimes: lock-granted, lock-handed-to-waiter, lock-freed-by-expiry.
 // And every invariant and transition property of the replicating protocol's own spec (RAFT-*,
 // spec/raft/invariants.hpp; MULTIPAXOS-*, spec/multipaxos/invariants.hpp), over the protocol's
@@ -190,6 +196,11 @@ struct LockSpec {
     return true;
   }
 
+  static bool retry_answers(const State& state) {
+    return std::all_of(state.nodes.items.begin(), state.nodes.items.end(),
+                       [](const auto& slot) { return !slot.up || queued_answers_wait(machine_of(slot.node)); });
+  }
+
   static bool mutual_exclusion(const State& state) {
     for (const auto& slot : state.nodes.items) {
       if (slot.up && !table_consistent(machine_of(slot.node))) return false;
@@ -252,6 +263,21 @@ struct LockSpec {
         out.push_back(to_string(NodeId::at(i)) + ": " + node_field(i, "volatile_state.machine.locks") + " = " +
                       to_string(machine_of(slot.node).locks));
       }
+    } else if (property == "LOCK-RetryAnswer") {
+      for (std::size_t i = 0; i < after.nodes.size(); ++i) {
+        const auto& slot = after.nodes.items[i];
+        if (!slot.up || queued_answers_wait(machine_of(slot.node))) continue;
+        const Machine& m = machine_of(slot.node);
+        for (std::size_t k = 0; k < m.sessions.size(); ++k) {
+          const auto& s = m.sessions[k];
+          if (s.last_answer.answer != sm::LockAnswer::queued) continue;
+          out.push_back(to_string(NodeId::at(i)) + " records queued as the answer to s" + std::to_string(s.id) +
+                        "'s request " + std::to_string(s.last_sequence) + " (" +
+                        node_field(i, "volatile_state.machine.sessions[" + std::to_string(k) + "].last_answer") +
+                        "), which waits in no queue: a retry of it would be told queued (" +
+                        node_field(i, "volatile_state.machine.locks") + " = " + to_string(m.locks) + ")");
+        }
+      }
     } else if (property == "LOCK-ExactlyOnce") {
       out.push_back("a request (client, sequence) took effect at a second log position (ghost.twice; ghost.effected = " +
                     to_string(after.ghost.effected) + ")");
@@ -283,6 +309,10 @@ struct LockSpec {
          "a replica applies each entry as the sequential lock with FIFO queues says: an acquire of a held lock joins "
          "the back of its queue, a freed lock passes to the front of it, an ended session leaves every queue",
          [](const State& s) { return !s.ghost.queue_broken; }},
+        {"LOCK-RetryAnswer", PropertyKind::always,
+         "no replica records queued as the answer to a session's last request unless that request still waits in a "
+         "lock's queue (a retry is told what became of it)",
+         retry_answers},
         {"lock-granted", PropertyKind::sometimes, "some replica grants a lock", [](const State& s) { return s.ghost.granted; }},
         {"lock-handed-to-waiter", PropertyKind::sometimes, "a lock passes from its holder to a waiter",
          [](const State& s) { return s.ghost.handed; }},

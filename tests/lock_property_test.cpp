@@ -37,6 +37,7 @@ struct LockWorldSpec {
   bool ignore_fencing = false;
   bool closes = false;  // clients close their session instead of releasing
   int give_ups = 0;     // times a waiting client gives up (and closes, with closes)
+  int lost_answers = 0; // times a client's answers are lost until it re-sends its request
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -46,7 +47,7 @@ sm::ModelLock::Config lock_config(const LockWorldSpec& w) {
 lock::ClientParams params(const LockWorldSpec& w) {
   return lock::ClientParams{static_cast<std::uint8_t>(w.clients), 1, static_cast<std::uint8_t>(w.pauses),
                             static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes,
-                            static_cast<std::uint8_t>(w.give_ups)};
+                            static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {

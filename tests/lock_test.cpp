@@ -8,10 +8,12 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "model/core/print.hpp"
 #include "model/sm/lock.hpp"
+#include "spec/lock/clients.hpp"
 #include "spec/lock/fifo.hpp"
 #include "spec/lock/linearization.hpp"
 
@@ -464,6 +466,65 @@ TEST(LockFifo, the_reference_agrees_with_the_correct_lock_on_random_histories) {
   for (const sm::LockBug bug : {sm::LockBug::lifo_queue, sm::LockBug::close_keeps_waits}) {
     EXPECT_GT(run_fifo_histories(bug).disagreed, 10u) << to_string(bug);
   }
+}
+
+// The clients (spec/lock/clients.hpp) judge each answer by the call it answers: one no call of
+// its kind can have (a release answered granted, as a retry answered from a record that the
+// release did not update would be; a blocking acquire answered busy; a try answered queued) is
+// explained by no order of the calls, and LOCK-Linearizable breaks; a lost answer is not heard
+// until the request is re-sent. A stand-in protocol and step carry the answers.
+struct AnswerProtocol {
+  using StateMachine = sm::ModelLock;
+  using Sequence = sm::ModelLock::Sequence;
+  using ClientRequest = int;
+};
+struct AnswerEffect {
+  ClientId client;
+  AnswerProtocol::Sequence sequence;
+  struct {
+    sm::ModelLock::Output output;
+  } payload;
+};
+struct AnswerStep {
+  std::vector<std::variant<AnswerEffect>> effects;
+};
+using AnswerClients = lock::LockClients<AnswerProtocol>;
+
+// Client c1 waits for the answer to its release of L0 (granted to it before) or to its acquire
+// (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
+bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
+  AnswerClients env;
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1};
+  AnswerClients::State s = env.initial();
+  if (taken) {
+    s.history.call(1, LockOp::acquire, 0);
+    s.history.answered(1, LockAnswer::granted);
+  }
+  s.history.call(0, tries ? LockOp::try_acquire : LockOp::acquire, 0);
+  if (phase == lock::Phase::release) {
+    s.history.answered(0, LockAnswer::granted);
+    s.history.call(0, LockOp::release, 0);
+  }
+  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf};
+  env.observe_step(s, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{answer, 1, 4}}}}});
+  return s.history.violated;
+}
+
+TEST(LockClientsAnswers, an_answer_no_call_of_its_kind_can_have_breaks_linearizability) {
+  using lock::Phase;
+  EXPECT_FALSE(answer_breaks(Phase::release, LockAnswer::released));
+  EXPECT_FALSE(answer_breaks(Phase::release, LockAnswer::no_session));
+  EXPECT_TRUE(answer_breaks(Phase::release, LockAnswer::granted));
+  EXPECT_TRUE(answer_breaks(Phase::release, LockAnswer::stale));
+  EXPECT_FALSE(answer_breaks(Phase::acquire, LockAnswer::granted));
+  EXPECT_FALSE(answer_breaks(Phase::acquire, LockAnswer::queued));
+  EXPECT_FALSE(answer_breaks(Phase::acquire, LockAnswer::queued, false, true));
+  EXPECT_TRUE(answer_breaks(Phase::acquire, LockAnswer::busy, false, true));  // a blocking acquire is never busy
+  EXPECT_TRUE(answer_breaks(Phase::acquire, LockAnswer::released));
+  EXPECT_FALSE(answer_breaks(Phase::acquire, LockAnswer::busy, true, true));
+  EXPECT_TRUE(answer_breaks(Phase::acquire, LockAnswer::queued, true, true));  // a try never waits
+  // A lost answer is not heard: nothing breaks, and the client still waits.
+  EXPECT_FALSE(answer_breaks(Phase::release, LockAnswer::granted, false, false, true));
 }
 
 // The online linearization.

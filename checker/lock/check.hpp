@@ -18,6 +18,7 @@ struct LockCheckOptions {
   bool try_acquire = false;
   bool close = false;    // --close: clients close their session instead of releasing the lock
   int give_ups = 0;      // --give-ups: times a waiting client may give up (and close, with --close)
+  int lost_answers = 0;  // --lost-answers: times a waiting client's answers are lost until it re-sends
   int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
   // Log entries (Raft) / slots (Multi-Paxos); 0: the consensus's default, 6 for Raft (its
   // leaders' no-ops take entries too) and 5 for Multi-Paxos (log_max_of).

@@ -48,6 +48,10 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "Times, in all, a client waiting for its lock gives up (a timeout, Ctrl-C): with --close it closes its "
          "session, else it walks away and leaves the session to expire",
          &LockCheckOptions::give_ups, 0, 8},
+        {"--lost-answers",
+         "Times, in all, the answers to a client's request are lost on the way until it times out and re-sends it "
+         "(a re-send that --retries does not count): the re-sent request is answered from the session's record",
+         &LockCheckOptions::lost_answers, 0, 8},
         {"--max-term", "Highest term (Raft) or ballot round (Multi-Paxos)", &LockCheckOptions::term_max, 1, 30},
         {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos); 0: 6 for Raft (its leaders' no-ops included), 5 for Multi-Paxos",
          &LockCheckOptions::log_max, 0,
@@ -165,7 +169,8 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
   return lock::ClientParams{static_cast<std::uint8_t>(o.clients), static_cast<std::uint8_t>(o.locks),
                             static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
                             o.try_acquire,                         o.bug == "resource-ignores-fencing",
-                            o.close,                               static_cast<std::uint8_t>(o.give_ups)};
+                            o.close,                               static_cast<std::uint8_t>(o.give_ups),
+                            static_cast<std::uint8_t>(o.lost_answers)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -202,6 +207,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"try_acquire", o.try_acquire},
                                 {"close", o.close},
                                 {"give_ups", o.give_ups},
+                                {"lost_answers", o.lost_answers},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -277,12 +283,11 @@ ProtocolEntry lock_protocol() {
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: three clients (two may wait at once), longer logs, more terms, retries,
-  // pauses, faults, snapshots. Not Raft's
-  // pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the lock's
-  // own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
+  // pauses, faults, snapshots. Not Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps
+  // too few for the lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one replica, one replica with a longer log and a client that gives up (room for a
+  // --budget: one replica (a retry, a lost answer), one replica with a longer log and a client that gives up (room for a
   // close and the expiries after it), one replica with three clients (two waiting at once: the
   // order of the queue shows), then two with snapshots, a second term (one client with a
   // crash, then a third message in flight over a one-entry log, then two clients without a
@@ -290,7 +295,7 @@ ProtocolEntry lock_protocol() {
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
-      {"--nodes", "1", "--crashes", "0", "--retries", "1"},
+      {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},

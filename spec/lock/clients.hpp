@@ -22,6 +22,13 @@
 // remembers the highest token it accepted and rejects lower ones (fencing) — unless the seeded
 // bug `resource_ignores_fencing` is on.
 //
+// An answer may be LOST on its way (--lost-answers, a budget): a client with a request to make or
+// waiting for its answer stops hearing the answers to it until it re-sends it (a lost reply and
+// the client's timeout; that re-send is not one of --retries). The retry is then answered from the session's record (the
+// deduplication table), which is how a waiter learns a grant it missed. An answer no call of its
+// kind can have (a release answered `granted`, an acquire answered `released`) is an answer no
+// order of the calls explains: LOCK-Linearizable breaks at once.
+//
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
 // and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).
 #pragma once
@@ -51,11 +58,12 @@ LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
 struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
-                  (std::uint8_t, give_ups));
+                  (std::uint8_t, give_ups), (std::uint8_t, lost_answers));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
-  // all, a waiting client may give up (--give-ups).
-  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups"};
+  // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
+  // waiting client stops hearing its request's answers until it re-sends it (--lost-answers).
+  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups", "lost_answers"};
 };
 
 template <class P>
@@ -69,17 +77,20 @@ struct LockClients {
   using Request = typename P::ClientRequest;
 
   struct Client {
-    // expired: its session ended while it was paused (it does not know yet).
+    // expired: its session ended while it was paused (it does not know yet). deaf: the answers
+    // to its request are lost until it re-sends it.
     LOCKSTEP_STRUCT(Client, (Phase, phase), (SessionId, session), (Sequence, sequence), (bool, sent), (bool, queued),
-                    (Token, token), (bool, paused), (bool, expired));
+                    (Token, token), (bool, paused), (bool, expired), (bool, deaf));
+    static constexpr std::string_view lockstep_added_fields[] = {"deaf"};
   };
   struct Resource {
     // highest: the highest token accepted; accepted_below: a write with a lower token was accepted.
     LOCKSTEP_STRUCT(Resource, (Token, highest), (std::uint8_t, writes), (bool, accepted_below));
   };
   struct Budget {
-    LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups));
-    static constexpr std::string_view lockstep_added_fields[] = {"give_ups"};
+    LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups),
+                    (std::uint8_t, lost_answers));
+    static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -119,7 +130,13 @@ struct LockClients {
              (a.closes ? " and will close its session" : " and walks away (its session left to expire)");
     }
   };
-  using ClientAction = std::variant<Write, Pause, Resume, GiveUp>;
+  struct LoseAnswer {
+    LOCKSTEP_STRUCT(LoseAnswer, (ClientId, client));
+    friend void lockstep_print(std::string& out, const LoseAnswer& a) {
+      out += "the answers to " + to_string(a.client) + "'s request are lost on the way, until it times out and re-sends it";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -129,9 +146,9 @@ struct LockClients {
 
   State initial() const {
     State s{};
-    for (std::size_t c = 0; c < params.clients; ++c) s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false});
+    for (std::size_t c = 0; c < params.clients; ++c) s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false});
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
-    s.budget = Budget{params.pauses, params.retries, params.give_ups};
+    s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -157,11 +174,15 @@ struct LockClients {
       if (client.paused) continue;
       const auto command = outstanding(client, c);
       if (!command) continue;
-      if (client.sent && state.budget.retries == 0) continue;
+      if (client.sent && state.budget.retries == 0 && !client.deaf) continue;  // a deaf client re-sends anyway
       f(Request{id_of(c), client.sequence, *command}, [c, op = command->op, lock = command->lock](State& next) {
         Client& cl = next.clients[c];
-        if (cl.sent) {
-          --next.budget.retries;  // a retry: the same request again
+        if (cl.sent) {  // a retry: the same request again (after a lost answer, its timeout's)
+          if (cl.deaf) {
+            cl.deaf = false;
+          } else {
+            --next.budget.retries;
+          }
           return;
         }
         cl.sent = true;
@@ -181,7 +202,7 @@ struct LockClients {
               if (e.client.is_none() || e.client.value > state.clients.size()) return;
               const std::size_t c = e.client.value - 1;
               const Client& client = state.clients[c];
-              if (!waiting(client) || client.sequence != e.sequence) return;  // not waited for
+              if (!waiting(client) || client.sequence != e.sequence || client.deaf) return;  // not waited for, or lost
               receive(state, c, e.payload.output);
             } else if constexpr (requires { e.command.took_effect; }) {
               const Command& command = e.command.command;
@@ -207,8 +228,17 @@ struct LockClients {
         cl.sequence = static_cast<Sequence>(cl.sequence + 1);
         cl.sent = false;
         cl.queued = false;
+        cl.deaf = false;
         next.history.abandon(c);
         emit(ClientAction{GiveUp{id_of(c), lock_of(c), params.closes}}, std::move(next));
+      }
+      // Before the request is sent or after: either way its answers are lost until the re-send.
+      if (state.budget.lost_answers > 0 && !client.deaf && !client.paused &&
+          outstanding(client, c)) {
+        State next = state;
+        --next.budget.lost_answers;
+        next.clients[c].deaf = true;
+        emit(ClientAction{LoseAnswer{id_of(c)}}, std::move(next));
       }
       if (client.phase != Phase::hold) continue;
       if (client.paused) {
@@ -285,6 +315,7 @@ struct LockClients {
           break;
         case Phase::done: clients += "done"; break;
       }
+      if (client.deaf) clients += ", its answers lost until it re-sends";
       if (client.paused) clients += ", PAUSED";
       if (client.expired) clients += ", its session expired meanwhile";
       clients += ";";
@@ -364,21 +395,26 @@ struct LockClients {
           client.token = output.token;
           client.queued = false;
           state.history.answered(c, A::granted);
-        } else if (output.answer == A::queued) {
-          client.queued = true;
-        } else if (output.answer == A::busy) {
+        } else if (output.answer == A::queued && !params.try_acquire) {
+          client.queued = true;  // a try never waits: queued to one is impossible (below)
+        } else if (output.answer == A::busy && params.try_acquire) {
           state.history.answered(c, A::busy);
           client.phase = Phase::done;
+        } else if (output.answer == A::no_session) {
+          state.history.failed(c);  // the call took no effect
+          client.phase = Phase::done;
         } else {
-          state.history.failed(c);  // no_session: the call took no effect
+          state.history.impossible();  // busy to a blocking acquire, released, stale, ...
           client.phase = Phase::done;
         }
         break;
       case Phase::release:
         if (output.answer == A::released || output.answer == A::not_holder) {
           state.history.answered(c, output.answer);
-        } else {
+        } else if (output.answer == A::no_session) {
           state.history.failed(c);
+        } else {
+          state.history.impossible();  // granted (an acquire's answer, say), stale, ...
         }
         client.phase = Phase::done;
         break;
@@ -388,7 +424,7 @@ struct LockClients {
         if (output.answer == A::closed || output.answer == A::no_session) {
           state.history.answered(c, A::closed);
         } else {
-          state.history.failed(c);
+          state.history.impossible();
         }
         client.phase = Phase::done;
         break;

@@ -98,6 +98,11 @@ struct Linearization {
     normalize();
   }
   // Client `c`'s call certainly took no effect.
+  // An answer no call of its kind can have (a release answered granted): no order explains it.
+  void impossible() {
+    configs.clear();
+    violated = true;
+  }
   void failed(std::size_t c) {
     if (violated) return;
     Configs kept{};

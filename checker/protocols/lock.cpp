@@ -283,15 +283,16 @@ ProtocolEntry lock_protocol() {
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: three clients (two may wait at once), longer logs, more terms, retries,
-  // pauses, faults, snapshots. Not Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps
-  // too few for the lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
+  // pauses, faults, snapshots. Not Raft's pre-vote: its extra round trip per election leaves a
+  // walk of 100 steps too few for the lock's own bugs (resource-ignores-fencing went unfound in
+  // 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one replica (a retry, a lost answer), one replica with a longer log and a client that gives up (room for a
-  // close and the expiries after it), one replica with three clients (two waiting at once: the
-  // order of the queue shows), then two with snapshots, a second term (one client with a
-  // crash, then a third message in flight over a one-entry log, then two clients without a
-  // crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
+  // --budget: one replica (a retry, a lost answer), one replica with a longer log and a client
+  // that gives up (room for a close and the expiries after it), one replica with three clients
+  // (two waiting at once: the order of the queue shows), then two with snapshots, a second term
+  // (one client with a crash, then a third message in flight over a one-entry log, then two
+  // clients without a crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
   // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {

@@ -24,8 +24,9 @@
 //
 // An answer may be LOST on its way (--lost-answers, a budget): a client with a request to make or
 // waiting for its answer stops hearing the answers to it until it re-sends it (a lost reply and
-// the client's timeout; that re-send is not one of --retries). The retry is then answered from the session's record (the
-// deduplication table), which is how a waiter learns a grant it missed. An answer no call of its
+// the client's timeout; that re-send is not one of --retries). The re-sent request is answered
+// from the session's record (the deduplication table), which is how a waiter learns a grant it
+// missed. An answer no call of its
 // kind can have (a release answered `granted`, an acquire answered `released`) is an answer no
 // order of the calls explains: LOCK-Linearizable breaks at once.
 //
@@ -62,7 +63,7 @@ struct ClientParams {
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
-  // waiting client stops hearing its request's answers until it re-sends it (--lost-answers).
+  // client stops hearing its request's answers until it re-sends it (--lost-answers).
   static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups", "lost_answers"};
 };
 

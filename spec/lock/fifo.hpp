@@ -104,14 +104,16 @@ inline void fifo_apply(FifoQueues& queues, const sm::ModelLock::Command& c) {
 // the one a retry of its last request is told, is `queued` still waits in some lock's queue under
 // that request. `queued` is the one answer that is not final: once the lock passes to the waiter,
 // the record must say so.
-inline bool queued_answers_wait(const sm::ModelLock::State& table) {
-  return std::all_of(table.sessions.begin(), table.sessions.end(), [&](const auto& s) {
-    if (s.last_answer.answer != sm::LockAnswer::queued) return true;
-    return std::any_of(table.locks.begin(), table.locks.end(), [&](const auto& l) {
-      return std::any_of(l.waiters.begin(), l.waiters.end(),
-                         [&](const auto& w) { return w.session == s.id && w.sequence == s.last_sequence; });
-    });
+inline bool queued_answer_waits(const sm::ModelLock::State& table, const sm::ModelLock::Session& s) {
+  if (s.last_answer.answer != sm::LockAnswer::queued) return true;
+  return std::any_of(table.locks.begin(), table.locks.end(), [&](const auto& l) {
+    return std::any_of(l.waiters.begin(), l.waiters.end(),
+                       [&](const auto& w) { return w.session == s.id && w.sequence == s.last_sequence; });
   });
+}
+inline bool queued_answers_wait(const sm::ModelLock::State& table) {
+  return std::all_of(table.sessions.begin(), table.sessions.end(),
+                     [&](const auto& s) { return queued_answer_waits(table, s); });
 }
 
 }  // namespace lockstep::lock

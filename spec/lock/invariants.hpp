@@ -270,7 +270,7 @@ struct LockSpec {
         const Machine& m = machine_of(slot.node);
         for (std::size_t k = 0; k < m.sessions.size(); ++k) {
           const auto& s = m.sessions[k];
-          if (s.last_answer.answer != sm::LockAnswer::queued) continue;
+          if (queued_answer_waits(m, s)) continue;
           out.push_back(to_string(NodeId::at(i)) + " records queued as the answer to s" + std::to_string(s.id) +
                         "'s request " + std::to_string(s.last_sequence) + " (" +
                         node_field(i, "volatile_state.machine.sessions[" + std::to_string(k) + "].last_answer") +

@@ -261,6 +261,46 @@ TEST(Lock, a_close_frees_every_lock_of_its_caller) {
   EXPECT_THROW(result_of("lock", bad), HistoryError);
 }
 
+// A call of a session takes effect before the session's end (an expiry, a close) or never: the
+// service answers a command of an ended session no_session. Here a's acquire timed out; had it
+// been granted after a's close (or expiry), b's busy answer would be explained by a dead session
+// holding the lock. A call invoked after the end returned is of a new session, not bound.
+TEST(Lock, a_call_takes_effect_before_its_session_ends_or_never) {
+  const Json closed = {event("a", "invoke", "acquire", nullptr, "L"), event("a", "info", "acquire", nullptr, "L"),
+                       event("a", "invoke", "close", nullptr),        event("a", "ok", "close", "closed"),
+                       event("b", "invoke", "try_acquire", nullptr, "L"), event("b", "ok", "try_acquire", "busy", "L")};
+  EXPECT_EQ(result_of("lock", closed), Result::not_linearizable);
+  // b's try overlapping the close: the grant, then busy, then the close.
+  Json overlapping = closed;
+  std::swap(overlapping[3], overlapping[4]);
+  EXPECT_EQ(result_of("lock", overlapping), Result::linearizable);
+  // An expiry instead of the close, invoked before the acquire (when a was last known alive).
+  const Json expired = {event("s", "invoke", "expire", "a"),              event("a", "invoke", "acquire", nullptr, "L"),
+                        event("a", "info", "acquire", nullptr, "L"),      event("s", "ok", "expire", "a"),
+                        event("b", "invoke", "try_acquire", nullptr, "L"), event("b", "ok", "try_acquire", "busy", "L")};
+  EXPECT_EQ(result_of("lock", expired), Result::not_linearizable);
+  // The expiry never completed: it may come later than b's answer.
+  Json pending = expired;
+  pending.erase(3);
+  EXPECT_EQ(result_of("lock", pending), Result::linearizable);
+  // An ok grant that returned after the expiry: granted before it, then freed by it.
+  const Json granted = {event("s", "invoke", "expire", "a"),          event("a", "invoke", "acquire", nullptr, "L"),
+                        event("s", "ok", "expire", "a"),              event("a", "ok", "acquire", 4, "L"),
+                        event("b", "invoke", "acquire", nullptr, "L"), event("b", "ok", "acquire", 5, "L")};
+  EXPECT_EQ(result_of("lock", granted), Result::linearizable);
+  Json busy = granted;
+  busy[4] = event("b", "invoke", "try_acquire", nullptr, "L");
+  busy[5] = event("b", "ok", "try_acquire", "busy", "L");
+  EXPECT_EQ(result_of("lock", busy), Result::not_linearizable);
+  // a's next session: its acquire invoked after the close returned holds the lock.
+  Json next_session = closed;
+  next_session[0] = event("a", "invoke", "close", nullptr);
+  next_session[1] = event("a", "ok", "close", "closed");
+  next_session[2] = event("a", "invoke", "acquire", nullptr, "L");
+  next_session[3] = event("a", "ok", "acquire", 1, "L");
+  EXPECT_EQ(result_of("lock", next_session), Result::linearizable);
+}
+
 // --- generated histories ---------------------------------------------------------------------
 
 RC_GTEST_PROP(Generated, histories_of_a_real_execution_are_linearizable, ()) {
@@ -279,8 +319,9 @@ RC_GTEST_PROP(Generated, histories_of_a_real_execution_are_linearizable, ()) {
 
 // Every order of the calls (and every choice of optional calls taking effect) consistent with
 // real time, for histories of at most 7 calls: independent of the WGL search.
+// With `sessions` false, a call may also take effect after its session's end (SessionSpec).
 template <SequentialSpec S>
-bool brute_force_linearizable(History& history) {
+bool brute_force_linearizable(History& history, bool sessions = true) {
   struct Call {
     typename S::Operation op;
     EventIndex invoke_index;
@@ -309,6 +350,13 @@ bool brute_force_linearizable(History& history) {
         for (std::size_t j = i + 1; j < order.size(); ++j) {
           const auto& later = calls[order[j]];
           possible = possible && !(later.return_index && *later.return_index < calls[order[i]].invoke_index);
+          if constexpr (SessionSpec<S>) {  // a call after the end of its session
+            if (!sessions) continue;
+            const auto& earlier = calls[order[i]];
+            const auto ended = S::ends_session_of(earlier.op);
+            const bool bound = !earlier.return_index || *earlier.return_index > later.invoke_index;
+            possible = possible && !(ended && S::session_of(later.op) == ended && bound);
+          }
         }
         auto next = possible ? S::step(state, calls[order[i]].op) : std::nullopt;
         possible = next.has_value();
@@ -422,6 +470,7 @@ TEST(BruteForce, the_calls_the_lock_leaves_out_never_change_the_verdict) {
   std::mt19937_64 random(20261205);
   int compared = 0;
   int with_left_out[2] = {0, 0};  // [not linearizable, linearizable]
+  int decided_by_sessions = 0;    // linearizable only if calls may outlive their sessions
   for (int round = 0; round < 3000; ++round) {
     const Json document = nemesis_like_lock_history(random);
     History history = read_history(document);
@@ -430,6 +479,8 @@ TEST(BruteForce, the_calls_the_lock_leaves_out_never_change_the_verdict) {
     const bool expected = brute_force_linearizable<LockSpec>(copy);
     const Verdict verdict = check_history(history, "lock", CheckOptions{});
     ++compared;
+    History unbound = history;
+    if (brute_force_linearizable<LockSpec>(unbound, false) != expected) ++decided_by_sessions;
     if (verdict.left_out > 0) ++with_left_out[expected ? 1 : 0];
     if ((verdict.result == Result::linearizable) != expected) {
       ADD_FAILURE() << "brute force says " << expected << ", " << verdict.left_out << " calls left out:\n" << document.dump();
@@ -439,6 +490,7 @@ TEST(BruteForce, the_calls_the_lock_leaves_out_never_change_the_verdict) {
   // Not vacuous: calls were left out of histories that are linearizable and of some that are not.
   EXPECT_GT(with_left_out[1], 200) << with_left_out[0] << " " << with_left_out[1];
   EXPECT_GT(with_left_out[0], 100) << with_left_out[0] << " " << with_left_out[1];
+  EXPECT_GT(decided_by_sessions, 10);  // and the sessions' rule is exercised (17)
 }
 
 // The pattern of a long nemesis run: a client's acquire times out after the lock was taken

@@ -134,7 +134,37 @@ class SpecChecker {
       timed.push_back(TimedCall<Op>{returned ? &call.op : &call.input_only, call.invoke_index,
                                     returned ? call.return_index : std::nullopt, returned && !relaxed});
     }
+    if constexpr (SessionSpec<S>) bind_to_sessions(timed);
     return search_linearization<S>(timed, deadline, figures_, final_state, memory_bytes_);
+  }
+
+  // Each call of a session is ended by every end of that session that had not returned when the
+  // call was invoked (spec.hpp, SessionSpec). A relaxed end (taken with no effect when its
+  // return is reached, in an explanation) ends nothing: that only adds linearizations.
+  static void bind_to_sessions(std::vector<TimedCall<Op>>& timed) {
+    std::map<ProcessId, std::vector<std::uint32_t>> ends;  // process -> its ends, by invocation
+    for (std::uint32_t i = 0; i < timed.size(); ++i) {
+      const bool relaxed = timed[i].return_time && !timed[i].required;
+      if (relaxed) continue;
+      if (const std::optional<ProcessId> process = S::ends_session_of(*timed[i].op)) ends[*process].push_back(i);
+    }
+    if (ends.empty()) return;
+    for (TimedCall<Op>& call : timed) {
+      const std::optional<ProcessId> process = S::session_of(*call.op);
+      if (!process) continue;
+      const auto found = ends.find(*process);
+      if (found == ends.end()) continue;
+      // An end invoked after another one listed returned follows it in every linearization:
+      // listing the first suffices. A required call is linearized before its return anyway.
+      std::uint32_t horizon = call.required ? *call.return_time : UINT32_MAX;
+      for (const std::uint32_t end : found->second) {
+        if (timed[end].invoke_time > horizon) break;
+        const std::optional<std::uint32_t> returned = timed[end].return_time;
+        if (returned && *returned < call.invoke_time) continue;  // an earlier session's end
+        call.ended_by.push_back(end);
+        if (returned) horizon = std::min(horizon, *returned);
+      }
+    }
   }
 
   void explain(const Members& members, Verdict& verdict) {

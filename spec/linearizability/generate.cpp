@@ -18,6 +18,7 @@ struct InFlight {
   bool applied = false;
   Json output;
   bool failed = false;  // applied, and the answer is "did not take effect" (a cas that missed)
+  bool ended = false;   // its session expired before it took effect: it never will (no_session)
 };
 
 InFlight in_flight(std::string f, std::string key, Json input) {
@@ -100,6 +101,8 @@ class Generator {
         }
         ++invoked;
         invoke(c, choose(client));
+      } else if (client.call->ended) {  // answered no_session, or timed out
+        complete(c, chance(options_.info_probability) ? "info" : "fail");
       } else if (!client.call->applied) {
         if (chance(options_.info_probability / 4)) complete(c, "info");  // timed out, never happened
         else if (chance(0.5)) world_.apply(c, *client.call, random_);
@@ -167,6 +170,9 @@ class Generator {
     events_.push_back(Json{{"process", "service"}, {"type", "invoke"}, {"f", "expire"}, {"value", victim}});
     world_.apply(0, call, random_);
     events_.push_back(Json{{"process", "service"}, {"type", "ok"}, {"f", "expire"}, {"value", victim}});
+    // A command of the ended session still on its way is answered no_session. The client goes
+    // on in a new session under the same process (calls invoked from now on are not bound).
+    if (auto& pending = clients_[victim].call; pending && !pending->applied) pending->ended = true;
   }
 
   GenerateOptions options_;

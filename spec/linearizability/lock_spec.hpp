@@ -14,6 +14,9 @@
 //                  "no_session" (the session was gone already, or an earlier attempt closed it)
 //                  promises the same: the caller holds nothing afterwards.
 //
+// Every call but an expire or a close runs in its process's session, and takes effect before the
+// session's end (an expire of the process, or its close) or never (SessionSpec below).
+//
 // An acquire whose completion is unknown (info, pending) may have been granted a token nobody
 // saw. The state keeps such a token symbolic: it is only known to lie above every token granted
 // before it, and is pinned when a later call reveals it (a release, a re-acquire) or bounds it (a
@@ -61,6 +64,18 @@ struct LockSpec {
     return h * 0x100000001b3ULL ^ state.unknown_grants;
   }
   static std::optional<std::string> partition(const Operation& op) { return op.key; }
+  // Sessions (SessionSpec): an acquire, try_acquire or release runs in its caller's session; an
+  // expire ends its victim's, a close its caller's. The lock service answers a command of an
+  // ended session no_session (model/sm/lock.hpp), never ok: a grant, a busy answer or a release
+  // takes effect before its session's end or not at all.
+  static std::optional<ProcessId> session_of(const Operation& op) {
+    if (op.kind == Kind::expire || op.kind == Kind::close) return std::nullopt;
+    return op.process;
+  }
+  static std::optional<ProcessId> ends_session_of(const Operation& op) {
+    if (op.kind == Kind::expire || op.kind == Kind::close) return op.process;
+    return std::nullopt;
+  }
   // Left out of a lock's search (RedundancySpec; specs.cpp says why each is safe):
   //  - an acquire or try_acquire with an unknown outcome that is its process's last call on the
   //    lock, when the process's other calls on it all returned ok and no "busy" answer returns
@@ -76,5 +91,6 @@ struct LockSpec {
 };
 
 static_assert(RedundancySpec<LockSpec>);
+static_assert(SessionSpec<LockSpec>);
 
 }  // namespace lockstep::linearizability

@@ -21,6 +21,10 @@
 // their invocation, or never; the search succeeds once every required (ok) call is linearized.
 // An optional call with a return entry (relaxed) is taken with no effect when its return is
 // reached: taking no effect, and deciding so late, constrains nothing else.
+//
+// A call may name calls that end its session (TimedCall::ended_by): once one of them is
+// linearized, it is no longer a candidate, so it takes effect before that end or (if optional)
+// never. Whether it still may is a function of the set linearized, so the cache stays exact.
 #pragma once
 
 #include <algorithm>
@@ -63,6 +67,9 @@ struct TimedCall {
   std::uint32_t invoke_time;
   std::optional<std::uint32_t> return_time;
   bool required;
+  // Calls (indices into the same vector) that, once linearized, leave this one no later point to
+  // take effect: the ends of its caller's session (SessionSpec). None is relaxed.
+  std::vector<std::uint32_t> ended_by = {};
 };
 
 struct SearchFigures {
@@ -106,7 +113,7 @@ class WglSearch {
       assert(entry != none);  // a required call's return is still in the list
       const std::uint32_t call = call_of_[entry];
       if (is_call_[entry]) {
-        if (calls_[call].required == optional_pass) {
+        if (calls_[call].required == optional_pass || ended(call)) {
           entry = next_[entry];
           continue;
         }
@@ -168,6 +175,14 @@ class WglSearch {
   };
 
   static std::uint64_t zobrist(std::uint32_t call) { return splitmix64(call + 1); }
+
+  // Has a call that ends `call`'s session been linearized? (Then `call` may no longer be.)
+  bool ended(std::uint32_t call) const {
+    for (const std::uint32_t end : calls_[call].ended_by) {
+      if (linearized_[end / 64] >> (end % 64) & 1) return true;
+    }
+    return false;
+  }
 
   // Takes the call whose invocation is `entry` (moving `state` to `after`), unless the
   // configuration it leads to was visited before.

@@ -15,6 +15,14 @@
 //   parse_output(op, raw)       records the output of an ok completion into op; throws likewise.
 //   describe(state, history), describe(op, history)   for humans (process names from history).
 //
+// Optional (SessionSpec): for objects whose callers hold sessions (the lock), session_of(op)
+// names the process in whose session op runs, and ends_session_of(op) the process whose session
+// op ends (an expiry, a close), each nullopt when there is none. A call of process p then takes
+// effect before every end of p's session that had not returned when it was invoked, or never
+// (a service answers a call of an ended session with an error, which the history records as
+// fail). A process may start a new session after an end has returned: calls invoked after that
+// are not bound by it.
+//
 // Optional (RedundancySpec): redundant(calls), given one key's calls (by invocation), marks
 // those that may be left out of its search without changing whether the key's history, or any
 // prefix of it, is linearizable: calls whose effect, when they take one, only ever narrows what
@@ -60,6 +68,12 @@ struct KeyCall {
 template <class S>
 concept RedundancySpec = SequentialSpec<S> && requires(std::span<const KeyCall<typename S::Operation>> calls) {
   { S::redundant(calls) } -> std::same_as<std::vector<bool>>;
+};
+
+template <class S>
+concept SessionSpec = SequentialSpec<S> && requires(const typename S::Operation& op) {
+  { S::session_of(op) } -> std::same_as<std::optional<ProcessId>>;
+  { S::ends_session_of(op) } -> std::same_as<std::optional<ProcessId>>;
 };
 
 // Reads an integer (int64) value, or throws HistoryError naming `what`.

@@ -164,6 +164,11 @@ std::optional<LockSpec::State> LockSpec::step(const State& state, const Operatio
 //    A close by s is, to the lock, an expiry of s (the same step), and is counted as one here.
 //  - An expiry or a close of a process that never acquires the lock: it never holds it, so it
 //    changes nothing (ok) or cannot take effect (unknown): the same as not being there.
+// Sessions (SessionSpec) only remove linearizations, and neither argument needs one they remove:
+// dropping c from L keeps every call of s before s's ends; and without acquires, s's calls on
+// the lock are releases that change nothing anywhere ("not_holder"; the others cannot take
+// effect), so each may sit right after its invocation, before every end that binds it (an end
+// binds only calls invoked before it returned), and the end, a no-op, right before its return.
 std::vector<bool> LockSpec::redundant(std::span<const KeyCall<Operation>> calls) {
   std::vector<bool> out(calls.size(), false);
   std::optional<EventIndex> last_busy_return;

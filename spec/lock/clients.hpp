@@ -316,7 +316,7 @@ struct LockClients {
           break;
         case Phase::done: clients += "done"; break;
       }
-      if (client.deaf) clients += ", its answers lost until it re-sends";
+      if (client.deaf && client.phase != Phase::done) clients += ", its answers lost until it re-sends";
       if (client.paused) clients += ", PAUSED";
       if (client.expired) clients += ", its session expired meanwhile";
       clients += ";";

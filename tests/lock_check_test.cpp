@@ -178,6 +178,31 @@ TEST(LockCheck, a_client_whose_answer_was_lost_learns_it_from_the_record) {
   }
 }
 
+// Clients of both kinds (--try-clients): the last client tries, the others wait. The correct lock
+// passes under both protocols on one replica, every sometimes property reached; a try answered
+// queued (the try-queues bug) breaks LOCK-Linearizable, which only a trying client can show: with
+// every client waiting, the bug's lock passes.
+TEST(LockCheck, a_client_that_tries_beside_clients_that_wait) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = small(consensus, 7);
+    o.nodes = 1;
+    o.crashes = 0;
+    o.clients = 3;
+    o.try_clients = 1;
+    o.explore.symmetry = false;
+    const CheckReport report = check_lock(o);
+    EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
+    EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
+    EXPECT_EQ(report.bounds.at("try_clients").get<int>(), 1) << consensus;
+    o.bug = "try-queues";
+    const CheckReport buggy = check_lock(o);
+    ASSERT_EQ(buggy.outcome, Outcome::violation) << consensus;
+    EXPECT_EQ(buggy.property, "LOCK-Linearizable") << consensus;
+    o.try_clients = 0;
+    EXPECT_EQ(check_lock(o).outcome, Outcome::ok) << consensus;
+  }
+}
+
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,
 // kept as ghost.protocol), and so catches a consensus bug where it breaks Raft, long before the
 // lock shows it: Raft's forgotten vote elects two leaders of term 1 in 8 steps, while every LOCK-

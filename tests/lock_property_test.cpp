@@ -38,6 +38,7 @@ struct LockWorldSpec {
   bool closes = false;  // clients close their session instead of releasing
   int give_ups = 0;     // times a waiting client gives up (and closes, with closes)
   int lost_answers = 0; // times a client's answers are lost until it re-sends its request
+  int try_clients = 0;  // clients (the last ones) that try-acquire instead of waiting
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -47,7 +48,8 @@ sm::ModelLock::Config lock_config(const LockWorldSpec& w) {
 lock::ClientParams params(const LockWorldSpec& w) {
   return lock::ClientParams{static_cast<std::uint8_t>(w.clients), 1, static_cast<std::uint8_t>(w.pauses),
                             static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes,
-                            static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers)};
+                            static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers),
+                            static_cast<std::uint8_t>(w.try_clients)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -130,6 +132,15 @@ TEST(LockSchedules, every_property_holds_with_clients_that_close_over_either_pro
   expect_safe("lock-multipaxos-close-3", paxos_lock(w), 250, 3000);
 }
 
+// Three clients, the last of which tries (answered busy while another holds the lock).
+TEST(LockSchedules, every_property_holds_with_a_client_that_tries_over_either_protocol) {
+  LockWorldSpec w;
+  w.clients = 3;
+  w.try_clients = 1;
+  expect_safe("lock-raft-try-3", raft_lock(w), 250, 3000);
+  expect_safe("lock-multipaxos-try-3", paxos_lock(w), 250, 3000);
+}
+
 // Each seeded bug is caught by the generated schedules within its budget: the shrunk run violates
 // one of the invariants its class of bug breaks (which one comes first is not pinned), and its
 // trace replays to that violation.
@@ -191,6 +202,18 @@ TEST(LockKill, a_stack_for_a_queue) {
   w.retries = 0;
   w.term_max = 2;
   expect_caught("kill-lock-lifo-queue", raft_lock(w), {"LOCK-FifoQueue"}, 3000);
+}
+
+// A try of a held lock answered queued (the try-queues bug): LOCK-Linearizable, at the first try
+// while the other client holds the lock. The last of two clients tries; no retries, two terms.
+// Caught at cases 39, 94, 119, 5 on seeds 20240607, 1, 2, 3 (hence the budget).
+TEST(LockKill, a_try_that_queues) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::try_queues;
+  w.try_clients = 1;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-try-queues", raft_lock(w), {"LOCK-Linearizable"}, 500);
 }
 
 // A lock handed to a waiter without recording the grant for the waiter's retry: LOCK-RetryAnswer

@@ -494,7 +494,7 @@ using AnswerClients = lock::LockClients<AnswerProtocol>;
 // (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
 bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1};
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0};
   AnswerClients::State s = env.initial();
   if (taken) {
     s.history.call(1, LockOp::acquire, 0);

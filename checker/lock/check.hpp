@@ -16,6 +16,7 @@ struct LockCheckOptions {
   int pauses = 1;
   int retries = 0;
   bool try_acquire = false;
+  int try_clients = 0;   // --try-clients: the last N clients try-acquire, the others wait
   bool close = false;    // --close: clients close their session instead of releasing the lock
   int give_ups = 0;      // --give-ups: times a waiting client may give up (and close, with --close)
   int lost_answers = 0;  // --lost-answers: times a waiting client's answers are lost until it re-sends

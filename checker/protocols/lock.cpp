@@ -52,6 +52,10 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "Times, in all, the answers to a client's request are lost on the way until it times out and re-sends it "
          "(a re-send that --retries does not count): the re-sent request is answered from the session's record",
          &LockCheckOptions::lost_answers, 0, 8},
+        {"--try-clients",
+         "How many clients (the last ones) try-acquire (answered busy, they try again) instead of waiting in the "
+         "queue; the others wait (--try-acquire: all of them)",
+         &LockCheckOptions::try_clients, 0, static_cast<int>(sm::lock_clients_max)},
         {"--max-term", "Highest term (Raft) or ballot round (Multi-Paxos)", &LockCheckOptions::term_max, 1, 30},
         {"--max-log", "Longest log (Raft) or highest slot (Multi-Paxos); 0: 6 for Raft (its leaders' no-ops included), 5 for Multi-Paxos",
          &LockCheckOptions::log_max, 0,
@@ -130,6 +134,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
         // lost answer is needed to show it.
         {"grant-not-recorded", std::string(sm::ModelLock::bug_description(sm::LockBug::grant_not_recorded)),
          {"--nodes", "1", "--crashes", "0"}, "LOCK-RetryAnswer", 7},
+        // Only clients that try can be told queued for a try: like --close, --try-acquire is how
+        // the clients call the lock, which the bug needs (the ladder's second rung has one such
+        // client). The second client's try while the first holds the lock.
+        {"try-queues", std::string(sm::ModelLock::bug_description(sm::LockBug::try_queues)),
+         {"--nodes", "1", "--crashes", "0", "--try-acquire"}, "LOCK-Linearizable", 5},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -162,6 +171,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "close-keeps-waits") return sm::LockBug::close_keeps_waits;
   if (bug == "lifo-queue") return sm::LockBug::lifo_queue;
   if (bug == "grant-not-recorded") return sm::LockBug::grant_not_recorded;
+  if (bug == "try-queues") return sm::LockBug::try_queues;
   return sm::LockBug::none;
 }
 
@@ -170,7 +180,7 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
                             static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
                             o.try_acquire,                         o.bug == "resource-ignores-fencing",
                             o.close,                               static_cast<std::uint8_t>(o.give_ups),
-                            static_cast<std::uint8_t>(o.lost_answers)};
+                            static_cast<std::uint8_t>(o.lost_answers), static_cast<std::uint8_t>(o.try_clients)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -205,6 +215,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"pauses", o.pauses},
                                 {"retries", o.retries},
                                 {"try_acquire", o.try_acquire},
+                                {"try_clients", o.try_clients},
                                 {"close", o.close},
                                 {"give_ups", o.give_ups},
                                 {"lost_answers", o.lost_answers},
@@ -248,6 +259,10 @@ std::string validate_lock(const ProtocolArgs& args) {
   const bool paxos_only = description.starts_with("(Multi-Paxos)");
   if (raft_only && consensus != "raft") return "--bug " + bug + " is a bug of Raft (use --consensus raft)";
   if (paxos_only && consensus != "multipaxos") return "--bug " + bug + " is a bug of Multi-Paxos (use --consensus multipaxos)";
+  if (args.get("--try-clients") > args.get("--clients")) {
+    return "--try-clients " + std::to_string(args.get("--try-clients")) + " is more than the " +
+           std::to_string(args.get("--clients")) + " clients";
+  }
   if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
     return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
   }
@@ -273,7 +288,7 @@ ProtocolEntry lock_protocol() {
   entry.description =
       "The distributed lock (sessions, fencing tokens) replicated by Raft or Multi-Paxos, with pausing clients";
   entry.options = option_specs(fields());
-  entry.switches = {{try_flag, "Clients try-acquire (answered busy) instead of waiting in the queue"},
+  entry.switches = {{try_flag, "Clients try-acquire (answered busy, they try again) instead of waiting in the queue"},
                     {close_flag,
                      "Clients close their session (which releases the lock) instead of releasing the lock, and when "
                      "they give up waiting for it (--give-ups)"},
@@ -288,7 +303,8 @@ ProtocolEntry lock_protocol() {
   // 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one replica (a retry, a lost answer), one replica with a longer log and a client
+  // --budget: one replica (a retry, a lost answer), one replica with a client that tries, one
+  // replica with a longer log and a client
   // that gives up (room for a close and the expiries after it), one replica with three clients
   // (two waiting at once: the order of the queue shows), then two with snapshots, a second term
   // (one client with a crash, then a third message in flight over a one-entry log, then two
@@ -297,6 +313,7 @@ ProtocolEntry lock_protocol() {
   // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
+      {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},

@@ -75,7 +75,7 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             a retry of that acquire (its first grant lost) is told queued again,
 //                             and the client waits for a lock it holds until its session expires.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
-              grant_not_recorded)
+              grant_not_recorded, try_queues)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -186,6 +186,7 @@ struct Lock {
       case LockBug::lifo_queue: return "a freed lock passes to the session that queued for it last, not first";
       case LockBug::grant_not_recorded:
         return "a lock handed to a waiter is not recorded as its acquire's answer (a retry is told queued again)";
+      case LockBug::try_queues: return "a try-acquire of a held lock queues its session, as a blocking acquire would";
     }
     return "?";
   }
@@ -330,7 +331,7 @@ struct Lock {
         } else if (l.holder == session->id) {
           out = answer(LockAnswer::granted, session->id, l.token);
           took_effect = false;
-        } else if (command.op == LockOp::try_acquire) {
+        } else if (command.op == LockOp::try_acquire && !bug(config, LockBug::try_queues)) {
           out = answer(LockAnswer::busy, session->id);
           took_effect = false;
         } else {

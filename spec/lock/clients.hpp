@@ -59,12 +59,17 @@ LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
 struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
-                  (std::uint8_t, give_ups), (std::uint8_t, lost_answers));
+                  (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
   // client stops hearing its request's answers until it re-sends it (--lost-answers).
-  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups", "lost_answers"};
+  // try_acquire: every client try-acquires (answered busy when the lock is held, it tries again)
+  // instead of waiting in the queue (--try-acquire); try_clients: only that many, the last ones, do
+  // (--try-clients), the others wait.
+  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups", "lost_answers", "try_clients"};
+  // Does client c try-acquire rather than wait?
+  bool tries(std::size_t c) const { return try_acquire || c + try_clients >= clients; }
 };
 
 template <class P>
@@ -161,7 +166,7 @@ struct LockClients {
     switch (client.phase) {
       case Phase::open: return Command{sm::LockOp::open, 0, 0, 0, 0};
       case Phase::acquire:
-        return Command{params.try_acquire ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
+        return Command{params.tries(c) ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
       case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token, 0};
       case Phase::close: return Command{sm::LockOp::close, client.session, 0, 0, 0};
       default: return std::nullopt;
@@ -343,6 +348,7 @@ struct LockClients {
     env.params = from_json<ClientParams>(model.at("clients"), "clients");
     if (env.params.clients < 1 || env.params.clients > sm::lock_clients_max) throw JsonError("clients.clients: out of range");
     if (env.params.locks < 1 || env.params.locks > sm::lock_locks_max) throw JsonError("clients.locks: out of range");
+    if (env.params.try_clients > env.params.clients) throw JsonError("clients.try_clients: more than the clients");
     return env;
   }
 
@@ -396,11 +402,11 @@ struct LockClients {
           client.token = output.token;
           client.queued = false;
           state.history.answered(c, A::granted);
-        } else if (output.answer == A::queued && !params.try_acquire) {
+        } else if (output.answer == A::queued && !params.tries(c)) {
           client.queued = true;  // a try never waits: queued to one is impossible (below)
-        } else if (output.answer == A::busy && params.try_acquire) {
+        } else if (output.answer == A::busy && params.tries(c)) {
           state.history.answered(c, A::busy);
-          client.phase = Phase::done;
+          next_request(Phase::acquire);  // it tries again later, as a client polling a lock does
         } else if (output.answer == A::no_session) {
           state.history.failed(c);  // the call took no effect
           client.phase = Phase::done;

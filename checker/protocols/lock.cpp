@@ -304,13 +304,12 @@ ProtocolEntry lock_protocol() {
   entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica (a retry, a lost answer), one replica with a client that tries, one
-  // replica with a longer log and a client
-  // that gives up (room for a close and the expiries after it), one replica with three clients
-  // (two waiting at once: the order of the queue shows), then two with snapshots, a second term
-  // (one client with a crash, then a third message in flight over a one-entry log, then two
-  // clients without a crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
-  // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
-  // clients 6M, and with snapshots 31M.
+  // replica with a longer log and a client that gives up (room for a close and the expiries after
+  // it), one replica with three clients (two waiting at once: the order of the queue shows), then
+  // two with snapshots, a second term (one client with a crash, then a third message in flight
+  // over a one-entry log, then two clients without a crash), two replicas with two clients, the
+  // defaults, retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is
+  // 72M states, two replicas with two pausing clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},

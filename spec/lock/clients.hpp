@@ -26,9 +26,9 @@
 // waiting for its answer stops hearing the answers to it until it re-sends it (a lost reply and
 // the client's timeout; that re-send is not one of --retries). The re-sent request is answered
 // from the session's record (the deduplication table), which is how a waiter learns a grant it
-// missed. An answer no call of its
-// kind can have (a release answered `granted`, an acquire answered `released`) is an answer no
-// order of the calls explains: LOCK-Linearizable breaks at once.
+// missed. An answer no call of its kind can have (a release answered `granted`, an acquire
+// answered `released`) is an answer no order of the calls explains: LOCK-Linearizable breaks at
+// once.
 //
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
 // and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).

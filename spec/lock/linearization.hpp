@@ -97,12 +97,12 @@ struct Linearization {
     violated = configs.empty();
     normalize();
   }
-  // Client `c`'s call certainly took no effect.
   // An answer no call of its kind can have (a release answered granted): no order explains it.
   void impossible() {
     configs.clear();
     violated = true;
   }
+  // Client `c`'s call certainly took no effect.
   void failed(std::size_t c) {
     if (violated) return;
     Configs kept{};

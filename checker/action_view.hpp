@@ -5,6 +5,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,9 @@
 namespace lockstep {
 
 enum class ActionKind { deliver, drop, duplicate, timer, request, crash, recover, other, client };
+// Within a kind, a model may tell actions apart further (a delivery by its message's type, a
+// timer by its name): a subkind below this, which swarm simulation weighs on its own.
+inline constexpr std::size_t action_subkinds = 16;
 
 inline std::string_view action_kind_name(ActionKind kind) {
   switch (kind) {

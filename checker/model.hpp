@@ -24,9 +24,9 @@
 // declares one static_asserts its concept:
 //   has_symmetry      SymmetryModel: enable_symmetry(), symmetric(), canonicalize(State&);
 //   has_independence  IndependenceModel: independent(a, b), for partial-order reduction;
-//   has_network_view  NetworkViewModel: node_count(), action_view(a), action_kind(a) and
-//                     in_flight(state): the nodes and messages the trace viewers draw, and the
-//                     kinds of action swarm simulation weighs.
+//   has_network_view  NetworkViewModel: node_count(), action_view(a), action_kind(a),
+//                     action_subkind(a) and in_flight(state): the nodes and messages the trace
+//                     viewers draw, and the kinds (and subkinds) of action swarm simulation weighs.
 // And one choice of the search's, declared the same way:
 //   decode_new_successors  the breadth-first search decodes a new successor back from its
 //                     encoding rather than keeping every successor's state until it is inserted,
@@ -97,12 +97,14 @@ concept IndependenceModel = requires(const typename M::Action& action) {
 };
 
 // Nodes and messages: how many nodes actions name, an action as the viewers show it
-// (checker/action_view.hpp) and, cheaply, its kind alone; the messages in flight in a state.
+// (checker/action_view.hpp) and, cheaply, its kind alone and its subkind within the kind (below
+// action_subkinds); the messages in flight in a state.
 template <class M>
 concept NetworkViewModel = requires(const M& model, const typename M::State& state, const typename M::Action& action) {
   { model.node_count() } -> std::same_as<std::size_t>;
   { model.action_view(action) } -> std::same_as<ActionView>;
   { M::action_kind(action) } -> std::same_as<ActionKind>;
+  { M::action_subkind(action) } -> std::same_as<std::size_t>;
   { model.in_flight(state) } -> std::same_as<std::vector<MessageView>>;
 };
 

@@ -79,6 +79,16 @@ struct ProtocolEntry {
   // can enumerate (more terms, requests, messages in flight and faults), and a switch on by default
   // shows as given, with `--no-<switch>` to turn it off (simulate keeps obsolete messages).
   std::vector<std::string> simulate_defaults;
+  // The options a swarm run of `simulate` may set otherwise, each as its seed draws, where the
+  // command line does not give them: the protocol's switches (pre-vote, check-quorum, a leader's
+  // no-op: 0 or 1) and small scopes (fewer clients). A bug that one setting of a feature hides
+  // (a lost vote, under pre-vote's extra round trip) is then reached by some runs whatever the
+  // defaults are. Each with the values it may take besides its own.
+  struct SwarmOption {
+    std::string flag;
+    std::vector<int> values;
+  };
+  std::vector<SwarmOption> simulate_swarm;
   // `check --budget`: the bounds deepened in turn, rung by rung (each as flags over the defaults),
   // each explored exhaustively while the budget lasts. Small first, so that a bug is found at the
   // smallest bounds that reach it, with a short trace.

@@ -28,10 +28,11 @@ struct SimulationFigures {
   std::size_t original_length = 0;
   bool shrunk = false;
   std::size_t length = 0;
+  std::vector<std::string> varied;  // the switches swarm runs flipped as their seeds drew
 
   Json to_json(bool violation) const {
     Json out{{"runs", runs}, {"runs_asked", runs_asked}, {"depth", depth}, {"seed", seed}, {"swarm", swarm},
-             {"mix", swarm ? "swarm" : mixed ? "mixed" : "uniform"}, {"steps", steps}};
+             {"mix", swarm ? "swarm" : mixed ? "mixed" : "uniform"}, {"steps", steps}, {"varied", varied}};
     if (violation) {
       out["failing_run"] = failing_run;
       out["failing_seed"] = failing_seed;
@@ -154,6 +155,7 @@ CheckReport make_simulation_report(const M& model, const SimulateResult<M>& resu
   sim.swarm = options.swarm;
   sim.mixed = options.mixed;
   sim.steps = result.steps;
+  if (options.swarm || options.mixed) sim.varied = options.varied;
   if (result.outcome == Outcome::violation) {
     sim.failing_run = result.failing_run;
     sim.failing_seed = result.failing_seed;
@@ -163,6 +165,20 @@ CheckReport make_simulation_report(const M& model, const SimulateResult<M>& resu
   }
   add_trace(model, result.trace, report, "lockstep simulate " + report.protocol);
   return report;
+}
+
+// `simulate` over variants of one protocol's options (the configured ones first; see
+// ProtocolEntry::simulate_swarm_switches): a world each, walked as the runs' seeds draw, and the
+// report of the variant the failing run walked (its bounds and its trace's model).
+template <class Options, class MakeWorld, class BoundsJson>
+CheckReport simulate_variants(const std::vector<Options>& variants, const SimulateOptions& options, MakeWorld&& make_world,
+                              BoundsJson&& bounds_json) {
+  using W = std::decay_t<decltype(make_world(variants.front()))>;
+  std::vector<W> worlds;
+  for (const Options& o : variants) worlds.push_back(make_world(o));
+  const SimulateResult<W> result = simulate(worlds, options);
+  const std::size_t v = result.variant;
+  return make_simulation_report(worlds[v], result, bounds_json(variants[v], worlds[v]), options);
 }
 
 }  // namespace lockstep

@@ -3,8 +3,15 @@
 // `--seed S` uses seed S + i, so a failing run reproduces alone with `--seed S+i --runs 1`. In
 // swarm mode (Groce et al., "Swarm testing") each run also draws its own mix of action kinds
 // from its seed: some kinds (crashes, drops, timers...) are switched off and the others get
-// random weights, which reaches corners a uniform mix rarely does. The first failing run (the
-// lowest run number, whatever the number of workers) is reported, and its trace is shrunk.
+// random weights, which reaches corners a uniform mix rarely does. The kinds are fine-grained
+// where the model names them: a delivery by its message's type, a timer by its name, a client's
+// move by what it does (checker/model.hpp, action_subkind), so a swarm run may, say, fire
+// heartbeats often and elections never. A swarm run may also walk a variant of the model: the
+// protocol's switches that the command line left to the defaults (pre-vote, check-quorum, a
+// leader's no-op) flipped as its seed draws (a feature of the configuration is a feature too),
+// given as models of the same type, the first the one configured. The first failing run (the
+// lowest run number, whatever the number of workers) is reported, with the variant it walked,
+// and its trace is shrunk.
 #pragma once
 
 #include <array>
@@ -13,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +47,9 @@ struct SimulateOptions {
   Progress::Mode progress = Progress::Mode::quiet;
   const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C, SIGTERM): stop after the runs under way
   std::vector<std::string> properties;           // the properties to check (--property); empty = all
+  // The switches a swarm run may flip (the protocol's, less those the command line gave), for the
+  // report; the protocol's simulate builds the variants from them.
+  std::vector<std::string> varied;
 };
 
 template <class M>
@@ -47,6 +58,7 @@ struct SimulateResult {
   std::string property;
   std::uint64_t failing_run = 0;
   std::uint64_t failing_seed = 0;
+  std::size_t variant = 0;  // the model the failing run walked (an index into the variants given)
   std::vector<TraceStep<typename M::State, typename M::Action>> trace;  // shrunk when asked
   std::size_t original_length = 0;                                      // steps before shrinking
   std::uint64_t runs = 0;                                               // runs completed
@@ -64,13 +76,22 @@ class Simulator {
   using Action = typename M::Action;
   using Step = TraceStep<State, Action>;
 
-  Simulator(const M& model, const SimulateOptions& options)
-      : model_(model),
+  // models: the configured model first, then the variants a swarm run may walk instead; every one
+  // checks the same properties.
+  Simulator(std::vector<const M*> models, const SimulateOptions& options)
+      : models_(std::move(models)),
         options_(options),
         progress_(options.progress, true),
-        seen_(model.properties().size()),
-        checked_(checked_properties(model, options.properties)) {
+        seen_(models_.front()->properties().size()),
+        checked_(checked_properties(*models_.front(), options.properties)) {
     checked_.mark_unchecked(seen_);
+    for (const M* model : models_) {
+      const auto& a = model->properties();
+      const auto& b = models_.front()->properties();
+      bool same = a.size() == b.size() && model->transition_properties().size() == models_.front()->transition_properties().size();
+      for (std::size_t i = 0; same && i < a.size(); ++i) same = a[i].name == b[i].name;
+      if (!same) throw std::logic_error("simulate: the model's variants check different properties");
+    }
   }
 
   SimulateResult<M> run() {
@@ -89,7 +110,8 @@ class Simulator {
       for (std::uint64_t run = next_run_++;
            run < options_.runs && run < first_failure_.load() && !interrupted(options_.interrupt); run = next_run_++) {
         const std::uint64_t seed = options_.seed + run;
-        if (auto property = walk(seed, trace)) record_failure(run, seed, *property, trace);
+        std::size_t variant = 0;
+        if (auto property = walk(seed, trace, variant)) record_failure(run, seed, variant, *property, trace);
         runs_done_.fetch_add(1);
         if (reports) report();
       }
@@ -103,52 +125,62 @@ class Simulator {
   // One random walk; the violated property, if any (the walk stops there). Only steps that stay
   // within the model's bounds are taken, so that walks go on where the explorer would (and a
   // failing walk shrinks to a run the explorer could find).
-  std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace) {
+  std::optional<std::string> walk(std::uint64_t seed, std::vector<Step>& trace, std::size_t& variant) {
     std::mt19937_64 rng(splitmix64(seed));
-    const auto weights = draw_weights(rng, options_.swarm || (options_.mixed && (seed & 1) != 0));
-    const auto initial = model_.initial_states();
+    const bool swarm = options_.swarm || (options_.mixed && (seed & 1) != 0);
+    const auto weights = draw_weights(rng, swarm);
+    variant = swarm ? static_cast<std::size_t>(rng() % models_.size()) : 0;
+    const M& model = *models_[variant];
+    const auto initial = model.initial_states();
     trace.clear();
     trace.push_back(Step{std::nullopt, initial[rng() % initial.size()]});
-    std::optional<std::string> property = violated(trace.back().state);
+    std::optional<std::string> property = violated(model, trace.back().state);
     if (property) return property;
     lockstep::walk(
-        model_, trace, options_.depth, WalkBounds::successors,
+        model, trace, options_.depth, WalkBounds::successors,
         [&](const std::vector<Successor<M>>& successors) { return choose(successors, weights, rng); },
         [&](const State& before, const State& after) {
           steps_.fetch_add(1, std::memory_order_relaxed);
-          property = violated(before, after);
+          property = violated(model, before, after);
           return property.has_value();
         });
     return property;
   }
 
   // The first "always" property `state` violates; marks the "sometimes" properties it reaches.
-  std::optional<std::string> violated(const State& state) {
-    const auto p = first_violated(model_.properties(), state, seen_, checked_.always_or_all());
+  std::optional<std::string> violated(const M& model, const State& state) {
+    const auto p = first_violated(model.properties(), state, seen_, checked_.always_or_all());
     if (!p) return std::nullopt;
-    return std::string(model_.properties()[*p].name);
+    return std::string(model.properties()[*p].name);
   }
   // The first property a step violates: a transition property, else one of the state it reaches.
-  std::optional<std::string> violated(const State& before, const State& after) {
-    if (const auto p = first_violated_transition(model_.transition_properties(), before, after, checked_.transition_or_all())) {
-      return std::string(model_.transition_properties()[*p].name);
+  std::optional<std::string> violated(const M& model, const State& before, const State& after) {
+    if (const auto p = first_violated_transition(model.transition_properties(), before, after, checked_.transition_or_all())) {
+      return std::string(model.transition_properties()[*p].name);
     }
-    return violated(after);
+    return violated(model, after);
   }
 
-  static constexpr std::size_t kinds = static_cast<std::size_t>(ActionKind::other) + 1;  // client weighs as request
-  // Uniform weights, or for a swarm run each kind off with probability 1/3 and otherwise 1..8;
-  // deliveries always stay on (without them nothing happens).
-  std::array<unsigned, kinds> draw_weights(std::mt19937_64& rng, bool swarm) const {
-    std::array<unsigned, kinds> weights;
+  // An action's feature: its kind and, within it, its subkind (below action_subkinds).
+  static constexpr std::size_t kinds = static_cast<std::size_t>(ActionKind::client) + 1;
+  static constexpr std::size_t features = kinds * action_subkinds;
+  // Uniform weights, or for a swarm run each feature off with probability 1/3 and otherwise 1..8;
+  // deliveries always stay on (without them nothing happens), and so does every action of a
+  // model that names no kinds (its actions are all of kind other: switching one off could stop
+  // every run, so a swarm only weighs them).
+  std::array<unsigned, features> draw_weights(std::mt19937_64& rng, bool swarm) const {
+    std::array<unsigned, features> weights;
     weights.fill(1);
     if (!swarm) return weights;
-    for (auto& w : weights) w = (rng() % 3 == 0) ? 0 : static_cast<unsigned>(1 + rng() % 8);
-    weights[static_cast<std::size_t>(ActionKind::deliver)] = std::max(1u, weights[static_cast<std::size_t>(ActionKind::deliver)]);
+    for (std::size_t f = 0; f < features; ++f) {
+      const auto kind = static_cast<ActionKind>(f / action_subkinds);
+      const bool stays_on = kind == ActionKind::deliver || kind == ActionKind::other;
+      weights[f] = (!stays_on && rng() % 3 == 0) ? 0 : static_cast<unsigned>(1 + rng() % 8);
+    }
     return weights;
   }
 
-  std::size_t choose(const std::vector<Successor<M>>& successors, const std::array<unsigned, kinds>& weights,
+  std::size_t choose(const std::vector<Successor<M>>& successors, const std::array<unsigned, features>& weights,
                      std::mt19937_64& rng) const {
     std::uint64_t total = 0;
     for (const auto& s : successors) total += weights[kind_index(s.first)];
@@ -162,17 +194,20 @@ class Simulator {
     return successors.size() - 1;
   }
 
-  std::size_t kind_index(const Action& action) const {
+  // The action's feature: with a network view, its kind and subkind; without, kind other and, for
+  // an action that is a variant (Paxos.tla's Phase1a..Phase2b), the alternative it holds.
+  static std::size_t kind_index(const Action& action) {
     if constexpr (M::has_network_view) {
-      // A client's own move (the lock's clients) weighs as a client request does.
-      const ActionKind kind = M::action_kind(action);
-      return static_cast<std::size_t>(kind == ActionKind::client ? ActionKind::request : kind);
+      return static_cast<std::size_t>(M::action_kind(action)) * action_subkinds + M::action_subkind(action) % action_subkinds;
     } else {
-      return static_cast<std::size_t>(ActionKind::other);
+      std::size_t sub = 0;
+      if constexpr (requires { action.index(); }) sub = action.index() % action_subkinds;
+      return static_cast<std::size_t>(ActionKind::other) * action_subkinds + sub;
     }
   }
 
-  void record_failure(std::uint64_t run, std::uint64_t seed, const std::string& property, const std::vector<Step>& trace) {
+  void record_failure(std::uint64_t run, std::uint64_t seed, std::size_t variant, const std::string& property,
+                      const std::vector<Step>& trace) {
     std::lock_guard lock(mutex_);
     if (run >= first_failure_.load()) return;
     first_failure_.store(run);
@@ -180,6 +215,7 @@ class Simulator {
     result_.property = property;
     result_.failing_run = run;
     result_.failing_seed = seed;
+    result_.variant = variant;
     result_.trace = trace;
     result_.original_length = trace.size() - 1;
   }
@@ -199,9 +235,9 @@ class Simulator {
     result_.runs = runs_done_.load();
     result_.steps = steps_.load();
     result_.seconds = progress_.seconds();
-    result_.sometimes_unreached = sometimes_unreached(model_.properties(), seen_);
+    result_.sometimes_unreached = sometimes_unreached(models_.front()->properties(), seen_);
     if (result_.outcome == Outcome::violation && options_.shrink) {
-      if (auto shrunk = shrink_trace(model_, result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
+      if (auto shrunk = shrink_trace(*models_[result_.variant], result_.trace, result_.property)) result_.trace = std::move(shrunk->trace);
     } else if (result_.outcome == Outcome::ok && result_.runs < options_.runs && interrupted(options_.interrupt)) {
       result_.outcome = Outcome::incomplete;  // interrupted: the runs done found nothing
     } else if (result_.outcome == Outcome::ok && !result_.sometimes_unreached.empty()) {
@@ -210,7 +246,7 @@ class Simulator {
     return std::move(result_);
   }
 
-  const M& model_;
+  std::vector<const M*> models_;
   SimulateOptions options_;
   Progress progress_;
   std::vector<std::atomic<bool>> seen_;
@@ -228,7 +264,17 @@ class Simulator {
 
 template <Model M>
 SimulateResult<M> simulate(const M& model, const SimulateOptions& options) {
-  return detail::Simulator<M>(model, options).run();
+  return detail::Simulator<M>({&model}, options).run();
+}
+
+// The same over variants of the model (the configured one first): a swarm run walks the one its
+// seed draws, a uniform run the first.
+template <Model M>
+SimulateResult<M> simulate(const std::vector<M>& variants, const SimulateOptions& options) {
+  std::vector<const M*> models;
+  for (const M& model : variants) models.push_back(&model);
+  if (models.empty()) throw std::logic_error("simulate: no model");
+  return detail::Simulator<M>(std::move(models), options).run();
 }
 
 }  // namespace lockstep

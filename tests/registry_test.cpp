@@ -3,8 +3,11 @@
 // records, violating the invariant it records, with a shortest trace of the length it records.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
+#include "checker/protocols/entry.hpp"
 #include "checker/registry.hpp"
 
 namespace lockstep {
@@ -20,6 +23,37 @@ TEST(Registry, names_are_unique_and_found) {
   }
   EXPECT_EQ(find_protocol("no-such-protocol"), nullptr);
   EXPECT_EQ(protocol_names().size(), protocols().size());
+}
+
+// The variants a swarm run may walk: every combination of the values of the options left to the
+// defaults, the configured args first, less those the validation refuses; and every option an
+// entry varies is one of its own.
+TEST(Registry, swarm_variants_are_every_combination_with_the_configured_first) {
+  ProtocolArgs args;
+  args.values = {{"--a", 0}, {"--b", 3}, {"--c", 1}};
+  const std::vector<ProtocolEntry::SwarmOption> swarm{{"--a", {0, 1}}, {"--b", {2}}, {"--c", {0, 1}}};
+  const auto all = swarm_variants(swarm, args, {"--a", "--b"});
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all.front().values, args.values);
+  std::set<std::map<std::string, int>> distinct;
+  for (const ProtocolArgs& v : all) {
+    distinct.insert(v.values);
+    EXPECT_EQ(v.values.at("--c"), 1);  // not among the flags varied
+  }
+  EXPECT_EQ(distinct.size(), 4u);
+  EXPECT_TRUE(distinct.count({{"--a", 1}, {"--b", 2}, {"--c", 1}}));
+  const auto valid = swarm_variants(swarm, args, {"--a", "--b"},
+                                    [](const ProtocolArgs& v) { return v.get("--b") == 2 ? "too few" : ""; });
+  ASSERT_EQ(valid.size(), 2u);
+  EXPECT_EQ(valid.front().values, args.values);
+  EXPECT_EQ(swarm_variants(swarm, args, {}).size(), 1u);
+  for (const ProtocolEntry& entry : protocols()) {
+    for (const auto& option : entry.simulate_swarm) {
+      const bool known = std::any_of(entry.options.begin(), entry.options.end(),
+                                     [&](const OptionSpec& o) { return o.flag == option.flag; });
+      EXPECT_TRUE(known) << entry.name << " " << option.flag;
+    }
+  }
 }
 
 // simulate's defaults and every rung of a --budget ladder are valid arguments, for the correct

@@ -3,7 +3,10 @@
 // the member's in a default-constructed Options. The typed options stay what the tests use.
 #pragma once
 
+#include <algorithm>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checker/registry.hpp"
@@ -59,6 +62,53 @@ ProtocolArgs args_from(const Options& options, const std::vector<IntField<Option
   for (const auto& f : fields) args.values[f.flag] = options.*f.member;
   args.explore = options.explore;
   return args;
+}
+
+// The args of each variant a swarm run of `simulate` may walk (ProtocolEntry::simulate_swarm):
+// every combination of the values of the options named in `flags` (their own and the entry's
+// alternatives), `args` itself first, less the combinations `validate` refuses (e.g. fewer clients
+// than --try-clients names).
+inline std::vector<ProtocolArgs> swarm_variants(const std::vector<ProtocolEntry::SwarmOption>& swarm,
+                                                const ProtocolArgs& args, const std::vector<std::string>& flags,
+                                                const std::function<std::string(const ProtocolArgs&)>& validate = {}) {
+  std::vector<std::pair<std::string, std::vector<int>>> axes;
+  for (const std::string& flag : flags) {
+    std::vector<int> values{args.get(flag)};
+    for (const auto& option : swarm) {
+      if (option.flag != flag) continue;
+      for (int v : option.values) {
+        if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+      }
+    }
+    axes.emplace_back(flag, std::move(values));
+  }
+  std::vector<ProtocolArgs> out{args};
+  for (const auto& [flag, values] : axes) {
+    const std::size_t before = out.size();
+    for (std::size_t v = 1; v < values.size(); ++v) {
+      for (std::size_t i = 0; i < before; ++i) {
+        ProtocolArgs variant = out[i];
+        variant.values[flag] = values[v];
+        out.push_back(std::move(variant));
+      }
+    }
+  }
+  if (!validate) return out;
+  std::vector<ProtocolArgs> valid{out.front()};  // the configured args, validated already
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (validate(out[i]).empty()) valid.push_back(std::move(out[i]));
+  }
+  return valid;
+}
+
+// The typed options of each of those variants (options_of of each), in the same order.
+template <class Options, class OptionsOf>
+std::vector<Options> swarm_options(const std::vector<ProtocolEntry::SwarmOption>& swarm, const ProtocolArgs& args,
+                                   const std::vector<std::string>& flags, OptionsOf&& options_of,
+                                   const std::function<std::string(const ProtocolArgs&)>& validate = {}) {
+  std::vector<Options> out;
+  for (const ProtocolArgs& variant : swarm_variants(swarm, args, flags, validate)) out.push_back(options_of(variant));
+  return out;
 }
 
 // The BugSpecs of a LOCKSTEP_ENUM whose first value is `none`: names and descriptions from the

@@ -80,9 +80,13 @@ CheckReport check_multipaxos(const MultiPaxosCheckOptions& o) {
   return make_report(world, explore(world, o.explore), bounds_json(o, world));
 }
 
+CheckReport simulate_multipaxos(const std::vector<MultiPaxosCheckOptions>& variants, const SimulateOptions& simulation) {
+  return simulate_variants(variants, simulation, [](const MultiPaxosCheckOptions& o) { return make_world(o, false); },
+                           bounds_json);
+}
+
 CheckReport simulate_multipaxos(const MultiPaxosCheckOptions& o, const SimulateOptions& simulation) {
-  const MultiPaxosWorld world = make_world(o, false);
-  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+  return simulate_multipaxos(std::vector<MultiPaxosCheckOptions>{o}, simulation);
 }
 
 ProtocolEntry multipaxos_protocol() {
@@ -123,8 +127,9 @@ ProtocolEntry multipaxos_protocol() {
       {"--max-round", "3", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"}};
   entry.switches = {refine_switch(), keep_obsolete_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_multipaxos(options_of(args)); };
-  entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) {
-    return simulate_multipaxos(options_of(args), s);
+  entry.simulate_swarm = {{"--check-quorum", {0, 1}}};
+  entry.simulate = [swarm = entry.simulate_swarm](const ProtocolArgs& args, const SimulateOptions& s) {
+    return simulate_multipaxos(swarm_options<MultiPaxosCheckOptions>(swarm, args, s.varied, options_of), s);
   };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<MultiPaxosWorld>>(make_world(options_of(args), false));

@@ -81,9 +81,12 @@ CheckReport check_raft(const RaftCheckOptions& o) {
   return make_report(world, explore(world, o.explore), bounds_json(o, world));
 }
 
+CheckReport simulate_raft(const std::vector<RaftCheckOptions>& variants, const SimulateOptions& simulation) {
+  return simulate_variants(variants, simulation, [](const RaftCheckOptions& o) { return make_world(o, false); }, bounds_json);
+}
+
 CheckReport simulate_raft(const RaftCheckOptions& o, const SimulateOptions& simulation) {
-  const RaftWorld world = make_world(o, false);
-  return make_simulation_report(world, simulate(world, simulation), bounds_json(o, world), simulation);
+  return simulate_raft(std::vector<RaftCheckOptions>{o}, simulation);
 }
 
 RaftCheckOptions raft_options(const ProtocolArgs& args) { return options_of(args); }
@@ -151,7 +154,12 @@ ProtocolEntry raft_protocol() {
        "--max-messages", "4"}};
   entry.switches = {refine_switch(), keep_obsolete_switch()};
   entry.check = [](const ProtocolArgs& args) { return check_raft(options_of(args)); };
-  entry.simulate = [](const ProtocolArgs& args, const SimulateOptions& s) { return simulate_raft(options_of(args), s); };
+  // Swarm runs also walk Raft without pre-vote, check-quorum or the leader's no-op: pre-vote's extra
+  // round trip alone hid vote-not-durable from 7 of 8 seeds' 10,000 runs.
+  entry.simulate_swarm = {{"--pre-vote", {0, 1}}, {"--check-quorum", {0, 1}}, {"--leader-noop", {0, 1}}};
+  entry.simulate = [swarm = entry.simulate_swarm](const ProtocolArgs& args, const SimulateOptions& s) {
+    return simulate_raft(swarm_options<RaftCheckOptions>(swarm, args, s.varied, options_of), s);
+  };
   entry.model = [](const ProtocolArgs& args) -> std::unique_ptr<AnyModel> {
     return std::make_unique<AnyModelFor<RaftWorld>>(make_world(options_of(args), false));
   };

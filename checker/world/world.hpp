@@ -265,6 +265,23 @@ class World {
                                            ActionKind::recover, ActionKind::client};
     return kinds[action.index()];
   }
+  // Within its kind: a delivery, drop or duplicate by its message's type, a timer by its name, a
+  // client's own move by what it does (the lock's: write, pause, resume, give up, lose an answer).
+  static std::size_t action_subkind(const Action& action) {
+    return std::visit(
+        [](const auto& a) -> std::size_t {
+          if constexpr (requires { a.envelope.message.index(); }) {
+            return a.envelope.message.index();
+          } else if constexpr (requires { a.timer; }) {
+            return static_cast<std::size_t>(a.timer);
+          } else if constexpr (requires { a.action.index(); }) {
+            return a.action.index();
+          } else {
+            return 0;
+          }
+        },
+        action);
+  }
   // Whether two actions commute and neither disables the other, for partial-order reduction:
   // deliveries, timers and client requests at different nodes (each changes only its own node,
   // adds messages to the multiset, and its enabledness depends only on its own node; two client

@@ -765,6 +765,7 @@ int simulation_exit(const CheckReport& report, const std::string& title, const C
     fmt::print("  bounds     {}\n", bounds_text(report.bounds));
     fmt::print("  runs       {} ({} steps), seeds {} to {}, {}\n", group(sim.runs), group(report.stats.states_generated),
                sim.seed, sim.seed + std::max<std::uint64_t>(sim.runs, 1) - 1, sim.swarm ? "swarm" : sim.mixed ? "mixed action mix (odd seeds swarm)" : "uniform action mix");
+    if (!sim.varied.empty()) fmt::print("  varied     {} (a swarm run draws their values from its seed)\n", fmt::join(sim.varied, ", "));
     fmt::print("  time       {:.2f} s, {} steps/s\n", report.seconds, group(static_cast<std::uint64_t>(steps_per_second)));
     if (report.outcome == Outcome::violation) {
       fmt::print("  trace      {} steps{} (the run had {}){}\n", report.trace_lines.size() - 1,
@@ -972,7 +973,12 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           if (auto stop = handle_bug(entry, *args)) return *stop;
                           if (flags->list_properties) return list_properties(entry, *args, flags->json);
                           stop_on_signals();
-                          CheckReport report = entry.simulate(*args, simulate_options(*flags, *simulation));
+                          SimulateOptions options = simulate_options(*flags, *simulation);
+                          // Swarm runs flip the protocol's switches the command line left alone.
+                          for (const auto& option : entry.simulate_swarm) {
+                            if (command->get_option(option.flag)->count() == 0) options.varied.push_back(option.flag);
+                          }
+                          CheckReport report = entry.simulate(*args, options);
                           // A walk stops at --depth: that is the depth bound in effect.
                           report.bounds["max_depth"] = simulation->depth;
                           add_switches_and_choices(entry, *args, report.bounds);

@@ -7,11 +7,11 @@
 // where the model names them: a delivery by its message's type, a timer by its name, a client's
 // move by what it does (checker/model.hpp, action_subkind), so a swarm run may, say, fire
 // heartbeats often and elections never. A swarm run may also walk a variant of the model: the
-// protocol's switches that the command line left to the defaults (pre-vote, check-quorum, a
-// leader's no-op) flipped as its seed draws (a feature of the configuration is a feature too),
-// given as models of the same type, the first the one configured. The first failing run (the
-// lowest run number, whatever the number of workers) is reported, with the variant it walked,
-// and its trace is shrunk.
+// options the command line left to the defaults (pre-vote, check-quorum, a leader's no-op, the
+// lock's third client) set otherwise as its seed draws (a feature of the configuration is a
+// feature too), given as models of the same type, the first the one configured. The first
+// failing run (the lowest run number, whatever the number of workers) is reported, with the
+// variant it walked, and its trace is shrunk.
 #pragma once
 
 #include <array>
@@ -47,8 +47,8 @@ struct SimulateOptions {
   Progress::Mode progress = Progress::Mode::quiet;
   const std::atomic<bool>* interrupt = nullptr;  // set (Ctrl-C, SIGTERM): stop after the runs under way
   std::vector<std::string> properties;           // the properties to check (--property); empty = all
-  // The switches a swarm run may flip (the protocol's, less those the command line gave), for the
-  // report; the protocol's simulate builds the variants from them.
+  // The options a swarm run may set otherwise (the protocol's, less those the command line gave),
+  // for the report; the protocol's simulate builds the variants from them.
   std::vector<std::string> varied;
 };
 

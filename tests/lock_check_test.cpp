@@ -162,8 +162,8 @@ TEST(LockCheck, a_grant_not_recorded_for_the_waiters_retry_is_caught_at_the_hand
 
 // Answers lost on the way (--lost-answers): the client re-sends its request and learns the answer
 // from the session's record. The correct lock passes under both protocols on one replica (where
-// the answer is lost in the step that makes it), every sometimes property reached (68,498 and
-// 137,202 states; three replicas at the defaults with a retry and a lost answer: 34,882,946).
+// the answer is lost in the step that makes it), every sometimes property reached (68,042 and
+// 136,438 states; three replicas at the defaults with a retry and a lost answer: 68,249,886).
 TEST(LockCheck, a_client_whose_answer_was_lost_learns_it_from_the_record) {
   for (const char* consensus : {"raft", "multipaxos"}) {
     LockCheckOptions o = small(consensus, 7);

@@ -527,6 +527,31 @@ TEST(LockClientsAnswers, an_answer_no_call_of_its_kind_can_have_breaks_lineariza
   EXPECT_FALSE(answer_breaks(Phase::release, LockAnswer::granted, false, false, true));
 }
 
+// An expiry the service applied, as a step's Applied effect carries it.
+struct ExpiryEffect {
+  struct {
+    sm::ModelLock::Command command;
+    bool took_effect;
+  } command;
+};
+struct ExpiryStep {
+  std::vector<std::variant<AnswerEffect, ExpiryEffect>> effects;
+};
+
+// A client whose answers were lost (deaf) while its session expired is done: it has nothing left
+// to hear, so it is no longer deaf (else two states that differ only there would both be explored).
+TEST(LockClientsAnswers, a_client_whose_session_expires_while_deaf_is_done_and_hears_nothing) {
+  AnswerClients env;
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0};
+  AnswerClients::State s = env.initial();
+  s.history.call(0, LockOp::acquire, 0);
+  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true};
+  env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
+  EXPECT_EQ(s.clients[0].phase, lock::Phase::done);
+  EXPECT_FALSE(s.clients[0].deaf);
+  EXPECT_FALSE(s.history.violated);
+}
+
 // The online linearization.
 using lock::Linearization;
 

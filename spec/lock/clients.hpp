@@ -321,7 +321,7 @@ struct LockClients {
           break;
         case Phase::done: clients += "done"; break;
       }
-      if (client.deaf && client.phase != Phase::done) clients += ", its answers lost until it re-sends";
+      if (client.deaf) clients += ", its answers lost until it re-sends";
       if (client.paused) clients += ", PAUSED";
       if (client.expired) clients += ", its session expired meanwhile";
       clients += ";";
@@ -374,6 +374,7 @@ struct LockClients {
         client.expired = true;  // it will find out only after it resumes
       } else {
         client.phase = Phase::done;  // its lease ran out first: it stops using the session
+        client.deaf = false;         // and has no answer left to hear
       }
     }
   }

@@ -28,7 +28,7 @@ struct SimulationFigures {
   std::size_t original_length = 0;
   bool shrunk = false;
   std::size_t length = 0;
-  std::vector<std::string> varied;  // the switches swarm runs flipped as their seeds drew
+  std::vector<std::string> varied;  // the options swarm runs set otherwise as their seeds drew
 
   Json to_json(bool violation) const {
     Json out{{"runs", runs}, {"runs_asked", runs_asked}, {"depth", depth}, {"seed", seed}, {"swarm", swarm},
@@ -168,7 +168,7 @@ CheckReport make_simulation_report(const M& model, const SimulateResult<M>& resu
 }
 
 // `simulate` over variants of one protocol's options (the configured ones first; see
-// ProtocolEntry::simulate_swarm_switches): a world each, walked as the runs' seeds draw, and the
+// ProtocolEntry::simulate_swarm): a world each, walked as the runs' seeds draw, and the
 // report of the variant the failing run walked (its bounds and its trace's model).
 template <class Options, class MakeWorld, class BoundsJson>
 CheckReport simulate_variants(const std::vector<Options>& variants, const SimulateOptions& options, MakeWorld&& make_world,

@@ -974,7 +974,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
                           if (flags->list_properties) return list_properties(entry, *args, flags->json);
                           stop_on_signals();
                           SimulateOptions options = simulate_options(*flags, *simulation);
-                          // Swarm runs flip the protocol's switches the command line left alone.
+                          // Swarm runs vary the protocol's options that the command line left alone.
                           for (const auto& option : entry.simulate_swarm) {
                             if (command->get_option(option.flag)->count() == 0) options.varied.push_back(option.flag);
                           }

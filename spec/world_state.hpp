@@ -33,6 +33,62 @@ inline std::string node_field(std::size_t index, const std::string& field) {
   return "nodes.n" + std::to_string(index + 1) + ".node." + field;
 }
 
+// Schneider's state-machine approach: deterministic replicas that applied the same prefix hold
+// the same machine. Where that breaks, the first pair found: up nodes i and j that applied
+// through the same index (`applied` of a volatile state) with different machines, or (`snapshot`)
+// up node i whose machine differs from node j's durable snapshot of the index i applied through
+// (`snapshot_index` of a durable snapshot; a snapshot of index 0 is the initial machine). Nodes
+// that are down are left out: their volatile state is gone.
+struct MachineDisagreement {
+  std::size_t i, j;
+  bool snapshot;
+  std::uint64_t index;
+};
+template <class State, class Applied, class SnapshotIndex>
+std::optional<MachineDisagreement> machine_disagreement(const State& state, Applied applied,
+                                                        SnapshotIndex snapshot_index) {
+  const auto& nodes = state.nodes.items;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (!nodes[i].up) continue;
+    const auto& v = nodes[i].node.volatile_state;
+    const auto index = static_cast<std::uint64_t>(applied(v));
+    for (std::size_t j = 0; j < nodes.size(); ++j) {
+      const auto& snapshot = nodes[j].node.durable.snapshot;
+      if (static_cast<std::uint64_t>(snapshot_index(snapshot)) == index && !(snapshot.machine == v.machine)) {
+        return MachineDisagreement{i, j, true, index};
+      }
+      if (j <= i || !nodes[j].up) continue;
+      const auto& w = nodes[j].node.volatile_state;
+      if (static_cast<std::uint64_t>(applied(w)) == index && !(w.machine == v.machine)) {
+        return MachineDisagreement{i, j, false, index};
+      }
+    }
+  }
+  return std::nullopt;
+}
+// Its explanation, naming the fields and printing the machines (`applied_name`: the volatile
+// field, e.g. "last_applied"; `what`: "index" or "slot").
+template <class State>
+std::vector<std::string> explain_machine_disagreement(const State& state, const MachineDisagreement& d,
+                                                      const char* applied_name, const char* what) {
+  const auto& nodes = state.nodes.items;
+  const std::string i = to_string(NodeId::at(d.i));
+  const std::string j = to_string(NodeId::at(d.j));
+  const std::string applied = std::string("volatile_state.") + applied_name;
+  const std::string through = std::string(" applied through ") + what + " " + std::to_string(d.index);
+  const std::string machine_i = to_string(nodes[d.i].node.volatile_state.machine) + " (" +
+                                node_field(d.i, "volatile_state.machine") + ")";
+  if (d.snapshot) {
+    return {i + through + " (" + node_field(d.i, applied) + "), but its machine " + machine_i + " differs from " +
+            (d.i == d.j ? "its own" : j + "'s") + " snapshot of " + what + " " + std::to_string(d.index) + ", " +
+            to_string(nodes[d.j].node.durable.snapshot.machine) + " (" + node_field(d.j, "durable.snapshot.machine") +
+            ")"};
+  }
+  return {i + " and " + j + " both" + through + " (" + node_field(d.i, applied) + ", " + node_field(d.j, applied) +
+          "), but their machines differ: " + machine_i + " and " + to_string(nodes[d.j].node.volatile_state.machine) +
+          " (" + node_field(d.j, "volatile_state.machine") + ")"};
+}
+
 // For explanations of the "never decreases within a node's life" properties: each node up in
 // both states whose `field` of its volatile state went down, in words that name the field.
 template <class State, class Field>

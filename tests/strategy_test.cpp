@@ -99,11 +99,13 @@ TEST(Simulate, finds_a_bug_reproducibly_from_its_seed_and_shrinks_it) {
 TEST(Simulate, raft_failures_shrink_to_within_a_few_steps_of_the_shortest) {
   for (const testing::RaftBugCase& c : testing::raft_bug_cases()) {
     // Random walks at these tight bounds rarely reach Figure 8, the three leaders that
-    // append_without_prev_term_check needs (20 steps), or next_index_without_floor's two
-    // refusals of one re-elected leader under 3 messages in flight (19 steps); simulate's own
-    // wider defaults find all three (tests/defaults_test.cpp).
+    // append_without_prev_term_check needs (20 steps), next_index_without_floor's two
+    // refusals of one re-elected leader under 3 messages in flight (19 steps), or
+    // restart_empty_machine's crash after a snapshot (a uniform walk spends its one crash within
+    // the first few steps: none of 1,000 walks on each of these seeds finds it); simulate's own
+    // wider defaults find all four (tests/defaults_test.cpp).
     if (c.bug == raft::Bug::commit_previous_term || c.bug == raft::Bug::append_without_prev_term_check ||
-        c.bug == raft::Bug::next_index_without_floor) {
+        c.bug == raft::Bug::next_index_without_floor || c.bug == raft::Bug::restart_empty_machine) {
       continue;
     }
     const RaftCheckOptions o = c.options();

@@ -107,6 +107,9 @@ ProtocolEntry multipaxos_protocol() {
       {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0",
         "--max-messages", "5"},
        "MULTIPAXOS-AppliedMonotone", 23},
+      // One slot chosen, applied and snapshotted, then a replica crashes and restarts with an
+      // empty machine at the snapshot's slot.
+      {{"--max-round", "1", "--requests", "1", "--snapshot-every", "1"}, "MULTIPAXOS-MachineAgreement", 10},
   };
   ProtocolEntry entry;
   entry.name = "multipaxos";
@@ -116,11 +119,13 @@ ProtocolEntry multipaxos_protocol() {
   // Random walks go wide: more rounds, slots, requests, messages in flight, faults, snapshots.
   entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one round, then more requests, crashes, slots with snapshots, rounds, faults.
+  // --budget: one round, then more requests, crashes, a crash over a snapshot, slots with
+  // snapshots, rounds, faults.
   entry.budget_ladder = {
       {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "0"},
       {"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "0"},
       {"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "1"},
+      {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "1", "--snapshot-every", "1"},
       {"--max-round", "1", "--max-slot", "2", "--requests", "2", "--crashes", "0", "--max-messages", "5", "--snapshot-every", "1"},
       {"--max-round", "2", "--max-slot", "1", "--requests", "1", "--crashes", "1"},
       {"--max-round", "2", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--max-messages", "4"},

@@ -128,6 +128,11 @@ ProtocolEntry raft_protocol() {
       // heartbeat's expectation fails.
       {{"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3"},
        "WORLD-StepsComplete", 19},
+      // One term: a client's write committed (after the no-op), applied and snapshotted, then the
+      // leader crashes and restarts with an empty machine at the snapshot's index.
+      {{"--max-term", "1", "--max-log", "2", "--requests", "1", "--crashes", "1", "--max-messages", "3",
+        "--snapshot-every", "1"},
+       "RAFT-MachineAgreement", 9},
   };
   ProtocolEntry entry;
   entry.name = "raft";
@@ -139,12 +144,14 @@ ProtocolEntry raft_protocol() {
   // walks do not pay for the width they add).
   entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
                              "--check-quorum", "1", "--pre-vote", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // --budget: one term of elections, then entries, crashes, snapshots, more terms and requests.
+  // --budget: one term of elections, then more messages in flight (late responses of an earlier
+  // term), entries, crashes, snapshots (a crash over one), more terms and requests.
   entry.budget_ladder = {
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},
+      {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "4"},
       {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3"},
       {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
-      {"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
+      {"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
       {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},
       {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},

@@ -66,7 +66,7 @@ static_assert(accepts_resent_max > slot_capacity);
 
 // Seeded bugs: small deviations inside the step function that the checker must find. They exist
 // only at model size (ModelChecks); the runtime instantiation cannot name one.
-LOCKSTEP_ENUM(Bug, none, skip_recovery, votes_not_durable, snapshot_over_newer)
+LOCKSTEP_ENUM(Bug, none, skip_recovery, votes_not_durable, snapshot_over_newer, restart_empty_machine)
 
 // idle: a replica following whoever leads; probing: the pre-vote for `ballot` is running (nothing
 // promised yet); preparing: phase 1 of `ballot` is running; leading: phase 1 of `ballot`

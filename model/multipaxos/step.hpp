@@ -476,7 +476,8 @@ struct MultiPaxosStep {
 
   void on_restarted() {
     out.node.volatile_state = typename M::Volatile{};
-    state().machine = durable().snapshot.machine;
+    // Seeded bug: the snapshot's slot is taken as applied, but its machine is not loaded.
+    if (!bug(Bug::restart_empty_machine)) state().machine = durable().snapshot.machine;
     state().applied = durable().snapshot.slot;
     out.set_timer(Timer::election, election_delay());
   }
@@ -617,6 +618,9 @@ std::string_view MultiPaxos<SM, Sizes>::bug_description(Bug bug) {
       return "a new leader skips recovery of voted slots and proposes new commands from its first unchosen slot";
     case Bug::votes_not_durable: return "an acceptor's votes are kept only in memory, so a crash forgets them";
     case Bug::snapshot_over_newer: return "a replica installs a snapshot over newer applied state, rolling back";
+    case Bug::restart_empty_machine:
+      return "a restarted replica resumes from its snapshot's slot but with an empty machine (the snapshot's not "
+             "loaded)";
   }
   return "?";
 }

@@ -51,7 +51,7 @@ LOCKSTEP_ENUM(Role, follower, candidate, leader, pre_candidate)
 // only at model size (Checks below); the runtime instantiation cannot name one.
 LOCKSTEP_ENUM(Bug, none, vote_not_durable, commit_previous_term, vote_without_log_check, append_without_truncate,
               ignore_higher_term, snapshot_over_newer, count_stale_votes, append_without_prev_term_check,
-              accept_stale_append, next_index_without_floor)
+              accept_stale_append, next_index_without_floor, restart_empty_machine)
 
 // housekeeping: the leader's period for the state machine's own proposals (e.g. expiring a
 // session whose time-to-live ran out; model/sm/machine.hpp); armed only for machines that have it.

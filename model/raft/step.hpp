@@ -486,7 +486,8 @@ struct RaftStep {
   void on_restarted() {
     // The machine restarts from the snapshot, everything it covers committed and applied.
     state() = typename R::Volatile{};
-    state().machine = durable().snapshot.machine;
+    // Seeded bug: the snapshot's index is taken as applied, but its machine is not loaded.
+    if (!bug(Bug::restart_empty_machine)) state().machine = durable().snapshot.machine;
     state().commit_index = durable().snapshot.index;
     state().last_applied = durable().snapshot.index;
     // Seeded bug: the vote was only ever kept in memory, so a restart forgets it.
@@ -595,6 +596,8 @@ std::string_view Raft<SM, Sizes>::bug_description(Bug bug) {
       return "a follower takes entries from a deposed leader (a request of an earlier term) instead of refusing them";
     case Bug::next_index_without_floor:
       return "a leader backs next_index off by one on every refusal, with no floor: a repeated refusal takes it to 0";
+    case Bug::restart_empty_machine:
+      return "a restarted node resumes from its snapshot's index but with an empty machine (the snapshot's not loaded)";
   }
   return "?";
 }

@@ -4,6 +4,10 @@
 //                                 for by a majority of acceptors at one ballot, as PAXOS-Agreement
 //                                 for one decree).
 //   MULTIPAXOS-StateMachineSafety no two replicas apply different commands at one slot.
+//   MULTIPAXOS-MachineAgreement   replicas that applied through the same slot hold the same
+//                                 machine, as does any replica's snapshot of that slot (of our
+//                                 own: a machine restored or installed wrong breaks no slot
+//                                 property).
 //   MULTIPAXOS-AppliedMonotone    (transition) a replica's applied slot never decreases within
 //                                 its life (between restarts).
 // And per slot, what Paxos.tla (Voting.tla) states of one decree, as PAXOS-* does for Paxos:
@@ -211,6 +215,11 @@ struct MultiPaxosSpec {
   }
 
   template <class St>
+  static std::optional<MachineDisagreement> machine_disagreement_of(const St& state) {
+    return machine_disagreement(
+        state, [](const auto& v) { return v.applied; }, [](const auto& snapshot) { return snapshot.slot; });
+  }
+  template <class St>
   static bool applied_monotone(const St& before, const St& after) {
     for (std::size_t i = 0; i < before.nodes.size(); ++i) {
       const auto& b = before.nodes.items[i];
@@ -255,6 +264,11 @@ struct MultiPaxosSpec {
     };
     if (property == "MULTIPAXOS-Agreement") twice(ghost.chosen, "chosen", field("chosen"));
     if (property == "MULTIPAXOS-StateMachineSafety") twice(ghost.applied, "applied", field("applied"));
+    if (property == "MULTIPAXOS-MachineAgreement") {
+      if (const auto found = machine_disagreement_of(after)) {
+        out = explain_machine_disagreement(after, *found, "applied", "slot");
+      }
+    }
     if (property == "MULTIPAXOS-AppliedMonotone" && before != nullptr) {
       out = volatile_went_down(*before, after, "applied", [](const auto& v) { return v.applied; });
     }
@@ -317,6 +331,9 @@ struct MultiPaxosSpec {
         {"MULTIPAXOS-Agreement", PropertyKind::always, "per slot, at most one command is chosen", agreement<St>},
         {"MULTIPAXOS-StateMachineSafety", PropertyKind::always, "no two replicas apply different commands at one slot",
          state_machine_safety<St>},
+        {"MULTIPAXOS-MachineAgreement", PropertyKind::always,
+         "replicas that applied through the same slot hold the same machine, as does a snapshot of that slot",
+         [](const St& s) { return !machine_disagreement_of(s); }},
         {"MULTIPAXOS-OneValuePerBallot", PropertyKind::always,
          "per slot, at most one command is voted for or proposed at each ballot", one_value_per_ballot<St>},
         {"MULTIPAXOS-VotesSafe", PropertyKind::always,

@@ -8,6 +8,9 @@
 //   RAFT-LeaderCompleteness    an entry committed in term T is in the log of every leader of a
 //                              later term.
 //   RAFT-StateMachineSafety    no two nodes apply different entries at one index.
+//   RAFT-MachineAgreement      nodes that applied through the same index hold the same machine,
+//                              as does any node's snapshot of that index (of our own: a machine
+//                              restored, installed or snapshotted wrong breaks no log property).
 //   RAFT-CommitIndexMonotone   (transition) commit_index never decreases within a node's life.
 //   RAFT-AppliedMonotone       (transition) last_applied never decreases within a node's life
 //                              (a snapshot is never installed over newer applied state).
@@ -100,6 +103,11 @@ struct RaftSpec {
   static bool leader_completeness(const St& state);
   template <class St>
   static bool state_machine_safety(const St& state);
+  template <class St>
+  static std::optional<MachineDisagreement> machine_disagreement_of(const St& state) {
+    return machine_disagreement(
+        state, [](const auto& v) { return v.last_applied; }, [](const auto& snapshot) { return snapshot.index; });
+  }
   template <class St>
   static bool leader_append_only(const St& before, const St& after);
   template <class St>

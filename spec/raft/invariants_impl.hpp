@@ -209,6 +209,9 @@ std::vector<Property<St>> RaftSpec<SM>::properties(const Config&) {
        leader_completeness<St>},
       {"RAFT-StateMachineSafety", PropertyKind::always, "no two nodes apply different entries at one index",
        state_machine_safety<St>},
+      {"RAFT-MachineAgreement", PropertyKind::always,
+       "nodes that applied through the same index hold the same machine, as does a snapshot of that index",
+       [](const St& s) { return !machine_disagreement_of(s); }},
       {"leader-elected", PropertyKind::sometimes, "a leader is elected",
        [](const St& s) { return !ghost_of<Ghost>(s).leaders.empty(); }},
       {"entry-committed", PropertyKind::sometimes, "an entry is committed",
@@ -329,6 +332,10 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
                     std::to_string(e->term) + ") and as " + entry_text(*(e + 1)) + " (term " +
                     std::to_string((e + 1)->term) + ") (" + field("applied") + ")");
       return out;
+    }
+  } else if (property == "RAFT-MachineAgreement") {
+    if (const auto found = machine_disagreement_of(after)) {
+      out = explain_machine_disagreement(after, *found, "last_applied", "index");
     }
   } else if (property == "RAFT-LeaderAppendOnly" && before != nullptr) {
     for (std::size_t i = 0; i < nodes.size(); ++i) {

@@ -29,21 +29,30 @@ std::string protocol_choice(const BugSpec& bug) {
   return out;
 }
 
-TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
+// Runs `<verb> <protocol> --bug <bug> <flags>` for every seeded bug of every protocol (with the
+// protocol choices it needs), expects a violation, and hands each report to `more`.
+template <class More>
+void each_seeded_bug_found_by(const std::string& verb, const std::string& flags, More more) {
   std::size_t bugs = 0;
   for (const ProtocolEntry& entry : protocols()) {
     for (const BugSpec& bug : entry.bugs) {
       ++bugs;
-      const std::string command = "simulate " + entry.name + " --bug " + bug.name + protocol_choice(bug) +
+      const std::string command = verb + " " + entry.name + " --bug " + bug.name + protocol_choice(bug) + " " + flags +
                                   " --json --quiet --trace-out /dev/null";
       const CommandResult r = lockstep(command);
       ASSERT_EQ(r.exit_code, 1) << command << "\n" << r.out << r.err;
       const Json json = Json::parse(r.out);
       EXPECT_EQ(json["result"], "violation") << command << "\n" << r.out;
-      EXPECT_EQ(json["simulation"]["mix"], "mixed") << command;
+      more(command, json);
     }
   }
   EXPECT_EQ(bugs, 34u);
+}
+
+TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {
+  each_seeded_bug_found_by("simulate", "", [](const std::string& command, const Json& json) {
+    EXPECT_EQ(json["simulation"]["mix"], "mixed") << command;
+  });
 }
 
 // The wider simulate defaults walk the correct protocols without a false alarm.
@@ -133,21 +142,10 @@ TEST(SimulateDefaults, swarm_runs_vary_what_the_command_line_leaves_to_the_defau
 // expensive rung fails here: Raft's count-stale-votes needs four messages in flight, which only
 // the ninth rung had, after rungs of minutes.
 TEST(Budget, finds_every_seeded_bug_with_no_bounds_given) {
-  std::size_t bugs = 0;
-  for (const ProtocolEntry& entry : protocols()) {
-    for (const BugSpec& bug : entry.bugs) {
-      ++bugs;
-      const std::string command = "check " + entry.name + " --bug " + bug.name + protocol_choice(bug) +
-                                  " --budget 2m --json --quiet --trace-out /dev/null";
-      const CommandResult r = lockstep(command);
-      ASSERT_EQ(r.exit_code, 1) << command << "\n" << r.out << r.err;
-      const Json json = Json::parse(r.out);
-      EXPECT_EQ(json["result"], "violation") << command << "\n" << r.out;
-      EXPECT_EQ(json["budget"]["rungs"].back()["result"], "violation") << command;
-      EXPECT_LT(json["budget"]["rungs"].back()["seconds"].get<double>(), 60.0) << command;
-    }
-  }
-  EXPECT_EQ(bugs, 34u);
+  each_seeded_bug_found_by("check", "--budget 2m", [](const std::string& command, const Json& json) {
+    EXPECT_EQ(json["budget"]["rungs"].back()["result"], "violation") << command;
+    EXPECT_LT(json["budget"]["rungs"].back()["seconds"].get<double>(), 60.0) << command;
+  });
 }
 
 // commit-previous-term (Raft's Figure 8) needs four terms: the default bounds (three) miss it,

@@ -120,7 +120,7 @@ ProtocolEntry multipaxos_protocol() {
   entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one round, then more requests, crashes, a crash over a snapshot, slots with
-  // snapshots, rounds, faults.
+  // snapshots, rounds, check-quorum (whose code the defaults never run), faults.
   entry.budget_ladder = {
       {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "0"},
       {"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "0"},
@@ -128,6 +128,7 @@ ProtocolEntry multipaxos_protocol() {
       {"--max-round", "1", "--max-slot", "1", "--requests", "1", "--crashes", "1", "--snapshot-every", "1"},
       {"--max-round", "1", "--max-slot", "2", "--requests", "2", "--crashes", "0", "--max-messages", "5", "--snapshot-every", "1"},
       {"--max-round", "2", "--max-slot", "1", "--requests", "1", "--crashes", "1"},
+      {"--max-round", "2", "--max-slot", "1", "--requests", "1", "--crashes", "0", "--check-quorum", "1"},
       {"--max-round", "2", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--max-messages", "4"},
       {"--max-round", "3", "--max-slot", "2", "--requests", "2", "--crashes", "1", "--drops", "1", "--max-messages", "4"}};
   entry.switches = {refine_switch(), keep_obsolete_switch()};

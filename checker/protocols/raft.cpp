@@ -145,10 +145,15 @@ ProtocolEntry raft_protocol() {
   entry.simulate_defaults = {"--max-term", "6", "--max-log", "4", "--requests", "4", "--snapshot-every", "2",
                              "--check-quorum", "1", "--pre-vote", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one term of elections, then more messages in flight (late responses of an earlier
-  // term), entries, crashes, snapshots (a crash over one), more terms and requests.
+  // term), the features' other settings (a leader without its no-op, whose followers may hold
+  // entries past its log's end; pre-vote and check-quorum, whose code the defaults never run),
+  // entries, crashes, snapshots (a crash over one), more terms and requests.
   entry.budget_ladder = {
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "4"},
+      {"--max-term", "2", "--max-log", "2", "--requests", "1", "--crashes", "0", "--max-messages", "3", "--leader-noop", "0"},
+      {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3", "--pre-vote", "1",
+       "--check-quorum", "1"},
       {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "3"},
       {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
       {"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},

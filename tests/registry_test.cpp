@@ -99,29 +99,27 @@ TEST(Registry, simulate_defaults_and_budget_rungs_are_valid_arguments) {
 // (a rung without it finds it in 0.1 s); a proposer that forgets its ballot in a crash is found
 // only with clients that send to any node and obsolete messages kept (Paxos's fourth rung).
 TEST(Registry, budget_ladders_reach_every_setting_swarm_runs_vary) {
+  // Whether some rung of the entry's ladder (its flags over the defaults) satisfies `has`.
+  const auto some_rung = [](const ProtocolEntry& entry, const auto& has) {
+    return std::any_of(entry.budget_ladder.begin(), entry.budget_ladder.end(), [&](const std::vector<std::string>& flags) {
+      ProtocolArgs rung = entry.defaults();
+      entry.apply_flags(rung, flags);
+      return has(rung);
+    });
+  };
   for (const char* name : {"raft", "multipaxos"}) {
     const ProtocolEntry& entry = *find_protocol(name);
     ASSERT_FALSE(entry.simulate_swarm.empty()) << name;
     for (const ProtocolEntry::SwarmOption& option : entry.simulate_swarm) {
       for (const int value : option.values) {
-        bool reached = false;
-        for (const auto& flags : entry.budget_ladder) {
-          ProtocolArgs rung = entry.defaults();
-          entry.apply_flags(rung, flags);
-          reached |= rung.get(option.flag) == value;
-        }
-        EXPECT_TRUE(reached) << name << ": no rung has " << option.flag << " " << value;
+        EXPECT_TRUE(some_rung(entry, [&](const ProtocolArgs& rung) { return rung.get(option.flag) == value; }))
+            << name << ": no rung has " << option.flag << " " << value;
       }
     }
   }
   const ProtocolEntry& paxos = *find_protocol("paxos");
-  bool reached = false;
-  for (const auto& flags : paxos.budget_ladder) {
-    ProtocolArgs rung = paxos.defaults();
-    paxos.apply_flags(rung, flags);
-    reached |= rung.on("--any-node") && rung.on("--keep-obsolete");
-  }
-  EXPECT_TRUE(reached) << "no Paxos rung has clients that send to any node with obsolete messages kept";
+  EXPECT_TRUE(some_rung(paxos, [](const ProtocolArgs& rung) { return rung.on("--any-node") && rung.on("--keep-obsolete"); }))
+      << "no Paxos rung has clients that send to any node with obsolete messages kept";
   ProtocolArgs simulate = paxos.defaults();
   paxos.apply_flags(simulate, paxos.simulate_defaults);
   EXPECT_TRUE(simulate.on("--any-node"));

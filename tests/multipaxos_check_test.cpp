@@ -222,6 +222,29 @@ TEST(MultiPaxosInvariants, per_slot_paxos_tla_invariants_catch_states_that_break
             std::string::npos);
 }
 
+// AppliedIsChosen: a command applied in a slot must be one a majority voted for there at one
+// ballot (the ghost's chosen, which the votes make): two votes at different ballots do not choose.
+TEST(MultiPaxosInvariants, a_command_applied_that_no_majority_chose_at_one_ballot_breaks_applied_is_chosen) {
+  using MP = multipaxos::MultiPaxos<sm::Register>;
+  using Spec = multipaxos::MultiPaxosSpec<sm::Register>;
+  const World<MP> world(multipaxos::model_config<sm::Register>(3, 2, 2), WorldBounds{1, 0, 0, 3},
+                        std::vector<PendingRequest<MP>>{});
+  const auto request = multipaxos::request_for<sm::Register>(1);
+  const MP::Entry e1{request.client, request.sequence, request.command, false};
+  const MP::Ballot b11{1, NodeId::at(0)}, b21{2, NodeId::at(0)};
+  auto state = world.initial_states().front();
+  EXPECT_TRUE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
+  state.ghost.votes.insert(Spec::CastVote{1, b11, e1, NodeId::at(1)});
+  state.ghost.votes.insert(Spec::CastVote{1, b21, e1, NodeId::at(0)});
+  state.ghost.applied.insert(Spec::SlotEntry{1, e1});
+  EXPECT_FALSE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
+  const std::string why = testing::first_explanation<Spec>(world.config(), "MULTIPAXOS-AppliedIsChosen", state);
+  EXPECT_NE(why.find("slot 1 was applied as"), std::string::npos) << why;
+  EXPECT_NE(why.find("was never chosen there"), std::string::npos) << why;
+  state.ghost.chosen.insert(Spec::SlotEntry{1, e1});  // as a third vote at one ballot would make it
+  EXPECT_TRUE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
+}
+
 TEST(MultiPaxosCheck, rejects_bounds_out_of_range) {
   MultiPaxosCheckOptions o;
   o.nodes = 0;

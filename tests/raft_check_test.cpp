@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "checker/protocols/raft.hpp"
+#include "checker/world/world.hpp"
+#include "model/sm/register.hpp"
+#include "spec/raft/invariants_impl.hpp"
+#include "tests/support/named_property.hpp"
 #include "tests/support/raft_bugs.hpp"
 
 namespace lockstep {
@@ -117,6 +121,46 @@ TEST(RaftCheck, without_a_crash_no_leader_is_replaced_and_the_run_is_vacuous) {
   const CheckReport report = check_raft(o);
   EXPECT_EQ(report.outcome, Outcome::vacuous);
   EXPECT_EQ(report.sometimes_unreached, std::vector<std::string>{"leader-replaced-after-crash"});
+}
+
+// MatchIndexBacked: a leader's match_index for a node of its term must be backed by that node's
+// log. Made to break: n1 leads term 1 with two entries and counts n2 as holding both, but n2 holds
+// one, or another term's entry. A node of a later term (repaired by a later leader) is not held
+// to it, and a node holding both entries satisfies it.
+TEST(RaftInvariants, a_match_index_the_nodes_log_does_not_back_breaks_match_index_backed) {
+  using R = raft::Raft<sm::Register>;
+  const World<R> world(raft::model_config<sm::Register>(3, 2, 2), WorldBounds{1, 0, 0, 3},
+                       std::vector<PendingRequest<R>>{});
+  const auto entry = [](raft::Term term, std::uint8_t value) {
+    return R::Entry{term, ClientId{value}, 1, sm::Register::Command{value}, false};
+  };
+  auto state = world.initial_states().front();
+  const char* name = "RAFT-MatchIndexBacked";
+  EXPECT_TRUE(testing::property_holds(world, state, name));
+  for (auto& slot : state.nodes.items) slot.node.durable.current_term = 1;
+  auto& leader = state.nodes.items[0].node;
+  leader.volatile_state.role = raft::Role::leader;
+  leader.volatile_state.match_index = R::Indexes(3, raft::Index{0});
+  leader.volatile_state.match_index.items[1] = 2;
+  leader.durable.log.append(entry(1, 1));
+  leader.durable.log.append(entry(1, 2));
+  state.nodes.items[1].node.durable.log.append(entry(1, 1));
+  EXPECT_FALSE(testing::property_holds(world, state, name));
+  std::string why;
+  for (const std::string& line : raft::RaftSpec<sm::Register>::explain(world.config(), name, nullptr, state)) why += line + "\n";
+  EXPECT_NE(why.find("n1, leader of term 1, counts n2 (of the same term) as holding its entries through index 2"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("at index 2 n2 has nothing"), std::string::npos) << why;
+  auto backed = state;
+  backed.nodes.items[1].node.durable.log.append(entry(1, 2));
+  EXPECT_TRUE(testing::property_holds(world, backed, name));
+  auto other_term = state;
+  other_term.nodes.items[1].node.durable.log.append(entry(0, 3));
+  EXPECT_FALSE(testing::property_holds(world, other_term, name));
+  auto later = state;
+  later.nodes.items[1].node.durable.current_term = 2;
+  EXPECT_TRUE(testing::property_holds(world, later, name));
 }
 
 TEST(RaftCheck, rejects_bounds_out_of_range) {

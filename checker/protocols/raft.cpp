@@ -117,9 +117,11 @@ ProtocolEntry raft_protocol() {
       // A late vote of term 1 counted in term 2: a candidate's two rounds of requests in flight.
       {{"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "4"},
        "RAFT-ElectionSafety", 8},
-      // Entries placed after an entry of another term at the same index: three leaders.
+      // A follower holding another term's entry at the index before a leader's (empty) append
+      // acknowledges it: the leader of term 3 counts the follower as holding its entries (three
+      // leaders). Before RAFT-MatchIndexBacked: RAFT-StateMachineSafety, 20 steps.
       {{"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
-       "RAFT-StateMachineSafety", 20},
+       "RAFT-MatchIndexBacked", 14},
       // A deposed leader's entry replaces its successor's at a follower.
       {{"--max-term", "3", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
        "RAFT-LeaderAppendOnly", 9},
@@ -147,7 +149,8 @@ ProtocolEntry raft_protocol() {
   // --budget: one term of elections, then more messages in flight (late responses of an earlier
   // term), the features' other settings (a leader without its no-op, whose followers may hold
   // entries past its log's end; pre-vote and check-quorum, whose code the defaults never run),
-  // entries, crashes, snapshots (a crash over one), more terms and requests.
+  // entries, crashes, snapshots (a crash over one; one sent while the follower's acknowledgement of
+  // entries past it is in flight), more terms and requests.
   entry.budget_ladder = {
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "2"},
       {"--max-term", "2", "--max-log", "1", "--requests", "1", "--crashes", "0", "--max-messages", "4"},
@@ -158,6 +161,7 @@ ProtocolEntry raft_protocol() {
       {"--max-term", "3", "--max-log", "1", "--requests", "1", "--crashes", "1", "--max-messages", "3"},
       {"--max-term", "1", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "4", "--max-log", "1", "--requests", "2", "--crashes", "0", "--max-messages", "3"},
+      {"--max-term", "1", "--max-log", "2", "--requests", "1", "--crashes", "0", "--max-messages", "5", "--snapshot-every", "1"},
       {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},
       {"--max-term", "3", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "4", "--max-log", "2", "--requests", "2", "--crashes", "1", "--max-messages", "3"},

@@ -4,6 +4,10 @@
 //                                 for by a majority of acceptors at one ballot, as PAXOS-Agreement
 //                                 for one decree).
 //   MULTIPAXOS-StateMachineSafety no two replicas apply different commands at one slot.
+//   MULTIPAXOS-AppliedIsChosen    a replica applies only a command chosen in its slot (Paxos's
+//                                 LearnedIsChosen, per slot): a leader that counts an Accepted it
+//                                 should not (of another ballot, say) applies a command no
+//                                 majority voted for at one ballot, which breaks it at once.
 //   MULTIPAXOS-MachineAgreement   replicas that applied through the same slot hold the same
 //                                 machine, as does any replica's snapshot of that slot (of our
 //                                 own: a machine restored or installed wrong breaks no slot
@@ -113,6 +117,15 @@ struct MultiPaxosSpec {
   template <class St>
   static bool state_machine_safety(const St& state) {
     return one_entry_per_slot(ghost_of<Ghost>(state).applied);
+  }
+  // The first (slot, command) applied that was never chosen, if any.
+  template <class St>
+  static const SlotEntry* applied_not_chosen(const St& state) {
+    const Ghost& ghost = ghost_of<Ghost>(state);
+    for (const SlotEntry& a : ghost.applied) {
+      if (!ghost.chosen.contains(a)) return &a;
+    }
+    return nullptr;
   }
   // ghost.votes is sorted by (slot, ballot, entry, acceptor): the votes of one (slot, ballot) are
   // a run. The entry of the first vote at (slot, ballot), or Accept in flight for it, other than
@@ -264,6 +277,13 @@ struct MultiPaxosSpec {
     };
     if (property == "MULTIPAXOS-Agreement") twice(ghost.chosen, "chosen", field("chosen"));
     if (property == "MULTIPAXOS-StateMachineSafety") twice(ghost.applied, "applied", field("applied"));
+    if (property == "MULTIPAXOS-AppliedIsChosen") {
+      if (const SlotEntry* a = applied_not_chosen(after)) {
+        out.push_back("slot " + std::to_string(a->slot) + " was applied as " + entry_text(a->entry) + " (" +
+                      field("applied") + "), but " + entry_text(a->entry) + " was never chosen there: no majority voted " +
+                      "for it at one ballot (" + field("votes") + ", " + field("chosen") + ")");
+      }
+    }
     if (property == "MULTIPAXOS-MachineAgreement") {
       if (const auto found = machine_disagreement_of(after)) {
         out = explain_machine_disagreement(after, *found, "applied", "slot");
@@ -331,6 +351,8 @@ struct MultiPaxosSpec {
         {"MULTIPAXOS-Agreement", PropertyKind::always, "per slot, at most one command is chosen", agreement<St>},
         {"MULTIPAXOS-StateMachineSafety", PropertyKind::always, "no two replicas apply different commands at one slot",
          state_machine_safety<St>},
+        {"MULTIPAXOS-AppliedIsChosen", PropertyKind::always, "a replica applies only a command chosen in its slot",
+         [](const St& s) { return applied_not_chosen(s) == nullptr; }},
         {"MULTIPAXOS-MachineAgreement", PropertyKind::always,
          "replicas that applied through the same slot hold the same machine, as does a snapshot of that slot",
          [](const St& s) { return !machine_disagreement_of(s); }},

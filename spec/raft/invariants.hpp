@@ -11,6 +11,12 @@
 //   RAFT-MachineAgreement      nodes that applied through the same index hold the same machine,
 //                              as does any node's snapshot of that index (of our own: a machine
 //                              restored, installed or snapshotted wrong breaks no log property).
+//   RAFT-MatchIndexBacked      a leader's match_index for a node of its term is backed by that
+//                              node's log: it holds the leader's entries through that index (the
+//                              leader counts it toward commits; of our own, as a lemma of the
+//                              safety proof: a node's log that loses an entry it acknowledged to
+//                              its term's leader, e.g. an installed snapshot that drops the
+//                              entries after it, breaks it at once).
 //   RAFT-CommitIndexMonotone   (transition) commit_index never decreases within a node's life.
 //   RAFT-AppliedMonotone       (transition) last_applied never decreases within a node's life
 //                              (a snapshot is never installed over newer applied state).
@@ -101,6 +107,14 @@ struct RaftSpec {
   static std::optional<LogMismatch> log_mismatch(const St& state);
   template <class St>
   static bool leader_completeness(const St& state);
+  // The first place a leader's match_index is not backed: leader l, node n of its term, index k
+  // (n's log ends before k, or differs there).
+  struct UnbackedMatch {
+    std::size_t leader, node;
+    Index match, k;
+  };
+  template <class St>
+  static std::optional<UnbackedMatch> unbacked_match(const St& state);
   template <class St>
   static bool state_machine_safety(const St& state);
   template <class St>

@@ -134,6 +134,32 @@ bool RaftSpec<SM>::leader_completeness(const St& state) {
 
 template <class SM>
 template <class St>
+std::optional<typename RaftSpec<SM>::UnbackedMatch> RaftSpec<SM>::unbacked_match(const St& state) {
+  const auto& nodes = state.nodes.items;
+  for (std::size_t l = 0; l < nodes.size(); ++l) {
+    const auto& leader = nodes[l].node;
+    if (!nodes[l].up || leader.volatile_state.role != Role::leader) continue;
+    const auto& match_index = leader.volatile_state.match_index;
+    const auto& own = leader.durable.log;
+    for (std::size_t n = 0; n < nodes.size() && n < match_index.size(); ++n) {
+      // A node of a later term may have been repaired by a later leader: the match is stale, and
+      // the leader's commits are then another property's business. A crashed node keeps its
+      // durable log.
+      if (n == l || nodes[n].node.durable.current_term != leader.durable.current_term) continue;
+      const Index match = match_index.items[n];
+      const auto& log = nodes[n].node.durable.log;
+      if (match > log.last_index()) return UnbackedMatch{l, n, match, static_cast<Index>(log.last_index() + 1)};
+      // Entries both logs hold (a snapshot covers committed entries only, which the ghost checks).
+      for (Index k = static_cast<Index>(std::max(own.base_index(), log.base_index()) + 1); k <= match; ++k) {
+        if (k > own.last_index() || !(own.at(k) == log.at(k))) return UnbackedMatch{l, n, match, k};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+template <class SM>
+template <class St>
 bool RaftSpec<SM>::state_machine_safety(const St& state) {
   const auto& applied = ghost_of<Ghost>(state).applied;
   for (const AppliedEntry* e = applied.begin(); e != applied.end(); ++e) {
@@ -212,6 +238,9 @@ std::vector<Property<St>> RaftSpec<SM>::properties(const Config&) {
       {"RAFT-MachineAgreement", PropertyKind::always,
        "nodes that applied through the same index hold the same machine, as does a snapshot of that index",
        [](const St& s) { return !machine_disagreement_of(s); }},
+      {"RAFT-MatchIndexBacked", PropertyKind::always,
+       "a leader's match_index for a node of its term is backed by the leader's entries in that node's log",
+       [](const St& s) { return !unbacked_match(s); }},
       {"leader-elected", PropertyKind::sometimes, "a leader is elected",
        [](const St& s) { return !ghost_of<Ghost>(s).leaders.empty(); }},
       {"entry-committed", PropertyKind::sometimes, "an entry is committed",
@@ -336,6 +365,18 @@ std::vector<std::string> RaftSpec<SM>::explain(const Config& config, std::string
   } else if (property == "RAFT-MachineAgreement") {
     if (const auto found = machine_disagreement_of(after)) {
       out = explain_machine_disagreement(after, *found, "last_applied", "index");
+    }
+  } else if (property == "RAFT-MatchIndexBacked") {
+    if (const auto found = unbacked_match(after)) {
+      const auto& [l, n, match, k] = *found;
+      const auto& leader = nodes[l].node;
+      out.push_back(name(l) + ", leader of term " + std::to_string(leader.durable.current_term) + ", counts " + name(n) +
+                    " (of the same term) as holding its entries through index " + std::to_string(match) + " (" +
+                    node_field(l, "volatile_state.match_index") + ")");
+      out.push_back("but at index " + std::to_string(k) + " " + name(n) + " has " +
+                    detail::log_at(nodes[n].node.durable.log, k) + " and " + name(l) + " has " +
+                    detail::log_at(leader.durable.log, k) + " (" + node_field(n, "durable.log") + ", " +
+                    node_field(l, "durable.log") + ")");
     }
   } else if (property == "RAFT-LeaderAppendOnly" && before != nullptr) {
     for (std::size_t i = 0; i < nodes.size(); ++i) {

@@ -120,8 +120,9 @@ TEST(MultiPaxosCheck, votes_that_survive_a_crash_keep_agreement_where_the_bug_br
   EXPECT_EQ(check_multipaxos(o).outcome, Outcome::ok);
 }
 
-// Paxos.tla's invariants, per slot, on states made to break them.
-TEST(MultiPaxosInvariants, per_slot_paxos_tla_invariants_catch_states_that_break_them) {
+// Paxos.tla's invariants, per slot, and AppliedIsChosen (Paxos's LearnedIsChosen, per slot), on
+// states made to break them.
+TEST(MultiPaxosInvariants, per_slot_paxos_invariants_catch_states_that_break_them) {
   using MP = multipaxos::MultiPaxos<sm::Register>;
   using Spec = multipaxos::MultiPaxosSpec<sm::Register>;
   using Ballot = MP::Ballot;
@@ -208,6 +209,20 @@ TEST(MultiPaxosInvariants, per_slot_paxos_tla_invariants_catch_states_that_break
   memory_only.nodes.items[2].disk = persisted;
   EXPECT_FALSE(holds(memory_only, "MULTIPAXOS-VotesSafe"));
 
+  // AppliedIsChosen: a command applied in a slot must be one a majority voted for there at one
+  // ballot (the ghost's chosen, which the votes make): two votes at different ballots do not choose.
+  auto applied = initial;
+  EXPECT_TRUE(holds(applied, "MULTIPAXOS-AppliedIsChosen"));
+  applied.ghost.votes.insert(vote(1, b11, e1, 1));
+  applied.ghost.votes.insert(vote(1, b21, e1, 0));
+  applied.ghost.applied.insert(Spec::SlotEntry{1, e1});
+  EXPECT_FALSE(holds(applied, "MULTIPAXOS-AppliedIsChosen"));
+  EXPECT_NE(explained(applied, "MULTIPAXOS-AppliedIsChosen").find("slot 1 was applied as"), std::string::npos)
+      << explained(applied, "MULTIPAXOS-AppliedIsChosen");
+  EXPECT_NE(explained(applied, "MULTIPAXOS-AppliedIsChosen").find("was never chosen there"), std::string::npos);
+  applied.ghost.chosen.insert(Spec::SlotEntry{1, e1});  // as a third vote at one ballot would make it
+  EXPECT_TRUE(holds(applied, "MULTIPAXOS-AppliedIsChosen"));
+
   // PromiseMonotone: a crash that lowers a promise.
   const auto& monotone = world.transition_properties();
   const auto promise = std::find_if(monotone.begin(), monotone.end(),
@@ -220,29 +235,6 @@ TEST(MultiPaxosInvariants, per_slot_paxos_tla_invariants_catch_states_that_break
   EXPECT_FALSE(promise->holds(safe, lowered));
   EXPECT_NE(Spec::explain(config, "MULTIPAXOS-PromiseMonotone", &safe, lowered).front().find("crash lost a promise"),
             std::string::npos);
-}
-
-// AppliedIsChosen: a command applied in a slot must be one a majority voted for there at one
-// ballot (the ghost's chosen, which the votes make): two votes at different ballots do not choose.
-TEST(MultiPaxosInvariants, a_command_applied_that_no_majority_chose_at_one_ballot_breaks_applied_is_chosen) {
-  using MP = multipaxos::MultiPaxos<sm::Register>;
-  using Spec = multipaxos::MultiPaxosSpec<sm::Register>;
-  const World<MP> world(multipaxos::model_config<sm::Register>(3, 2, 2), WorldBounds{1, 0, 0, 3},
-                        std::vector<PendingRequest<MP>>{});
-  const auto request = multipaxos::request_for<sm::Register>(1);
-  const MP::Entry e1{request.client, request.sequence, request.command, false};
-  const MP::Ballot b11{1, NodeId::at(0)}, b21{2, NodeId::at(0)};
-  auto state = world.initial_states().front();
-  EXPECT_TRUE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
-  state.ghost.votes.insert(Spec::CastVote{1, b11, e1, NodeId::at(1)});
-  state.ghost.votes.insert(Spec::CastVote{1, b21, e1, NodeId::at(0)});
-  state.ghost.applied.insert(Spec::SlotEntry{1, e1});
-  EXPECT_FALSE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
-  const std::string why = testing::first_explanation<Spec>(world.config(), "MULTIPAXOS-AppliedIsChosen", state);
-  EXPECT_NE(why.find("slot 1 was applied as"), std::string::npos) << why;
-  EXPECT_NE(why.find("was never chosen there"), std::string::npos) << why;
-  state.ghost.chosen.insert(Spec::SlotEntry{1, e1});  // as a third vote at one ballot would make it
-  EXPECT_TRUE(testing::property_holds(world, state, "MULTIPAXOS-AppliedIsChosen"));
 }
 
 TEST(MultiPaxosCheck, rejects_bounds_out_of_range) {

@@ -39,6 +39,9 @@ struct LockWorldSpec {
   int give_ups = 0;     // times a waiting client gives up (and closes, with closes)
   int lost_answers = 0; // times a client's answers are lost until it re-sends its request
   int try_clients = 0;  // clients (the last ones) that try-acquire instead of waiting
+  int rounds = 1;       // times each client acquires, writes and releases on its session
+  int stale_tokens = 0;    // times a release carries the token of the client's earlier grant
+  int stale_requests = 0;  // times a late copy of a client's granted acquire reaches a node
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -49,7 +52,8 @@ lock::ClientParams params(const LockWorldSpec& w) {
   return lock::ClientParams{static_cast<std::uint8_t>(w.clients), 1, static_cast<std::uint8_t>(w.pauses),
                             static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes,
                             static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers),
-                            static_cast<std::uint8_t>(w.try_clients)};
+                            static_cast<std::uint8_t>(w.try_clients), static_cast<std::uint8_t>(w.rounds),
+                            static_cast<std::uint8_t>(w.stale_tokens), static_cast<std::uint8_t>(w.stale_requests)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -141,6 +145,23 @@ TEST(LockSchedules, every_property_holds_with_a_client_that_tries_over_either_pr
   expect_safe("lock-multipaxos-try-3", paxos_lock(w), 250, 3000);
 }
 
+// Clients that go round twice on their session and misbehave: a release with the first grant's
+// token, late copies of acquires. One client (log room for its no-op, open, two acquires and two
+// releases under a second leader's no-op) and two (whose second rounds fit in part).
+TEST(LockSchedules, every_property_holds_with_clients_that_misbehave_over_either_protocol) {
+  LockWorldSpec w;
+  w.rounds = 2;
+  w.stale_tokens = 2;
+  w.stale_requests = 2;
+  w.retries = 1;
+  for (const int clients : {1, 2}) {
+    w.clients = clients;
+    const std::string n = std::to_string(clients);
+    expect_safe("lock-raft-misbehave-" + n, raft_lock(w), 250, 2000);
+    expect_safe("lock-multipaxos-misbehave-" + n, paxos_lock(w), 250, 2000);
+  }
+}
+
 // Each seeded bug is caught by the generated schedules within its budget: the shrunk run violates
 // one of the invariants its class of bug breaks (which one comes first is not pinned), and its
 // trace replays to that violation.
@@ -225,6 +246,34 @@ TEST(LockKill, a_grant_not_recorded) {
   w.retries = 0;
   w.term_max = 2;
   expect_caught("kill-lock-grant-not-recorded", raft_lock(w), {"LOCK-RetryAnswer"}, 1000);
+}
+
+// One client in two rounds, whose second release carries the first grant's token: a release that
+// ignores the token frees the lock (LOCK-Linearizable, at that answer). One replica: the bug is
+// the lock's own, and the story is long (two rounds of a client, nine steps at the least); on
+// three replicas 3,000 cases did not reach it. Caught at cases 243, 59, 7, 31, 113 on seeds
+// 20240607, 1, 2, 3, 4.
+TEST(LockKill, a_release_that_ignores_the_token) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::release_ignores_token;
+  w.nodes = 1;
+  w.clients = 1;
+  w.rounds = 2;
+  w.stale_tokens = 2;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-release-ignores-token", raft_lock(w), {"LOCK-Linearizable"}, 3000);
+}
+
+// A late copy of a granted acquire, executed as new, takes effect a second time
+// (LOCK-ExactlyOnce). Caught at cases 46, 1, 12, 145, 140 on seeds 20240607, 1, 2, 3, 4.
+TEST(LockKill, a_late_request_executed_again) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::stale_executed;
+  w.stale_requests = 3;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-stale-executed", paxos_lock(w), {"LOCK-ExactlyOnce", "LOCK-Linearizable"}, 3000);
 }
 
 TEST(LockKill, multipaxos_skipping_recovery) {

@@ -494,7 +494,7 @@ using AnswerClients = lock::LockClients<AnswerProtocol>;
 // (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
 bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0};
   AnswerClients::State s = env.initial();
   if (taken) {
     s.history.call(1, LockOp::acquire, 0);
@@ -505,7 +505,7 @@ bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, boo
     s.history.answered(0, LockAnswer::granted);
     s.history.call(0, LockOp::release, 0);
   }
-  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf};
+  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf, 0, 0, false, 0};
   env.observe_step(s, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{answer, 1, 4}}}}});
   return s.history.violated;
 }
@@ -542,10 +542,10 @@ struct ExpiryStep {
 // to hear, so it is no longer deaf (else two states that differ only there would both be explored).
 TEST(LockClientsAnswers, a_client_whose_session_expires_while_deaf_is_done_and_hears_nothing) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
-  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true};
+  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0};
   env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
   EXPECT_EQ(s.clients[0].phase, lock::Phase::done);
   EXPECT_FALSE(s.clients[0].deaf);
@@ -575,6 +575,24 @@ TEST(LockLinearization, two_holders_at_once_are_not) {
   lin.answered(0, LockAnswer::granted);
   EXPECT_FALSE(lin.violated);
   lin.answered(1, LockAnswer::granted);
+  EXPECT_TRUE(lin.violated);
+}
+
+// A release with the token of an earlier grant (a stale handle) is answered not_holder whoever
+// holds the lock, and frees nothing: answered released, no order explains it.
+TEST(LockLinearization, a_release_with_a_stale_token_frees_nothing) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  Linearization refused = lin;
+  refused.call(0, LockOp::release, 0, true);
+  refused.answered(0, LockAnswer::not_holder);
+  refused.call(1, LockOp::try_acquire, 0);
+  refused.answered(1, LockAnswer::busy);  // still held by client 0
+  EXPECT_FALSE(refused.violated);
+
+  lin.call(0, LockOp::release, 0, true);
+  lin.answered(0, LockAnswer::released);
   EXPECT_TRUE(lin.violated);
 }
 

@@ -52,6 +52,18 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "Times, in all, the answers to a client's request are lost on the way until it times out and re-sends it "
          "(a re-send that --retries does not count): the re-sent request is answered from the session's record",
          &LockCheckOptions::lost_answers, 0, 8},
+        {"--rounds",
+         "Times each client acquires its lock, writes and releases it on the same session (each grant brings a new "
+         "token)",
+         &LockCheckOptions::rounds, 1, 8},
+        {"--stale-tokens",
+         "Times, in all, a client's release carries the token of its earlier grant (a stale lock handle; from the "
+         "second round on, so it needs --rounds 2 or more): the service must answer not_holder",
+         &LockCheckOptions::stale_tokens, 0, 8},
+        {"--stale-requests",
+         "Times, in all, a late copy of a client's granted acquire (delayed in the network) reaches a node after the "
+         "client has moved on: the service must answer it stale and grant nothing",
+         &LockCheckOptions::stale_requests, 0, 8},
         {"--try-clients",
          "How many clients (the last ones) try-acquire (answered busy, they try again) instead of waiting in the "
          "queue; the others wait (--try-acquire: all of them)",
@@ -139,6 +151,15 @@ const std::vector<LockBugSpec>& lock_bugs() {
         // client). The second client's try while the first holds the lock.
         {"try-queues", std::string(sm::ModelLock::bug_description(sm::LockBug::try_queues)),
          {"--nodes", "1", "--crashes", "0", "--try-acquire"}, "LOCK-Linearizable", 5},
+        // Misbehaving clients (spec/lock/clients.hpp): a second round, whose release carries the
+        // first grant's token, freed where the sequential lock answers not_holder.
+        {"release-ignores-token", std::string(sm::ModelLock::bug_description(sm::LockBug::release_ignores_token)),
+         {"--nodes", "1", "--crashes", "0", "--clients", "1", "--pauses", "0", "--rounds", "2", "--stale-tokens", "1"},
+         "LOCK-Linearizable", 9},
+        // A late copy of the acquire, after the client released: granted again at a second position.
+        {"stale-executed", std::string(sm::ModelLock::bug_description(sm::LockBug::stale_executed)),
+         {"--nodes", "1", "--crashes", "0", "--clients", "1", "--pauses", "0", "--stale-requests", "1"},
+         "LOCK-ExactlyOnce", 6},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -172,6 +193,8 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "lifo-queue") return sm::LockBug::lifo_queue;
   if (bug == "grant-not-recorded") return sm::LockBug::grant_not_recorded;
   if (bug == "try-queues") return sm::LockBug::try_queues;
+  if (bug == "release-ignores-token") return sm::LockBug::release_ignores_token;
+  if (bug == "stale-executed") return sm::LockBug::stale_executed;
   return sm::LockBug::none;
 }
 
@@ -180,7 +203,9 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
                             static_cast<std::uint8_t>(o.pauses),  static_cast<std::uint8_t>(o.retries),
                             o.try_acquire,                         o.bug == "resource-ignores-fencing",
                             o.close,                               static_cast<std::uint8_t>(o.give_ups),
-                            static_cast<std::uint8_t>(o.lost_answers), static_cast<std::uint8_t>(o.try_clients)};
+                            static_cast<std::uint8_t>(o.lost_answers), static_cast<std::uint8_t>(o.try_clients),
+                            static_cast<std::uint8_t>(o.rounds),       static_cast<std::uint8_t>(o.stale_tokens),
+                            static_cast<std::uint8_t>(o.stale_requests)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -219,6 +244,9 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"close", o.close},
                                 {"give_ups", o.give_ups},
                                 {"lost_answers", o.lost_answers},
+                                {"rounds", o.rounds},
+                                {"stale_tokens", o.stale_tokens},
+                                {"stale_requests", o.stale_requests},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -264,6 +292,11 @@ std::string validate_lock(const ProtocolArgs& args) {
     return "--try-clients " + std::to_string(args.get("--try-clients")) + " is more than the " +
            std::to_string(args.get("--clients")) + " clients";
   }
+  if (args.get("--stale-tokens") > 0 && args.get("--rounds") < 2) {
+    return "--stale-tokens " + std::to_string(args.get("--stale-tokens")) +
+           " needs --rounds 2 or more: a client has an earlier grant's token only from its second round on (with "
+           "--rounds 1, give --stale-tokens 0)";
+  }
   if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
     return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
   }
@@ -298,24 +331,29 @@ ProtocolEntry lock_protocol() {
   entry.choices = {{consensus_flag, "The protocol replicating the lock table", {"raft", "multipaxos"}}};
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
-  // Random walks go wide: three clients (two may wait at once), longer logs, more terms, retries,
-  // pauses, faults, snapshots. Not Raft's pre-vote: its extra round trip per election leaves a
-  // walk of 100 steps too few for the lock's own bugs (resource-ignores-fencing went unfound in
-  // 10,000 walks with it).
-  entry.simulate_defaults = {"--clients", "3", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
+  // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots, a second
+  // round for each client and the misbehaviours it allows (a release with the first grant's token,
+  // a late copy of an acquire). Two clients, with swarm runs walking one or three (below). Not
+  // Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the
+  // lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
+  entry.simulate_defaults = {"--clients", "2", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
+                             "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // --budget: one replica (a retry, a lost answer), one replica with a client that tries, one
   // replica with a longer log and a client that gives up (room for a close and the expiries after
-  // it), one replica with three clients (two waiting at once: the order of the queue shows), then
-  // two with snapshots, a second term (one client with a crash, then a third message in flight
-  // over a one-entry log, then two clients without a crash), two replicas with two clients, the
-  // defaults, retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is
-  // 72M states, two replicas with two pausing clients 6M, and with snapshots 31M.
+  // it), one replica with three clients (two waiting at once: the order of the queue shows), one
+  // replica with clients that misbehave (a second round whose release carries the first grant's
+  // token, a late copy of an acquire), then two with snapshots, a second term (one client with a
+  // crash, then a third message in flight over a one-entry log, then two clients without a
+  // crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
+  // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
+  // clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},
+      {"--nodes", "1", "--crashes", "0", "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "2", "--clients", "1", "--pauses", "0"},
       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},
@@ -326,11 +364,15 @@ ProtocolEntry lock_protocol() {
       {"--max-term", "2", "--retries", "1"}};
   entry.check = [](const ProtocolArgs& args) { return check_lock(options_of(args)); };
   // Swarm runs may flip check-quorum and, under Raft, the leader's no-op (Multi-Paxos has none, so
-  // it is not varied there), and walk two clients instead of three: fewer entries and moves
-  // between the steps of a story. The rarest lock bug, resource-ignores-fencing, went from a mean
-  // of about 66,000 runs to 15,000 (the README has the figures). Not pre-vote: walks with it found
-  // that bug less often, not more.
-  entry.simulate_swarm = {{"--check-quorum", {0, 1}}, {"--leader-noop", {0, 1}}, {"--clients", {2}}};
+  // it is not varied there), and walk one or three clients instead of two. One client leaves the
+  // log room for two rounds (eight entries hold a no-op, an open, two acquires and two releases,
+  // not a second client's too): the stale-token story needs it. Three let two sessions wait at
+  // once (the order of the queue). Two clients by default, the rest in swarm runs: the rarest lock
+  // bug, resource-ignores-fencing, needs two holders and log room for an expiry, and was found
+  // within a mean of about 13,000 runs on seven seeds (three clients by default with two in swarm
+  // runs: about 12,000 on six; one, two or three in swarm runs: about 42,000). Not pre-vote: walks
+  // with it found that bug less often, not more.
+  entry.simulate_swarm = {{"--check-quorum", {0, 1}}, {"--leader-noop", {0, 1}}, {"--clients", {1, 3}}};
   entry.simulate = [swarm = entry.simulate_swarm](const ProtocolArgs& args, const SimulateOptions& s) {
     SimulateOptions simulation = s;
     if (args.choice(consensus_flag) == "multipaxos") {

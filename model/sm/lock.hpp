@@ -74,8 +74,13 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //   grant_not_recorded        a lock handed to a waiter is not recorded as its acquire's answer:
 //                             a retry of that acquire (its first grant lost) is told queued again,
 //                             and the client waits for a lock it holds until its session expires.
+//   release_ignores_token     a release by the session that holds the lock frees it whatever token
+//                             it carries (a stale handle of an earlier grant releases the current one).
+//   stale_executed            the deduplication table recognises a retry of the session's last
+//                             request only: an older request (a late copy from the network) is
+//                             executed as a new one, and may take effect a second time.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
-              grant_not_recorded, try_queues)
+              grant_not_recorded, try_queues, release_ignores_token, stale_executed)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -187,6 +192,10 @@ struct Lock {
       case LockBug::grant_not_recorded:
         return "a lock handed to a waiter is not recorded as its acquire's answer (a retry is told queued again)";
       case LockBug::try_queues: return "a try-acquire of a held lock queues its session, as a blocking acquire would";
+      case LockBug::release_ignores_token:
+        return "a release by the session holding the lock frees it whatever token it carries (an earlier grant's too)";
+      case LockBug::stale_executed:
+        return "a request older than its session's last (a late copy) is executed as a new one, not answered stale";
     }
     return "?";
   }
@@ -310,7 +319,7 @@ struct Lock {
       reply(client, sequence, session->last_answer);
       return false;
     }
-    if (dedup && sequence < session->last_sequence) {
+    if (dedup && sequence < session->last_sequence && !bug(config, LockBug::stale_executed)) {
       reply(client, sequence, answer(LockAnswer::stale));
       return false;
     }
@@ -342,7 +351,8 @@ struct Lock {
       }
       case LockOp::release: {
         const LockState* found = find_lock(state, command.lock);
-        if (!found || found->holder != session->id || found->token != command.token) {
+        if (!found || found->holder != session->id ||
+            (found->token != command.token && !bug(config, LockBug::release_ignores_token))) {
           out = answer(LockAnswer::not_holder, session->id);
           took_effect = false;
           break;

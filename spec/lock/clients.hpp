@@ -30,6 +30,19 @@
 // answered `released`) is an answer no order of the calls explains: LOCK-Linearizable breaks at
 // once.
 //
+// A client may go ROUND the script more than once on its session (--rounds N): after its release
+// is answered it acquires again, and each grant brings a new token. Two kinds of misbehaviour the
+// service must survive, each a budget in all:
+//   - a STALE TOKEN (--stale-tokens, from the second round on): the client's release carries the
+//     token of its previous grant, as client code that kept an old lock handle sends. Every grant's
+//     token is new, so the stale token is no holder's: the service must answer not_holder and
+//     leave the lock held (the sequential lock of spec/lock/linearization.hpp says so). The client
+//     then goes on as after any release.
+//   - a STALE REQUEST (--stale-requests): a late copy of the client's last acquire, delayed in the
+//     network, reaches a node after the client has moved on (its sequence is below the session's
+//     last). The service must answer it stale and grant nothing: LOCK-ExactlyOnce breaks if it
+//     takes effect again. Nobody waits for its answer.
+//
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
 // and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).
 #pragma once
@@ -59,17 +72,24 @@ LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
 struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
-                  (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients));
+                  (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients),
+                  (std::uint8_t, rounds), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
   // client stops hearing its request's answers until it re-sends it (--lost-answers).
   // try_acquire: every client try-acquires (answered busy when the lock is held, it tries again)
   // instead of waiting in the queue (--try-acquire); try_clients: only that many, the last ones, do
-  // (--try-clients), the others wait.
-  static constexpr std::string_view lockstep_added_fields[] = {"closes", "give_ups", "lost_answers", "try_clients"};
+  // (--try-clients), the others wait. rounds: how many times each client acquires, writes and
+  // releases on its session (0 or 1: once; --rounds). stale_tokens, stale_requests: how many times,
+  // in all, a release carries an earlier grant's token, and a late copy of an acquire arrives
+  // (--stale-tokens, --stale-requests).
+  static constexpr std::string_view lockstep_added_fields[] = {"closes",       "give_ups",     "lost_answers",  "try_clients",
+                                                               "rounds",       "stale_tokens", "stale_requests"};
   // Does client c try-acquire rather than wait?
   bool tries(std::size_t c) const { return try_acquire || c + try_clients >= clients; }
+  // Is round `round` (from 0) a client's last?
+  bool last_round(std::uint8_t round) const { return round + 1 >= std::max<std::uint8_t>(rounds, 1); }
 };
 
 template <class P>
@@ -84,10 +104,14 @@ struct LockClients {
 
   struct Client {
     // expired: its session ended while it was paused (it does not know yet). deaf: the answers
-    // to its request are lost until it re-sends it.
+    // to its request are lost until it re-sends it. round: the rounds done (from 0). old_token:
+    // the token of its grant before the current one (0: none). stale_token: its release carries
+    // old_token. acquired_with: the sequence of its last granted acquire (0: none), whose late
+    // copy --stale-requests sends.
     LOCKSTEP_STRUCT(Client, (Phase, phase), (SessionId, session), (Sequence, sequence), (bool, sent), (bool, queued),
-                    (Token, token), (bool, paused), (bool, expired), (bool, deaf));
-    static constexpr std::string_view lockstep_added_fields[] = {"deaf"};
+                    (Token, token), (bool, paused), (bool, expired), (bool, deaf), (std::uint8_t, round), (Token, old_token),
+                    (bool, stale_token), (Sequence, acquired_with));
+    static constexpr std::string_view lockstep_added_fields[] = {"deaf", "round", "old_token", "stale_token", "acquired_with"};
   };
   struct Resource {
     // highest: the highest token accepted; accepted_below: a write with a lower token was accepted.
@@ -95,8 +119,8 @@ struct LockClients {
   };
   struct Budget {
     LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups),
-                    (std::uint8_t, lost_answers));
-    static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers"};
+                    (std::uint8_t, lost_answers), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests));
+    static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers", "stale_tokens", "stale_requests"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -142,7 +166,14 @@ struct LockClients {
       out += "the answers to " + to_string(a.client) + "'s request are lost on the way, until it times out and re-sends it";
     }
   };
-  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer>;
+  struct StaleToken {
+    LOCKSTEP_STRUCT(StaleToken, (ClientId, client), (std::uint8_t, lock), (Token, token));
+    friend void lockstep_print(std::string& out, const StaleToken& a) {
+      out += to_string(a.client) + " will release L" + std::to_string(a.lock) + " with the token of its earlier grant, " +
+             std::to_string(a.token) + " (a stale lock handle)";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -152,9 +183,12 @@ struct LockClients {
 
   State initial() const {
     State s{};
-    for (std::size_t c = 0; c < params.clients; ++c) s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false});
+    for (std::size_t c = 0; c < params.clients; ++c) {
+      s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false, 0, 0, false, 0});
+    }
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
-    s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers};
+    s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers, params.stale_tokens,
+                      params.stale_requests};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -167,7 +201,8 @@ struct LockClients {
       case Phase::open: return Command{sm::LockOp::open, 0, 0, 0, 0};
       case Phase::acquire:
         return Command{params.tries(c) ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
-      case Phase::release: return Command{sm::LockOp::release, client.session, lock_of(c), client.token, 0};
+      case Phase::release:
+        return Command{sm::LockOp::release, client.session, lock_of(c), client.stale_token ? client.old_token : client.token, 0};
       case Phase::close: return Command{sm::LockOp::close, client.session, 0, 0, 0};
       default: return std::nullopt;
     }
@@ -177,11 +212,18 @@ struct LockClients {
   void for_each_request(const State& state, NodeId, F&& f) const {
     for (std::size_t c = 0; c < state.clients.size(); ++c) {
       const Client& client = state.clients[c];
+      // A late copy of its last granted acquire, after the client moved on (paused or not: the
+      // network delays it, not the client).
+      if (state.budget.stale_requests > 0 && client.acquired_with != 0 && client.sequence > client.acquired_with) {
+        const Command late{params.tries(c) ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
+        f(Request{id_of(c), client.acquired_with, late}, [](State& next) { --next.budget.stale_requests; });
+      }
       if (client.paused) continue;
       const auto command = outstanding(client, c);
       if (!command) continue;
       if (client.sent && state.budget.retries == 0 && !client.deaf) continue;  // a deaf client re-sends anyway
-      f(Request{id_of(c), client.sequence, *command}, [c, op = command->op, lock = command->lock](State& next) {
+      f(Request{id_of(c), client.sequence, *command}, [c, op = command->op, lock = command->lock,
+                                                      stale = client.phase == Phase::release && client.stale_token](State& next) {
         Client& cl = next.clients[c];
         if (cl.sent) {  // a retry: the same request again (after a lost answer, its timeout's)
           if (cl.deaf) {
@@ -192,7 +234,7 @@ struct LockClients {
           return;
         }
         cl.sent = true;
-        if (op != sm::LockOp::open) next.history.call(c, op, lock);
+        if (op != sm::LockOp::open) next.history.call(c, op, lock, stale);
       });
     }
   }
@@ -246,6 +288,14 @@ struct LockClients {
         next.clients[c].deaf = true;
         emit(ClientAction{LoseAnswer{id_of(c)}}, std::move(next));
       }
+      // Its release, not sent yet, will carry its earlier grant's token.
+      if (state.budget.stale_tokens > 0 && client.phase == Phase::release && !client.sent && !client.stale_token &&
+          !client.paused && client.old_token != 0) {
+        State next = state;
+        --next.budget.stale_tokens;
+        next.clients[c].stale_token = true;
+        emit(ClientAction{StaleToken{id_of(c), lock_of(c), client.old_token}}, std::move(next));
+      }
       if (client.phase != Phase::hold) continue;
       if (client.paused) {
         State next = state;
@@ -263,7 +313,8 @@ struct LockClients {
           ++r.writes;
         }
         Client& cl = next.clients[c];
-        cl.phase = params.closes ? Phase::close : Phase::release;  // done with the lock: release it (or close)
+        // Done with the lock: release it (or, after the last round, close the session).
+        cl.phase = params.closes && params.last_round(cl.round) ? Phase::close : Phase::release;
         cl.sequence = static_cast<Sequence>(cl.sequence + 1);
         cl.sent = false;
         emit(ClientAction{Write{id_of(c), lock_of(c), client.token, accepted}}, std::move(next));
@@ -313,7 +364,10 @@ struct LockClients {
         case Phase::open: clients += client.sent ? "opening a session" : "about to open a session"; break;
         case Phase::acquire: clients += std::string(client.queued ? "waits for" : "asks for") + " L" + std::to_string(lock_of(c)); break;
         case Phase::hold: clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) + ")"; break;
-        case Phase::release: clients += "releases L" + std::to_string(lock_of(c)); break;
+        case Phase::release:
+          clients += "releases L" + std::to_string(lock_of(c)) +
+                     (client.stale_token ? " with its earlier token " + std::to_string(client.old_token) : std::string());
+          break;
         case Phase::close:
           // A grant's token is its log position (times the locks, plus the lock): never 0.
           clients += client.token == 0 ? "gave up on L" + std::to_string(lock_of(c)) + ", closes its session"
@@ -321,6 +375,7 @@ struct LockClients {
           break;
         case Phase::done: clients += "done"; break;
       }
+      if (params.rounds > 1) clients += " (round " + std::to_string(client.round + 1) + " of " + std::to_string(params.rounds) + ")";
       if (client.deaf) clients += ", its answers lost until it re-sends";
       if (client.paused) clients += ", PAUSED";
       if (client.expired) clients += ", its session expired meanwhile";
@@ -349,6 +404,7 @@ struct LockClients {
     if (env.params.clients < 1 || env.params.clients > sm::lock_clients_max) throw JsonError("clients.clients: out of range");
     if (env.params.locks < 1 || env.params.locks > sm::lock_locks_max) throw JsonError("clients.locks: out of range");
     if (env.params.try_clients > env.params.clients) throw JsonError("clients.try_clients: more than the clients");
+    if (env.params.rounds > 8) throw JsonError("clients.rounds: out of range");
     return env;
   }
 
@@ -400,7 +456,10 @@ struct LockClients {
       case Phase::acquire:
         if (output.answer == A::granted) {
           client.phase = Phase::hold;
+          if (client.token != 0 && client.token != output.token) client.old_token = client.token;
           client.token = output.token;
+          // Kept only for late copies to come (so traces of runs without them replay unchanged).
+          if (params.stale_requests > 0) client.acquired_with = client.sequence;
           client.queued = false;
           state.history.answered(c, A::granted);
         } else if (output.answer == A::queued && !params.tries(c)) {
@@ -419,6 +478,12 @@ struct LockClients {
       case Phase::release:
         if (output.answer == A::released || output.answer == A::not_holder) {
           state.history.answered(c, output.answer);
+          client.stale_token = false;
+          if (!params.last_round(client.round)) {  // the next round, on the same session
+            ++client.round;
+            next_request(Phase::acquire);
+            break;
+          }
         } else if (output.answer == A::no_session) {
           state.history.failed(c);
         } else {

@@ -253,6 +253,30 @@ struct LockSpec {
     } else if (property == "LOCK-Linearizable") {
       out.push_back("no order of the clients' calls and the service's expiries explains every answer they got "
                     "(clients.history.violated: no linearization is left)");
+      // The calls answered in this step (a client that was calling and moved on): one of them got
+      // the answer no order explains.
+      if (before != nullptr) {
+        const auto& was = before->clients.clients;
+        const auto& is = after.clients.clients;
+        for (std::size_t c = 0; c < std::min(was.size(), is.size()); ++c) {
+          const auto& b = was[c];
+          const auto& a = is[c];
+          if (b.phase != Phase::acquire && b.phase != Phase::release && b.phase != Phase::close) continue;
+          if (a.phase == b.phase && a.sequence == b.sequence && a.queued == b.queued) continue;  // no answer heard
+          std::string call = b.phase == Phase::acquire ? "acquire" : b.phase == Phase::release ? "release" : "close";
+          if (b.phase != Phase::close) call += " of L" + std::to_string(c % std::max<std::size_t>(after.clients.resources.size(), 1));
+          std::string line = "c" + std::to_string(c + 1) + "'s " + call;
+          if (b.phase == Phase::release && b.stale_token) {
+            line += " with the token of its earlier grant (" + to_string(b.old_token) +
+                    ") was answered in this step; no holder has that token, so the sequential lock answers not_holder "
+                    "and frees nothing";
+          } else {
+            line += " was answered in this step";
+          }
+          line += " (clients.clients[" + std::to_string(c) + "]: phase " + to_string(b.phase) + " -> " + to_string(a.phase) + ")";
+          out.push_back(line);
+        }
+      }
     } else if (property == "LOCK-FifoQueue") {
       out.push_back("a replica's table after applying log entries is not what the sequential lock with FIFO queues makes "
                     "of them (ghost.queue_broken): a freed lock went to a session other than the first in its queue, "

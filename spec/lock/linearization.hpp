@@ -23,7 +23,10 @@
 //   acquire      free -> granted (the caller holds it); held by the caller -> granted; held by
 //                another -> cannot take effect now (it waits);
 //   try_acquire  free or held by the caller -> granted; held by another -> busy;
-//   release      held by the caller -> released (free); otherwise -> not_holder;
+//   release      held by the caller -> released (free); otherwise -> not_holder; a release that
+//                carries the token of one of the caller's earlier grants (a stale handle) ->
+//                not_holder whoever holds the lock (every grant's token is new: the stale one is
+//                no holder's);
 //   close        every lock the caller holds becomes free -> closed;
 //   expire(c)    every lock c holds becomes free.
 // (The offline checker for recorded histories, with per-key partitioning and minimal windows, is
@@ -49,8 +52,11 @@ inline constexpr std::size_t lin_configs_max = 48;
 
 struct LinOperation {
   // op: none (no call in progress), acquire, try_acquire, release or close; done: linearized already,
-  // with `answer`.
-  LOCKSTEP_STRUCT(LinOperation, (LockOp, op), (bool, active), (std::uint8_t, lock), (bool, done), (LockAnswer, answer));
+  // with `answer`. stale: a release with the token of an earlier grant (added later: traces
+  // written before it read false).
+  LOCKSTEP_STRUCT(LinOperation, (LockOp, op), (bool, active), (std::uint8_t, lock), (bool, done), (LockAnswer, answer),
+                  (bool, stale));
+  static constexpr std::string_view lockstep_added_fields[] = {"stale"};
 };
 
 struct LinConfig {
@@ -76,10 +82,11 @@ struct Linearization {
     return lin;
   }
 
-  // Client `c` (index) calls `op` on lock `lock`.
-  void call(std::size_t c, LockOp op, std::uint8_t lock) {
+  // Client `c` (index) calls `op` on lock `lock` (a release with an earlier grant's token when
+  // `stale`).
+  void call(std::size_t c, LockOp op, std::uint8_t lock, bool stale = false) {
     if (violated) return;
-    for (auto& config : configs) config.operations[c] = LinOperation{op, true, lock, false, LockAnswer::granted};
+    for (auto& config : configs) config.operations[c] = LinOperation{op, true, lock, false, LockAnswer::granted, stale};
     normalize();
   }
   // Client `c`'s call is answered `answer`.
@@ -169,7 +176,7 @@ struct Linearization {
         }
         break;
       case LockOp::release:
-        if (holder == me) {
+        if (holder == me && !op.stale) {
           holder = 0;
           op.answer = LockAnswer::released;
         } else {

@@ -201,6 +201,11 @@ struct LockSpec {
                        [](const auto& slot) { return !slot.up || queued_answers_wait(machine_of(slot.node)); });
   }
 
+  // The lock client c (index) wants: c mod the locks (LockClients::lock_of).
+  static std::size_t lock_of(const State& state, std::size_t c) {
+    return c % std::max<std::size_t>(state.clients.resources.size(), 1);
+  }
+
   static bool mutual_exclusion(const State& state) {
     for (const auto& slot : state.nodes.items) {
       if (slot.up && !table_consistent(machine_of(slot.node))) return false;
@@ -209,8 +214,7 @@ struct LockSpec {
     for (std::size_t a = 0; a < clients.size(); ++a) {
       for (std::size_t b = a + 1; b < clients.size(); ++b) {
         const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
-        const std::size_t locks = std::max<std::size_t>(state.clients.resources.size(), 1);
-        if (believes(a) && believes(b) && a % locks == b % locks) return false;
+        if (believes(a) && believes(b) && lock_of(state, a) == lock_of(state, b)) return false;
       }
     }
     return true;
@@ -230,13 +234,12 @@ struct LockSpec {
                       node_field(i, "volatile_state.machine.locks") + " = " + to_string(machine_of(slot.node).locks) + ")");
       }
       const auto& clients = after.clients.clients;
-      const std::size_t locks = std::max<std::size_t>(after.clients.resources.size(), 1);
       for (std::size_t a = 0; a < clients.size(); ++a) {
         for (std::size_t b = a + 1; b < clients.size(); ++b) {
           const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
-          if (!believes(a) || !believes(b) || a % locks != b % locks) continue;
+          if (!believes(a) || !believes(b) || lock_of(after, a) != lock_of(after, b)) continue;
           out.push_back("clients c" + std::to_string(a + 1) + " and c" + std::to_string(b + 1) + " both hold lock " +
-                        std::to_string(a % locks) + " with a valid lease (clients.clients[" + std::to_string(a) +
+                        std::to_string(lock_of(after, a)) + " with a valid lease (clients.clients[" + std::to_string(a) +
                         "].phase = hold, clients.clients[" + std::to_string(b) + "].phase = hold, tokens " +
                         to_string(clients[a].token) + " and " + to_string(clients[b].token) + ")");
         }
@@ -263,9 +266,8 @@ struct LockSpec {
           const auto& a = is[c];
           if (b.phase != Phase::acquire && b.phase != Phase::release && b.phase != Phase::close) continue;
           if (a.phase == b.phase && a.sequence == b.sequence && a.queued == b.queued) continue;  // no answer heard
-          std::string call = b.phase == Phase::acquire ? "acquire" : b.phase == Phase::release ? "release" : "close";
-          if (b.phase != Phase::close) call += " of L" + std::to_string(c % std::max<std::size_t>(after.clients.resources.size(), 1));
-          std::string line = "c" + std::to_string(c + 1) + "'s " + call;
+          std::string line = "c" + std::to_string(c + 1) + "'s " + to_string(b.phase);
+          if (b.phase != Phase::close) line += " of L" + std::to_string(lock_of(after, c));
           if (b.phase == Phase::release && b.stale_token) {
             line += " with the token of its earlier grant (" + to_string(b.old_token) +
                     ") was answered in this step; no holder has that token, so the sequential lock answers not_holder "
@@ -365,9 +367,8 @@ struct LockSpec {
       for (const Effected& e : a.took) out.took.emplace_back(e.client.value, e.sequence, e.position);
     }
     const auto& clients = s.clients.clients;
-    const std::size_t locks = std::max<std::size_t>(s.clients.resources.size(), 1);
     for (std::size_t c = 0; c < clients.size(); ++c) {
-      if (c % locks != static_cast<std::size_t>(lock) || clients[c].phase != Phase::hold) continue;
+      if (lock_of(s, c) != static_cast<std::size_t>(lock) || clients[c].phase != Phase::hold) continue;
       out.has.emplace_back(clients[c].session, clients[c].token);
       if (!clients[c].expired) out.believes.emplace_back(clients[c].session, clients[c].token);
     }

@@ -170,6 +170,27 @@ TEST(AuditCli, a_misspelt_option_gets_a_suggestion) {
   EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
 }
 
+// A value that does not read as its option's type is said plainly, and the option it was given
+// to is not "suggested" back as though it were misspelt.
+TEST(AuditCli, a_value_that_is_not_a_number_is_named_with_its_option) {
+  const CommandResult nodes = lockstep("check raft --nodes x");
+  EXPECT_EQ(nodes.exit_code, 2);
+  EXPECT_NE(nodes.err.find("--nodes: 'x' is not a whole number"), std::string::npos) << nodes.err;
+  EXPECT_EQ(nodes.err.find("did you mean"), std::string::npos) << nodes.err;
+  const CommandResult runs = lockstep("simulate raft --runs abc");
+  EXPECT_EQ(runs.exit_code, 2);
+  EXPECT_NE(runs.err.find("--runs: 'abc' is not a number (expected 1 to "), std::string::npos) << runs.err;
+  const CommandResult workers = lockstep("check raft --workers -1");  // a number, out of range: CLI11's words
+  EXPECT_EQ(workers.exit_code, 2);
+  EXPECT_NE(workers.err.find("--workers: Value -1 not in range"), std::string::npos) << workers.err;
+  const CommandResult token = lockstep("lock release a --token abc --cluster 1=127.0.0.1:1");
+  EXPECT_EQ(token.exit_code, 2);
+  EXPECT_NE(token.err.find("--token: 'abc' is not a whole number"), std::string::npos) << token.err;
+  const CommandResult name = lockstep("lock acquire '' --cluster 1=127.0.0.1:1");
+  EXPECT_EQ(name.exit_code, 2);
+  EXPECT_NE(name.err.find("a lock's name must not be empty"), std::string::npos) << name.err;
+}
+
 // Item 4: the trace is the same whatever the number of workers and their timing.
 TEST(AuditDeterminism, traces_do_not_depend_on_the_workers) {
   const std::string dir = fresh_dir("workers");

@@ -251,6 +251,13 @@ void add_try_flag(CLI::App* app, bool& try_only) {
                 "Do not wait: when another session holds the lock, close the session and exit 1 at once (as flock -n)");
 }
 
+// A lock's name: any text but the empty one (which names nothing a user could mean).
+void add_name_argument(CLI::App* app, std::string& name) {
+  app->add_option("NAME", name, "The lock's name")->required()->check([](const std::string& value) {
+    return value.empty() ? std::string("a lock's name must not be empty") : std::string();
+  });
+}
+
 void add_cluster_flag(CLI::App* app, std::string& cluster) {
   app->add_option("--cluster", cluster, "The members: 1=HOST:PORT,2=HOST:PORT,...")->required();
 }
@@ -876,7 +883,7 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
   {
     auto flags = std::make_shared<LockFlags>();
     CLI::App* app = lock->add_subcommand("acquire", "Open a session, acquire the lock and print its fencing token");
-    app->add_option("NAME", flags->name, "The lock's name")->required();
+    add_name_argument(app, flags->name);
     add_cluster_flag(app, flags->cluster);
     app->add_option("--ttl", flags->ttl, "The session's time-to-live (it holds the lock until then unless released)")
         ->capture_default_str();
@@ -891,7 +898,7 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
     auto flags = std::make_shared<LockFlags>();
     flags->timeout = "5s";
     CLI::App* app = lock->add_subcommand("release", "Release a lock by its fencing token (exit 1 when not held with it)");
-    app->add_option("NAME", flags->name, "The lock's name")->required();
+    add_name_argument(app, flags->name);
     app->add_option("--token", flags->token, "The fencing token the lock was granted with")->required();
     add_cluster_flag(app, flags->cluster);
     app->add_option("--timeout", flags->timeout, "Give up (exit 3) when no answer within this")->capture_default_str();
@@ -902,7 +909,7 @@ std::vector<Command> add_lock_commands(CLI::App& root) {
     auto flags = std::make_shared<LockFlags>();
     CLI::App* app = lock->add_subcommand(
         "hold", "Acquire the lock, run a command while keeping it (LOCKSTEP_FENCING_TOKEN in its environment), release it");
-    app->add_option("NAME", flags->name, "The lock's name")->required();
+    add_name_argument(app, flags->name);
     add_cluster_flag(app, flags->cluster);
     app->add_option("--ttl", flags->ttl, "The session's time-to-live (keep-alives every ttl/3)")->capture_default_str();
     app->add_option("--timeout", flags->timeout, "Give up (exit 3) when not granted within this")->capture_default_str();

@@ -56,7 +56,8 @@ const CLI::App* parsed_command(const CLI::App& app) {
   return &app;
 }
 
-// "did you mean --nodes?" for an option the command does not know but nearly spells.
+// "did you mean --nodes?" for an option the command does not know but nearly spells. An option
+// it knows (its value was the trouble) gets no suggestion.
 std::string suggestion(const CLI::App& app, const std::string& message) {
   const auto colon = message.rfind(": ");
   if (colon == std::string::npos) return "";
@@ -73,9 +74,55 @@ std::string suggestion(const CLI::App& app, const std::string& message) {
         if (distance < best_distance) best_distance = distance, best = "--" + name;
       }
     }
-    if (!best.empty()) return fmt::format("; did you mean {} (for {})?", best, given);
+    if (!best.empty() && best_distance > 0) return fmt::format("; did you mean {} (for {})?", best, given);
   }
   return "";
+}
+
+// What a value of the option's type is, in words, for a value that does not read as one.
+std::string expected_value(const CLI::Option* option) {
+  std::string type = option ? option->get_type_name() : "";  // "UINT", or "UINT:UINT in [1 - 9]" with a range
+  type = type.substr(0, type.find_first_of(": "));
+  if (type == "UINT") return "a whole number, 0 or more";
+  if (type == "INT") return "a whole number";
+  if (type == "FLOAT") return "a number";
+  return type.empty() ? "a value of its type" : "a value of type " + type;
+}
+
+// CLI11's words for a value that does not read as its option's type ("Could not convert:
+// --nodes = x", or a range check's "Value x not in range 1 to 9") say what went wrong less plainly
+// than "--nodes: 'x' is not a whole number". Other parse errors are left as CLI11 words them.
+std::string parse_error_text(const CLI::App& app, const std::string& message) {
+  const auto option_named = [&](const std::string& name) -> const CLI::Option* {
+    for (const CLI::Option* option : parsed_command(app)->get_options()) {
+      if (option->check_name(name)) return option;
+    }
+    return nullptr;
+  };
+  static const std::string not_converted = "Could not convert: ";
+  if (message.rfind(not_converted, 0) == 0) {
+    const std::string rest = message.substr(not_converted.size());
+    const auto equals = rest.find(" = ");
+    if (equals != std::string::npos) {
+      const std::string name = rest.substr(0, equals);
+      const std::string value = rest.substr(equals + 3);
+      return fmt::format("{}: '{}' is not {}", name, value, expected_value(option_named(name)));
+    }
+  }
+  // "--runs: Value abc not in range 1 to 100": say so only when the value is not a number at all.
+  const auto colon = message.find(": Value ");
+  const auto range = message.find(" not in range ");
+  if (colon != std::string::npos && range != std::string::npos && range > colon) {
+    const std::string name = message.substr(0, colon);
+    const std::string value = message.substr(colon + 8, range - colon - 8);
+    char* end = nullptr;
+    errno = 0;
+    (void)std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size()) {
+      return fmt::format("{}: '{}' is not a number (expected {})", name, value, message.substr(range + 14));
+    }
+  }
+  return message;
 }
 
 int run(int argc, char** argv) {
@@ -107,7 +154,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "lockstep: {}{} (see --help)\n", e.what(), suggestion(app, e.what()));
+    fmt::print(stderr, "lockstep: {}{} (see --help)\n", parse_error_text(app, e.what()), suggestion(app, e.what()));
     return exit_usage;
   }
   try {

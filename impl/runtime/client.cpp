@@ -384,13 +384,6 @@ std::shared_ptr<Connection> LockClient::connect(std::uint8_t member, Clock::time
   return nullptr;
 }
 
-void LockClient::throw_unavailable(Clock::time_point started, const std::string& last_error) const {
-  const auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);
-  throw ClientError(ClientErrorKind::unavailable,
-                    fmt::format("no member of {} answered within {}{}", cluster_.spec(), describe_duration(waited),
-                                last_error.empty() ? "" : " (last: " + last_error + ")"));
-}
-
 namespace {
 
 // Finds the answer to (client, sequence) among the frames received, dropping those that answer
@@ -434,7 +427,19 @@ struct LockClient::CallState {
   std::size_t misses = 0;        // consecutive attempts without an answer
   Milliseconds backoff{0};
   std::vector<bool> unreachable;  // members whose connection failed during this call
+  bool queued = false;            // the last answer was `queued`: the member answers, the lock is held
 };
+
+void LockClient::throw_unavailable(Clock::time_point started, const CallState& state) const {
+  const auto waited = std::chrono::duration_cast<Milliseconds>(Clock::now() - started);
+  if (state.queued) {  // answered, but the lock stayed another session's: not an outage
+    throw ClientError(ClientErrorKind::unavailable,
+                      fmt::format("{}, not granted within {}", state.last_error, describe_duration(waited)));
+  }
+  throw ClientError(ClientErrorKind::unavailable,
+                    fmt::format("no member of {} answered within {}{}", cluster_.spec(), describe_duration(waited),
+                                state.last_error.empty() ? "" : " (last: " + state.last_error + ")"));
+}
 
 void LockClient::throw_cancelled(const CallState& state, bool last_attempt_unanswered) {
   last_call_unanswered_ = state.unanswered + (last_attempt_unanswered ? 1 : 0);
@@ -470,6 +475,7 @@ bool LockClient::connect_to_target(CallState& state, std::uint8_t& target, Milli
   bool is_foreign = false;
   auto c = connect(target, std::min(state.deadline, Clock::now() + attempt_timeout), state.last_error, is_foreign);
   if (!c) {
+    state.queued = false;
     if (is_foreign) state.foreign[target] = true;
     state.unreachable[target] = true;
     give_up_on(state, target);
@@ -519,12 +525,15 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
         const auto silent = std::chrono::duration_cast<Milliseconds>(Clock::now() - sent);
         if (connection_->failed) {
           state.last_error = connection_->name() + ": " + connection_->error;
+          state.queued = false;
           give_up_on(state, target);
         } else if (queued) {
           // Re-send the queued acquire on the same connection: the session's keep-alive.
-          state.last_error = connection_->name() + ": queued for the lock, not granted yet";
+          state.last_error = connection_->name() + ": queued for the lock";
+          state.queued = true;
         } else {
           state.last_error = fmt::format("{}: no answer within {}", connection_->name(), describe_duration(silent));
+          state.queued = false;
           if (Clock::now() < deadline) give_up_on(state, target);
         }
         break;
@@ -550,10 +559,12 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
         if (redirect.leader != 0 && cluster_.has(redirect.leader) && redirect.leader != target &&
             !state.foreign[redirect.leader] && !state.unreachable[redirect.leader]) {
           state.last_error = fmt::format("{}: redirected to member {}", connection_->name(), redirect.leader);
+          state.queued = false;
           leader_ = redirect.leader;
           if (++state.misses % (2 * cluster_.size()) == 0) back_off(state);  // stale views pointing at each other
         } else {
           state.last_error = fmt::format("{}: knows no leader", connection_->name());
+          state.queued = false;
           leader_ = 0;
           next_member_ = static_cast<std::uint8_t>(target % cluster_.size() + 1);
           back_off(state);
@@ -563,6 +574,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       const auto error = decode_from<ErrorFrame>(answer->payload);
       if (error.code == error_overloaded) {
         state.last_error = connection_->name() + ": overloaded";
+        state.queued = false;
         back_off(state);
         break;
       }
@@ -575,7 +587,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
     }
   }
   last_call_unanswered_ = state.unanswered;
-  throw_unavailable(started, state.last_error);
+  throw_unavailable(started, state);
 }
 
 void LockClient::emit(ClientEvent::Type type, const char* f, std::string_view key, Json value, std::uint64_t sequence,

@@ -183,7 +183,7 @@ class LockClient {
   bool keep_alive_locked(Clock::time_point deadline);
   void emit(ClientEvent::Type type, const char* f, std::string_view key, Json value, std::uint64_t sequence,
             std::string error = {});
-  [[noreturn]] void throw_unavailable(Clock::time_point started, const std::string& last_error) const;
+  [[noreturn]] void throw_unavailable(Clock::time_point started, const CallState& state) const;
   // A call's answer that none of its cases expects: recorded as the call's failure, thrown.
   [[noreturn]] void refused(const char* f, std::string_view name, std::uint64_t sequence, const LockOutput& output);
   // The node no longer knows the session: recorded as the call's failure, forgotten here, thrown.

@@ -79,6 +79,9 @@ struct ProtocolEntry {
   // can enumerate (more terms, requests, messages in flight and faults), and a switch on by default
   // shows as given, with `--no-<switch>` to turn it off (simulate keeps obsolete messages).
   std::vector<std::string> simulate_defaults;
+  // `simulate`'s default number of walks: as many as take some seconds at simulate_defaults, so
+  // that a rare story (the lock's fencing bug: a mean of about 13,000 walks) is walked too.
+  std::uint64_t simulate_runs = 10000;
   // The options a swarm run of `simulate` may set otherwise, each as its seed draws, where the
   // command line does not give them: the protocol's switches (pre-vote, check-quorum, a leader's
   // no-op: 0 or 1) and small scopes (fewer clients). A bug that one setting of a feature hides

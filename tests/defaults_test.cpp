@@ -67,6 +67,21 @@ TEST(SimulateDefaults, the_correct_protocols_pass_at_the_wider_bounds) {
   EXPECT_GT(help["bounds"]["max_messages"].get<int>(), 3);
 }
 
+// Each protocol walks as many runs by default as take some seconds there: the lock's rarest seeded
+// bug needs a mean of about 13,000, Paxos's walks are cheap. --help shows the protocol's default.
+TEST(SimulateDefaults, each_protocol_walks_its_own_default_number_of_runs) {
+  for (const ProtocolEntry& entry : protocols()) {
+    EXPECT_GE(entry.simulate_runs, 10000u) << entry.name;
+    const CommandResult help = lockstep("simulate " + entry.name + " --help");
+    EXPECT_NE(help.out.find("]=" + std::to_string(entry.simulate_runs) + "\n"), std::string::npos) << entry.name << help.out;
+  }
+  const ProtocolEntry* lock = find_protocol("lock");
+  ASSERT_NE(lock, nullptr);
+  EXPECT_GE(lock->simulate_runs, 50000u);
+  const Json paxos = Json::parse(lockstep("simulate paxos --json --quiet").out);  // about 2 s
+  EXPECT_EQ(paxos["simulation"]["runs"], 100000) << paxos.dump();
+}
+
 // simulate keeps obsolete messages in flight unless told not to (a walk pays a few times the
 // time for them, not an explosion of states); check does not, and has no `--no-` flag for it.
 TEST(SimulateDefaults, keep_obsolete_messages_unless_told_not_to) {
@@ -111,7 +126,7 @@ TEST(SimulateDefaults, swarm_runs_vary_what_the_command_line_leaves_to_the_defau
 
   // Raft's vote-not-durable at simulate's defaults, on seeds where it took 21,199, 29,905 and
   // 39,981 runs while every run walked pre-vote (its extra round trip hides the lost vote): now
-  // within the default 10,000. Swarm runs (odd seeds) walk their variant: its bounds are reported,
+  // within 10,000 runs. Swarm runs (odd seeds) walk their variant: its bounds are reported,
   // and its trace replays to the same violation.
   bool variant_seen = false;
   for (const char* seed : {"10000000", "20000000", "30000000"}) {

@@ -119,6 +119,9 @@ ProtocolEntry multipaxos_protocol() {
   // Random walks go wide: more rounds, slots, requests, messages in flight, faults, snapshots.
   entry.simulate_defaults = {"--max-round", "5", "--max-slot", "4", "--requests", "4", "--snapshot-every", "2",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+  // 20,000 walks, about 13 s on 2 cores (recovery that keeps the last vote reported, written by
+  // hand: 4,951 walks on seed 1).
+  entry.simulate_runs = 20000;
   // --budget: one round, then more requests, crashes, a crash over a snapshot, slots with
   // snapshots, rounds, check-quorum (whose code the defaults never run), faults.
   entry.budget_ladder = {

@@ -668,8 +668,8 @@ int report_and_exit(const CheckReport& report, const std::string& title, const C
 
 
 struct SimulationFlags {
-  // 10,000 walks of 100 steps at the wide simulate bounds: a few seconds, and every seeded bug
-  // found (tests/defaults_test.cpp) with about twice the walks the slowest needs.
+  // The protocol's default walks (ProtocolEntry::simulate_runs) of 100 steps at the wide simulate
+  // bounds: seconds, and every seeded bug found (tests/defaults_test.cpp).
   std::uint64_t runs = 10000;
   std::uint32_t depth = 100;
   std::string seed = "1";
@@ -959,6 +959,7 @@ void add_protocol(CLI::App* check, CLI::App* simulate, std::vector<Command>& com
     entry.apply_flags(*args, entry.simulate_defaults);
     auto flags = std::make_shared<CommonFlags>();
     auto simulation = std::make_shared<SimulationFlags>();
+    simulation->runs = entry.simulate_runs;
     CLI::App* command = simulate->add_subcommand(entry.name, entry.description);
     add_protocol_options(command, entry, *args);
     add_simulation_flags(command, *simulation);

@@ -14,13 +14,19 @@ namespace lockstep {
 namespace {
 
 TEST(MultiPaxosCheck, correct_protocol_passes_at_the_defaults_with_a_pinned_state_count) {
-  MultiPaxosCheckOptions o;  // 3 nodes, rounds 2, 1 slot, 2 requests, 1 crash, 3 messages
+  MultiPaxosCheckOptions o;  // 3 nodes, rounds 2, 2 slots, 2 requests, 1 crash, 3 messages
   o.explore.workers = 2;
   const CheckReport report = check_multipaxos(o);
   EXPECT_EQ(report.outcome, Outcome::ok);
-  EXPECT_EQ(report.stats.distinct_states, 1572432u);
-  EXPECT_EQ(report.stats.depth, 46u);
+  EXPECT_EQ(report.stats.distinct_states, 8058208u);
+  EXPECT_EQ(report.stats.depth, 53u);
   EXPECT_TRUE(report.sometimes_unreached.empty());
+  // The defaults before they had a second slot.
+  o.slot_max = 1;
+  const CheckReport one_slot = check_multipaxos(o);
+  EXPECT_EQ(one_slot.outcome, Outcome::ok);
+  EXPECT_EQ(one_slot.stats.distinct_states, 1572432u);
+  EXPECT_EQ(one_slot.stats.depth, 46u);
 }
 
 TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
@@ -43,6 +49,7 @@ TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
 // at the bounds it needs without it (an unsafe vote, a lowered promise, a machine rolled back).
 TEST(MultiPaxosCheck, correct_protocol_with_check_quorum_passes_and_every_bug_is_still_found) {
   MultiPaxosCheckOptions o;
+  o.slot_max = 1;
   o.requests = 1;
   o.messages_max = 2;
   o.check_quorum = 1;
@@ -115,6 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(MultiPaxosCheck, votes_that_survive_a_crash_keep_agreement_where_the_bug_breaks_it) {
   MultiPaxosCheckOptions o;
   o.round_max = 1;
+  o.slot_max = 1;
   o.requests = 2;
   o.explore.workers = 2;
   EXPECT_EQ(check_multipaxos(o).outcome, Outcome::ok);

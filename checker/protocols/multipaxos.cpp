@@ -97,11 +97,11 @@ ProtocolEntry multipaxos_protocol() {
       // unsafe vote (two steps later, a second command is chosen: MULTIPAXOS-Agreement at 16). Six
       // steps of it are the pre-vote's: each leader's probe and a grant delivered, and the leases
       // on the first leader running out, so that a majority grants and promises the second.
-      {{"--max-round", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 14},
+      {{"--max-round", "1", "--max-slot", "1", "--requests", "2", "--crashes", "0"}, "MULTIPAXOS-VotesSafe", 14},
       // The same, with a crash that erases one vote of the chosen slot's majority. The vote raised
       // the acceptor's promise, and that was not persisted either: the crash lowers it first
       // (two commands chosen in one slot: MULTIPAXOS-Agreement at 17).
-      {{"--max-round", "1", "--requests", "2"}, "MULTIPAXOS-PromiseMonotone", 8},
+      {{"--max-round", "1", "--max-slot", "1", "--requests", "2"}, "MULTIPAXOS-PromiseMonotone", 8},
       // Two slots, each applied and snapshotted: the older snapshot arrives after the newer one
       // (five messages in flight: the leader's heartbeats reach every replica, even up-to-date ones).
       {{"--max-round", "1", "--max-slot", "2", "--requests", "2", "--snapshot-every", "1", "--crashes", "0",
@@ -109,7 +109,7 @@ ProtocolEntry multipaxos_protocol() {
        "MULTIPAXOS-AppliedMonotone", 23},
       // One slot chosen, applied and snapshotted, then a replica crashes and restarts with an
       // empty machine at the snapshot's slot.
-      {{"--max-round", "1", "--requests", "1", "--snapshot-every", "1"}, "MULTIPAXOS-MachineAgreement", 10},
+      {{"--max-round", "1", "--max-slot", "1", "--requests", "1", "--snapshot-every", "1"}, "MULTIPAXOS-MachineAgreement", 10},
   };
   ProtocolEntry entry;
   entry.name = "multipaxos";

@@ -44,6 +44,25 @@ TEST(MultiPaxosCheck, correct_protocol_passes_with_snapshots_after_every_slot) {
   EXPECT_TRUE(report.sometimes_unreached.empty());
 }
 
+// One node: its own vote is a majority, so it votes, applies and snapshots a slot in one step, and
+// the snapshot covers the vote at once. The vote is still cast: the step's Persist writes it, and
+// the ghost counts it, so MULTIPAXOS-AppliedIsChosen holds (it was reported broken at 2 steps).
+// Only recovery-reproposes-vote is out of reach (one node has nobody's vote to recover).
+TEST(MultiPaxosCheck, one_node_that_snapshots_the_slot_it_voted_for_passes) {
+  for (const int every : {1, 2}) {
+    MultiPaxosCheckOptions o;
+    o.nodes = 1;
+    o.slot_max = 4;
+    o.requests = 3;
+    o.crashes = 2;
+    o.snapshot_every = every;
+    o.explore.workers = 2;
+    const CheckReport report = check_multipaxos(o);
+    EXPECT_NE(report.outcome, Outcome::violation) << every << ": " << report.property;
+    EXPECT_EQ(report.sometimes_unreached, std::vector<std::string>{"recovery-reproposes-vote"}) << every;
+  }
+}
+
 // Check-quorum (replicas answer every heartbeat; a leader no majority answered in a check period
 // steps down) multiplies the world; every property holds in it, and each seeded bug is still found
 // at the bounds it needs without it (an unsafe vote, a lowered promise, a machine rolled back).

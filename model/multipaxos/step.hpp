@@ -28,8 +28,9 @@ struct MultiPaxosStep {
   NodeId self;
   lockstep::Step<M>& out;
   typename Sizes::template Seq<Message, 4 * slot_capacity> inbox{};
-  // What the step's Persist must carry: the slots whose vote changed, and whether the snapshot did.
-  typename Sizes::template Seq<Index, slot_capacity> voted_slots{};
+  // What the step's Persist must carry: the votes cast in this step (the last in each slot), and
+  // whether the snapshot changed.
+  typename Sizes::template Seq<Vote, slot_capacity> cast{};
   bool snapshot_changed = false;
 
   typename M::Durable& durable() { return out.node.durable; }
@@ -76,8 +77,11 @@ struct MultiPaxosStep {
     } else {
       votes.insert(at, vote);
     }
-    if (std::find(voted_slots.begin(), voted_slots.end(), vote.slot) == voted_slots.end()) {
-      voted_slots.push_back(vote.slot);
+    auto same_slot = std::find_if(cast.begin(), cast.end(), [&](const Vote& v) { return v.slot == vote.slot; });
+    if (same_slot != cast.end()) {
+      *same_slot = vote;
+    } else {
+      cast.push_back(vote);
     }
   }
 
@@ -510,13 +514,15 @@ struct MultiPaxosStep {
     }
   }
 
+  // Every vote cast in the step is written, a vote the step's own snapshot covers too (a replica
+  // whose vote alone is a majority, one node, votes, applies and snapshots in one step): the WAL
+  // records the vote as cast, and the checker's ghost sees it (spec/multipaxos/invariants.hpp).
+  // apply_persist drops it under the snapshot, as the step did.
   typename M::VoteEdit vote_edit() {
     typename M::VoteEdit edit{};
     if (snapshot_changed) edit.snapshot = durable().snapshot;
-    std::sort(voted_slots.begin(), voted_slots.end());
-    for (const Index slot : voted_slots) {
-      if (const Vote* vote = vote_at(slot)) edit.written.push_back(*vote);
-    }
+    std::sort(cast.begin(), cast.end(), [](const Vote& a, const Vote& b) { return a.slot < b.slot; });
+    for (const Vote& vote : cast) edit.written.push_back(vote);
     return edit;
   }
 };
@@ -562,6 +568,7 @@ void MultiPaxos<SM, Sizes>::apply_persist(Durable& durable, const PersistOf<Mult
   auto& votes = durable.votes;
   while (!votes.empty() && votes.front().slot <= durable.snapshot.slot) votes.erase(votes.begin());
   for (const Vote& vote : persist.log.written) {
+    if (vote.slot <= durable.snapshot.slot) continue;  // cast, then covered by the snapshot in its step
     auto at = std::find_if(votes.begin(), votes.end(), [&](const Vote& v) { return v.slot >= vote.slot; });
     if (at != votes.end() && at->slot == vote.slot) {
       *at = vote;

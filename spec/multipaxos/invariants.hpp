@@ -77,14 +77,21 @@ struct MultiPaxosSpec {
 
   static void observe(const Config& config, Ghost& ghost, NodeId node, const typename M::Event&, const Node& before,
                       const lockstep::Step<M>& step) {
+    // The votes cast in the step: new in the durable state, or written by its Persist (a vote the
+    // step's own snapshot covers at once is written, not kept: one node, whose vote alone is a
+    // majority, votes, applies and snapshots in one step).
     const auto& old_votes = before.durable.votes;
-    for (const auto& vote : step.node.durable.votes) {
-      if (std::find(old_votes.begin(), old_votes.end(), vote) != old_votes.end()) continue;
+    const auto cast = [&](const typename M::Vote& vote) {
+      if (std::find(old_votes.begin(), old_votes.end(), vote) != old_votes.end()) return;
       ghost.votes.insert(CastVote{vote.slot, vote.ballot, vote.entry, node});
       const auto voters = std::count_if(ghost.votes.begin(), ghost.votes.end(), [&](const CastVote& v) {
         return v.slot == vote.slot && v.ballot == vote.ballot && v.entry == vote.entry;
       });
       if (voters >= majority(config.node_count)) ghost.chosen.insert(SlotEntry{vote.slot, vote.entry});
+    };
+    for (const auto& vote : step.node.durable.votes) cast(vote);
+    if (const auto* persist = step.persist_effect()) {
+      for (const auto& vote : persist->log.written) cast(vote);
     }
     for (const auto& effect : step.effects) {
       if (const auto* applied = std::get_if<Applied<typename M::AppliedSlot>>(&effect)) {

@@ -118,8 +118,10 @@ TEST(SimulateDefaults, swarm_runs_vary_what_the_command_line_leaves_to_the_defau
   EXPECT_EQ(varied("raft --pre-vote 1 --leader-noop 0"), Json::parse(R"(["--check-quorum"])"));
   EXPECT_EQ(varied("raft --mix uniform"), Json::array());
   EXPECT_EQ(varied("multipaxos"), Json::parse(R"(["--check-quorum"])"));
-  EXPECT_EQ(varied("lock"), Json::parse(R"(["--check-quorum", "--leader-noop", "--clients"])"));
-  EXPECT_EQ(varied("lock --consensus multipaxos"), Json::parse(R"(["--check-quorum", "--clients"])"));
+  EXPECT_EQ(varied("lock"), Json::parse(R"(["--check-quorum", "--leader-noop", "--clients", "--nodes", "--lost-answers"])"));
+  EXPECT_EQ(varied("lock --consensus multipaxos"),
+            Json::parse(R"(["--check-quorum", "--clients", "--nodes", "--lost-answers"])"));
+  EXPECT_EQ(varied("lock --nodes 3 --lost-answers 0"), Json::parse(R"(["--check-quorum", "--leader-noop", "--clients"])"));
   EXPECT_EQ(varied("paxos"), Json::array());
   // A variant the lock refuses (one client, two of them trying) is not walked: no error.
   EXPECT_EQ(lockstep("simulate lock --try-clients 2 --swarm --runs 200 --quiet").exit_code, 0);

@@ -339,7 +339,7 @@ ProtocolEntry lock_protocol() {
   entry.simulate_defaults = {"--clients", "2", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
-  // 50,000 walks: about 11 s on 2 cores over Raft, a minute over Multi-Paxos. The rarest seeded
+  // 50,000 walks: about 11 s on 2 cores over Raft, 51 s over Multi-Paxos. The rarest seeded
   // bug, resource-ignores-fencing, takes a mean of about 13,000 (seven seeds), so 10,000 missed it
   // on about half the seeds; 50,000 miss it on about 2%.
   entry.simulate_runs = 50000;

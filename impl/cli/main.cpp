@@ -116,7 +116,6 @@ std::string parse_error_text(const CLI::App& app, const std::string& message) {
     const std::string name = message.substr(0, colon);
     const std::string value = message.substr(colon + 8, range - colon - 8);
     char* end = nullptr;
-    errno = 0;
     (void)std::strtod(value.c_str(), &end);
     if (value.empty() || end != value.c_str() + value.size()) {
       return fmt::format("{}: '{}' is not a number (expected {})", name, value, message.substr(range + 14));

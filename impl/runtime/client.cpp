@@ -427,7 +427,7 @@ struct LockClient::CallState {
   std::size_t misses = 0;        // consecutive attempts without an answer
   Milliseconds backoff{0};
   std::vector<bool> unreachable;  // members whose connection failed during this call
-  bool queued = false;            // the last answer was `queued`: the member answers, the lock is held
+  bool queued = false;            // the last attempt ended queued: the member answers, the lock is held
 };
 
 void LockClient::throw_unavailable(Clock::time_point started, const CallState& state) const {
@@ -475,7 +475,6 @@ bool LockClient::connect_to_target(CallState& state, std::uint8_t& target, Milli
   bool is_foreign = false;
   auto c = connect(target, std::min(state.deadline, Clock::now() + attempt_timeout), state.last_error, is_foreign);
   if (!c) {
-    state.queued = false;
     if (is_foreign) state.foreign[target] = true;
     state.unreachable[target] = true;
     give_up_on(state, target);
@@ -502,6 +501,7 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
 
   while (Clock::now() < deadline) {
     if (cancelled_.load()) throw_cancelled(state, false);
+    state.queued = false;  // until this attempt is answered `queued` again
     std::uint8_t target = 0;
     if (!connect_to_target(state, target, attempt_timeout)) continue;
     connection_->send(frame);
@@ -525,7 +525,6 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
         const auto silent = std::chrono::duration_cast<Milliseconds>(Clock::now() - sent);
         if (connection_->failed) {
           state.last_error = connection_->name() + ": " + connection_->error;
-          state.queued = false;
           give_up_on(state, target);
         } else if (queued) {
           // Re-send the queued acquire on the same connection: the session's keep-alive.
@@ -533,7 +532,6 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
           state.queued = true;
         } else {
           state.last_error = fmt::format("{}: no answer within {}", connection_->name(), describe_duration(silent));
-          state.queued = false;
           if (Clock::now() < deadline) give_up_on(state, target);
         }
         break;
@@ -559,12 +557,10 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
         if (redirect.leader != 0 && cluster_.has(redirect.leader) && redirect.leader != target &&
             !state.foreign[redirect.leader] && !state.unreachable[redirect.leader]) {
           state.last_error = fmt::format("{}: redirected to member {}", connection_->name(), redirect.leader);
-          state.queued = false;
           leader_ = redirect.leader;
           if (++state.misses % (2 * cluster_.size()) == 0) back_off(state);  // stale views pointing at each other
         } else {
           state.last_error = fmt::format("{}: knows no leader", connection_->name());
-          state.queued = false;
           leader_ = 0;
           next_member_ = static_cast<std::uint8_t>(target % cluster_.size() + 1);
           back_off(state);
@@ -574,7 +570,6 @@ LockClient::CallResult LockClient::call(const LockCommand& command, Clock::time_
       const auto error = decode_from<ErrorFrame>(answer->payload);
       if (error.code == error_overloaded) {
         state.last_error = connection_->name() + ": overloaded";
-        state.queued = false;
         back_off(state);
         break;
       }

@@ -91,7 +91,10 @@ struct MultiPaxosSpec {
     };
     for (const auto& vote : step.node.durable.votes) cast(vote);
     if (const auto* persist = step.persist_effect()) {
-      for (const auto& vote : persist->log.written) cast(vote);
+      // Those above the snapshot are in the durable state, counted just above.
+      for (const auto& vote : persist->log.written) {
+        if (vote.slot <= step.node.durable.snapshot.slot) cast(vote);
+      }
     }
     for (const auto& effect : step.effects) {
       if (const auto* applied = std::get_if<Applied<typename M::AppliedSlot>>(&effect)) {

@@ -250,6 +250,43 @@ TEST(LockCheck, clients_that_go_round_again_and_misbehave) {
   EXPECT_EQ(entry.check_args(args), "");
 }
 
+// Clients whose session ended under them open a new one (--reopens) and go on; a late copy of
+// the first open may then arrive (--stale-requests). The correct lock passes under both protocols
+// on one replica, every sometimes property reached. Dedup of opens that recognises only the last
+// open (stale-open) opens the late copy as a new session (LOCK-ExactlyOnce), which needs both a
+// second session and a late first open: with either alone the bug does not show.
+TEST(LockCheck, clients_that_lose_their_session_open_a_new_one) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = small(consensus, 8);
+    o.nodes = 1;
+    o.crashes = 0;
+    o.reopens = 1;
+    o.stale_requests = 1;
+    o.explore.symmetry = false;
+    const CheckReport report = check_lock(o);
+    EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
+    EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
+    LockCheckOptions without = o;
+    without.reopens = 0;
+    without.stale_requests = 0;
+    EXPECT_GT(report.stats.distinct_states, 2 * check_lock(without).stats.distinct_states) << consensus;
+    EXPECT_EQ(report.bounds.at("reopens").get<int>(), 1) << consensus;
+    LockCheckOptions buggy = o;
+    buggy.bug = "stale-open";
+    const CheckReport found = check_lock(buggy);
+    ASSERT_EQ(found.outcome, Outcome::violation) << consensus;
+    EXPECT_EQ(found.property, "LOCK-ExactlyOnce") << consensus;
+    buggy.reopens = 0;
+    EXPECT_EQ(check_lock(buggy).outcome, Outcome::ok) << consensus << " without a second session";
+    buggy.reopens = 1;
+    buggy.stale_requests = 0;
+    EXPECT_EQ(check_lock(buggy).outcome, Outcome::ok) << consensus << " without a late copy";
+  }
+  expect_shown_trace("stale-open", "LOCK-ExactlyOnce",
+                     {"c1 has lost its session and opens a new one", "sequence=3, command=open()",
+                      "sequence=1, command=open()", "took effect at a second log position"});
+}
+
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,
 // kept as ghost.protocol), and so catches a consensus bug where it breaks Raft, long before the
 // lock shows it: Raft's forgotten vote elects two leaders of term 1 in 8 steps, while every LOCK-

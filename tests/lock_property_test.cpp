@@ -42,6 +42,7 @@ struct LockWorldSpec {
   int rounds = 1;       // times each client acquires, writes and releases on its session
   int stale_tokens = 0;    // times a release carries the token of the client's earlier grant
   int stale_requests = 0;  // times a late copy of a client's granted acquire reaches a node
+  int reopens = 0;         // times a client whose session ended under it opens a new one
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -53,7 +54,8 @@ lock::ClientParams params(const LockWorldSpec& w) {
                             static_cast<std::uint8_t>(w.retries), false, w.ignore_fencing, w.closes,
                             static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers),
                             static_cast<std::uint8_t>(w.try_clients), static_cast<std::uint8_t>(w.rounds),
-                            static_cast<std::uint8_t>(w.stale_tokens), static_cast<std::uint8_t>(w.stale_requests)};
+                            static_cast<std::uint8_t>(w.stale_tokens), static_cast<std::uint8_t>(w.stale_requests),
+                            static_cast<std::uint8_t>(w.reopens)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -146,13 +148,14 @@ TEST(LockSchedules, every_property_holds_with_a_client_that_tries_over_either_pr
 }
 
 // Clients that go round twice on their session and misbehave: a release with the first grant's
-// token, late copies of acquires. One client (log room for its no-op, open, two acquires and two
+// token, late copies of acquires and of first opens, sessions lost and opened again. One client (log room for its no-op, open, two acquires and two
 // releases under a second leader's no-op) and two (whose second rounds fit in part).
 TEST(LockSchedules, every_property_holds_with_clients_that_misbehave_over_either_protocol) {
   LockWorldSpec w;
   w.rounds = 2;
   w.stale_tokens = 2;
   w.stale_requests = 2;
+  w.reopens = 2;
   w.retries = 1;
   for (const int clients : {1, 2}) {
     w.clients = clients;
@@ -274,6 +277,19 @@ TEST(LockKill, a_late_request_executed_again) {
   w.retries = 0;
   w.term_max = 2;
   expect_caught("kill-lock-stale-executed", paxos_lock(w), {"LOCK-ExactlyOnce", "LOCK-Linearizable"}, 3000);
+}
+
+// A late copy of a client's first open, after its first session expired and it opened a second,
+// opens a session again (LOCK-ExactlyOnce). Caught at cases 209, 230, 875, 420, 106 on seeds
+// 20240607, 1, 2, 3, 4.
+TEST(LockKill, a_late_open_executed_again) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::stale_open;
+  w.stale_requests = 3;
+  w.reopens = 2;
+  w.retries = 0;
+  w.term_max = 2;
+  expect_caught("kill-lock-stale-open", raft_lock(w), {"LOCK-ExactlyOnce"}, 3000);
 }
 
 TEST(LockKill, multipaxos_skipping_recovery) {

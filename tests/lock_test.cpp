@@ -494,7 +494,7 @@ using AnswerClients = lock::LockClients<AnswerProtocol>;
 // (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
 bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0, 0};
   AnswerClients::State s = env.initial();
   if (taken) {
     s.history.call(1, LockOp::acquire, 0);
@@ -505,7 +505,7 @@ bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, boo
     s.history.answered(0, LockAnswer::granted);
     s.history.call(0, LockOp::release, 0);
   }
-  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf, 0, 0, false, 0};
+  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf, 0, 0, false, 0, false, false};
   env.observe_step(s, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{answer, 1, 4}}}}});
   return s.history.violated;
 }
@@ -542,14 +542,59 @@ struct ExpiryStep {
 // to hear, so it is no longer deaf (else two states that differ only there would both be explored).
 TEST(LockClientsAnswers, a_client_whose_session_expires_while_deaf_is_done_and_hears_nothing) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
-  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0};
+  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0, false, false};
   env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
   EXPECT_EQ(s.clients[0].phase, lock::Phase::done);
   EXPECT_FALSE(s.clients[0].deaf);
   EXPECT_FALSE(s.history.violated);
+}
+
+// A client whose session expired under it may open a new one (--reopens, a budget): the Reopen
+// action sends it back to the open with the next sequence number, and once that open is answered
+// it asks for its lock again, on the new session. A client that finished its script, or closed
+// its session, has not lost it and opens nothing; without the budget nobody reopens.
+TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_asks_again) {
+  const auto reopens = [](const AnswerClients& env, const AnswerClients::State& s) {
+    std::vector<AnswerClients::State> next;
+    env.for_each_client_action(s, [&](const AnswerClients::ClientAction& action, AnswerClients::State&& after) {
+      if (std::holds_alternative<AnswerClients::Reopen>(action)) next.push_back(std::move(after));
+    });
+    return next;
+  };
+  AnswerClients env;
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 1};
+  AnswerClients::State s = env.initial();
+  s.history.call(0, LockOp::acquire, 0);
+  s.history.answered(0, LockAnswer::granted);
+  s.clients[0] = AnswerClients::Client{lock::Phase::hold, 1, 2, false, false, 4, false, false, false, 0, 0, false, 0, false, false};
+  EXPECT_TRUE(reopens(env, s).empty());  // it holds its lock
+  env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
+  ASSERT_EQ(s.clients[0].phase, lock::Phase::done);
+  EXPECT_TRUE(s.clients[0].lost);
+  const auto after = reopens(env, s);
+  ASSERT_EQ(after.size(), 1u);
+  AnswerClients::State r = after.front();
+  EXPECT_EQ(r.clients[0].phase, lock::Phase::open);
+  EXPECT_EQ(r.clients[0].sequence, 3u);
+  EXPECT_TRUE(r.clients[0].reopened);
+  EXPECT_EQ(r.budget.reopens, 0u);
+  EXPECT_TRUE(reopens(env, r).empty());  // the budget is spent
+  r.clients[0].sent = true;
+  env.observe_step(r, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{LockAnswer::opened, 7, 0}}}}});
+  EXPECT_EQ(r.clients[0].phase, lock::Phase::acquire);
+  EXPECT_EQ(r.clients[0].session, 7u);
+  EXPECT_EQ(r.clients[0].sequence, 4u);
+  EXPECT_FALSE(r.history.violated);
+
+  AnswerClients::State finished = env.initial();
+  finished.clients[0].phase = lock::Phase::done;  // it released its lock and is done
+  EXPECT_TRUE(reopens(env, finished).empty());
+  AnswerClients::State spent = s;  // lost, with no reopen left in the budget
+  spent.budget.reopens = 0;
+  EXPECT_TRUE(reopens(env, spent).empty());
 }
 
 // The online linearization.

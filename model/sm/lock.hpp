@@ -79,8 +79,12 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //   stale_executed            the deduplication table recognises a retry of the session's last
 //                             request only: an older request (a late copy from the network) is
 //                             executed as a new one, and may take effect a second time.
+//   stale_open                the deduplication of opens recognises a retry of the client's last
+//                             open only: a late copy of an earlier open (the client has opened
+//                             another session since, its first one having ended) opens a session
+//                             again.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
-              grant_not_recorded, try_queues, release_ignores_token, stale_executed)
+              grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -196,6 +200,8 @@ struct Lock {
         return "a release by the session holding the lock frees it whatever token it carries (an earlier grant's too)";
       case LockBug::stale_executed:
         return "a request older than its session's last (a late copy) is executed as a new one, not answered stale";
+      case LockBug::stale_open:
+        return "a late copy of a client's earlier open (it has opened a session since) opens another session, not answered stale";
     }
     return "?";
   }
@@ -282,7 +288,7 @@ struct Lock {
             reply(client, sequence, answer(LockAnswer::opened, opened->session));
             return false;
           }
-          if (sequence < opened->sequence) {
+          if (sequence < opened->sequence && !bug(config, LockBug::stale_open)) {
             reply(client, sequence, answer(LockAnswer::stale));
             return false;
           }

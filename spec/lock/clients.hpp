@@ -41,7 +41,14 @@
 //   - a STALE REQUEST (--stale-requests): a late copy of the client's last acquire, delayed in the
 //     network, reaches a node after the client has moved on (its sequence is below the session's
 //     last). The service must answer it stale and grant nothing: LOCK-ExactlyOnce breaks if it
-//     takes effect again. Nobody waits for its answer.
+//     takes effect again. Nobody waits for its answer. Once the client has opened a second
+//     session (below), the late copy may also be of its first open: the service must answer it
+//     stale and open nothing.
+//
+// A client whose session ended under it (it expired, or a request was answered no_session) may
+// OPEN A NEW ONE (--reopens, a budget), as a client library that lost its session does (Chubby's
+// clients start a new session; etcd's re-grant a lease): it opens again, with the next sequence
+// number, and goes on with its script from the acquire.
 //
 // The environment also records what LOCK-Linearizable needs: each client's calls and answers,
 // and the service's expiries, folded into the online linearization (spec/lock/linearization.hpp).
@@ -73,7 +80,8 @@ struct ClientParams {
   LOCKSTEP_STRUCT(ClientParams, (std::uint8_t, clients), (std::uint8_t, locks), (std::uint8_t, pauses),
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
                   (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients),
-                  (std::uint8_t, rounds), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests));
+                  (std::uint8_t, rounds), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
+                  (std::uint8_t, reopens));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
@@ -83,9 +91,10 @@ struct ClientParams {
   // (--try-clients), the others wait. rounds: how many times each client acquires, writes and
   // releases on its session (0 or 1: once; --rounds). stale_tokens, stale_requests: how many times,
   // in all, a release carries an earlier grant's token, and a late copy of an acquire arrives
-  // (--stale-tokens, --stale-requests).
+  // (--stale-tokens, --stale-requests). reopens: how many times, in all, a client whose session
+  // ended under it opens a new one (--reopens).
   static constexpr std::string_view lockstep_added_fields[] = {"closes",       "give_ups",     "lost_answers",  "try_clients",
-                                                               "rounds",       "stale_tokens", "stale_requests"};
+                                                               "rounds",       "stale_tokens", "stale_requests", "reopens"};
   // Does client c try-acquire rather than wait?
   bool tries(std::size_t c) const { return try_acquire || c + try_clients >= clients; }
   // Is round `round` (from 0) a client's last?
@@ -107,11 +116,14 @@ struct LockClients {
     // to its request are lost until it re-sends it. round: the rounds done (from 0). old_token:
     // the token of its grant before the current one (0: none). stale_token: its release carries
     // old_token. acquired_with: the sequence of its last granted acquire (0: none), whose late
-    // copy --stale-requests sends.
+    // copy --stale-requests sends. lost: it stopped because its session ended under it (so it
+    // may open a new one); reopened: it has opened more than one session (a late copy of its
+    // first open may then arrive).
     LOCKSTEP_STRUCT(Client, (Phase, phase), (SessionId, session), (Sequence, sequence), (bool, sent), (bool, queued),
                     (Token, token), (bool, paused), (bool, expired), (bool, deaf), (std::uint8_t, round), (Token, old_token),
-                    (bool, stale_token), (Sequence, acquired_with));
-    static constexpr std::string_view lockstep_added_fields[] = {"deaf", "round", "old_token", "stale_token", "acquired_with"};
+                    (bool, stale_token), (Sequence, acquired_with), (bool, lost), (bool, reopened));
+    static constexpr std::string_view lockstep_added_fields[] = {"deaf",        "round",         "old_token", "stale_token",
+                                                                 "acquired_with", "lost", "reopened"};
   };
   struct Resource {
     // highest: the highest token accepted; accepted_below: a write with a lower token was accepted.
@@ -119,8 +131,10 @@ struct LockClients {
   };
   struct Budget {
     LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups),
-                    (std::uint8_t, lost_answers), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests));
-    static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers", "stale_tokens", "stale_requests"};
+                    (std::uint8_t, lost_answers), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
+                    (std::uint8_t, reopens));
+    static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers", "stale_tokens", "stale_requests",
+                                                                 "reopens"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -173,7 +187,13 @@ struct LockClients {
              std::to_string(a.token) + " (a stale lock handle)";
     }
   };
-  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken>;
+  struct Reopen {
+    LOCKSTEP_STRUCT(Reopen, (ClientId, client));
+    friend void lockstep_print(std::string& out, const Reopen& a) {
+      out += to_string(a.client) + " has lost its session and opens a new one";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken, Reopen>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -184,11 +204,11 @@ struct LockClients {
   State initial() const {
     State s{};
     for (std::size_t c = 0; c < params.clients; ++c) {
-      s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false, 0, 0, false, 0});
+      s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false, 0, 0, false, 0, false, false});
     }
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
     s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers, params.stale_tokens,
-                      params.stale_requests};
+                      params.stale_requests, params.reopens};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -217,6 +237,11 @@ struct LockClients {
       if (state.budget.stale_requests > 0 && client.acquired_with != 0 && client.sequence > client.acquired_with) {
         const Command late{params.tries(c) ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
         f(Request{id_of(c), client.acquired_with, late}, [](State& next) { --next.budget.stale_requests; });
+      }
+      // A late copy of its first open (sequence 1), once it has opened a second session.
+      if (state.budget.stale_requests > 0 && client.reopened) {
+        f(Request{id_of(c), Sequence{1}, Command{sm::LockOp::open, 0, 0, 0, 0}},
+          [](State& next) { --next.budget.stale_requests; });
       }
       if (client.paused) continue;
       const auto command = outstanding(client, c);
@@ -295,6 +320,21 @@ struct LockClients {
         --next.budget.stale_tokens;
         next.clients[c].stale_token = true;
         emit(ClientAction{StaleToken{id_of(c), lock_of(c), client.old_token}}, std::move(next));
+      }
+      // Its session ended under it: it opens a new one, and goes on from the acquire.
+      if (state.budget.reopens > 0 && client.phase == Phase::done && client.lost) {
+        State next = state;
+        --next.budget.reopens;
+        Client& cl = next.clients[c];
+        cl.phase = Phase::open;
+        cl.sequence = static_cast<Sequence>(cl.sequence + 1);
+        cl.sent = false;
+        cl.queued = false;
+        cl.expired = false;
+        cl.lost = false;
+        cl.reopened = true;
+        cl.acquired_with = 0;  // a late copy of that acquire names the ended session: answered no_session
+        emit(ClientAction{Reopen{id_of(c)}}, std::move(next));
       }
       if (client.phase != Phase::hold) continue;
       if (client.paused) {
@@ -379,6 +419,7 @@ struct LockClients {
       if (client.deaf) clients += ", its answers lost until it re-sends";
       if (client.paused) clients += ", PAUSED";
       if (client.expired) clients += ", its session expired meanwhile";
+      if (client.phase == Phase::done && client.lost) clients += " (its session lost)";
       clients += ";";
     }
     clients.pop_back();
@@ -420,7 +461,7 @@ struct LockClients {
                            client.phase == Phase::close);
   }
 
-  static void session_ended(State& state, SessionId session) {
+  void session_ended(State& state, SessionId session) const {
     for (std::size_t c = 0; c < state.clients.size(); ++c) {
       Client& client = state.clients[c];
       if (client.session != session) continue;
@@ -429,8 +470,11 @@ struct LockClients {
       if (client.paused) {
         client.expired = true;  // it will find out only after it resumes
       } else {
-        client.phase = Phase::done;  // its lease ran out first: it stops using the session
-        client.deaf = false;         // and has no answer left to hear
+        // Its lease ran out first: it stops using the session (it lost it, unless it was closing it;
+        // kept only for reopens to come, so traces of runs without them replay unchanged).
+        client.lost = params.reopens > 0 && client.phase != Phase::close;
+        client.phase = Phase::done;
+        client.deaf = false;  // and has no answer left to hear
       }
     }
   }
@@ -470,6 +514,7 @@ struct LockClients {
         } else if (output.answer == A::no_session) {
           state.history.failed(c);  // the call took no effect
           client.phase = Phase::done;
+          client.lost = params.reopens > 0;
         } else {
           state.history.impossible();  // busy to a blocking acquire, released, stale, ...
           client.phase = Phase::done;
@@ -486,6 +531,7 @@ struct LockClients {
           }
         } else if (output.answer == A::no_session) {
           state.history.failed(c);
+          client.lost = params.reopens > 0;
         } else {
           state.history.impossible();  // granted (an acquire's answer, say), stale, ...
         }

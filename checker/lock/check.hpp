@@ -22,7 +22,7 @@ struct LockCheckOptions {
   int lost_answers = 0;  // --lost-answers: times a waiting client's answers are lost until it re-sends
   int rounds = 1;        // --rounds: times each client acquires, writes and releases on its session
   int stale_tokens = 0;  // --stale-tokens: times a release carries the token of the client's earlier grant
-  int stale_requests = 0;  // --stale-requests: times a late copy of a client's granted acquire arrives
+  int stale_requests = 0;  // --stale-requests: times a late copy of a granted acquire (or a first open) arrives
   int reopens = 0;       // --reopens: times a client whose session ended under it opens a new one
   int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
   // Log entries (Raft) / slots (Multi-Paxos); 0: the consensus's default, 6 for Raft (its

@@ -62,7 +62,8 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          &LockCheckOptions::stale_tokens, 0, 8},
         {"--stale-requests",
          "Times, in all, a late copy of a client's granted acquire (delayed in the network) reaches a node after the "
-         "client has moved on: the service must answer it stale and grant nothing",
+         "client has moved on, or of its first open once it has opened another session (--reopens): the service must "
+         "answer it stale and grant or open nothing",
          &LockCheckOptions::stale_requests, 0, 8},
         {"--reopens",
          "Times, in all, a client whose session ended under it (expired, or answered no_session) opens a new one and "

@@ -148,8 +148,9 @@ TEST(LockSchedules, every_property_holds_with_a_client_that_tries_over_either_pr
 }
 
 // Clients that go round twice on their session and misbehave: a release with the first grant's
-// token, late copies of acquires and of first opens, sessions lost and opened again. One client (log room for its no-op, open, two acquires and two
-// releases under a second leader's no-op) and two (whose second rounds fit in part).
+// token, late copies of acquires and of first opens, sessions lost and opened again. One client
+// (log room for its no-op, open, two acquires and two releases under a second leader's no-op)
+// and two (whose second rounds fit in part).
 TEST(LockSchedules, every_property_holds_with_clients_that_misbehave_over_either_protocol) {
   LockWorldSpec w;
   w.rounds = 2;

@@ -595,6 +595,14 @@ TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_a
   AnswerClients::State spent = s;  // lost, with no reopen left in the budget
   spent.budget.reopens = 0;
   EXPECT_TRUE(reopens(env, spent).empty());
+
+  AnswerClients::State closing = env.initial();  // its session expires while it closes it
+  closing.history.call(0, LockOp::close, 0);
+  closing.clients[0] = AnswerClients::Client{lock::Phase::close, 1, 3, true, false, 4, false, false, false, 0, 0, false, 0, false, false};
+  env.observe_step(closing, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
+  EXPECT_EQ(closing.clients[0].phase, lock::Phase::done);
+  EXPECT_FALSE(closing.clients[0].lost);
+  EXPECT_TRUE(reopens(env, closing).empty());
 }
 
 // The online linearization.

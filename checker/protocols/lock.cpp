@@ -345,10 +345,11 @@ ProtocolEntry lock_protocol() {
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots, a second
-  // round for each client and the misbehaviours it allows (a release with the first grant's token,
-  // a late copy of an acquire), a session lost and opened again (and a late copy of the first open). Two clients, with swarm runs walking one or three (below). Not
-  // Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps too few for the
-  // lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
+  // round for each client and the misbehaviours it allows (a release with the first grant's token, a
+  // late copy of an acquire), a session lost and opened again (and a late copy of the first open).
+  // Two clients, with swarm runs walking one or three (below). Not Raft's pre-vote: its extra round
+  // trip per election leaves a walk of 100 steps too few for the lock's own bugs
+  // (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "2", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1", "--reopens", "1",
                              "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
@@ -361,11 +362,11 @@ ProtocolEntry lock_protocol() {
   // replica with a longer log and a client that gives up (room for a close and the expiries after
   // it), one replica with three clients (two waiting at once: the order of the queue shows), one
   // replica with clients that misbehave (a second round whose release carries the first grant's
-  // token, a session lost and opened again, a late copy of an acquire or of the first open), then two with snapshots, a second term (one client with a
-  // crash, then a third message in flight over a one-entry log, then two clients without a
-  // crash), two replicas with two clients, the defaults, retries. Cheap rungs first: under
-  // Multi-Paxos, a second term with two clients is 72M states, two replicas with two pausing
-  // clients 6M, and with snapshots 31M.
+  // token, a session lost and opened again, a late copy of an acquire or of the first open), then
+  // two with snapshots, a second term (one client with a crash, then a third message in flight over
+  // a one-entry log, then two clients without a crash), two replicas with two clients, the defaults,
+  // retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M states, two
+  // replicas with two pausing clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},

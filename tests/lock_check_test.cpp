@@ -287,6 +287,38 @@ TEST(LockCheck, clients_that_lose_their_session_open_a_new_one) {
                       "sequence=1, command=open()", "took effect at a second log position"});
 }
 
+// An open whose answer was lost is sent again; the retry reaches the log after the first copy
+// took effect and is answered from the record of opens. The answer must name the session the
+// first copy opened (LOCK-OpenAnswer). Answered with the retry's own position
+// (open-retry-misanswered), the client takes a session that does not exist. Before LOCK-OpenAnswer
+// no property saw this (check, simulate and --budget all passed it): the client's acquire is
+// answered no_session and it stops, and the session it opened expires unused. On one replica only
+// a lost answer leaves an open to retry (the answer comes in the step that takes the request).
+TEST(LockCheck, a_retried_open_is_answered_with_the_session_it_opened) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = small(consensus, 8);
+    o.nodes = 1;
+    o.crashes = 0;
+    o.pauses = 0;
+    o.lost_answers = 2;
+    o.explore.symmetry = false;
+    const CheckReport correct = check_lock(o);
+    EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
+    EXPECT_TRUE(correct.sometimes_unreached.empty()) << consensus;
+    LockCheckOptions buggy = o;
+    buggy.bug = "open-retry-misanswered";
+    const CheckReport found = check_lock(buggy);
+    ASSERT_EQ(found.outcome, Outcome::violation) << consensus;
+    EXPECT_EQ(found.property, "LOCK-OpenAnswer") << consensus;
+    EXPECT_EQ(found.trace_lines.size(), 5u) << consensus;  // Init, lost answer, election, open, its retry
+    buggy.lost_answers = 0;
+    EXPECT_EQ(check_lock(buggy).outcome, Outcome::ok) << consensus << " without a retried open";
+  }
+  expect_shown_trace("open-retry-misanswered", "LOCK-OpenAnswer",
+                     {"the answers to c1's request are lost on the way", "sequence=1, command=open()",
+                      "c1's open (sequence 1) was answered opened(s3), but it opened s2"});
+}
+
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,
 // kept as ghost.protocol), and so catches a consensus bug where it breaks Raft, long before the
 // lock shows it: Raft's forgotten vote elects two leaders of term 1 in 8 steps, while every LOCK-

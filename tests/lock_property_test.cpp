@@ -293,6 +293,16 @@ TEST(LockKill, a_late_open_executed_again) {
   expect_caught("kill-lock-stale-open", raft_lock(w), {"LOCK-ExactlyOnce"}, 3000);
 }
 
+// A retried open, answered from the record of opens with the retry's own log position instead of
+// the session the first copy opened (LOCK-OpenAnswer).
+TEST(LockKill, a_retried_open_answered_with_another_session) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::open_retry_misanswered;
+  w.lost_answers = 2;
+  expect_caught("kill-lock-open-retry-misanswered", raft_lock(w), {"LOCK-OpenAnswer"}, 3000);
+  expect_caught("kill-lock-open-retry-misanswered-paxos", paxos_lock(w), {"LOCK-OpenAnswer"}, 3000);
+}
+
 TEST(LockKill, multipaxos_skipping_recovery) {
   expect_caught("kill-lock-skip-recovery", paxos_lock({}, multipaxos::Bug::skip_recovery),
                 {"MULTIPAXOS-VotesSafe", "MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-Agreement",

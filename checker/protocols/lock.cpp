@@ -171,6 +171,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
         {"stale-open", std::string(sm::ModelLock::bug_description(sm::LockBug::stale_open)),
          {"--nodes", "1", "--crashes", "0", "--clients", "1", "--pauses", "0", "--reopens", "1", "--stale-requests", "1"},
          "LOCK-ExactlyOnce", 7},
+        // An open sent again after the first copy took effect: answered from the record of opens,
+        // with the retry's position where the first copy's belongs. One replica answers in the
+        // step that takes the request, so only a lost answer leaves the client waiting to re-send.
+        {"open-retry-misanswered", std::string(sm::ModelLock::bug_description(sm::LockBug::open_retry_misanswered)),
+         {"--nodes", "1", "--crashes", "0", "--clients", "1", "--pauses", "0", "--lost-answers", "1"}, "LOCK-OpenAnswer", 4},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -207,6 +212,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "release-ignores-token") return sm::LockBug::release_ignores_token;
   if (bug == "stale-executed") return sm::LockBug::stale_executed;
   if (bug == "stale-open") return sm::LockBug::stale_open;
+  if (bug == "open-retry-misanswered") return sm::LockBug::open_retry_misanswered;
   return sm::LockBug::none;
 }
 

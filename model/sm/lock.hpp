@@ -83,8 +83,11 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             open only: a late copy of an earlier open (the client has opened
 //                             another session since, its first one having ended) opens a session
 //                             again.
+//   open_retry_misanswered    a retry of an open that took effect is answered with the retry's own
+//                             log position, not the session the open made: the client takes a
+//                             session that does not exist, and the one it opened expires unused.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
-              grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open)
+              grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open, open_retry_misanswered)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -202,6 +205,8 @@ struct Lock {
         return "a request older than its session's last (a late copy) is executed as a new one, not answered stale";
       case LockBug::stale_open:
         return "a late copy of a client's earlier open (it has opened a session since) opens another session, not answered stale";
+      case LockBug::open_retry_misanswered:
+        return "a retried open is answered with the retry's own log position, not the session its first copy opened";
     }
     return "?";
   }
@@ -285,7 +290,8 @@ struct Lock {
         auto opened = std::find_if(state.opens.begin(), state.opens.end(), [&](const Opened& o) { return o.client == client; });
         if (dedup && opened != state.opens.end()) {
           if (opened->sequence == sequence) {
-            reply(client, sequence, answer(LockAnswer::opened, opened->session));
+            reply(client, sequence,
+                  answer(LockAnswer::opened, bug(config, LockBug::open_retry_misanswered) ? position : opened->session));
             return false;
           }
           if (sequence < opened->sequence && !bug(config, LockBug::stale_open)) {

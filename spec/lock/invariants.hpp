@@ -9,6 +9,9 @@
 //                          linearization against the sequential lock (spec/lock/linearization.hpp).
 //   LOCK-ExactlyOnce       a request (client, sequence) takes effect at one log position only: a
 //                          retry never takes effect again.
+//   LOCK-OpenAnswer        every opened(s) answer names the session its open made: s is the log
+//                          position where that open (client, sequence) took effect. A retry's
+//                          answer too, which the service gives from its record of opens.
 //   LOCK-FifoQueue         a replica applies each entry as the sequential lock with FIFO queues
 //                          says: a lock freed passes to the session that queued for it first.
 //   LOCK-RetryAnswer       no replica records `queued` as the answer to a session's last request
@@ -73,10 +76,13 @@ struct LockSpec {
   struct Ghost {
     using Effects = SmallSet<Effected, 24>;
     using Protocol = typename ProtocolSpec::Ghost;
-    // queue_broken: LOCK-FifoQueue's (added later: traces written before it read false).
+    // queue_broken: LOCK-FifoQueue's; open_misanswered: LOCK-OpenAnswer's, the first open answered
+    // with a session it did not open (client, sequence, and the session named). Each added later:
+    // traces written before it read false or none.
     LOCKSTEP_STRUCT(Ghost, (Effects, effected), (bool, twice), (bool, token_regressed), (bool, granted), (bool, handed),
-                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed), (Protocol, protocol), (bool, queue_broken));
-    static constexpr std::string_view lockstep_added_fields[] = {"queue_broken"};  // model/core/json.hpp
+                    (bool, freed_by_expiry), (std::optional<Agreed>, agreed), (Protocol, protocol), (bool, queue_broken),
+                    (std::optional<Effected>, open_misanswered));
+    static constexpr std::string_view lockstep_added_fields[] = {"queue_broken", "open_misanswered"};  // model/core/json.hpp
   };
   using State = ClientWorldState<P, LockSpec, typename LockClients<P>::State>;
 
@@ -155,12 +161,36 @@ struct LockSpec {
     return *expected == fifo_queues(machine_of(step.node));
   }
 
+  // Where the request (client, sequence) took effect, if it did.
+  static const Effected* find_effected(const Ghost& ghost, ClientId client, Sequence sequence) {
+    const auto known = std::find_if(ghost.effected.begin(), ghost.effected.end(),
+                                    [&](const Effected& e) { return e.client == client && e.sequence == sequence; });
+    return known == ghost.effected.end() ? nullptr : &*known;
+  }
+
+  // LOCK-OpenAnswer: an opened(s) answer names the session its open made, s the log position where
+  // that (client, sequence) took effect (recorded by its Applied, which comes before any answer
+  // to it), whichever copy of the open the answer is to. The first answer that does not is kept.
+  static void check_open_answer(Ghost& ghost, const Reply<Sequence, typename P::ReplyPayload>& reply) {
+    if (reply.payload.output.answer != sm::LockAnswer::opened || ghost.open_misanswered) return;
+    const Effected* known = find_effected(ghost, reply.client, reply.sequence);
+    const auto named = static_cast<Position>(reply.payload.output.session);
+    if (known == nullptr || known->position != named) {
+      ghost.open_misanswered = Effected{reply.client, reply.sequence, named};
+    }
+  }
+
   static void observe(const Config& config, Ghost& ghost, NodeId node, const typename P::Event& event, const Node& before,
                       const Step<P>& step) {
     ProtocolSpec::observe(config, ghost.protocol, node, event, before, step);
     if (ghost.agreed) advance_agreed(config, *ghost.agreed, step);
     if (!std::holds_alternative<typename P::Restarted>(event) && !applies_fifo(before, step)) ghost.queue_broken = true;
+    // Effects in order: an entry's Applied comes before its answers.
     for (const auto& effect : step.effects) {
+      if (const auto* reply = std::get_if<Reply<Sequence, typename P::ReplyPayload>>(&effect)) {
+        check_open_answer(ghost, *reply);
+        continue;
+      }
       const auto* applied = std::get_if<Applied<typename P::AppliedCommand>>(&effect);
       if (!applied || !applied->command.took_effect) continue;
       const auto& a = applied->command;
@@ -168,10 +198,8 @@ struct LockSpec {
         for (const auto& l : machine_of(before).locks) ghost.freed_by_expiry |= l.holder == a.command.session;
       }
       if (a.client.is_none()) continue;
-      const Effected* known = std::find_if(ghost.effected.begin(), ghost.effected.end(), [&](const Effected& e) {
-        return e.client == a.client && e.sequence == a.sequence;
-      });
-      if (known == ghost.effected.end()) {
+      const Effected* known = find_effected(ghost, a.client, a.sequence);
+      if (known == nullptr) {
         ghost.effected.insert(Effected{a.client, a.sequence, static_cast<Position>(a.index)});
       } else if (known->position != a.index) {
         ghost.twice = true;
@@ -307,6 +335,18 @@ struct LockSpec {
     } else if (property == "LOCK-ExactlyOnce") {
       out.push_back("a request (client, sequence) took effect at a second log position (ghost.twice; ghost.effected = " +
                     to_string(after.ghost.effected) + ")");
+    } else if (property == "LOCK-OpenAnswer") {
+      if (const auto& wrong = after.ghost.open_misanswered) {
+        const Effected* known = find_effected(after.ghost, wrong->client, wrong->sequence);
+        out.push_back(to_string(wrong->client) + "'s open (sequence " + std::to_string(wrong->sequence) +
+                      ") was answered opened(s" + std::to_string(wrong->position) + "), but " +
+                      (known == nullptr
+                           ? std::string("it took effect nowhere")
+                           : "it opened s" + std::to_string(known->position) + " (it took effect at log position " +
+                                 std::to_string(known->position) + ")") +
+                      ": the answer names a session the open did not make (ghost.open_misanswered; ghost.effected = " +
+                      to_string(after.ghost.effected) + ")");
+      }
     }
     return out;
   }
@@ -331,6 +371,10 @@ struct LockSpec {
          [](const State& s) { return !s.clients.history.violated; }},
         {"LOCK-ExactlyOnce", PropertyKind::always, "a request takes effect at one log position only (a retry never again)",
          [](const State& s) { return !s.ghost.twice; }},
+        {"LOCK-OpenAnswer", PropertyKind::always,
+         "every opened(s) answer names the session its open made (s is the log position where that open took effect), "
+         "a retry's answer too",
+         [](const State& s) { return !s.ghost.open_misanswered.has_value(); }},
         {"LOCK-FifoQueue", PropertyKind::always,
          "a replica applies each entry as the sequential lock with FIFO queues says: an acquire of a held lock joins "
          "the back of its queue, a freed lock passes to the front of it, an ended session leaves every queue",

@@ -319,6 +319,33 @@ TEST(LockCheck, a_retried_open_is_answered_with_the_session_it_opened) {
                       "c1's open (sequence 1) was answered opened(s3), but it opened s2"});
 }
 
+// A lock handed to a waiter must record the waiter's grant, with its new token, as the answer
+// to the waiter's acquire. Recorded with the previous holder's token (handover-old-token), a
+// waiter whose answer was lost re-sends its acquire and is granted a token another client holds:
+// LOCK-TokensDistinct. Before that property no check saw it at its defaults (a release with the
+// wrong token broke LOCK-Linearizable only with a longer log). Under both protocols.
+TEST(LockCheck, no_two_clients_are_granted_one_token) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = small(consensus, 7);
+    o.nodes = 1;
+    o.crashes = 0;
+    o.pauses = 0;
+    o.lost_answers = 1;
+    o.explore.symmetry = false;
+    const CheckReport correct = check_lock(o);
+    EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
+    LockCheckOptions buggy = o;
+    buggy.bug = "handover-old-token";
+    const CheckReport found = check_lock(buggy);
+    ASSERT_EQ(found.outcome, Outcome::violation) << consensus;
+    EXPECT_EQ(found.property, "LOCK-TokensDistinct") << consensus;
+    buggy.lost_answers = 0;
+    EXPECT_EQ(check_lock(buggy).outcome, Outcome::ok) << consensus << " without a lost answer";
+  }
+  expect_shown_trace("handover-old-token", "LOCK-TokensDistinct",
+                     {"the answers to c2's request are lost on the way", "clients c1 and c2 were both granted lock 0 with token"});
+}
+
 // The lock world checks its replicating protocol's invariants too (over the protocol's ghost,
 // kept as ghost.protocol), and so catches a consensus bug where it breaks Raft, long before the
 // lock shows it: Raft's forgotten vote elects two leaders of term 1 in 8 steps, while every LOCK-

@@ -303,6 +303,19 @@ TEST(LockKill, a_retried_open_answered_with_another_session) {
   expect_caught("kill-lock-open-retry-misanswered-paxos", paxos_lock(w), {"LOCK-OpenAnswer"}, 3000);
 }
 
+// A lock handed to a waiter whose answer was lost records the previous holder's token for the
+// waiter's retry: two clients hold one token (LOCK-TokensDistinct). On one replica: caught at
+// cases 564, 214, 41, 42, 154 on seeds 20240607, 1, 2, 3, 4; over three replicas none of those
+// seeds caught it within 3,000 cases (a waiter's lost answer, a handover and the re-sent acquire
+// through the log, between the generator's elections and crashes).
+TEST(LockKill, a_handover_that_records_the_old_token) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::handover_old_token;
+  w.nodes = 1;
+  w.lost_answers = 3;
+  expect_caught("kill-lock-handover-old-token", raft_lock(w), {"LOCK-TokensDistinct", "LOCK-Linearizable"}, 3000);
+}
+
 TEST(LockKill, multipaxos_skipping_recovery) {
   expect_caught("kill-lock-skip-recovery", paxos_lock({}, multipaxos::Bug::skip_recovery),
                 {"MULTIPAXOS-VotesSafe", "MULTIPAXOS-OneValuePerBallot", "MULTIPAXOS-Agreement",

@@ -176,6 +176,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
         // step that takes the request, so only a lost answer leaves the client waiting to re-send.
         {"open-retry-misanswered", std::string(sm::ModelLock::bug_description(sm::LockBug::open_retry_misanswered)),
          {"--nodes", "1", "--crashes", "0", "--clients", "1", "--pauses", "0", "--lost-answers", "1"}, "LOCK-OpenAnswer", 4},
+        // The waiter's answer lost; the holder's session expires and hands it the lock; its
+        // re-sent acquire (a seventh entry) is told the expired holder's token.
+        {"handover-old-token", std::string(sm::ModelLock::bug_description(sm::LockBug::handover_old_token)),
+         {"--nodes", "1", "--crashes", "0", "--pauses", "0", "--lost-answers", "1", "--max-log", "7"}, "LOCK-TokensDistinct",
+         9},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -213,6 +218,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "stale-executed") return sm::LockBug::stale_executed;
   if (bug == "stale-open") return sm::LockBug::stale_open;
   if (bug == "open-retry-misanswered") return sm::LockBug::open_retry_misanswered;
+  if (bug == "handover-old-token") return sm::LockBug::handover_old_token;
   return sm::LockBug::none;
 }
 
@@ -364,7 +370,8 @@ ProtocolEntry lock_protocol() {
   // walked one replica and lost answers, when 10,000 missed it on about half the seeds; now a mean
   // of about 1,560 and at most 5,175 on eight seeds (with the reopen in the defaults).
   entry.simulate_runs = 50000;
-  // --budget: one replica (a retry, a lost answer), one replica with a client that tries, one
+  // --budget: one replica (a retry, a lost answer, and log room for the re-sent request after a
+  // handover), one replica with a client that tries, one
   // replica with a longer log and a client that gives up (room for a close and the expiries after
   // it), one replica with three clients (two waiting at once: the order of the queue shows), one
   // replica with clients that misbehave (a second round whose release carries the first grant's
@@ -374,7 +381,7 @@ ProtocolEntry lock_protocol() {
   // retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M states, two
   // replicas with two pausing clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
-      {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1"},
+      {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1", "--max-log", "7"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},

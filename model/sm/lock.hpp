@@ -86,8 +86,12 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //   open_retry_misanswered    a retry of an open that took effect is answered with the retry's own
 //                             log position, not the session the open made: the client takes a
 //                             session that does not exist, and the one it opened expires unused.
+//   handover_old_token        a lock handed to a waiter records its acquire's answer with the
+//                             lock's previous token (the one the last holder had): a retry of that
+//                             acquire is granted a token another client already holds.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
-              grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open, open_retry_misanswered)
+              grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open, open_retry_misanswered,
+              handover_old_token)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -207,6 +211,8 @@ struct Lock {
         return "a late copy of a client's earlier open (it has opened a session since) opens another session, not answered stale";
       case LockBug::open_retry_misanswered:
         return "a retried open is answered with the retry's own log position, not the session its first copy opened";
+      case LockBug::handover_old_token:
+        return "a lock handed to a waiter records the previous holder's token as its acquire's answer (told to a retry)";
     }
     return "?";
   }
@@ -246,10 +252,13 @@ struct Lock {
     const Waiter next = *first;
     l.waiters.erase(first);
     l.holder = next.session;
+    const Token previous = l.token;
     l.token = token;
     const Output granted = answer(LockAnswer::granted, next.session, token);
     Session* s = find_session(state, next.session);
-    if (s && s->last_sequence == next.sequence && !bug(config, LockBug::grant_not_recorded)) s->last_answer = granted;
+    if (s && s->last_sequence == next.sequence && !bug(config, LockBug::grant_not_recorded)) {
+      s->last_answer = bug(config, LockBug::handover_old_token) ? answer(LockAnswer::granted, next.session, previous) : granted;
+    }
     reply(next.client, next.sequence, granted);
   }
 

@@ -12,6 +12,9 @@
 //   LOCK-OpenAnswer        every opened(s) answer names the session its open made: s is the log
 //                          position where that open (client, sequence) took effect. A retry's
 //                          answer too, which the service gives from its record of opens.
+//   LOCK-TokensDistinct    no two clients were granted one lock with the same token (each grant's
+//                          token is its own, so the resource can tell its holders apart): among
+//                          the tokens each client keeps (its grant's and the one before).
 //   LOCK-FifoQueue         a replica applies each entry as the sequential lock with FIFO queues
 //                          says: a lock freed passes to the session that queued for it first.
 //   LOCK-RetryAnswer       no replica records `queued` as the answer to a session's last request
@@ -248,6 +251,24 @@ struct LockSpec {
     return true;
   }
 
+  // LOCK-TokensDistinct: a token (not 0) that clients a and b of one lock both were granted.
+  static std::optional<Token> shared_token(const State& state, std::size_t a, std::size_t b) {
+    const auto& clients = state.clients.clients;
+    if (lock_of(state, a) != lock_of(state, b)) return std::nullopt;
+    for (const Token t : {clients[a].token, clients[a].old_token}) {
+      if (t != 0 && (t == clients[b].token || t == clients[b].old_token)) return t;
+    }
+    return std::nullopt;
+  }
+  static bool tokens_distinct(const State& state) {
+    for (std::size_t a = 0; a < state.clients.clients.size(); ++a) {
+      for (std::size_t b = a + 1; b < state.clients.clients.size(); ++b) {
+        if (shared_token(state, a, b)) return false;
+      }
+    }
+    return true;
+  }
+
   // For the trace viewers: why a state violates a property, naming the fields.
   static std::vector<std::string> explain(const Config& config, std::string_view property, const State* before,
                                           const State& after) {
@@ -335,6 +356,20 @@ struct LockSpec {
     } else if (property == "LOCK-ExactlyOnce") {
       out.push_back("a request (client, sequence) took effect at a second log position (ghost.twice; ghost.effected = " +
                     to_string(after.ghost.effected) + ")");
+    } else if (property == "LOCK-TokensDistinct") {
+      const auto& clients = after.clients.clients;
+      for (std::size_t a = 0; a < clients.size(); ++a) {
+        for (std::size_t b = a + 1; b < clients.size(); ++b) {
+          const auto t = shared_token(after, a, b);
+          if (!t) continue;
+          out.push_back("clients c" + std::to_string(a + 1) + " and c" + std::to_string(b + 1) + " were both granted lock " +
+                        std::to_string(lock_of(after, a)) + " with token " + to_string(*t) +
+                        ": the resource cannot tell their writes apart (clients.clients[" + std::to_string(a) + "].token = " +
+                        to_string(clients[a].token) + ", old_token = " + to_string(clients[a].old_token) +
+                        "; clients.clients[" + std::to_string(b) + "].token = " + to_string(clients[b].token) +
+                        ", old_token = " + to_string(clients[b].old_token) + ")");
+        }
+      }
     } else if (property == "LOCK-OpenAnswer") {
       if (const auto& wrong = after.ghost.open_misanswered) {
         const Effected* known = find_effected(after.ghost, wrong->client, wrong->sequence);
@@ -375,6 +410,9 @@ struct LockSpec {
          "every opened(s) answer names the session its open made (s is the log position where that open took effect), "
          "a retry's answer too",
          [](const State& s) { return !s.ghost.open_misanswered.has_value(); }},
+        {"LOCK-TokensDistinct", PropertyKind::always,
+         "no two clients were granted one lock with the same token (the resource can tell its holders apart)",
+         tokens_distinct},
         {"LOCK-FifoQueue", PropertyKind::always,
          "a replica applies each entry as the sequential lock with FIFO queues says: an acquire of a held lock joins "
          "the back of its queue, a freed lock passes to the front of it, an ended session leaves every queue",

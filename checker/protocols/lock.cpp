@@ -371,12 +371,11 @@ ProtocolEntry lock_protocol() {
   // of about 1,560 and at most 5,175 on eight seeds (with the reopen in the defaults).
   entry.simulate_runs = 50000;
   // --budget: one replica (a retry, a lost answer, and log room for the re-sent request after a
-  // handover), one replica with a client that tries, one
-  // replica with a longer log and a client that gives up (room for a close and the expiries after
-  // it), one replica with three clients (two waiting at once: the order of the queue shows), one
-  // replica with clients that misbehave (a second round whose release carries the first grant's
-  // token, a session lost and opened again, a late copy of an acquire or of the first open), then
-  // two with snapshots, a second term (one client with a crash, then a third message in flight over
+  // handover), one replica with a client that tries, one replica with a longer log and a client
+  // that gives up (room for a close and the expiries after it), one replica with three clients
+  // (two waiting at once: the order of the queue shows), one replica with clients that misbehave
+  // (a second round whose release carries the first grant's token, a session lost and opened
+  // again, a late copy of an acquire or of the first open), then two with snapshots, a second term (one client with a crash, then a third message in flight over
   // a one-entry log, then two clients without a crash), two replicas with two clients, the defaults,
   // retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M states, two
   // replicas with two pausing clients 6M, and with snapshots 31M.

@@ -494,7 +494,7 @@ using AnswerClients = lock::LockClients<AnswerProtocol>;
 // (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
 bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0, 0, 0};
   AnswerClients::State s = env.initial();
   if (taken) {
     s.history.call(1, LockOp::acquire, 0);
@@ -505,7 +505,7 @@ bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, boo
     s.history.answered(0, LockAnswer::granted);
     s.history.call(0, LockOp::release, 0);
   }
-  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf, 0, 0, false, 0, false, false};
+  s.clients[0] = AnswerClients::Client{phase, 1, 3, true, false, 0, false, false, deaf, 0, 0, false, 0, false, false, false, false};
   env.observe_step(s, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{answer, 1, 4}}}}});
   return s.history.violated;
 }
@@ -542,10 +542,10 @@ struct ExpiryStep {
 // to hear, so it is no longer deaf (else two states that differ only there would both be explored).
 TEST(LockClientsAnswers, a_client_whose_session_expires_while_deaf_is_done_and_hears_nothing) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
-  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0, false, false};
+  s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0, false, false, false, false};
   env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
   EXPECT_EQ(s.clients[0].phase, lock::Phase::done);
   EXPECT_FALSE(s.clients[0].deaf);
@@ -565,11 +565,11 @@ TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_a
     return next;
   };
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 1};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 1, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
   s.history.answered(0, LockAnswer::granted);
-  s.clients[0] = AnswerClients::Client{lock::Phase::hold, 1, 2, false, false, 4, false, false, false, 0, 0, false, 0, false, false};
+  s.clients[0] = AnswerClients::Client{lock::Phase::hold, 1, 2, false, false, 4, false, false, false, 0, 0, false, 0, false, false, false, false};
   EXPECT_TRUE(reopens(env, s).empty());  // it holds its lock
   env.observe_step(s, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
   ASSERT_EQ(s.clients[0].phase, lock::Phase::done);
@@ -598,7 +598,7 @@ TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_a
 
   AnswerClients::State closing = env.initial();  // its session expires while it closes it
   closing.history.call(0, LockOp::close, 0);
-  closing.clients[0] = AnswerClients::Client{lock::Phase::close, 1, 3, true, false, 4, false, false, false, 0, 0, false, 0, false, false};
+  closing.clients[0] = AnswerClients::Client{lock::Phase::close, 1, 3, true, false, 4, false, false, false, 0, 0, false, 0, false, false, false, false};
   env.observe_step(closing, NodeId::at(0), ExpiryStep{{ExpiryEffect{{sm::ModelLock::Command{LockOp::expire, 1, 0, 0, 0}, true}}}});
   EXPECT_EQ(closing.clients[0].phase, lock::Phase::done);
   EXPECT_FALSE(closing.clients[0].lost);
@@ -660,6 +660,54 @@ TEST(LockLinearization, a_concurrent_release_may_take_effect_before_a_grant) {
   lin.call(1, LockOp::release, 0);
   lin.answered(1, LockAnswer::released);
   EXPECT_FALSE(lin.violated);
+}
+
+// A release by token sent again and answered not_holder (not deduplicated: the first copy may have
+// released the lock) is uncertain: it took effect before its answer, or never. Both stay: the
+// lock may be free (another client's grant is explained) or still held (a busy try is too). A
+// certain not_holder leaves the lock held: the other client's grant is then not explained.
+TEST(LockLinearization, an_uncertain_release_took_effect_before_its_answer_or_never) {
+  Linearization lin = Linearization::initial(2, 1);
+  lin.call(0, LockOp::acquire, 0);
+  lin.answered(0, LockAnswer::granted);
+  lin.call(0, LockOp::release, 0);
+  Linearization certain = lin;
+  lin.uncertain(0);
+  Linearization freed = lin;
+  freed.call(1, LockOp::acquire, 0);
+  freed.answered(1, LockAnswer::granted);
+  EXPECT_FALSE(freed.violated);
+  Linearization held = lin;
+  held.call(1, LockOp::try_acquire, 0);
+  held.answered(1, LockAnswer::busy);
+  EXPECT_FALSE(held.violated);
+  // Uncertain, but over: found held after its answer, the lock is not freed by it later.
+  held.call(1, LockOp::try_acquire, 0);
+  held.answered(1, LockAnswer::granted);
+  EXPECT_TRUE(held.violated);
+  certain.answered(0, LockAnswer::not_holder);
+  EXPECT_TRUE(certain.violated);  // the caller held it: not_holder is no answer of the sequential lock
+}
+
+// The client: its release by token, sent again after a lost answer, answered not_holder, is
+// uncertain, so its history stays linearizable; answered so at the first copy it is not.
+TEST(LockClientsAnswers, a_re_sent_release_by_token_answered_not_holder_is_uncertain) {
+  for (const bool resent : {false, true}) {
+    AnswerClients env;
+    env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 1};
+    AnswerClients::State s = env.initial();
+    s.history.call(0, LockOp::acquire, 0);
+    s.history.answered(0, LockAnswer::granted);
+    s.history.call(0, LockOp::release, 0);
+    s.clients[0] =
+        AnswerClients::Client{lock::Phase::release, 1, 3, true, false, 4, false, false, false, 0, 0, false, 0, false, false, true, resent};
+    EXPECT_EQ(env.outstanding(s.clients[0], 0)->session, 0u);  // the token alone
+    env.observe_step(s, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {sm::ModelLock::Output{LockAnswer::not_holder, 0, 0}}}}});
+    EXPECT_EQ(s.history.violated, !resent);
+    EXPECT_EQ(s.clients[0].phase, lock::Phase::done);
+    EXPECT_FALSE(s.clients[0].by_token);
+    EXPECT_FALSE(s.clients[0].resent);
+  }
 }
 
 TEST(LockLinearization, an_expiry_frees_the_lock_and_nothing_else_does) {

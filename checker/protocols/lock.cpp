@@ -70,6 +70,12 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "goes on from the acquire, as a client library that lost its session does; with --stale-requests, a late "
          "copy of its first open may then arrive, which the service must answer stale",
          &LockCheckOptions::reopens, 0, 4},
+        {"--token-releases",
+         "Times, in all, a client releases its lock by its token alone, with no session, as `lockstep lock release "
+         "--token` does from another process: the service must free the lock held with that token and pass it on. "
+         "Not deduplicated (no session records it): a re-sent one answered not_holder may have released it, and "
+         "counts as uncertain",
+         &LockCheckOptions::token_releases, 0, 8},
         {"--try-clients",
          "How many clients (the last ones) try-acquire (answered busy, they try again) instead of waiting in the "
          "queue; the others wait (--try-acquire: all of them)",
@@ -181,6 +187,11 @@ const std::vector<LockBugSpec>& lock_bugs() {
         {"handover-old-token", std::string(sm::ModelLock::bug_description(sm::LockBug::handover_old_token)),
          {"--nodes", "1", "--crashes", "0", "--pauses", "0", "--lost-answers", "1", "--max-log", "7"}, "LOCK-TokensDistinct",
          9},
+        // The holder releases by its token alone while the other client waits: the lock is freed
+        // with the waiter still queued (the seventh entry, after the no-op, two opens and two
+        // acquires), where the sequential lock with FIFO queues hands it to the waiter.
+        {"token-release-skips-queue", std::string(sm::ModelLock::bug_description(sm::LockBug::token_release_skips_queue)),
+         {"--nodes", "1", "--crashes", "0", "--pauses", "0", "--token-releases", "1"}, "LOCK-FifoQueue", 8},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -219,6 +230,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "stale-open") return sm::LockBug::stale_open;
   if (bug == "open-retry-misanswered") return sm::LockBug::open_retry_misanswered;
   if (bug == "handover-old-token") return sm::LockBug::handover_old_token;
+  if (bug == "token-release-skips-queue") return sm::LockBug::token_release_skips_queue;
   return sm::LockBug::none;
 }
 
@@ -229,7 +241,8 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
                             o.close,                               static_cast<std::uint8_t>(o.give_ups),
                             static_cast<std::uint8_t>(o.lost_answers), static_cast<std::uint8_t>(o.try_clients),
                             static_cast<std::uint8_t>(o.rounds),       static_cast<std::uint8_t>(o.stale_tokens),
-                            static_cast<std::uint8_t>(o.stale_requests), static_cast<std::uint8_t>(o.reopens)};
+                            static_cast<std::uint8_t>(o.stale_requests), static_cast<std::uint8_t>(o.reopens),
+                            static_cast<std::uint8_t>(o.token_releases)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -272,6 +285,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"stale_tokens", o.stale_tokens},
                                 {"stale_requests", o.stale_requests},
                                 {"reopens", o.reopens},
+                                {"token_releases", o.token_releases},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -322,6 +336,11 @@ std::string validate_lock(const ProtocolArgs& args) {
            " needs --rounds 2 or more: a client has an earlier grant's token only from its second round on (with "
            "--rounds 1, give --stale-tokens 0)";
   }
+  if (args.get("--token-releases") > 0 && args.on(close_flag) && args.get("--rounds") < 2) {
+    return "--token-releases " + std::to_string(args.get("--token-releases")) +
+           " with --close needs --rounds 2 or more: with --close a client's last round closes its session instead of "
+           "releasing its lock, so with --rounds 1 no client releases";
+  }
   if (consensus == "multipaxos" && args.get("--leader-noop") == 0) {
     return "--leader-noop 0 is Raft's (a Multi-Paxos leader proposes no-ops only into the gaps it recovers)";
   }
@@ -357,14 +376,14 @@ ProtocolEntry lock_protocol() {
   entry.validate = validate_lock;
   for (const LockBugSpec& b : lock_bugs()) entry.bugs.push_back({b.name, b.description, b.bounds, b.invariant, b.trace_steps});
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots, a second
-  // round for each client and the misbehaviours it allows (a release with the first grant's token, a
-  // late copy of an acquire), a session lost and opened again (and a late copy of the first open).
-  // Two clients, with swarm runs walking one or three (below). Not Raft's pre-vote: its extra round
-  // trip per election leaves a walk of 100 steps too few for the lock's own bugs
-  // (resource-ignores-fencing went unfound in 10,000 walks with it).
+  // round for each client and the misbehaviours it allows (a release with the first grant's token,
+  // a late copy of an acquire), a session lost and opened again (and a late copy of the first
+  // open), a release by token alone. Two clients, with swarm runs walking one or three (below).
+  // Not Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps too few for
+  // the lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "2", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1", "--reopens", "1",
-                             "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--token-releases", "1", "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // 50,000 walks: about 10 s on 2 cores over Raft, 51 s over Multi-Paxos. The rarest seeded
   // bug, resource-ignores-fencing, took a mean of about 13,000 runs (seven seeds) before the swarm
   // walked one replica and lost answers, when 10,000 missed it on about half the seeds; now a mean
@@ -375,16 +394,18 @@ ProtocolEntry lock_protocol() {
   // that gives up (room for a close and the expiries after it), one replica with three clients
   // (two waiting at once: the order of the queue shows), one replica with clients that misbehave
   // (a second round whose release carries the first grant's token, a session lost and opened
-  // again, a late copy of an acquire or of the first open), then two with snapshots, a second term (one client with a crash, then a third message in flight over
-  // a one-entry log, then two clients without a crash), two replicas with two clients, the defaults,
-  // retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M states, two
-  // replicas with two pausing clients 6M, and with snapshots 31M.
+  // again, a late copy of an acquire or of the first open, a release by token alone), then two
+  // with snapshots, a second term (one client with a crash, then a third message in flight over a
+  // one-entry log, then two clients without a crash), two replicas with two clients, the
+  // defaults, retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M
+  // states, two replicas with two pausing clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
       {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1", "--max-log", "7"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},
-      {"--nodes", "1", "--crashes", "0", "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1", "--reopens", "1"},
+      {"--nodes", "1", "--crashes", "0", "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1", "--reopens", "1",
+       "--token-releases", "1"},
       {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
       {"--max-term", "2", "--clients", "1", "--pauses", "0"},
       {"--max-term", "2", "--max-log", "1", "--clients", "1", "--pauses", "0", "--max-messages", "3"},

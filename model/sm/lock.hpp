@@ -91,15 +91,19 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             acquire is granted a token another client already holds.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
               grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open, open_retry_misanswered,
-              handover_old_token)
+              handover_old_token, token_release_skips_queue)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
                                std::uint64_t token) {
   out += std::string(lockstep_enum_names(op)[static_cast<std::size_t>(op)]);
   out += '(';
-  if (op != LockOp::open) out += "s" + std::to_string(session);
-  if (op == LockOp::acquire || op == LockOp::try_acquire || op == LockOp::release) out += ", L" + std::to_string(lock);
+  // A release by token alone carries no session: release(L0, token 3).
+  const bool by_token = op == LockOp::release && session == 0;
+  if (op != LockOp::open && !by_token) out += "s" + std::to_string(session);
+  if (op == LockOp::acquire || op == LockOp::try_acquire || op == LockOp::release) {
+    out += (by_token ? "L" : ", L") + std::to_string(lock);
+  }
   if (op == LockOp::release) out += ", token " + std::to_string(token);
   out += ')';
 }
@@ -213,6 +217,8 @@ struct Lock {
         return "a retried open is answered with the retry's own log position, not the session its first copy opened";
       case LockBug::handover_old_token:
         return "a lock handed to a waiter records the previous holder's token as its acquire's answer (told to a retry)";
+      case LockBug::token_release_skips_queue:
+        return "a release by token alone (no session) frees the lock but does not pass it to its first waiter";
     }
     return "?";
   }
@@ -414,7 +420,12 @@ struct Lock {
       return false;
     }
     reply(client, sequence, answer(LockAnswer::released, found->holder, command.token));
-    hand_over(config, state, lock_entry(state, command.lock), token_at(config, position, command.lock), reply);
+    LockState& l = lock_entry(state, command.lock);
+    if (bug(config, LockBug::token_release_skips_queue)) {  // seeded: freed, its waiters left in the queue
+      l.holder = 0;
+      return true;
+    }
+    hand_over(config, state, l, token_at(config, position, command.lock), reply);
     return true;
   }
 

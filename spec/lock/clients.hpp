@@ -45,6 +45,14 @@
 //     session (below), the late copy may also be of its first open: the service must answer it
 //     stale and open nothing.
 //
+// A client may RELEASE BY TOKEN (--token-releases, a budget in all): its release carries no
+// session, only the token, as `lockstep lock release --token` sends it from another process (the
+// one that acquired may be gone). The service frees the lock if it is held with that token and
+// passes it on as any release does. Such a release has no session to record its answer, so it is
+// not deduplicated: a re-sent one (after a lost answer or a timeout) answered not_holder may have
+// released the lock with an earlier copy. The client takes that answer as uncertain (the call
+// took effect before it, or never), as `lock release` reports it ("uncertain").
+//
 // A client whose session ended under it (it expired, or a request was answered no_session) may
 // OPEN A NEW ONE (--reopens, a budget), as a client library that lost its session does (Chubby's
 // clients start a new session; etcd's re-grant a lease): it opens again, with the next sequence
@@ -81,7 +89,7 @@ struct ClientParams {
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
                   (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients),
                   (std::uint8_t, rounds), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
-                  (std::uint8_t, reopens));
+                  (std::uint8_t, reopens), (std::uint8_t, token_releases));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
@@ -92,9 +100,11 @@ struct ClientParams {
   // releases on its session (0 or 1: once; --rounds). stale_tokens, stale_requests: how many times,
   // in all, a release carries an earlier grant's token, and a late copy of an acquire arrives
   // (--stale-tokens, --stale-requests). reopens: how many times, in all, a client whose session
-  // ended under it opens a new one (--reopens).
-  static constexpr std::string_view lockstep_added_fields[] = {"closes",       "give_ups",     "lost_answers",  "try_clients",
-                                                               "rounds",       "stale_tokens", "stale_requests", "reopens"};
+  // ended under it opens a new one (--reopens). token_releases: how many times, in all, a release
+  // carries no session, only the token (--token-releases).
+  static constexpr std::string_view lockstep_added_fields[] = {"closes",         "give_ups",     "lost_answers",
+                                                               "try_clients",    "rounds",       "stale_tokens",
+                                                               "stale_requests", "reopens",      "token_releases"};
   // Does client c try-acquire rather than wait?
   bool tries(std::size_t c) const { return try_acquire || c + try_clients >= clients; }
   // Is round `round` (from 0) a client's last?
@@ -118,12 +128,14 @@ struct LockClients {
     // old_token. acquired_with: the sequence of its last granted acquire (0: none), whose late
     // copy --stale-requests sends. lost: it stopped because its session ended under it (so it
     // may open a new one); reopened: it has opened more than one session (a late copy of its
-    // first open may then arrive).
+    // first open may then arrive). by_token: its release carries the token alone, no session;
+    // resent: that release was sent again (its not_holder answer is then uncertain).
     LOCKSTEP_STRUCT(Client, (Phase, phase), (SessionId, session), (Sequence, sequence), (bool, sent), (bool, queued),
                     (Token, token), (bool, paused), (bool, expired), (bool, deaf), (std::uint8_t, round), (Token, old_token),
-                    (bool, stale_token), (Sequence, acquired_with), (bool, lost), (bool, reopened));
-    static constexpr std::string_view lockstep_added_fields[] = {"deaf",        "round",         "old_token", "stale_token",
-                                                                 "acquired_with", "lost", "reopened"};
+                    (bool, stale_token), (Sequence, acquired_with), (bool, lost), (bool, reopened), (bool, by_token),
+                    (bool, resent));
+    static constexpr std::string_view lockstep_added_fields[] = {"deaf", "round",    "old_token", "stale_token", "acquired_with",
+                                                                 "lost", "reopened", "by_token",  "resent"};
   };
   struct Resource {
     // highest: the highest token accepted; accepted_below: a write with a lower token was accepted.
@@ -132,9 +144,9 @@ struct LockClients {
   struct Budget {
     LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups),
                     (std::uint8_t, lost_answers), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
-                    (std::uint8_t, reopens));
+                    (std::uint8_t, reopens), (std::uint8_t, token_releases));
     static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers", "stale_tokens", "stale_requests",
-                                                                 "reopens"};
+                                                                 "reopens", "token_releases"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -193,7 +205,14 @@ struct LockClients {
       out += to_string(a.client) + " has lost its session and opens a new one";
     }
   };
-  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken, Reopen>;
+  struct ReleaseByToken {
+    LOCKSTEP_STRUCT(ReleaseByToken, (ClientId, client), (std::uint8_t, lock), (Token, token));
+    friend void lockstep_print(std::string& out, const ReleaseByToken& a) {
+      out += to_string(a.client) + " will release L" + std::to_string(a.lock) + " by its token alone, " +
+             std::to_string(a.token) + ", with no session (as `lockstep lock release --token` does)";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken, Reopen, ReleaseByToken>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -204,11 +223,11 @@ struct LockClients {
   State initial() const {
     State s{};
     for (std::size_t c = 0; c < params.clients; ++c) {
-      s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false, 0, 0, false, 0, false, false});
+      s.clients.push_back(Client{Phase::open, 0, 1, false, false, 0, false, false, false, 0, 0, false, 0, false, false, false, false});
     }
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
     s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers, params.stale_tokens,
-                      params.stale_requests, params.reopens};
+                      params.stale_requests, params.reopens, params.token_releases};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -222,7 +241,8 @@ struct LockClients {
       case Phase::acquire:
         return Command{params.tries(c) ? sm::LockOp::try_acquire : sm::LockOp::acquire, client.session, lock_of(c), 0, 0};
       case Phase::release:
-        return Command{sm::LockOp::release, client.session, lock_of(c), client.stale_token ? client.old_token : client.token, 0};
+        return Command{sm::LockOp::release, client.by_token ? SessionId{0} : client.session, lock_of(c),
+                       client.stale_token ? client.old_token : client.token, 0};
       case Phase::close: return Command{sm::LockOp::close, client.session, 0, 0, 0};
       default: return std::nullopt;
     }
@@ -251,6 +271,7 @@ struct LockClients {
                                                       stale = client.phase == Phase::release && client.stale_token](State& next) {
         Client& cl = next.clients[c];
         if (cl.sent) {  // a retry: the same request again (after a lost answer, its timeout's)
+          if (cl.by_token) cl.resent = true;
           if (cl.deaf) {
             cl.deaf = false;
           } else {
@@ -320,6 +341,15 @@ struct LockClients {
         --next.budget.stale_tokens;
         next.clients[c].stale_token = true;
         emit(ClientAction{StaleToken{id_of(c), lock_of(c), client.old_token}}, std::move(next));
+      }
+      // Its release, not sent yet, will carry the token alone, no session.
+      if (state.budget.token_releases > 0 && client.phase == Phase::release && !client.sent && !client.by_token &&
+          !client.paused) {
+        State next = state;
+        --next.budget.token_releases;
+        next.clients[c].by_token = true;
+        emit(ClientAction{ReleaseByToken{id_of(c), lock_of(c), client.stale_token ? client.old_token : client.token}},
+             std::move(next));
       }
       // Its session ended under it: it opens a new one, and goes on from the acquire.
       if (state.budget.reopens > 0 && client.phase == Phase::done && client.lost) {
@@ -406,7 +436,8 @@ struct LockClients {
         case Phase::hold: clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) + ")"; break;
         case Phase::release:
           clients += "releases L" + std::to_string(lock_of(c)) +
-                     (client.stale_token ? " with its earlier token " + std::to_string(client.old_token) : std::string());
+                     (client.stale_token ? " with its earlier token " + std::to_string(client.old_token) : std::string()) +
+                     (client.by_token ? " by token alone" : "");
           break;
         case Phase::close:
           // A grant's token is its log position (times the locks, plus the lock): never 0.
@@ -475,6 +506,8 @@ struct LockClients {
         client.lost = params.reopens > 0 && client.phase != Phase::close;
         client.phase = Phase::done;
         client.deaf = false;  // and has no answer left to hear
+        client.by_token = false;
+        client.resent = false;
       }
     }
   }
@@ -520,9 +553,17 @@ struct LockClients {
           client.phase = Phase::done;
         }
         break;
-      case Phase::release:
+      case Phase::release: {
+        // Not deduplicated (no session records it): an earlier copy may have released the lock.
+        const bool uncertain = output.answer == A::not_holder && client.by_token && client.resent;
+        client.by_token = false;
+        client.resent = false;
         if (output.answer == A::released || output.answer == A::not_holder) {
-          state.history.answered(c, output.answer);
+          if (uncertain) {
+            state.history.uncertain(c);
+          } else {
+            state.history.answered(c, output.answer);
+          }
           client.stale_token = false;
           if (!params.last_round(client.round)) {  // the next round, on the same session
             ++client.round;
@@ -537,6 +578,7 @@ struct LockClients {
         }
         client.phase = Phase::done;
         break;
+      }
       case Phase::close:
         // no_session: the session was gone already (it expired while the client was paused, or an
         // earlier attempt of this close was applied): gone either way, as a close leaves it.

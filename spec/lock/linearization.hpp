@@ -23,7 +23,8 @@
 //   acquire      free -> granted (the caller holds it); held by the caller -> granted; held by
 //                another -> cannot take effect now (it waits);
 //   try_acquire  free or held by the caller -> granted; held by another -> busy;
-//   release      held by the caller -> released (free); otherwise -> not_holder; a release that
+//   release      held by the caller -> released (free); otherwise -> not_holder (a release by token
+//                alone carries the caller's own grant's token: the same); a release that
 //                carries the token of one of the caller's earlier grants (a stale handle) ->
 //                not_holder whoever holds the lock (every grant's token is new: the stale one is
 //                no holder's);
@@ -102,6 +103,15 @@ struct Linearization {
     }
     configs = kept;
     violated = configs.empty();
+    normalize();
+  }
+  // Client `c`'s call ended without a certain answer (a release by token, sent again, answered
+  // not_holder: not deduplicated, an earlier copy may have released the lock): it took effect
+  // before now, or never.
+  void uncertain(std::size_t c) {
+    if (violated) return;
+    close();
+    for (auto& config : configs) config.operations[c] = LinOperation{};
     normalize();
   }
   // An answer no call of its kind can have (a release answered granted): no order explains it.

@@ -29,6 +29,16 @@ LockCheckOptions small(const std::string& consensus, int log_max) {
   return o;
 }
 
+// One replica, no crash, no symmetry reduction: the set-up of the tests of the lock's own stories
+// (its clients and its table).
+LockCheckOptions one_replica(const std::string& consensus, int log_max) {
+  LockCheckOptions o = small(consensus, log_max);
+  o.nodes = 1;
+  o.crashes = 0;
+  o.explore.symmetry = false;
+  return o;
+}
+
 TEST(LockCheck, the_correct_lock_over_raft_passes_with_a_crash_and_a_pause) {
   // Six entries: the leader's no-op, two opens, two acquires and an expiry: the pause story fits.
   const CheckReport report = check_lock(small("raft", 6));
@@ -61,13 +71,10 @@ TEST(LockCheck, clients_that_close_their_session_pass_and_refine_lock_clients) {
   EXPECT_EQ(gave_up.outcome, Outcome::ok);
   EXPECT_EQ(gave_up.stats.distinct_states, 1647536u);  // one client gives up
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions one = small(consensus, 6);
+    LockCheckOptions one = one_replica(consensus, 6);
     one.close = true;
     one.give_ups = 2;
     one.refine = true;
-    one.nodes = 1;
-    one.crashes = 0;
-    one.explore.symmetry = false;
     const CheckReport r = check_lock(one);
     EXPECT_EQ(r.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(r.sometimes_unreached.empty()) << consensus;
@@ -76,10 +83,7 @@ TEST(LockCheck, clients_that_close_their_session_pass_and_refine_lock_clients) {
 
 TEST(LockCheck, on_one_replica_every_sometimes_property_is_reached) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 6);
-    o.nodes = 1;
-    o.crashes = 0;
-    o.explore.symmetry = false;
+    LockCheckOptions o = one_replica(consensus, 6);
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
@@ -125,13 +129,10 @@ TEST(LockCheck, a_client_that_gives_up_reads_as_one) {
 TEST(LockCheck, three_clients_on_one_lock_are_served_in_turn) {
   for (const char* consensus : {"raft", "multipaxos"}) {
     for (const bool close : {false, true}) {
-      LockCheckOptions o = small(consensus, 8);
-      o.nodes = 1;
-      o.crashes = 0;
+      LockCheckOptions o = one_replica(consensus, 8);
       o.clients = 3;
       o.close = close;
       o.give_ups = close ? 1 : 0;
-      o.explore.symmetry = false;
       const CheckReport report = check_lock(o);
       EXPECT_GT(report.stats.distinct_states, 1000u) << consensus << " close " << close;
       EXPECT_EQ(report.outcome, Outcome::ok) << consensus << " close " << close;
@@ -149,11 +150,8 @@ TEST(LockCheck, a_grant_not_recorded_for_the_waiters_retry_is_caught_at_the_hand
   expect_shown_trace("grant-not-recorded", "LOCK-RetryAnswer",
                      {"waits for L0", "records queued as the answer to s", "a retry of it would be told queued"});
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 6);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 6);
     o.retries = 1;
-    o.explore.symmetry = false;
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_GT(report.stats.distinct_states, 1000u) << consensus;
@@ -166,11 +164,8 @@ TEST(LockCheck, a_grant_not_recorded_for_the_waiters_retry_is_caught_at_the_hand
 // 136,438 states; three replicas at the defaults with a retry and a lost answer: 68,249,886).
 TEST(LockCheck, a_client_whose_answer_was_lost_learns_it_from_the_record) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 7);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 7);
     o.lost_answers = 2;
-    o.explore.symmetry = false;
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_GT(report.stats.distinct_states, 50000u) << consensus;
@@ -184,12 +179,9 @@ TEST(LockCheck, a_client_whose_answer_was_lost_learns_it_from_the_record) {
 // every client waiting, the bug's lock passes.
 TEST(LockCheck, a_client_that_tries_beside_clients_that_wait) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 7);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 7);
     o.clients = 3;
     o.try_clients = 1;
-    o.explore.symmetry = false;
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
@@ -212,13 +204,10 @@ TEST(LockCheck, a_client_that_tries_beside_clients_that_wait) {
 // behave, and --stale-tokens without a second round is refused.
 TEST(LockCheck, clients_that_go_round_again_and_misbehave) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 8);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 8);
     o.rounds = 2;
     o.stale_tokens = 1;
     o.stale_requests = 1;
-    o.explore.symmetry = false;
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
@@ -257,12 +246,9 @@ TEST(LockCheck, clients_that_go_round_again_and_misbehave) {
 // second session and a late first open: with either alone the bug does not show.
 TEST(LockCheck, clients_that_lose_their_session_open_a_new_one) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 8);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 8);
     o.reopens = 1;
     o.stale_requests = 1;
-    o.explore.symmetry = false;
     const CheckReport report = check_lock(o);
     EXPECT_EQ(report.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(report.sometimes_unreached.empty()) << consensus;
@@ -296,12 +282,9 @@ TEST(LockCheck, clients_that_lose_their_session_open_a_new_one) {
 // a lost answer leaves an open to retry (the answer comes in the step that takes the request).
 TEST(LockCheck, a_retried_open_is_answered_with_the_session_it_opened) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 8);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 8);
     o.pauses = 0;
     o.lost_answers = 2;
-    o.explore.symmetry = false;
     const CheckReport correct = check_lock(o);
     EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(correct.sometimes_unreached.empty()) << consensus;
@@ -326,12 +309,9 @@ TEST(LockCheck, a_retried_open_is_answered_with_the_session_it_opened) {
 // wrong token broke LOCK-Linearizable only with a longer log). Under both protocols.
 TEST(LockCheck, no_two_clients_are_granted_one_token) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 7);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 7);
     o.pauses = 0;
     o.lost_answers = 1;
-    o.explore.symmetry = false;
     const CheckReport correct = check_lock(o);
     EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
     LockCheckOptions buggy = o;
@@ -356,13 +336,10 @@ TEST(LockCheck, no_two_clients_are_granted_one_token) {
 // session releases only it does not show. --token-releases with --close needs a second round.
 TEST(LockCheck, a_release_by_token_alone_passes_the_lock_on) {
   for (const char* consensus : {"raft", "multipaxos"}) {
-    LockCheckOptions o = small(consensus, 8);
-    o.nodes = 1;
-    o.crashes = 0;
+    LockCheckOptions o = one_replica(consensus, 8);
     o.pauses = 0;
     o.token_releases = 1;
     o.lost_answers = 1;
-    o.explore.symmetry = false;
     const CheckReport correct = check_lock(o);
     EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
     EXPECT_TRUE(correct.sometimes_unreached.empty()) << consensus;

@@ -46,7 +46,7 @@ void each_seeded_bug_found_by(const std::string& verb, const std::string& flags,
       more(command, json);
     }
   }
-  EXPECT_EQ(bugs, 40u);
+  EXPECT_EQ(bugs, 41u);
 }
 
 TEST(SimulateDefaults, find_every_seeded_bug_with_no_bounds_given) {

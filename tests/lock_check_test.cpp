@@ -326,6 +326,35 @@ TEST(LockCheck, no_two_clients_are_granted_one_token) {
                      {"'s request are lost on the way", "clients c1 and c2 were both granted lock 0 with token"});
 }
 
+// A keep-alive (--keep-alives): a client holding its lock sends its session one before it writes,
+// as `lockstep lock` does while it holds a lock; no check sent one before. The correct lock passes
+// under both protocols on one replica with a retry, a lost answer and a pause (a client that
+// resumes after its session expired is answered no_session). A keep-alive that records its
+// sequence but not its answer (keep-alive-forgets-answer) lets a re-sent keep-alive be told the
+// acquire's grant: LOCK-Linearizable breaks; without keep-alives it does not show.
+TEST(LockCheck, a_keep_alive_is_answered_alive_and_so_is_its_retry) {
+  for (const char* consensus : {"raft", "multipaxos"}) {
+    LockCheckOptions o = one_replica(consensus, 7);
+    o.keep_alives = 1;
+    o.lost_answers = 1;
+    o.retries = 1;
+    const CheckReport correct = check_lock(o);
+    EXPECT_EQ(correct.outcome, Outcome::ok) << consensus;
+    EXPECT_TRUE(correct.sometimes_unreached.empty()) << consensus;
+    EXPECT_EQ(correct.bounds.at("keep_alives").get<int>(), 1) << consensus;
+    LockCheckOptions buggy = o;
+    buggy.bug = "keep-alive-forgets-answer";
+    const CheckReport found = check_lock(buggy);
+    ASSERT_EQ(found.outcome, Outcome::violation) << consensus;
+    EXPECT_EQ(found.property, "LOCK-Linearizable") << consensus;
+    buggy.keep_alives = 0;
+    EXPECT_EQ(check_lock(buggy).outcome, Outcome::ok) << consensus << " without keep-alives";
+  }
+  expect_shown_trace("keep-alive-forgets-answer", "LOCK-Linearizable",
+                     {"sends its session a keep-alive before it writes", "command=keep_alive(s",
+                      "'s request are lost on the way", "keeps its session alive"});
+}
+
 // A release by token alone (--token-releases), with no session, as `lockstep lock release --token`
 // sends it: the lock held with that token is freed and passed to its first waiter. Before the
 // clients could release so, no check ran this code. The correct lock passes under both protocols on

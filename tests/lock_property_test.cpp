@@ -44,6 +44,7 @@ struct LockWorldSpec {
   int stale_requests = 0;  // times a late copy of a client's granted acquire reaches a node
   int reopens = 0;         // times a client whose session ended under it opens a new one
   int token_releases = 0;  // times a release carries the token alone, no session
+  int keep_alives = 0;     // times a client holding its lock sends its session a keep-alive
   WorldBounds bounds{3, 6, 6, 0};
 };
 
@@ -56,7 +57,8 @@ lock::ClientParams params(const LockWorldSpec& w) {
                             static_cast<std::uint8_t>(w.give_ups), static_cast<std::uint8_t>(w.lost_answers),
                             static_cast<std::uint8_t>(w.try_clients), static_cast<std::uint8_t>(w.rounds),
                             static_cast<std::uint8_t>(w.stale_tokens), static_cast<std::uint8_t>(w.stale_requests),
-                            static_cast<std::uint8_t>(w.reopens), static_cast<std::uint8_t>(w.token_releases)};
+                            static_cast<std::uint8_t>(w.reopens), static_cast<std::uint8_t>(w.token_releases),
+                            static_cast<std::uint8_t>(w.keep_alives)};
 }
 
 World<RaftLock> raft_lock(const LockWorldSpec& w, raft::Bug bug = raft::Bug::none) {
@@ -150,7 +152,8 @@ TEST(LockSchedules, every_property_holds_with_a_client_that_tries_over_either_pr
 
 // Clients that go round twice on their session and misbehave: a release with the first grant's
 // token, late copies of acquires and of first opens, sessions lost and opened again, releases by
-// token alone (a re-sent one answered not_holder is uncertain: not deduplicated). One client
+// token alone (a re-sent one answered not_holder is uncertain: not deduplicated), keep-alives
+// while holding. One client
 // (log room for its no-op, open, two acquires and two releases under a second leader's no-op)
 // and two (whose second rounds fit in part).
 TEST(LockSchedules, every_property_holds_with_clients_that_misbehave_over_either_protocol) {
@@ -160,6 +163,7 @@ TEST(LockSchedules, every_property_holds_with_clients_that_misbehave_over_either
   w.stale_requests = 2;
   w.reopens = 2;
   w.token_releases = 2;
+  w.keep_alives = 2;
   w.retries = 1;
   w.lost_answers = 1;
   for (const int clients : {1, 2}) {
@@ -332,6 +336,19 @@ TEST(LockKill, a_token_release_that_skips_the_queue) {
   w.token_releases = 3;
   w.retries = 0;
   expect_caught("kill-lock-token-release-skips-queue", raft_lock(w), {"LOCK-FifoQueue"}, 3000);
+}
+
+// A keep-alive's answer is lost and its re-sent copy is told the session's last recorded answer,
+// the acquire's grant (LOCK-Linearizable). One replica, one client.
+TEST(LockKill, a_keep_alive_that_forgets_its_answer) {
+  LockWorldSpec w;
+  w.lock_bug = sm::LockBug::keep_alive_forgets_answer;
+  w.nodes = 1;
+  w.clients = 1;
+  w.keep_alives = 2;
+  w.lost_answers = 2;
+  w.retries = 0;
+  expect_caught("kill-lock-keep-alive-forgets-answer", raft_lock(w), {"LOCK-Linearizable"}, 3000);
 }
 
 TEST(LockKill, multipaxos_skipping_recovery) {

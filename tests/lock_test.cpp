@@ -494,7 +494,7 @@ using AnswerClients = lock::LockClients<AnswerProtocol>;
 // (a try when `tries`; with c2 holding L0 when `taken`); returns whether LOCK-Linearizable broke.
 bool answer_breaks(lock::Phase phase, LockAnswer answer, bool tries = false, bool taken = false, bool deaf = false) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, tries, false, false, 0, 1, 0, 1, 0, 0, 0, 0, 0};
   AnswerClients::State s = env.initial();
   if (taken) {
     s.history.call(1, LockOp::acquire, 0);
@@ -542,7 +542,7 @@ struct ExpiryStep {
 // to hear, so it is no longer deaf (else two states that differ only there would both be explored).
 TEST(LockClientsAnswers, a_client_whose_session_expires_while_deaf_is_done_and_hears_nothing) {
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 0, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
   s.clients[0] = AnswerClients::Client{lock::Phase::acquire, 1, 3, true, false, 0, false, false, true, 0, 0, false, 0, false, false, false, false};
@@ -565,7 +565,7 @@ TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_a
     return next;
   };
   AnswerClients env;
-  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 1, 0};
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 1, 0, 0};
   AnswerClients::State s = env.initial();
   s.history.call(0, LockOp::acquire, 0);
   s.history.answered(0, LockAnswer::granted);
@@ -603,6 +603,48 @@ TEST(LockClientsAnswers, a_client_whose_session_expired_may_open_a_new_one_and_a
   EXPECT_EQ(closing.clients[0].phase, lock::Phase::done);
   EXPECT_FALSE(closing.clients[0].lost);
   EXPECT_TRUE(reopens(env, closing).empty());
+}
+
+// A client holding its lock may send its session a keep-alive (--keep-alives, a budget) before it
+// writes; it still holds its lock while it waits (LOCK-MutualExclusion counts it). Answered alive with its session, it
+// goes back to its work; answered no_session after its session ended (it was paused, it resumed
+// not knowing), it learns so and stops; any other answer (the acquire's grant, as a retry told a
+// record the keep-alive did not update hears; no_session for a session that never ended) breaks
+// LOCK-Linearizable.
+TEST(LockClientsAnswers, a_keep_alive_is_answered_alive_or_no_session_after_an_expiry) {
+  AnswerClients env;
+  env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  AnswerClients::State holding = env.initial();
+  holding.history.call(0, LockOp::acquire, 0);
+  holding.history.answered(0, LockAnswer::granted);
+  holding.clients[0] = AnswerClients::Client{lock::Phase::hold, 1, 2, false, false, 4, false, false, false, 0, 0, false, 0, false, false, false, false};
+  std::vector<AnswerClients::State> sent;
+  env.for_each_client_action(holding, [&](const AnswerClients::ClientAction& action, AnswerClients::State&& after) {
+    if (std::holds_alternative<AnswerClients::KeepAlive>(action)) sent.push_back(std::move(after));
+  });
+  ASSERT_EQ(sent.size(), 1u);
+  AnswerClients::State s = sent.front();
+  EXPECT_EQ(s.clients[0].phase, lock::Phase::keep_alive);
+  EXPECT_EQ(s.clients[0].sequence, 3u);
+  EXPECT_EQ(s.budget.keep_alives, 0u);
+  EXPECT_TRUE(lock::holding(s.clients[0].phase));
+  s.clients[0].sent = true;
+
+  const auto answered = [&](AnswerClients::State state, sm::ModelLock::Output output) {
+    env.observe_step(state, NodeId::at(0), AnswerStep{{AnswerEffect{ClientId{1}, 3, {output}}}});
+    return state;
+  };
+  const AnswerClients::State alive = answered(s, {LockAnswer::alive, 1, 0});
+  EXPECT_EQ(alive.clients[0].phase, lock::Phase::hold);
+  EXPECT_FALSE(alive.history.violated);
+  EXPECT_TRUE(answered(s, {LockAnswer::granted, 1, 4}).history.violated);
+  EXPECT_TRUE(answered(s, {LockAnswer::alive, 2, 0}).history.violated);  // another session's
+  EXPECT_TRUE(answered(s, {LockAnswer::no_session, 1, 0}).history.violated);
+  AnswerClients::State ended = s;
+  ended.ended.push_back(1);
+  const AnswerClients::State told = answered(ended, {LockAnswer::no_session, 1, 0});
+  EXPECT_FALSE(told.history.violated);
+  EXPECT_EQ(told.clients[0].phase, lock::Phase::done);
 }
 
 // The online linearization.
@@ -694,7 +736,7 @@ TEST(LockLinearization, an_uncertain_release_took_effect_before_its_answer_or_ne
 TEST(LockClientsAnswers, a_re_sent_release_by_token_answered_not_holder_is_uncertain) {
   for (const bool resent : {false, true}) {
     AnswerClients env;
-    env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 1};
+    env.params = lock::ClientParams{2, 1, 0, 0, false, false, false, 0, 1, 0, 1, 0, 0, 0, 1, 0};
     AnswerClients::State s = env.initial();
     s.history.call(0, LockOp::acquire, 0);
     s.history.answered(0, LockAnswer::granted);

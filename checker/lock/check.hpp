@@ -25,6 +25,7 @@ struct LockCheckOptions {
   int stale_requests = 0;  // --stale-requests: times a late copy of a granted acquire (or a first open) arrives
   int reopens = 0;       // --reopens: times a client whose session ended under it opens a new one
   int token_releases = 0;  // --token-releases: times a release carries the token alone, no session
+  int keep_alives = 0;   // --keep-alives: times a client holding its lock sends its session a keep-alive
   int term_max = 1;      // Raft: highest term; Multi-Paxos: highest ballot round
   // Log entries (Raft) / slots (Multi-Paxos); 0: the consensus's default, 6 for Raft (its
   // leaders' no-ops take entries too) and 5 for Multi-Paxos (log_max_of).

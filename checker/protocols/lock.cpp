@@ -76,6 +76,11 @@ const std::vector<IntField<LockCheckOptions>>& fields() {
          "Not deduplicated (no session records it): a re-sent one answered not_holder may have released it, and "
          "counts as uncertain",
          &LockCheckOptions::token_releases, 0, 8},
+        {"--keep-alives",
+         "Times, in all, a client holding its lock sends its session a keep-alive before it writes, as a client does "
+         "while it works (`lockstep lock` keeps its session alive this way): the service must answer alive, and from "
+         "a retry's record the same",
+         &LockCheckOptions::keep_alives, 0, 8},
         {"--try-clients",
          "How many clients (the last ones) try-acquire (answered busy, they try again) instead of waiting in the "
          "queue; the others wait (--try-acquire: all of them)",
@@ -192,6 +197,12 @@ const std::vector<LockBugSpec>& lock_bugs() {
         // acquires), where the sequential lock with FIFO queues hands it to the waiter.
         {"token-release-skips-queue", std::string(sm::ModelLock::bug_description(sm::LockBug::token_release_skips_queue)),
          {"--nodes", "1", "--crashes", "0", "--pauses", "0", "--token-releases", "1"}, "LOCK-FifoQueue", 8},
+        // The holder's keep-alive is answered, the answer lost; its re-sent copy (a fifth entry,
+        // after the no-op, the open, the acquire and the keep-alive) is told the session's last
+        // recorded answer, the acquire's grant.
+        {"keep-alive-forgets-answer", std::string(sm::ModelLock::bug_description(sm::LockBug::keep_alive_forgets_answer)),
+         {"--nodes", "1", "--clients", "1", "--crashes", "0", "--pauses", "0", "--lost-answers", "1", "--keep-alives", "1"},
+         "LOCK-Linearizable", 7},
         {"snapshot-over-newer", "(Raft) a follower installs a snapshot older than what it has applied, rolling it back",
          {"--nodes", "2", "--clients", "1", "--pauses", "0", "--crashes", "0", "--max-messages", "3", "--snapshot-every", "1"},
          "RAFT-AppliedMonotone", 17},
@@ -231,6 +242,7 @@ sm::LockBug lock_bug(const std::string& bug) {
   if (bug == "open-retry-misanswered") return sm::LockBug::open_retry_misanswered;
   if (bug == "handover-old-token") return sm::LockBug::handover_old_token;
   if (bug == "token-release-skips-queue") return sm::LockBug::token_release_skips_queue;
+  if (bug == "keep-alive-forgets-answer") return sm::LockBug::keep_alive_forgets_answer;
   return sm::LockBug::none;
 }
 
@@ -242,7 +254,7 @@ lock::ClientParams client_params(const LockCheckOptions& o) {
                             static_cast<std::uint8_t>(o.lost_answers), static_cast<std::uint8_t>(o.try_clients),
                             static_cast<std::uint8_t>(o.rounds),       static_cast<std::uint8_t>(o.stale_tokens),
                             static_cast<std::uint8_t>(o.stale_requests), static_cast<std::uint8_t>(o.reopens),
-                            static_cast<std::uint8_t>(o.token_releases)};
+                            static_cast<std::uint8_t>(o.token_releases), static_cast<std::uint8_t>(o.keep_alives)};
 }
 
 sm::ModelLock::Config lock_config(const LockCheckOptions& o) {
@@ -286,6 +298,7 @@ Json bounds_json(const LockCheckOptions& o, const W& world) {
                                 {"stale_requests", o.stale_requests},
                                 {"reopens", o.reopens},
                                 {"token_releases", o.token_releases},
+                                {"keep_alives", o.keep_alives},
                                 {"max_term", o.term_max},
                                 {"max_log", log_max_of(o)},
                                 {"snapshot_every", o.snapshot_every},
@@ -378,19 +391,19 @@ ProtocolEntry lock_protocol() {
   // Random walks go wide: longer logs, more terms, retries, pauses, faults, snapshots, a second
   // round for each client and the misbehaviours it allows (a release with the first grant's token,
   // a late copy of an acquire), a session lost and opened again (and a late copy of the first
-  // open), a release by token alone. Two clients, with swarm runs walking one or three (below).
+  // open), a release by token alone, a keep-alive. Two clients, with swarm runs walking one or three (below).
   // Not Raft's pre-vote: its extra round trip per election leaves a walk of 100 steps too few for
   // the lock's own bugs (resource-ignores-fencing went unfound in 10,000 walks with it).
   entry.simulate_defaults = {"--clients", "2", "--max-term", "3", "--max-log", "8", "--retries", "1", "--pauses", "2", "--give-ups", "1", "--snapshot-every", "2",
                              "--rounds", "2", "--stale-tokens", "1", "--stale-requests", "1", "--reopens", "1",
-                             "--token-releases", "1", "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
+                             "--token-releases", "1", "--keep-alives", "1", "--check-quorum", "1", "--crashes", "3", "--drops", "2", "--duplicates", "2", "--max-messages", "8", "--keep-obsolete"};
   // 50,000 walks: about 10 s on 2 cores over Raft, 51 s over Multi-Paxos. The rarest seeded
   // bug, resource-ignores-fencing, took a mean of about 13,000 runs (seven seeds) before the swarm
   // walked one replica and lost answers, when 10,000 missed it on about half the seeds; now a mean
   // of about 1,560 and at most 5,175 on eight seeds (with the reopen in the defaults).
   entry.simulate_runs = 50000;
-  // --budget: one replica (a retry, a lost answer, and log room for the re-sent request after a
-  // handover), one replica with a client that tries, one replica with a longer log and a client
+  // --budget: one replica (a retry, a lost answer, a keep-alive, and log room for the re-sent
+  // request after a handover), one replica with a client that tries, one replica with a longer log and a client
   // that gives up (room for a close and the expiries after it), one replica with three clients
   // (two waiting at once: the order of the queue shows), one replica with clients that misbehave
   // (a second round whose release carries the first grant's token, a session lost and opened
@@ -400,7 +413,7 @@ ProtocolEntry lock_protocol() {
   // defaults, retries. Cheap rungs first: under Multi-Paxos, a second term with two clients is 72M
   // states, two replicas with two pausing clients 6M, and with snapshots 31M.
   entry.budget_ladder = {
-      {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1", "--max-log", "7"},
+      {"--nodes", "1", "--crashes", "0", "--retries", "1", "--lost-answers", "1", "--max-log", "7", "--keep-alives", "1"},
       {"--nodes", "1", "--crashes", "0", "--try-clients", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--give-ups", "1"},
       {"--nodes", "1", "--crashes", "0", "--max-log", "8", "--clients", "3"},

@@ -91,7 +91,7 @@ LOCKSTEP_ENUM(LockAnswer, opened, alive, granted, queued, busy, released, not_ho
 //                             acquire is granted a token another client already holds.
 LOCKSTEP_ENUM(LockBug, none, no_dedup, follower_answers_locally, local_expiry, close_keeps_waits, lifo_queue,
               grant_not_recorded, try_queues, release_ignores_token, stale_executed, stale_open, open_retry_misanswered,
-              handover_old_token, token_release_skips_queue)
+              handover_old_token, token_release_skips_queue, keep_alive_forgets_answer)
 
 // How commands and answers print in traces: acquire(s3, L0), granted(s3, token 7).
 inline void print_lock_command(std::string& out, LockOp op, std::uint64_t session, std::uint64_t lock,
@@ -219,6 +219,8 @@ struct Lock {
         return "a lock handed to a waiter records the previous holder's token as its acquire's answer (told to a retry)";
       case LockBug::token_release_skips_queue:
         return "a release by token alone (no session) frees the lock but does not pass it to its first waiter";
+      case LockBug::keep_alive_forgets_answer:
+        return "a keep-alive records its sequence but not its answer, so a retry of it is told the session's previous answer";
     }
     return "?";
   }
@@ -356,6 +358,10 @@ struct Lock {
     switch (command.op) {
       case LockOp::keep_alive:
         out = answer(LockAnswer::alive, session->id);
+        if (bug(config, LockBug::keep_alive_forgets_answer)) {  // seeded: last_answer left as it was
+          reply(client, sequence, out);
+          return true;
+        }
         break;
       case LockOp::acquire:
       case LockOp::try_acquire: {

@@ -81,7 +81,10 @@
 
 namespace lockstep::lock {
 
-LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close)
+// keep_alive: it holds its lock (as in hold) and waits for the answer to a keep-alive it sent.
+LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close, keep_alive)
+// Whether a client in `phase` is in its critical section: it holds its lock (as it believes).
+inline bool holding(Phase phase) { return phase == Phase::hold || phase == Phase::keep_alive; }
 
 // What the checker's clients do (`lockstep check lock` options).
 struct ClientParams {
@@ -89,7 +92,7 @@ struct ClientParams {
                   (std::uint8_t, retries), (bool, try_acquire), (bool, resource_ignores_fencing), (bool, closes),
                   (std::uint8_t, give_ups), (std::uint8_t, lost_answers), (std::uint8_t, try_clients),
                   (std::uint8_t, rounds), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
-                  (std::uint8_t, reopens), (std::uint8_t, token_releases));
+                  (std::uint8_t, reopens), (std::uint8_t, token_releases), (std::uint8_t, keep_alives));
   // closes: each client ends by closing its session (which releases its lock) instead of
   // releasing the lock, and one that gives up closes it (--close). give_ups: how many times, in
   // all, a waiting client may give up (--give-ups). lost_answers: how many times, in all, a
@@ -101,10 +104,12 @@ struct ClientParams {
   // in all, a release carries an earlier grant's token, and a late copy of an acquire arrives
   // (--stale-tokens, --stale-requests). reopens: how many times, in all, a client whose session
   // ended under it opens a new one (--reopens). token_releases: how many times, in all, a release
-  // carries no session, only the token (--token-releases).
+  // carries no session, only the token (--token-releases). keep_alives: how many times, in all,
+  // a client holding its lock sends its session a keep-alive before it writes (--keep-alives).
   static constexpr std::string_view lockstep_added_fields[] = {"closes",         "give_ups",     "lost_answers",
                                                                "try_clients",    "rounds",       "stale_tokens",
-                                                               "stale_requests", "reopens",      "token_releases"};
+                                                               "stale_requests", "reopens",      "token_releases",
+                                                               "keep_alives"};
   // Does client c try-acquire rather than wait?
   bool tries(std::size_t c) const { return try_acquire || c + try_clients >= clients; }
   // Is round `round` (from 0) a client's last?
@@ -144,9 +149,9 @@ struct LockClients {
   struct Budget {
     LOCKSTEP_STRUCT(Budget, (std::uint8_t, pauses), (std::uint8_t, retries), (std::uint8_t, give_ups),
                     (std::uint8_t, lost_answers), (std::uint8_t, stale_tokens), (std::uint8_t, stale_requests),
-                    (std::uint8_t, reopens), (std::uint8_t, token_releases));
+                    (std::uint8_t, reopens), (std::uint8_t, token_releases), (std::uint8_t, keep_alives));
     static constexpr std::string_view lockstep_added_fields[] = {"give_ups", "lost_answers", "stale_tokens", "stale_requests",
-                                                                 "reopens", "token_releases"};
+                                                                 "reopens", "token_releases", "keep_alives"};
   };
   using Clients = SmallVec<Client, sm::lock_clients_max>;
   using Resources = SmallVec<Resource, sm::lock_locks_max>;
@@ -212,7 +217,14 @@ struct LockClients {
              std::to_string(a.token) + ", with no session (as `lockstep lock release --token` does)";
     }
   };
-  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken, Reopen, ReleaseByToken>;
+  struct KeepAlive {
+    LOCKSTEP_STRUCT(KeepAlive, (ClientId, client));
+    friend void lockstep_print(std::string& out, const KeepAlive& a) {
+      out += to_string(a.client) + " sends its session a keep-alive before it writes (as a client holding a lock does "
+             "while it works)";
+    }
+  };
+  using ClientAction = std::variant<Write, Pause, Resume, GiveUp, LoseAnswer, StaleToken, Reopen, ReleaseByToken, KeepAlive>;
 
   static constexpr std::string_view protocol_name = "lock";
   ClientParams params{};
@@ -227,7 +239,7 @@ struct LockClients {
     }
     for (std::size_t k = 0; k < params.locks; ++k) s.resources.push_back(Resource{});
     s.budget = Budget{params.pauses, params.retries, params.give_ups, params.lost_answers, params.stale_tokens,
-                      params.stale_requests, params.reopens, params.token_releases};
+                      params.stale_requests, params.reopens, params.token_releases, params.keep_alives};
     s.history = Linearization::initial(params.clients, params.locks);
     return s;
   }
@@ -244,6 +256,7 @@ struct LockClients {
         return Command{sm::LockOp::release, client.by_token ? SessionId{0} : client.session, lock_of(c),
                        client.stale_token ? client.old_token : client.token, 0};
       case Phase::close: return Command{sm::LockOp::close, client.session, 0, 0, 0};
+      case Phase::keep_alive: return Command{sm::LockOp::keep_alive, client.session, 0, 0, 0};
       default: return std::nullopt;
     }
   }
@@ -280,7 +293,8 @@ struct LockClients {
           return;
         }
         cl.sent = true;
-        if (op != sm::LockOp::open) next.history.call(c, op, lock, stale);
+        // (a keep-alive changes no lock: the lock's history has no call for it)
+        if (op != sm::LockOp::open && op != sm::LockOp::keep_alive) next.history.call(c, op, lock, stale);
       });
     }
   }
@@ -389,6 +403,15 @@ struct LockClients {
         cl.sent = false;
         emit(ClientAction{Write{id_of(c), lock_of(c), client.token, accepted}}, std::move(next));
       }
+      if (state.budget.keep_alives > 0) {
+        State next = state;
+        --next.budget.keep_alives;
+        Client& cl = next.clients[c];
+        cl.phase = Phase::keep_alive;
+        cl.sequence = static_cast<Sequence>(cl.sequence + 1);
+        cl.sent = false;
+        emit(ClientAction{KeepAlive{id_of(c)}}, std::move(next));
+      }
       if (state.budget.pauses > 0) {
         State next = state;
         next.clients[c].paused = true;
@@ -445,6 +468,10 @@ struct LockClients {
                                        : std::string("closes its session");
           break;
         case Phase::done: clients += "done"; break;
+        case Phase::keep_alive:
+          clients += "believes it holds L" + std::to_string(lock_of(c)) + " (token " + std::to_string(client.token) +
+                     "), keeps its session alive";
+          break;
       }
       if (params.rounds > 1) clients += " (round " + std::to_string(client.round + 1) + " of " + std::to_string(params.rounds) + ")";
       if (client.deaf) clients += ", its answers lost until it re-sends";
@@ -489,7 +516,7 @@ struct LockClients {
   }
   static bool waiting(const Client& client) {
     return client.sent && (client.phase == Phase::open || client.phase == Phase::acquire || client.phase == Phase::release ||
-                           client.phase == Phase::close);
+                           client.phase == Phase::close || client.phase == Phase::keep_alive);
   }
 
   void session_ended(State& state, SessionId session) const {
@@ -588,6 +615,21 @@ struct LockClients {
           state.history.impossible();
         }
         client.phase = Phase::done;
+        break;
+      case Phase::keep_alive:
+        // Its session, alive: it goes back to its work. Or its session ended while it was paused
+        // (it resumed not knowing): it learns so, and stops. Nothing else answers a keep-alive (an
+        // expiry while it was not paused ends its wait before the answer comes, see session_ended).
+        if (output.answer == A::alive && output.session == client.session) {
+          client.phase = Phase::hold;
+        } else if (output.answer == A::no_session &&
+                   std::find(state.ended.begin(), state.ended.end(), client.session) != state.ended.end()) {
+          client.phase = Phase::done;
+          client.lost = params.reopens > 0;
+        } else {
+          state.history.impossible();
+          client.phase = Phase::done;
+        }
         break;
       default: break;
     }

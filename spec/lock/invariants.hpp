@@ -244,7 +244,7 @@ struct LockSpec {
     const auto& clients = state.clients.clients;
     for (std::size_t a = 0; a < clients.size(); ++a) {
       for (std::size_t b = a + 1; b < clients.size(); ++b) {
-        const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
+        const auto believes = [&](std::size_t c) { return holding(clients[c].phase) && !clients[c].expired; };
         if (believes(a) && believes(b) && lock_of(state, a) == lock_of(state, b)) return false;
       }
     }
@@ -285,7 +285,7 @@ struct LockSpec {
       const auto& clients = after.clients.clients;
       for (std::size_t a = 0; a < clients.size(); ++a) {
         for (std::size_t b = a + 1; b < clients.size(); ++b) {
-          const auto believes = [&](std::size_t c) { return clients[c].phase == Phase::hold && !clients[c].expired; };
+          const auto believes = [&](std::size_t c) { return holding(clients[c].phase) && !clients[c].expired; };
           if (!believes(a) || !believes(b) || lock_of(after, a) != lock_of(after, b)) continue;
           out.push_back("clients c" + std::to_string(a + 1) + " and c" + std::to_string(b + 1) + " both hold lock " +
                         std::to_string(lock_of(after, a)) + " with a valid lease (clients.clients[" + std::to_string(a) +
@@ -450,7 +450,7 @@ struct LockSpec {
     }
     const auto& clients = s.clients.clients;
     for (std::size_t c = 0; c < clients.size(); ++c) {
-      if (lock_of(s, c) != static_cast<std::size_t>(lock) || clients[c].phase != Phase::hold) continue;
+      if (lock_of(s, c) != static_cast<std::size_t>(lock) || !holding(clients[c].phase)) continue;
       out.has.emplace_back(clients[c].session, clients[c].token);
       if (!clients[c].expired) out.believes.emplace_back(clients[c].session, clients[c].token);
     }

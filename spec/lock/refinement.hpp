@@ -8,7 +8,7 @@
 //   holder, granted, took   the agreed log applied by the lock's own code, in log order: the
 //                           ghost's record (`agreed`), kept only under --refine; each entry is
 //                           applied there when the first replica applies it
-//   has, believes           a client of this lock in its critical section (phase hold) with its
+//   has, believes           a client of this lock in its critical section (phase hold or keep_alive) with its
 //                           token; believes while its lease is valid (not expired while paused)
 //   highest, below          the lock's resource: its highest accepted token; below(highest) when
 //                           it accepted a write below one it had accepted

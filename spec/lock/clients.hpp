@@ -85,6 +85,12 @@ namespace lockstep::lock {
 LOCKSTEP_ENUM(Phase, open, acquire, hold, release, done, close, keep_alive)
 // Whether a client in `phase` is in its critical section: it holds its lock (as it believes).
 inline bool holding(Phase phase) { return phase == Phase::hold || phase == Phase::keep_alive; }
+// Whether a client believes it holds its lock with a valid lease: holding, and its session not
+// expired while it was paused (LOCK-MutualExclusion, the refinement's `believes`).
+template <class Client>
+bool believes_holding(const Client& client) {
+  return holding(client.phase) && !client.expired;
+}
 
 // What the checker's clients do (`lockstep check lock` options).
 struct ClientParams {
@@ -315,7 +321,7 @@ struct LockClients {
             } else if constexpr (requires { e.command.took_effect; }) {
               const Command& command = e.command.command;
               if (command.op != sm::LockOp::expire || !e.command.took_effect) return;
-              if (std::find(state.ended.begin(), state.ended.end(), command.session) != state.ended.end()) return;
+              if (has_ended(state, command.session)) return;
               state.ended.push_back(command.session);
               session_ended(state, command.session);
             }
@@ -514,6 +520,10 @@ struct LockClients {
     }
     return "s" + std::to_string(session);
   }
+  // Whether a replica applied `session`'s expiry.
+  static bool has_ended(const State& state, SessionId session) {
+    return std::find(state.ended.begin(), state.ended.end(), session) != state.ended.end();
+  }
   static bool waiting(const Client& client) {
     return client.sent && (client.phase == Phase::open || client.phase == Phase::acquire || client.phase == Phase::release ||
                            client.phase == Phase::close || client.phase == Phase::keep_alive);
@@ -622,8 +632,7 @@ struct LockClients {
         // expiry while it was not paused ends its wait before the answer comes, see session_ended).
         if (output.answer == A::alive && output.session == client.session) {
           client.phase = Phase::hold;
-        } else if (output.answer == A::no_session &&
-                   std::find(state.ended.begin(), state.ended.end(), client.session) != state.ended.end()) {
+        } else if (output.answer == A::no_session && has_ended(state, client.session)) {
           client.phase = Phase::done;
           client.lost = params.reopens > 0;
         } else {

@@ -244,8 +244,7 @@ struct LockSpec {
     const auto& clients = state.clients.clients;
     for (std::size_t a = 0; a < clients.size(); ++a) {
       for (std::size_t b = a + 1; b < clients.size(); ++b) {
-        const auto believes = [&](std::size_t c) { return holding(clients[c].phase) && !clients[c].expired; };
-        if (believes(a) && believes(b) && lock_of(state, a) == lock_of(state, b)) return false;
+        if (believes_holding(clients[a]) && believes_holding(clients[b]) && lock_of(state, a) == lock_of(state, b)) return false;
       }
     }
     return true;
@@ -285,11 +284,11 @@ struct LockSpec {
       const auto& clients = after.clients.clients;
       for (std::size_t a = 0; a < clients.size(); ++a) {
         for (std::size_t b = a + 1; b < clients.size(); ++b) {
-          const auto believes = [&](std::size_t c) { return holding(clients[c].phase) && !clients[c].expired; };
-          if (!believes(a) || !believes(b) || lock_of(after, a) != lock_of(after, b)) continue;
+          if (!believes_holding(clients[a]) || !believes_holding(clients[b]) || lock_of(after, a) != lock_of(after, b)) continue;
           out.push_back("clients c" + std::to_string(a + 1) + " and c" + std::to_string(b + 1) + " both hold lock " +
                         std::to_string(lock_of(after, a)) + " with a valid lease (clients.clients[" + std::to_string(a) +
-                        "].phase = hold, clients.clients[" + std::to_string(b) + "].phase = hold, tokens " +
+                        "].phase = " + to_string(clients[a].phase) + ", clients.clients[" + std::to_string(b) +
+                        "].phase = " + to_string(clients[b].phase) + ", tokens " +
                         to_string(clients[a].token) + " and " + to_string(clients[b].token) + ")");
         }
       }
